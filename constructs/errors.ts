@@ -1,0 +1,19 @@
+import type { IConstruct } from 'constructs';
+
+/**
+ * A construct's props break a rule that would make the deployment fail or the consumer unsafe. Thrown
+ * at synth time, before any resource is created; the message names the values it saw.
+ */
+export class ConstructValidationError extends Error {
+  /** Path of the construct whose props are invalid, e.g. `MyStack/Orders`. */
+  public readonly constructPath: string;
+  /** Name of the offending prop, e.g. `visibilityTimeout`. */
+  public readonly property: string;
+
+  public constructor(scope: IConstruct, property: string, message: string) {
+    super(`${message} (at ${scope.node.path})`);
+    this.name = new.target.name;
+    this.constructPath = scope.node.path;
+    this.property = property;
+  }
+}

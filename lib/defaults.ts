@@ -1,0 +1,33 @@
+/**
+ * Every default of the library lives here, once. The TSDoc `@default` of each option quotes the constant,
+ * and test/unit/defaults.test.ts checks that they agree.
+ */
+
+/** How long a completed result is kept and replayed, in seconds. */
+export const DEFAULT_EXPIRES_AFTER_SECONDS = 3600;
+/** Lease length in seconds when no Lambda context tells the remaining time. */
+export const DEFAULT_LEASE_SECONDS = 60;
+/** Maximum size of a serialised result, in bytes (before compression). */
+export const DEFAULT_MAX_RESULT_BYTES = 2 * 1024 * 1024;
+/** Serialised results above this many bytes are compressed before they are stored. */
+export const DEFAULT_COMPRESS_ABOVE_BYTES = 4 * 1024;
+/** Size of one stored chunk of a large result, in bytes (DynamoDB items hold at most 400 KB). */
+export const RESULT_CHUNK_BYTES = 350 * 1024;
+/** `onInProgress` default. */
+export const DEFAULT_ON_IN_PROGRESS = 'throw';
+/** `onMissingKey` default. */
+export const DEFAULT_ON_MISSING_KEY = 'throw';
+/** `mode` default. */
+export const DEFAULT_MODE = 'lease';
+/** Default size of the local cache when `localCache: {}` gives no `maxItems`. */
+export const DEFAULT_LOCAL_CACHE_MAX_ITEMS = 256;
+/** First delay of the `onInProgress: 'wait'` polling, in milliseconds (it doubles up to the maximum). */
+export const WAIT_INITIAL_DELAY_MS = 25;
+/** Largest delay between two `onInProgress: 'wait'` polls, in milliseconds. */
+export const WAIT_MAX_DELAY_MS = 1000;
+/** Milliseconds kept back from the Lambda remaining time so the lease ends before the invocation does. */
+export const LEASE_SAFETY_MARGIN_MS = 1000;
+/** Attempts of a `commitWith` transaction that meets a transaction conflict. */
+export const COMMIT_MAX_ATTEMPTS = 5;
+/** Logger level of the default logger. */
+export const DEFAULT_LOG_LEVEL = 'WARN';

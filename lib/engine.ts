@@ -1,0 +1,485 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { createHash, randomUUID } from 'node:crypto';
+import { DEFAULT_LEASE_SECONDS, LEASE_SAFETY_MARGIN_MS, WAIT_INITIAL_DELAY_MS, WAIT_MAX_DELAY_MS } from './defaults';
+import {
+  IdempotencyContextError,
+  IdempotencyError,
+  IdempotencyInProgressError,
+  IdempotencyKeyError,
+  IdempotencyLeaseLostError,
+  IdempotencyPayloadMismatchError,
+  IdempotencyResultTooLargeError,
+  IdempotencyStepInterruptedError,
+} from './errors';
+import { hashValue, isMissingKey } from './keys';
+import { resolveOptions, type IdempotencyOptions, type ResolvedOptions } from './options';
+import { RecordStatus, type IdempotencyRecord, type StagedWrite, type StepCheckpoint } from './persistence/store';
+import { captureError, deserialize, reviveError, serialize, type StoredError } from './serialize';
+
+/** Largest number of items one DynamoDB transaction takes; one is the idempotency record itself. */
+const MAX_STAGED_WRITES = 99;
+
+/** What `begin` decided for one invocation. */
+export type Begin<TResult> =
+  /** A stored outcome: return `value` (or throw `error`) without running the work. */
+  | { readonly kind: 'replay'; readonly value: TResult }
+  /** No key and `onMissingKey: 'run'`: run the work unprotected. */
+  | { readonly kind: 'unprotected' }
+  /** This invocation runs the work inside `execution`, then calls `execution.complete` or `execution.fail`. */
+  | { readonly kind: 'execute'; readonly execution: Execution<TResult> };
+
+/** Per-invocation facts an adapter passes to the engine. */
+export interface InvocationInfo {
+  /** Milliseconds the invocation has left (from the Lambda context), when known. */
+  readonly remainingMs?: number;
+}
+
+interface CacheEntry {
+  readonly result: string;
+  readonly outcome: 'value' | 'error';
+  readonly fingerprint: string | undefined;
+  readonly expiresAtMs: number;
+}
+
+/** The one place that holds the rules: claim, run, complete, release, replay. Adapters call it. */
+export class IdempotencyEngine<TArgs extends unknown[], TResult> {
+  public readonly options: ResolvedOptions<TArgs>;
+  readonly #cache = new Map<string, CacheEntry>();
+
+  public constructor(options: IdempotencyOptions<TArgs>, defaultName: string, extraKeys: readonly string[] = []) {
+    this.options = resolveOptions(options, defaultName, extraKeys);
+  }
+
+  /** Runs `work` at most once per key and returns (or replays) its outcome. */
+  public async run(args: TArgs, info: InvocationInfo, work: () => Promise<TResult> | TResult): Promise<TResult> {
+    const begun = await this.begin(args, info);
+    if (begun.kind === 'replay') return begun.value;
+    if (begun.kind === 'unprotected') return work();
+    const execution = begun.execution;
+    let value: TResult;
+    try {
+      value = await execution.enter(work);
+    } catch (error) {
+      return execution.fail(error);
+    }
+    return execution.complete(value);
+  }
+
+  /**
+   * Derives the key (once: a handler that mutates its input cannot change it), then claims it or finds
+   * the outcome to replay.
+   */
+  public async begin(args: TArgs, info: InvocationInfo): Promise<Begin<TResult>> {
+    const o = this.options;
+    const keyValue = o.selectKey(args);
+    if (isMissingKey(keyValue)) {
+      if (o.onMissingKey === 'run') {
+        o.logger.warn(`No idempotency key found for ${o.name}; running without idempotency (onMissingKey: 'run')`);
+        return { kind: 'unprotected' };
+      }
+      throw new IdempotencyKeyError(
+        `No idempotency key found for ${o.name}: the key selector returned ${describeMissing(keyValue)}. Fix the \`key\` option or the event, or set onMissingKey: 'run'`,
+      );
+    }
+    const key = `${o.name}#${hashValue(keyValue)}`;
+    const fingerprint = o.selectFingerprint ? hashValue(o.selectFingerprint(args)) : undefined;
+
+    const cached = this.#cached(key);
+    if (cached) {
+      checkFingerprint(key, cached.fingerprint, fingerprint);
+      return { kind: 'replay', value: this.replay(key, cached.outcome, cached.result) };
+    }
+
+    const token = randomUUID();
+    const leaseMs = this.#leaseMs(info);
+    const deadline = o.clock() + (info.remainingMs ?? leaseMs) - LEASE_SAFETY_MARGIN_MS;
+    if (o.mode === 'optimistic') {
+      return { kind: 'execute', execution: new Execution(this, key, token, fingerprint, {}, leaseMs) };
+    }
+
+    let existing: IdempotencyRecord | undefined;
+    for (;;) {
+      const now = o.clock();
+      const claim = {
+        key,
+        token,
+        leaseUntil: now + leaseMs,
+        expiresAt: this.#expiresAt(now, leaseMs),
+        ...(fingerprint === undefined ? {} : { fingerprint }),
+        now,
+      };
+      const result = existing
+        ? await o.store.takeOver({ ...claim, previousToken: existing.token, expiresAt: Math.max(claim.expiresAt, existing.expiresAt) })
+        : await o.store.claim(claim);
+      existing = undefined;
+      if (result.claimed) return { kind: 'execute', execution: new Execution(this, key, token, fingerprint, result.steps, leaseMs) };
+      const found = result.existing;
+      // Our own write, applied once and met again by the SDK's retry after a lost response.
+      if (found.token === token) {
+        return { kind: 'execute', execution: new Execution(this, key, token, fingerprint, found.steps, leaseMs) };
+      }
+      checkFingerprint(key, found.fingerprint, fingerprint);
+      if (found.status === RecordStatus.Completed) {
+        this.#remember(key, found, fingerprint);
+        return { kind: 'replay', value: this.replay(key, found.outcome ?? 'value', found.result) };
+      }
+      if (found.leaseUntil < o.clock()) {
+        // The holder's lease ended (it crashed, timed out or released after a failure): take over.
+        existing = found;
+        continue;
+      }
+      if (o.onInProgress === 'wait') {
+        const waited = await this.#waitFor(key, found, fingerprint, deadline);
+        if (waited.kind === 'replay') return waited;
+        // Gone (released after a failure): claim afresh. Lease ended: take over.
+        existing = waited.record;
+        continue;
+      }
+      const retryAfterMs = Math.max(0, found.leaseUntil - o.clock());
+      throw new IdempotencyInProgressError(
+        `Idempotency record ${key} is held by another invocation for ${retryAfterMs} ms more; retry after that (or use onInProgress: 'wait')`,
+        { key, retryAfterMs },
+      );
+    }
+  }
+
+  /** Polls the record (consistent reads, backoff) until it completes, disappears or its lease ends. */
+  async #waitFor(
+    key: string,
+    seen: IdempotencyRecord,
+    fingerprint: string | undefined,
+    deadline: number,
+  ): Promise<{ kind: 'replay'; value: TResult } | { kind: 'retry'; record: IdempotencyRecord | undefined }> {
+    const o = this.options;
+    let record: IdempotencyRecord | undefined = seen;
+    for (let delayMs = WAIT_INITIAL_DELAY_MS; ; delayMs = Math.min(delayMs * 2, WAIT_MAX_DELAY_MS)) {
+      const left = deadline - o.clock();
+      if (left <= 0) {
+        const retryAfterMs = Math.max(0, record.leaseUntil - o.clock());
+        throw new IdempotencyInProgressError(
+          `Idempotency record ${key} was still held by another invocation when the wait ran out of time; retry after ${retryAfterMs} ms`,
+          { key, retryAfterMs },
+        );
+      }
+      await sleep(Math.min(delayMs, left));
+      const current: IdempotencyRecord | undefined = await o.store.get(key, o.clock());
+      if (!current) return { kind: 'retry', record: undefined };
+      checkFingerprint(key, current.fingerprint, fingerprint);
+      if (current.status === RecordStatus.Completed) {
+        this.#remember(key, current, fingerprint);
+        return { kind: 'replay', value: this.replay(key, current.outcome ?? 'value', current.result) };
+      }
+      if (current.leaseUntil < o.clock()) return { kind: 'retry', record: current };
+      record = current;
+    }
+  }
+
+  /** Returns a stored value, or throws a stored error marked `replayed: true`. */
+  public replay(key: string, outcome: 'value' | 'error', result: string | undefined): TResult {
+    const value = result === undefined ? undefined : deserialize(result);
+    if (outcome === 'error') throw reviveError(value as StoredError);
+    this.options.logger.debug(`Replaying the stored result of ${key}`);
+    return value as TResult;
+  }
+
+  #leaseMs(info: InvocationInfo): number {
+    const o = this.options;
+    if (o.leaseSeconds !== undefined) return o.leaseSeconds * 1000;
+    if (info.remainingMs !== undefined) return Math.max(info.remainingMs - LEASE_SAFETY_MARGIN_MS, 1000);
+    return DEFAULT_LEASE_SECONDS * 1000;
+  }
+
+  /** @internal */
+  public expiresAt(now: number): number {
+    return Math.floor(now / 1000) + Math.ceil(this.options.expiresAfterSeconds);
+  }
+
+  #expiresAt(now: number, leaseMs: number): number {
+    return Math.max(this.expiresAt(now), Math.floor((now + leaseMs) / 1000) + 1);
+  }
+
+  #cached(key: string): CacheEntry | undefined {
+    if (this.options.localCacheMaxItems === 0) return undefined;
+    const entry = this.#cache.get(key);
+    if (!entry) return undefined;
+    this.#cache.delete(key);
+    if (entry.expiresAtMs <= this.options.clock()) return undefined;
+    this.#cache.set(key, entry); // most recently used last
+    return entry;
+  }
+
+  /** @internal */
+  public remember(key: string, result: string, outcome: 'value' | 'error', fingerprint: string | undefined, expiresAt: number): void {
+    const max = this.options.localCacheMaxItems;
+    if (max === 0) return;
+    this.#cache.delete(key);
+    this.#cache.set(key, { result, outcome, fingerprint, expiresAtMs: expiresAt * 1000 });
+    while (this.#cache.size > max) {
+      const oldest = this.#cache.keys().next();
+      if (oldest.done) break;
+      this.#cache.delete(oldest.value);
+    }
+  }
+
+  #remember(key: string, record: IdempotencyRecord, fingerprint: string | undefined): void {
+    if (record.result !== undefined) {
+      this.remember(key, record.result, record.outcome ?? 'value', record.fingerprint ?? fingerprint, record.expiresAt);
+    }
+  }
+}
+
+/** State of one idempotent execution: its key, lease token, checkpoints and staged writes. */
+export class Execution<TResult> {
+  readonly #engine: IdempotencyEngine<never, TResult>;
+  readonly #steps: Map<string, StepCheckpoint>;
+  readonly #usedSteps = new Set<string>();
+  readonly #staged: StagedWrite[] = [];
+  #checkpointed: boolean;
+  #finished = false;
+
+  public constructor(
+    engine: IdempotencyEngine<never, TResult> | IdempotencyEngine<unknown[], TResult>,
+    /** The record key. */
+    public readonly key: string,
+    /** This execution's lease token. */
+    public readonly token: string,
+    private readonly fingerprint: string | undefined,
+    steps: Readonly<Record<string, StepCheckpoint>>,
+    /** Length of the lease, in milliseconds. */
+    public readonly leaseMs: number,
+  ) {
+    this.#engine = engine as IdempotencyEngine<never, TResult>;
+    this.#steps = new Map(Object.entries(steps));
+    this.#checkpointed = this.#steps.size > 0;
+  }
+
+  get #o(): ResolvedOptions<never> {
+    return this.#engine.options;
+  }
+
+  /** Runs `work` with this execution as the current one (for `step`, `commitWith`, `downstreamKey`). */
+  public enter<T>(work: () => Promise<T> | T): Promise<T> {
+    return Promise.resolve(executions.run({ execution: this as Execution<unknown> }, work));
+  }
+
+  /** Stores the result (and commits the staged writes with it), then returns it. */
+  public async complete(value: TResult): Promise<TResult> {
+    let result: string;
+    try {
+      result = serialize(value);
+    } catch (error) {
+      await this.release();
+      throw new IdempotencyError(`The result of ${this.key} cannot be stored (${(error as Error).message}); the lease was released`, {
+        key: this.key,
+        cause: error,
+      });
+    }
+    const winner = await this.#store(result, 'value');
+    return winner ? this.#engine.replay(this.key, winner.outcome ?? 'value', winner.result) : value;
+  }
+
+  /** After a failure: caches the error when `cacheErrors` says so, else releases the lease. Always throws. */
+  public async fail(error: unknown): Promise<never> {
+    const o = this.#o;
+    if (o.cacheErrors?.(error) === true) {
+      const winner = await this.#store(serialize(captureError(error)), 'error');
+      if (winner) return this.#engine.replay(this.key, winner.outcome ?? 'value', winner.result) as never;
+      throw error;
+    }
+    await this.release();
+    throw error;
+  }
+
+  /** Releases the lease so a retry may run at once; keeps checkpoints (and ends the lease) when there are any. */
+  public async release(): Promise<void> {
+    if (this.#finished) return;
+    this.#finished = true;
+    const o = this.#o;
+    if (o.mode === 'optimistic') return;
+    try {
+      await o.store.release({ key: this.key, token: this.token, keepCheckpoints: this.#checkpointed });
+    } catch (releaseError) {
+      // The original failure is what the caller must see; the record is never held beyond its lease.
+      o.logger.warn(`Could not release idempotency record ${this.key}`, releaseError);
+    }
+  }
+
+  /** Stores the outcome; in optimistic mode returns the record of an execution that completed first. */
+  async #store(result: string, outcome: 'value' | 'error'): Promise<IdempotencyRecord | undefined> {
+    const o = this.#o;
+    const bytes = Buffer.byteLength(result);
+    if (bytes > o.maxResultBytes) {
+      await this.release();
+      throw new IdempotencyResultTooLargeError(
+        `The result of ${this.key} is ${bytes} bytes serialised, above maxResultBytes (${o.maxResultBytes}); nothing was committed and the lease was released. Return less (store the payload elsewhere and return a reference) or raise maxResultBytes`,
+        { key: this.key, bytes, maxBytes: o.maxResultBytes },
+      );
+    }
+    const now = o.clock();
+    const input = {
+      key: this.key,
+      token: this.token,
+      result,
+      outcome,
+      expiresAt: this.#engine.expiresAt(now),
+      ...(this.fingerprint === undefined ? {} : { fingerprint: this.fingerprint }),
+      writes: [...this.#staged],
+      now,
+    };
+    this.#finished = true;
+    if (o.mode === 'optimistic') {
+      const written = await o.store.putCompleted(input);
+      if (!written.written && written.existing.token !== this.token) {
+        const existing = written.existing;
+        checkFingerprint(this.key, existing.fingerprint, this.fingerprint);
+        if (existing.status !== RecordStatus.Completed) {
+          throw new IdempotencyInProgressError(
+            `Idempotency record ${this.key} is held by a lease-mode invocation; this optimistic run's writes were dropped`,
+            { key: this.key, retryAfterMs: Math.max(0, existing.leaseUntil - now) },
+          );
+        }
+        // Another execution completed first: its outcome wins and this run's staged writes were dropped.
+        this.#engine.remember(this.key, existing.result ?? serialize(undefined), existing.outcome ?? 'value', this.fingerprint, existing.expiresAt);
+        return existing;
+      }
+    } else {
+      try {
+        await o.store.complete(input);
+      } catch (error) {
+        if (!(error instanceof IdempotencyError) || error instanceof IdempotencyLeaseLostError) throw error;
+        // Could not store (or a staged condition failed): end the lease so a retry runs at once.
+        this.#finished = false;
+        await this.release();
+        throw error;
+      }
+    }
+    this.#engine.remember(this.key, result, outcome, this.fingerprint, input.expiresAt);
+    return undefined;
+  }
+
+  /** See {@link step}. */
+  public async step<T>(name: string, fn: () => Promise<T> | T, options: StepOptions): Promise<T> {
+    const o = this.#o;
+    if (o.mode === 'optimistic') {
+      throw new IdempotencyContextError(
+        `step("${name}") cannot be used in optimistic mode (there is no lease to checkpoint under); use mode: 'lease'`,
+        { key: this.key },
+      );
+    }
+    if (typeof name !== 'string' || name.length === 0) {
+      throw new IdempotencyContextError(`Expected the step name to be a non-empty string, got ${String(name)}`, { key: this.key });
+    }
+    if (this.#usedSteps.has(name)) {
+      throw new IdempotencyContextError(
+        `step("${name}") was already used in this execution; step names identify checkpoints and must be unique`,
+        { key: this.key },
+      );
+    }
+    this.#usedSteps.add(name);
+    const checkpoint = this.#steps.get(name);
+    if (checkpoint?.state === 'done') return (checkpoint.result === undefined ? undefined : deserialize(checkpoint.result)) as T;
+    if (checkpoint?.state === 'started') {
+      throw new IdempotencyStepInterruptedError(
+        `Step "${name}" of ${this.key} was started by an earlier attempt that did not finish it (atMostOnce), so it may or may not have had its effect. Reconcile it with the downstream system, then release the record`,
+        { key: this.key, step: name },
+      );
+    }
+    if (options.atMostOnce === true) {
+      await o.store.checkpoint({ key: this.key, token: this.token, step: name, checkpoint: { state: 'started' } });
+      this.#checkpointed = true;
+    }
+    const value = await fn();
+    const result = serialize(value);
+    await o.store.checkpoint({ key: this.key, token: this.token, step: name, checkpoint: { state: 'done', result } });
+    this.#checkpointed = true;
+    this.#steps.set(name, { state: 'done', result });
+    return value;
+  }
+
+  /** See {@link commitWith}. */
+  public stage(items: readonly StagedWrite[]): void {
+    items.forEach((item, index) => {
+      const kinds = item && typeof item === 'object' ? Object.keys(item).filter((k) => WRITE_KINDS.has(k)) : [];
+      if (kinds.length !== 1 || Object.keys(item).length !== 1) {
+        throw new IdempotencyContextError(
+          `commitWith: item #${this.#staged.length + index} must have exactly one of Put, Update, Delete or ConditionCheck, got keys [${
+            item && typeof item === 'object' ? Object.keys(item).join(', ') : String(item)
+          }]`,
+          { key: this.key },
+        );
+      }
+    });
+    if (this.#staged.length + items.length > MAX_STAGED_WRITES) {
+      throw new IdempotencyContextError(
+        `commitWith: ${this.#staged.length + items.length} staged writes exceed the ${MAX_STAGED_WRITES} that fit in one DynamoDB transaction beside the idempotency record; nothing was sent`,
+        { key: this.key },
+      );
+    }
+    this.#staged.push(...items);
+  }
+
+  /** See {@link downstreamKey}. */
+  public downstreamKey(label: string): string {
+    return createHash('sha256').update(`${this.key}\u0000${label}`).digest('hex');
+  }
+
+  /** Extends this execution's lease (used by long SQS handlers). */
+  public async extendLease(ms: number): Promise<void> {
+    if (this.#o.mode === 'optimistic' || this.#finished) return;
+    await this.#o.store.extendLease({ key: this.key, token: this.token, leaseUntil: this.#o.clock() + ms });
+  }
+}
+
+const WRITE_KINDS = new Set(['Put', 'Update', 'Delete', 'ConditionCheck']);
+
+/** Options of {@link step}. */
+export interface StepOptions {
+  /**
+   * Checkpoint "started" before running, so a later attempt that finds the step started but unfinished
+   * throws `IdempotencyStepInterruptedError` instead of running it again.
+   * @default false
+   */
+  readonly atMostOnce?: boolean;
+}
+
+const executions = new AsyncLocalStorage<{ execution: Execution<unknown> | undefined }>();
+
+/** The execution the calling code runs in, or a clear error naming `what` was called outside one. */
+export function currentExecution(what: string): Execution<unknown> {
+  const execution = executions.getStore()?.execution;
+  if (!execution) {
+    throw new IdempotencyContextError(
+      `${what} was called outside an idempotent execution: call it from a function wrapped by makeIdempotent, the idempotency middleware or processSqsBatch with a store`,
+    );
+  }
+  return execution;
+}
+
+/**
+ * Makes a holder the current store from here on (for the middy middleware, whose handler runs outside
+ * any callback we control). @internal
+ */
+export function enterExecutionHolder(): { execution: Execution<unknown> | undefined } {
+  const holder: { execution: Execution<unknown> | undefined } = { execution: undefined };
+  executions.enterWith(holder);
+  return holder;
+}
+
+function checkFingerprint(key: string, stored: string | undefined, current: string | undefined): void {
+  if (stored !== undefined && current !== undefined && stored !== current) {
+    throw new IdempotencyPayloadMismatchError(
+      `Idempotency key ${key} was used before with a different payload (the fingerprint differs); use a new key for a different request`,
+      { key },
+    );
+  }
+}
+
+function describeMissing(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  if (typeof value === 'string') return 'an empty string';
+  return Array.isArray(value) ? 'an array of missing values' : 'an empty value';
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,170 @@
+/**
+ * Every error this library throws on purpose extends {@link IdempotencyError}.
+ *
+ * One class per failure a caller must handle. Each carries the record key (when known), the
+ * underlying `cause` (when there is one) and a message that says what the caller can do.
+ */
+
+/** Options shared by every idempotency error. */
+export interface IdempotencyErrorOptions {
+  /** The idempotency record key concerned, when known. */
+  readonly key?: string;
+  /** The underlying error. */
+  readonly cause?: unknown;
+}
+
+/** Base class of every error raised by effectively-once. */
+export class IdempotencyError extends Error {
+  /** The idempotency record key concerned, when known. */
+  public readonly key: string | undefined;
+
+  public constructor(message: string, options: IdempotencyErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.key = options.key;
+  }
+}
+
+/**
+ * Another invocation holds the lease on this key and has not finished yet.
+ * What to do: retry after `retryAfterMs` (SQS does so by itself when the record is reported failed),
+ * or use `onInProgress: 'wait'`.
+ */
+export class IdempotencyInProgressError extends IdempotencyError {
+  /** Milliseconds until the current lease expires; a retry before then meets the same error. */
+  public readonly retryAfterMs: number;
+
+  public constructor(message: string, options: IdempotencyErrorOptions & { retryAfterMs: number }) {
+    super(message, options);
+    this.retryAfterMs = options.retryAfterMs;
+  }
+}
+
+/**
+ * The key was used before with a different payload (the fingerprint differs).
+ * What to do: the client reused a key for a different request; use a new key.
+ */
+export class IdempotencyPayloadMismatchError extends IdempotencyError {}
+
+/**
+ * No idempotency key could be derived from the input (null, undefined, empty or all-null).
+ * What to do: fix the `key` selector or the event; or set `onMissingKey: 'run'`.
+ */
+export class IdempotencyKeyError extends IdempotencyError {}
+
+/**
+ * The persistence layer failed (throttled, unreachable, misconfigured).
+ * What to do: retry the whole invocation; the record is never left held beyond its lease.
+ */
+export class IdempotencyStoreError extends IdempotencyError {}
+
+/**
+ * This invocation's lease expired and another invocation took the record over: this invocation's
+ * result, checkpoints and staged writes were not stored.
+ * What to do: nothing; the invocation that holds the lease completes the work. Raise `leaseSeconds`
+ * if handlers routinely outlive their lease.
+ */
+export class IdempotencyLeaseLostError extends IdempotencyError {}
+
+/**
+ * An option passed to a function of this library is invalid (reported at wrap time).
+ * What to do: fix the option named in the message.
+ */
+export class IdempotencyConfigError extends IdempotencyError {}
+
+/**
+ * A step marked `atMostOnce` was started by an earlier attempt that did not finish it, so it may or may
+ * not have had its effect. What to do: reconcile by hand (or with the downstream system's idempotency
+ * key) and then release the record.
+ */
+export class IdempotencyStepInterruptedError extends IdempotencyError {
+  /** The name of the interrupted step. */
+  public readonly step: string;
+
+  public constructor(message: string, options: IdempotencyErrorOptions & { step: string }) {
+    super(message, options);
+    this.step = options.step;
+  }
+}
+
+/**
+ * A condition of one of the writes staged with `commitWith` failed, so nothing was written.
+ * What to do: the business rule encoded in that condition rejected the write; handle it as a business error.
+ */
+export class IdempotencyCommitConditionError extends IdempotencyError {
+  /** Index of the failed item in the staged writes, in the order `commitWith` received them. */
+  public readonly itemIndex: number;
+  /** The table of the failed item. */
+  public readonly tableName: string | undefined;
+
+  public constructor(
+    message: string,
+    options: IdempotencyErrorOptions & { itemIndex: number; tableName: string | undefined },
+  ) {
+    super(message, options);
+    this.itemIndex = options.itemIndex;
+    this.tableName = options.tableName;
+  }
+}
+
+/**
+ * The result to store is larger than `maxResultBytes`. Nothing was committed and the lease was released.
+ * What to do: return less (store the payload elsewhere and return a reference) or raise `maxResultBytes`.
+ */
+export class IdempotencyResultTooLargeError extends IdempotencyError {
+  /** Size in bytes of the serialised result. */
+  public readonly bytes: number;
+  /** The configured limit. */
+  public readonly maxBytes: number;
+
+  public constructor(message: string, options: IdempotencyErrorOptions & { bytes: number; maxBytes: number }) {
+    super(message, options);
+    this.bytes = options.bytes;
+    this.maxBytes = options.maxBytes;
+  }
+}
+
+/**
+ * `step`, `downstreamKey` or `commitWith` was called outside an idempotent execution, or in a mode that
+ * refuses it. What to do: call it from inside a function wrapped by `makeIdempotent` or the middleware.
+ */
+export class IdempotencyContextError extends IdempotencyError {}
+
+/**
+ * A version given to `applyIfNewer` or `newerThan` is not an integer DynamoDB can hold exactly (a fraction,
+ * an unsafe or non-finite number, more than 38 digits, an invalid Date, not a decimal integer string), or
+ * the version attribute already stored in the item is not a Number.
+ * What to do: fix the event or the code that produced `value` (a bad version in a message is a poison
+ * message: retrying it meets the same error).
+ */
+export class IdempotencyVersionError extends IdempotencyError {
+  /** The rejected version, as given (or as stored, for a stored attribute that is not a Number). */
+  public readonly value: unknown;
+
+  public constructor(message: string, options: IdempotencyErrorOptions & { value: unknown }) {
+    super(message, options);
+    this.value = options.value;
+  }
+}
+
+/**
+ * The caller's own `ConditionExpression` of a version-guarded write (`applyIfNewer`) failed while the version
+ * guard passed (the item had no version or an older one), so nothing was written. A stale or duplicate
+ * version never raises this: it resolves to `{ applied: false }`.
+ * What to do: the business rule encoded in the condition rejected the write; handle it as a business error.
+ */
+export class IdempotencyConditionError extends IdempotencyError {
+  /** The table of the rejected write. */
+  public readonly tableName: string;
+  /** The item as it was when the condition failed (plain JavaScript values), or `undefined` if absent. */
+  public readonly item: Readonly<Record<string, unknown>> | undefined;
+
+  public constructor(
+    message: string,
+    options: IdempotencyErrorOptions & { tableName: string; item: Readonly<Record<string, unknown>> | undefined },
+  ) {
+    super(message, options);
+    this.tableName = options.tableName;
+    this.item = options.item;
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * effectively-once: each logical event has its effect once, however often Lambda, SQS or a client
+ * delivers it.
+ * @packageDocumentation
+ */
+export { makeIdempotent } from './make-idempotent';
+export { idempotencyMiddleware, type IdempotencyMiddleware, type MiddyRequest } from './middleware';
+export { step, downstreamKey, commitWith } from './effects';
+export type { StepOptions } from './engine';
+export type { IdempotencyOptions, IdempotencyLogger } from './options';
+export type { Selector } from './keys';
+export { DynamoDBStore, type DynamoDBStoreOptions } from './persistence/dynamodb';
+export { InMemoryStore } from './persistence/memory';
+export {
+  RecordStatus,
+  type IdempotencyStore,
+  type IdempotencyRecord,
+  type ClaimInput,
+  type ClaimResult,
+  type CompleteInput,
+  type StepCheckpoint,
+  type StagedWrite,
+  type OutcomeKind,
+} from './persistence/store';
+export {
+  DEFAULT_EXPIRES_AFTER_SECONDS,
+  DEFAULT_LEASE_SECONDS,
+  DEFAULT_MAX_RESULT_BYTES,
+  DEFAULT_LOCAL_CACHE_MAX_ITEMS,
+} from './defaults';
+export { DEFAULT_KEY_ATTR, DEFAULT_TTL_ATTR, IDEMPOTENCY_TABLE_NAME_ENV } from './persistence/schema';
+export {
+  IdempotencyError,
+  IdempotencyInProgressError,
+  IdempotencyPayloadMismatchError,
+  IdempotencyKeyError,
+  IdempotencyStoreError,
+  IdempotencyLeaseLostError,
+  IdempotencyConfigError,
+  IdempotencyStepInterruptedError,
+  IdempotencyCommitConditionError,
+  IdempotencyResultTooLargeError,
+  IdempotencyContextError,
+  type IdempotencyErrorOptions,
+} from './errors';

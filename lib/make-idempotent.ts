@@ -1,0 +1,62 @@
+import { IdempotencyEngine, type InvocationInfo } from './engine';
+import { IdempotencyConfigError } from './errors';
+import { describe } from './keys';
+import type { IdempotencyOptions } from './options';
+
+/**
+ * Wraps any async function so that, per key, its work runs once and duplicates get the stored result.
+ *
+ * ```ts
+ * const store = new DynamoDBStore({ tableName: 'idempotency' });
+ * export const handler = makeIdempotent(async (event: OrderEvent) => charge(event), {
+ *   store,
+ *   key: 'orderId',
+ * });
+ * ```
+ * The lease defaults to the Lambda context's remaining time when the second argument is a Lambda context.
+ */
+export function makeIdempotent<TArgs extends unknown[], TResult>(
+  fn: (...args: TArgs) => Promise<TResult> | TResult,
+  options: IdempotencyOptions<TArgs>,
+): (...args: TArgs) => Promise<TResult> {
+  if (typeof fn !== 'function') {
+    throw new IdempotencyConfigError(`Expected makeIdempotent's first argument to be a function, got ${describe(fn)}`);
+  }
+  const defaultName = defaultOperationName(fn.name || 'anonymous');
+  const engine = new IdempotencyEngine<TArgs, TResult>(options, defaultName);
+  if (options.name === undefined) claimDefaultName(defaultName, fn);
+  const wrapped = function (this: unknown, ...args: TArgs): Promise<TResult> {
+    return engine.run(args, invocationInfo(args[1]), () => fn.apply(this, args));
+  };
+  Object.defineProperty(wrapped, 'name', { value: fn.name });
+  return wrapped;
+}
+
+/** Facts of a Lambda invocation, when `context` is a Lambda context. */
+export function invocationInfo(context: unknown): InvocationInfo {
+  const getRemaining = (context as { getRemainingTimeInMillis?: unknown } | null | undefined)?.getRemainingTimeInMillis;
+  if (typeof getRemaining !== 'function') return {};
+  const remainingMs = Number(getRemaining.call(context));
+  return Number.isFinite(remainingMs) && remainingMs > 0 ? { remainingMs } : {};
+}
+
+/** `<AWS_LAMBDA_FUNCTION_NAME or "local">.<suffix>`: the default namespace of an operation's keys. */
+export function defaultOperationName(suffix: string): string {
+  return `${process.env['AWS_LAMBDA_FUNCTION_NAME'] ?? 'local'}.${suffix}`;
+}
+
+const defaultNames = new Map<string, unknown>();
+
+/**
+ * Two different operations must never share records silently: a default name taken by another
+ * function (or middleware instance) in this process is refused.
+ */
+export function claimDefaultName(name: string, owner: unknown): void {
+  const current = defaultNames.get(name);
+  if (current !== undefined && current !== owner) {
+    throw new IdempotencyConfigError(
+      `Two different idempotent operations would share the default name "${name}" and so each other's records; pass a distinct \`name\` option to each`,
+    );
+  }
+  defaultNames.set(name, owner);
+}

@@ -1,0 +1,79 @@
+import { enterExecutionHolder, IdempotencyEngine, type Execution } from './engine';
+import { claimDefaultName, defaultOperationName, invocationInfo } from './make-idempotent';
+import type { IdempotencyOptions } from './options';
+
+/** The part of a middy request this middleware uses (middy 4 to 7). */
+export interface MiddyRequest<TEvent = unknown, TResult = unknown> {
+  event: TEvent;
+  context: unknown;
+  response: TResult | undefined;
+  error: unknown;
+  internal: Record<string, unknown>;
+  earlyResponse?: TResult;
+}
+
+/** A middy middleware object. */
+export interface IdempotencyMiddleware<TEvent, TResult> {
+  before(request: MiddyRequest<TEvent, TResult>): Promise<TResult | undefined>;
+  after(request: MiddyRequest<TEvent, TResult>): Promise<void>;
+  onError(request: MiddyRequest<TEvent, TResult>): Promise<void>;
+}
+
+const EXECUTION = Symbol.for('effectively-once.execution');
+
+/**
+ * A middy-compatible middleware with the same options and behaviour as {@link makeIdempotent}:
+ * `before` claims (or replays, short-circuiting the handler, `undefined` included), `after` stores the
+ * response, `onError` releases the lease (only a lease this invocation holds).
+ *
+ * Use it as the FIRST middleware so `step`, `commitWith` and `downstreamKey` can find the execution
+ * from inside the handler.
+ */
+export function idempotencyMiddleware<TEvent = unknown, TResult = unknown>(
+  options: IdempotencyOptions<[TEvent, unknown]>,
+): IdempotencyMiddleware<TEvent, TResult> {
+  const defaultName = defaultOperationName('middleware');
+  const engine = new IdempotencyEngine<[TEvent, unknown], TResult>(options, defaultName);
+  const executionOf = (request: MiddyRequest<TEvent, TResult>): Execution<TResult> | undefined => {
+    const execution = request.internal[EXECUTION as unknown as string] as Execution<TResult> | undefined;
+    delete request.internal[EXECUTION as unknown as string];
+    return execution;
+  };
+  const middleware: IdempotencyMiddleware<TEvent, TResult> = {
+    before(request) {
+      // Synchronously, before any await: the handler that middy calls next inherits this holder.
+      const holder = enterExecutionHolder();
+      return (async () => {
+        const begun = await engine.begin([request.event, request.context], invocationInfo(request.context));
+        if (begun.kind === 'replay') {
+          // middy 6+ short-circuits on earlyResponse, even for undefined; older versions on a returned value.
+          request.earlyResponse = begun.value;
+          return begun.value;
+        }
+        if (begun.kind === 'execute') {
+          request.internal[EXECUTION as unknown as string] = begun.execution;
+          holder.execution = begun.execution as Execution<unknown>;
+        }
+        return undefined;
+      })();
+    },
+    async after(request) {
+      const execution = executionOf(request);
+      if (execution) request.response = await execution.complete(request.response as TResult);
+    },
+    async onError(request) {
+      // Only a lease this invocation acquired is released: an error from `before` (in progress, payload
+      // mismatch) leaves the other invocation's record alone.
+      const execution = executionOf(request);
+      if (!execution) return;
+      const original = request.error;
+      try {
+        request.response = await execution.fail(original);
+      } catch (error) {
+        if (error !== original) request.error = error;
+      }
+    },
+  };
+  if (options.name === undefined) claimDefaultName(defaultName, middleware);
+  return middleware;
+}

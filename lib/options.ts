@@ -1,0 +1,250 @@
+import {
+  DEFAULT_EXPIRES_AFTER_SECONDS,
+  DEFAULT_LOCAL_CACHE_MAX_ITEMS,
+  DEFAULT_LOG_LEVEL,
+  DEFAULT_MAX_RESULT_BYTES,
+  DEFAULT_MODE,
+  DEFAULT_ON_IN_PROGRESS,
+  DEFAULT_ON_MISSING_KEY,
+} from './defaults';
+import { IdempotencyConfigError } from './errors';
+import { compileSelector, describe, type Selector } from './keys';
+import type { IdempotencyStore } from './persistence/store';
+
+/**
+ * What the library logs through. A Powertools `Logger` fits; so does any object with these methods.
+ */
+export interface IdempotencyLogger {
+  debug(message: string, ...extra: unknown[]): void;
+  info(message: string, ...extra: unknown[]): void;
+  warn(message: string, ...extra: unknown[]): void;
+  error(message: string, ...extra: unknown[]): void;
+}
+
+/** Options of `makeIdempotent` and `idempotencyMiddleware`. */
+export interface IdempotencyOptions<TArgs extends unknown[] = unknown[]> {
+  /** Where idempotency records live: a `DynamoDBStore`, an `InMemoryStore`, or your own store. */
+  readonly store: IdempotencyStore;
+  /**
+   * What identifies a logical event: a function of the wrapped function's arguments, or a JMESPath
+   * expression on the first argument. The selected value is canonicalised (object key order never
+   * matters) and hashed with SHA-256; the raw payload is never stored.
+   * @default - the whole first argument
+   */
+  readonly key?: Selector<TArgs>;
+  /**
+   * The operation's namespace inside the key, so two operations never share records.
+   * @default - `<AWS_LAMBDA_FUNCTION_NAME or "local">.<the wrapped function's name or "anonymous">`; two
+   * different functions that would get the same default name are refused at wrap time
+   */
+  readonly name?: string;
+  /**
+   * How long a completed result is kept and replayed, in seconds.
+   * @default 3600 (`DEFAULT_EXPIRES_AFTER_SECONDS`)
+   */
+  readonly expiresAfterSeconds?: number;
+  /**
+   * How long a claim blocks duplicates while the work runs, in seconds. After that another invocation may
+   * take the record over (and the late one gets `IdempotencyLeaseLostError`).
+   * @default - the Lambda context's remaining time (less one second) when the second argument is a Lambda
+   * context, else 60 (`DEFAULT_LEASE_SECONDS`)
+   */
+  readonly leaseSeconds?: number;
+  /**
+   * Payload fields that must match on a replay (a function of the arguments, or JMESPath on the first).
+   * A duplicate key with a different fingerprint gets `IdempotencyPayloadMismatchError`.
+   * @default - no fingerprint check
+   */
+  readonly fingerprint?: Selector<TArgs>;
+  /**
+   * An in-memory LRU cache of completed results in this execution environment: replays from it cost no
+   * request.
+   * @default false
+   */
+  readonly localCache?: false | { readonly maxItems?: number };
+  /**
+   * What a duplicate does while the first invocation still runs: `'throw'` an
+   * `IdempotencyInProgressError`, or `'wait'` for its result (consistent reads with backoff, bounded by
+   * the remaining time).
+   * @default 'throw' (`DEFAULT_ON_IN_PROGRESS`)
+   */
+  readonly onInProgress?: 'throw' | 'wait';
+  /**
+   * What to do when no key can be derived: `'throw'` an `IdempotencyKeyError`, or `'run'` unprotected
+   * (logging a warning).
+   * @default 'throw' (`DEFAULT_ON_MISSING_KEY`)
+   */
+  readonly onMissingKey?: 'throw' | 'run';
+  /**
+   * `'lease'`: claim the key (one conditional write) before running, complete it after (two requests,
+   * the work runs once). `'optimistic'`: run first and write the completed record in one request (the
+   * work may run more than once under concurrency; only staged `commitWith` writes are exactly-once).
+   * @default 'lease' (`DEFAULT_MODE`)
+   */
+  readonly mode?: 'lease' | 'optimistic';
+  /**
+   * Largest serialised result stored, in bytes; a larger one raises `IdempotencyResultTooLargeError`
+   * before anything is committed.
+   * @default 2097152 (`DEFAULT_MAX_RESULT_BYTES`, 2 MiB)
+   */
+  readonly maxResultBytes?: number;
+  /**
+   * Errors for which this returns true are stored as the outcome and rethrown on every replay (marked
+   * `replayed: true`); other errors release the lease so a retry runs again.
+   * @default - no error is cached
+   */
+  readonly cacheErrors?: (error: unknown) => boolean;
+  /**
+   * Where the library logs.
+   * @default - a Powertools `Logger` at level WARN (`DEFAULT_LOG_LEVEL`)
+   */
+  readonly logger?: IdempotencyLogger;
+  /**
+   * The clock, in epoch milliseconds (inject one in tests to expire leases and records).
+   * @default Date.now
+   */
+  readonly clock?: () => number;
+}
+
+/** Options after validation: defaults applied, selectors compiled, frozen. */
+export interface ResolvedOptions<TArgs extends unknown[]> {
+  readonly store: IdempotencyStore;
+  readonly selectKey: (args: TArgs) => unknown;
+  readonly selectFingerprint: ((args: TArgs) => unknown) | undefined;
+  readonly name: string;
+  readonly expiresAfterSeconds: number;
+  readonly leaseSeconds: number | undefined;
+  readonly localCacheMaxItems: number;
+  readonly onInProgress: 'throw' | 'wait';
+  readonly onMissingKey: 'throw' | 'run';
+  readonly mode: 'lease' | 'optimistic';
+  readonly maxResultBytes: number;
+  readonly cacheErrors: ((error: unknown) => boolean) | undefined;
+  readonly logger: IdempotencyLogger;
+  readonly clock: () => number;
+}
+
+const KNOWN = new Set([
+  'store',
+  'key',
+  'name',
+  'expiresAfterSeconds',
+  'leaseSeconds',
+  'fingerprint',
+  'localCache',
+  'onInProgress',
+  'onMissingKey',
+  'mode',
+  'maxResultBytes',
+  'cacheErrors',
+  'logger',
+  'clock',
+]);
+
+const STORE_METHODS = ['claim', 'takeOver', 'checkpoint', 'extendLease', 'complete', 'putCompleted', 'release', 'get'];
+
+/**
+ * Validates options once, at wrap time, and freezes the result. Every message names the option and the
+ * value received.
+ * @param extraKeys option names an adapter adds on top of these (validated by the adapter)
+ */
+export function resolveOptions<TArgs extends unknown[]>(
+  options: IdempotencyOptions<TArgs> | undefined,
+  defaultName: string,
+  extraKeys: readonly string[] = [],
+): ResolvedOptions<TArgs> {
+  if (options === null || typeof options !== 'object') {
+    throw new IdempotencyConfigError(`Expected options to be an object with at least \`store\`, got ${describe(options)}`);
+  }
+  for (const name of Object.keys(options)) {
+    if (!KNOWN.has(name) && !extraKeys.includes(name)) {
+      throw new IdempotencyConfigError(`Unknown option \`${name}\` (known options: ${[...KNOWN, ...extraKeys].join(', ')})`);
+    }
+  }
+  const store = options.store as unknown;
+  if (
+    store === null ||
+    typeof store !== 'object' ||
+    STORE_METHODS.some((method) => typeof (store as Record<string, unknown>)[method] !== 'function')
+  ) {
+    throw new IdempotencyConfigError(
+      `Expected \`store\` to be an IdempotencyStore (a DynamoDBStore, an InMemoryStore or your own), got ${describe(store)}`,
+    );
+  }
+  const name = options.name ?? defaultName;
+  if (typeof name !== 'string' || name.length === 0) {
+    throw new IdempotencyConfigError(`Expected \`name\` to be a non-empty string, got ${describe(options.name)}`);
+  }
+  const localCache = options.localCache ?? false;
+  let localCacheMaxItems = 0;
+  if (localCache !== false) {
+    if (localCache === null || typeof localCache !== 'object') {
+      throw new IdempotencyConfigError(`Expected \`localCache\` to be false or { maxItems }, got ${describe(localCache)}`);
+    }
+    localCacheMaxItems = localCache.maxItems ?? DEFAULT_LOCAL_CACHE_MAX_ITEMS;
+    positiveInteger('localCache.maxItems', localCacheMaxItems);
+  }
+  const resolved: ResolvedOptions<TArgs> = {
+    store: store as IdempotencyStore,
+    selectKey: compileSelector('key', options.key),
+    selectFingerprint: options.fingerprint === undefined ? undefined : compileSelector('fingerprint', options.fingerprint),
+    name,
+    expiresAfterSeconds: positiveNumber('expiresAfterSeconds', options.expiresAfterSeconds ?? DEFAULT_EXPIRES_AFTER_SECONDS),
+    leaseSeconds: options.leaseSeconds === undefined ? undefined : positiveNumber('leaseSeconds', options.leaseSeconds),
+    localCacheMaxItems,
+    onInProgress: oneOf('onInProgress', options.onInProgress ?? DEFAULT_ON_IN_PROGRESS, ['throw', 'wait'] as const),
+    onMissingKey: oneOf('onMissingKey', options.onMissingKey ?? DEFAULT_ON_MISSING_KEY, ['throw', 'run'] as const),
+    mode: oneOf('mode', options.mode ?? DEFAULT_MODE, ['lease', 'optimistic'] as const),
+    maxResultBytes: positiveInteger('maxResultBytes', options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES),
+    cacheErrors: optionalFunction('cacheErrors', options.cacheErrors),
+    logger: options.logger ?? defaultLogger(),
+    clock: optionalFunction('clock', options.clock) ?? Date.now,
+  };
+  const logger = resolved.logger as unknown as Record<string, unknown>;
+  if (['debug', 'info', 'warn', 'error'].some((method) => typeof logger[method] !== 'function')) {
+    throw new IdempotencyConfigError(`Expected \`logger\` to have debug, info, warn and error methods, got ${describe(options.logger)}`);
+  }
+  return Object.freeze(resolved);
+}
+
+export function positiveNumber(option: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new IdempotencyConfigError(`Expected \`${option}\` to be a positive number, got ${describe(value)}`);
+  }
+  return value;
+}
+
+export function positiveInteger(option: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
+    throw new IdempotencyConfigError(`Expected \`${option}\` to be a positive whole number, got ${describe(value)}`);
+  }
+  return value;
+}
+
+export function oneOf<T extends string>(option: string, value: unknown, allowed: readonly T[]): T {
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
+    throw new IdempotencyConfigError(
+      `Expected \`${option}\` to be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${describe(value)}`,
+    );
+  }
+  return value as T;
+}
+
+export function optionalFunction<F extends (...args: never[]) => unknown>(option: string, value: F | undefined): F | undefined {
+  if (value !== undefined && typeof value !== 'function') {
+    throw new IdempotencyConfigError(`Expected \`${option}\` to be a function, got ${describe(value)}`);
+  }
+  return value;
+}
+
+let sharedLogger: IdempotencyLogger | undefined;
+
+/** The default logger: one Powertools Logger at WARN for the whole process, created on first use. */
+function defaultLogger(): IdempotencyLogger {
+  if (!sharedLogger) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { Logger } = require('@aws-lambda-powertools/logger') as typeof import('@aws-lambda-powertools/logger');
+    sharedLogger = new Logger({ serviceName: 'effectively-once', logLevel: DEFAULT_LOG_LEVEL });
+  }
+  return sharedLogger;
+}

@@ -1,0 +1,599 @@
+import { gunzipSync, gzipSync } from 'node:zlib';
+import {
+  BatchGetItemCommand,
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  TransactionCanceledException,
+  UpdateItemCommand,
+  type AttributeValue,
+} from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { COMMIT_MAX_ATTEMPTS, DEFAULT_COMPRESS_ABOVE_BYTES, RESULT_CHUNK_BYTES } from '../defaults';
+import {
+  IdempotencyCommitConditionError,
+  IdempotencyConfigError,
+  IdempotencyLeaseLostError,
+  IdempotencyStoreError,
+} from '../errors';
+import { describe } from '../keys';
+import { leaseLostMessage } from './memory';
+import { DEFAULT_KEY_ATTR, DEFAULT_TTL_ATTR, IDEMPOTENCY_TABLE_NAME_ENV } from './schema';
+import {
+  RecordStatus,
+  type ClaimInput,
+  type ClaimResult,
+  type CompleteInput,
+  type IdempotencyRecord,
+  type IdempotencyStore,
+  type StagedWrite,
+  type StepCheckpoint,
+} from './store';
+
+/** Largest number of items DynamoDB accepts in one TransactWriteItems request. */
+export const MAX_TRANSACTION_ITEMS = 100;
+
+/** Options of {@link DynamoDBStore}. */
+export interface DynamoDBStoreOptions {
+  /**
+   * Name of the idempotency table (partition key `keyAttr` of type string, TTL on `ttlAttr`).
+   * @default - the value of the environment variable `IDEMPOTENCY_TABLE_NAME` (set by the CDK constructs)
+   */
+  readonly tableName?: string;
+  /**
+   * The DynamoDB client to use (inject your own to share connections, add middleware or point at
+   * DynamoDB Local).
+   * @default - a new `DynamoDBClient` with the SDK's default configuration
+   */
+  readonly client?: DynamoDBClient;
+  /**
+   * Partition key attribute of the table.
+   * @default 'id' (`DEFAULT_KEY_ATTR`)
+   */
+  readonly keyAttr?: string;
+  /**
+   * TTL attribute of the table (epoch seconds).
+   * @default 'expiration' (`DEFAULT_TTL_ATTR`)
+   */
+  readonly ttlAttr?: string;
+  /**
+   * Results whose serialised text is longer than this many bytes are stored gzip-compressed.
+   * @default 4096 (`DEFAULT_COMPRESS_ABOVE_BYTES`)
+   */
+  readonly compressAboveBytes?: number;
+}
+
+const KNOWN_OPTIONS = new Set(['tableName', 'client', 'keyAttr', 'ttlAttr', 'compressAboveBytes']);
+
+// Attribute names of the record besides the key and TTL attributes.
+const A = {
+  status: 'status',
+  token: 'token',
+  lease: 'leaseUntil',
+  fingerprint: 'fingerprint',
+  result: 'result',
+  encoding: 'resultEncoding',
+  chunks: 'resultChunks',
+  outcome: 'outcome',
+  steps: 'steps',
+  data: 'data',
+} as const;
+
+/** How a stored result is encoded. */
+const Encoding = { Text: 'text', Gzip: 'gzip', GzipChunks: 'gzip-chunks' } as const;
+
+/** An encoded result: the attributes of the record plus the chunk items, if any. */
+interface EncodedResult {
+  readonly attributes: Record<string, AttributeValue>;
+  readonly chunks: readonly Uint8Array[];
+}
+
+/**
+ * The DynamoDB persistence layer. Every write is a single conditional request on the low-level client;
+ * a failed condition returns the stored item (`ReturnValuesOnConditionCheckFailure: ALL_OLD`), so the
+ * happy paths need no extra read.
+ */
+export class DynamoDBStore implements IdempotencyStore {
+  /** Name of the table. */
+  public readonly tableName: string;
+  /** The client in use. */
+  public readonly client: DynamoDBClient;
+  readonly #keyAttr: string;
+  readonly #ttlAttr: string;
+  readonly #compressAbove: number;
+  #documentClient: DynamoDBDocumentClient | undefined;
+
+  public constructor(options: DynamoDBStoreOptions = {}) {
+    for (const name of Object.keys(options)) {
+      if (!KNOWN_OPTIONS.has(name)) {
+        throw new IdempotencyConfigError(`Unknown DynamoDBStore option \`${name}\` (known: ${[...KNOWN_OPTIONS].join(', ')})`);
+      }
+    }
+    const tableName = options.tableName ?? process.env[IDEMPOTENCY_TABLE_NAME_ENV];
+    if (typeof tableName !== 'string' || tableName.length === 0) {
+      throw new IdempotencyConfigError(
+        `Expected \`tableName\` to be a non-empty string (or the environment variable ${IDEMPOTENCY_TABLE_NAME_ENV} to be set), got ${describe(options.tableName)}`,
+      );
+    }
+    for (const name of ['keyAttr', 'ttlAttr'] as const) {
+      const value = options[name];
+      if (value !== undefined && (typeof value !== 'string' || value.length === 0)) {
+        throw new IdempotencyConfigError(`Expected \`${name}\` to be a non-empty string, got ${describe(value)}`);
+      }
+    }
+    const compressAbove = options.compressAboveBytes ?? DEFAULT_COMPRESS_ABOVE_BYTES;
+    if (!Number.isInteger(compressAbove) || compressAbove < 0) {
+      throw new IdempotencyConfigError(
+        `Expected \`compressAboveBytes\` to be a whole number of bytes >= 0, got ${describe(options.compressAboveBytes)}`,
+      );
+    }
+    this.tableName = tableName;
+    this.client = options.client ?? new DynamoDBClient({});
+    this.#keyAttr = options.keyAttr ?? DEFAULT_KEY_ATTR;
+    this.#ttlAttr = options.ttlAttr ?? DEFAULT_TTL_ATTR;
+    this.#compressAbove = compressAbove;
+  }
+
+  public async claim(input: ClaimInput): Promise<ClaimResult> {
+    const item: Record<string, AttributeValue> = {
+      [this.#keyAttr]: { S: input.key },
+      [this.#ttlAttr]: { N: String(input.expiresAt) },
+      [A.status]: { S: RecordStatus.InProgress },
+      [A.token]: { S: input.token },
+      [A.lease]: { N: String(input.leaseUntil) },
+      [A.steps]: { M: {} },
+    };
+    if (input.fingerprint !== undefined) item[A.fingerprint] = { S: input.fingerprint };
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: item,
+          // Claimable when there is no record, or the record has expired but TTL has not deleted it yet.
+          ConditionExpression: 'attribute_not_exists(#key) OR #ttl <= :nowSec',
+          ExpressionAttributeNames: { '#key': this.#keyAttr, '#ttl': this.#ttlAttr },
+          ExpressionAttributeValues: { ':nowSec': { N: String(nowSeconds(input.now)) } },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { claimed: true, steps: {} };
+    } catch (error) {
+      const existing = await this.#conditionFailedItem(error, input.key, 'claim');
+      if (existing) return { claimed: false, existing };
+      // The condition failed on an item that is gone by now: claim again.
+      return this.claim(input);
+    }
+  }
+
+  public async takeOver(input: ClaimInput & { readonly previousToken: string }): Promise<ClaimResult> {
+    try {
+      const output = await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: this.#key(input.key),
+          UpdateExpression: 'SET #token = :token, #lease = :lease, #ttl = :exp',
+          // Only the lease holder we saw, only once its lease ended, only while the record is live.
+          ConditionExpression: '#token = :previous AND #status = :inProgress AND #lease < :now AND #ttl > :nowSec',
+          ExpressionAttributeNames: {
+            '#token': A.token,
+            '#lease': A.lease,
+            '#ttl': this.#ttlAttr,
+            '#status': A.status,
+          },
+          ExpressionAttributeValues: {
+            ':token': { S: input.token },
+            ':lease': { N: String(input.leaseUntil) },
+            ':exp': { N: String(input.expiresAt) },
+            ':previous': { S: input.previousToken },
+            ':inProgress': { S: RecordStatus.InProgress },
+            ':now': { N: String(input.now) },
+            ':nowSec': { N: String(nowSeconds(input.now)) },
+          },
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      const record = await this.#toRecord(output.Attributes ?? {});
+      return { claimed: true, steps: record.steps };
+    } catch (error) {
+      const existing = await this.#conditionFailedItem(error, input.key, 'take over');
+      if (existing) return { claimed: false, existing };
+      return this.claim(input);
+    }
+  }
+
+  public async checkpoint(input: {
+    readonly key: string;
+    readonly token: string;
+    readonly step: string;
+    readonly checkpoint: StepCheckpoint;
+  }): Promise<void> {
+    const value: Record<string, AttributeValue> = { s: { S: input.checkpoint.state } };
+    if (input.checkpoint.result !== undefined) Object.assign(value, this.#encodeStepResult(input.checkpoint.result));
+    await this.#ownedUpdate(input.key, input.token, `checkpoint step "${input.step}"`, {
+      UpdateExpression: 'SET #steps.#step = :checkpoint',
+      ExpressionAttributeNames: { '#steps': A.steps, '#step': input.step },
+      ExpressionAttributeValues: { ':checkpoint': { M: value } },
+    });
+  }
+
+  public async extendLease(input: { readonly key: string; readonly token: string; readonly leaseUntil: number }): Promise<void> {
+    await this.#ownedUpdate(input.key, input.token, 'extend the lease', {
+      UpdateExpression: 'SET #lease = :lease',
+      ExpressionAttributeNames: { '#lease': A.lease },
+      ExpressionAttributeValues: { ':lease': { N: String(input.leaseUntil) } },
+    });
+  }
+
+  public async complete(input: CompleteInput): Promise<void> {
+    const encoded = this.#encodeResult(input.result);
+    const set: string[] = ['#status = :completed', '#ttl = :exp', '#outcome = :outcome', '#lease = :zero'];
+    const names: Record<string, string> = {
+      '#status': A.status,
+      '#ttl': this.#ttlAttr,
+      '#outcome': A.outcome,
+      '#lease': A.lease,
+      '#steps': A.steps,
+    };
+    const values: Record<string, AttributeValue> = {
+      ':completed': { S: RecordStatus.Completed },
+      ':exp': { N: String(input.expiresAt) },
+      ':outcome': { S: input.outcome },
+      ':zero': { N: '0' },
+    };
+    const removed = ['#steps'];
+    for (const [attr, value] of Object.entries(encoded.attributes)) {
+      set.push(`#${attr} = :${attr}`);
+      names[`#${attr}`] = attr;
+      values[`:${attr}`] = value;
+    }
+    // Attributes of another encoding, left from nothing in practice, are removed for a clean record.
+    for (const attr of [A.result, A.encoding, A.chunks]) {
+      if (!(attr in encoded.attributes)) {
+        removed.push(`#${attr}`);
+        names[`#${attr}`] = attr;
+      }
+    }
+    const update = {
+      TableName: this.tableName,
+      Key: this.#key(input.key),
+      UpdateExpression: `SET ${set.join(', ')} REMOVE ${removed.join(', ')}`,
+      ConditionExpression: '#token = :token',
+      ExpressionAttributeNames: { ...names, '#token': A.token },
+      ExpressionAttributeValues: { ...values, ':token': { S: input.token } },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+    };
+    if (input.writes.length === 0 && encoded.chunks.length === 0) {
+      try {
+        await this.client.send(new UpdateItemCommand(update));
+        return;
+      } catch (error) {
+        await this.#conditionFailedItem(error, input.key, 'store the result');
+        throw new IdempotencyLeaseLostError(leaseLostMessage(input.key, 'store the result'), { key: input.key });
+      }
+    }
+    await this.#transact(input, { Update: unmarshallRequest(update) }, encoded.chunks, 'store the result');
+  }
+
+  public async putCompleted(
+    input: CompleteInput,
+  ): Promise<{ readonly written: true } | { readonly written: false; readonly existing: IdempotencyRecord }> {
+    const encoded = this.#encodeResult(input.result);
+    const item: Record<string, AttributeValue> = {
+      [this.#keyAttr]: { S: input.key },
+      [this.#ttlAttr]: { N: String(input.expiresAt) },
+      [A.status]: { S: RecordStatus.Completed },
+      [A.token]: { S: input.token },
+      [A.lease]: { N: '0' },
+      [A.outcome]: { S: input.outcome },
+      ...encoded.attributes,
+    };
+    if (input.fingerprint !== undefined) item[A.fingerprint] = { S: input.fingerprint };
+    const put = {
+      TableName: this.tableName,
+      Item: item,
+      ConditionExpression: 'attribute_not_exists(#key) OR #ttl <= :nowSec',
+      ExpressionAttributeNames: { '#key': this.#keyAttr, '#ttl': this.#ttlAttr },
+      ExpressionAttributeValues: { ':nowSec': { N: String(nowSeconds(input.now)) } },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+    };
+    try {
+      if (input.writes.length === 0 && encoded.chunks.length === 0) {
+        await this.client.send(new PutItemCommand(put));
+      } else {
+        await this.#transact(input, { Put: unmarshallRequest(put) }, encoded.chunks, 'store the result');
+      }
+      return { written: true };
+    } catch (error) {
+      if (error instanceof ExistingRecord) return { written: false, existing: error.record };
+      const existing = await this.#conditionFailedItem(error, input.key, 'store the result');
+      if (existing) return { written: false, existing };
+      return this.putCompleted(input);
+    }
+  }
+
+  public async release(input: { readonly key: string; readonly token: string; readonly keepCheckpoints: boolean }): Promise<void> {
+    const condition = {
+      ConditionExpression: '#token = :token',
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+    };
+    try {
+      if (input.keepCheckpoints) {
+        await this.client.send(
+          new UpdateItemCommand({
+            TableName: this.tableName,
+            Key: this.#key(input.key),
+            UpdateExpression: 'SET #lease = :zero',
+            ExpressionAttributeNames: { '#token': A.token, '#lease': A.lease },
+            ExpressionAttributeValues: { ':token': { S: input.token }, ':zero': { N: '0' } },
+            ...condition,
+          }),
+        );
+      } else {
+        await this.client.send(
+          new DeleteItemCommand({
+            TableName: this.tableName,
+            Key: this.#key(input.key),
+            ExpressionAttributeNames: { '#token': A.token },
+            ExpressionAttributeValues: { ':token': { S: input.token } },
+            ...condition,
+          }),
+        );
+      }
+    } catch (error) {
+      const existing = await this.#conditionFailedItem(error, input.key, 'release the lease');
+      // Gone already (our own retried delete, or TTL): released.
+      if (!existing || existing.token === input.token) return;
+      throw new IdempotencyLeaseLostError(leaseLostMessage(input.key, 'release the lease'), { key: input.key });
+    }
+  }
+
+  public async get(key: string, now: number): Promise<IdempotencyRecord | undefined> {
+    let output;
+    try {
+      output = await this.client.send(
+        new GetItemCommand({ TableName: this.tableName, Key: this.#key(key), ConsistentRead: true }),
+      );
+    } catch (error) {
+      throw storeError(error, key, 'read');
+    }
+    if (!output.Item) return undefined;
+    const record = await this.#toRecord(output.Item);
+    return record.expiresAt <= nowSeconds(now) ? undefined : record;
+  }
+
+  #key(key: string): Record<string, AttributeValue> {
+    return { [this.#keyAttr]: { S: key } };
+  }
+
+  async #ownedUpdate(
+    key: string,
+    token: string,
+    action: string,
+    update: {
+      UpdateExpression: string;
+      ExpressionAttributeNames: Record<string, string>;
+      ExpressionAttributeValues: Record<string, AttributeValue>;
+    },
+  ): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: this.#key(key),
+          UpdateExpression: update.UpdateExpression,
+          ConditionExpression: '#token = :token',
+          ExpressionAttributeNames: { ...update.ExpressionAttributeNames, '#token': A.token },
+          ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ':token': { S: token } },
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        throw new IdempotencyLeaseLostError(leaseLostMessage(key, action), { key, cause: error });
+      }
+      throw storeError(error, key, action);
+    }
+  }
+
+  /**
+   * Commits the record write, its result chunks and the staged business writes in ONE TransactWriteItems.
+   * The SDK gives the request a ClientRequestToken that its retries reuse, so a lost response is not
+   * applied twice. Transaction conflicts are retried with backoff.
+   */
+  async #transact(
+    input: CompleteInput,
+    record: StagedWrite,
+    chunks: readonly Uint8Array[],
+    action: string,
+  ): Promise<void> {
+    const chunkItems: StagedWrite[] = chunks.map((data, index) => ({
+      Put: {
+        TableName: this.tableName,
+        Item: { [this.#keyAttr]: chunkKey(input.key, index), [this.#ttlAttr]: input.expiresAt, [A.data]: data },
+      },
+    }));
+    const items = [record, ...chunkItems, ...input.writes];
+    const firstWrite = 1 + chunkItems.length;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await this.#documents().send(new TransactWriteCommand({ TransactItems: items as never }));
+        return;
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw storeError(error, input.key, action);
+        const reasons = error.CancellationReasons ?? [];
+        const own = reasons[0];
+        if (own?.Code === 'ConditionalCheckFailed') {
+          const existing = own.Item ? await this.#toRecord(own.Item) : undefined;
+          if ('Put' in record && existing) throw new ExistingRecord(existing);
+          throw new IdempotencyLeaseLostError(leaseLostMessage(input.key, action), { key: input.key, cause: error });
+        }
+        const failed = reasons.findIndex((reason, index) => index >= firstWrite && reason.Code === 'ConditionalCheckFailed');
+        if (failed >= 0) {
+          const writeIndex = failed - firstWrite;
+          const tableName = tableOf(input.writes[writeIndex]);
+          throw new IdempotencyCommitConditionError(
+            `The condition of staged write #${writeIndex} (table ${tableName ?? 'unknown'}) failed, so neither the business writes nor the result of ${input.key} were committed`,
+            { key: input.key, cause: error, itemIndex: writeIndex, tableName },
+          );
+        }
+        const conflict = reasons.some((reason) => reason.Code === 'TransactionConflict');
+        if (conflict && attempt < COMMIT_MAX_ATTEMPTS) {
+          await delay(20 * 2 ** attempt * (0.5 + Math.random()));
+          continue;
+        }
+        throw storeError(error, input.key, action);
+      }
+    }
+  }
+
+  #documents(): DynamoDBDocumentClient {
+    this.#documentClient ??= DynamoDBDocumentClient.from(this.client);
+    return this.#documentClient;
+  }
+
+  #encodeResult(text: string): EncodedResult {
+    if (Buffer.byteLength(text) <= this.#compressAbove) {
+      return { attributes: { [A.result]: { S: text }, [A.encoding]: { S: Encoding.Text } }, chunks: [] };
+    }
+    const zipped = gzipSync(text);
+    if (zipped.byteLength <= RESULT_CHUNK_BYTES) {
+      return { attributes: { [A.result]: { B: zipped }, [A.encoding]: { S: Encoding.Gzip } }, chunks: [] };
+    }
+    const chunks: Uint8Array[] = [];
+    for (let offset = 0; offset < zipped.byteLength; offset += RESULT_CHUNK_BYTES) {
+      chunks.push(zipped.subarray(offset, offset + RESULT_CHUNK_BYTES));
+    }
+    return {
+      attributes: { [A.encoding]: { S: Encoding.GzipChunks }, [A.chunks]: { N: String(chunks.length) } },
+      chunks,
+    };
+  }
+
+  #encodeStepResult(text: string): Record<string, AttributeValue> {
+    return Buffer.byteLength(text) <= this.#compressAbove ? { r: { S: text } } : { z: { B: gzipSync(text) } };
+  }
+
+  async #toRecord(item: Record<string, AttributeValue>): Promise<IdempotencyRecord> {
+    const key = item[this.#keyAttr]?.S ?? '';
+    const steps: Record<string, StepCheckpoint> = {};
+    for (const [name, value] of Object.entries(item[A.steps]?.M ?? {})) {
+      const m = value.M ?? {};
+      const state = m['s']?.S === 'started' ? 'started' : 'done';
+      const result = m['r']?.S ?? (m['z']?.B ? gunzipSync(m['z'].B).toString('utf8') : undefined);
+      steps[name] = result === undefined ? { state } : { state, result };
+    }
+    const fingerprint = item[A.fingerprint]?.S;
+    const outcome = item[A.outcome]?.S;
+    const status = item[A.status]?.S === RecordStatus.Completed ? RecordStatus.Completed : RecordStatus.InProgress;
+    const record: IdempotencyRecord = {
+      key,
+      status,
+      token: item[A.token]?.S ?? '',
+      expiresAt: Number(item[this.#ttlAttr]?.N ?? '0'),
+      leaseUntil: Number(item[A.lease]?.N ?? '0'),
+      steps,
+      ...(fingerprint === undefined ? {} : { fingerprint }),
+      ...(outcome === undefined ? {} : { outcome: outcome === 'error' ? 'error' : 'value' }),
+    };
+    if (status !== RecordStatus.Completed) return record;
+    return { ...record, result: await this.#decodeResult(key, item) };
+  }
+
+  async #decodeResult(key: string, item: Record<string, AttributeValue>): Promise<string | undefined> {
+    const encoding = item[A.encoding]?.S;
+    const binary = item[A.result]?.B;
+    if (encoding === Encoding.Gzip && binary) return gunzipSync(binary).toString('utf8');
+    if (encoding === Encoding.GzipChunks) {
+      const count = Number(item[A.chunks]?.N ?? '0');
+      const keys = Array.from({ length: count }, (_, index) => ({ [this.#keyAttr]: { S: chunkKey(key, index) } }));
+      const parts = new Map<string, Uint8Array>();
+      let pending: Record<string, AttributeValue>[] = keys;
+      while (pending.length > 0) {
+        const output = await this.client.send(
+          new BatchGetItemCommand({
+            RequestItems: { [this.tableName]: { Keys: pending.splice(0, 100), ConsistentRead: true } },
+          }),
+        );
+        for (const chunk of output.Responses?.[this.tableName] ?? []) {
+          const id = chunk[this.#keyAttr]?.S;
+          const data = chunk[A.data]?.B;
+          if (id && data) parts.set(id, data);
+        }
+        const unprocessed = output.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+        pending = [...unprocessed, ...pending];
+      }
+      const buffers = Array.from({ length: count }, (_, index) => {
+        const part = parts.get(chunkKey(key, index));
+        if (!part) {
+          throw new IdempotencyStoreError(`Result chunk ${index} of ${count} of idempotency record ${key} is missing`, { key });
+        }
+        return part;
+      });
+      return gunzipSync(Buffer.concat(buffers)).toString('utf8');
+    }
+    return item[A.result]?.S;
+  }
+
+  /** The item a failed condition returned, or undefined when there was none; rethrows other errors. */
+  async #conditionFailedItem(error: unknown, key: string, action: string): Promise<IdempotencyRecord | undefined> {
+    if (error instanceof ConditionalCheckFailedException) {
+      return error.Item ? this.#toRecord(error.Item) : undefined;
+    }
+    throw storeError(error, key, action);
+  }
+}
+
+/** Signals, inside the optimistic transaction path, that a live record already exists. */
+class ExistingRecord extends Error {
+  public constructor(public readonly record: IdempotencyRecord) {
+    super('existing record');
+  }
+}
+
+function chunkKey(key: string, index: number): string {
+  return `${key}#chunk#${index}`;
+}
+
+function nowSeconds(nowMs: number): number {
+  return Math.floor(nowMs / 1000);
+}
+
+function tableOf(write: StagedWrite | undefined): string | undefined {
+  if (!write) return undefined;
+  for (const part of Object.values(write)) {
+    const table = (part as { TableName?: unknown } | undefined)?.TableName;
+    if (typeof table === 'string') return table;
+  }
+  return undefined;
+}
+
+/** Turns a low-level request of our own into the document-client shape used inside transactions. */
+function unmarshallRequest(request: {
+  TableName: string;
+  Key?: Record<string, AttributeValue>;
+  Item?: Record<string, AttributeValue>;
+  ExpressionAttributeValues?: Record<string, AttributeValue>;
+  [other: string]: unknown;
+}): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...request };
+  if (request.Key) out['Key'] = unmarshall(request.Key);
+  if (request.Item) out['Item'] = unmarshall(request.Item);
+  if (request.ExpressionAttributeValues) out['ExpressionAttributeValues'] = unmarshall(request.ExpressionAttributeValues);
+  return out;
+}
+
+function storeError(error: unknown, key: string, action: string): IdempotencyStoreError {
+  if (error instanceof IdempotencyStoreError) return error;
+  const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return new IdempotencyStoreError(
+    `DynamoDB failed to ${action} for idempotency record ${key} (${detail}); retry the invocation`,
+    { key, cause: error },
+  );
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

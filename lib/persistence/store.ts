@@ -1,0 +1,136 @@
+/**
+ * The persistence layer: what a store must do for the engine. The engine holds every rule (keys, leases,
+ * expiry, replays, ambiguity); a store performs conditional writes and reports what it found.
+ *
+ * To write another store, implement {@link IdempotencyStore} with these guarantees:
+ * - every write is conditional exactly as documented on its method (atomic compare-and-set);
+ * - a record whose `expiresAt` (epoch seconds) is in the past counts as absent;
+ * - a failed condition returns (or throws with) the record as it is, so the engine needs no extra read.
+ */
+
+/** Status of an idempotency record, as stored. */
+export const RecordStatus = {
+  /** Claimed: an invocation holds (or held) the lease and has not stored a result. */
+  InProgress: 'INPROGRESS',
+  /** The result is stored and is replayed until the record expires. */
+  Completed: 'COMPLETED',
+} as const;
+/** Status of an idempotency record, as stored. */
+export type RecordStatus = (typeof RecordStatus)[keyof typeof RecordStatus];
+
+/** Whether a stored outcome is a returned value or a cached error (see `cacheErrors`). */
+export type OutcomeKind = 'value' | 'error';
+
+/** A step checkpoint stored under its execution's record. */
+export interface StepCheckpoint {
+  /** `started`: an `atMostOnce` step began and has not finished; `done`: its result is stored. */
+  readonly state: 'started' | 'done';
+  /** Serialised result of a finished step. */
+  readonly result?: string;
+}
+
+/** An idempotency record as a store returns it. */
+export interface IdempotencyRecord {
+  readonly key: string;
+  readonly status: RecordStatus;
+  /** Lease token of the invocation that claimed (or completed) the record. */
+  readonly token: string;
+  /** Epoch seconds after which the record counts as absent (the table's TTL). */
+  readonly expiresAt: number;
+  /** Epoch milliseconds at which the lease of an in-progress record ends (0 once released). */
+  readonly leaseUntil: number;
+  /** Hash of the payload fields that must match on replay, when configured. */
+  readonly fingerprint?: string;
+  /** Serialised outcome of a completed record. */
+  readonly result?: string;
+  /** Kind of a completed record's outcome. */
+  readonly outcome?: OutcomeKind;
+  /** Step checkpoints of the current execution, by step name. */
+  readonly steps: Readonly<Record<string, StepCheckpoint>>;
+}
+
+/**
+ * A business write staged with `commitWith`, in the shape of one `TransactItems` entry of
+ * `@aws-sdk/lib-dynamodb`'s `TransactWriteCommand` (plain JavaScript values).
+ */
+export type StagedWrite = Record<string, unknown>;
+
+/** Input of {@link IdempotencyStore.claim}. */
+export interface ClaimInput {
+  readonly key: string;
+  readonly token: string;
+  readonly leaseUntil: number;
+  readonly expiresAt: number;
+  readonly fingerprint?: string;
+  /** Current time, epoch milliseconds. */
+  readonly now: number;
+}
+
+/** Result of a claim or take-over: either this invocation holds the lease, or the record that stopped it. */
+export type ClaimResult =
+  | { readonly claimed: true; readonly steps: Readonly<Record<string, StepCheckpoint>> }
+  | { readonly claimed: false; readonly existing: IdempotencyRecord };
+
+/** Input of {@link IdempotencyStore.complete} and {@link IdempotencyStore.putCompleted}. */
+export interface CompleteInput {
+  readonly key: string;
+  readonly token: string;
+  readonly result: string;
+  readonly outcome: OutcomeKind;
+  readonly expiresAt: number;
+  readonly fingerprint?: string;
+  /** Business writes to commit atomically with the record. */
+  readonly writes: readonly StagedWrite[];
+  /** Current time, epoch milliseconds. */
+  readonly now: number;
+}
+
+/** The contract between the engine and a persistence layer. */
+export interface IdempotencyStore {
+  /**
+   * ONE conditional write that creates an in-progress record with a fresh token, on the condition that
+   * no record exists or the existing one has expired (`expiresAt` in the past). On a failed condition it
+   * returns the existing record (never an extra read).
+   */
+  claim(input: ClaimInput): Promise<ClaimResult>;
+
+  /**
+   * Takes over an in-progress record whose lease ended: sets the new token and lease, keeps the step
+   * checkpoints. Conditional on the record still holding `previousToken` with its lease ended at `now`.
+   */
+  takeOver(input: ClaimInput & { readonly previousToken: string }): Promise<ClaimResult>;
+
+  /** Stores a step checkpoint; conditional on `token`. Throws `IdempotencyLeaseLostError` otherwise. */
+  checkpoint(input: {
+    readonly key: string;
+    readonly token: string;
+    readonly step: string;
+    readonly checkpoint: StepCheckpoint;
+  }): Promise<void>;
+
+  /** Extends the lease; conditional on `token`. Throws `IdempotencyLeaseLostError` otherwise. */
+  extendLease(input: { readonly key: string; readonly token: string; readonly leaseUntil: number }): Promise<void>;
+
+  /**
+   * Marks the record completed with its result (and commits `writes` in the same atomic operation);
+   * conditional on `token`. Throws `IdempotencyLeaseLostError` when the token no longer matches,
+   * `IdempotencyCommitConditionError` when a staged write's own condition fails.
+   */
+  complete(input: CompleteInput): Promise<void>;
+
+  /**
+   * Optimistic mode: writes a completed record (and `writes`) in one operation, on the condition that no
+   * live record exists. On a failed condition returns the existing record and writes nothing.
+   */
+  putCompleted(input: CompleteInput): Promise<{ readonly written: true } | { readonly written: false; readonly existing: IdempotencyRecord }>;
+
+  /**
+   * Releases the lease after a failure, conditional on `token`: deletes the record, or with
+   * `keepCheckpoints` keeps it (and its steps) with the lease ended so a retry takes it over at once.
+   * A record already gone counts as released. Throws `IdempotencyLeaseLostError` when another token holds it.
+   */
+  release(input: { readonly key: string; readonly token: string; readonly keepCheckpoints: boolean }): Promise<void>;
+
+  /** Strongly consistent read; an expired record is reported as absent. */
+  get(key: string, now: number): Promise<IdempotencyRecord | undefined>;
+}

