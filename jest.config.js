@@ -1,7 +1,13 @@
 /** @type {import('jest').Config} */
+const tsJest = ['ts-jest', { tsconfig: 'tsconfig.jest.json' }];
 module.exports = {
   testEnvironment: 'node',
-  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: true }] },
+  transform: {
+    '^.+\\.ts$': tsJest,
+    // @middy/core is ESM-only; transpile it to CommonJS for jest's module system.
+    'node_modules/@middy/.+\\.js$': tsJest,
+  },
+  transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   globalSetup: '<rootDir>/test/global-setup.ts',
   globalTeardown: '<rootDir>/test/global-teardown.ts',

@@ -61,6 +61,14 @@ export const DEFAULT_ARCHITECTURE = lambda.Architecture.ARM_64;
 /** Retention of the log group created for the function bundled from `entry`. */
 export const DEFAULT_LOG_RETENTION = logs.RetentionDays.ONE_MONTH;
 
+/**
+ * Environment of the function bundled from `entry` (entries of `functionProps.environment` win): stack
+ * traces mapped through the bundle's source map.
+ */
+export const FUNCTION_ENVIRONMENT: Readonly<Record<string, string>> = Object.freeze({
+  NODE_OPTIONS: '--enable-source-maps',
+});
+
 /** Modules left out of the bundle because the Node.js Lambda runtime provides them. */
 export const BUNDLING_EXTERNAL_MODULES: readonly string[] = Object.freeze(['@aws-sdk/*']);
 

@@ -355,11 +355,12 @@ export function startLocalEventSource(options: LocalEventSourceOptions): LocalEv
   const sqsModule = async (): Promise<SqsModule> =>
     (sqs ??= await loadOptional<SqsModule>('@aws-sdk/client-sqs', 'startLocalEventSource'));
 
-  const invoke = async (event: SQSEvent): Promise<{ result?: unknown; kind?: LocalEventSourceError['kind']; error?: unknown }> => {
+  type InvokeOutcome = { result?: unknown; kind?: 'handler' | 'timeout'; error?: unknown };
+  const invoke = async (event: SQSEvent): Promise<InvokeOutcome> => {
     const context = createLambdaContext({ functionName, timeoutMs, region, accountId });
     const run = (async () => handler(event, context))();
     // Lambda serialises the result to JSON; so do we, so that a result that cannot be sent fails here too.
-    const settled = run.then(
+    const settled: Promise<InvokeOutcome> = run.then(
       (result) => {
         const json = JSON.stringify(result);
         return { result: json === undefined ? undefined : (JSON.parse(json) as unknown) };
@@ -367,7 +368,7 @@ export function startLocalEventSource(options: LocalEventSourceOptions): LocalEv
       (error: unknown) => ({ kind: 'handler' as const, error }),
     );
     let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<{ kind: 'timeout'; error: unknown }>((resolve) => {
+    const timedOut = new Promise<InvokeOutcome>((resolve) => {
       timer = setTimeout(
         () =>
           resolve({
@@ -377,7 +378,10 @@ export function startLocalEventSource(options: LocalEventSourceOptions): LocalEv
         timeoutMs,
       );
     });
-    const outcome = await Promise.race([settled.catch((error: unknown) => ({ kind: 'handler' as const, error })), timedOut]);
+    const outcome = await Promise.race([
+      settled.catch((error: unknown): InvokeOutcome => ({ kind: 'handler', error })),
+      timedOut,
+    ]);
     clearTimeout(timer);
     if (outcome.kind === 'timeout') {
       // The handler is not killed; stop() waits for it so that nothing runs after the test.

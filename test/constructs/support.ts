@@ -1,0 +1,60 @@
+/**
+ * Helpers shared by the construct tests: a fresh stack per test, the template and annotations of a
+ * stack, the fixture handlers, and a fake `docker` that records any attempt to run it.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+import { Annotations, Template } from 'aws-cdk-lib/assertions';
+import type { ConstructValidationError } from '../../constructs';
+
+/** A plain handler returning no batch item failures. */
+export const FIXTURE_HANDLER = path.join(__dirname, 'fixtures', 'handler.ts');
+
+/** A handler importing an AWS SDK v3 client (to check it stays out of the bundle). */
+export const FIXTURE_SDK_HANDLER = path.join(__dirname, 'fixtures', 'sdk-handler.ts');
+
+/** A new app with one stack named `Test`, its cloud assembly in a fresh temporary directory. */
+export function newStack(): Stack {
+  const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'eo-cdk-')) });
+  return new Stack(app, 'Test');
+}
+
+export function templateOf(stack: Stack): Template {
+  return Template.fromStack(stack);
+}
+
+export function annotationsOf(stack: Stack): Annotations {
+  return Annotations.fromStack(stack);
+}
+
+/** Runs `build` and returns the error it throws (failing the test when it throws none). */
+export function thrownBy(build: () => unknown): ConstructValidationError {
+  try {
+    build();
+  } catch (error) {
+    return error as ConstructValidationError;
+  }
+  throw new Error('expected the construct to throw, it did not');
+}
+
+/** A directory holding an executable `docker` that writes `marker` when run and exits with failure. */
+export function fakeDocker(): { dir: string; marker: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'eo-fake-docker-'));
+  const marker = path.join(dir, 'docker-was-called');
+  fs.writeFileSync(path.join(dir, 'docker'), `#!/bin/sh\necho "$@" >> "${marker}"\nexit 1\n`, { mode: 0o755 });
+  return { dir, marker };
+}
+
+/** Runs `fn` with the fake docker first on PATH, then restores PATH. */
+export function withFakeDockerOnPath<T>(fn: (marker: string) => T): T {
+  const { dir, marker } = fakeDocker();
+  const savedPath = process.env.PATH;
+  process.env.PATH = `${dir}${path.delimiter}${savedPath ?? ''}`;
+  try {
+    return fn(marker);
+  } finally {
+    process.env.PATH = savedPath;
+  }
+}
