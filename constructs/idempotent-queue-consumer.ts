@@ -269,7 +269,11 @@ export class IdempotentQueueConsumer extends Construct {
       }),
     );
     // The event source grants receive and delete; the library also extends visibility of long handlers.
-    this.queue.grant(this.function, ...QUEUE_VISIBILITY_ACTIONS);
+    iam.Grant.addToPrincipal({
+      grantee: this.function,
+      actions: [...QUEUE_VISIBILITY_ACTIONS],
+      resourceArns: [this.queue.queueArn],
+    });
 
     // --- Idempotency table ------------------------------------------------------------------------------
     const table = props.table ?? new IdempotencyTable(this, 'Table');

@@ -13,7 +13,7 @@ import type { StagedWrite } from './persistence/store';
  * @throws IdempotencyContextError outside an idempotent execution, in optimistic mode, or for a reused name
  * @throws IdempotencyLeaseLostError when another invocation took the lease over
  */
-export function step<T>(name: string, fn: () => Promise<T> | T, options: StepOptions = {}): Promise<T> {
+export async function step<T>(name: string, fn: () => Promise<T> | T, options: StepOptions = {}): Promise<T> {
   return currentExecution(`step("${name}")`).step(name, fn, options);
 }
 

@@ -81,7 +81,7 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
         `No idempotency key found for ${o.name}: the key selector returned ${describeMissing(keyValue)}. Fix the \`key\` option or the event, or set onMissingKey: 'run'`,
       );
     }
-    const key = `${o.name}#${hashValue(keyValue)}`;
+    const key = this.#recordKey(keyValue);
     const fingerprint = o.selectFingerprint ? hashValue(o.selectFingerprint(args)) : undefined;
 
     const cached = this.#cached(key);
@@ -141,6 +141,20 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
         { key, retryAfterMs },
       );
     }
+  }
+
+  /**
+   * The record key `begin` would use for `args` (same selector, canonicalisation and hash), or `undefined`
+   * when the selector finds no key. Lets an adapter spot duplicates inside one batch before running any.
+   * Throws whatever the key selector throws.
+   */
+  public keyOf(args: TArgs): string | undefined {
+    const keyValue = this.options.selectKey(args);
+    return isMissingKey(keyValue) ? undefined : this.#recordKey(keyValue);
+  }
+
+  #recordKey(keyValue: unknown): string {
+    return `${this.options.name}#${hashValue(keyValue)}`;
   }
 
   /** Polls the record (consistent reads, backoff) until it completes, disappears or its lease ends. */

@@ -9,6 +9,18 @@ export { step, downstreamKey, commitWith } from './effects';
 export type { StepOptions } from './engine';
 export type { IdempotencyOptions, IdempotencyLogger } from './options';
 export type { Selector } from './keys';
+export { applyIfNewer, newerThan, DEFAULT_VERSION_ATTRIBUTE } from './guards';
+export type {
+  ApplyIfNewerInput,
+  ApplyIfNewerResult,
+  VersionGuardInput,
+  GuardVersion,
+  GuardReturnValues,
+  GuardedWriteApplied,
+  GuardedWriteSkipped,
+  GuardedTransactItem,
+  GuardedTransactUpdate,
+} from './guards';
 export { DynamoDBStore, type DynamoDBStoreOptions } from './persistence/dynamodb';
 export { InMemoryStore } from './persistence/memory';
 export {
@@ -41,5 +53,7 @@ export {
   IdempotencyCommitConditionError,
   IdempotencyResultTooLargeError,
   IdempotencyContextError,
+  IdempotencyVersionError,
+  IdempotencyConditionError,
   type IdempotencyErrorOptions,
 } from './errors';

@@ -20,6 +20,7 @@ export interface IdempotencyMiddleware<TEvent, TResult> {
 }
 
 const EXECUTION = Symbol.for('effectively-once.execution');
+const HOLDER = Symbol.for('effectively-once.holder');
 
 /**
  * A middy-compatible middleware with the same options and behaviour as {@link makeIdempotent}:
@@ -36,7 +37,11 @@ export function idempotencyMiddleware<TEvent = unknown, TResult = unknown>(
   const engine = new IdempotencyEngine<[TEvent, unknown], TResult>(options, defaultName);
   const executionOf = (request: MiddyRequest<TEvent, TResult>): Execution<TResult> | undefined => {
     const execution = request.internal[EXECUTION as unknown as string] as Execution<TResult> | undefined;
+    const holder = request.internal[HOLDER as unknown as string] as { execution: unknown } | undefined;
     delete request.internal[EXECUTION as unknown as string];
+    delete request.internal[HOLDER as unknown as string];
+    // The holder may outlive the invocation in the caller's async context: empty it.
+    if (holder) holder.execution = undefined;
     return execution;
   };
   const middleware: IdempotencyMiddleware<TEvent, TResult> = {
@@ -52,6 +57,7 @@ export function idempotencyMiddleware<TEvent = unknown, TResult = unknown>(
         }
         if (begun.kind === 'execute') {
           request.internal[EXECUTION as unknown as string] = begun.execution;
+          request.internal[HOLDER as unknown as string] = holder;
           holder.execution = begun.execution as Execution<unknown>;
         }
         return undefined;

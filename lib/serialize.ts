@@ -27,6 +27,7 @@ function encode(value: unknown, seen: Set<object>): Json {
     case 'boolean':
       return value;
     case 'number':
+      if (Object.is(value, -0)) return { [TAG]: 'n', v: '-0' };
       return Number.isFinite(value) ? value : { [TAG]: 'n', v: String(value) };
     case 'bigint':
       return { [TAG]: 'b', v: value.toString() };
@@ -58,7 +59,7 @@ function encode(value: unknown, seen: Set<object>): Json {
     const maybeJson = obj as { toJSON?: () => unknown };
     if (typeof maybeJson.toJSON === 'function') return encode(maybeJson.toJSON(), seen);
     const out: { [key: string]: Json } = {};
-    for (const [k, v] of Object.entries(obj)) out[k] = encode(v, seen);
+    for (const [k, v] of Object.entries(obj)) define(out, k, encode(v, seen));
     return Object.prototype.hasOwnProperty.call(out, TAG) ? { [TAG]: 'o', v: out } : out;
   } finally {
     seen.delete(obj);
@@ -97,8 +98,13 @@ function decode(value: Json): unknown {
 
 function decodeMembers(value: { [key: string]: Json }): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = decode(v);
+  for (const [k, v] of Object.entries(value)) define(out, k, decode(v));
   return out;
+}
+
+/** Sets an own property, even one named `__proto__`, as JSON.parse does. */
+function define(target: object, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 /** What a cached error is stored as (see `cacheErrors`). */

@@ -8,6 +8,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import {
   DEAD_LETTER_QUEUE_ALARM_THRESHOLD,
@@ -273,15 +274,25 @@ describe('IdempotentQueueConsumer', () => {
   describe('bundling', () => {
     it('bundles with the local esbuild and never runs Docker', () => {
       withFakeDockerOnPath((marker) => {
-        const stack = newStack();
+        const stack = newStack({ bundle: true });
         consumer(stack, { entry: FIXTURE_SDK_HANDLER });
         templateOf(stack).resourceCountIs('AWS::Lambda::Function', 1);
         expect(fs.existsSync(marker)).toBe(false);
       });
     });
 
+    it('would notice a Docker bundling: a NodejsFunction forced to use Docker calls the fake docker (control)', () => {
+      withFakeDockerOnPath((marker) => {
+        const stack = newStack({ bundle: true });
+        expect(
+          () => new nodejs.NodejsFunction(stack, 'Docker', { entry: FIXTURE_HANDLER, bundling: { forceDockerBundling: true } }),
+        ).toThrow(/docker/i);
+        expect(fs.existsSync(marker)).toBe(true);
+      });
+    });
+
     it('writes a minified bundle with its source map and leaves @aws-sdk/* to the runtime', () => {
-      const stack = newStack();
+      const stack = newStack({ bundle: true });
       const c = consumer(stack, { entry: FIXTURE_SDK_HANDLER });
       const fn = c.function as lambda.Function;
       const assetPath = (fn.node.findChild('Code') as unknown as { assetPath: string }).assetPath;

@@ -15,9 +15,16 @@ export const FIXTURE_HANDLER = path.join(__dirname, 'fixtures', 'handler.ts');
 /** A handler importing an AWS SDK v3 client (to check it stays out of the bundle). */
 export const FIXTURE_SDK_HANDLER = path.join(__dirname, 'fixtures', 'sdk-handler.ts');
 
-/** A new app with one stack named `Test`, its cloud assembly in a fresh temporary directory. */
-export function newStack(): Stack {
-  const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'eo-cdk-')) });
+/**
+ * A new app with one stack named `Test`, its cloud assembly in a fresh temporary directory. Asset
+ * bundling is skipped (CDK's `aws:cdk:bundling-stacks` context) unless `bundle` is true: only the tests
+ * about the bundle itself pay for esbuild.
+ */
+export function newStack(options: { bundle?: boolean } = {}): Stack {
+  const app = new App({
+    outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'eo-cdk-')),
+    context: options.bundle === true ? {} : { 'aws:cdk:bundling-stacks': [] },
+  });
   return new Stack(app, 'Test');
 }
 

@@ -64,7 +64,7 @@ describe('claim', () => {
   it('treats a record whose TTL passed (but is not yet deleted) as absent', async () => {
     const clock = manualClock();
     let runs = 0;
-    const handler = makeIdempotent(async () => (runs += 1), {
+    const handler = makeIdempotent(async (_event: Order) => (runs += 1), {
       store,
       key: 'orderId',
       name: opName(),
@@ -90,7 +90,7 @@ describe('claim', () => {
       { step: 'initialize', name: 'captureIds' },
     );
     try {
-      await makeIdempotent(async () => 'ok', { store, key: 'orderId', name })({ orderId: 'secret-card-4242' });
+      await makeIdempotent(async (_event: Order) => 'ok', { store, key: 'orderId', name })({ orderId: 'secret-card-4242' });
     } finally {
       dynamoClient().middlewareStack.remove('captureIds');
       counter.remove();
@@ -104,7 +104,7 @@ describe('claim', () => {
 describe('keys', () => {
   it('ignores the order of object keys', async () => {
     let runs = 0;
-    const handler = makeIdempotent(async () => (runs += 1), { store, name: opName() });
+    const handler = makeIdempotent(async (_event: Order) => (runs += 1), { store, name: opName() });
     await handler({ orderId: 'k', amount: 1, items: ['a'] });
     await handler({ items: ['a'], amount: 1, orderId: 'k' });
     expect(runs).toBe(1);
@@ -131,7 +131,7 @@ describe('keys', () => {
     ['an empty string', { orderId: '' }],
   ])('rejects a missing key (%s) with IdempotencyKeyError and runs nothing', async (_label, event) => {
     let runs = 0;
-    const handler = makeIdempotent(async () => (runs += 1), { store, key: 'orderId', name: opName() });
+    const handler = makeIdempotent(async (_event: Order) => (runs += 1), { store, key: 'orderId', name: opName() });
     const error = await handler(event as Order).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(IdempotencyKeyError);
     expect((error as Error).message).toMatch(/No idempotency key found/);
@@ -139,7 +139,7 @@ describe('keys', () => {
   });
 
   it('treats an all-null JMESPath multi-select as a missing key', async () => {
-    const handler = makeIdempotent(async () => 'ran', { store, key: '[orderId, customerId]', name: opName() });
+    const handler = makeIdempotent(async (_event: Order) => 'ran', { store, key: '[orderId, customerId]', name: opName() });
     await expect(handler({ orderId: undefined } as unknown as Order)).rejects.toThrow(IdempotencyKeyError);
   });
 
@@ -147,7 +147,7 @@ describe('keys', () => {
     let runs = 0;
     const warnings: string[] = [];
     const logger = { debug: () => {}, info: () => {}, error: () => {}, warn: (m: string) => void warnings.push(m) };
-    const handler = makeIdempotent(async () => (runs += 1), { store, key: 'orderId', name: opName(), onMissingKey: 'run', logger });
+    const handler = makeIdempotent(async (_event: Order) => (runs += 1), { store, key: 'orderId', name: opName(), onMissingKey: 'run', logger });
     await handler({} as Order);
     await handler({} as Order);
     expect(runs).toBe(2);
@@ -155,8 +155,8 @@ describe('keys', () => {
   });
 
   it('keeps two operations with different names apart for the same key', async () => {
-    const a = makeIdempotent(async () => 'a', { store, key: 'orderId', name: opName() });
-    const b = makeIdempotent(async () => 'b', { store, key: 'orderId', name: opName() });
+    const a = makeIdempotent(async (_event: Order) => 'a', { store, key: 'orderId', name: opName() });
+    const b = makeIdempotent(async (_event: Order) => 'b', { store, key: 'orderId', name: opName() });
     await expect(a({ orderId: 'same' })).resolves.toBe('a');
     await expect(b({ orderId: 'same' })).resolves.toBe('b');
   });
@@ -183,7 +183,7 @@ describe('leases and fencing tokens', () => {
     const gate = deferred();
     const started = deferred();
     const handler = makeIdempotent(
-      async () => {
+      async (_event: Order) => {
         started.resolve();
         await gate.promise;
         return 'first';
@@ -206,14 +206,14 @@ describe('leases and fencing tokens', () => {
     const started = deferred();
     const name = opName();
     const slow = makeIdempotent(
-      async () => {
+      async (_event: Order) => {
         started.resolve();
         await gate.promise;
         return 'late';
       },
       { store, key: 'orderId', name, leaseSeconds: 5, clock },
     );
-    const fast = makeIdempotent(async () => 'new owner', { store, key: 'orderId', name, leaseSeconds: 5, clock });
+    const fast = makeIdempotent(async (_event: Order) => 'new owner', { store, key: 'orderId', name, leaseSeconds: 5, clock });
     const late = slow({ orderId: 'takeover' });
     await started.promise;
     clock.advance(6_000);
@@ -232,14 +232,14 @@ describe('leases and fencing tokens', () => {
     const name = opName();
     let runs = 0;
     const slow = makeIdempotent(
-      async () => {
+      async (_event: Order) => {
         started.resolve();
         await gate.promise;
         throw new Error('late failure');
       },
       { store, key: 'orderId', name, leaseSeconds: 5, clock },
     );
-    const owner = makeIdempotent(async () => `owner ${(runs += 1)}`, { store, key: 'orderId', name, leaseSeconds: 5, clock });
+    const owner = makeIdempotent(async (_event: Order) => `owner ${(runs += 1)}`, { store, key: 'orderId', name, leaseSeconds: 5, clock });
     const late = slow({ orderId: 'no-delete' });
     await started.promise;
     clock.advance(6_000);
@@ -280,7 +280,7 @@ describe('ambiguous writes (a response lost after the write was applied)', () =>
     const lose = loseNextResponse(dynamoClient(), 'PutItemCommand');
     let runs = 0;
     try {
-      const handler = makeIdempotent(async () => (runs += 1), { store, key: 'orderId', name: opName() });
+      const handler = makeIdempotent(async (_event: Order) => (runs += 1), { store, key: 'orderId', name: opName() });
       await expect(handler({ orderId: 'lost-claim' })).resolves.toBe(1);
       await expect(handler({ orderId: 'lost-claim' })).resolves.toBe(1);
     } finally {
@@ -293,7 +293,7 @@ describe('ambiguous writes (a response lost after the write was applied)', () =>
   it('counts a retried completion as done', async () => {
     const lose = loseNextResponse(dynamoClient(), 'UpdateItemCommand');
     try {
-      const handler = makeIdempotent(async () => 'stored', { store, key: 'orderId', name: opName() });
+      const handler = makeIdempotent(async (_event: Order) => 'stored', { store, key: 'orderId', name: opName() });
       await expect(handler({ orderId: 'lost-complete' })).resolves.toBe('stored');
       await expect(handler({ orderId: 'lost-complete' })).resolves.toBe('stored');
     } finally {
@@ -307,7 +307,7 @@ describe('ambiguous writes (a response lost after the write was applied)', () =>
     let runs = 0;
     try {
       const handler = makeIdempotent(
-        async () => {
+        async (_event: Order) => {
           runs += 1;
           if (runs === 1) throw new Error('first attempt fails');
           return 'second attempt';
@@ -328,7 +328,7 @@ describe('handler errors', () => {
     const failure = Object.assign(new TypeError('bad input'), { code: 'E_BAD' });
     let runs = 0;
     const handler = makeIdempotent(
-      async () => {
+      async (_event: Order) => {
         runs += 1;
         if (runs === 1) throw failure;
         return 'retried';
@@ -355,7 +355,7 @@ describe('handler errors', () => {
       { step: 'initialize', name: failing },
     );
     let runs = 0;
-    const handler = makeIdempotent(async () => (runs += 1), { store, key: 'orderId', name, leaseSeconds: 5, clock });
+    const handler = makeIdempotent(async (_event: Order) => (runs += 1), { store, key: 'orderId', name, leaseSeconds: 5, clock });
     let error: unknown;
     try {
       error = await handler({ orderId: 'store-fails' }).catch((e: unknown) => e);
@@ -380,7 +380,7 @@ describe('replays', () => {
   ])('return the stored result exactly: %s', async (_label, value) => {
     let runs = 0;
     const handler = makeIdempotent(
-      async () => {
+      async (_event: Order) => {
         runs += 1;
         return value;
       },
@@ -396,7 +396,7 @@ describe('concurrency', () => {
   it('runs the work exactly once for 20 simultaneous calls with one key', async () => {
     let runs = 0;
     const handler = makeIdempotent(
-      async () => {
+      async (_event: Order) => {
         runs += 1;
         await new Promise((r) => setTimeout(r, 50));
         return 'once';
@@ -411,7 +411,7 @@ describe('concurrency', () => {
   it("with onInProgress: 'throw', lets exactly one of 20 simultaneous calls run", async () => {
     let runs = 0;
     const handler = makeIdempotent(
-      async () => {
+      async (_event: Order) => {
         runs += 1;
         await new Promise((r) => setTimeout(r, 50));
         return 'once';
@@ -431,13 +431,13 @@ describe('request counts', () => {
   it('first call = 2 requests, replay = 1, replay from the local cache = 0', async () => {
     const counter = countRequests(dynamoClient());
     try {
-      const handler = makeIdempotent(async () => 'counted', {
+      const handler = makeIdempotent(async (_event: Order) => 'counted', {
         store,
         key: 'orderId',
         name: opName(),
         localCache: { maxItems: 10 },
       });
-      const uncached = makeIdempotent(async () => 'counted', { store, key: 'orderId', name: opName() });
+      const uncached = makeIdempotent(async (_event: Order) => 'counted', { store, key: 'orderId', name: opName() });
 
       counter.reset();
       await handler({ orderId: 'count' });
@@ -466,13 +466,13 @@ describe('options', () => {
     [{ expiresAfterSecs: 10 }, /Unknown option `expiresAfterSecs`/],
     [{ key: 'orders[' }, /Expected `key` to be a valid JMESPath expression, got "orders\["/],
   ])('rejects %p at wrap time naming the option and the value', (bad, message) => {
-    const wrap = (): unknown => makeIdempotent(async () => 1, { store, name: opName(), ...(bad as object) });
+    const wrap = (): unknown => makeIdempotent(async (_event: Order) => 1, { store, name: opName(), ...(bad as object) });
     expect(wrap).toThrow(IdempotencyConfigError);
     expect(wrap).toThrow(message);
   });
 
   it('rejects a missing store at wrap time', () => {
-    const wrap = (): unknown => makeIdempotent(async () => 1, {} as never);
+    const wrap = (): unknown => makeIdempotent(async (_event: Order) => 1, {} as never);
     expect(wrap).toThrow(IdempotencyConfigError);
     expect(wrap).toThrow(/Expected `store` to be an IdempotencyStore .*got undefined/);
   });
@@ -507,7 +507,7 @@ describe('DynamoDBStore', () => {
 
   it('leaves a stored record with status, token and TTL but no payload', async () => {
     const name = opName();
-    await makeIdempotent(async () => ({ ok: true }), { store, key: 'orderId', name })({ orderId: 'shape' });
+    await makeIdempotent(async (_event: Order) => ({ ok: true }), { store, key: 'orderId', name })({ orderId: 'shape' });
     const ids: string[] = [];
     // The record key is the namespaced hash; find it through a claim that fails.
     const counter = countRequests(dynamoClient());
@@ -520,7 +520,7 @@ describe('DynamoDBStore', () => {
       { step: 'initialize', name: 'captureShape' },
     );
     try {
-      await makeIdempotent(async () => ({ ok: true }), { store, key: 'orderId', name: `${name}-probe` })({ orderId: 'shape' });
+      await makeIdempotent(async (_event: Order) => ({ ok: true }), { store, key: 'orderId', name: `${name}-probe` })({ orderId: 'shape' });
     } finally {
       dynamoClient().middlewareStack.remove('captureShape');
       counter.remove();
@@ -537,7 +537,7 @@ describe('DynamoDBStore', () => {
   it('does not count an in-progress record whose TTL passed as live', async () => {
     const clock = manualClock();
     const name = opName();
-    const handler = makeIdempotent(async () => 'fresh', { store, key: 'orderId', name, clock, expiresAfterSeconds: 1 });
+    const handler = makeIdempotent(async (_event: Order) => 'fresh', { store, key: 'orderId', name, clock, expiresAfterSeconds: 1 });
     // Plant an in-progress record that expired long ago under the same key.
     const ids: string[] = [];
     dynamoClient().middlewareStack.add(

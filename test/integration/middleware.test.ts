@@ -1,7 +1,7 @@
 /**
  * The middy middleware, with the real @middy/core, on DynamoDB Local.
  */
-import middy from '@middy/core';
+import type middyDefault from '@middy/core' with { 'resolution-mode': 'import' };
 import {
   DynamoDBStore,
   IdempotencyInProgressError,
@@ -16,6 +16,10 @@ import { countRequests } from '../helpers/request-counter';
 interface OrderEvent {
   orderId: string;
 }
+
+// @middy/core is ESM-only; jest transpiles it to CommonJS (see jest.config.js), so require it here.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const middy = (require('@middy/core') as { default: typeof middyDefault }).default;
 
 let store: DynamoDBStore;
 let sequence = 0;

@@ -1,0 +1,28 @@
+/**
+ * Every default of `processSqsBatch`, once. The TSDoc `@default` of each option quotes its constant and
+ * test/unit/sqs-options.test.ts checks that they agree.
+ */
+
+/** Records of a batch that run at once: records of a standard queue, message groups of a FIFO queue. */
+export const DEFAULT_SQS_CONCURRENCY = 10;
+
+/** What a failure does to the rest of a FIFO batch: skip the later records of the failed record's group. */
+export const DEFAULT_FIFO_ON_FAILURE = 'skip-group';
+
+/** Seconds of visibility each extension gives the batch's in-flight messages, counted from the extension. */
+export const DEFAULT_VISIBILITY_EXTEND_BY_SECONDS = 60;
+
+/** The next extension is sent when this many seconds of the last one remain. */
+export const DEFAULT_VISIBILITY_EXTEND_WHEN_REMAINING_SECONDS = 20;
+
+/** Largest visibility timeout SQS accepts, in seconds (12 hours). */
+export const MAX_VISIBILITY_TIMEOUT_SECONDS = 43_200;
+
+/** Largest number of entries of one `ChangeMessageVisibilityBatch` request. */
+export const MAX_VISIBILITY_BATCH_ENTRIES = 10;
+
+/**
+ * Option objects remembered per store when the same options arrive in new objects on every call
+ * (`{ ...options, context }`): beyond this, the oldest is forgotten (and validated again if it comes back).
+ */
+export const REMEMBERED_OPTION_SETS = 16;
