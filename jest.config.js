@@ -9,6 +9,7 @@ module.exports = {
   },
   transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
   testMatch: ['<rootDir>/test/**/*.test.ts'],
+  setupFiles: ['<rootDir>/test/setup-env.ts'],
   globalSetup: '<rootDir>/test/global-setup.ts',
   globalTeardown: '<rootDir>/test/global-teardown.ts',
   testTimeout: 60000,

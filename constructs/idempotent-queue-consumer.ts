@@ -60,8 +60,9 @@ export interface IdempotentQueueConsumerProps {
 
   /**
    * Path of the handler source file to bundle with `NodejsFunction`: local esbuild (never Docker), Node.js
-   * 22 (`DEFAULT_RUNTIME`) on ARM64 (`DEFAULT_ARCHITECTURE`), minified, with source maps, `@aws-sdk/*`
-   * left to the runtime. The handler must be exported as `handler`.
+   * 22 (`DEFAULT_RUNTIME`) on ARM64 (`DEFAULT_ARCHITECTURE`), minified, with source maps (enabled at run
+   * time by `NODE_OPTIONS=--enable-source-maps`, `FUNCTION_ENVIRONMENT`), `@aws-sdk/*` left to the runtime
+   * (`BUNDLING_EXTERNAL_MODULES`). The handler must be exported as `handler`.
    *
    * @default - none: `handler` is used
    */
@@ -69,7 +70,9 @@ export interface IdempotentQueueConsumerProps {
 
   /**
    * Further props of the function bundled from `entry` (memory size, environment, role, log group,
-   * runtime...). Ignored with `handler`. Its `bundling` is merged over this construct's bundling options.
+   * runtime...). Ignored with `handler`. Its `environment` is merged over `FUNCTION_ENVIRONMENT`, its
+   * `bundling` over this construct's bundling options (`forceDockerBundling` stays false). A given `role`
+   * is granted write access to the log group.
    *
    * @default - the settings described at `entry`, a least-privilege role and a log group kept for
    * `DEFAULT_LOG_RETENTION` (one month)

@@ -74,6 +74,21 @@ export interface IdempotentHttpOptions<TEvent extends HttpEvent = HttpEvent, TCo
 /** Options of this adapter on top of the engine's. */
 const HTTP_OPTIONS = ['headerName', 'requiredFor', 'scope', 'problemTypeBase'] as const;
 
+/** Every option {@link makeIdempotentHttpHandler} takes. */
+const KNOWN_OPTIONS: readonly string[] = [
+  'store',
+  'name',
+  'expiresAfterSeconds',
+  'leaseSeconds',
+  'localCache',
+  'maxResultBytes',
+  'logger',
+  'clock',
+  'onInProgress',
+  'fingerprint',
+  ...HTTP_OPTIONS,
+];
+
 /** Engine options the adapter sets itself, and why a caller may not. */
 const REFUSED_OPTIONS: Readonly<Record<string, string>> = {
   key: 'the key is the request header (see `headerName`) scoped to the caller (`scope`) and the route',
@@ -116,15 +131,21 @@ export function makeIdempotentHttpHandler<TEvent extends HttpEvent, TResult, TCo
   if (typeof handler !== 'function') {
     throw new IdempotencyConfigError(`Expected makeIdempotentHttpHandler's first argument to be a function, got ${describe(handler)}`);
   }
-  if (options !== null && typeof options === 'object') {
-    for (const [name, why] of Object.entries(REFUSED_OPTIONS)) {
-      if (name in options) {
-        throw new IdempotencyConfigError(`\`${name}\` is not an option of makeIdempotentHttpHandler: ${why}`);
-      }
+  if (options === null || typeof options !== 'object') {
+    throw new IdempotencyConfigError(`Expected options to be an object with at least \`store\`, got ${describe(options)}`);
+  }
+  for (const [name, why] of Object.entries(REFUSED_OPTIONS)) {
+    if (name in options) {
+      throw new IdempotencyConfigError(`\`${name}\` is not an option of makeIdempotentHttpHandler: ${why}`);
     }
   }
-  const settings = resolveHttpOptions(options);
-  const userFingerprint = options?.fingerprint;
+  for (const name of Object.keys(options)) {
+    if (!KNOWN_OPTIONS.includes(name)) {
+      throw new IdempotencyConfigError(`Unknown option \`${name}\` of makeIdempotentHttpHandler (known options: ${KNOWN_OPTIONS.join(', ')})`);
+    }
+  }
+  const settings = resolveHttpOptions(options as IdempotentHttpOptions<HttpEvent, unknown>);
+  const userFingerprint = options.fingerprint;
   const fingerprint: Selector<[TEvent, TContext, ScopedKey]> | undefined =
     userFingerprint === false ? undefined : (userFingerprint ?? ((event: TEvent) => httpFingerprint(event)));
   // The default name is not claimed per process as makeIdempotent does: the route is part of every key.
@@ -138,7 +159,7 @@ export function makeIdempotentHttpHandler<TEvent extends HttpEvent, TResult, TCo
     defaultOperationName(HTTP_NAME_SUFFIX),
     HTTP_OPTIONS,
   );
-  const scopeOf = settings.scope ?? defaultScope;
+  const scopeOf = (settings.scope ?? defaultScope) as (event: TEvent) => string;
 
   return async function idempotentHttpHandler(event: TEvent, context: TContext): Promise<TResult | HttpStructuredResponse> {
     const request = describeRequest(event);
@@ -221,15 +242,11 @@ function checkScope(scope: unknown): string {
 interface HttpSettings {
   readonly headerName: string;
   readonly requiredFor: ReadonlySet<string>;
-  readonly scope: ((event: never) => string) | undefined;
+  readonly scope: ((event: HttpEvent) => string) | undefined;
   readonly problemTypeBase: string;
 }
 
-function resolveHttpOptions(options: IdempotentHttpOptions<never, never> | undefined): HttpSettings {
-  if (options === null || typeof options !== 'object') {
-    // The engine reports this one with its own message.
-    return { headerName: DEFAULT_IDEMPOTENCY_KEY_HEADER, requiredFor: new Set(), scope: undefined, problemTypeBase: DEFAULT_PROBLEM_TYPE_BASE };
-  }
+function resolveHttpOptions(options: IdempotentHttpOptions<HttpEvent, unknown>): HttpSettings {
   const headerName = options.headerName ?? DEFAULT_IDEMPOTENCY_KEY_HEADER;
   if (typeof headerName !== 'string' || !TOKEN.test(headerName)) {
     throw new IdempotencyConfigError(`Expected \`headerName\` to be a header name (an HTTP token such as "Idempotency-Key"), got ${describe(options.headerName)}`);

@@ -40,3 +40,14 @@ export type {
   LocalEventSourceError,
   LocalEventSourceHandler,
 } from './event-source';
+export {
+  withFaults,
+  mulberry32,
+  DEFAULT_THROTTLE_ERROR_NAME,
+  DEFAULT_LOST_RESPONSE_ERROR,
+  DEFAULT_THROTTLE_RATE,
+  DEFAULT_LOST_RESPONSE_RATE,
+  DEFAULT_LATENCY_MS,
+  DEFAULT_MAX_FAULTS,
+} from './faults';
+export type { FaultOptions, FaultInjector, InjectedFaults, FaultInjectableClient } from './faults';

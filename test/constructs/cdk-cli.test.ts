@@ -15,7 +15,7 @@ describe('cdk.json', () => {
       const { dir, marker } = fakeDocker();
       const result = spawnSync('npx', ['cdk', 'synth', '--quiet', '--output', output], {
         cwd: REPO_ROOT,
-        env: { ...process.env, PATH: `${dir}${path.delimiter}${process.env.PATH ?? ''}` },
+        env: { ...process.env, CDK_DOCKER: path.join(dir, 'docker'), PATH: `${dir}${path.delimiter}${process.env.PATH ?? ''}` },
         encoding: 'utf8',
         timeout: 240_000,
       });

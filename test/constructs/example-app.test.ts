@@ -10,7 +10,7 @@ import {
   ORDER_CONSUMER_ENTRY,
   ORDER_RETENTION,
 } from '../../bin/example-stack';
-import { withFakeDockerOnPath } from './support';
+import { withFakeDocker } from './support';
 
 /** The parts of CDK's validation-report.json these tests read. */
 interface ValidationReport {
@@ -39,7 +39,7 @@ describe('example app (bin/example-stack.ts)', () => {
 
   beforeAll(() => {
     outdir = tempDir();
-    withFakeDockerOnPath((marker) => {
+    withFakeDocker((marker) => {
       const { app, stack } = buildExampleApp({ outdir });
       const assembly = app.synth();
       const artifact = assembly.getStackArtifact(stack.artifactId);

@@ -54,14 +54,20 @@ export function fakeDocker(): { dir: string; marker: string } {
   return { dir, marker };
 }
 
-/** Runs `fn` with the fake docker first on PATH, then restores PATH. */
-export function withFakeDockerOnPath<T>(fn: (marker: string) => T): T {
+/**
+ * Runs `fn` with CDK pointed at the fake docker, then restores the environment. CDK runs the program
+ * named by `CDK_DOCKER` (default `docker`) for every Docker step of bundling; under jest, `process.env`
+ * is the sandbox's copy, which CDK's own code reads but child processes do not inherit, so `CDK_DOCKER`
+ * (not PATH) is what reliably redirects it.
+ */
+export function withFakeDocker<T>(fn: (marker: string) => T): T {
   const { dir, marker } = fakeDocker();
-  const savedPath = process.env.PATH;
-  process.env.PATH = `${dir}${path.delimiter}${savedPath ?? ''}`;
+  const saved = process.env.CDK_DOCKER;
+  process.env.CDK_DOCKER = path.join(dir, 'docker');
   try {
     return fn(marker);
   } finally {
-    process.env.PATH = savedPath;
+    if (saved === undefined) delete process.env.CDK_DOCKER;
+    else process.env.CDK_DOCKER = saved;
   }
 }

@@ -3,8 +3,8 @@
  * Every test builds its clients here, from `EO_DYNAMODB_ENDPOINT` / `EO_SQS_ENDPOINT`.
  */
 import { randomUUID } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient, type SQSClientConfig } from '@aws-sdk/client-sqs';
 import { createIdempotencyTable } from '../../lib/testing';
 
 const REGION = 'us-east-1';
@@ -26,6 +26,24 @@ let sharedSqs: SQSClient | undefined;
 export function dynamoClient(): DynamoDBClient {
   sharedDynamo ??= new DynamoDBClient({ region: REGION, credentials: credentials(), endpoint: endpoint('EO_DYNAMODB_ENDPOINT') });
   return sharedDynamo;
+}
+
+/**
+ * A new DynamoDB client for the local DynamoDB, not shared: for tests that change its middleware stack
+ * (e.g. `withFaults`) or its config (e.g. `maxAttempts`). Destroy it when done.
+ */
+export function newDynamoClient(config: DynamoDBClientConfig = {}): DynamoDBClient {
+  return new DynamoDBClient({
+    region: REGION,
+    credentials: credentials(),
+    endpoint: endpoint('EO_DYNAMODB_ENDPOINT'),
+    ...config,
+  });
+}
+
+/** A new SQS client for the local fauxqs, not shared (see {@link newDynamoClient}). Destroy it when done. */
+export function newSqsClient(config: SQSClientConfig = {}): SQSClient {
+  return new SQSClient({ region: REGION, credentials: credentials(), endpoint: endpoint('EO_SQS_ENDPOINT'), ...config });
 }
 
 /** An SQS client for the local fauxqs (one per test file; do not destroy it). */

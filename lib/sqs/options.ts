@@ -1,0 +1,315 @@
+import { IdempotencyEngine } from '../engine';
+import { IdempotencyConfigError } from '../errors';
+import { describe, type Selector } from '../keys';
+import { defaultOperationName } from '../make-idempotent';
+import {
+  oneOf,
+  optionalFunction,
+  positiveInteger,
+  resolveOptions,
+  type IdempotencyLogger,
+  type IdempotencyOptions,
+} from '../options';
+import type { IdempotencyStore } from '../persistence/store';
+import {
+  DEFAULT_FIFO_ON_FAILURE,
+  DEFAULT_SQS_CONCURRENCY,
+  DEFAULT_VISIBILITY_EXTEND_BY_SECONDS,
+  DEFAULT_VISIBILITY_EXTEND_WHEN_REMAINING_SECONDS,
+  MAX_VISIBILITY_TIMEOUT_SECONDS,
+  REMEMBERED_OPTION_SETS,
+} from './defaults';
+import type { SqsClientLike, SqsLambdaContext, SqsRecord } from './types';
+
+/** What the record handler (and a `key` or `fingerprint` function) learns about the record besides itself. */
+export interface SqsRecordInfo<TBody> {
+  /** The body, parsed by `parse` (JSON by default). */
+  readonly body: TBody;
+  /** The record's `messageId` (what `batchItemFailures` reports). */
+  readonly messageId: string;
+  /** How many times SQS delivered this message, this delivery included (`ApproximateReceiveCount`). */
+  readonly attempt: number;
+}
+
+/** The arguments an idempotency `key` or `fingerprint` function receives for each record. */
+export type SqsIdempotencyArgs<TBody> = [record: SqsRecord, info: SqsRecordInfo<TBody>];
+
+/** Processes one record. Throwing (or rejecting) reports the record failed, so SQS delivers it again. */
+export type SqsRecordHandler<TBody, TResult> = (record: SqsRecord, info: SqsRecordInfo<TBody>) => Promise<TResult> | TResult;
+
+/** What a FIFO batch does after a record fails. */
+export type FifoOnFailure = 'skip-group' | 'stop';
+
+/** The `visibility` option of {@link SqsBatchOptions}. */
+export interface SqsVisibilityOptions {
+  /** The SQS client the extensions are sent with (your `SQSClient` from `@aws-sdk/client-sqs`). */
+  readonly client: SqsClientLike;
+  /**
+   * Visibility timeout each extension sets on the in-flight messages, in seconds from the extension (2 to
+   * 43200). The first extension is sent when the batch starts.
+   * @default 60 (`DEFAULT_VISIBILITY_EXTEND_BY_SECONDS`)
+   */
+  readonly extendBySeconds?: number;
+  /**
+   * The next extension is sent when this many seconds of the last one remain, i.e. every
+   * `extendBySeconds - extendWhenRemainingSeconds` seconds; must be less than `extendBySeconds`. Also how
+   * early an explicit `leaseSeconds` lease is renewed.
+   * @default 20 (`DEFAULT_VISIBILITY_EXTEND_WHEN_REMAINING_SECONDS`), or half of `extendBySeconds` when that is less
+   */
+  readonly extendWhenRemainingSeconds?: number;
+}
+
+/**
+ * Options of {@link processSqsBatch}: the idempotency options (all optional here; without `store` no
+ * idempotency applies) plus the batch options.
+ *
+ * Define them once, at module scope, and pass `{ ...options, context }`: they are validated once and the
+ * idempotency engine (with its local cache) is kept for the next invocations. An object literal per call
+ * works as well; it is only validated again whenever it holds new values (new functions, for example).
+ */
+export interface SqsBatchOptions<TBody = unknown>
+  extends Omit<IdempotencyOptions<SqsIdempotencyArgs<TBody>>, 'store' | 'key' | 'name'> {
+  /**
+   * Where idempotency records live. With a store each record goes through the idempotency engine: a record
+   * whose key completed before is acknowledged without running the handler, one still in progress elsewhere
+   * is reported failed (SQS delivers it again later), two records of one batch with the same key run once.
+   * @default - none: records are processed without idempotency (and idempotency options are refused)
+   */
+  readonly store?: IdempotencyStore;
+  /**
+   * What identifies a logical event: a function of `(record, { body, messageId, attempt })`, or a JMESPath
+   * expression on the record. Prefer a business key (an order id, a payment id): producers that send an
+   * event twice give each copy a new `messageId` (and, on FIFO queues, usually a new deduplication id), and
+   * SQS deduplicates FIFO messages for five minutes only.
+   * @default - `attributes.MessageDeduplicationId` on FIFO queues (ARN ending in `.fifo`), else `messageId`
+   */
+  readonly key?: Selector<SqsIdempotencyArgs<TBody>>;
+  /**
+   * The operation's namespace inside the key.
+   * @default - `<AWS_LAMBDA_FUNCTION_NAME or "local">.sqs.<queue name from eventSourceARN>`
+   */
+  readonly name?: string;
+  /**
+   * The Lambda context: its remaining time bounds the idempotency lease of each record (unless
+   * `leaseSeconds` is set) and of a lease extension.
+   * @default - none: leases last `leaseSeconds`, else 60 seconds (`DEFAULT_LEASE_SECONDS`)
+   */
+  readonly context?: SqsLambdaContext;
+  /**
+   * Turns a record's body into the `body` the handler (and a key function) receives. A body it cannot
+   * parse (it throws) fails that record only, with the error logged; the rest of the batch goes on.
+   * @default - `JSON.parse`
+   */
+  readonly parse?: (body: string, record: SqsRecord) => TBody;
+  /**
+   * How many records run at once on a standard queue, and how many message groups at once on a FIFO queue.
+   * @default 10 (`DEFAULT_SQS_CONCURRENCY`)
+   */
+  readonly concurrency?: number;
+  /**
+   * FIFO queues: `'skip-group'` reports every later record of a failed record's message group failed
+   * without running it (other groups go on); `'stop'` starts nothing more after the first failure and
+   * reports the failed record and every record not processed failed (records already running in other
+   * groups finish and are reported by their own outcome). Ignored on standard queues.
+   * @default 'skip-group' (`DEFAULT_FIFO_ON_FAILURE`)
+   */
+  readonly fifoOnFailure?: FifoOnFailure;
+  /**
+   * For handlers that may outlive the messages' visibility timeout: while the batch runs, extends the
+   * visibility timeout of its unfinished messages (`ChangeMessageVisibilityBatch`, queue URL derived from
+   * `eventSourceARN`; needs `@aws-sdk/client-sqs`, loaded only then) and renews an explicit `leaseSeconds`
+   * lease of the running records before it ends. Both stop when the batch is done.
+   * @default - none: no extension
+   */
+  readonly visibility?: SqsVisibilityOptions;
+}
+
+/** The batch options, added by `processSqsBatch` to the idempotency options. */
+export const SQS_OPTION_NAMES = ['context', 'parse', 'concurrency', 'fifoOnFailure', 'visibility'] as const;
+
+/** Options that mean something without a store. */
+const WITHOUT_STORE = new Set<string>([...SQS_OPTION_NAMES, 'store', 'logger']);
+
+/** `visibility` resolved: defaults applied. */
+export interface ResolvedVisibility {
+  readonly client: SqsClientLike;
+  readonly extendBySeconds: number;
+  readonly extendWhenRemainingSeconds: number;
+}
+
+type Engine = IdempotencyEngine<SqsIdempotencyArgs<unknown>, unknown>;
+
+/** Options validated once, with the engines built from them (one per queue when the name is the default). */
+export interface PreparedOptions {
+  readonly logger: IdempotencyLogger;
+  readonly parse: (body: string, record: SqsRecord) => unknown;
+  readonly concurrency: number;
+  readonly fifoOnFailure: FifoOnFailure;
+  readonly visibility: ResolvedVisibility | undefined;
+  /** The engine for records of `queueName`, or `undefined` without a store. */
+  engineFor(queueName: string, fifo: boolean): Engine | undefined;
+}
+
+/** A stand-in that passes `resolveOptions`' store check, so options without a store are validated alike. */
+const VALIDATION_ONLY_STORE: IdempotencyStore = new Proxy({} as IdempotencyStore, {
+  get: (_target, property) =>
+    typeof property === 'string'
+      ? () => {
+          throw new Error(`processSqsBatch has no store: ${property} must never be called`);
+        }
+      : undefined,
+});
+
+/** The default key: what SQS itself identifies the message by. */
+function defaultKey(fifo: boolean): (record: SqsRecord) => unknown {
+  return fifo ? (record) => record.attributes?.MessageDeduplicationId : (record) => record.messageId;
+}
+
+function jsonParse(body: string): unknown {
+  return JSON.parse(body);
+}
+
+function resolveVisibility(value: unknown): ResolvedVisibility | undefined {
+  if (value === undefined) return undefined;
+  if (value === null || typeof value !== 'object') {
+    throw new IdempotencyConfigError(`Expected \`visibility\` to be an object with a \`client\`, got ${describe(value)}`);
+  }
+  const known = ['client', 'extendBySeconds', 'extendWhenRemainingSeconds'];
+  for (const name of Object.keys(value)) {
+    if (!known.includes(name)) {
+      throw new IdempotencyConfigError(`Unknown option \`visibility.${name}\` (known options: ${known.join(', ')})`);
+    }
+  }
+  const v = value as Partial<SqsVisibilityOptions>;
+  if (v.client === null || typeof v.client !== 'object' || typeof (v.client as { send?: unknown }).send !== 'function') {
+    throw new IdempotencyConfigError(
+      `Expected \`visibility.client\` to be an SQSClient (an object with a send method), got ${describe(v.client)}`,
+    );
+  }
+  const extendBySeconds = positiveInteger('visibility.extendBySeconds', v.extendBySeconds ?? DEFAULT_VISIBILITY_EXTEND_BY_SECONDS);
+  if (extendBySeconds > MAX_VISIBILITY_TIMEOUT_SECONDS) {
+    throw new IdempotencyConfigError(
+      `Expected \`visibility.extendBySeconds\` to be at most ${MAX_VISIBILITY_TIMEOUT_SECONDS} (SQS's largest visibility timeout), got ${extendBySeconds}`,
+    );
+  }
+  if (extendBySeconds < 2) {
+    throw new IdempotencyConfigError(
+      `Expected \`visibility.extendBySeconds\` to be at least 2 (an extension must be sent before the last one runs out), got ${extendBySeconds}`,
+    );
+  }
+  const whenRemaining = positiveInteger(
+    'visibility.extendWhenRemainingSeconds',
+    v.extendWhenRemainingSeconds ?? Math.min(DEFAULT_VISIBILITY_EXTEND_WHEN_REMAINING_SECONDS, Math.floor(extendBySeconds / 2)),
+  );
+  if (whenRemaining >= extendBySeconds) {
+    throw new IdempotencyConfigError(
+      `Expected \`visibility.extendWhenRemainingSeconds\` (${whenRemaining}) to be less than \`visibility.extendBySeconds\` (${extendBySeconds})`,
+    );
+  }
+  return Object.freeze({ client: v.client, extendBySeconds, extendWhenRemainingSeconds: whenRemaining });
+}
+
+/** Validates the options and sets up the engines; called once per distinct options. */
+function prepare(options: SqsBatchOptions<unknown>): PreparedOptions {
+  if (options === null || typeof options !== 'object') {
+    throw new IdempotencyConfigError(`Expected processSqsBatch's options to be an object, got ${describe(options)}`);
+  }
+  const store = options.store;
+  const extra = SQS_OPTION_NAMES as readonly string[];
+  // The idempotency options are validated by the engine's own resolver (unknown names refused there too).
+  const idempotency = options as IdempotencyOptions<SqsIdempotencyArgs<unknown>>;
+  const resolved = resolveOptions(store === undefined ? { ...idempotency, store: VALIDATION_ONLY_STORE } : idempotency, 'validation', extra);
+  if (store === undefined) {
+    const given = options as Record<string, unknown>;
+    const idempotencyOnly = Object.keys(options).filter((name) => !WITHOUT_STORE.has(name) && given[name] !== undefined);
+    if (idempotencyOnly.length > 0) {
+      throw new IdempotencyConfigError(
+        `Option \`${idempotencyOnly[0]}\` is an idempotency option and needs \`store\`: pass a store (a DynamoDBStore) or remove ${idempotencyOnly
+          .map((name) => `\`${name}\``)
+          .join(', ')}`,
+      );
+    }
+  }
+  const parse = optionalFunction('parse', options.parse) ?? jsonParse;
+  const concurrency = positiveInteger('concurrency', options.concurrency ?? DEFAULT_SQS_CONCURRENCY);
+  const fifoOnFailure = oneOf('fifoOnFailure', options.fifoOnFailure ?? DEFAULT_FIFO_ON_FAILURE, ['skip-group', 'stop'] as const);
+  const visibility = resolveVisibility(options.visibility);
+
+  const engines = new Map<string, Engine>();
+  return {
+    logger: resolved.logger,
+    parse: parse as (body: string, record: SqsRecord) => unknown,
+    concurrency,
+    fifoOnFailure,
+    visibility,
+    engineFor(queueName, fifo) {
+      if (store === undefined) return undefined;
+      const name = options.name ?? defaultOperationName(`sqs.${queueName}`);
+      const cacheKey = `${fifo ? 'fifo' : 'standard'}\u0000${name}`;
+      let engine = engines.get(cacheKey);
+      if (!engine) {
+        const engineOptions = { ...idempotency, key: options.key ?? defaultKey(fifo) };
+        engine = new IdempotencyEngine<SqsIdempotencyArgs<unknown>, unknown>(engineOptions, name, extra);
+        engines.set(cacheKey, engine);
+      }
+      return engine;
+    },
+  };
+}
+
+const byObject = new WeakMap<object, PreparedOptions>();
+/** Per store (or per "no store"), the last option sets seen, to recognise `{ ...options, context }`. */
+const byStore = new WeakMap<object, { options: SqsBatchOptions<unknown>; prepared: PreparedOptions }[]>();
+const NO_STORE = {};
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object') return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+/** The keys that matter for the prepared options: `context` changes per call and is read per call. */
+function significantKeys(options: object): string[] {
+  return Object.keys(options)
+    .filter((name) => name !== 'context' && (options as Record<string, unknown>)[name] !== undefined)
+    .sort();
+}
+
+/** Same option values: identical, or plain objects (`localCache`, `visibility`) with identical members. */
+function sameOptions(a: object, b: object): boolean {
+  const keysA = significantKeys(a);
+  const keysB = significantKeys(b);
+  if (keysA.length !== keysB.length || keysA.some((name, i) => name !== keysB[i])) return false;
+  return keysA.every((name) => {
+    const x = (a as Record<string, unknown>)[name];
+    const y = (b as Record<string, unknown>)[name];
+    if (Object.is(x, y)) return true;
+    if (!isPlainObject(x) || !isPlainObject(y)) return false;
+    const inner = Object.keys(x);
+    return inner.length === Object.keys(y).length && inner.every((k) => Object.prototype.hasOwnProperty.call(y, k) && Object.is(x[k], y[k]));
+  });
+}
+
+/**
+ * The prepared options for `options`: the same object as before, or an object with the same values as one
+ * seen recently, skips validation and keeps its engines (and their local caches).
+ */
+export function preparedOptions(options: SqsBatchOptions<unknown>): PreparedOptions {
+  if (options === null || typeof options !== 'object') return prepare(options);
+  const known = byObject.get(options);
+  if (known) return known;
+  const storeKey = (options.store !== null && typeof options.store === 'object' ? options.store : NO_STORE) as object;
+  const recent = byStore.get(storeKey) ?? [];
+  const match = recent.find((entry) => sameOptions(entry.options, options));
+  if (match) {
+    byObject.set(options, match.prepared);
+    return match.prepared;
+  }
+  const prepared = prepare(options);
+  byObject.set(options, prepared);
+  // Keep a frozen copy: the caller may mutate its object later.
+  recent.push({ options: Object.freeze({ ...options }), prepared });
+  if (recent.length > REMEMBERED_OPTION_SETS) recent.shift();
+  byStore.set(storeKey, recent);
+  return prepared;
+}

@@ -1,0 +1,342 @@
+import type { Execution, IdempotencyEngine } from '../engine';
+import { IdempotencyConfigError, IdempotencyInProgressError, IdempotencyLeaseLostError } from '../errors';
+import { describe } from '../keys';
+import { invocationInfo } from '../make-idempotent';
+import type { IdempotencyLogger } from '../options';
+import {
+  preparedOptions,
+  type PreparedOptions,
+  type SqsBatchOptions,
+  type SqsIdempotencyArgs,
+  type SqsRecordHandler,
+  type SqsRecordInfo,
+} from './options';
+import type { SqsBatchResponse, SqsEvent, SqsLambdaContext, SqsRecord } from './types';
+import { LeaseKeeper, VisibilityKeeper, type VisibilityTarget } from './visibility';
+
+type Engine = IdempotencyEngine<SqsIdempotencyArgs<unknown>, unknown>;
+
+/** `arn:PARTITION:sqs:REGION:ACCOUNT:QUEUE_NAME`. */
+const SQS_ARN = /^arn:[a-z0-9-]+:sqs:[^:]*:[^:]*:[^:]+$/;
+
+/**
+ * Processes a batch of SQS records with Lambda's partial batch response, and (with `store`) each record
+ * through the idempotency engine, so that each logical event has its effect once however often SQS
+ * delivers it.
+ *
+ * ```ts
+ * const store = new DynamoDBStore();
+ * export const handler = (event: SQSEvent, context: Context) =>
+ *   processSqsBatch(event, async (record, { body }) => apply(body), {
+ *     store,
+ *     key: (record) => JSON.parse(record.body).orderId,
+ *     context,
+ *   });
+ * ```
+ *
+ * - Returns `{ batchItemFailures }`, the records to deliver again in the order they arrived (turn on
+ *   `ReportBatchItemFailures` on the event source mapping). It never throws for a record's failure.
+ * - With `store`: a record whose key completed before is acknowledged without running the handler; one in
+ *   progress elsewhere is reported failed (SQS delivers it again later); two records of the batch with the
+ *   same key run once, the second acknowledged with the first's outcome.
+ * - Standard queues: up to `concurrency` records at once. FIFO queues: the records of one message group run
+ *   one at a time, in order; up to `concurrency` groups at once; after a failure see `fifoOnFailure`.
+ *
+ * @throws IdempotencyConfigError when `event` is not an SQS event, `handler` is not a function or an
+ *   option is invalid (before any record runs)
+ */
+export async function processSqsBatch<TBody = unknown, TResult = unknown>(
+  event: SqsEvent,
+  handler: SqsRecordHandler<TBody, TResult>,
+  options: SqsBatchOptions<TBody> = {},
+): Promise<SqsBatchResponse> {
+  const records = checkEvent(event);
+  if (typeof handler !== 'function') {
+    throw new IdempotencyConfigError(`Expected processSqsBatch's handler to be a function, got ${describe(handler)}`);
+  }
+  const prepared = preparedOptions(options as SqsBatchOptions<unknown>);
+  const context = checkContext(options.context);
+  if (records.length === 0) return { batchItemFailures: [] };
+  const batch = new Batch(records, handler as SqsRecordHandler<unknown, unknown>, prepared, context);
+  return batch.run();
+}
+
+/** Checks the event's shape, naming the first thing that is not as Lambda's SQS event source sends it. */
+function checkEvent(event: unknown): readonly SqsRecord[] {
+  const records = (event as { Records?: unknown } | null | undefined)?.Records;
+  if (event === null || typeof event !== 'object' || !Array.isArray(records)) {
+    throw new IdempotencyConfigError(
+      `processSqsBatch expected an SQS event (an object with a Records array), got ${describe(event)}; check the function's event source`,
+    );
+  }
+  records.forEach((record: unknown, index) => {
+    const r = record as Partial<Record<keyof SqsRecord, unknown>> | null;
+    const problem =
+      r === null || typeof r !== 'object'
+        ? `is ${describe(r)}`
+        : r.eventSource !== 'aws:sqs'
+          ? `has eventSource ${describe(r.eventSource ?? (r as { EventSource?: unknown }).EventSource)} (expected "aws:sqs")`
+          : typeof r.messageId !== 'string' || r.messageId.length === 0
+            ? `has messageId ${describe(r.messageId)} (expected a non-empty string)`
+            : typeof r.body !== 'string'
+              ? `has body ${describe(r.body)} (expected a string)`
+              : typeof r.eventSourceARN !== 'string' || !SQS_ARN.test(r.eventSourceARN)
+                ? `has eventSourceARN ${describe(r.eventSourceARN)} (expected arn:aws:sqs:REGION:ACCOUNT:QUEUE)`
+                : r.attributes === null || typeof r.attributes !== 'object'
+                  ? `has attributes ${describe(r.attributes)} (expected an object)`
+                  : undefined;
+    if (problem !== undefined) {
+      throw new IdempotencyConfigError(
+        `processSqsBatch expected an SQS event, but record #${index} ${problem}; check the function's event source`,
+      );
+    }
+  });
+  return records as SqsRecord[];
+}
+
+function checkContext(context: unknown): SqsLambdaContext | undefined {
+  if (context === undefined) return undefined;
+  if (
+    context === null ||
+    typeof context !== 'object' ||
+    typeof (context as { getRemainingTimeInMillis?: unknown }).getRemainingTimeInMillis !== 'function'
+  ) {
+    throw new IdempotencyConfigError(
+      `Expected \`context\` to be the Lambda context (with getRemainingTimeInMillis), got ${describe(context)}`,
+    );
+  }
+  return context as SqsLambdaContext;
+}
+
+/** One record of the batch, parsed and keyed before anything runs. */
+interface Item {
+  readonly record: SqsRecord;
+  readonly target: VisibilityTarget;
+  /** FIFO only: the queue and message group the record is ordered in. */
+  readonly group: string | undefined;
+  /** Absent when the body could not be parsed. */
+  readonly info: SqsRecordInfo<unknown> | undefined;
+  /** Absent without a store. */
+  readonly engine: Engine | undefined;
+  /** The idempotency record key, when the engine found one (records with equal keys run one after another). */
+  readonly key: string | undefined;
+  /** Why the record fails without running (its body could not be parsed, its key not derived). */
+  readonly problem: { readonly message: string; readonly error: unknown } | undefined;
+}
+
+/** How a record ended. A record is reported in `batchItemFailures` exactly when `ok` is false. */
+type Outcome = { readonly ok: true } | { readonly ok: false };
+const SUCCEEDED: Outcome = Object.freeze({ ok: true });
+const FAILED: Outcome = Object.freeze({ ok: false });
+
+/** At most `size` holders at once, served in the order they asked. */
+class Slots {
+  #free: number;
+  readonly #waiting: (() => void)[] = [];
+
+  public constructor(size: number) {
+    this.#free = size;
+  }
+
+  public async acquire(): Promise<void> {
+    if (this.#free > 0) {
+      this.#free -= 1;
+      return;
+    }
+    await new Promise<void>((resolve) => this.#waiting.push(resolve));
+  }
+
+  public release(): void {
+    const next = this.#waiting.shift();
+    if (next) next();
+    else this.#free += 1;
+  }
+}
+
+class Batch {
+  readonly #items: readonly Item[];
+  readonly #handler: SqsRecordHandler<unknown, unknown>;
+  readonly #settings: PreparedOptions;
+  readonly #logger: IdempotencyLogger;
+  readonly #context: SqsLambdaContext | undefined;
+  readonly #slots: Slots;
+  readonly #visibility: VisibilityKeeper | undefined;
+  /** FIFO with `fifoOnFailure: 'stop'`: set by the first failure; nothing starts after it. */
+  #stopped = false;
+
+  public constructor(
+    records: readonly SqsRecord[],
+    handler: SqsRecordHandler<unknown, unknown>,
+    settings: PreparedOptions,
+    context: SqsLambdaContext | undefined,
+  ) {
+    this.#handler = handler;
+    this.#settings = settings;
+    this.#logger = settings.logger;
+    this.#context = context;
+    this.#slots = new Slots(settings.concurrency);
+    this.#items = records.map((record) => this.#prepare(record));
+    this.#visibility = settings.visibility
+      ? new VisibilityKeeper(settings.visibility, this.#items.map((item) => item.target), this.#logger)
+      : undefined;
+  }
+
+  #prepare(record: SqsRecord): Item {
+    const queueArn = record.eventSourceARN;
+    const queueName = queueArn.slice(queueArn.lastIndexOf(':') + 1);
+    const fifo = queueName.endsWith('.fifo');
+    const groupId = record.attributes.MessageGroupId;
+    const base = {
+      record,
+      target: { messageId: record.messageId, receiptHandle: record.receiptHandle, queueArn },
+      // Fair standard queues carry a MessageGroupId too: only FIFO queues order by it.
+      group: fifo && groupId !== undefined ? `${queueArn}\u0000${groupId}` : undefined,
+      engine: this.#settings.engineFor(queueName, fifo),
+    };
+    let body: unknown;
+    try {
+      body = this.#settings.parse(record.body, record);
+    } catch (error) {
+      return { ...base, info: undefined, key: undefined, problem: { message: `Could not parse the body of SQS message ${record.messageId}`, error } };
+    }
+    const attempt = Number.parseInt(record.attributes.ApproximateReceiveCount, 10);
+    const info: SqsRecordInfo<unknown> = { body, messageId: record.messageId, attempt: Number.isFinite(attempt) ? attempt : 1 };
+    let key: string | undefined;
+    try {
+      key = base.engine?.keyOf([record, info]);
+    } catch (error) {
+      return { ...base, info, key: undefined, problem: { message: `Could not derive the idempotency key of SQS message ${record.messageId}`, error } };
+    }
+    return { ...base, info, key, problem: undefined };
+  }
+
+  public async run(): Promise<SqsBatchResponse> {
+    this.#visibility?.start();
+    const outcomes: Promise<Outcome>[] = [];
+    const lastOfGroup = new Map<string, Promise<Outcome>>();
+    const lastOfKey = new Map<string, Promise<Outcome>>();
+    for (const item of this.#items) {
+      const groupBefore = item.group === undefined ? undefined : lastOfGroup.get(item.group);
+      const keyBefore = item.key === undefined ? undefined : lastOfKey.get(item.key);
+      const outcome = this.#schedule(item, groupBefore, keyBefore);
+      if (item.group !== undefined) lastOfGroup.set(item.group, outcome);
+      if (item.key !== undefined) lastOfKey.set(item.key, outcome);
+      outcomes.push(outcome);
+    }
+    const settled = await Promise.all(outcomes);
+    await this.#visibility?.stop();
+    return {
+      batchItemFailures: this.#items.flatMap((item, index) =>
+        settled[index]?.ok === true ? [] : [{ itemIdentifier: item.record.messageId }],
+      ),
+    };
+  }
+
+  /**
+   * Runs `item` once the record before it in its FIFO group and the record before it with the same key
+   * have ended (both come earlier in the batch, so the waits never form a cycle).
+   */
+  async #schedule(item: Item, groupBefore: Promise<Outcome> | undefined, keyBefore: Promise<Outcome> | undefined): Promise<Outcome> {
+    const id = item.record.messageId;
+    try {
+      if (groupBefore !== undefined && !(await groupBefore).ok) {
+        this.#logger.warn(
+          `SQS message ${id} was not processed because an earlier message of its group ${String(item.record.attributes.MessageGroupId)} failed; reported failed to keep the group in order`,
+        );
+        return FAILED;
+      }
+      if (keyBefore !== undefined && !(await keyBefore).ok) {
+        this.#logger.warn(
+          `SQS message ${id} was not processed because an earlier message of this batch with the same idempotency key failed; reported failed`,
+        );
+        return FAILED;
+      }
+      if (this.#stopped) return this.#notStarted(id);
+      if (item.problem !== undefined) {
+        this.#logger.error(`${item.problem.message}; reported failed`, item.problem.error);
+        return this.#failed(item);
+      }
+      await this.#slots.acquire();
+      try {
+        if (this.#stopped) return this.#notStarted(id);
+        return await this.#execute(item);
+      } finally {
+        this.#slots.release();
+      }
+    } finally {
+      this.#visibility?.finished(item.target);
+    }
+  }
+
+  #notStarted(id: string): Outcome {
+    this.#logger.warn(`SQS message ${id} was not processed because an earlier message failed (fifoOnFailure 'stop'); reported failed`);
+    return FAILED;
+  }
+
+  #failed(item: Item): Outcome {
+    if (item.group !== undefined && this.#settings.fifoOnFailure === 'stop') this.#stopped = true;
+    return FAILED;
+  }
+
+  /** Runs the handler for one record: through the engine with a store (claim, run, complete or release). */
+  async #execute(item: Item): Promise<Outcome> {
+    const { record, engine } = item;
+    const info = item.info as SqsRecordInfo<unknown>;
+    const work = (): Promise<unknown> | unknown => this.#handler(record, info);
+    try {
+      if (engine === undefined) {
+        await work();
+        return SUCCEEDED;
+      }
+      const begun = await engine.begin([record, info], invocationInfo(this.#context));
+      if (begun.kind === 'replay') {
+        this.#logger.debug(`SQS message ${record.messageId} repeats an event already processed; acknowledged without running the handler`);
+        return SUCCEEDED;
+      }
+      if (begun.kind === 'unprotected') {
+        await work();
+        return SUCCEEDED;
+      }
+      await this.#runExecution(engine, begun.execution, work);
+      return SUCCEEDED;
+    } catch (error) {
+      this.#logFailure(record.messageId, error);
+      return this.#failed(item);
+    }
+  }
+
+  /** `engine.run`'s second half, with the lease renewed while `work` runs when `visibility` asks for it. */
+  async #runExecution(engine: Engine, execution: Execution<unknown>, work: () => Promise<unknown> | unknown): Promise<void> {
+    const visibility = this.#settings.visibility;
+    // Only a `leaseSeconds` lease can end while the invocation runs; one derived from the context cannot.
+    const leaseKeeper =
+      visibility !== undefined && engine.options.leaseSeconds !== undefined
+        ? new LeaseKeeper(execution, visibility.extendWhenRemainingSeconds, () => invocationInfo(this.#context).remainingMs, this.#logger)
+        : undefined;
+    let value: unknown;
+    try {
+      value = await execution.enter(work);
+    } catch (error) {
+      await leaseKeeper?.stop();
+      await execution.fail(error);
+      return;
+    }
+    await leaseKeeper?.stop();
+    await execution.complete(value);
+  }
+
+  #logFailure(messageId: string, error: unknown): void {
+    if (error instanceof IdempotencyInProgressError) {
+      this.#logger.warn(
+        `SQS message ${messageId} is being processed by another invocation; reported failed so SQS delivers it again after its visibility timeout (the lease ends in ${error.retryAfterMs} ms)`,
+      );
+    } else if (error instanceof IdempotencyLeaseLostError) {
+      this.#logger.warn(
+        `SQS message ${messageId} lost its idempotency lease to another invocation, which completes it; reported failed`,
+        error,
+      );
+    } else {
+      this.#logger.error(`SQS message ${messageId} failed; reported failed so SQS delivers it again`, error);
+    }
+  }
+}

@@ -1,0 +1,310 @@
+import * as dynamodb from '@aws-sdk/client-dynamodb';
+import type {
+  FinalizeHandler,
+  FinalizeHandlerArguments,
+  FinalizeHandlerOutput,
+  HandlerExecutionContext,
+  MetadataBearer,
+  MiddlewareStack,
+} from '@smithy/types';
+import { TestKitConfigError } from './errors';
+
+/** Name of the throttling error thrown when `throttleErrorName` is not given. */
+export const DEFAULT_THROTTLE_ERROR_NAME = 'ThrottlingException';
+/** Network error a lost response surfaces as when `lostResponseError` is not given. */
+export const DEFAULT_LOST_RESPONSE_ERROR = 'ECONNRESET';
+/** Probability of a throttling error per request when `throttleRate` is not given. */
+export const DEFAULT_THROTTLE_RATE = 0;
+/** Probability of a lost response per request when `lostResponseRate` is not given. */
+export const DEFAULT_LOST_RESPONSE_RATE = 0;
+/** Added latency per request, in milliseconds, when `latencyMs` is not given. */
+export const DEFAULT_LATENCY_MS = 0;
+/** Most faults (throttles plus lost responses) injected when `maxFaults` is not given: no limit. */
+export const DEFAULT_MAX_FAULTS = Number.POSITIVE_INFINITY;
+
+/** Middleware name prefix, so that several injectors can sit on one client. */
+const MIDDLEWARE_NAME = 'effectivelyOnceFaultInjection';
+let injectorCount = 0;
+
+/** Options of {@link withFaults}. */
+export interface FaultOptions {
+  /**
+   * Seed of the pseudo-random generator: the same seed injects the same faults into the same sequence of
+   * requests (each SDK attempt, retries included, is one request).
+   */
+  readonly seed: number;
+  /**
+   * Probability (0 to 1) that a request fails with a throttling error before it is sent. The error is
+   * shaped like the SDK's (HTTP 400, `$fault: 'client'`, `$metadata`), so the SDK's retry strategy retries
+   * it with its throttling backoff.
+   * @default {@link DEFAULT_THROTTLE_RATE} (0)
+   */
+  readonly throttleRate?: number;
+  /**
+   * Probability (0 to 1) that a request is sent and applied but its response is lost: the caller sees a
+   * network error the SDK retries, so the retry meets the effect of its own first attempt.
+   * @default {@link DEFAULT_LOST_RESPONSE_RATE} (0)
+   */
+  readonly lostResponseRate?: number;
+  /**
+   * Latency added before each request, in milliseconds: a number, or `[min, max]` for a seeded uniform
+   * draw in that range.
+   * @default {@link DEFAULT_LATENCY_MS} (0)
+   */
+  readonly latencyMs?: number | readonly [number, number];
+  /**
+   * Only requests of these commands get faults, named as the SDK reports them in `context.commandName`
+   * (e.g. `GetItemCommand`, `PutItemCommand`, `TransactWriteItemsCommand`; the DynamoDB document client's
+   * `PutCommand` runs as `PutItemCommand`).
+   * @default - every command
+   */
+  readonly commands?: readonly string[];
+  /**
+   * Name of the throttling error. On a DynamoDB client an exception class of that name from
+   * `@aws-sdk/client-dynamodb` is used (so `instanceof` works), e.g. `ProvisionedThroughputExceededException`.
+   * @default {@link DEFAULT_THROTTLE_ERROR_NAME} (`ThrottlingException`)
+   */
+  readonly throttleErrorName?: string;
+  /**
+   * The network error a lost response surfaces as: a socket reset (`ECONNRESET`) or the SDK's
+   * `TimeoutError`. Both are retried by the SDK.
+   * @default {@link DEFAULT_LOST_RESPONSE_ERROR} (`ECONNRESET`)
+   */
+  readonly lostResponseError?: 'ECONNRESET' | 'TimeoutError';
+  /**
+   * Stop injecting throttles and lost responses after this many (latency is not counted).
+   * @default {@link DEFAULT_MAX_FAULTS} (no limit)
+   */
+  readonly maxFaults?: number;
+}
+
+/** Counts of what {@link withFaults} injected so far. */
+export interface InjectedFaults {
+  /** Requests that went through the injector (matching `commands`). */
+  readonly requests: number;
+  /** Requests failed with a throttling error before they were sent. */
+  readonly throttled: number;
+  /** Requests sent whose response was replaced by a network error. */
+  readonly lostResponses: number;
+  /** Requests delayed by `latencyMs`. */
+  readonly delayed: number;
+}
+
+/** Handle returned by {@link withFaults}. */
+export interface FaultInjector {
+  /** What was injected so far (a snapshot). */
+  injected(): InjectedFaults;
+  /** Takes the middleware off the client. Idempotent. */
+  remove(): void;
+}
+
+/** Any AWS SDK v3 client (or DynamoDB document client): what fault injection needs of it. */
+export interface FaultInjectableClient {
+  // Method syntax keeps the parameter bivariant, so every client's stack type is accepted.
+  readonly middlewareStack: MiddlewareStack<object, MetadataBearer>;
+  readonly config?: { readonly serviceId?: string };
+}
+
+/** mulberry32: a tiny, fast, seeded 32-bit PRNG returning numbers in [0, 1). */
+export function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const KNOWN_OPTIONS = new Set([
+  'seed',
+  'throttleRate',
+  'lostResponseRate',
+  'latencyMs',
+  'commands',
+  'throttleErrorName',
+  'lostResponseError',
+  'maxFaults',
+]);
+
+function show(value: unknown): string {
+  return typeof value === 'string' ? `'${value}'` : Array.isArray(value) ? JSON.stringify(value) : String(value);
+}
+
+function validate(options: FaultOptions): void {
+  if (options === null || typeof options !== 'object') {
+    throw new TestKitConfigError(`Expected the options of withFaults to be an object, got \`${show(options)}\``);
+  }
+  for (const key of Object.keys(options)) {
+    if (!KNOWN_OPTIONS.has(key)) throw new TestKitConfigError(`Unknown option \`${key}\` of withFaults`);
+  }
+  if (!Number.isInteger(options.seed)) {
+    throw new TestKitConfigError(`Expected \`seed\` to be an integer, got \`${show(options.seed)}\``);
+  }
+  for (const name of ['throttleRate', 'lostResponseRate'] as const) {
+    const value = options[name];
+    if (value !== undefined && (typeof value !== 'number' || !(value >= 0 && value <= 1))) {
+      throw new TestKitConfigError(`Expected \`${name}\` to be a number from 0 to 1, got \`${show(value)}\``);
+    }
+  }
+  const { latencyMs } = options;
+  if (latencyMs !== undefined) {
+    const valid = Array.isArray(latencyMs)
+      ? latencyMs.length === 2 &&
+        latencyMs.every((ms) => typeof ms === 'number' && Number.isFinite(ms) && ms >= 0) &&
+        (latencyMs[0] as number) <= (latencyMs[1] as number)
+      : typeof latencyMs === 'number' && Number.isFinite(latencyMs) && latencyMs >= 0;
+    if (!valid) {
+      throw new TestKitConfigError(
+        `Expected \`latencyMs\` to be a number >= 0 or [min, max] with 0 <= min <= max, got \`${show(latencyMs)}\``,
+      );
+    }
+  }
+  const { commands } = options;
+  if (
+    commands !== undefined &&
+    (!Array.isArray(commands) || commands.some((name) => typeof name !== 'string' || name === ''))
+  ) {
+    throw new TestKitConfigError(
+      `Expected \`commands\` to be a list of command names like 'GetItemCommand', got \`${show(commands)}\``,
+    );
+  }
+  if (options.throttleErrorName !== undefined && (typeof options.throttleErrorName !== 'string' || options.throttleErrorName === '')) {
+    throw new TestKitConfigError(
+      `Expected \`throttleErrorName\` to be an error name, got \`${show(options.throttleErrorName)}\``,
+    );
+  }
+  if (options.lostResponseError !== undefined && !['ECONNRESET', 'TimeoutError'].includes(options.lostResponseError)) {
+    throw new TestKitConfigError(
+      `Expected \`lostResponseError\` to be 'ECONNRESET' or 'TimeoutError', got \`${show(options.lostResponseError)}\``,
+    );
+  }
+  const { maxFaults } = options;
+  if (maxFaults !== undefined && maxFaults !== Number.POSITIVE_INFINITY && !(Number.isInteger(maxFaults) && maxFaults >= 0)) {
+    throw new TestKitConfigError(`Expected \`maxFaults\` to be an integer >= 0, got \`${show(maxFaults)}\``);
+  }
+}
+
+function fakeRequestId(random: () => number): string {
+  return Array.from({ length: 32 }, () => Math.floor(random() * 36).toString(36)).join('').toUpperCase();
+}
+
+/** A throttling error as the SDK deserialises it (a DynamoDB exception class when there is one). */
+function throttlingError(name: string, serviceId: string | undefined, requestId: string): Error {
+  const message = 'Rate of requests exceeds the allowed throughput (injected by effectively-once/testing withFaults).';
+  const $metadata = { httpStatusCode: 400, requestId, attempts: 1, totalRetryDelay: 0 };
+  if (serviceId === 'DynamoDB') {
+    const candidate = (dynamodb as Record<string, unknown>)[name];
+    if (typeof candidate === 'function' && candidate.prototype instanceof dynamodb.DynamoDBServiceException) {
+      const Exception = candidate as new (options: { message: string; $metadata: object }) => Error;
+      return new Exception({ message, $metadata });
+    }
+  }
+  return Object.assign(new Error(message), {
+    name,
+    $fault: 'client' as const,
+    $metadata,
+    $retryable: { throttling: true },
+  });
+}
+
+/** The error Node's HTTP stack (or the SDK's handler) raises when a response never arrives. */
+function networkError(kind: 'ECONNRESET' | 'TimeoutError'): Error {
+  if (kind === 'TimeoutError') {
+    return Object.assign(new Error('Request timed out (response lost, injected by effectively-once/testing)'), {
+      name: 'TimeoutError',
+    });
+  }
+  return Object.assign(new Error('socket hang up (response lost, injected by effectively-once/testing)'), {
+    code: 'ECONNRESET',
+  });
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Adds seeded, reproducible fault injection to an AWS SDK v3 client (DynamoDB, DynamoDB document client,
+ * SQS, ...) through its middleware stack. The middleware sits right after the SDK's retry middleware, so
+ * every attempt passes through it and the SDK's own retry strategy sees and retries the faults:
+ *
+ * - throttling: the request is not sent; a throttling error (see `throttleErrorName`) is thrown;
+ * - lost response: the request IS sent and applied, then the caller sees a network error instead of the
+ *   response (or of the service's error); the SDK retries, meeting the effect of its own first attempt;
+ * - latency: each request waits `latencyMs` first.
+ *
+ * Each request draws three numbers from a mulberry32 generator seeded with `seed`, whatever the rates,
+ * so one seed reproduces the same faults for the same sequence of requests.
+ *
+ * @throws TestKitConfigError naming the option and the value when an option is invalid.
+ */
+export function withFaults(client: FaultInjectableClient, options: FaultOptions): FaultInjector {
+  if (client === null || typeof client !== 'object' || typeof client.middlewareStack?.add !== 'function') {
+    throw new TestKitConfigError(`Expected \`client\` to be an AWS SDK v3 client, got \`${show(client)}\``);
+  }
+  validate(options);
+  const throttleRate = options.throttleRate ?? DEFAULT_THROTTLE_RATE;
+  const lostResponseRate = options.lostResponseRate ?? DEFAULT_LOST_RESPONSE_RATE;
+  const latency = options.latencyMs ?? DEFAULT_LATENCY_MS;
+  const [minLatency, maxLatency] = typeof latency === 'number' ? [latency, latency] : latency;
+  const commands = options.commands === undefined ? undefined : new Set(options.commands);
+  const throttleErrorName = options.throttleErrorName ?? DEFAULT_THROTTLE_ERROR_NAME;
+  const lostResponseError = options.lostResponseError ?? DEFAULT_LOST_RESPONSE_ERROR;
+  const maxFaults = options.maxFaults ?? DEFAULT_MAX_FAULTS;
+  const serviceId = client.config?.serviceId;
+  const random = mulberry32(options.seed);
+  // Request ids come from a second generator so that the fault draws stay three per request.
+  const idRandom = mulberry32(options.seed ^ 0x9e3779b9);
+  const counts = { requests: 0, throttled: 0, lostResponses: 0, delayed: 0 };
+
+  const middleware =
+    (next: FinalizeHandler<object, MetadataBearer>, context: HandlerExecutionContext) =>
+    async (args: FinalizeHandlerArguments<object>): Promise<FinalizeHandlerOutput<MetadataBearer>> => {
+      if (commands !== undefined && !commands.has(context.commandName ?? '')) return next(args);
+      counts.requests += 1;
+      const latencyDraw = random();
+      const throttleDraw = random();
+      const lostDraw = random();
+      const faultsLeft = counts.throttled + counts.lostResponses < maxFaults;
+
+      const delay = Math.round(minLatency + (maxLatency - minLatency) * latencyDraw);
+      if (delay > 0) {
+        counts.delayed += 1;
+        await sleep(delay);
+      }
+      if (faultsLeft && throttleDraw < throttleRate) {
+        counts.throttled += 1;
+        throw throttlingError(throttleErrorName, serviceId, fakeRequestId(idRandom));
+      }
+      if (faultsLeft && lostDraw < lostResponseRate) {
+        counts.lostResponses += 1;
+        try {
+          await next(args);
+        } catch {
+          // The service's answer, success or error, is what gets lost.
+        }
+        throw networkError(lostResponseError);
+      }
+      return next(args);
+    };
+
+  injectorCount += 1;
+  const name = `${MIDDLEWARE_NAME}${injectorCount}`;
+  const stack = client.middlewareStack;
+  const hasRetry = stack.identify().some((entry) => entry.startsWith('retryMiddleware'));
+  if (hasRetry) {
+    stack.addRelativeTo(middleware, { relation: 'after', toMiddleware: 'retryMiddleware', name, override: false });
+  } else {
+    stack.add(middleware, { step: 'finalizeRequest', priority: 'normal', name, override: false });
+  }
+
+  let removed = false;
+  return {
+    injected: () => ({ ...counts }),
+    remove: () => {
+      if (removed) return;
+      removed = true;
+      stack.remove(name);
+    },
+  };
+}
