@@ -22,6 +22,8 @@ export const DEFAULT_POLLERS = 1;
 export const DEFAULT_WAIT_TIME_SECONDS = 1;
 /** Function timeout in milliseconds of the emulated invocations when `timeoutMs` is not given. */
 export const DEFAULT_HANDLER_TIMEOUT_MS = 30_000;
+/** Whether `batchItemFailures` are honoured when `reportBatchItemFailures` is not given. */
+export const DEFAULT_REPORT_BATCH_ITEM_FAILURES = true;
 /** Milliseconds `idle()` waits before it rejects, when no `timeoutMs` is given. */
 export const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
 
@@ -78,7 +80,7 @@ export interface LocalEventSourceOptions {
    * Whether the handler's `batchItemFailures` are honoured (the event source mapping's
    * `ReportBatchItemFailures` function response type). When `false`, any result means the whole batch
    * succeeded.
-   * @default true
+   * @default {@link DEFAULT_REPORT_BATCH_ITEM_FAILURES} (true)
    */
   readonly reportBatchItemFailures?: boolean;
   /**
@@ -312,7 +314,7 @@ export function startLocalEventSource(options: LocalEventSourceOptions): LocalEv
   const pollers = options.pollers ?? DEFAULT_POLLERS;
   const waitTimeSeconds = options.waitTimeSeconds ?? DEFAULT_WAIT_TIME_SECONDS;
   const timeoutMs = options.timeoutMs ?? DEFAULT_HANDLER_TIMEOUT_MS;
-  const reportBatchItemFailures = options.reportBatchItemFailures ?? true;
+  const reportBatchItemFailures = options.reportBatchItemFailures ?? DEFAULT_REPORT_BATCH_ITEM_FAILURES;
   const functionName = options.functionName ?? DEFAULT_FUNCTION_NAME;
   const { arn: eventSourceArn, region } = queueArnFromUrl(queueUrl, options.region);
   const accountId = eventSourceArn.split(':')[4] ?? DEFAULT_ACCOUNT_ID;

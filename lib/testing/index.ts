@@ -10,6 +10,7 @@ export {
   startLocalDynamoDB,
   createIdempotencyTable,
   DEFAULT_JAVA_PATH,
+  DEFAULT_LOCAL_PORT,
   DEFAULT_DYNAMODB_START_TIMEOUT_MS,
   DEFAULT_TABLE_ACTIVE_TIMEOUT_MS,
 } from './local-dynamodb';
@@ -32,6 +33,7 @@ export {
   DEFAULT_WAIT_TIME_SECONDS,
   DEFAULT_HANDLER_TIMEOUT_MS,
   DEFAULT_IDLE_TIMEOUT_MS,
+  DEFAULT_REPORT_BATCH_ITEM_FAILURES,
 } from './event-source';
 export type {
   LocalEventSourceOptions,
@@ -51,3 +53,4 @@ export {
   DEFAULT_MAX_FAULTS,
 } from './faults';
 export type { FaultOptions, FaultInjector, InjectedFaults, FaultInjectableClient } from './faults';
+export { DEFAULT_KEY_ATTR, DEFAULT_TTL_ATTR } from '../persistence/schema';

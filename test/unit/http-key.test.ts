@@ -1,0 +1,124 @@
+import { IDEMPOTENCY_KEY_MAX_LENGTH } from '../../lib/http';
+import { parseIdempotencyKey, readKeyHeader } from '../../lib/http/key';
+import { functionUrlEvent, httpApiEvent, restApiEvent } from '../helpers/http-events';
+
+const UUID = '8e03978e-40d5-43e8-bc93-6894a57f9324';
+
+describe('parseIdempotencyKey', () => {
+  it('accepts a Structured Field string, as the draft specifies, and returns the key without its quotes', () => {
+    expect(parseIdempotencyKey(`"${UUID}"`)).toEqual({ kind: 'present', key: UUID });
+  });
+
+  it('accepts a bare token, as many clients send, and gives the same key as the quoted form', () => {
+    expect(parseIdempotencyKey(UUID)).toEqual({ kind: 'present', key: UUID });
+  });
+
+  it('ignores spaces and tabs around the value', () => {
+    expect(parseIdempotencyKey(` \t"${UUID}"\t `)).toEqual({ kind: 'present', key: UUID });
+  });
+
+  it('accepts ULIDs, base64 and base64url tokens', () => {
+    for (const key of ['01ARZ3NDEKTSV4RRFFQ69G5FAV', 'q83vEjRWeJA=', 'q83v_EjR-WeJA', 'order:42/retry.1']) {
+      expect(parseIdempotencyKey(key)).toEqual({ kind: 'present', key });
+    }
+  });
+
+  it(`accepts a key of exactly ${IDEMPOTENCY_KEY_MAX_LENGTH} characters`, () => {
+    const key = 'k'.repeat(IDEMPOTENCY_KEY_MAX_LENGTH);
+    expect(parseIdempotencyKey(`"${key}"`)).toEqual({ kind: 'present', key });
+  });
+
+  it(`refuses a key longer than ${IDEMPOTENCY_KEY_MAX_LENGTH} characters, naming the limit and the length`, () => {
+    expect(parseIdempotencyKey('k'.repeat(IDEMPOTENCY_KEY_MAX_LENGTH + 1))).toEqual({
+      kind: 'invalid',
+      rule: 'must be at most 255 characters long, got 256',
+    });
+  });
+
+  it('refuses an empty value and an empty quoted string', () => {
+    expect(parseIdempotencyKey('')).toEqual({ kind: 'invalid', rule: 'must not be empty' });
+    expect(parseIdempotencyKey('""')).toEqual({ kind: 'invalid', rule: 'must not be empty' });
+    expect(parseIdempotencyKey('   ')).toEqual({ kind: 'invalid', rule: 'must not be empty' });
+  });
+
+  it('refuses a space inside the key, naming the character and its position', () => {
+    expect(parseIdempotencyKey('"order 42"')).toEqual({
+      kind: 'invalid',
+      rule: 'must contain only visible ASCII characters other than double quote, comma and backslash, got " " at position 6',
+    });
+  });
+
+  it('refuses non-ASCII characters', () => {
+    expect(parseIdempotencyKey('clé')).toEqual({
+      kind: 'invalid',
+      rule: 'must contain only visible ASCII characters other than double quote, comma and backslash, got "é" at position 3',
+    });
+  });
+
+  it('refuses a backslash (Structured Field escapes are not supported in keys)', () => {
+    expect(parseIdempotencyKey('"a\\"b"')).toMatchObject({ kind: 'invalid' });
+    expect(parseIdempotencyKey('a\\b')).toEqual({
+      kind: 'invalid',
+      rule: 'must contain only visible ASCII characters other than double quote, comma and backslash, got "\\\\" at position 2',
+    });
+  });
+
+  it('refuses an opening quote without a closing one', () => {
+    expect(parseIdempotencyKey(`"${UUID}`)).toEqual({ kind: 'invalid', rule: 'must end with a double quote when it starts with one' });
+  });
+
+  it('refuses a comma-separated list, the form of a header sent twice through an HTTP API', () => {
+    expect(parseIdempotencyKey('"a", "b"')).toEqual({
+      kind: 'invalid',
+      rule: 'must hold a single key, got a comma-separated list (was the header sent twice?)',
+    });
+  });
+
+  it('refuses Structured Field parameters after the string', () => {
+    expect(parseIdempotencyKey('"abc";v=1')).toEqual({ kind: 'invalid', rule: 'must end with a double quote when it starts with one' });
+  });
+});
+
+describe('readKeyHeader', () => {
+  it.each(['Idempotency-Key', 'idempotency-key', 'IDEMPOTENCY-KEY', 'iDeMpOtEnCy-KeY'])(
+    'finds the header named %s in a REST event, whatever the case',
+    (name) => {
+      expect(readKeyHeader(restApiEvent({ headers: { [name]: UUID } }), 'Idempotency-Key')).toEqual({ kind: 'present', key: UUID });
+    },
+  );
+
+  it('finds the header in HTTP API and Function URL events (whose header names arrive lower-cased)', () => {
+    expect(readKeyHeader(httpApiEvent({ headers: { 'Idempotency-Key': UUID } }), 'Idempotency-Key')).toEqual({ kind: 'present', key: UUID });
+    expect(readKeyHeader(functionUrlEvent({ headers: { 'Idempotency-Key': UUID } }), 'Idempotency-Key')).toEqual({ kind: 'present', key: UUID });
+  });
+
+  it('matches a configured header name case-insensitively', () => {
+    expect(readKeyHeader(httpApiEvent({ headers: { 'x-request-key': 'k1' } }), 'X-Request-Key')).toEqual({ kind: 'present', key: 'k1' });
+  });
+
+  it('reports no header as absent', () => {
+    expect(readKeyHeader(restApiEvent(), 'Idempotency-Key')).toEqual({ kind: 'absent' });
+    expect(readKeyHeader(functionUrlEvent(), 'Idempotency-Key')).toEqual({ kind: 'absent' });
+  });
+
+  it('reports a REST event without any headers (null maps) as absent', () => {
+    const event = { ...restApiEvent(), headers: null, multiValueHeaders: null };
+    expect(readKeyHeader(event, 'Idempotency-Key')).toEqual({ kind: 'absent' });
+  });
+
+  it('refuses a header sent twice, as a REST event shows it in multiValueHeaders', () => {
+    const event = restApiEvent({ multiValueHeaders: { 'Idempotency-Key': ['a', 'b'] } });
+    expect(event.headers['Idempotency-Key']).toBe('b');
+    expect(readKeyHeader(event, 'Idempotency-Key')).toEqual({ kind: 'invalid', rule: 'must be sent once, got 2 values' });
+  });
+
+  it('refuses a header sent twice under two spellings', () => {
+    const event = restApiEvent({ headers: { 'Idempotency-Key': 'a', 'idempotency-key': 'a' } });
+    expect(readKeyHeader(event, 'Idempotency-Key')).toEqual({ kind: 'invalid', rule: 'must be sent once, got 2 values' });
+  });
+
+  it('refuses a header sent twice, as an HTTP API joins it with a comma', () => {
+    const event = httpApiEvent({ headers: { 'idempotency-key': '"a","b"' } });
+    expect(readKeyHeader(event, 'Idempotency-Key')).toMatchObject({ kind: 'invalid', rule: expect.stringContaining('comma-separated') });
+  });
+});

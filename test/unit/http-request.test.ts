@@ -1,0 +1,143 @@
+import { IdempotencyConfigError } from '../../lib/errors';
+import { ANONYMOUS_SCOPE, defaultScope, httpFingerprint } from '../../lib/http';
+import { describeRequest } from '../../lib/http/request';
+import {
+  cognitoAuthorizer,
+  functionUrlEvent,
+  httpApiEvent,
+  httpLambdaAuthorizer,
+  iamAuthorizer,
+  jwtAuthorizer,
+  restApiEvent,
+  restLambdaAuthorizer,
+} from '../helpers/http-events';
+
+describe('describeRequest: the route a key is scoped to', () => {
+  it('REST: the method and the resource template', () => {
+    const event = restApiEvent({ method: 'patch', path: '/orders/42', resource: '/orders/{id}' });
+    expect(describeRequest(event)).toEqual({ kind: 'rest', method: 'PATCH', path: '/orders/42', route: 'PATCH /orders/{id}' });
+  });
+
+  it('HTTP API: the route key', () => {
+    const event = httpApiEvent({ method: 'POST', path: '/orders/42', routeKey: 'POST /orders/{id}' });
+    expect(describeRequest(event)).toEqual({ kind: 'http', method: 'POST', path: '/orders/42', route: 'POST /orders/{id}' });
+  });
+
+  it('HTTP API: an ANY route gets the actual method', () => {
+    const event = httpApiEvent({ method: 'PATCH', path: '/orders/42', routeKey: 'ANY /orders/{id}' });
+    expect(describeRequest(event).route).toBe('PATCH /orders/{id}');
+  });
+
+  it('HTTP API: the $default route uses the raw path', () => {
+    const event = httpApiEvent({ method: 'POST', path: '/carts/7/checkout', routeKey: '$default' });
+    expect(describeRequest(event).route).toBe('POST /carts/7/checkout');
+  });
+
+  it('Function URL: the method and the raw path', () => {
+    const event = functionUrlEvent({ method: 'POST', path: '/my/path' });
+    expect(event.routeKey).toBe('$default');
+    expect(describeRequest(event)).toEqual({ kind: 'http', method: 'POST', path: '/my/path', route: 'POST /my/path' });
+  });
+
+  it('refuses an event of another kind with IdempotencyConfigError naming its fields', () => {
+    const attempt = (): unknown => describeRequest({ Records: [] });
+    expect(attempt).toThrow(IdempotencyConfigError);
+    expect(attempt).toThrow(
+      'makeIdempotentHttpHandler received an event that is neither an API Gateway proxy event (REST or HTTP API) nor a Function URL event (no `httpMethod`, no `requestContext.http.method`; top-level fields: Records). Wire the handler to API Gateway with a proxy integration or to a Function URL',
+    );
+  });
+});
+
+describe('defaultScope: the caller identity a key is scoped to', () => {
+  it('REST without an authorizer (authorizer members null, as AWS sends them): anonymous', () => {
+    expect(restApiEvent().requestContext.authorizer).toEqual({ claims: null, scopes: null });
+    expect(defaultScope(restApiEvent())).toBe(ANONYMOUS_SCOPE);
+  });
+
+  it('REST with a Lambda authorizer: its principalId', () => {
+    expect(defaultScope(restApiEvent({ authorizer: restLambdaAuthorizer('user|42', { tenant: 't1' }) }))).toBe('principal:user|42');
+  });
+
+  it('REST with a Cognito authorizer: claims.sub', () => {
+    expect(defaultScope(restApiEvent({ authorizer: cognitoAuthorizer('3f1c-sub') }))).toBe('sub:3f1c-sub');
+  });
+
+  it('REST under IAM authorization: identity.userArn', () => {
+    const userArn = 'arn:aws:iam::123456789012:user/alice';
+    expect(defaultScope(restApiEvent({ authorizer: null, identity: { userArn } }))).toBe(`iam:${userArn}`);
+  });
+
+  it('HTTP API with a JWT authorizer: claims.sub', () => {
+    expect(defaultScope(httpApiEvent({ authorizer: jwtAuthorizer('alice') }))).toBe('sub:alice');
+  });
+
+  it('HTTP API with a Lambda authorizer: its principalId member', () => {
+    expect(defaultScope(httpApiEvent({ authorizer: httpLambdaAuthorizer({ principalId: 'bob', role: 'admin' }) }))).toBe('lambda:bob');
+  });
+
+  it('HTTP API with a Lambda authorizer without principalId: a hash of its whole context (key order ignored)', () => {
+    const a = defaultScope(httpApiEvent({ authorizer: httpLambdaAuthorizer({ userId: 'u1', tenant: 't1' }) }));
+    const b = defaultScope(httpApiEvent({ authorizer: httpLambdaAuthorizer({ tenant: 't1', userId: 'u1' }) }));
+    const c = defaultScope(httpApiEvent({ authorizer: httpLambdaAuthorizer({ tenant: 't1', userId: 'u2' }) }));
+    expect(a).toMatch(/^lambda:[0-9a-f]{64}$/);
+    expect(b).toBe(a);
+    expect(c).not.toBe(a);
+  });
+
+  it('HTTP API under IAM authorization: iam.userArn', () => {
+    expect(defaultScope(httpApiEvent({ authorizer: iamAuthorizer('arn:aws:iam::123456789012:user/carol') }))).toBe(
+      'iam:arn:aws:iam::123456789012:user/carol',
+    );
+  });
+
+  it('Function URL with AWS_IAM auth: iam.userArn', () => {
+    expect(defaultScope(functionUrlEvent({ authorizer: iamAuthorizer() }))).toBe('iam:arn:aws:iam::123456789012:user/example-user');
+  });
+
+  it('HTTP API and Function URL without an authorizer: anonymous', () => {
+    expect(defaultScope(httpApiEvent())).toBe(ANONYMOUS_SCOPE);
+    expect(defaultScope(functionUrlEvent())).toBe(ANONYMOUS_SCOPE);
+  });
+
+  it('fails closed when an authorizer ran but yields no identity it knows (JWT without sub)', () => {
+    const event = httpApiEvent({ authorizer: { jwt: { claims: { client_id: 'svc' }, scopes: null } } });
+    const attempt = (): unknown => defaultScope(event);
+    expect(attempt).toThrow(IdempotencyConfigError);
+    expect(attempt).toThrow(
+      "makeIdempotentHttpHandler could not tell who the caller is: the request has an authorizer context (members: jwt) but none of the identities the default scope reads (requestContext.authorizer.jwt.claims.sub, requestContext.authorizer.lambda, requestContext.authorizer.iam.userArn). Pass a `scope` option that returns the caller's identity",
+    );
+  });
+
+  it('fails closed for a REST authorizer context without principalId or claims.sub', () => {
+    const attempt = (): unknown => defaultScope(restApiEvent({ authorizer: { apiKeyOwner: 'x' } }));
+    expect(attempt).toThrow(IdempotencyConfigError);
+    expect(attempt).toThrow('the request has an authorizer context (members: apiKeyOwner) but none of the identities');
+  });
+});
+
+describe('httpFingerprint: what must match on a retry', () => {
+  it('is method, path and the SHA-256 of the body', () => {
+    expect(httpFingerprint(restApiEvent({ method: 'POST', path: '/orders', body: 'abc' }))).toEqual({
+      method: 'POST',
+      path: '/orders',
+      bodySha256: 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
+    });
+  });
+
+  it('decodes base64 bodies first: the same bytes sent as text or base64 give the same fingerprint', () => {
+    const text = httpFingerprint(httpApiEvent({ body: '{"sku":"A"}' }));
+    const base64 = httpFingerprint(httpApiEvent({ body: Buffer.from('{"sku":"A"}') }));
+    expect(base64).toEqual(text);
+  });
+
+  it('differs for a different body, path or method', () => {
+    const base = httpFingerprint(functionUrlEvent({ method: 'POST', path: '/a', body: Buffer.from([0, 1, 2]) }));
+    expect(httpFingerprint(functionUrlEvent({ method: 'POST', path: '/a', body: Buffer.from([0, 1, 3]) }))).not.toEqual(base);
+    expect(httpFingerprint(functionUrlEvent({ method: 'POST', path: '/b', body: Buffer.from([0, 1, 2]) }))).not.toEqual(base);
+    expect(httpFingerprint(functionUrlEvent({ method: 'PUT', path: '/a', body: Buffer.from([0, 1, 2]) }))).not.toEqual(base);
+  });
+
+  it('treats a missing body as an empty one', () => {
+    expect(httpFingerprint(restApiEvent({ body: null })).bodySha256).toBe(httpFingerprint(restApiEvent({ body: '' })).bodySha256);
+  });
+});
