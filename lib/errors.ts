@@ -168,3 +168,30 @@ export class IdempotencyConditionError extends IdempotencyError {
     this.item = options.item;
   }
 }
+
+/** One failed partition of a Kafka batch: the record that failed (later records of the partition did not run). */
+export interface KafkaPartitionFailure {
+  readonly topic: string;
+  readonly partition: number;
+  /** The offset of the record that failed. */
+  readonly offset: number;
+  /** What the record's handler (or `parse`, or the idempotency engine) threw. */
+  readonly error: unknown;
+}
+
+/**
+ * Records of a Kafka batch failed (`processStreamBatch`): each stopped its partition, the other partitions
+ * finished, and this error fails the invocation so that Lambda retries the whole batch. `cause` is the first
+ * failure's error.
+ * What to do: let it propagate out of the Lambda handler. With a `store`, the records that completed are
+ * skipped on the retry; without one they run again.
+ */
+export class StreamBatchError extends IdempotencyError {
+  /** One entry per failed partition, in the order the partitions appear in the event. */
+  public readonly failures: readonly KafkaPartitionFailure[];
+
+  public constructor(message: string, options: IdempotencyErrorOptions & { failures: readonly KafkaPartitionFailure[] }) {
+    super(message, options);
+    this.failures = Object.freeze([...options.failures]);
+  }
+}

@@ -19,6 +19,7 @@ import type {
   APIGatewayEventRequestContextV2,
   LambdaFunctionURLEvent,
 } from 'aws-lambda';
+import type { IdempotencyStore } from '../../lib/persistence/store';
 
 export { createLambdaContext as lambdaContext } from '../../lib/testing';
 
@@ -222,4 +223,28 @@ export interface FunctionUrlEventSpec extends HttpRequestSpec {
 /** A Lambda Function URL event (route key always `$default`). */
 export function functionUrlEvent(spec: FunctionUrlEventSpec = {}): LambdaFunctionURLEvent {
   return v2Event(spec, '$default', 'abcdefghijklmnopqrstuvwxyz0123.lambda-url.us-west-2.on.aws', 'abcdefghijklmnopqrstuvwxyz0123', spec.authorizer);
+}
+
+/**
+ * The same store, observed: `claimRefused` resolves the first time a claim meets a record held by another
+ * invocation, so a test knows a concurrent request is waiting (or about to answer 409) without sleeping.
+ */
+export function observeClaims<TStore extends IdempotencyStore>(store: TStore): { store: IdempotencyStore; claimRefused: Promise<void> } {
+  let refused!: () => void;
+  const claimRefused = new Promise<void>((resolve) => (refused = resolve));
+  const observed: IdempotencyStore = {
+    claim: async (input) => {
+      const result = await store.claim(input);
+      if (!result.claimed) refused();
+      return result;
+    },
+    takeOver: (input) => store.takeOver(input),
+    checkpoint: (input) => store.checkpoint(input),
+    extendLease: (input) => store.extendLease(input),
+    complete: (input) => store.complete(input),
+    putCompleted: (input) => store.putCompleted(input),
+    release: (input) => store.release(input),
+    get: (key, now) => store.get(key, now),
+  };
+  return { store: observed, claimRefused };
 }

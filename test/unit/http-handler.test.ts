@@ -16,7 +16,9 @@ import {
   httpApiEvent,
   jwtAuthorizer,
   lambdaContext,
+  observeClaims,
   restApiEvent,
+  type HttpApiEventSpec,
   type HttpRequestSpec,
 } from '../helpers/http-events';
 
@@ -177,24 +179,15 @@ describe.each(kinds)('makeIdempotentHttpHandler with %s events', (_kind, event) 
   it("with onInProgress: 'wait', gives a retry the first request's response", async () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    const store = new InMemoryStore();
-    let refused!: () => void;
-    const sawInProgress = new Promise<void>((resolve) => (refused = resolve));
-    const observed = Object.assign(Object.create(store) as InMemoryStore, {
-      claim: async (input: Parameters<InMemoryStore['claim']>[0]) => {
-        const result = await store.claim(input);
-        if (!result.claimed) refused();
-        return result;
-      },
-    });
-    const { handler, calls } = setup({ store: observed, onInProgress: 'wait' }, async () => {
+    const { store, claimRefused } = observeClaims(new InMemoryStore());
+    const { handler, calls } = setup({ store, onInProgress: 'wait' }, async () => {
       await gate;
       return { statusCode: 201, body: 'first' };
     });
 
     const first = handler(withKey(), lambdaContext({ timeoutMs: 10_000 }));
     const retry = handler(withKey(), lambdaContext({ timeoutMs: 10_000 }));
-    await sawInProgress;
+    await claimRefused;
     release();
 
     expect(await first).toEqual({ statusCode: 201, body: 'first' });
@@ -265,7 +258,7 @@ describe.each(kinds)('makeIdempotentHttpHandler with %s events', (_kind, event) 
 });
 
 describe('makeIdempotentHttpHandler: results and options', () => {
-  const post = (spec: HttpRequestSpec = {}): APIGatewayProxyEventV2 =>
+  const post = (spec: HttpApiEventSpec = {}): APIGatewayProxyEventV2 =>
     httpApiEvent({ body: '{}', ...spec, headers: { 'idempotency-key': KEY, ...spec.headers } });
 
   it('stores an HTTP API result without statusCode (the gateway infers 200) and replays it as the structured response the gateway would send', async () => {
@@ -323,19 +316,21 @@ describe('makeIdempotentHttpHandler: results and options', () => {
   it('scopes keys by caller: the same key from two JWT subjects runs twice', async () => {
     const { handler, calls } = setup();
 
-    const alice = await handler(post({}), lambdaContext());
-    const bob = await handler(httpApiEvent({ body: '{}', headers: { 'idempotency-key': KEY }, authorizer: jwtAuthorizer('bob') }), lambdaContext());
+    const alice = await handler(post({ authorizer: jwtAuthorizer('alice') }), lambdaContext());
+    const bob = await handler(post({ authorizer: jwtAuthorizer('bob') }), lambdaContext());
+    const aliceRetry = await handler(post({ authorizer: jwtAuthorizer('alice') }), lambdaContext());
 
     expect(alice).toMatchObject({ body: '{"orderId":"order-1"}' });
     expect(bob).toMatchObject({ body: '{"orderId":"order-2"}' });
+    expect(aliceRetry).toMatchObject({ body: '{"orderId":"order-1"}', headers: { [IDEMPOTENT_REPLAYED_HEADER]: 'true' } });
     expect(calls()).toBe(2);
   });
 
   it('scopes keys by route: the same key on two routes runs twice', async () => {
     const { handler, calls } = setup();
 
-    await handler(post({ path: '/orders', routeKey: 'POST /orders' } as HttpRequestSpec), lambdaContext());
-    await handler(httpApiEvent({ path: '/refunds', routeKey: 'POST /refunds', body: '{}', headers: { 'idempotency-key': KEY } }), lambdaContext());
+    await handler(post({ path: '/orders', routeKey: 'POST /orders' }), lambdaContext());
+    await handler(post({ path: '/refunds', routeKey: 'POST /refunds' }), lambdaContext());
 
     expect(calls()).toBe(2);
   });

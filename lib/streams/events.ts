@@ -1,0 +1,228 @@
+/**
+ * Recognising a stream event, and decoding each kind of record into what the record handler receives.
+ */
+import { NumberValue, unmarshall, type AttributeValue } from '@aws-sdk/util-dynamodb';
+import { IdempotencyConfigError } from '../errors';
+import { describe } from '../keys';
+import { DYNAMODB_EVENT_SOURCE, KAFKA_EVENT_SOURCES, KINESIS_EVENT_SOURCE } from './defaults';
+import type {
+  DynamoDBImage,
+  DynamoDBRecordInfo,
+  DynamoDBStreamRecord,
+  KafkaHeader,
+  KafkaRecord,
+  KafkaRecordInfo,
+  KinesisRecord,
+  KinesisRecordInfo,
+  StreamAttributeValue,
+} from './types';
+
+/** A Kafka partition of the batch: its records in offset order. */
+export interface KafkaPartition {
+  /** The key of the partition in the event's `records` (`<topic>-<partition>`). */
+  readonly topicPartition: string;
+  readonly records: readonly KafkaRecord[];
+}
+
+/** A recognised event. */
+export type ClassifiedEvent =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'kinesis'; readonly records: readonly KinesisRecord[] }
+  | { readonly kind: 'dynamodb'; readonly records: readonly DynamoDBStreamRecord[] }
+  | { readonly kind: 'kafka'; readonly source: string; readonly partitions: readonly KafkaPartition[] };
+
+const EXPECTED = 'processStreamBatch expected a Kinesis, DynamoDB Streams or Kafka (Amazon MSK or self-managed) event';
+
+const OTHER_PROCESSORS: Readonly<Record<string, string>> = { 'aws:sqs': ' (use processSqsBatch for SQS)' };
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function malformed(what: string): IdempotencyConfigError {
+  return new IdempotencyConfigError(`${EXPECTED}; ${what}`);
+}
+
+/**
+ * Tells which kind of stream event `event` is and checks the fields the processor relies on (the sequence
+ * numbers it reports, the offsets it orders by), so a malformed event fails at once with a clear error
+ * rather than half-way through the batch.
+ * @throws IdempotencyConfigError for an event of another kind, or a malformed one
+ */
+export function classifyEvent(event: unknown): ClassifiedEvent {
+  if (!isObject(event)) throw malformed(`got ${describe(event)}`);
+  if (Array.isArray(event['Records'])) return classifyRecords(event['Records'] as unknown[]);
+  const eventSource = event['eventSource'];
+  if (typeof eventSource === 'string' && (KAFKA_EVENT_SOURCES as readonly string[]).includes(eventSource)) {
+    return classifyKafka(event, eventSource);
+  }
+  const keys = Object.keys(event);
+  throw malformed(
+    typeof eventSource === 'string'
+      ? `got an event whose eventSource is ${JSON.stringify(eventSource)}`
+      : `got an object with keys [${keys.slice(0, 10).join(', ')}${keys.length > 10 ? ', …' : ''}]`,
+  );
+}
+
+function classifyRecords(records: unknown[]): ClassifiedEvent {
+  if (records.length === 0) return { kind: 'none' };
+  const first = records[0];
+  const source = isObject(first) ? first['eventSource'] : undefined;
+  if (source !== KINESIS_EVENT_SOURCE && source !== DYNAMODB_EVENT_SOURCE) {
+    throw malformed(
+      `got records whose eventSource is ${typeof source === 'string' ? JSON.stringify(source) : describe(source)}${
+        typeof source === 'string' ? (OTHER_PROCESSORS[source] ?? '') : ''
+      }`,
+    );
+  }
+  records.forEach((record, index) => {
+    const at = `Records[${index}]`;
+    if (!isObject(record) || record['eventSource'] !== source) {
+      throw malformed(`${at} is not a record of the same kind as Records[0] (eventSource ${JSON.stringify(source)})`);
+    }
+    if (source === KINESIS_EVENT_SOURCE) {
+      const kinesis = record['kinesis'];
+      if (!isObject(kinesis) || typeof kinesis['sequenceNumber'] !== 'string' || typeof kinesis['data'] !== 'string') {
+        throw malformed(`${at}.kinesis must hold the record's \`data\` and \`sequenceNumber\` as strings`);
+      }
+    } else {
+      const change = record['dynamodb'];
+      if (!isObject(change) || typeof change['SequenceNumber'] !== 'string') {
+        throw malformed(`${at}.dynamodb.SequenceNumber must be a string`);
+      }
+      const eventName = record['eventName'];
+      if (eventName !== 'INSERT' && eventName !== 'MODIFY' && eventName !== 'REMOVE') {
+        throw malformed(`${at}.eventName must be INSERT, MODIFY or REMOVE, got ${describe(eventName)}`);
+      }
+    }
+  });
+  return source === KINESIS_EVENT_SOURCE
+    ? { kind: 'kinesis', records: records as KinesisRecord[] }
+    : { kind: 'dynamodb', records: records as DynamoDBStreamRecord[] };
+}
+
+/** Accepts an integer given as a number or a decimal string (some example events quote the partition). */
+function integerOf(value: unknown): number | undefined {
+  const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+  return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+}
+
+function classifyKafka(event: Record<string, unknown>, eventSource: string): ClassifiedEvent {
+  const groups = event['records'];
+  if (!isObject(groups)) throw malformed(`a Kafka event's \`records\` must be an object of arrays by topic-partition, got ${describe(groups)}`);
+  const partitions = Object.entries(groups).map(([topicPartition, records]): KafkaPartition => {
+    if (!Array.isArray(records)) {
+      throw malformed(`records[${JSON.stringify(topicPartition)}] must be an array, got ${describe(records)}`);
+    }
+    const normalised = records.map((record: unknown, index) => {
+      const at = `records[${JSON.stringify(topicPartition)}][${index}]`;
+      if (!isObject(record) || typeof record['topic'] !== 'string') throw malformed(`${at}.topic must be a string`);
+      const partition = integerOf(record['partition']);
+      const offset = integerOf(record['offset']);
+      if (partition === undefined) throw malformed(`${at}.partition must be a whole number, got ${describe(record['partition'])}`);
+      if (offset === undefined) throw malformed(`${at}.offset must be a whole number, got ${describe(record['offset'])}`);
+      // The same record, with partition and offset as numbers whichever way the event spelt them.
+      return record['partition'] === partition && record['offset'] === offset
+        ? (record as unknown as KafkaRecord)
+        : ({ ...record, partition, offset } as unknown as KafkaRecord);
+    });
+    // Stable: records Lambda delivered in offset order stay as they are.
+    return { topicPartition, records: [...normalised].sort((a, b) => a.offset - b.offset) };
+  });
+  return { kind: 'kafka', source: kafkaSource(event, eventSource), partitions };
+}
+
+/** `<cluster name>` of an MSK event's ARN, or `self-managed`. */
+function kafkaSource(event: Record<string, unknown>, eventSource: string): string {
+  if (eventSource !== 'aws:kafka') return 'self-managed';
+  const arn = event['eventSourceArn'];
+  const match = typeof arn === 'string' ? /:cluster\/([^/]+)/.exec(arn) : null;
+  return match?.[1] ?? 'msk';
+}
+
+/** `<stream name>` of a Kinesis record's ARN. */
+export function kinesisSource(record: KinesisRecord): string {
+  const match = /:stream\/([^/]+)/.exec(record.eventSourceARN ?? '');
+  return match?.[1] ?? 'unknown-stream';
+}
+
+/** `<table name>` of a DynamoDB Streams record's ARN. */
+export function dynamodbSource(record: DynamoDBStreamRecord): string {
+  const match = /:table\/([^/]+)/.exec(record.eventSourceARN ?? '');
+  return match?.[1] ?? 'unknown-table';
+}
+
+function utf8(base64: string): string {
+  return Buffer.from(base64, 'base64').toString('utf8');
+}
+
+export function kinesisInfo(record: KinesisRecord, parse: (text: string, record: KinesisRecord) => unknown): KinesisRecordInfo {
+  return { data: parse(utf8(record.kinesis.data), record), sequenceNumber: record.kinesis.sequenceNumber };
+}
+
+/**
+ * Numbers as `unmarshall` gives them by default (`number`, `bigint` for integers beyond 2^53), except that a
+ * number neither can hold exactly (a long decimal) becomes a `NumberValue` instead of an error.
+ */
+function convertNumber(text: string): number | bigint | NumberValue {
+  const n = Number(text);
+  if (!Number.isFinite(n) || (n <= Number.MAX_SAFE_INTEGER && n >= Number.MIN_SAFE_INTEGER)) return n;
+  try {
+    return BigInt(text);
+  } catch {
+    return NumberValue.from(text);
+  }
+}
+
+/** The stream's JSON attribute value as the SDK's (binary as bytes rather than base64 text). */
+function toSdk(value: StreamAttributeValue): AttributeValue {
+  if (value.B !== undefined) return { B: Buffer.from(value.B, 'base64') };
+  if (value.BS !== undefined) return { BS: value.BS.map((item) => Buffer.from(item, 'base64')) };
+  if (value.L !== undefined) return { L: value.L.map(toSdk) };
+  if (value.M !== undefined) return { M: toSdkMap(value.M) };
+  return value as AttributeValue;
+}
+
+function toSdkMap(image: Record<string, StreamAttributeValue>): Record<string, AttributeValue> {
+  return Object.fromEntries(Object.entries(image).map(([name, value]) => [name, toSdk(value)]));
+}
+
+function image(attributes: Record<string, StreamAttributeValue> | undefined): DynamoDBImage | undefined {
+  return attributes === undefined ? undefined : (unmarshall(toSdkMap(attributes), { wrapNumbers: convertNumber }) as DynamoDBImage);
+}
+
+export function dynamodbInfo(record: DynamoDBStreamRecord): DynamoDBRecordInfo {
+  const change = record.dynamodb ?? {};
+  return {
+    eventName: record.eventName ?? 'MODIFY',
+    keys: image(change.Keys) ?? {},
+    newImage: image(change.NewImage),
+    oldImage: image(change.OldImage),
+    sequenceNumber: change.SequenceNumber ?? '',
+  };
+}
+
+/** A header value: an array of bytes as Lambda sends it, or base64 text as some example events show. */
+function headerValue(value: unknown): string {
+  if (Array.isArray(value)) return Buffer.from(value as number[]).toString('utf8');
+  if (typeof value === 'string') return utf8(value);
+  return '';
+}
+
+export function kafkaInfo(record: KafkaRecord, parse: (text: string, record: KafkaRecord) => unknown): KafkaRecordInfo {
+  const headers: KafkaHeader[] = [];
+  for (const header of (record.headers as unknown[] | null | undefined) ?? []) {
+    if (isObject(header)) for (const [key, value] of Object.entries(header)) headers.push({ key, value: headerValue(value) });
+  }
+  const key = record.key as string | null | undefined;
+  const value = record.value as string | null | undefined;
+  return {
+    key: typeof key === 'string' ? utf8(key) : undefined,
+    value: typeof value === 'string' ? parse(utf8(value), record) : undefined,
+    topic: record.topic,
+    partition: record.partition,
+    offset: record.offset,
+    timestamp: record.timestamp,
+    headers,
+  };
+}

@@ -1,0 +1,223 @@
+import { KeyedQueue, runConcurrently } from '../batch/concurrency';
+import { checkContext } from '../batch/validate';
+import { IdempotencyConfigError, StreamBatchError, type KafkaPartitionFailure } from '../errors';
+import { describe } from '../keys';
+import { invocationInfo } from '../make-idempotent';
+import {
+  classifyEvent,
+  dynamodbInfo,
+  dynamodbSource,
+  kafkaInfo,
+  kinesisInfo,
+  kinesisSource,
+  type KafkaPartition,
+} from './events';
+import {
+  preparedStreamOptions,
+  type AnyStreamBatchOptions,
+  type DynamoDBStreamBatchOptions,
+  type KafkaBatchOptions,
+  type KinesisBatchOptions,
+  type PreparedStreamOptions,
+  type StreamArgs,
+  type StreamKind,
+} from './options';
+import type {
+  DynamoDBImage,
+  DynamoDBRecordInfo,
+  DynamoDBStreamEvent,
+  DynamoDBStreamRecord,
+  KafkaEvent,
+  KafkaRecord,
+  KafkaRecordInfo,
+  KinesisEvent,
+  KinesisRecord,
+  KinesisRecordInfo,
+  StreamBatchResponse,
+  StreamEvent,
+  StreamRecord,
+  StreamRecordHandler,
+} from './types';
+
+/**
+ * Processes a batch of a Kinesis, DynamoDB Streams or Kafka (Amazon MSK or self-managed) event, record by
+ * record, through the idempotency engine when `store` is given.
+ *
+ * ```ts
+ * const options = { store: new DynamoDBStore({ tableName: 'idempotency' }) };
+ * export const handler = (event: KinesisEvent, context: Context) =>
+ *   processStreamBatch(event, async (record, { data }) => apply(data), { ...options, context });
+ * ```
+ *
+ * - The handler's second argument holds the decoded record: `{ data, sequenceNumber }` for Kinesis (data
+ *   base64-decoded and parsed); `{ eventName, keys, newImage, oldImage, sequenceNumber }` for DynamoDB Streams
+ *   (unmarshalled); `{ key, value, topic, partition, offset, timestamp, headers }` for Kafka (decoded, value
+ *   parsed).
+ * - Kinesis and DynamoDB Streams: records run one at a time, in order. At the first failure (the handler or
+ *   `parse` throws, or the record is in progress elsewhere) the processor stops and returns
+ *   `{ batchItemFailures: [{ itemIdentifier: <that record's sequence number> }] }`; later records do not
+ *   run, and Lambda resumes the shard from the failed record. The event source mapping must have
+ *   `ReportBatchItemFailures` on: without it Lambda reads the response as success and moves on.
+ * - Kafka: partitions run concurrently (up to `concurrency`), each one record at a time in offset order. A
+ *   failure stops its partition; the other partitions finish; then the processor throws a
+ *   {@link StreamBatchError} so that Lambda retries the whole batch. With `store`, records that completed
+ *   are skipped on the retry.
+ * - With `store`, a record whose key completed before is skipped without running the handler, and two
+ *   records of one batch with the same key run once.
+ *
+ * @throws IdempotencyConfigError for an event of another kind (or malformed), a record handler that is not a
+ *   function, or invalid options
+ * @throws StreamBatchError when records of a Kafka batch failed
+ */
+export function processStreamBatch<TData = unknown, TResult = unknown>(
+  event: KinesisEvent,
+  recordHandler: StreamRecordHandler<KinesisRecord, KinesisRecordInfo<TData>, TResult>,
+  options?: KinesisBatchOptions<TData>,
+): Promise<StreamBatchResponse>;
+export function processStreamBatch<TImage = DynamoDBImage, TResult = unknown>(
+  event: DynamoDBStreamEvent,
+  recordHandler: StreamRecordHandler<DynamoDBStreamRecord, DynamoDBRecordInfo<TImage>, TResult>,
+  options?: DynamoDBStreamBatchOptions<TImage>,
+): Promise<StreamBatchResponse>;
+export function processStreamBatch<TValue = unknown, TResult = unknown>(
+  event: KafkaEvent,
+  recordHandler: StreamRecordHandler<KafkaRecord, KafkaRecordInfo<TValue>, TResult>,
+  options?: KafkaBatchOptions<TValue>,
+): Promise<StreamBatchResponse>;
+export function processStreamBatch(
+  event: StreamEvent,
+  recordHandler: StreamRecordHandler<StreamRecord, KinesisRecordInfo | DynamoDBRecordInfo | KafkaRecordInfo>,
+  options?: AnyStreamBatchOptions,
+): Promise<StreamBatchResponse>;
+export async function processStreamBatch(
+  event: StreamEvent,
+  recordHandler: StreamRecordHandler<never, never>,
+  options: AnyStreamBatchOptions = {},
+): Promise<StreamBatchResponse> {
+  if (typeof recordHandler !== 'function') {
+    throw new IdempotencyConfigError(`Expected processStreamBatch's record handler to be a function, got ${describe(recordHandler)}`);
+  }
+  const prepared = preparedStreamOptions(options);
+  checkContext(options.context);
+  const batch = classifyEvent(event);
+  const run = new RecordRunner(prepared, options, recordHandler as StreamRecordHandler<unknown, unknown>);
+  switch (batch.kind) {
+    case 'none':
+      return { batchItemFailures: [] };
+    case 'kinesis':
+      return run.inOrder('Kinesis', batch.records, (record) => ({
+        kind: 'kinesis',
+        source: kinesisSource(record),
+        sequenceNumber: record.kinesis.sequenceNumber,
+        decode: () => kinesisInfo(record, prepared.parse),
+      }));
+    case 'dynamodb':
+      return run.inOrder('DynamoDB Streams', batch.records, (record) => ({
+        kind: 'dynamodb',
+        source: dynamodbSource(record),
+        sequenceNumber: record.dynamodb?.SequenceNumber ?? '',
+        decode: () => dynamodbInfo(record),
+      }));
+    case 'kafka':
+      return run.kafka(batch.source, batch.partitions);
+  }
+}
+
+/** How to process one record of an ordered stream. */
+interface OrderedRecord {
+  readonly kind: StreamKind;
+  readonly source: string;
+  readonly sequenceNumber: string;
+  decode(): unknown;
+}
+
+type Outcome = { readonly ok: true } | { readonly ok: false; readonly error: unknown; readonly stage: 'parse' | 'handler' };
+
+/** Runs the records of one invocation. */
+class RecordRunner {
+  readonly #sameKey = new KeyedQueue();
+
+  public constructor(
+    private readonly prepared: PreparedStreamOptions,
+    private readonly options: AnyStreamBatchOptions,
+    private readonly handler: StreamRecordHandler<unknown, unknown>,
+  ) {}
+
+  /** Kinesis and DynamoDB Streams: one at a time, stopping at the first failure. */
+  public async inOrder<TRecord>(label: string, records: readonly TRecord[], describeRecord: (record: TRecord) => OrderedRecord): Promise<StreamBatchResponse> {
+    for (const [index, record] of records.entries()) {
+      const how = describeRecord(record);
+      const outcome = await this.#process(how.kind, how.source, record, () => how.decode());
+      if (!outcome.ok) {
+        this.prepared.logger.error(
+          `${label} record ${how.sequenceNumber} ${outcome.stage === 'parse' ? 'could not be parsed' : 'failed'}; the batch stops there ` +
+            `(${records.length - index - 1} later record(s) not run) and Lambda resumes the shard from it`,
+          outcome.error,
+        );
+        return { batchItemFailures: [{ itemIdentifier: how.sequenceNumber }] };
+      }
+    }
+    return { batchItemFailures: [] };
+  }
+
+  /** Kafka: partitions concurrently, each in offset order until its first failure; then throws if any failed. */
+  public async kafka(source: string, partitions: readonly KafkaPartition[]): Promise<StreamBatchResponse> {
+    const failures: (KafkaPartitionFailure | undefined)[] = partitions.map(() => undefined);
+    let completed = 0;
+    let notRun = 0;
+    await runConcurrently(partitions, this.prepared.concurrency, async (partition, index) => {
+      for (const [position, record] of partition.records.entries()) {
+        const outcome = await this.#process('kafka', source, record, () => kafkaInfo(record, this.prepared.parse));
+        if (!outcome.ok) {
+          failures[index] = { topic: record.topic, partition: record.partition, offset: record.offset, error: outcome.error };
+          notRun += partition.records.length - position - 1;
+          this.prepared.logger.error(
+            `Kafka record ${record.topic}-${record.partition}@${record.offset} ${outcome.stage === 'parse' ? 'could not be parsed' : 'failed'}; ` +
+              `its partition stops there`,
+            outcome.error,
+          );
+          return;
+        }
+        completed += 1;
+      }
+    });
+    const failed = failures.filter((failure): failure is KafkaPartitionFailure => failure !== undefined);
+    if (failed.length === 0) return { batchItemFailures: [] };
+    const list = failed.map((f) => `${f.topic}-${f.partition} at offset ${f.offset} (${errorText(f.error)})`).join('; ');
+    throw new StreamBatchError(
+      `${failed.length} of ${partitions.length} Kafka partition(s) failed: ${list}. ${completed} record(s) completed and ${notRun} ` +
+        `did not run; failing the invocation so that Lambda retries the batch${
+          this.options.store === undefined ? ' (without a store, completed records run again)' : ' (completed records are skipped then)'
+        }`,
+      { failures: failed, cause: failed[0]?.error },
+    );
+  }
+
+  /** Decodes one record and runs the handler on it, through the engine when there is a store. Never throws. */
+  async #process(kind: StreamKind, source: string, record: unknown, decode: () => unknown): Promise<Outcome> {
+    let info: unknown;
+    try {
+      info = decode();
+    } catch (error) {
+      return { ok: false, error, stage: 'parse' };
+    }
+    try {
+      const engine = this.prepared.engineFor(kind, source);
+      const work = async (): Promise<unknown> => this.handler(record, info);
+      if (!engine) {
+        await work();
+      } else {
+        const args: StreamArgs = [record, info];
+        await this.#sameKey.run(engine.keyOf(args), () => engine.run(args, invocationInfo(this.options.context), work));
+      }
+      return { ok: true };
+    } catch (error) {
+      return { ok: false, error, stage: 'handler' };
+    }
+  }
+}
+
+function errorText(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return describe(error);
+}

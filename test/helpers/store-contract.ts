@@ -1,0 +1,111 @@
+/**
+ * The contract every IdempotencyStore keeps, as a reusable suite: run against InMemoryStore (unit) and
+ * DynamoDBStore (integration), so both stores are held to the same semantics.
+ */
+import { randomUUID } from 'node:crypto';
+import { IdempotencyLeaseLostError, RecordStatus, type IdempotencyStore } from '../../lib';
+
+const NOW = 1_800_000_000_000;
+const SEC = Math.floor(NOW / 1000);
+
+export function describeStoreContract(label: string, makeStore: () => Promise<IdempotencyStore> | IdempotencyStore): void {
+  describe(`${label} keeps the store contract`, () => {
+    let store: IdempotencyStore;
+    beforeAll(async () => {
+      store = await makeStore();
+    });
+    const key = (): string => `contract#${randomUUID()}`;
+    const claim = (k: string, token: string, overrides: Partial<{ leaseUntil: number; expiresAt: number; now: number }> = {}) =>
+      store.claim({ key: k, token, leaseUntil: NOW + 10_000, expiresAt: SEC + 3600, now: NOW, ...overrides });
+    const complete = (k: string, token: string, now = NOW) =>
+      store.complete({ key: k, token, result: '"done"', outcome: 'value', expiresAt: SEC + 3600, writes: [], now });
+
+    it('claims an absent key', async () => {
+      await expect(claim(key(), 't1')).resolves.toEqual({ claimed: true, steps: {} });
+    });
+
+    it('returns the live record instead of claiming it again', async () => {
+      const k = key();
+      await claim(k, 't1');
+      const result = await claim(k, 't2');
+      expect(result.claimed).toBe(false);
+      expect(!result.claimed && result.existing).toMatchObject({ key: k, status: RecordStatus.InProgress, token: 't1', leaseUntil: NOW + 10_000 });
+    });
+
+    it('claims a key whose record expired', async () => {
+      const k = key();
+      await claim(k, 't1', { expiresAt: SEC - 1 });
+      await expect(claim(k, 't2')).resolves.toEqual({ claimed: true, steps: {} });
+    });
+
+    it('takes over an ended lease and keeps the checkpoints', async () => {
+      const k = key();
+      await claim(k, 't1', { leaseUntil: NOW - 1 });
+      await store.checkpoint({ key: k, token: 't1', step: 's1', checkpoint: { state: 'done', result: '1' } });
+      const result = await store.takeOver({ key: k, token: 't2', previousToken: 't1', leaseUntil: NOW + 5_000, expiresAt: SEC + 3600, now: NOW });
+      expect(result).toEqual({ claimed: true, steps: { s1: { state: 'done', result: '1' } } });
+    });
+
+    it('refuses to take over a lease that has not ended', async () => {
+      const k = key();
+      await claim(k, 't1');
+      const result = await store.takeOver({ key: k, token: 't2', previousToken: 't1', leaseUntil: NOW + 5_000, expiresAt: SEC + 3600, now: NOW });
+      expect(result.claimed).toBe(false);
+      expect(!result.claimed && result.existing.token).toBe('t1');
+    });
+
+    it('completes for the token holder and returns the result to the next claim', async () => {
+      const k = key();
+      await claim(k, 't1');
+      await complete(k, 't1');
+      const result = await claim(k, 't2');
+      expect(!result.claimed && result.existing).toMatchObject({ status: RecordStatus.Completed, result: '"done"', outcome: 'value' });
+    });
+
+    it('refuses completion, checkpoints and lease extension by another token with IdempotencyLeaseLostError', async () => {
+      const k = key();
+      await claim(k, 't1');
+      await expect(complete(k, 'intruder')).rejects.toThrow(IdempotencyLeaseLostError);
+      await expect(store.checkpoint({ key: k, token: 'intruder', step: 's', checkpoint: { state: 'started' } })).rejects.toThrow(IdempotencyLeaseLostError);
+      await expect(store.extendLease({ key: k, token: 'intruder', leaseUntil: NOW + 99_000 })).rejects.toThrow(IdempotencyLeaseLostError);
+    });
+
+    it('releases by deleting, and counts an already-gone record as released', async () => {
+      const k = key();
+      await claim(k, 't1');
+      await store.release({ key: k, token: 't1', keepCheckpoints: false });
+      await expect(store.get(k, NOW)).resolves.toBeUndefined();
+      await expect(store.release({ key: k, token: 't1', keepCheckpoints: false })).resolves.toBeUndefined();
+    });
+
+    it('refuses to release another token\'s record', async () => {
+      const k = key();
+      await claim(k, 't1');
+      await expect(store.release({ key: k, token: 'intruder', keepCheckpoints: false })).rejects.toThrow(IdempotencyLeaseLostError);
+      await expect(store.get(k, NOW)).resolves.toMatchObject({ token: 't1' });
+    });
+
+    it('releases with keepCheckpoints by ending the lease and keeping the steps', async () => {
+      const k = key();
+      await claim(k, 't1');
+      await store.checkpoint({ key: k, token: 't1', step: 'a', checkpoint: { state: 'done', result: '"A"' } });
+      await store.release({ key: k, token: 't1', keepCheckpoints: true });
+      await expect(store.get(k, NOW)).resolves.toMatchObject({ leaseUntil: 0, steps: { a: { state: 'done', result: '"A"' } } });
+    });
+
+    it('writes a completed record optimistically once, and returns the winner to a second writer', async () => {
+      const k = key();
+      const input = { key: k, result: '1', outcome: 'value' as const, expiresAt: SEC + 3600, writes: [], now: NOW };
+      await expect(store.putCompleted({ ...input, token: 'a' })).resolves.toEqual({ written: true });
+      const second = await store.putCompleted({ ...input, token: 'b', result: '2' });
+      expect(second.written).toBe(false);
+      expect(!second.written && second.existing).toMatchObject({ token: 'a', result: '1', status: RecordStatus.Completed });
+    });
+
+    it('reports an expired record as absent on a read', async () => {
+      const k = key();
+      await claim(k, 't1', { expiresAt: SEC - 1 });
+      await expect(store.get(k, NOW)).resolves.toBeUndefined();
+    });
+  });
+}
