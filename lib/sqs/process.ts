@@ -129,27 +129,43 @@ type Outcome = { readonly ok: true } | { readonly ok: false };
 const SUCCEEDED: Outcome = Object.freeze({ ok: true });
 const FAILED: Outcome = Object.freeze({ ok: false });
 
-/** At most `size` holders at once, served in the order they asked. */
-class Slots {
-  #free: number;
-  readonly #waiting: (() => void)[] = [];
+/** The smallest number first: ready records start in arrival order. */
+class IndexHeap {
+  readonly #items: number[] = [];
 
-  public constructor(size: number) {
-    this.#free = size;
+  public get size(): number {
+    return this.#items.length;
   }
 
-  public async acquire(): Promise<void> {
-    if (this.#free > 0) {
-      this.#free -= 1;
-      return;
+  public push(value: number): void {
+    const a = this.#items;
+    a.push(value);
+    for (let i = a.length - 1; i > 0; ) {
+      const parent = (i - 1) >> 1;
+      if ((a[parent] as number) <= value) break;
+      a[i] = a[parent] as number;
+      a[parent] = value;
+      i = parent;
     }
-    await new Promise<void>((resolve) => this.#waiting.push(resolve));
   }
 
-  public release(): void {
-    const next = this.#waiting.shift();
-    if (next) next();
-    else this.#free += 1;
+  public pop(): number | undefined {
+    const a = this.#items;
+    const top = a[0];
+    const last = a.pop();
+    if (a.length === 0 || last === undefined) return top;
+    a[0] = last;
+    for (let i = 0; ; ) {
+      const left = 2 * i + 1;
+      const right = left + 1;
+      let smallest = i;
+      if (left < a.length && (a[left] as number) < (a[smallest] as number)) smallest = left;
+      if (right < a.length && (a[right] as number) < (a[smallest] as number)) smallest = right;
+      if (smallest === i) break;
+      [a[i], a[smallest]] = [a[smallest] as number, a[i] as number];
+      i = smallest;
+    }
+    return top;
   }
 }
 
@@ -159,7 +175,6 @@ class Batch {
   readonly #settings: PreparedOptions;
   readonly #logger: IdempotencyLogger;
   readonly #context: SqsLambdaContext | undefined;
-  readonly #slots: Slots;
   readonly #visibility: VisibilityKeeper | undefined;
   /** FIFO with `fifoOnFailure: 'stop'`: set by the first failure; nothing starts after it. */
   #stopped = false;
@@ -174,7 +189,6 @@ class Batch {
     this.#settings = settings;
     this.#logger = settings.logger;
     this.#context = context;
-    this.#slots = new Slots(settings.concurrency);
     this.#items = records.map((record) => this.#prepare(record));
     this.#visibility = settings.visibility
       ? new VisibilityKeeper(settings.visibility, this.#items.map((item) => item.target), this.#logger)
@@ -210,62 +224,106 @@ class Batch {
     return { ...base, info, key, problem: undefined };
   }
 
+  /**
+   * Runs the records. A record waits for the record before it in its FIFO group and for the record before
+   * it with the same idempotency key (both earlier in the batch, so waits never form a cycle); among the
+   * records ready to run, the earliest starts first, up to `concurrency` at once.
+   */
   public async run(): Promise<SqsBatchResponse> {
+    const items = this.#items;
+    const groupBefore: (number | undefined)[] = [];
+    const keyBefore: (number | undefined)[] = [];
+    const waitsFor: number[] = [];
+    const dependents: number[][] = items.map(() => []);
+    const lastOfGroup = new Map<string, number>();
+    const lastOfKey = new Map<string, number>();
+    items.forEach((item, index) => {
+      const group = item.group === undefined ? undefined : lastOfGroup.get(item.group);
+      const key = item.key === undefined ? undefined : lastOfKey.get(item.key);
+      groupBefore.push(group);
+      keyBefore.push(key);
+      waitsFor.push(0);
+      for (const before of new Set([group, key])) {
+        if (before === undefined) continue;
+        dependents[before]?.push(index);
+        waitsFor[index] = (waitsFor[index] ?? 0) + 1;
+      }
+      if (item.group !== undefined) lastOfGroup.set(item.group, index);
+      if (item.key !== undefined) lastOfKey.set(item.key, index);
+    });
+
+    const outcomes: (Outcome | undefined)[] = items.map(() => undefined);
+    const unblocked = items.flatMap((_item, index) => (waitsFor[index] === 0 ? [index] : []));
+    const ready = new IndexHeap();
+    let running = 0;
+    let finished = 0;
     this.#visibility?.start();
-    const outcomes: Promise<Outcome>[] = [];
-    const lastOfGroup = new Map<string, Promise<Outcome>>();
-    const lastOfKey = new Map<string, Promise<Outcome>>();
-    for (const item of this.#items) {
-      const groupBefore = item.group === undefined ? undefined : lastOfGroup.get(item.group);
-      const keyBefore = item.key === undefined ? undefined : lastOfKey.get(item.key);
-      const outcome = this.#schedule(item, groupBefore, keyBefore);
-      if (item.group !== undefined) lastOfGroup.set(item.group, outcome);
-      if (item.key !== undefined) lastOfKey.set(item.key, outcome);
-      outcomes.push(outcome);
-    }
-    const settled = await Promise.all(outcomes);
+
+    await new Promise<void>((resolve) => {
+      const finish = (index: number, outcome: Outcome): void => {
+        outcomes[index] = outcome;
+        finished += 1;
+        this.#visibility?.finished((items[index] as Item).target);
+        for (const next of dependents[index] ?? []) {
+          waitsFor[next] = (waitsFor[next] ?? 0) - 1;
+          if (waitsFor[next] === 0) unblocked.push(next);
+        }
+      };
+      const pump = (): void => {
+        for (;;) {
+          // Records whose outcome is decided without running them (skipped, duplicates of a failure).
+          for (let index = unblocked.pop(); index !== undefined; index = unblocked.pop()) {
+            const verdict = this.#decide(items[index] as Item, outcomes[groupBefore[index] ?? -1], outcomes[keyBefore[index] ?? -1]);
+            if (verdict === undefined) ready.push(index);
+            else finish(index, verdict);
+          }
+          if (running >= this.#settings.concurrency || ready.size === 0) break;
+          const index = ready.pop() as number;
+          const item = items[index] as Item;
+          if (this.#stopped) {
+            finish(index, this.#notStarted(item.record.messageId));
+            continue;
+          }
+          running += 1;
+          void this.#execute(item)
+            .catch(() => FAILED)
+            .then((outcome) => {
+              running -= 1;
+              finish(index, outcome);
+              pump();
+            });
+        }
+        if (finished === items.length) resolve();
+      };
+      pump();
+    });
     await this.#visibility?.stop();
     return {
-      batchItemFailures: this.#items.flatMap((item, index) =>
-        settled[index]?.ok === true ? [] : [{ itemIdentifier: item.record.messageId }],
-      ),
+      batchItemFailures: items.flatMap((item, index) => (outcomes[index]?.ok === true ? [] : [{ itemIdentifier: item.record.messageId }])),
     };
   }
 
-  /**
-   * Runs `item` once the record before it in its FIFO group and the record before it with the same key
-   * have ended (both come earlier in the batch, so the waits never form a cycle).
-   */
-  async #schedule(item: Item, groupBefore: Promise<Outcome> | undefined, keyBefore: Promise<Outcome> | undefined): Promise<Outcome> {
+  /** The outcome of a record that is not to run, or `undefined` when it runs. */
+  #decide(item: Item, groupBefore: Outcome | undefined, keyBefore: Outcome | undefined): Outcome | undefined {
     const id = item.record.messageId;
-    try {
-      if (groupBefore !== undefined && !(await groupBefore).ok) {
-        this.#logger.warn(
-          `SQS message ${id} was not processed because an earlier message of its group ${String(item.record.attributes.MessageGroupId)} failed; reported failed to keep the group in order`,
-        );
-        return FAILED;
-      }
-      if (keyBefore !== undefined && !(await keyBefore).ok) {
-        this.#logger.warn(
-          `SQS message ${id} was not processed because an earlier message of this batch with the same idempotency key failed; reported failed`,
-        );
-        return FAILED;
-      }
-      if (this.#stopped) return this.#notStarted(id);
-      if (item.problem !== undefined) {
-        this.#logger.error(`${item.problem.message}; reported failed`, item.problem.error);
-        return this.#failed(item);
-      }
-      await this.#slots.acquire();
-      try {
-        if (this.#stopped) return this.#notStarted(id);
-        return await this.#execute(item);
-      } finally {
-        this.#slots.release();
-      }
-    } finally {
-      this.#visibility?.finished(item.target);
+    if (groupBefore?.ok === false) {
+      this.#logger.warn(
+        `SQS message ${id} was not processed because an earlier message of its group ${String(item.record.attributes.MessageGroupId)} failed; reported failed to keep the group in order`,
+      );
+      return FAILED;
     }
+    if (keyBefore?.ok === false) {
+      this.#logger.warn(
+        `SQS message ${id} was not processed because an earlier message of this batch with the same idempotency key failed; reported failed`,
+      );
+      return FAILED;
+    }
+    if (this.#stopped) return this.#notStarted(id);
+    if (item.problem !== undefined) {
+      this.#logger.error(`${item.problem.message}; reported failed`, item.problem.error);
+      return this.#failed(item);
+    }
+    return undefined;
   }
 
   #notStarted(id: string): Outcome {

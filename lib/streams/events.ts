@@ -1,7 +1,9 @@
 /**
  * Recognising a stream event, and decoding each kind of record into what the record handler receives.
  */
-import { NumberValue, unmarshall, type AttributeValue } from '@aws-sdk/util-dynamodb';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { NumberValue } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { IdempotencyConfigError } from '../errors';
 import { describe } from '../keys';
 import { DYNAMODB_EVENT_SOURCE, KAFKA_EVENT_SOURCES, KINESIS_EVENT_SOURCE } from './defaults';

@@ -106,7 +106,7 @@ type Engine = IdempotencyEngine<StreamArgs, unknown>;
 /** Options validated once, with the engines built from them. */
 export interface PreparedStreamOptions {
   readonly logger: IdempotencyLogger;
-  readonly parse: (text: string, record: never) => unknown;
+  readonly parse: (text: string, record: unknown) => unknown;
   readonly concurrency: number;
   /** The engine for records of `source` (a stream, a table, a cluster), or `undefined` without a store. */
   engineFor(kind: StreamKind, source: string): Engine | undefined;
@@ -132,7 +132,7 @@ function prepare(options: AnyStreamBatchOptions): PreparedStreamOptions {
   const engines = new Map<string, Engine>();
   return {
     logger: resolved.logger,
-    parse: parse as (text: string, record: never) => unknown,
+    parse: parse as (text: string, record: unknown) => unknown,
     concurrency,
     engineFor(kind, source) {
       if (options.store === undefined) return undefined;

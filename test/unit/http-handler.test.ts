@@ -368,10 +368,11 @@ describe('makeIdempotentHttpHandler: results and options', () => {
 
   it('takes a JMESPath fingerprint on the event', async () => {
     const { handler } = setup({ fingerprint: 'rawQueryString' });
+    const withQuery = (rawQueryString: string, body: string): APIGatewayProxyEventV2 => ({ ...post({ body }), rawQueryString });
 
-    await handler({ ...post({ body: '{"a":1}' }), rawQueryString: 'dryRun=false' }, lambdaContext());
-    const sameQuery = await handler({ ...post({ body: '{"a":2}' }), rawQueryString: 'dryRun=false' }, lambdaContext());
-    const otherQuery = await handler({ ...post({ body: '{"a":1}' }), rawQueryString: 'dryRun=true' }, lambdaContext());
+    await handler(withQuery('dryRun=false', '{"a":1}'), lambdaContext());
+    const sameQuery = await handler(withQuery('dryRun=false', '{"a":2}'), lambdaContext());
+    const otherQuery = await handler(withQuery('dryRun=true', '{"a":1}'), lambdaContext());
 
     expect(sameQuery).toMatchObject({ statusCode: 201 });
     expect(otherQuery).toMatchObject({ statusCode: 422 });
