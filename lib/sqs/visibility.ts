@@ -14,14 +14,16 @@ export interface VisibilityTarget {
 }
 
 type SqsModule = typeof import('@aws-sdk/client-sqs');
-let sqsModule: Promise<SqsModule> | undefined;
+let sqsModule: SqsModule | undefined;
 
-/** `@aws-sdk/client-sqs`, loaded on first use only: the library entry never imports it. */
-function loadSqs(): Promise<SqsModule> {
-  sqsModule ??= import('@aws-sdk/client-sqs').catch((error: unknown) => {
-    sqsModule = undefined;
-    throw error;
-  });
+/**
+ * `@aws-sdk/client-sqs` (an optional peer dependency), loaded on first use only: the library entry never
+ * loads it. `require` rather than `import()`: the library is CommonJS, bundlers resolve both alike, and a
+ * native dynamic import cannot run inside jest's module sandbox.
+ */
+async function loadSqs(): Promise<SqsModule> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  sqsModule ??= require('@aws-sdk/client-sqs') as SqsModule;
   return sqsModule;
 }
 
@@ -161,7 +163,9 @@ export class LeaseKeeper {
     this.#logger = logger;
     this.#remainingMs = remainingMs;
     const leaseMs = execution.leaseMs;
-    this.#periodMs = Math.max(leaseMs - whenRemainingSeconds * 1000, leaseMs / 2);
+    // Renew when `whenRemainingSeconds` of the lease remain; a lease shorter than that, at its half-life.
+    const whenRemainingMs = whenRemainingSeconds * 1000;
+    this.#periodMs = leaseMs > whenRemainingMs ? leaseMs - whenRemainingMs : leaseMs / 2;
     this.#schedule();
   }
 

@@ -1,6 +1,10 @@
 import { DescribeTableCommand, DescribeTimeToLiveCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   createIdempotencyTable,
+  LocalServerError,
   startLocalDynamoDB,
   TestKitConfigError,
   TestKitDependencyError,
@@ -61,6 +65,40 @@ describe('startLocalDynamoDB', () => {
       /^DynamoDB Local needs Java 17 or newer: install a JRE \(e\.g\. `apt-get install openjdk-17-jre-headless`\)/,
     );
     await expect(attempt).rejects.toMatchObject({ dependency: 'java' });
+  });
+
+  it('reports the tail of the server output when it exits before answering', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eo-java-'));
+    const fakeJava = join(dir, 'java');
+    writeFileSync(
+      fakeJava,
+      '#!/bin/sh\nif [ "$1" = "-version" ]; then echo \'openjdk version "17.0.15"\' >&2; exit 0; fi\n' +
+        'echo "Error: port already in use" >&2\nexit 3\n',
+    );
+    chmodSync(fakeJava, 0o755);
+
+    const attempt = startLocalDynamoDB({ javaPath: fakeJava });
+
+    await expect(attempt).rejects.toBeInstanceOf(LocalServerError);
+    await expect(attempt).rejects.toThrow(
+      /^DynamoDB Local exited before answering on http:\/\/127\.0\.0\.1:\d+ \(exit code 3, signal null\)\. Output tail:\nError: port already in use$/,
+    );
+  });
+
+  it('names Java when the java it is given is too old', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eo-java-'));
+    const oldJava = join(dir, 'java');
+    writeFileSync(
+      oldJava,
+      '#!/bin/sh\nif [ "$1" = "-version" ]; then echo \'java version "1.8.0_402"\' >&2; exit 0; fi\n' +
+        'echo "java.lang.UnsupportedClassVersionError" >&2\nexit 1\n',
+    );
+    chmodSync(oldJava, 0o755);
+
+    const attempt = startLocalDynamoDB({ javaPath: oldJava });
+
+    await expect(attempt).rejects.toBeInstanceOf(TestKitDependencyError);
+    await expect(attempt).rejects.toThrow(/^DynamoDB Local needs Java 17 or newer: .*\(`.*java` is Java 8\)$/);
   });
 
   it('rejects an unknown option, naming it', async () => {

@@ -1,4 +1,5 @@
-import { IDEMPOTENCY_KEY_MAX_LENGTH } from '../../lib/http';
+import fc from 'fast-check';
+import { IDEMPOTENCY_KEY_MAX_LENGTH, IDEMPOTENCY_KEY_PATTERN } from '../../lib/http';
 import { parseIdempotencyKey, readKeyHeader } from '../../lib/http/key';
 import { functionUrlEvent, httpApiEvent, restApiEvent } from '../helpers/http-events';
 
@@ -76,6 +77,37 @@ describe('parseIdempotencyKey', () => {
 
   it('refuses Structured Field parameters after the string', () => {
     expect(parseIdempotencyKey('"abc";v=1')).toEqual({ kind: 'invalid', rule: 'must end with a double quote when it starts with one' });
+  });
+});
+
+describe('parseIdempotencyKey properties', () => {
+  const allowed = Array.from({ length: 0x7f - 0x21 }, (_, i) => String.fromCharCode(0x21 + i)).filter((c) => IDEMPOTENCY_KEY_PATTERN.test(c));
+  const validKey = fc.string({ unit: fc.constantFrom(...allowed), minLength: 1, maxLength: IDEMPOTENCY_KEY_MAX_LENGTH });
+
+  it('allows exactly the visible ASCII characters other than double quote, comma and backslash', () => {
+    expect(allowed).toHaveLength(94 - 3);
+    expect(allowed).not.toEqual(expect.arrayContaining(['"', ',', '\\']));
+  });
+
+  it('gives the same key for the bare and the quoted form of any valid key', () => {
+    fc.assert(
+      fc.property(validKey, (key) => {
+        expect(parseIdempotencyKey(key)).toEqual({ kind: 'present', key });
+        expect(parseIdempotencyKey(`"${key}"`)).toEqual({ kind: 'present', key });
+      }),
+    );
+  });
+
+  it('refuses any key with a character outside the allowed set inside it', () => {
+    const outside = fc.constantFrom(' ', '\t', '"', ',', '\\', '\u00e9', '\u0000', '\u007f');
+    const shortKey = fc.string({ unit: fc.constantFrom(...allowed), minLength: 2, maxLength: IDEMPOTENCY_KEY_MAX_LENGTH - 1 });
+    fc.assert(
+      fc.property(shortKey, outside, fc.nat(), (key, bad, at) => {
+        // Inside the key: spaces and tabs around the value are optional whitespace, a leading quote opens a string.
+        const index = 1 + (at % (key.length - 1));
+        expect(parseIdempotencyKey(`${key.slice(0, index)}${bad}${key.slice(index)}`).kind).toBe('invalid');
+      }),
+    );
   });
 });
 

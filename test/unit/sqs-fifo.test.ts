@@ -4,7 +4,7 @@
  */
 import { InMemoryStore } from '../../lib';
 import { processSqsBatch } from '../../lib/sqs';
-import { failedIds, fifoBatch, gate, recordingLogger, settle } from '../helpers/sqs-batches';
+import { failedIds, fifoBatch, gate, jsonRecord, recordingLogger, settle } from '../helpers/sqs-batches';
 import { sqsEvent } from '../helpers/sqs-events';
 
 interface Step {
@@ -205,7 +205,6 @@ describe("after a failure, with fifoOnFailure 'stop'", () => {
 
   it('does not stop a standard queue batch (fifoOnFailure applies to FIFO queues only)', async () => {
     const ran: number[] = [];
-    const { jsonRecord } = await import('../helpers/sqs-batches');
     const records = [jsonRecord({ n: 1 }), jsonRecord({ n: 2 }), jsonRecord({ n: 3 })];
     const response = await processSqsBatch<{ n: number }>(
       sqsEvent(records),
