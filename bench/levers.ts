@@ -55,7 +55,7 @@ function nowSec(): Record<string, AttributeValue> {
   return { ':nowSec': { N: String(Math.floor(Date.now() / 1000)) } };
 }
 
-function completeUpdate(table: string, item: Record<string, AttributeValue>): UpdateItemCommand['input'] {
+function completeUpdate(table: string, item: Record<string, AttributeValue>): UpdateItemCommand['input'] & { UpdateExpression: string } {
   return {
     TableName: table,
     Key: { id: item['id'] as AttributeValue },

@@ -57,6 +57,13 @@ export interface SqsVisibilityOptions {
    * @default 20 (`DEFAULT_VISIBILITY_EXTEND_WHEN_REMAINING_SECONDS`), or half of `extendBySeconds` when that is less
    */
   readonly extendWhenRemainingSeconds?: number;
+  /**
+   * The URL of the queue the batch comes from, for endpoints whose URLs are not AWS's (an emulator such as
+   * fauxqs or LocalStack, a custom domain).
+   * @default - derived from the records' `eventSourceARN`: `https://sqs.REGION.amazonaws.com/ACCOUNT/NAME`
+   * (`amazonaws.com.cn` in China Regions)
+   */
+  readonly queueUrl?: string;
 }
 
 /**
@@ -135,6 +142,7 @@ export interface ResolvedVisibility {
   readonly client: SqsClientLike;
   readonly extendBySeconds: number;
   readonly extendWhenRemainingSeconds: number;
+  readonly queueUrl: string | undefined;
 }
 
 type Engine = IdempotencyEngine<SqsIdempotencyArgs<unknown>, unknown>;
@@ -174,7 +182,7 @@ function resolveVisibility(value: unknown): ResolvedVisibility | undefined {
   if (value === null || typeof value !== 'object') {
     throw new IdempotencyConfigError(`Expected \`visibility\` to be an object with a \`client\`, got ${describe(value)}`);
   }
-  const known = ['client', 'extendBySeconds', 'extendWhenRemainingSeconds'];
+  const known = ['client', 'extendBySeconds', 'extendWhenRemainingSeconds', 'queueUrl'];
   for (const name of Object.keys(value)) {
     if (!known.includes(name)) {
       throw new IdempotencyConfigError(`Unknown option \`visibility.${name}\` (known options: ${known.join(', ')})`);
@@ -206,7 +214,10 @@ function resolveVisibility(value: unknown): ResolvedVisibility | undefined {
       `Expected \`visibility.extendWhenRemainingSeconds\` (${whenRemaining}) to be less than \`visibility.extendBySeconds\` (${extendBySeconds})`,
     );
   }
-  return Object.freeze({ client: v.client, extendBySeconds, extendWhenRemainingSeconds: whenRemaining });
+  if (v.queueUrl !== undefined && (typeof v.queueUrl !== 'string' || !/^https?:\/\/[^/]+\/.+/.test(v.queueUrl))) {
+    throw new IdempotencyConfigError(`Expected \`visibility.queueUrl\` to be a queue URL (http(s)://HOST/ACCOUNT/NAME), got ${describe(v.queueUrl)}`);
+  }
+  return Object.freeze({ client: v.client, extendBySeconds, extendWhenRemainingSeconds: whenRemaining, queueUrl: v.queueUrl });
 }
 
 /** Validates the options and sets up the engines; called once per distinct options. */

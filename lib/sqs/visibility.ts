@@ -106,7 +106,8 @@ export class VisibilityKeeper {
     const sends: Promise<void>[] = [];
     for (const [queueArn, list] of byQueue) {
       for (let start = 0; start < list.length; start += MAX_VISIBILITY_BATCH_ENTRIES) {
-        sends.push(this.#send(sqs, queueUrlFromArn(queueArn), list.slice(start, start + MAX_VISIBILITY_BATCH_ENTRIES)));
+        const queueUrl = this.#settings.queueUrl ?? queueUrlFromArn(queueArn);
+        sends.push(this.#send(sqs, queueUrl, list.slice(start, start + MAX_VISIBILITY_BATCH_ENTRIES)));
       }
     }
     await Promise.all(sends);

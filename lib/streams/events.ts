@@ -176,10 +176,15 @@ function convertNumber(text: string): number | bigint | NumberValue {
   }
 }
 
+/** Plain bytes, as the SDK gives binary attributes it reads from DynamoDB. */
+function bytes(base64: string): Uint8Array {
+  return new Uint8Array(Buffer.from(base64, 'base64'));
+}
+
 /** The stream's JSON attribute value as the SDK's (binary as bytes rather than base64 text). */
 function toSdk(value: StreamAttributeValue): AttributeValue {
-  if (value.B !== undefined) return { B: Buffer.from(value.B, 'base64') };
-  if (value.BS !== undefined) return { BS: value.BS.map((item) => Buffer.from(item, 'base64')) };
+  if (value.B !== undefined) return { B: bytes(value.B) };
+  if (value.BS !== undefined) return { BS: value.BS.map(bytes) };
   if (value.L !== undefined) return { L: value.L.map(toSdk) };
   if (value.M !== undefined) return { M: toSdkMap(value.M) };
   return value as AttributeValue;

@@ -234,10 +234,11 @@ export function kafkaRecord(fields: KafkaRecordFields): MSKRecord {
 }
 
 /**
- * Consecutive records of one partition with values `values`, from offset `first`.
+ * Consecutive records of one partition from offset `first`, whose values are `values` as JSON (a string
+ * value becomes a JSON string).
  */
-export function kafkaRecords(topic: string, partition: number, values: readonly Payload[], first = 0): MSKRecord[] {
-  return values.map((value, i) => kafkaRecord({ topic, partition, offset: first + i, value }));
+export function kafkaRecords(topic: string, partition: number, values: readonly unknown[], first = 0): MSKRecord[] {
+  return values.map((value, i) => kafkaRecord({ topic, partition, offset: first + i, value: JSON.stringify(value) }));
 }
 
 function byTopicPartition(records: readonly MSKRecord[]): Record<string, MSKRecord[]> {

@@ -75,7 +75,7 @@ describe('validation', () => {
     it.each([
       [{ visibility: true }, 'Expected `visibility` to be an object with a `client`, got true'],
       [{ visibility: {} }, 'Expected `visibility.client` to be an SQSClient (an object with a send method), got undefined'],
-      [{ visibility: { client, extendBy: 30 } }, 'Unknown option `visibility.extendBy` (known options: client, extendBySeconds, extendWhenRemainingSeconds)'],
+      [{ visibility: { client, extendBy: 30 } }, 'Unknown option `visibility.extendBy` (known options: client, extendBySeconds, extendWhenRemainingSeconds, queueUrl)'],
       [{ visibility: { client, extendBySeconds: 0 } }, 'Expected `visibility.extendBySeconds` to be a positive whole number, got 0'],
       [{ visibility: { client, extendBySeconds: 1 } }, 'Expected `visibility.extendBySeconds` to be at least 2 (an extension must be sent before the last one runs out), got 1'],
       [{ visibility: { client, extendBySeconds: 43_201 } }, "Expected `visibility.extendBySeconds` to be at most 43200 (SQS's largest visibility timeout), got 43201"],
@@ -84,6 +84,7 @@ describe('validation', () => {
         'Expected `visibility.extendWhenRemainingSeconds` (30) to be less than `visibility.extendBySeconds` (30)',
       ],
       [{ visibility: { client, extendWhenRemainingSeconds: -1 } }, 'Expected `visibility.extendWhenRemainingSeconds` to be a positive whole number, got -1'],
+      [{ visibility: { client, queueUrl: 'orders' } }, 'Expected `visibility.queueUrl` to be a queue URL (http(s)://HOST/ACCOUNT/NAME), got "orders"'],
     ])('refuses %j', async (options, message) => {
       await expect(run(options)).rejects.toThrow(new IdempotencyConfigError(message));
     });

@@ -51,6 +51,13 @@ describe('visibility extension', () => {
     ]);
   });
 
+  it('sends the extensions to the queueUrl given, for endpoints whose URLs are not AWS\'s', async () => {
+    const client = fakeSqsClient();
+    const queueUrl = 'http://127.0.0.1:4566/000000000000/my-queue';
+    await processSqsBatch(sqsEvent([jsonRecord({ n: 1 })]), async () => undefined, { visibility: { client, queueUrl } });
+    expect(client.sent.map((input) => input.QueueUrl)).toEqual([queueUrl]);
+  });
+
   it('extends again each extendBySeconds - extendWhenRemainingSeconds, only the messages not finished', async () => {
     const client = fakeSqsClient();
     const records = [jsonRecord({ n: 1 }), jsonRecord({ n: 2 }), jsonRecord({ n: 3 })];

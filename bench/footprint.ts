@@ -1,0 +1,137 @@
+/**
+ * Footprint: the size of an esbuild-minified handler bundle written with each library (the AWS SDK left
+ * external, as the Lambda Node.js runtime provides it), and the median time a fresh Node process takes
+ * to load it, minus the same for an empty file.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { build, type Metafile } from 'esbuild';
+import { median } from './stats';
+
+/** Fresh processes per file for the load time. */
+export const LOAD_RUNS = 15;
+
+/** One bundle. */
+export interface BundleResult {
+  readonly name: string;
+  readonly library: 'ours' | 'incumbent';
+  readonly entry: string;
+  readonly bytes: number;
+  readonly gzipBytes: number;
+  /** Median load time of a fresh `node -e "require(bundle)"`, minus an empty file's, milliseconds. */
+  readonly loadMs: number;
+  /** The inputs that weigh most in the bundle (bytes in the minified output). */
+  readonly largestInputs: readonly { readonly path: string; readonly bytes: number }[];
+}
+
+/** Load time of a bare `require` of modules the bundles leave external (the SDK). */
+export interface ModuleLoad {
+  readonly name: string;
+  readonly modules: readonly string[];
+  readonly loadMs: number;
+}
+
+export interface FootprintResult {
+  readonly bundles: readonly BundleResult[];
+  readonly modules: readonly ModuleLoad[];
+  readonly emptyProcessMs: number;
+  readonly runs: number;
+}
+
+const PROBES = [
+  { name: 'idempotent handler', library: 'incumbent', entry: 'bench/handlers/incumbent-handler.ts' },
+  { name: 'idempotent handler', library: 'ours', entry: 'bench/handlers/ours-handler.ts' },
+  { name: 'SQS batch handler', library: 'incumbent', entry: 'bench/handlers/incumbent-batch.ts' },
+  { name: 'SQS batch handler', library: 'ours', entry: 'bench/handlers/ours-batch.ts' },
+] as const;
+
+const MODULE_PROBES = [
+  { name: 'client-dynamodb', modules: ['@aws-sdk/client-dynamodb'] },
+  { name: 'client-dynamodb + lib-dynamodb', modules: ['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb'] },
+] as const;
+
+function largestInputs(metafile: Metafile): { path: string; bytes: number }[] {
+  const output = Object.values(metafile.outputs)[0];
+  if (!output) return [];
+  return Object.entries(output.inputs)
+    .map(([path, info]) => ({ path, bytes: info.bytesInOutput }))
+    .sort((a, b) => b.bytes - a.bytes)
+    .slice(0, 6);
+}
+
+/** Wall time of one fresh process that requires `file`, milliseconds. @throws when the process fails */
+function loadOnce(file: string, env: NodeJS.ProcessEnv): number {
+  const started = process.hrtime.bigint();
+  const child = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(file)})`], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const elapsed = Number(process.hrtime.bigint() - started) / 1e6;
+  if (child.status !== 0) {
+    throw new Error(`Loading ${file} in a fresh node process failed (exit ${String(child.status)}): ${child.stderr.toString().slice(0, 500)}`);
+  }
+  return elapsed;
+}
+
+/** Bundles the probes and times their loading. `root` is the repository. */
+export async function measureFootprint(root: string, runs = LOAD_RUNS): Promise<FootprintResult> {
+  // Inside the repository (ignored by git) so that the bundles find the SDK in node_modules.
+  const dir = resolve(root, '.tmp', `bench-footprint-${process.pid}`);
+  mkdirSync(dir, { recursive: true });
+  try {
+    const files: { key: string; file: string }[] = [];
+    const bundles: Omit<BundleResult, 'loadMs'>[] = [];
+    for (const probe of PROBES) {
+      const outfile = join(dir, `${probe.library}-${probe.name.replace(/\W+/g, '-')}.js`);
+      const result = await build({
+        entryPoints: [resolve(root, probe.entry)],
+        bundle: true,
+        minify: true,
+        platform: 'node',
+        format: 'cjs',
+        target: 'node20',
+        external: ['@aws-sdk/*'],
+        outfile,
+        metafile: true,
+        logLevel: 'silent',
+      });
+      const code = readFileSync(outfile);
+      bundles.push({
+        name: probe.name,
+        library: probe.library,
+        entry: probe.entry,
+        bytes: code.byteLength,
+        gzipBytes: gzipSync(code, { level: 9 }).byteLength,
+        largestInputs: largestInputs(result.metafile),
+      });
+      files.push({ key: outfile, file: outfile });
+    }
+    const empty = join(dir, 'empty.js');
+    writeFileSync(empty, '');
+    files.push({ key: 'empty', file: empty });
+    for (const probe of MODULE_PROBES) {
+      const file = join(dir, `modules-${probe.name.replace(/\W+/g, '-')}.js`);
+      writeFileSync(file, probe.modules.map((name) => `require(${JSON.stringify(name)});`).join('\n'));
+      files.push({ key: `modules:${probe.name}`, file });
+    }
+    const env = { ...process.env, IDEMPOTENCY_TABLE_NAME: 'idempotency', AWS_REGION: 'us-east-1', NODE_OPTIONS: '' };
+    const samples = new Map<string, number[]>(files.map((f) => [f.key, []]));
+    loadOnce(empty, env); // the first process pays for cold file caches
+    for (let round = 0; round < runs; round += 1) {
+      // Rotate the order every round so no file always runs first or last.
+      for (let k = 0; k < files.length; k += 1) {
+        const entry = files[(round + k) % files.length] as { key: string; file: string };
+        samples.get(entry.key)?.push(loadOnce(entry.file, env));
+      }
+    }
+    const emptyMs = median(samples.get('empty') ?? [0]);
+    const net = (key: string): number => median(samples.get(key) ?? [0]) - emptyMs;
+    return {
+      bundles: bundles.map((bundle, index) => ({ ...bundle, loadMs: net(files[index]?.key ?? '') })),
+      modules: MODULE_PROBES.map((probe) => ({ name: probe.name, modules: probe.modules, loadMs: net(`modules:${probe.name}`) })),
+      emptyProcessMs: emptyMs,
+      runs,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
