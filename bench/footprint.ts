@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { build, type Metafile } from 'esbuild';
+import { build, type Metafile, type Plugin } from 'esbuild';
 import { median } from './stats';
 
 /** Fresh processes per file for the load time. */
@@ -16,13 +16,16 @@ export const LOAD_RUNS = 15;
 /** One bundle. */
 export interface BundleResult {
   readonly name: string;
-  readonly library: 'ours' | 'incumbent';
+  /** `'ours'`, `'incumbent'`, or `'ours (what if)'` for a variant with modules stubbed out. */
+  readonly library: string;
+  /** What-if variants: the modules replaced by an empty stub (as if the library did not load them). */
+  readonly stubbed: readonly string[];
   readonly entry: string;
   readonly bytes: number;
   readonly gzipBytes: number;
   /** Median load time of a fresh `node -e "require(bundle)"`, minus an empty file's, milliseconds. */
   readonly loadMs: number;
-  /** The inputs that weigh most in the bundle (bytes in the minified output). */
+  /** What weighs most in the bundle: bytes in the minified output by package (`lib` is our own code). */
   readonly largestInputs: readonly { readonly path: string; readonly bytes: number }[];
 }
 
@@ -40,12 +43,54 @@ export interface FootprintResult {
   readonly runs: number;
 }
 
-const PROBES = [
-  { name: 'idempotent handler', library: 'incumbent', entry: 'bench/handlers/incumbent-handler.ts' },
-  { name: 'idempotent handler', library: 'ours', entry: 'bench/handlers/ours-handler.ts' },
-  { name: 'SQS batch handler', library: 'incumbent', entry: 'bench/handlers/incumbent-batch.ts' },
-  { name: 'SQS batch handler', library: 'ours', entry: 'bench/handlers/ours-batch.ts' },
-] as const;
+interface Probe {
+  readonly name: string;
+  readonly library: string;
+  readonly entry: string;
+  readonly stubbed: readonly string[];
+}
+
+const PROBES: readonly Probe[] = [
+  { name: 'idempotent handler', library: 'incumbent', entry: 'bench/handlers/incumbent-handler.ts', stubbed: [] },
+  { name: 'idempotent handler', library: 'ours', entry: 'bench/handlers/ours-handler.ts', stubbed: [] },
+  { name: 'SQS batch handler', library: 'incumbent', entry: 'bench/handlers/incumbent-batch.ts', stubbed: [] },
+  { name: 'SQS batch handler', library: 'ours', entry: 'bench/handlers/ours-batch.ts', stubbed: [] },
+  // What the proposals in docs/bench.md would give: no `jmespath` package and no Powertools Logger in the
+  // bundle, then also no eager `@aws-sdk/lib-dynamodb` at load.
+  {
+    name: 'SQS batch handler',
+    library: 'ours (what if)',
+    entry: 'bench/handlers/ours-batch.ts',
+    stubbed: ['jmespath', '@aws-lambda-powertools/logger'],
+  },
+  {
+    name: 'SQS batch handler',
+    library: 'ours (what if)',
+    entry: 'bench/handlers/ours-batch.ts',
+    stubbed: ['jmespath', '@aws-lambda-powertools/logger', '@aws-sdk/lib-dynamodb'],
+  },
+];
+
+/** Resolves `modules` to an empty CommonJS module. */
+function stubPlugin(modules: readonly string[]): Plugin {
+  const filter = new RegExp(`^(${modules.map((name) => name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|')})$`);
+  return {
+    name: 'bench-stub',
+    setup(builder) {
+      builder.onResolve({ filter }, (args) => ({ path: args.path, namespace: 'bench-stub' }));
+      builder.onLoad({ filter: /.*/, namespace: 'bench-stub' }, () => ({ contents: 'module.exports = {};', loader: 'js' }));
+    },
+  };
+}
+
+/** `node_modules/@scope/name/...` → `@scope/name`; our own files → `lib`. */
+export function packageOf(path: string): string {
+  const parts = path.split('/');
+  const at = parts.lastIndexOf('node_modules');
+  if (at < 0) return parts[0] === 'bench' ? 'bench' : 'lib';
+  const first = parts[at + 1] ?? '';
+  return first.startsWith('@') ? `${first}/${parts[at + 2] ?? ''}` : first;
+}
 
 const MODULE_PROBES = [
   { name: 'client-dynamodb', modules: ['@aws-sdk/client-dynamodb'] },
@@ -55,10 +100,15 @@ const MODULE_PROBES = [
 function largestInputs(metafile: Metafile): { path: string; bytes: number }[] {
   const output = Object.values(metafile.outputs)[0];
   if (!output) return [];
-  return Object.entries(output.inputs)
-    .map(([path, info]) => ({ path, bytes: info.bytesInOutput }))
+  const byPackage = new Map<string, number>();
+  for (const [path, info] of Object.entries(output.inputs)) {
+    const name = packageOf(path);
+    byPackage.set(name, (byPackage.get(name) ?? 0) + info.bytesInOutput);
+  }
+  return [...byPackage.entries()]
+    .map(([path, bytes]) => ({ path, bytes }))
     .sort((a, b) => b.bytes - a.bytes)
-    .slice(0, 6);
+    .slice(0, 8);
 }
 
 /** Wall time of one fresh process that requires `file`, milliseconds. @throws when the process fails */
@@ -80,8 +130,8 @@ export async function measureFootprint(root: string, runs = LOAD_RUNS): Promise<
   try {
     const files: { key: string; file: string }[] = [];
     const bundles: Omit<BundleResult, 'loadMs'>[] = [];
-    for (const probe of PROBES) {
-      const outfile = join(dir, `${probe.library}-${probe.name.replace(/\W+/g, '-')}.js`);
+    for (const [index, probe] of PROBES.entries()) {
+      const outfile = join(dir, `${index}-${probe.library.replace(/\W+/g, '-')}-${probe.name.replace(/\W+/g, '-')}.js`);
       const result = await build({
         entryPoints: [resolve(root, probe.entry)],
         bundle: true,
@@ -93,11 +143,13 @@ export async function measureFootprint(root: string, runs = LOAD_RUNS): Promise<
         outfile,
         metafile: true,
         logLevel: 'silent',
+        plugins: probe.stubbed.length > 0 ? [stubPlugin(probe.stubbed)] : [],
       });
       const code = readFileSync(outfile);
       bundles.push({
         name: probe.name,
         library: probe.library,
+        stubbed: probe.stubbed,
         entry: probe.entry,
         bytes: code.byteLength,
         gzipBytes: gzipSync(code, { level: 9 }).byteLength,

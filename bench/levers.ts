@@ -110,6 +110,7 @@ function context(): Context {
 /** The lever experiments. */
 export function leverScenarios(client: DynamoDBClient, table: string, scale: number): Scenario[] {
   const scaled = (n: number): number => Math.max(10, Math.round(n * scale));
+  const warm = (n: number): number => Math.max(20, Math.round(n * Math.min(scale, 1)));
   const documents = DynamoDBDocumentClient.from(client);
 
   const single = (variant: string, send: (item: Record<string, AttributeValue>) => Promise<unknown>): Contender => ({
@@ -162,10 +163,11 @@ export function leverScenarios(client: DynamoDBClient, table: string, scale: num
   return [
     {
       id: 'lever-client',
+      short: 'PutItem: client kind',
       title: 'One conditional PutItem: low-level vs document client',
       recordsPerIteration: 1,
       iterations: scaled(600),
-      warmup: 150,
+      warmup: warm(150),
       contenders: [
         single('low-level client', (item) =>
           client.send(new PutItemCommand({ TableName: table, Item: item, ...CLAIM_CONDITION, ExpressionAttributeValues: nowSec() })),
@@ -191,10 +193,11 @@ export function leverScenarios(client: DynamoDBClient, table: string, scale: num
     },
     {
       id: 'lever-grouping',
+      short: 'Grouped claims',
       title: `Claim and complete ${GROUP} records: single requests vs transactions`,
       recordsPerIteration: GROUP,
       iterations: scaled(150),
-      warmup: 40,
+      warmup: warm(40),
       contenders: [
         grouped(`${GROUP} PutItem ‖ then ${GROUP} UpdateItem ‖`, async (items) => {
           await Promise.all(
@@ -220,10 +223,11 @@ export function leverScenarios(client: DynamoDBClient, table: string, scale: num
     },
     {
       id: 'lever-cpu',
+      short: 'CPU without I/O',
       title: 'Library CPU per first call, no I/O (in-memory persistence)',
       recordsPerIteration: 1,
       iterations: scaled(4000),
-      warmup: 1000,
+      warmup: warm(1000),
       contenders: [
         noIo('incumbent', 'Powertools, JMESPath key', () =>
           makeIdempotentPowertools(result, {

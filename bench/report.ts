@@ -1,7 +1,7 @@
 /**
  * The benchmark's results document, its markdown tables, its targets and its chart rows. Pure code.
  */
-import type { RatioChart } from './chart';
+import type { ChartSection, RatioChart } from './chart';
 import type { FootprintResult } from './footprint';
 import type { BillingCheck, ContenderResult } from './measure';
 import { ratio, type Summary } from './stats';
@@ -18,6 +18,7 @@ export interface MachineInfo {
 export interface ScenarioResult {
   readonly id: string;
   readonly title: string;
+  readonly short: string;
   readonly recordsPerIteration: number;
   readonly contenders: readonly ContenderResult[];
 }
@@ -36,6 +37,8 @@ export interface BenchResults {
   readonly durationSeconds: number;
   readonly scale: number;
   readonly machine: MachineInfo;
+  /** `os.loadavg()` (1, 5, 15 minutes) when the run started and ended: other work on the machine. */
+  readonly loadAverage: { readonly start: readonly number[]; readonly end: readonly number[] };
   readonly versions: Readonly<Record<string, string>>;
   readonly warmup: {
     readonly requests: number;
@@ -134,9 +137,10 @@ export function footprintTable(footprint: FootprintResult): string {
   const rows = ['| Handler | Library | bundle bytes (minified) | gzip bytes | load ms (median of ' + footprint.runs + ') | bundle vs incumbent | load vs incumbent |', '|---|---|--:|--:|--:|--:|--:|'];
   for (const bundle of footprint.bundles) {
     const reference = footprint.bundles.find((b) => b.name === bundle.name && b.library === 'incumbent');
-    const isOurs = bundle.library === 'ours' && reference !== undefined;
+    const isOurs = bundle.library !== 'incumbent' && reference !== undefined;
+    const library = bundle.stubbed.length > 0 ? `${bundle.library}: without ${bundle.stubbed.join(', ')}` : bundle.library;
     rows.push(
-      `| ${bundle.name} | ${bundle.library} | ${bundle.bytes} | ${bundle.gzipBytes} | ${fixed(bundle.loadMs, 1)} | ${
+      `| ${bundle.name} | ${library} | ${bundle.bytes} | ${bundle.gzipBytes} | ${fixed(bundle.loadMs, 1)} | ${
         isOurs ? times(ratio(bundle.bytes, reference.bytes)) : ''
       } | ${isOurs ? times(ratio(bundle.loadMs, reference.loadMs)) : ''} |`,
     );
@@ -209,45 +213,60 @@ export function targetList(targets: readonly TargetResult[]): string {
   return targets.map((t) => `- ${t.met ? '✅ met' : '❌ not met'}: ${t.target} — ${t.measured}`).join('\n');
 }
 
-/** The rows and panels of the ratio chart (ours / incumbent). */
+/** The ratio chart (ours / incumbent): the scenarios, then the footprint. */
 export function chartOf(results: BenchResults): RatioChart {
   const rows: string[] = [];
-  const rps: (number | undefined)[] = [];
-  const cpu: (number | undefined)[] = [];
-  const requests: (number | undefined)[] = [];
-  const wru: (number | undefined)[] = [];
+  const values: Record<'rps' | 'p50' | 'cpu' | 'requests' | 'wru', (number | undefined)[]> = { rps: [], p50: [], cpu: [], requests: [], wru: [] };
   for (const scenario of results.scenarios) {
     const reference = scenario.contenders[0];
     if (!reference) continue;
     for (const contender of scenario.contenders.slice(1)) {
       const r = ratios(contender, reference);
-      rows.push(`${scenario.title} — ${contender.variant}`);
-      rps.push(r.recordsPerSecond);
-      cpu.push(r.cpu);
-      requests.push(r.requests);
-      wru.push(r.writeUnits);
+      rows.push(`${scenario.short} — ${contender.variant}`);
+      values.rps.push(r.recordsPerSecond);
+      values.p50.push(r.p50);
+      values.cpu.push(r.cpu);
+      values.requests.push(r.requests);
+      values.wru.push(r.writeUnits);
     }
   }
-  for (const bundle of results.footprint?.bundles ?? []) {
-    if (bundle.library !== 'ours') continue;
+  const sections: ChartSection[] = [
+    {
+      heading: 'Scenarios (DynamoDB Local)',
+      rows,
+      panels: [
+        { title: 'records/s', better: 'higher', values: values.rps },
+        { title: 'p50 latency', better: 'lower', values: values.p50 },
+        { title: 'Node CPU per record', better: 'lower', values: values.cpu },
+        { title: 'requests per record', better: 'lower', values: values.requests },
+        { title: 'write units per record', better: 'lower', values: values.wru },
+      ],
+    },
+  ];
+  const bundles = (results.footprint?.bundles ?? []).filter((bundle) => bundle.library !== 'incumbent');
+  const pairs = bundles.flatMap((bundle) => {
     const reference = results.footprint?.bundles.find((b) => b.name === bundle.name && b.library === 'incumbent');
-    if (!reference) continue;
-    rows.push(`Bundle: ${bundle.name} (size | load)`);
-    rps.push(undefined);
-    cpu.push(ratio(bundle.loadMs, reference.loadMs));
-    requests.push(undefined);
-    wru.push(ratio(bundle.bytes, reference.bytes));
+    return reference ? [{ bundle, reference }] : [];
+  });
+  if (pairs.length > 0) {
+    sections.push({
+      heading: 'Footprint (esbuild, minified, AWS SDK external)',
+      rows: pairs.map(({ bundle }) =>
+        bundle.stubbed.length === 0
+          ? bundle.name
+          : `${bundle.name.replace(/ handler$/, '')}, what if ${bundle.stubbed.map((name) => `−${name.replace(/^@[^/]+\//, '')}`).join(' ')}`,
+      ),
+      panels: [
+        { title: 'bundle bytes', better: 'lower', values: pairs.map(({ bundle, reference }) => ratio(bundle.bytes, reference.bytes)) },
+        { title: 'load time', better: 'lower', values: pairs.map(({ bundle, reference }) => ratio(bundle.loadMs, reference.loadMs)) },
+      ],
+    });
   }
+  const m = results.machine;
   return {
-    title: 'effectively-once / Powertools (idempotency + batch)',
-    subtitle: `${results.date} · ${results.machine.cpuModel}, ${results.machine.nproc} vCPU, ${results.machine.memory} · Node ${results.machine.node} · DynamoDB Local`,
-    rows,
-    panels: [
-      { title: 'records/s', better: 'higher', values: rps },
-      { title: 'CPU per record (bundles: load time)', better: 'lower', values: cpu },
-      { title: 'requests per record', better: 'lower', values: requests },
-      { title: 'write units per record (bundles: bytes)', better: 'lower', values: wru },
-    ],
+    title: 'effectively-once / Powertools idempotency + batch',
+    subtitle: `${results.date} · ${m.cpuModel}, ${m.nproc} vCPU, ${m.memory} RAM · Node ${m.node} · ratios of medians and per-record means, ours / incumbent`,
+    sections,
   };
 }
 
@@ -261,6 +280,9 @@ export function markdownReport(results: BenchResults): string {
       `Versions: ${Object.entries(results.versions)
         .map(([name, version]) => `${name} ${version}`)
         .join(', ')}. Run took ${results.durationSeconds.toFixed(0)} s${results.scale === 1 ? '' : ` (scale ${results.scale})`}.`,
+    `Load average (1/5/15 min) at start ${results.loadAverage.start.map((l) => l.toFixed(2)).join('/')}, at end ${results.loadAverage.end
+      .map((l) => l.toFixed(2))
+      .join('/')}.`,
     '',
     `DynamoDB Local warm-up: ${results.warmup.requests} requests in ${results.warmup.seconds.toFixed(1)} s; median per block of ${
       results.warmup.blockSize
@@ -282,6 +304,12 @@ export function markdownReport(results: BenchResults): string {
   if (results.footprint) lines.push('### Footprint', '', footprintTable(results.footprint), '');
   if (results.footprint) {
     lines.push(
+      'What weighs in each bundle (minified bytes by package; `lib` is our own code):',
+      '',
+      ...results.footprint.bundles
+        .filter((bundle) => bundle.stubbed.length === 0)
+        .map((bundle) => `- ${bundle.name}, ${bundle.library}: ${bundle.largestInputs.map((input) => `${input.path} ${input.bytes}`).join(', ')}`),
+      '',
       `Bare requires (external to the bundles): ${results.footprint.modules.map((mod) => `${mod.name} ${mod.loadMs.toFixed(1)} ms`).join(', ')}; empty process ${results.footprint.emptyProcessMs.toFixed(1)} ms.`,
       '',
     );

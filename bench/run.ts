@@ -5,12 +5,13 @@
  *   npm run bench                 # full run (about 3 minutes on 2 vCPUs)
  *   npm run bench -- --scale=0.2  # fewer iterations, for a quick look
  *   npm run bench -- --no-footprint
+ *   npm run bench -- --from=bench/results/<date>.json   # redraw the table and chart of an earlier run
  *
  * Writes bench/results/<date>.json and .md, and bench/results/ratios.svg (the chart the README shows).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, release, totalmem, type } from 'node:os';
+import { cpus, loadavg, release, totalmem, type } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PutItemCommand, UpdateItemCommand, GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createIdempotencyTable, startLocalDynamoDB } from '../lib/testing';
@@ -38,20 +39,28 @@ interface Args {
   readonly scale: number;
   readonly footprint: boolean;
   readonly outDir: string;
+  /** Redraw from this results file instead of running. */
+  readonly from: string | undefined;
 }
 
 function parseArgs(argv: readonly string[]): Args {
   let scale = 1;
   let footprint = true;
   let outDir = join(ROOT, 'bench', 'results');
+  let from: string | undefined;
   for (const arg of argv) {
     const [name, value] = arg.split('=', 2);
     if (name === '--scale' && value !== undefined && Number(value) > 0) scale = Number(value);
     else if (name === '--no-footprint') footprint = false;
     else if (name === '--out' && value) outDir = resolve(value);
-    else throw new Error(`Unknown argument ${arg} (expected --scale=<positive number>, --no-footprint or --out=<directory>)`);
+    else if (name === '--from' && value) from = resolve(value);
+    else {
+      throw new Error(
+        `Unknown argument ${arg} (expected --scale=<positive number>, --no-footprint, --out=<directory> or --from=<results.json>)`,
+      );
+    }
   }
-  return { scale, footprint, outDir };
+  return { scale, footprint, outDir, from };
 }
 
 function run(command: string, args: string[]): string | undefined {
@@ -152,7 +161,7 @@ async function runAll(list: readonly Scenario[], runner: Runner, label: string):
   for (const scenario of list) {
     const t0 = Date.now();
     const contenders = await runner.run(scenario);
-    results.push({ id: scenario.id, title: scenario.title, recordsPerIteration: scenario.recordsPerIteration, contenders });
+    results.push({ id: scenario.id, title: scenario.title, short: scenario.short, recordsPerIteration: scenario.recordsPerIteration, contenders });
     process.stderr.write(`  ${label} ${scenario.id}: ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
   }
   return results;
@@ -166,9 +175,25 @@ function resultBase(dir: string, date: string): string {
   }
 }
 
+/** Prints the table and rewrites the chart of an earlier run (its .md and .svg next to its .json). */
+function redraw(file: string, outDir: string): void {
+  const results = JSON.parse(readFileSync(file, 'utf8')) as BenchResults;
+  const base = file.replace(/\.json$/, '');
+  const svg = drawRatioChart(chartOf(results));
+  writeFileSync(`${base}.md`, markdownReport(results));
+  writeFileSync(`${base}.svg`, svg);
+  writeFileSync(join(outDir, 'ratios.svg'), svg);
+  process.stdout.write(`${markdownReport(results)}\n`);
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  if (args.from !== undefined) {
+    redraw(args.from, args.outDir);
+    return;
+  }
   const started = process.hrtime.bigint();
+  const loadAtStart = loadavg();
   process.env['AWS_LAMBDA_FUNCTION_NAME'] ??= 'bench-function';
   process.stderr.write('Starting DynamoDB Local...\n');
   const ddb = await startLocalDynamoDB();
@@ -213,6 +238,7 @@ async function main(): Promise<void> {
     durationSeconds: Number(process.hrtime.bigint() - started) / 1e9,
     scale: args.scale,
     machine: machine(),
+    loadAverage: { start: loadAtStart, end: loadavg() },
     versions: {
       'effectively-once': readVersion(),
       '@aws-lambda-powertools/idempotency': versionOf('@aws-lambda-powertools/idempotency'),

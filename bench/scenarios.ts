@@ -51,6 +51,8 @@ export interface Contender {
 export interface Scenario {
   readonly id: string;
   readonly title: string;
+  /** A few words for the chart's rows. */
+  readonly short: string;
   /** Records (invocations or SQS messages) per iteration. */
   readonly recordsPerIteration: number;
   readonly iterations: number;
@@ -135,6 +137,11 @@ async function work(): Promise<void> {
 
 function scaled(env: ScenarioEnv, iterations: number): number {
   return Math.max(10, Math.round(iterations * env.scale));
+}
+
+/** Warm-up iterations: scaled down for quick runs, never below 20 (the JIT needs them). */
+function warm(env: ScenarioEnv, iterations: number): number {
+  return Math.max(20, Math.round(iterations * Math.min(env.scale, 1)));
 }
 
 // --- the incumbent, configured as its documentation shows -------------------------------------------------
@@ -352,10 +359,11 @@ export function scenarios(env: ScenarioEnv): Scenario[] {
   return [
     {
       id: 'first-call',
+      short: 'First call',
       title: 'First call of a new key',
       recordsPerIteration: 1,
       iterations: scaled(env, 600),
-      warmup: 150,
+      warmup: warm(env, 150),
       contenders: [
         firstCall('incumbent', 'Powertools', () => powertoolsHandler(env)),
         firstCall('ours', 'lease', () => oursHandler(env, 'bench.first.lease')),
@@ -364,10 +372,11 @@ export function scenarios(env: ScenarioEnv): Scenario[] {
     },
     {
       id: 'replay',
+      short: 'Replay, no cache',
       title: 'Replay of a completed key, no local cache',
       recordsPerIteration: 1,
       iterations: scaled(env, 600),
-      warmup: 150,
+      warmup: warm(env, 150),
       contenders: [
         replay('incumbent', 'Powertools', () => powertoolsHandler(env)),
         replay('ours', 'lease', () => oursHandler(env, 'bench.replay')),
@@ -375,10 +384,11 @@ export function scenarios(env: ScenarioEnv): Scenario[] {
     },
     {
       id: 'replay-cache',
+      short: 'Replay from local cache',
       title: 'Replay from the local cache',
       recordsPerIteration: 1,
       iterations: scaled(env, 3000),
-      warmup: 500,
+      warmup: warm(env, 500),
       contenders: [
         replay('incumbent', 'Powertools', () => powertoolsHandler(env, { localCache: true })),
         replay('ours', 'lease', () => oursHandler(env, 'bench.replay.cache', { localCache: true })),
@@ -386,10 +396,11 @@ export function scenarios(env: ScenarioEnv): Scenario[] {
     },
     {
       id: 'storm',
+      short: 'Duplicate storm ×10',
       title: `Duplicate storm: ${STORM_SIZE} concurrent calls, one key`,
       recordsPerIteration: STORM_SIZE,
       iterations: scaled(env, 200),
-      warmup: 40,
+      warmup: warm(env, 40),
       contenders: [
         storm('incumbent', 'Powertools', () => powertoolsHandler(env), 1),
         storm('ours', 'lease', () => oursHandler(env, 'bench.storm.lease'), 1),
@@ -398,10 +409,11 @@ export function scenarios(env: ScenarioEnv): Scenario[] {
     },
     {
       id: 'business-write',
+      short: 'Business write',
       title: 'First call with one business write',
       recordsPerIteration: 1,
       iterations: scaled(env, 500),
-      warmup: 120,
+      warmup: warm(env, 120),
       contenders: [
         firstCall('incumbent', 'Powertools + PutItem', () => powertoolsHandler(env, { businessWrite: true })),
         firstCall('ours', 'lease + commitWith', () => oursHandler(env, 'bench.commit.lease', { businessWrite: true })),
@@ -412,10 +424,11 @@ export function scenarios(env: ScenarioEnv): Scenario[] {
     },
     {
       id: 'sqs-standard',
+      short: 'SQS standard ×10',
       title: `SQS standard queue, batches of ${BATCH_SIZE}`,
       recordsPerIteration: BATCH_SIZE,
       iterations: scaled(env, 250),
-      warmup: 60,
+      warmup: warm(env, 60),
       contenders: [
         batchContender('incumbent', 'Powertools', standardBatch, powertoolsBatch(env, false)),
         batchContender('ours', 'lease', standardBatch, oursBatch(env, 'bench.sqs.lease', 'lease')),
@@ -424,10 +437,11 @@ export function scenarios(env: ScenarioEnv): Scenario[] {
     },
     {
       id: 'sqs-fifo-10',
+      short: 'SQS FIFO ×10, 10 groups',
       title: `SQS FIFO, batches of ${BATCH_SIZE} in 10 groups`,
       recordsPerIteration: BATCH_SIZE,
       iterations: scaled(env, 200),
-      warmup: 50,
+      warmup: warm(env, 50),
       contenders: [
         batchContender('incumbent', 'Powertools', () => fifoBatch(10), powertoolsBatch(env, true)),
         batchContender('ours', 'lease', () => fifoBatch(10), oursBatch(env, 'bench.fifo10.lease', 'lease')),
@@ -436,10 +450,11 @@ export function scenarios(env: ScenarioEnv): Scenario[] {
     },
     {
       id: 'sqs-fifo-1',
+      short: 'SQS FIFO ×10, 1 group',
       title: `SQS FIFO, batches of ${BATCH_SIZE} in 1 group`,
       recordsPerIteration: BATCH_SIZE,
       iterations: scaled(env, 150),
-      warmup: 40,
+      warmup: warm(env, 40),
       contenders: [
         batchContender('incumbent', 'Powertools', () => fifoBatch(1), powertoolsBatch(env, true)),
         batchContender('ours', 'lease', () => fifoBatch(1), oursBatch(env, 'bench.fifo1.lease', 'lease')),

@@ -43,15 +43,15 @@ export function projectChange(target: ProjectionTarget, change: DynamoDBRecordIn
   if (change.eventName === 'REMOVE' || change.newImage === undefined) {
     return applyIfNewer(target.client, {
       ...common,
-      UpdateExpression: 'SET deleted = :true REMOVE #status, total',
-      ExpressionAttributeNames: { '#status': 'status' },
+      UpdateExpression: 'SET deleted = :true REMOVE #status, #total',
+      ExpressionAttributeNames: { '#status': 'status', '#total': 'total' },
       ExpressionAttributeValues: { ':true': true },
     });
   }
   return applyIfNewer(target.client, {
     ...common,
-    UpdateExpression: 'SET #status = :status, total = :total, deleted = :false',
-    ExpressionAttributeNames: { '#status': 'status' },
+    UpdateExpression: 'SET #status = :status, #total = :total, deleted = :false',
+    ExpressionAttributeNames: { '#status': 'status', '#total': 'total' },
     ExpressionAttributeValues: { ':status': change.newImage.status, ':total': change.newImage.total, ':false': false },
   });
 }

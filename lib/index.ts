@@ -9,6 +9,28 @@ export { step, downstreamKey, commitWith } from './effects';
 export type { StepOptions } from './engine';
 export type { IdempotencyOptions, IdempotencyLogger } from './options';
 export type { Selector } from './keys';
+export {
+  makeIdempotentHttpHandler,
+  httpFingerprint,
+  httpScope,
+  HttpProblem,
+  DEFAULT_IDEMPOTENCY_KEY_HEADER,
+  DEFAULT_KEY_REQUIRED_METHODS,
+  DEFAULT_PROBLEM_TYPE_BASE,
+  IDEMPOTENCY_KEY_MAX_LENGTH,
+  IDEMPOTENCY_KEY_PATTERN,
+  IDEMPOTENT_REPLAYED_HEADER,
+  ANONYMOUS_SCOPE,
+  PROBLEM_CONTENT_TYPE,
+  type IdempotentHttpOptions,
+  type ProblemDetails,
+  type HttpEvent,
+  type RestApiHttpEvent,
+  type HttpApiHttpEvent,
+  type HttpRequestHeaders,
+  type HttpRequestMultiValueHeaders,
+  type HttpStructuredResponse,
+} from './http';
 export { applyIfNewer, newerThan, DEFAULT_VERSION_ATTRIBUTE } from './guards';
 export type {
   ApplyIfNewerInput,

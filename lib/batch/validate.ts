@@ -61,7 +61,7 @@ export function checkContext(context: unknown): void {
     typeof (context as { getRemainingTimeInMillis?: unknown }).getRemainingTimeInMillis !== 'function'
   ) {
     throw new IdempotencyConfigError(
-      `Expected \`context\` to be the Lambda context (an object with getRemainingTimeInMillis()), got ${describe(context)}`,
+      `Expected \`context\` to be the Lambda context (with getRemainingTimeInMillis), got ${describe(context)}`,
     );
   }
 }

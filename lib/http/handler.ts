@@ -2,7 +2,6 @@ import { IdempotencyEngine, type Begin } from '../engine';
 import {
   IdempotencyConfigError,
   IdempotencyInProgressError,
-  IdempotencyKeyError,
   IdempotencyPayloadMismatchError,
 } from '../errors';
 import { describe, type Selector } from '../keys';
@@ -17,7 +16,7 @@ import {
   IDEMPOTENCY_KEY_MAX_LENGTH,
 } from './constants';
 import { readKeyHeader } from './key';
-import { defaultScope, describeRequest, httpFingerprint, type HttpRequestFacts } from './request';
+import { httpScope, describeRequest, httpFingerprint, type HttpRequestFacts } from './request';
 import { markReplayed, problemResponse, statusOf } from './response';
 import type { HttpEvent, HttpStructuredResponse } from './types';
 
@@ -53,7 +52,7 @@ export interface IdempotentHttpOptions<TEvent extends HttpEvent = HttpEvent, TCo
   /**
    * The caller's identity, part of the stored key so that one caller can never read another's response.
    * Must return a non-empty string.
-   * @default - the authorizer's identity (see `defaultScope`), or `'anonymous'` (`ANONYMOUS_SCOPE`) when no
+   * @default - the authorizer's identity (see `httpScope`), or `'anonymous'` (`ANONYMOUS_SCOPE`) when no
    * authorizer ran
    */
   readonly scope?: (event: TEvent) => string;
@@ -112,7 +111,7 @@ interface ScopedKey {
  * (IETF draft "The Idempotency-Key HTTP Header Field"):
  *
  * - no key on a method in `requiredFor` (POST, PATCH): 400; an invalid key: 400;
- * - the same key (for the same caller and route) with a different method, path or body: 422;
+ * - the same key (for the same caller and route: method and route template) with a different path or body: 422;
  * - a retry while the first request runs: 409 with `Retry-After` (or, with `onInProgress: 'wait'`, the
  *   first request's response);
  * - a completed request's response replayed exactly, with `Idempotent-Replayed: true`;
@@ -159,7 +158,7 @@ export function makeIdempotentHttpHandler<TEvent extends HttpEvent, TResult, TCo
     defaultOperationName(HTTP_NAME_SUFFIX),
     HTTP_OPTIONS,
   );
-  const scopeOf = (settings.scope ?? defaultScope) as (event: TEvent) => string;
+  const scopeOf = (settings.scope ?? httpScope) as (event: TEvent) => string;
 
   return async function idempotentHttpHandler(event: TEvent, context: TContext): Promise<TResult | HttpStructuredResponse> {
     const request = describeRequest(event);
@@ -172,7 +171,7 @@ export function makeIdempotentHttpHandler<TEvent extends HttpEvent, TResult, TCo
         return problemResponse(
           HttpProblem.KeyMissing,
           settings.problemTypeBase,
-          `${request.route} requires an ${settings.headerName} header: send a unique value (a UUID, at most ${IDEMPOTENCY_KEY_MAX_LENGTH} characters) and send the same value again when you retry this request.`,
+          `${request.route} requires the ${settings.headerName} header: send a unique value (a UUID, at most ${IDEMPOTENCY_KEY_MAX_LENGTH} characters) and send the same value again when you retry this request.`,
         );
       }
       return handler(event, context);
@@ -206,14 +205,17 @@ export function makeIdempotentHttpHandler<TEvent extends HttpEvent, TResult, TCo
   };
 }
 
-/** The engine's refusals as problem responses; `undefined` for errors that are rethrown. */
+/**
+ * The engine's refusals as problem responses; `undefined` for errors that are rethrown. (The engine's
+ * `IdempotencyKeyError` cannot occur: a missing or invalid key is answered before the engine is called.)
+ */
 function problemFor(error: unknown, request: HttpRequestFacts, settings: HttpSettings): HttpStructuredResponse | undefined {
   const h = settings.headerName;
   if (error instanceof IdempotencyPayloadMismatchError) {
     return problemResponse(
       HttpProblem.KeyReused,
       settings.problemTypeBase,
-      `This ${h} was already used for a different ${request.route} request (the method, path or body differ). Use a new ${h} for a new request.`,
+      `This ${h} was already used for a different ${request.route} request. Use a new ${h} for a new request, or send the original request again to get its response.`,
     );
   }
   if (error instanceof IdempotencyInProgressError) {
@@ -224,9 +226,6 @@ function problemFor(error: unknown, request: HttpRequestFacts, settings: HttpSet
       `A request with this ${h} is still being processed. Retry after ${seconds} second${seconds === 1 ? '' : 's'} to get its response.`,
       { 'Retry-After': String(seconds) },
     );
-  }
-  if (error instanceof IdempotencyKeyError) {
-    return problemResponse(HttpProblem.KeyMissing, settings.problemTypeBase, `${request.route} requires an ${h} header.`);
   }
   return undefined;
 }

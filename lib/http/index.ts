@@ -3,7 +3,7 @@
  * Re-exported by the package root.
  */
 export { makeIdempotentHttpHandler, type IdempotentHttpOptions } from './handler';
-export { httpFingerprint, defaultScope } from './request';
+export { httpFingerprint, httpScope } from './request';
 export type { ProblemDetails } from './response';
 export {
   DEFAULT_IDEMPOTENCY_KEY_HEADER,

@@ -80,7 +80,7 @@ export function httpFingerprint(event: HttpEvent): { readonly method: string; re
  * - No authorizer: {@link ANONYMOUS_SCOPE}.
  * An authorizer that ran but yields none of these fails closed with `IdempotencyConfigError` (set `scope`).
  */
-export function defaultScope(event: HttpEvent): string {
+export function httpScope(event: HttpEvent): string {
   const identity = 'httpMethod' in event ? restIdentity(event) : httpApiIdentity(event);
   if (identity.scope !== undefined) return identity.scope;
   if (identity.authorizerPresent) {

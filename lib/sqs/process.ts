@@ -16,6 +16,12 @@ import { LeaseKeeper, VisibilityKeeper, type VisibilityTarget } from './visibili
 
 type Engine = IdempotencyEngine<SqsIdempotencyArgs<unknown>, unknown>;
 
+/** Where to send events of other sources that reach processSqsBatch by mistake. */
+const OTHER_PROCESSORS: Readonly<Record<string, string>> = {
+  'aws:kinesis': '; use processStreamBatch for Kinesis',
+  'aws:dynamodb': '; use processStreamBatch for DynamoDB Streams',
+};
+
 /** `arn:PARTITION:sqs:REGION:ACCOUNT:QUEUE_NAME`. */
 const SQS_ARN = /^arn:[a-z0-9-]+:sqs:[^:]*:[^:]*:[^:]+$/;
 
@@ -75,7 +81,9 @@ function checkEvent(event: unknown): readonly SqsRecord[] {
       r === null || typeof r !== 'object'
         ? `is ${describe(r)}`
         : r.eventSource !== 'aws:sqs'
-          ? `has eventSource ${describe(r.eventSource ?? (r as { EventSource?: unknown }).EventSource)} (expected "aws:sqs")`
+          ? `has eventSource ${describe(r.eventSource ?? (r as { EventSource?: unknown }).EventSource)} (expected "aws:sqs"${
+              OTHER_PROCESSORS[String(r.eventSource)] ?? ''
+            })`
           : typeof r.messageId !== 'string' || r.messageId.length === 0
             ? `has messageId ${describe(r.messageId)} (expected a non-empty string)`
             : typeof r.body !== 'string'

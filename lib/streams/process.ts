@@ -1,6 +1,12 @@
 import { KeyedQueue, runConcurrently } from '../batch/concurrency';
 import { checkContext } from '../batch/validate';
-import { IdempotencyConfigError, StreamBatchError, type KafkaPartitionFailure } from '../errors';
+import {
+  IdempotencyConfigError,
+  IdempotencyInProgressError,
+  IdempotencyLeaseLostError,
+  StreamBatchError,
+  type KafkaPartitionFailure,
+} from '../errors';
 import { describe } from '../keys';
 import { invocationInfo } from '../make-idempotent';
 import {
@@ -131,7 +137,14 @@ interface OrderedRecord {
   decode(): unknown;
 }
 
-type Outcome = { readonly ok: true } | { readonly ok: false; readonly error: unknown; readonly stage: 'parse' | 'handler' };
+interface Failure {
+  readonly ok: false;
+  readonly error: unknown;
+  /** `parse`: decoding the record failed, so the handler never ran. */
+  readonly stage: 'parse' | 'handler';
+}
+
+type Outcome = { readonly ok: true } | Failure;
 
 /** Runs the records of one invocation. */
 class RecordRunner {
@@ -149,10 +162,10 @@ class RecordRunner {
       const how = describeRecord(record);
       const outcome = await this.#process(how.kind, how.source, record, () => how.decode());
       if (!outcome.ok) {
-        this.prepared.logger.error(
-          `${label} record ${how.sequenceNumber} ${outcome.stage === 'parse' ? 'could not be parsed' : 'failed'}; the batch stops there ` +
-            `(${records.length - index - 1} later record(s) not run) and Lambda resumes the shard from it`,
-          outcome.error,
+        this.#logFailure(
+          `${label} record ${how.sequenceNumber}`,
+          outcome,
+          `the batch stops there (${records.length - index - 1} later record(s) not run) and Lambda resumes the shard from it`,
         );
         return { batchItemFailures: [{ itemIdentifier: how.sequenceNumber }] };
       }
@@ -171,11 +184,7 @@ class RecordRunner {
         if (!outcome.ok) {
           failures[index] = { topic: record.topic, partition: record.partition, offset: record.offset, error: outcome.error };
           notRun += partition.records.length - position - 1;
-          this.prepared.logger.error(
-            `Kafka record ${record.topic}-${record.partition}@${record.offset} ${outcome.stage === 'parse' ? 'could not be parsed' : 'failed'}; ` +
-              `its partition stops there`,
-            outcome.error,
-          );
+          this.#logFailure(`Kafka record ${record.topic}-${record.partition}@${record.offset}`, outcome, 'its partition stops there');
           return;
         }
         completed += 1;
@@ -191,6 +200,21 @@ class RecordRunner {
         }`,
       { failures: failed, cause: failed[0]?.error },
     );
+  }
+
+  /** Logs why a record failed: a record in progress elsewhere or a lost lease is expected under retries (warn). */
+  #logFailure(what: string, outcome: Failure, then: string): void {
+    const { error, stage } = outcome;
+    const logger = this.prepared.logger;
+    if (stage === 'parse') {
+      logger.error(`${what} could not be parsed; ${then}`, error);
+    } else if (error instanceof IdempotencyInProgressError) {
+      logger.warn(`${what} is being processed by another invocation (its lease ends in ${error.retryAfterMs} ms); ${then}`, error);
+    } else if (error instanceof IdempotencyLeaseLostError) {
+      logger.warn(`${what} lost its idempotency lease to another invocation, which completes it; ${then}`, error);
+    } else {
+      logger.error(`${what} failed; ${then}`, error);
+    }
   }
 
   /** Decodes one record and runs the handler on it, through the engine when there is a store. Never throws. */

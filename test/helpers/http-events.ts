@@ -248,3 +248,26 @@ export function observeClaims<TStore extends IdempotencyStore>(store: TStore): {
   };
   return { store: observed, claimRefused };
 }
+
+/** A gate a handler waits at: `entered` resolves once a handler reached `pass()`, which returns after `open()`. */
+export interface Gate {
+  readonly entered: Promise<void>;
+  pass(): Promise<void>;
+  open(): void;
+}
+
+/** A new closed {@link Gate}: lets a test hold the first request inside its handler while it sends a retry. */
+export function gate(): Gate {
+  let enter!: () => void;
+  let open!: () => void;
+  const entered = new Promise<void>((resolve) => (enter = resolve));
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return {
+    entered,
+    pass: async () => {
+      enter();
+      await opened;
+    },
+    open: () => open(),
+  };
+}

@@ -16,6 +16,7 @@ import {
 import {
   cognitoAuthorizer,
   functionUrlEvent,
+  gate,
   httpApiEvent,
   iamAuthorizer,
   jwtAuthorizer,
@@ -149,11 +150,10 @@ describe('status codes', () => {
 
   it('409 problem+json with Retry-After while the first request is still running', async () => {
     const key = randomUUID();
-    let finish!: () => void;
-    const running = new Promise<void>((resolve) => (finish = resolve));
+    const held = gate();
     const { handler } = counted(
       async (event, run) => {
-        await running;
+        await held.pass();
         return created(event, run);
       },
       { clock: () => NOW, leaseSeconds: 20 },
@@ -161,8 +161,9 @@ describe('status codes', () => {
     const request = () => httpApiEvent({ body: '{}', headers: { 'Idempotency-Key': key } });
 
     const first = handler(request(), lambdaContext());
+    await held.entered;
     const retry = await handler(request(), lambdaContext());
-    finish();
+    held.open();
 
     expect(retry).toMatchObject({ statusCode: 409, headers: { 'Retry-After': '20' } });
     expect(problem(retry)).toMatchObject({ type: `tag:effectively-once,2025:${HttpProblem.RequestInProgress}`, status: 409 });
@@ -171,12 +172,11 @@ describe('status codes', () => {
 
   it("onInProgress: 'wait': the retry waits and gets the first request's response", async () => {
     const key = randomUUID();
-    let finish!: () => void;
-    const running = new Promise<void>((resolve) => (finish = resolve));
+    const held = gate();
     const { store, claimRefused } = observeClaims(newStore());
     const { handler, runs } = counted(
       async (event, run) => {
-        await running;
+        await held.pass();
         return created(event, run);
       },
       { store, onInProgress: 'wait' },
@@ -184,9 +184,10 @@ describe('status codes', () => {
     const request = () => functionUrlEvent({ body: '{}', headers: { 'Idempotency-Key': key } });
 
     const first = handler(request(), lambdaContext({ timeoutMs: 15_000 }));
+    await held.entered;
     const retry = handler(request(), lambdaContext({ timeoutMs: 15_000 }));
     await claimRefused;
-    finish();
+    held.open();
 
     await expect(first).resolves.toMatchObject({ statusCode: 201, body: '{"orderId":"order-1"}' });
     await expect(retry).resolves.toMatchObject({

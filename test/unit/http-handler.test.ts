@@ -13,6 +13,7 @@ import {
 import { InMemoryStore } from '../../lib/persistence/memory';
 import {
   functionUrlEvent,
+  gate,
   httpApiEvent,
   jwtAuthorizer,
   lambdaContext,
@@ -91,7 +92,7 @@ describe.each(kinds)('makeIdempotentHttpHandler with %s events', (_kind, event) 
       title: 'Idempotency key missing',
       status: 400,
       detail:
-        'POST /orders requires an Idempotency-Key header: send a unique value (a UUID, at most 255 characters) and send the same value again when you retry this request.',
+        'POST /orders requires the Idempotency-Key header: send a unique value (a UUID, at most 255 characters) and send the same value again when you retry this request.',
     });
     expect(calls()).toBe(0);
   });
@@ -149,22 +150,22 @@ describe.each(kinds)('makeIdempotentHttpHandler with %s events', (_kind, event) 
       title: 'Idempotency key reused with a different request',
       status: 422,
       detail:
-        'This Idempotency-Key was already used for a different POST /orders request (the method, path or body differ). Use a new Idempotency-Key for a new request.',
+        'This Idempotency-Key was already used for a different POST /orders request. Use a new Idempotency-Key for a new request, or send the original request again to get its response.',
     });
     expect(calls()).toBe(1);
   });
 
   it('answers 409 with Retry-After (the lease left, in whole seconds) while the first request runs', async () => {
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
+    const held = gate();
     const { handler } = setup({ leaseSeconds: 30 }, async () => {
-      await gate;
+      await held.pass();
       return { statusCode: 201, body: 'done' };
     });
 
     const first = handler(withKey(), lambdaContext());
+    await held.entered;
     const retry = await handler(withKey(), lambdaContext());
-    release();
+    held.open();
     await first;
 
     expect(retry).toMatchObject({ statusCode: 409, headers: { 'Retry-After': '30' } });
@@ -177,18 +178,18 @@ describe.each(kinds)('makeIdempotentHttpHandler with %s events', (_kind, event) 
   });
 
   it("with onInProgress: 'wait', gives a retry the first request's response", async () => {
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
+    const held = gate();
     const { store, claimRefused } = observeClaims(new InMemoryStore());
     const { handler, calls } = setup({ store, onInProgress: 'wait' }, async () => {
-      await gate;
+      await held.pass();
       return { statusCode: 201, body: 'first' };
     });
 
     const first = handler(withKey(), lambdaContext({ timeoutMs: 10_000 }));
+    await held.entered;
     const retry = handler(withKey(), lambdaContext({ timeoutMs: 10_000 }));
     await claimRefused;
-    release();
+    held.open();
 
     expect(await first).toEqual({ statusCode: 201, body: 'first' });
     expect(await retry).toEqual({ statusCode: 201, body: 'first', headers: { [IDEMPOTENT_REPLAYED_HEADER]: 'true' } });
@@ -335,6 +336,18 @@ describe('makeIdempotentHttpHandler: results and options', () => {
     expect(calls()).toBe(2);
   });
 
+  it('scopes keys by method: the same key on POST and PATCH of one resource runs twice', async () => {
+    const { handler, calls } = setup();
+    const on = (method: string) =>
+      restApiEvent({ method, resource: '/orders/{id}', path: '/orders/1', body: '{}', headers: { 'Idempotency-Key': KEY } });
+
+    await handler(on('POST'), lambdaContext());
+    const patch = await handler(on('PATCH'), lambdaContext());
+
+    expect(patch).toMatchObject({ statusCode: 201, body: '{"orderId":"order-2"}' });
+    expect(calls()).toBe(2);
+  });
+
   it('uses the `scope` option as the caller identity', async () => {
     const { handler, calls } = setup({ scope: (event) => (event.headers?.['x-tenant'] as string) ?? 'none' });
 
@@ -388,7 +401,7 @@ describe('makeIdempotentHttpHandler: results and options', () => {
     expect(retry).toMatchObject({ headers: { [IDEMPOTENT_REPLAYED_HEADER]: 'true' } });
     expect(missing).toMatchObject({ statusCode: 400 });
     expect(problemOf(missing)['detail']).toBe(
-      'POST /orders requires an X-Request-Key header: send a unique value (a UUID, at most 255 characters) and send the same value again when you retry this request.',
+      'POST /orders requires the X-Request-Key header: send a unique value (a UUID, at most 255 characters) and send the same value again when you retry this request.',
     );
     expect(calls()).toBe(1);
   });
@@ -410,18 +423,17 @@ describe('makeIdempotentHttpHandler: results and options', () => {
 
   it('answers 409 with Retry-After of at least 1 second when the lease has under a second left', async () => {
     let now = NOW;
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
+    const held = gate();
     const { handler } = setup({ clock: () => now, leaseSeconds: 30 }, async () => {
-      await gate;
+      await held.pass();
       return { statusCode: 201, body: 'done' };
     });
 
     const first = handler(post(), lambdaContext());
-    await Promise.resolve();
+    await held.entered;
     now = NOW + 29_999.5;
     const retry = await handler(post(), lambdaContext());
-    release();
+    held.open();
     await first;
 
     expect(retry).toMatchObject({ statusCode: 409, headers: { 'Retry-After': '1' } });

@@ -1,5 +1,5 @@
 import { IdempotencyConfigError } from '../../lib/errors';
-import { ANONYMOUS_SCOPE, defaultScope, httpFingerprint } from '../../lib/http';
+import { ANONYMOUS_SCOPE, httpScope, httpFingerprint } from '../../lib/http';
 import { describeRequest } from '../../lib/http/request';
 import {
   cognitoAuthorizer,
@@ -48,60 +48,60 @@ describe('describeRequest: the route a key is scoped to', () => {
   });
 });
 
-describe('defaultScope: the caller identity a key is scoped to', () => {
+describe('httpScope: the caller identity a key is scoped to', () => {
   it('REST without an authorizer (authorizer members null, as AWS sends them): anonymous', () => {
     expect(restApiEvent().requestContext.authorizer).toEqual({ claims: null, scopes: null });
-    expect(defaultScope(restApiEvent())).toBe(ANONYMOUS_SCOPE);
+    expect(httpScope(restApiEvent())).toBe(ANONYMOUS_SCOPE);
   });
 
   it('REST with a Lambda authorizer: its principalId', () => {
-    expect(defaultScope(restApiEvent({ authorizer: restLambdaAuthorizer('user|42', { tenant: 't1' }) }))).toBe('principal:user|42');
+    expect(httpScope(restApiEvent({ authorizer: restLambdaAuthorizer('user|42', { tenant: 't1' }) }))).toBe('principal:user|42');
   });
 
   it('REST with a Cognito authorizer: claims.sub', () => {
-    expect(defaultScope(restApiEvent({ authorizer: cognitoAuthorizer('3f1c-sub') }))).toBe('sub:3f1c-sub');
+    expect(httpScope(restApiEvent({ authorizer: cognitoAuthorizer('3f1c-sub') }))).toBe('sub:3f1c-sub');
   });
 
   it('REST under IAM authorization: identity.userArn', () => {
     const userArn = 'arn:aws:iam::123456789012:user/alice';
-    expect(defaultScope(restApiEvent({ authorizer: null, identity: { userArn } }))).toBe(`iam:${userArn}`);
+    expect(httpScope(restApiEvent({ authorizer: null, identity: { userArn } }))).toBe(`iam:${userArn}`);
   });
 
   it('HTTP API with a JWT authorizer: claims.sub', () => {
-    expect(defaultScope(httpApiEvent({ authorizer: jwtAuthorizer('alice') }))).toBe('sub:alice');
+    expect(httpScope(httpApiEvent({ authorizer: jwtAuthorizer('alice') }))).toBe('sub:alice');
   });
 
   it('HTTP API with a Lambda authorizer: its principalId member', () => {
-    expect(defaultScope(httpApiEvent({ authorizer: httpLambdaAuthorizer({ principalId: 'bob', role: 'admin' }) }))).toBe('lambda:bob');
+    expect(httpScope(httpApiEvent({ authorizer: httpLambdaAuthorizer({ principalId: 'bob', role: 'admin' }) }))).toBe('lambda:bob');
   });
 
   it('HTTP API with a Lambda authorizer without principalId: a hash of its whole context (key order ignored)', () => {
-    const a = defaultScope(httpApiEvent({ authorizer: httpLambdaAuthorizer({ userId: 'u1', tenant: 't1' }) }));
-    const b = defaultScope(httpApiEvent({ authorizer: httpLambdaAuthorizer({ tenant: 't1', userId: 'u1' }) }));
-    const c = defaultScope(httpApiEvent({ authorizer: httpLambdaAuthorizer({ tenant: 't1', userId: 'u2' }) }));
+    const a = httpScope(httpApiEvent({ authorizer: httpLambdaAuthorizer({ userId: 'u1', tenant: 't1' }) }));
+    const b = httpScope(httpApiEvent({ authorizer: httpLambdaAuthorizer({ tenant: 't1', userId: 'u1' }) }));
+    const c = httpScope(httpApiEvent({ authorizer: httpLambdaAuthorizer({ tenant: 't1', userId: 'u2' }) }));
     expect(a).toMatch(/^lambda:[0-9a-f]{64}$/);
     expect(b).toBe(a);
     expect(c).not.toBe(a);
   });
 
   it('HTTP API under IAM authorization: iam.userArn', () => {
-    expect(defaultScope(httpApiEvent({ authorizer: iamAuthorizer('arn:aws:iam::123456789012:user/carol') }))).toBe(
+    expect(httpScope(httpApiEvent({ authorizer: iamAuthorizer('arn:aws:iam::123456789012:user/carol') }))).toBe(
       'iam:arn:aws:iam::123456789012:user/carol',
     );
   });
 
   it('Function URL with AWS_IAM auth: iam.userArn', () => {
-    expect(defaultScope(functionUrlEvent({ authorizer: iamAuthorizer() }))).toBe('iam:arn:aws:iam::123456789012:user/example-user');
+    expect(httpScope(functionUrlEvent({ authorizer: iamAuthorizer() }))).toBe('iam:arn:aws:iam::123456789012:user/example-user');
   });
 
   it('HTTP API and Function URL without an authorizer: anonymous', () => {
-    expect(defaultScope(httpApiEvent())).toBe(ANONYMOUS_SCOPE);
-    expect(defaultScope(functionUrlEvent())).toBe(ANONYMOUS_SCOPE);
+    expect(httpScope(httpApiEvent())).toBe(ANONYMOUS_SCOPE);
+    expect(httpScope(functionUrlEvent())).toBe(ANONYMOUS_SCOPE);
   });
 
   it('fails closed when an authorizer ran but yields no identity it knows (JWT without sub)', () => {
     const event = httpApiEvent({ authorizer: { jwt: { claims: { client_id: 'svc' }, scopes: null } } });
-    const attempt = (): unknown => defaultScope(event);
+    const attempt = (): unknown => httpScope(event);
     expect(attempt).toThrow(IdempotencyConfigError);
     expect(attempt).toThrow(
       "makeIdempotentHttpHandler could not tell who the caller is: the request has an authorizer context (members: jwt) but none of the identities the default scope reads (requestContext.authorizer.jwt.claims.sub, requestContext.authorizer.lambda, requestContext.authorizer.iam.userArn). Pass a `scope` option that returns the caller's identity",
@@ -109,7 +109,7 @@ describe('defaultScope: the caller identity a key is scoped to', () => {
   });
 
   it('fails closed for a REST authorizer context without principalId or claims.sub', () => {
-    const attempt = (): unknown => defaultScope(restApiEvent({ authorizer: { apiKeyOwner: 'x' } }));
+    const attempt = (): unknown => httpScope(restApiEvent({ authorizer: { apiKeyOwner: 'x' } }));
     expect(attempt).toThrow(IdempotencyConfigError);
     expect(attempt).toThrow('the request has an authorizer context (members: apiKeyOwner) but none of the identities');
   });

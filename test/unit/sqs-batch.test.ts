@@ -101,7 +101,7 @@ describe('an event that is not an SQS event', () => {
     const kinesis = { Records: [{ eventSource: 'aws:kinesis', eventID: 'shardId-000:1', kinesis: { data: 'e30=' } }] } as never;
     await expect(processSqsBatch(kinesis, handler)).rejects.toThrow(
       new IdempotencyConfigError(
-        'processSqsBatch expected an SQS event, but record #0 has eventSource "aws:kinesis" (expected "aws:sqs"); check the function\'s event source',
+        'processSqsBatch expected an SQS event, but record #0 has eventSource "aws:kinesis" (expected "aws:sqs"; use processStreamBatch for Kinesis); check the function\'s event source',
       ),
     );
   });

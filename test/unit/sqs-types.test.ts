@@ -3,9 +3,17 @@
  * `@types/aws-lambda`'s, and the parsed body type flows from `parse` or the type argument into the handler,
  * the key and the fingerprint. `tsc --noEmit` checks this file; the `@ts-expect-error` lines must stay errors.
  */
+import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSHandler, SQSRecord } from 'aws-lambda';
 import { InMemoryStore } from '../../lib';
-import { processSqsBatch, type SqsBatchOptions, type SqsBatchResponse, type SqsEvent, type SqsRecord } from '../../lib/sqs';
+import {
+  processSqsBatch,
+  type SqsBatchOptions,
+  type SqsBatchResponse,
+  type SqsClientLike,
+  type SqsEvent,
+  type SqsRecord,
+} from '../../lib/sqs';
 import { jsonRecord } from '../helpers/sqs-batches';
 import { lambdaContext, sqsEvent } from '../helpers/sqs-events';
 
@@ -71,6 +79,14 @@ describe('the public types', () => {
       key: (_record, { body }) => body.customerId,
     };
     expect([options, wrong]).toHaveLength(2);
+  });
+
+  it('take an SQSClient of @aws-sdk/client-sqs as the visibility client', () => {
+    const client = new SQSClient({ region: 'us-east-1' });
+    const likeIt: SqsClientLike = client;
+    const options: SqsBatchOptions = { visibility: { client } };
+    expect([likeIt, options]).toHaveLength(2);
+    client.destroy();
   });
 
   it('refuse an unknown option at compile time too', () => {

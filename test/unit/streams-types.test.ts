@@ -65,19 +65,19 @@ describe('public stream types', () => {
 
   it('infer the record and info of each kind from the event', async () => {
     const store = new InMemoryStore();
-    await processStreamBatch(kinesisEvent(kinesisRecords([1])), (record, info) => {
-      assertType<Equal<typeof record, KinesisRecord>>();
-      assertType<Equal<typeof info, KinesisRecordInfo<unknown>>>();
+    await processStreamBatch(kinesisEvent(kinesisRecords([1])), (_record, _info) => {
+      assertType<Equal<typeof _record, KinesisRecord>>();
+      assertType<Equal<typeof _info, KinesisRecordInfo<unknown>>>();
     });
-    await processStreamBatch(dynamodbEvent([dynamodbRecord({ eventName: 'INSERT', keys: { id: 't' } })]), (record, info) => {
-      assertType<Equal<typeof record, DynamoDBStreamRecord>>();
-      assertType<Equal<typeof info.newImage, DynamoDBImage | undefined>>();
+    await processStreamBatch(dynamodbEvent([dynamodbRecord({ eventName: 'INSERT', keys: { id: 't' } })]), (_record, _info) => {
+      assertType<Equal<typeof _record, DynamoDBStreamRecord>>();
+      assertType<Equal<typeof _info.newImage, DynamoDBImage | undefined>>();
     });
     await processStreamBatch(
       mskEvent(kafkaRecords('t', 0, [1])),
-      (record, info) => {
-        assertType<Equal<typeof record, KafkaRecord>>();
-        assertType<Equal<typeof info.value, unknown>>();
+      (_record, _info) => {
+        assertType<Equal<typeof _record, KafkaRecord>>();
+        assertType<Equal<typeof _info.value, unknown>>();
       },
       { store, key: (record, { value }) => `${record.topic}:${String(value)}` },
     );
@@ -87,20 +87,20 @@ describe('public stream types', () => {
     interface Order {
       orderId: string;
     }
-    await processStreamBatch(kinesisEvent(kinesisRecords([{ orderId: 'a' }])), (_record, { data }: KinesisRecordInfo<Order>) => {
-      assertType<Equal<typeof data, Order>>();
+    await processStreamBatch(kinesisEvent(kinesisRecords([{ orderId: 'a' }])), (_record, { data: _data }: KinesisRecordInfo<Order>) => {
+      assertType<Equal<typeof _data, Order>>();
     });
     await processStreamBatch(
       mskEvent(kafkaRecords('t', 0, ['x'])),
-      (_record, { value }) => {
-        assertType<Equal<typeof value, string[]>>();
+      (_record, { value: _value }) => {
+        assertType<Equal<typeof _value, string[]>>();
       },
       { parse: (text: string) => [text] },
     );
     await processStreamBatch(
       dynamodbEvent([dynamodbRecord({ eventName: 'INSERT', keys: { orderId: 'a' }, newImage: { orderId: 'a' } })]),
-      (_record, { newImage }: DynamoDBRecordInfo<Order>) => {
-        assertType<Equal<typeof newImage, Order | undefined>>();
+      (_record, { newImage: _newImage }: DynamoDBRecordInfo<Order>) => {
+        assertType<Equal<typeof _newImage, Order | undefined>>();
       },
     );
   });

@@ -519,6 +519,11 @@ describe.each(ordered)('$label: order and failures', (kind) => {
     hold.resolve();
     await slow;
     expect(duplicate).toEqual({ batchItemFailures: [{ itemIdentifier: sequenceNumbers[0] }] });
+    expect(logger.lines).toHaveLength(1);
+    expect(logger.lines[0]?.level).toBe('warn');
+    expect(logger.lines[0]?.message).toMatch(
+      new RegExp(`^${kind.label} record ${sequenceNumbers[0]} is being processed by another invocation \\(its lease ends in \\d+ ms\\); the batch stops there`),
+    );
     expect(logger.lines[0]?.extra[0]).toBeInstanceOf(IdempotencyInProgressError);
   });
 });
@@ -772,7 +777,7 @@ describe('options', () => {
     [{ key: 'eventID' }, 'Option `key` is an idempotency option and needs `store`: pass a store (a DynamoDBStore) or remove `key`'],
     [{ concurrency: 0 }, 'Expected `concurrency` to be a positive whole number, got 0'],
     [{ parse: 'json' }, 'Expected `parse` to be a function, got "json"'],
-    [{ context: {} }, 'Expected `context` to be the Lambda context (an object with getRemainingTimeInMillis()), got an object ([object Object])'],
+    [{ context: {} }, 'Expected `context` to be the Lambda context (with getRemainingTimeInMillis), got an object ([object Object])'],
     [{ store: new InMemoryStore(), expiresAfterSecs: 10 }, /^Unknown option `expiresAfterSecs` \(known options: .*context, parse, concurrency\)$/],
     [{ store: new InMemoryStore(), leaseSeconds: -1 }, 'Expected `leaseSeconds` to be a positive number, got -1'],
   ])('refuses %p naming the option and the value', async (bad, message) => {
