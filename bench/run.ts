@@ -28,12 +28,14 @@ const ROOT = resolve(__dirname, '..');
 
 /** Raw requests per warm-up block. */
 const WARMUP_BLOCK = 250;
-/** The warm-up stops once the last blocks' medians are within this fraction of each other... */
-const WARMUP_STABLE_WITHIN = 0.15;
+/** The warm-up sends at least this many requests ("a few thousand": the JVM's JIT needs them)... */
+const WARMUP_MIN_REQUESTS = 3_000;
+/** ...then stops once the last blocks' medians are within this fraction of each other... */
+const WARMUP_STABLE_WITHIN = 0.1;
 /** ...over this many consecutive blocks... */
 const WARMUP_STABLE_BLOCKS = 3;
 /** ...or after this many requests in any case. */
-const WARMUP_MAX_REQUESTS = 10_000;
+const WARMUP_MAX_REQUESTS = 12_000;
 
 interface Args {
   readonly scale: number;
@@ -147,7 +149,7 @@ async function warmUp(client: DynamoDBClient, table: string): Promise<BenchResul
     requests += times.length;
     blockMedianMs.push(median(times));
     const last = blockMedianMs.slice(-WARMUP_STABLE_BLOCKS);
-    if (last.length === WARMUP_STABLE_BLOCKS) {
+    if (requests >= WARMUP_MIN_REQUESTS && last.length === WARMUP_STABLE_BLOCKS) {
       const low = Math.min(...last);
       const high = Math.max(...last);
       if (high <= low * (1 + WARMUP_STABLE_WITHIN) && high <= Math.min(...blockMedianMs) * (1 + WARMUP_STABLE_WITHIN)) break;

@@ -10,6 +10,27 @@ export type { StepOptions } from './engine';
 export type { IdempotencyOptions, IdempotencyLogger } from './options';
 export type { Selector } from './keys';
 export {
+  processSqsBatch,
+  DEFAULT_SQS_CONCURRENCY,
+  DEFAULT_FIFO_ON_FAILURE,
+  DEFAULT_VISIBILITY_EXTEND_BY_SECONDS,
+  DEFAULT_VISIBILITY_EXTEND_WHEN_REMAINING_SECONDS,
+  type SqsBatchOptions,
+  type SqsVisibilityOptions,
+  type SqsRecordHandler,
+  type SqsRecordInfo,
+  type SqsIdempotencyArgs,
+  type FifoOnFailure,
+  type SqsEvent,
+  type SqsRecord,
+  type SqsRecordAttributes,
+  type SqsMessageAttribute,
+  type SqsBatchResponse,
+  type SqsBatchItemFailure,
+  type SqsLambdaContext,
+  type SqsClientLike,
+} from './sqs';
+export {
   makeIdempotentHttpHandler,
   httpFingerprint,
   httpScope,

@@ -5,6 +5,7 @@
  */
 import { NumberValue } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBRecord, KinesisStreamRecord, MSKRecord } from 'aws-lambda';
+import { ORDER_VIEWS_TABLE_ENV, handler as projectionHandler } from '../../handlers/stream-projection';
 import {
   IdempotencyConfigError,
   IdempotencyInProgressError,
@@ -827,5 +828,19 @@ describe('test event factories', () => {
     expect(record.eventSource).toBe('aws:dynamodb');
     expect(record.eventSourceARN).toMatch(/^arn:aws:dynamodb:us-east-2:123456789012:table\/my-table\/stream\//);
     expect(record.dynamodb?.Keys).toEqual({ id: { N: '1' } });
+  });
+});
+
+describe('the example projection handler (handlers/stream-projection.ts)', () => {
+  it('refuses to run without the read model table named in ORDER_VIEWS_TABLE_NAME', async () => {
+    const saved = process.env[ORDER_VIEWS_TABLE_ENV];
+    delete process.env[ORDER_VIEWS_TABLE_ENV];
+    try {
+      const error = await rejection(projectionHandler(dynamodbEvent([])));
+      expect(error).toBeInstanceOf(Error);
+      expect((error as Error).message).toBe("ORDER_VIEWS_TABLE_NAME is not set: it must name the read model's table");
+    } finally {
+      if (saved !== undefined) process.env[ORDER_VIEWS_TABLE_ENV] = saved;
+    }
   });
 });
