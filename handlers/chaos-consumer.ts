@@ -22,7 +22,7 @@ import {
   type PutCommandInput,
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { DynamoDBStore, commitWith, downstreamKey, step, type IdempotencyStore } from '../lib';
+import { DynamoDBStore, commitWith, downstreamKey, step, type IdempotencyLogger, type IdempotencyStore } from '../lib';
 import { processSqsBatch, type SqsBatchResponse, type SqsEvent, type SqsLambdaContext, type SqsRecord } from '../lib/sqs';
 
 /** The business event in each message body. */
@@ -60,6 +60,11 @@ export interface ConsumerDeps {
   readonly ledgerTable: string;
   readonly api: PaymentsApi;
   readonly hooks?: ConsumerHooks;
+  /**
+   * Where the batch processor logs failed records.
+   * @default - the library's default logger (a Powertools `Logger` at WARN)
+   */
+  readonly logger?: IdempotencyLogger;
 }
 
 /** Dependencies of {@link createChaosConsumer}. */
@@ -120,6 +125,7 @@ export function createChaosConsumer(deps: ChaosConsumerDeps): SqsConsumer {
     name: deps.name ?? CHAOS_CONSUMER_NAME,
     key: (_record: SqsRecord, info: { body: AccountCharge }) => info.body.eventId,
     parse: parseAccountCharge,
+    ...(deps.logger === undefined ? {} : { logger: deps.logger }),
   };
   return (event, context) =>
     processSqsBatch<AccountCharge>(
@@ -160,7 +166,7 @@ export function createPlainConsumer(deps: ConsumerDeps): SqsConsumer {
         await documents.send(new PutCommand(entry));
         await documents.send(new UpdateCommand(balance));
       },
-      { parse: parseAccountCharge, ...(context === undefined ? {} : { context }) },
+      { parse: parseAccountCharge, ...(deps.logger === undefined ? {} : { logger: deps.logger }), ...(context === undefined ? {} : { context }) },
     );
 }
 

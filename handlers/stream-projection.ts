@@ -12,8 +12,15 @@
  * view `NEW_AND_OLD_IMAGES`, and the read model's table name in `ORDER_VIEWS_TABLE_NAME`.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { applyIfNewer, type ApplyIfNewerResult } from '../lib';
-import { processStreamBatch, type DynamoDBRecordInfo, type DynamoDBStreamEvent, type StreamBatchResponse, type StreamLambdaContext } from '../lib/streams';
+import {
+  applyIfNewer,
+  processStreamBatch,
+  type ApplyIfNewerResult,
+  type DynamoDBRecordInfo,
+  type DynamoDBStreamEvent,
+  type StreamBatchResponse,
+  type StreamLambdaContext,
+} from '../lib';
 
 /** Environment variable naming the read model's table. */
 export const ORDER_VIEWS_TABLE_ENV = 'ORDER_VIEWS_TABLE_NAME';

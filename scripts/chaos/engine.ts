@@ -41,6 +41,9 @@ const STALL_MS = HANDLER_TIMEOUT_MS + 500;
 /** How often progress is reported and the queues are looked at. */
 const MONITOR_INTERVAL_MS = 250;
 
+/** The consumer fails records on purpose all the time: its logs would drown the summary. */
+const QUIET = { debug() {}, info() {}, warn() {}, error() {} };
+
 /** Progress of a run, reported every quarter second. */
 export interface ChaosProgress {
   readonly phase: 'setup' | 'sending' | 'running' | 'verifying' | 'done';
@@ -224,7 +227,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
     const api = new FakePaymentsApi(seeded(seed, 'api'), API_LOST_RESPONSE_RATE);
     const stallRandom = seeded(seed, 'stall');
     const crashes = new CrashInjector(seed, crashRate, () => STALL_MS + Math.floor(stallRandom() * 1000));
-    const deps = { client: faulty, ledgerTable, api, hooks: crashes.hooks };
+    const deps = { client: faulty, ledgerTable, api, hooks: crashes.hooks, logger: QUIET };
     const consumer: SqsConsumer = useLibrary
       ? createChaosConsumer({ ...deps, store: new DynamoDBStore({ client: faulty, tableName: idempotencyTable }) })
       : createPlainConsumer(deps);

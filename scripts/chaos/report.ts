@@ -1,0 +1,78 @@
+import type { ChaosSummary } from './engine';
+
+const n = (value: number): string => value.toLocaleString('en-US');
+
+/** The rows of the summary table: label and value, for one or several runs. */
+function rows(summary: ChaosSummary): Array<[string, string]> {
+  const c = summary.crashes;
+  const f = summary.faults;
+  return [
+    ['messages sent', `${n(summary.messagesSent)} (${n(summary.businessEvents)} business events sent 1-3 times, ${n(summary.poisonMessages)} poison)`],
+    ['deliveries', n(summary.deliveries)],
+    ['duplicates suppressed', n(summary.duplicatesSuppressed)],
+    [
+      'crashes injected',
+      `${n(c.total)} (${n(c.thrown)} thrown, ${n(c.abandoned)} abandoned past the lease; before claim ${n(c.byPoint['before-claim'])}, ` +
+        `after claim ${n(c.byPoint['record-start'])}, after external call ${n(c.byPoint['after-external-call'])}, ` +
+        `between steps ${n(c.byPoint['between-steps'])}, after commit ${n(c.byPoint['after-commit'])})`,
+    ],
+    [
+      'faults injected',
+      `${n(f.total)} (DynamoDB: ${n(f.throttled)} throttled, ${n(f.lostResponses)} responses lost; payments API: ${n(f.apiLostResponses)} responses lost)`,
+    ],
+    ['handler timeouts', n(summary.handlerTimeouts)],
+    [
+      'effects applied',
+      `${n(summary.effects.ledgerEntries)} ledger entries, ${n(summary.effects.externalCalls)} external calls ` +
+        `(${n(summary.effects.externalRequests)} requests)`,
+    ],
+    ['violations', n(summary.violations)],
+    ['time', `${(summary.durationMs / 1000).toFixed(1)} s`],
+  ];
+}
+
+/** A Markdown table of one run. */
+export function formatSummary(summary: ChaosSummary): string {
+  const lines = [`| ${summary.mode}, seed ${summary.seed}, crash rate ${summary.crashRate} | |`, '|---|---:|'];
+  for (const [label, value] of rows(summary)) lines.push(`| ${label} | ${value} |`);
+  return lines.join('\n');
+}
+
+/** The invariants of a run, one line each, with a few offenders of those that failed. */
+export function formatInvariants(summary: ChaosSummary): string {
+  return summary.invariants
+    .map((invariant) => {
+      const mark = invariant.violations === 0 ? 'ok  ' : 'FAIL';
+      const examples = invariant.examples.length === 0 ? '' : `\n       e.g. ${invariant.examples.join('\n            ')}`;
+      return `  ${mark} ${invariant.name}: ${n(invariant.violations)} violation(s)${examples}`;
+    })
+    .join('\n');
+}
+
+/** The short rows compared side by side by the demo. */
+function shortRows(summary: ChaosSummary): Array<[string, string]> {
+  return [
+    ['messages sent', n(summary.messagesSent)],
+    ['business events', n(summary.businessEvents)],
+    ['deliveries', n(summary.deliveries)],
+    ['duplicates suppressed', n(summary.duplicatesSuppressed)],
+    ['crashes injected', n(summary.crashes.total)],
+    ['faults injected', n(summary.faults.total)],
+    ['ledger entries written', n(summary.effects.ledgerEntries)],
+    ['external calls applied (charges)', n(summary.effects.externalCalls)],
+    ...summary.invariants.map((i): [string, string] => [`  violations: ${i.name}`, n(i.violations)]),
+    ['violations', n(summary.violations)],
+    ['time', `${(summary.durationMs / 1000).toFixed(1)} s`],
+  ];
+}
+
+/** Several runs side by side (the demo: with and without effectively-once). */
+export function formatComparison(summaries: readonly ChaosSummary[]): string {
+  const table = [['', ...summaries.map((s) => (s.mode === 'plain' ? 'without effectively-once' : 'with effectively-once'))]];
+  const columns = summaries.map(shortRows);
+  columns[0]?.forEach(([label], index) => table.push([label, ...columns.map((col) => col[index]?.[1] ?? '')]));
+  const widths = (table[0] ?? []).map((_, col) => Math.max(...table.map((row) => (row[col] ?? '').length)));
+  const line = (row: string[]): string =>
+    `| ${row.map((cell, col) => (col === 0 ? cell.padEnd(widths[col] ?? 0) : cell.padStart(widths[col] ?? 0))).join(' | ')} |`;
+  return [line(table[0] ?? []), `|${widths.map((w, col) => (col === 0 ? `-${'-'.repeat(w)}-` : `-${'-'.repeat(w - 1)}:-`)).join('|')}|`, ...table.slice(1).map(line)].join('\n');
+}
