@@ -58,6 +58,12 @@ const PROBES: readonly Probe[] = [
   // What the proposals in docs/bench.md would give: no `jmespath` package and no Powertools Logger in the
   // bundle, then also no eager `@aws-sdk/lib-dynamodb` at load.
   {
+    name: 'idempotent handler',
+    library: 'ours (what if)',
+    entry: 'bench/handlers/ours-handler.ts',
+    stubbed: ['jmespath', '@aws-lambda-powertools/logger', '@aws-sdk/lib-dynamodb'],
+  },
+  {
     name: 'SQS batch handler',
     library: 'ours (what if)',
     entry: 'bench/handlers/ours-batch.ts',

@@ -1,6 +1,8 @@
 /**
  * Runs contenders interleaved and turns what it saw into per-contender results.
  */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { BillingModel, type LoggedRequest } from './billing';
 import { beginLog, endLog, setCapacityCheck } from './instrument';
 import type { Contender, IterationFacts, Scenario } from './scenarios';
@@ -18,6 +20,11 @@ export interface ContenderResult {
   readonly recordsPerSecond: number;
   /** Node CPU (user + system) per record, microseconds. */
   readonly cpuMicrosPerRecord: number;
+  /**
+   * CPU of the DynamoDB Local process per record, microseconds (from /proc, in clock ticks of 10 ms summed
+   * over all iterations; undefined where /proc is not available).
+   */
+  readonly serverCpuMicrosPerRecord: number | undefined;
   /** DynamoDB requests per record. */
   readonly requestsPerRecord: number;
   /** Requests per record by command (`PutItem`, `UpdateItem`, ...). */
@@ -51,6 +58,7 @@ interface Accumulator {
   records: number;
   wallNs: bigint;
   cpuMicros: number;
+  serverTicks: number;
   latencies: number[];
   requests: number;
   attempts: number;
@@ -69,6 +77,7 @@ function accumulator(): Accumulator {
     records: 0,
     wallNs: 0n,
     cpuMicros: 0,
+    serverTicks: 0,
     latencies: [],
     requests: 0,
     attempts: 0,
@@ -91,9 +100,37 @@ function within(value: number, expected: number | readonly [number, number]): bo
   return typeof expected === 'number' ? value === expected : value >= expected[0] && value <= expected[1];
 }
 
+/** CPU time (user + system) of process `pid` in clock ticks, or undefined without /proc. */
+export function processTicks(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return undefined;
+  }
+}
+
+function clockTicksPerSecond(): number {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+}
+
 /** Runs scenarios with one billing model, so that replays are billed on the items earlier writes left. */
 export class Runner {
   readonly #billing = new BillingModel(['id']);
+  readonly #serverPid: number | undefined;
+  readonly #ticksPerSecond = clockTicksPerSecond();
+
+  /** @param serverPid the DynamoDB Local process, whose CPU is read from /proc around each iteration */
+  public constructor(serverPid?: number) {
+    this.#serverPid = serverPid;
+  }
   /** The model checked against DynamoDB Local's reported capacity. */
   public readonly billingCheck: BillingCheck = { checked: 0, agreed: 0, mismatches: [] };
 
@@ -122,6 +159,7 @@ export class Runner {
   /** One iteration of `contender`: prepared outside the clock, timed, then billed. */
   async #iterate(contender: Contender, recordsPerIteration: number, acc: Accumulator | undefined): Promise<void> {
     const run = contender.prepare();
+    const serverBefore = acc ? processTicks(this.#serverPid) : undefined;
     const log = beginLog();
     const cpuBefore = process.cpuUsage();
     const started = process.hrtime.bigint();
@@ -133,8 +171,11 @@ export class Runner {
     }
     const elapsed = process.hrtime.bigint() - started;
     const cpu = process.cpuUsage(cpuBefore);
+    const serverAfter = serverBefore === undefined ? undefined : processTicks(this.#serverPid);
     this.bill(log.requests, acc);
     if (!acc) return;
+    if (serverBefore !== undefined && serverAfter !== undefined) acc.serverTicks += serverAfter - serverBefore;
+    else acc.serverTicks = Number.NaN;
     acc.iterations += 1;
     acc.records += recordsPerIteration;
     acc.wallNs += elapsed;
@@ -183,11 +224,11 @@ export class Runner {
     for (let i = 0; i < scenario.iterations; i += 1) {
       for (const contender of order(i)) await this.#iterate(contender, scenario.recordsPerIteration, accs.get(contender));
     }
-    return scenario.contenders.map((contender) => finish(contender, accs.get(contender) as Accumulator));
+    return scenario.contenders.map((contender) => finish(contender, accs.get(contender) as Accumulator, this.#ticksPerSecond));
   }
 }
 
-function finish(contender: Contender, acc: Accumulator): ContenderResult {
+function finish(contender: Contender, acc: Accumulator, ticksPerSecond: number): ContenderResult {
   const perRecord = (value: number): number => value / acc.records;
   return {
     library: contender.library,
@@ -197,6 +238,7 @@ function finish(contender: Contender, acc: Accumulator): ContenderResult {
     latencyMs: summarize(acc.latencies),
     recordsPerSecond: acc.records / (Number(acc.wallNs) / 1e9),
     cpuMicrosPerRecord: perRecord(acc.cpuMicros),
+    serverCpuMicrosPerRecord: Number.isNaN(acc.serverTicks) ? undefined : perRecord((acc.serverTicks * 1e6) / ticksPerSecond),
     requestsPerRecord: perRecord(acc.requests),
     byCommand: Object.fromEntries(Object.entries(acc.byCommand).map(([name, count]) => [name, perRecord(count)])),
     writeUnitsPerRecord: perRecord(acc.writeUnits),

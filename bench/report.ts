@@ -106,9 +106,9 @@ function latencyCell(summary: Summary): [string, string] {
 /** The main table: one row per contender, ratios to the scenario's first contender. */
 export function scenarioTable(scenarios: readonly ScenarioResult[], referenceLabel = 'incumbent'): string {
   const header =
-    '| Scenario | Contender | p50 ms | p99 ms | records/s | CPU µs/record | requests/record | by command | WRU/record | ' +
+    '| Scenario | Contender | p50 ms | p99 ms | records/s | Node CPU µs/record | DynamoDB Local CPU µs/record | requests/record | by command | WRU/record | ' +
     `records/s vs ${referenceLabel} | p50 | p99 | CPU | requests | WRU |`;
-  const rule = '|---|---|--:|--:|--:|--:|--:|---|--:|--:|--:|--:|--:|--:|--:|';
+  const rule = '|---|---|--:|--:|--:|--:|--:|--:|---|--:|--:|--:|--:|--:|--:|--:|';
   const rows: string[] = [];
   for (const scenario of scenarios) {
     const [reference] = scenario.contenders;
@@ -121,7 +121,9 @@ export function scenarioTable(scenarios: readonly ScenarioResult[], referenceLab
       rows.push(
         `| ${index === 0 ? scenario.title : ''} | ${name}${flag} | ${p50} | ${p99} | ${sig(contender.recordsPerSecond)} | ${sig(
           contender.cpuMicrosPerRecord,
-        )} | ${sig(contender.requestsPerRecord)} | ${describeCommands(contender.byCommand)} | ${sig(contender.writeUnitsPerRecord)}${
+        )} | ${contender.serverCpuMicrosPerRecord === undefined ? 'n/a' : sig(contender.serverCpuMicrosPerRecord)} | ${sig(
+          contender.requestsPerRecord,
+        )} | ${describeCommands(contender.byCommand)} | ${sig(contender.writeUnitsPerRecord)}${
           contender.readUnitsPerRecord > 0 ? ` (+${sig(contender.readUnitsPerRecord)} RRU)` : ''
         } | ${r ? times(r.recordsPerSecond) : ''} | ${r ? times(r.p50) : ''} | ${r ? times(r.p99) : ''} | ${r ? times(r.cpu) : ''} | ${
           r ? times(r.requests) : ''

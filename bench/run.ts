@@ -202,7 +202,7 @@ async function main(): Promise<void> {
   let scenarioResults: ScenarioResult[];
   let leverResults: ScenarioResult[];
   let warmup: BenchResults['warmup'];
-  const runner = new Runner();
+  const runner = new Runner(ddb.pid);
   try {
     const client = ddb.client;
     const suffix = Date.now().toString(36);

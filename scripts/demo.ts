@@ -1,80 +1,106 @@
 /**
- * `npm start`: a short local demo. Starts DynamoDB Local, then delivers payments to the example handler
- * in handlers/payment.ts the way Lambda and clients do: duplicates, concurrent duplicates, retries. It
- * prints how often the side effect (the charge) ran, with and without effectively-once.
+ * `npm start`: the chaos scenario at a small size, on an embedded DynamoDB Local and fauxqs. Business
+ * events are sent one to three times to a standard and a FIFO queue, three pollers per queue deliver them
+ * to the example consumer (handlers/chaos-consumer.ts), handlers crash at random points and DynamoDB
+ * throttles and loses responses. The same run goes through the same consumer logic without
+ * effectively-once, beside it: the table shows how many times the side effects (charges, ledger entries)
+ * ran in each.
+ *
+ *   npm start -- --messages 400 --crash-rate 0.1 --seed 42
  */
 // The SDK warns that its 2027 releases need Node 22; the lockfile pins today's releases.
 process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
 
-import { createPaymentHandler, type PaymentProvider, type PaymentRequest } from '../handlers/payment';
-import { createIdempotencyTable, createLambdaContext, startLocalDynamoDB } from '../lib/testing';
+import { parseArgs } from 'node:util';
+import { MultiBar, Presets } from 'cli-progress';
+import { startLocalDynamoDB, startLocalSqs } from '../lib/testing';
+import { runChaos, type ChaosProgress, type ChaosSummary } from './chaos/engine';
+import { formatComparison, formatInvariants } from './chaos/report';
 
-const PAYMENTS = Number(process.env['DEMO_PAYMENTS'] ?? 200);
+/** Messages sent per run when `--messages` is not given. */
+const DEFAULT_DEMO_MESSAGES = 400;
+/** Share of deliveries (and invocations) that crash when `--crash-rate` is not given. */
+const DEFAULT_DEMO_CRASH_RATE = 0.1;
+const USAGE = 'Usage: npm start -- [--messages N] [--crash-rate R] [--seed S]';
 
-function countingProvider(): PaymentProvider & { charges: Map<string, number> } {
-  const charges = new Map<string, number>();
-  return {
-    charges,
-    async charge(input) {
-      charges.set(input.customerId, (charges.get(input.customerId) ?? 0) + 1);
-      await new Promise((r) => setTimeout(r, 2));
-      return { chargeId: `ch_${input.customerId}_${charges.get(input.customerId)}` };
+function parse(): { messages: number; crashRate: number; seed: number } {
+  const { values } = parseArgs({
+    options: {
+      messages: { type: 'string', default: String(DEFAULT_DEMO_MESSAGES) },
+      'crash-rate': { type: 'string', default: String(DEFAULT_DEMO_CRASH_RATE) },
+      seed: { type: 'string', default: String(Math.floor(Math.random() * 1_000_000)) },
+      help: { type: 'boolean', default: false },
     },
-  };
-}
-
-/** Each payment is delivered 1 to 4 times, some of the copies at the same moment. */
-function deliveries(count: number): PaymentRequest[][] {
-  const waves: PaymentRequest[][] = [[], []];
-  for (let i = 0; i < count; i += 1) {
-    const event = { paymentId: `pay-${i}`, customerId: `customer-${i}`, amountCents: 100 + i };
-    const copies = 1 + (i % 4);
-    for (let c = 0; c < copies; c += 1) (c % 2 === 0 ? waves[0] : waves[1])?.push(event);
+  });
+  if (values.help === true) {
+    console.log(USAGE);
+    process.exit(0);
   }
-  return waves;
+  const messages = Number(values.messages);
+  const crashRate = Number(values['crash-rate']);
+  const seed = Number(values.seed);
+  if (!Number.isInteger(messages) || messages < 2) throw new RangeError(`Expected --messages to be an integer >= 2, got ${values.messages}\n${USAGE}`);
+  if (!(crashRate >= 0 && crashRate <= 0.5)) throw new RangeError(`Expected --crash-rate to be from 0 to 0.5, got ${values['crash-rate']}\n${USAGE}`);
+  if (!Number.isInteger(seed)) throw new RangeError(`Expected --seed to be an integer, got ${values.seed}\n${USAGE}`);
+  return { messages, crashRate, seed };
 }
 
 async function main(): Promise<void> {
+  const { messages, crashRate, seed } = parse();
   const started = Date.now();
-  console.log('Starting DynamoDB Local (Java) ...');
-  const dynamo = await startLocalDynamoDB();
+  console.log('Starting DynamoDB Local (Java) and fauxqs (SQS) ...');
+  const [dynamo, sqs] = await Promise.all([startLocalDynamoDB(), startLocalSqs()]);
+  console.log(
+    `Sending ${messages} messages per run (business events sent 1-3 times, to a standard and a FIFO queue), ` +
+      `crash rate ${crashRate}, 5% throttling and 2% lost responses on DynamoDB, seed ${seed}.\n`,
+  );
+  const bars = new MultiBar(
+    {
+      format: ' {label} [{bar}] {value}/{total} messages settled | {deliveries} deliveries | {phase}',
+      hideCursor: true,
+      clearOnComplete: false,
+      stopOnComplete: false,
+      // Without a terminal (CI logs, a pipe): a plain progress line every five seconds.
+      noTTYOutput: true,
+      notTTYSchedule: 5_000,
+    },
+    Presets.shades_classic,
+  );
+  const run = (useLibrary: boolean): Promise<ChaosSummary> => {
+    const label = useLibrary ? 'with effectively-once   ' : 'without effectively-once';
+    const bar = bars.create(messages, 0, { label, deliveries: 0, phase: 'setup' });
+    return runChaos({
+      messages,
+      seed,
+      crashRate,
+      useLibrary,
+      dynamo,
+      sqs,
+      onProgress: (p: ChaosProgress) => bar.update(p.settled, { label, deliveries: p.deliveries, phase: p.phase }),
+    });
+  };
   try {
-    const [tableName, ledgerTable] = await Promise.all([
-      createIdempotencyTable(dynamo.client, 'demo-idempotency'),
-      createIdempotencyTable(dynamo.client, 'demo-ledger'),
-    ]);
-    const waves = deliveries(PAYMENTS);
-    const deliveredCount = waves.flat().length;
-
-    const plainProvider = countingProvider();
-    for (const wave of waves) {
-      await Promise.all(wave.map((event) => plainProvider.charge({ ...event, idempotencyKey: event.paymentId })));
-    }
-
-    const provider = countingProvider();
-    const handler = createPaymentHandler({ client: dynamo.client, tableName, ledgerTable, provider });
-    let inProgress = 0;
-    for (const wave of waves) {
-      const results = await Promise.allSettled(wave.map((event) => handler(event, createLambdaContext({ timeoutMs: 10_000 }))));
-      // A duplicate that met the first copy still running is retried later, as SQS or a client would.
-      const retry = wave.filter((_, i) => results[i]?.status === 'rejected');
-      inProgress += retry.length;
-      await Promise.all(retry.map((event) => handler(event, createLambdaContext({ timeoutMs: 10_000 }))));
-    }
-
-    const total = (m: Map<string, number>): number => [...m.values()].reduce((a, b) => a + b, 0);
-    const doubled = (m: Map<string, number>): number => [...m.values()].filter((n) => n > 1).length;
+    // Both runs at once, on their own queues and tables.
+    const [withLibrary, plain] = await Promise.all([run(true), run(false)]);
+    bars.stop();
     console.log('');
-    console.log(`| ${PAYMENTS} payments, ${deliveredCount} deliveries | charges made | customers charged twice or more |`);
-    console.log('|---|---:|---:|');
-    console.log(`| plain handler | ${total(plainProvider.charges)} | ${doubled(plainProvider.charges)} |`);
-    console.log(`| with effectively-once | ${total(provider.charges)} | ${doubled(provider.charges)} |`);
+    console.log(formatComparison([withLibrary, plain]));
     console.log('');
-    console.log(`Duplicates that met a running first copy and were retried: ${inProgress}`);
-    console.log(`Done in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
-    if (total(provider.charges) !== PAYMENTS) process.exitCode = 1;
+    console.log('Invariants with effectively-once:');
+    console.log(formatInvariants(withLibrary));
+    const extraCharges = plain.effects.externalCalls - plain.businessEvents;
+    const extraEntries = plain.effects.ledgerEntries - plain.businessEvents;
+    console.log('');
+    console.log(
+      `With effectively-once, ${withLibrary.businessEvents} events were charged ${withLibrary.effects.externalCalls} times and booked ` +
+        `${withLibrary.effects.ledgerEntries} times (${withLibrary.violations} violations). Without it, the same deliveries and ` +
+        `crashes charged ${extraCharges >= 0 ? `${extraCharges} times too often` : `${-extraCharges} times too few`} and booked ${extraEntries} extra ledger entries.`,
+    );
+    console.log(`Done in ${((Date.now() - started) / 1000).toFixed(1)} s. Try: npm start -- --messages 1000 --crash-rate 0.2 --seed ${seed}`);
+    if (withLibrary.violations > 0) process.exitCode = 1;
   } finally {
-    await dynamo.stop();
+    bars.stop();
+    await Promise.all([dynamo.stop(), sqs.stop()]);
   }
 }
 

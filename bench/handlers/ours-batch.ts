@@ -1,7 +1,6 @@
 /** Footprint probe: an SQS consumer with idempotent records written with effectively-once. */
 import type { Context, SQSEvent } from 'aws-lambda';
-import { DynamoDBStore } from '../../lib';
-import { processSqsBatch } from '../../lib/sqs';
+import { DynamoDBStore, processSqsBatch } from '../../lib';
 
 const options = { store: new DynamoDBStore() };
 

@@ -50,11 +50,11 @@ export function resolveBatchOptions<TArgs extends unknown[]>(
 }
 
 /**
- * The Lambda context given as the `context` option: `undefined`, or an object with
- * `getRemainingTimeInMillis()`. Read per call (it changes with every invocation).
+ * Checks the Lambda context given as the `context` option: `undefined`, or an object with
+ * `getRemainingTimeInMillis()`. Read per call (it changes with every invocation). Returns it as given.
  */
-export function checkContext(context: unknown): void {
-  if (context === undefined) return;
+export function checkContext<TContext>(context: TContext): TContext {
+  if (context === undefined) return context;
   if (
     context === null ||
     typeof context !== 'object' ||
@@ -64,4 +64,5 @@ export function checkContext(context: unknown): void {
       `Expected \`context\` to be the Lambda context (with getRemainingTimeInMillis), got ${describe(context)}`,
     );
   }
+  return context;
 }

@@ -20,9 +20,3 @@ export const MAX_VISIBILITY_TIMEOUT_SECONDS = 43_200;
 
 /** Largest number of entries of one `ChangeMessageVisibilityBatch` request. */
 export const MAX_VISIBILITY_BATCH_ENTRIES = 10;
-
-/**
- * Option objects remembered per store when the same options arrive in new objects on every call
- * (`{ ...options, context }`): beyond this, the oldest is forgotten (and validated again if it comes back).
- */
-export const REMEMBERED_OPTION_SETS = 16;

@@ -1,15 +1,10 @@
+import { PreparedOptionsCache } from '../batch/options-cache';
+import { resolveBatchOptions } from '../batch/validate';
 import { IdempotencyEngine } from '../engine';
 import { IdempotencyConfigError } from '../errors';
 import { describe, type Selector } from '../keys';
 import { defaultOperationName } from '../make-idempotent';
-import {
-  oneOf,
-  optionalFunction,
-  positiveInteger,
-  resolveOptions,
-  type IdempotencyLogger,
-  type IdempotencyOptions,
-} from '../options';
+import { oneOf, optionalFunction, positiveInteger, type IdempotencyLogger, type IdempotencyOptions } from '../options';
 import type { IdempotencyStore } from '../persistence/store';
 import {
   DEFAULT_FIFO_ON_FAILURE,
@@ -17,7 +12,6 @@ import {
   DEFAULT_VISIBILITY_EXTEND_BY_SECONDS,
   DEFAULT_VISIBILITY_EXTEND_WHEN_REMAINING_SECONDS,
   MAX_VISIBILITY_TIMEOUT_SECONDS,
-  REMEMBERED_OPTION_SETS,
 } from './defaults';
 import type { SqsClientLike, SqsLambdaContext, SqsRecord } from './types';
 
@@ -134,9 +128,6 @@ export interface SqsBatchOptions<TBody = unknown>
 /** The batch options, added by `processSqsBatch` to the idempotency options. */
 export const SQS_OPTION_NAMES = ['context', 'parse', 'concurrency', 'fifoOnFailure', 'visibility'] as const;
 
-/** Options that mean something without a store. */
-const WITHOUT_STORE = new Set<string>([...SQS_OPTION_NAMES, 'store', 'logger']);
-
 /** `visibility` resolved: defaults applied. */
 export interface ResolvedVisibility {
   readonly client: SqsClientLike;
@@ -157,16 +148,6 @@ export interface PreparedOptions {
   /** The engine for records of `queueName`, or `undefined` without a store. */
   engineFor(queueName: string, fifo: boolean): Engine | undefined;
 }
-
-/** A stand-in that passes `resolveOptions`' store check, so options without a store are validated alike. */
-const VALIDATION_ONLY_STORE: IdempotencyStore = new Proxy({} as IdempotencyStore, {
-  get: (_target, property) =>
-    typeof property === 'string'
-      ? () => {
-          throw new Error(`processSqsBatch has no store: ${property} must never be called`);
-        }
-      : undefined,
-});
 
 /** The default key: what SQS itself identifies the message by. */
 function defaultKey(fifo: boolean): (record: SqsRecord) => unknown {
@@ -222,25 +203,9 @@ function resolveVisibility(value: unknown): ResolvedVisibility | undefined {
 
 /** Validates the options and sets up the engines; called once per distinct options. */
 function prepare(options: SqsBatchOptions<unknown>): PreparedOptions {
-  if (options === null || typeof options !== 'object') {
-    throw new IdempotencyConfigError(`Expected processSqsBatch's options to be an object, got ${describe(options)}`);
-  }
+  const resolved = resolveBatchOptions<SqsIdempotencyArgs<unknown>>(options, 'processSqsBatch', SQS_OPTION_NAMES);
   const store = options.store;
-  const extra = SQS_OPTION_NAMES as readonly string[];
-  // The idempotency options are validated by the engine's own resolver (unknown names refused there too).
   const idempotency = options as IdempotencyOptions<SqsIdempotencyArgs<unknown>>;
-  const resolved = resolveOptions(store === undefined ? { ...idempotency, store: VALIDATION_ONLY_STORE } : idempotency, 'validation', extra);
-  if (store === undefined) {
-    const given = options as Record<string, unknown>;
-    const idempotencyOnly = Object.keys(options).filter((name) => !WITHOUT_STORE.has(name) && given[name] !== undefined);
-    if (idempotencyOnly.length > 0) {
-      throw new IdempotencyConfigError(
-        `Option \`${idempotencyOnly[0]}\` is an idempotency option and needs \`store\`: pass a store (a DynamoDBStore) or remove ${idempotencyOnly
-          .map((name) => `\`${name}\``)
-          .join(', ')}`,
-      );
-    }
-  }
   const parse = optionalFunction('parse', options.parse) ?? jsonParse;
   const concurrency = positiveInteger('concurrency', options.concurrency ?? DEFAULT_SQS_CONCURRENCY);
   const fifoOnFailure = oneOf('fifoOnFailure', options.fifoOnFailure ?? DEFAULT_FIFO_ON_FAILURE, ['skip-group', 'stop'] as const);
@@ -260,7 +225,7 @@ function prepare(options: SqsBatchOptions<unknown>): PreparedOptions {
       let engine = engines.get(cacheKey);
       if (!engine) {
         const engineOptions = { ...idempotency, key: options.key ?? defaultKey(fifo) };
-        engine = new IdempotencyEngine<SqsIdempotencyArgs<unknown>, unknown>(engineOptions, name, extra);
+        engine = new IdempotencyEngine<SqsIdempotencyArgs<unknown>, unknown>(engineOptions, name, SQS_OPTION_NAMES);
         engines.set(cacheKey, engine);
       }
       return engine;
@@ -268,59 +233,12 @@ function prepare(options: SqsBatchOptions<unknown>): PreparedOptions {
   };
 }
 
-const byObject = new WeakMap<object, PreparedOptions>();
-/** Per store (or per "no store"), the last option sets seen, to recognise `{ ...options, context }`. */
-const byStore = new WeakMap<object, { options: SqsBatchOptions<unknown>; prepared: PreparedOptions }[]>();
-const NO_STORE = {};
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (value === null || typeof value !== 'object') return false;
-  const proto = Object.getPrototypeOf(value) as unknown;
-  return proto === Object.prototype || proto === null;
-}
-
-/** The keys that matter for the prepared options: `context` changes per call and is read per call. */
-function significantKeys(options: object): string[] {
-  return Object.keys(options)
-    .filter((name) => name !== 'context' && (options as Record<string, unknown>)[name] !== undefined)
-    .sort();
-}
-
-/** Same option values: identical, or plain objects (`localCache`, `visibility`) with identical members. */
-function sameOptions(a: object, b: object): boolean {
-  const keysA = significantKeys(a);
-  const keysB = significantKeys(b);
-  if (keysA.length !== keysB.length || keysA.some((name, i) => name !== keysB[i])) return false;
-  return keysA.every((name) => {
-    const x = (a as Record<string, unknown>)[name];
-    const y = (b as Record<string, unknown>)[name];
-    if (Object.is(x, y)) return true;
-    if (!isPlainObject(x) || !isPlainObject(y)) return false;
-    const inner = Object.keys(x);
-    return inner.length === Object.keys(y).length && inner.every((k) => Object.prototype.hasOwnProperty.call(y, k) && Object.is(x[k], y[k]));
-  });
-}
+const cache = new PreparedOptionsCache<SqsBatchOptions<unknown>, PreparedOptions>(prepare);
 
 /**
  * The prepared options for `options`: the same object as before, or an object with the same values as one
  * seen recently, skips validation and keeps its engines (and their local caches).
  */
 export function preparedOptions(options: SqsBatchOptions<unknown>): PreparedOptions {
-  if (options === null || typeof options !== 'object') return prepare(options);
-  const known = byObject.get(options);
-  if (known) return known;
-  const storeKey = (options.store !== null && typeof options.store === 'object' ? options.store : NO_STORE) as object;
-  const recent = byStore.get(storeKey) ?? [];
-  const match = recent.find((entry) => sameOptions(entry.options, options));
-  if (match) {
-    byObject.set(options, match.prepared);
-    return match.prepared;
-  }
-  const prepared = prepare(options);
-  byObject.set(options, prepared);
-  // Keep a frozen copy: the caller may mutate its object later.
-  recent.push({ options: Object.freeze({ ...options }), prepared });
-  if (recent.length > REMEMBERED_OPTION_SETS) recent.shift();
-  byStore.set(storeKey, recent);
-  return prepared;
+  return cache.get(options);
 }

@@ -1,3 +1,4 @@
+import { checkContext } from '../batch/validate';
 import type { Execution, IdempotencyEngine } from '../engine';
 import { IdempotencyConfigError, IdempotencyInProgressError, IdempotencyLeaseLostError } from '../errors';
 import { describe } from '../keys';
@@ -100,20 +101,6 @@ function checkEvent(event: unknown): readonly SqsRecord[] {
     }
   });
   return records as SqsRecord[];
-}
-
-function checkContext(context: unknown): SqsLambdaContext | undefined {
-  if (context === undefined) return undefined;
-  if (
-    context === null ||
-    typeof context !== 'object' ||
-    typeof (context as { getRemainingTimeInMillis?: unknown }).getRemainingTimeInMillis !== 'function'
-  ) {
-    throw new IdempotencyConfigError(
-      `Expected \`context\` to be the Lambda context (with getRemainingTimeInMillis), got ${describe(context)}`,
-    );
-  }
-  return context as SqsLambdaContext;
 }
 
 /** One record of the batch, parsed and keyed before anything runs. */

@@ -74,5 +74,6 @@ export function formatComparison(summaries: readonly ChaosSummary[]): string {
   const widths = (table[0] ?? []).map((_, col) => Math.max(...table.map((row) => (row[col] ?? '').length)));
   const line = (row: string[]): string =>
     `| ${row.map((cell, col) => (col === 0 ? cell.padEnd(widths[col] ?? 0) : cell.padStart(widths[col] ?? 0))).join(' | ')} |`;
-  return [line(table[0] ?? []), `|${widths.map((w, col) => (col === 0 ? `-${'-'.repeat(w)}-` : `-${'-'.repeat(w - 1)}:-`)).join('|')}|`, ...table.slice(1).map(line)].join('\n');
+  const rule = `|${widths.map((w, col) => (col === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`;
+  return [line(table[0] ?? []), rule, ...table.slice(1).map(line)].join('\n');
 }

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-unused-vars -- values here exist to be inspected by the type checker */
 /**
  * Type tests of the public API, checked by `npm run typecheck` (tsc): inference must carry the event and
  * result types through the wrappers, and misuse must not compile.

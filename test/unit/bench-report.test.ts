@@ -12,6 +12,7 @@ function contender(library: string, variant: string, recordsPerSecond: number, r
     latencyMs: summary,
     recordsPerSecond,
     cpuMicrosPerRecord: 100,
+    serverCpuMicrosPerRecord: undefined,
     requestsPerRecord,
     byCommand: { PutItem: 1, UpdateItem: requestsPerRecord - 1 },
     writeUnitsPerRecord: requestsPerRecord,
