@@ -77,14 +77,23 @@ const PROBES: readonly Probe[] = [
   },
 ];
 
-/** Resolves `modules` to an empty CommonJS module. */
+/**
+ * What a stubbed module becomes: empty, except the Logger, which becomes the few lines of console logger
+ * that would replace it (the library builds its default logger when a handler is wrapped).
+ */
+const STUBS: Readonly<Record<string, string>> = {
+  '@aws-lambda-powertools/logger':
+    'class Logger{constructor(o){this.l=o&&o.logLevel==="WARN"?2:0}debug(...a){this.l<1&&console.debug(...a)}info(...a){this.l<2&&console.info(...a)}warn(...a){console.warn(...a)}error(...a){console.error(...a)}}module.exports={Logger};',
+};
+
+/** Resolves `modules` to stubs (see {@link STUBS}; an empty CommonJS module otherwise). */
 function stubPlugin(modules: readonly string[]): Plugin {
   const filter = new RegExp(`^(${modules.map((name) => name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|')})$`);
   return {
     name: 'bench-stub',
     setup(builder) {
       builder.onResolve({ filter }, (args) => ({ path: args.path, namespace: 'bench-stub' }));
-      builder.onLoad({ filter: /.*/, namespace: 'bench-stub' }, () => ({ contents: 'module.exports = {};', loader: 'js' }));
+      builder.onLoad({ filter: /.*/, namespace: 'bench-stub' }, (args) => ({ contents: STUBS[args.path] ?? 'module.exports = {};', loader: 'js' }));
     },
   };
 }

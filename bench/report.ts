@@ -51,6 +51,8 @@ export interface BenchResults {
   readonly scenarios: readonly ScenarioResult[];
   readonly levers: readonly ScenarioResult[];
   readonly footprint: FootprintResult | undefined;
+  /** Why the footprint is missing, when measuring it failed. */
+  readonly footprintError?: string;
   readonly targets: readonly TargetResult[];
 }
 
@@ -304,6 +306,7 @@ export function markdownReport(results: BenchResults): string {
   );
   if (problems.length > 0) lines.push('Sanity checks that failed:', '', ...problems, '');
   if (results.footprint) lines.push('### Footprint', '', footprintTable(results.footprint), '');
+  if (results.footprintError !== undefined) lines.push('### Footprint', '', `Not measured: ${results.footprintError}`, '');
   if (results.footprint) {
     lines.push(
       'What weighs in each bundle (minified bytes by package; `lib` is our own code):',

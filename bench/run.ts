@@ -229,9 +229,16 @@ async function main(): Promise<void> {
     await ddb.stop();
   }
   let footprint: FootprintResult | undefined;
+  let footprintError: string | undefined;
   if (args.footprint) {
     process.stderr.write('Footprint...\n');
-    footprint = await measureFootprint(ROOT);
+    try {
+      footprint = await measureFootprint(ROOT);
+    } catch (error) {
+      // Keep the scenarios' results: report the footprint as missing, with why.
+      footprintError = error instanceof Error ? error.message : String(error);
+      process.stderr.write(`Footprint failed: ${footprintError}\n`);
+    }
   }
   const date = new Date().toISOString().slice(0, 10);
   const results: BenchResults = {
@@ -253,6 +260,7 @@ async function main(): Promise<void> {
     scenarios: scenarioResults,
     levers: leverResults,
     footprint,
+    ...(footprintError === undefined ? {} : { footprintError }),
     targets: evaluateTargets(scenarioResults, footprint),
   };
   mkdirSync(args.outDir, { recursive: true });

@@ -5,5 +5,5 @@ const store = new DynamoDBStore();
 
 export const handler = makeIdempotent(
   async (event: { orderId: string; amount: number }) => ({ status: 'accepted', orderId: event.orderId }),
-  { store, key: 'orderId' },
+  { store, key: (event) => event.orderId },
 );

@@ -1,3 +1,4 @@
+import { runScheduled } from '../batch/concurrency';
 import { checkContext } from '../batch/validate';
 import type { Execution, IdempotencyEngine } from '../engine';
 import { IdempotencyConfigError, IdempotencyInProgressError, IdempotencyLeaseLostError } from '../errors';
@@ -124,46 +125,6 @@ type Outcome = { readonly ok: true } | { readonly ok: false };
 const SUCCEEDED: Outcome = Object.freeze({ ok: true });
 const FAILED: Outcome = Object.freeze({ ok: false });
 
-/** The smallest number first: ready records start in arrival order. */
-class IndexHeap {
-  readonly #items: number[] = [];
-
-  public get size(): number {
-    return this.#items.length;
-  }
-
-  public push(value: number): void {
-    const a = this.#items;
-    a.push(value);
-    for (let i = a.length - 1; i > 0; ) {
-      const parent = (i - 1) >> 1;
-      if ((a[parent] as number) <= value) break;
-      a[i] = a[parent] as number;
-      a[parent] = value;
-      i = parent;
-    }
-  }
-
-  public pop(): number | undefined {
-    const a = this.#items;
-    const top = a[0];
-    const last = a.pop();
-    if (a.length === 0 || last === undefined) return top;
-    a[0] = last;
-    for (let i = 0; ; ) {
-      const left = 2 * i + 1;
-      const right = left + 1;
-      let smallest = i;
-      if (left < a.length && (a[left] as number) < (a[smallest] as number)) smallest = left;
-      if (right < a.length && (a[right] as number) < (a[smallest] as number)) smallest = right;
-      if (smallest === i) break;
-      [a[i], a[smallest]] = [a[smallest] as number, a[i] as number];
-      i = smallest;
-    }
-    return top;
-  }
-}
-
 class Batch {
   readonly #items: readonly Item[];
   readonly #handler: SqsRecordHandler<unknown, unknown>;
@@ -226,71 +187,29 @@ class Batch {
    */
   public async run(): Promise<SqsBatchResponse> {
     const items = this.#items;
-    const groupBefore: (number | undefined)[] = [];
-    const keyBefore: (number | undefined)[] = [];
-    const waitsFor: number[] = [];
-    const dependents: number[][] = items.map(() => []);
+    // Per record, the record before it in its FIFO group and the one before it with the same key.
+    const before: (readonly [group: number | undefined, key: number | undefined])[] = [];
     const lastOfGroup = new Map<string, number>();
     const lastOfKey = new Map<string, number>();
     items.forEach((item, index) => {
-      const group = item.group === undefined ? undefined : lastOfGroup.get(item.group);
-      const key = item.key === undefined ? undefined : lastOfKey.get(item.key);
-      groupBefore.push(group);
-      keyBefore.push(key);
-      waitsFor.push(0);
-      for (const before of new Set([group, key])) {
-        if (before === undefined) continue;
-        dependents[before]?.push(index);
-        waitsFor[index] = (waitsFor[index] ?? 0) + 1;
-      }
+      before.push([
+        item.group === undefined ? undefined : lastOfGroup.get(item.group),
+        item.key === undefined ? undefined : lastOfKey.get(item.key),
+      ]);
       if (item.group !== undefined) lastOfGroup.set(item.group, index);
       if (item.key !== undefined) lastOfKey.set(item.key, index);
     });
 
-    const outcomes: (Outcome | undefined)[] = items.map(() => undefined);
-    const unblocked = items.flatMap((_item, index) => (waitsFor[index] === 0 ? [index] : []));
-    const ready = new IndexHeap();
-    let running = 0;
-    let finished = 0;
     this.#visibility?.start();
-
-    await new Promise<void>((resolve) => {
-      const finish = (index: number, outcome: Outcome): void => {
-        outcomes[index] = outcome;
-        finished += 1;
-        this.#visibility?.finished((items[index] as Item).target);
-        for (const next of dependents[index] ?? []) {
-          waitsFor[next] = (waitsFor[next] ?? 0) - 1;
-          if (waitsFor[next] === 0) unblocked.push(next);
-        }
-      };
-      const pump = (): void => {
-        for (;;) {
-          // Records whose outcome is decided without running them (skipped, duplicates of a failure).
-          for (let index = unblocked.pop(); index !== undefined; index = unblocked.pop()) {
-            const verdict = this.#decide(items[index] as Item, outcomes[groupBefore[index] ?? -1], outcomes[keyBefore[index] ?? -1]);
-            if (verdict === undefined) ready.push(index);
-            else finish(index, verdict);
-          }
-          if (running >= this.#settings.concurrency || ready.size === 0) break;
-          const index = ready.pop() as number;
-          const item = items[index] as Item;
-          if (this.#stopped) {
-            finish(index, this.#notStarted(item.record.messageId));
-            continue;
-          }
-          running += 1;
-          void this.#execute(item)
-            .catch(() => FAILED)
-            .then((outcome) => {
-              running -= 1;
-              finish(index, outcome);
-              pump();
-            });
-        }
-        if (finished === items.length) resolve();
-      };
-      pump();
+    const outcomes = await runScheduled<Outcome>({
+      size: items.length,
+      limit: this.#settings.concurrency,
+      waitsFor: (index) => before[index] ?? [],
+      // Records whose outcome is decided without running them (skipped, duplicates of a failure).
+      decide: (index, [groupBefore, keyBefore]) => this.#decide(items[index] as Item, groupBefore, keyBefore),
+      beforeStart: (index) => (this.#stopped ? this.#notStarted((items[index] as Item).record.messageId) : undefined),
+      run: (index) => this.#execute(items[index] as Item).catch(() => FAILED),
+      settled: (index) => this.#visibility?.finished((items[index] as Item).target),
     });
     await this.#visibility?.stop();
     return {
