@@ -1,7 +1,7 @@
 /**
  * Footprint: the size of an esbuild-minified handler bundle written with each library (the AWS SDK left
  * external, as the Lambda Node.js runtime provides it), and the median time a fresh Node process takes
- * to load it, minus the same for an empty file.
+ * to `require` it (timed inside that process, wall and CPU), minus the same for an empty file.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,8 +23,13 @@ export interface BundleResult {
   readonly entry: string;
   readonly bytes: number;
   readonly gzipBytes: number;
-  /** Median load time of a fresh `node -e "require(bundle)"`, minus an empty file's, milliseconds. */
+  /**
+   * Median wall time of the `require` of the bundle in a fresh `node -e` process, minus the same for an
+   * empty file, milliseconds.
+   */
   readonly loadMs: number;
+  /** The same in CPU time (user + system) of that process: less sensitive to a busy machine. */
+  readonly loadCpuMs: number;
   /** What weighs most in the bundle: bytes in the minified output by package (`lib` is our own code). */
   readonly largestInputs: readonly { readonly path: string; readonly bytes: number }[];
 }
@@ -34,12 +39,14 @@ export interface ModuleLoad {
   readonly name: string;
   readonly modules: readonly string[];
   readonly loadMs: number;
+  readonly loadCpuMs: number;
 }
 
 export interface FootprintResult {
   readonly bundles: readonly BundleResult[];
   readonly modules: readonly ModuleLoad[];
-  readonly emptyProcessMs: number;
+  /** Median wall time of the `require` of an empty file (subtracted from the others). */
+  readonly emptyRequireMs: number;
   readonly runs: number;
 }
 
@@ -126,15 +133,33 @@ function largestInputs(metafile: Metafile): { path: string; bytes: number }[] {
     .slice(0, 8);
 }
 
-/** Wall time of one fresh process that requires `file`, milliseconds. @throws when the process fails */
-function loadOnce(file: string, env: NodeJS.ProcessEnv): number {
-  const started = process.hrtime.bigint();
-  const child = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(file)})`], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-  const elapsed = Number(process.hrtime.bigint() - started) / 1e6;
+/** What one fresh process measured around its `require` of the file. */
+interface LoadSample {
+  readonly wallMs: number;
+  readonly cpuMs: number;
+}
+
+/**
+ * The child: a fresh `node -e` that times its own `require` of the file (wall and CPU), so that Node's
+ * start-up, identical for every file, does not add its noise to the difference.
+ */
+const CHILD = [
+  'const f=process.argv[1];',
+  'const t=process.hrtime.bigint();const c=process.cpuUsage();',
+  'require(f);',
+  'const u=process.cpuUsage(c);',
+  'process.stdout.write(JSON.stringify({wallMs:Number(process.hrtime.bigint()-t)/1e6,cpuMs:(u.user+u.system)/1e3}));',
+].join('');
+
+/** One fresh process that requires `file`. @throws when the process fails */
+function loadOnce(file: string, env: NodeJS.ProcessEnv): LoadSample {
+  const child = spawnSync(process.execPath, ['-e', CHILD, file], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   if (child.status !== 0) {
-    throw new Error(`Loading ${file} in a fresh node process failed (exit ${String(child.status)}): ${child.stderr.toString().slice(0, 500)}`);
+    const stderr = child.stderr.toString();
+    const error = stderr.split('\n').find((line) => /^\w*Error\b/.test(line)) ?? stderr.slice(-500);
+    throw new Error(`Loading ${file} in a fresh node process failed (exit ${String(child.status)}): ${error}`);
   }
-  return elapsed;
+  return JSON.parse(child.stdout.toString()) as LoadSample;
 }
 
 /** Bundles the probes and times their loading. `root` is the repository. */
@@ -144,7 +169,7 @@ export async function measureFootprint(root: string, runs = LOAD_RUNS): Promise<
   mkdirSync(dir, { recursive: true });
   try {
     const files: { key: string; file: string }[] = [];
-    const bundles: Omit<BundleResult, 'loadMs'>[] = [];
+    const bundles: Omit<BundleResult, 'loadMs' | 'loadCpuMs'>[] = [];
     for (const [index, probe] of PROBES.entries()) {
       const outfile = join(dir, `${index}-${probe.library.replace(/\W+/g, '-')}-${probe.name.replace(/\W+/g, '-')}.js`);
       const result = await build({
@@ -181,7 +206,7 @@ export async function measureFootprint(root: string, runs = LOAD_RUNS): Promise<
       files.push({ key: `modules:${probe.name}`, file });
     }
     const env = { ...process.env, IDEMPOTENCY_TABLE_NAME: 'idempotency', AWS_REGION: 'us-east-1', NODE_OPTIONS: '' };
-    const samples = new Map<string, number[]>(files.map((f) => [f.key, []]));
+    const samples = new Map<string, LoadSample[]>(files.map((f) => [f.key, []]));
     loadOnce(empty, env); // the first process pays for cold file caches
     for (let round = 0; round < runs; round += 1) {
       // Rotate the order every round so no file always runs first or last.
@@ -190,12 +215,17 @@ export async function measureFootprint(root: string, runs = LOAD_RUNS): Promise<
         samples.get(entry.key)?.push(loadOnce(entry.file, env));
       }
     }
-    const emptyMs = median(samples.get('empty') ?? [0]);
-    const net = (key: string): number => median(samples.get(key) ?? [0]) - emptyMs;
+    const medianOf = (key: string, field: keyof LoadSample): number => median((samples.get(key) ?? []).map((sample) => sample[field]));
+    const emptyWall = medianOf('empty', 'wallMs');
+    const emptyCpu = medianOf('empty', 'cpuMs');
+    const net = (key: string): { loadMs: number; loadCpuMs: number } => ({
+      loadMs: medianOf(key, 'wallMs') - emptyWall,
+      loadCpuMs: medianOf(key, 'cpuMs') - emptyCpu,
+    });
     return {
-      bundles: bundles.map((bundle, index) => ({ ...bundle, loadMs: net(files[index]?.key ?? '') })),
-      modules: MODULE_PROBES.map((probe) => ({ name: probe.name, modules: probe.modules, loadMs: net(`modules:${probe.name}`) })),
-      emptyProcessMs: emptyMs,
+      bundles: bundles.map((bundle, index) => ({ ...bundle, ...net(files[index]?.key ?? '') })),
+      modules: MODULE_PROBES.map((probe) => ({ name: probe.name, modules: probe.modules, ...net(`modules:${probe.name}`) })),
+      emptyRequireMs: emptyWall,
       runs,
     };
   } finally {

@@ -138,15 +138,18 @@ export function scenarioTable(scenarios: readonly ScenarioResult[], referenceLab
 
 /** The footprint table. */
 export function footprintTable(footprint: FootprintResult): string {
-  const rows = ['| Handler | Library | bundle bytes (minified) | gzip bytes | load ms (median of ' + footprint.runs + ') | bundle vs incumbent | load vs incumbent |', '|---|---|--:|--:|--:|--:|--:|'];
+  const rows = [
+    `| Handler | Library | bundle bytes (minified) | gzip bytes | load ms (median of ${footprint.runs}) | load CPU ms | bundle vs incumbent | load vs incumbent | load CPU vs incumbent |`,
+    '|---|---|--:|--:|--:|--:|--:|--:|--:|',
+  ];
   for (const bundle of footprint.bundles) {
     const reference = footprint.bundles.find((b) => b.name === bundle.name && b.library === 'incumbent');
     const isOurs = bundle.library !== 'incumbent' && reference !== undefined;
     const library = bundle.stubbed.length > 0 ? `${bundle.library}: without ${bundle.stubbed.join(', ')}` : bundle.library;
     rows.push(
-      `| ${bundle.name} | ${library} | ${bundle.bytes} | ${bundle.gzipBytes} | ${fixed(bundle.loadMs, 1)} | ${
+      `| ${bundle.name} | ${library} | ${bundle.bytes} | ${bundle.gzipBytes} | ${fixed(bundle.loadMs, 1)} | ${fixed(bundle.loadCpuMs, 1)} | ${
         isOurs ? times(ratio(bundle.bytes, reference.bytes)) : ''
-      } | ${isOurs ? times(ratio(bundle.loadMs, reference.loadMs)) : ''} |`,
+      } | ${isOurs ? times(ratio(bundle.loadMs, reference.loadMs)) : ''} | ${isOurs ? times(ratio(bundle.loadCpuMs, reference.loadCpuMs)) : ''} |`,
     );
   }
   return rows.join('\n');
@@ -204,8 +207,9 @@ export function evaluateTargets(scenarios: readonly ScenarioResult[], footprint:
       });
       targets.push({
         target: `Load time (${name}) no worse than the incumbent's`,
-        measured: `${fixed(ours.loadMs, 1)} vs ${fixed(theirs.loadMs, 1)} ms`,
-        met: ours.loadMs <= theirs.loadMs,
+        measured: `CPU ${fixed(ours.loadCpuMs, 1)} vs ${fixed(theirs.loadCpuMs, 1)} ms (wall ${fixed(ours.loadMs, 1)} vs ${fixed(theirs.loadMs, 1)} ms)`,
+        // CPU time: on a shared machine the wall time also measures the neighbours.
+        met: ours.loadCpuMs <= theirs.loadCpuMs,
       });
     }
   }
@@ -262,7 +266,8 @@ export function chartOf(results: BenchResults): RatioChart {
       ),
       panels: [
         { title: 'bundle bytes', better: 'lower', values: pairs.map(({ bundle, reference }) => ratio(bundle.bytes, reference.bytes)) },
-        { title: 'load time', better: 'lower', values: pairs.map(({ bundle, reference }) => ratio(bundle.loadMs, reference.loadMs)) },
+        { title: 'load time (CPU)', better: 'lower', values: pairs.map(({ bundle, reference }) => ratio(bundle.loadCpuMs, reference.loadCpuMs)) },
+        { title: 'load time (wall)', better: 'lower', values: pairs.map(({ bundle, reference }) => ratio(bundle.loadMs, reference.loadMs)) },
       ],
     });
   }
@@ -315,7 +320,9 @@ export function markdownReport(results: BenchResults): string {
         .filter((bundle) => bundle.stubbed.length === 0)
         .map((bundle) => `- ${bundle.name}, ${bundle.library}: ${bundle.largestInputs.map((input) => `${input.path} ${input.bytes}`).join(', ')}`),
       '',
-      `Bare requires (external to the bundles): ${results.footprint.modules.map((mod) => `${mod.name} ${mod.loadMs.toFixed(1)} ms`).join(', ')}; empty process ${results.footprint.emptyProcessMs.toFixed(1)} ms.`,
+      `Bare requires of modules the bundles leave external, same method: ${results.footprint.modules
+        .map((mod) => `${mod.name} ${mod.loadMs.toFixed(1)} ms (CPU ${mod.loadCpuMs.toFixed(1)} ms)`)
+        .join(', ')}; an empty file ${results.footprint.emptyRequireMs.toFixed(2)} ms.`,
       '',
     );
   }

@@ -361,7 +361,7 @@ export function scenarios(env: ScenarioEnv): Scenario[] {
       short: 'First call',
       title: 'First call of a new key',
       recordsPerIteration: 1,
-      iterations: scaled(env, 600),
+      iterations: scaled(env, 800),
       warmup: warm(env, 150),
       contenders: [
         firstCall('incumbent', 'Powertools', () => powertoolsHandler(env)),
@@ -374,7 +374,7 @@ export function scenarios(env: ScenarioEnv): Scenario[] {
       short: 'Replay, no cache',
       title: 'Replay of a completed key, no local cache',
       recordsPerIteration: 1,
-      iterations: scaled(env, 600),
+      iterations: scaled(env, 1200),
       warmup: warm(env, 150),
       contenders: [
         replay('incumbent', 'Powertools', () => powertoolsHandler(env)),

@@ -22,8 +22,19 @@ import {
   type PutCommandInput,
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { DynamoDBStore, commitWith, downstreamKey, step, type IdempotencyLogger, type IdempotencyStore } from '../lib';
-import { processSqsBatch, type SqsBatchResponse, type SqsEvent, type SqsLambdaContext, type SqsRecord } from '../lib/sqs';
+import {
+  DynamoDBStore,
+  commitWith,
+  downstreamKey,
+  processSqsBatch,
+  step,
+  type IdempotencyLogger,
+  type IdempotencyStore,
+  type SqsBatchResponse,
+  type SqsEvent,
+  type SqsLambdaContext,
+  type SqsRecord,
+} from '../lib';
 
 /** The business event in each message body. */
 export interface AccountCharge {
@@ -52,10 +63,8 @@ export interface ConsumerHooks {
   checkpoint?(point: ConsumerCheckpoint, record: SqsRecord): Promise<void> | void;
 }
 
-/** Dependencies of the consumers, injectable for tests, the chaos suite and the demo. */
+/** Dependencies of both consumers, injectable for tests, the chaos suite and the demo. */
 export interface ConsumerDeps {
-  /** The DynamoDB client of the ledger table (and of the default store). */
-  readonly client: DynamoDBClient;
   /** Ledger table: partition key `id` (string); entries `entry#<uuid>`, balances `account#<account>`. */
   readonly ledgerTable: string;
   readonly api: PaymentsApi;
@@ -69,7 +78,10 @@ export interface ConsumerDeps {
 
 /** Dependencies of {@link createChaosConsumer}. */
 export interface ChaosConsumerDeps extends ConsumerDeps {
-  /** The idempotency store. */
+  /**
+   * The idempotency store. The ledger writes are committed through it, in the transaction that completes
+   * the idempotency record (a `DynamoDBStore`: its client, on the same account and region).
+   */
   readonly store: IdempotencyStore;
   /**
    * Namespace of the idempotency keys: one name for every queue the function consumes, so a copy of an
@@ -77,6 +89,17 @@ export interface ChaosConsumerDeps extends ConsumerDeps {
    * @default 'chaos-consumer' (`CHAOS_CONSUMER_NAME`)
    */
   readonly name?: string;
+  /**
+   * The clock of the idempotency records, in epoch milliseconds (tests inject one to expire leases).
+   * @default Date.now
+   */
+  readonly clock?: () => number;
+}
+
+/** Dependencies of {@link createPlainConsumer}. */
+export interface PlainConsumerDeps extends ConsumerDeps {
+  /** The DynamoDB client the ledger is written with. */
+  readonly client: DynamoDBClient;
 }
 
 /** The default idempotency namespace of {@link createChaosConsumer}. */
@@ -126,6 +149,7 @@ export function createChaosConsumer(deps: ChaosConsumerDeps): SqsConsumer {
     key: (_record: SqsRecord, info: { body: AccountCharge }) => info.body.eventId,
     parse: parseAccountCharge,
     ...(deps.logger === undefined ? {} : { logger: deps.logger }),
+    ...(deps.clock === undefined ? {} : { clock: deps.clock }),
   };
   return (event, context) =>
     processSqsBatch<AccountCharge>(
@@ -151,7 +175,7 @@ export function createChaosConsumer(deps: ChaosConsumerDeps): SqsConsumer {
 }
 
 /** The same business logic as a plain consumer: what at-least-once delivery does without effectively-once. */
-export function createPlainConsumer(deps: ConsumerDeps): SqsConsumer {
+export function createPlainConsumer(deps: PlainConsumerDeps): SqsConsumer {
   const { api, hooks, ledgerTable } = deps;
   const documents = DynamoDBDocumentClient.from(deps.client);
   return (event, context) =>
@@ -177,7 +201,6 @@ export const handler: SqsConsumer = (event, context) => {
   lambdaHandler ??= (() => {
     const client = new DynamoDBClient({});
     return createChaosConsumer({
-      client,
       store: new DynamoDBStore({ client }),
       ledgerTable: process.env['LEDGER_TABLE_NAME'] ?? '',
       api: {

@@ -23,8 +23,11 @@ export const DEFAULT_MAX_CONCURRENCY = 3;
  */
 export const DEFAULT_MAX_REDELIVERIES = 3;
 
-/** Largest crash point index drawn; the index used is this draw modulo the number of crash points. */
-const MAX_CRASH_DRAW = 10_000;
+/**
+ * Crash points are drawn as an integer below this, scaled to the number of crash points: shrinking the
+ * draw towards 0 moves the crash towards the first point.
+ */
+const CRASH_DRAW_RANGE = 1_000_000;
 /** Name of the error an attempt that meets another attempt's lease fails with (matched by name). */
 const IN_PROGRESS_ERROR_NAME = 'IdempotencyInProgressError';
 
@@ -114,8 +117,9 @@ export interface AssertIdempotentOptions<TInput, TState> {
   readonly clients?: readonly FaultInjectableClient[];
   /**
    * Makes the leases of crashed calls expire, e.g. advances the clock you pass to `makeIdempotent`
-   * (`clock` option) past `leaseSeconds`. With it, the kit also crashes calls by killing them (`die`) and
-   * after a response was applied; without it, only by throwing, before a request is sent.
+   * (`clock` option) past `leaseSeconds`; called before each redelivery of the crashed call. With it, the
+   * kit also crashes calls by killing them (`die`) and after a response was applied; without it, only by
+   * throwing, before a request is sent.
    * @default - crashes only throw, before a request is sent
    */
   readonly recover?: () => Promise<void> | void;
@@ -125,10 +129,17 @@ export interface AssertIdempotentOptions<TInput, TState> {
    */
   readonly maxConcurrency?: number;
   /**
-   * Times a call that failed with `IdempotencyInProgressError` (or a crashed call) is delivered again.
+   * Times a call whose error `redeliverWhen` accepts is delivered again.
    * @default {@link DEFAULT_MAX_REDELIVERIES} (3)
    */
   readonly maxRedeliveries?: number;
+  /**
+   * Which errors mean "deliver this call again later" (after the other calls of `concurrent` settled; after
+   * `recover` in `crash-and-retry`). An SQS consumer that reports its record failed is redelivered by SQS
+   * whatever the reason: make `fn` throw when the batch response lists the record, and accept that error.
+   * @default - errors named `IdempotencyInProgressError` (another call holds the lease)
+   */
+  readonly redeliverWhen?: (error: unknown) => boolean;
 }
 
 /** What a passing {@link assertIdempotent} checked. */
@@ -188,6 +199,12 @@ interface Plan {
 /** A call's outcome, as compared across scenarios. */
 type Outcome = { readonly value: unknown } | { readonly error: { readonly name: string; readonly message: string } };
 
+/** A delivery's outcome, and whether it asks for a redelivery. */
+interface Delivered {
+  readonly outcome: Outcome;
+  readonly redeliver: boolean;
+}
+
 /** Crash bookkeeping of one call: counting its crash points, or crashing at one of them. */
 class CallControl {
   readonly seen: string[] = [];
@@ -239,6 +256,7 @@ const KNOWN_OPTIONS = new Set([
   'recover',
   'maxConcurrency',
   'maxRedeliveries',
+  'redeliverWhen',
 ]);
 
 function show(value: unknown): string {
@@ -265,7 +283,7 @@ function validate(fn: unknown, options: unknown): void {
   if (typeof o['snapshot'] !== 'function') {
     throw new TestKitConfigError(`Expected \`snapshot\` to be a function returning the observable state, got \`${show(o['snapshot'])}\``);
   }
-  for (const name of ['reset', 'recover'] as const) {
+  for (const name of ['reset', 'recover', 'redeliverWhen'] as const) {
     if (o[name] !== undefined && typeof o[name] !== 'function') {
       throw new TestKitConfigError(`Expected \`${name}\` to be a function, got \`${show(o[name])}\``);
     }
@@ -328,8 +346,8 @@ function outcomeOf(settled: PromiseSettledResult<unknown>): Outcome {
   return { error: { name: error.name, message: error.message } };
 }
 
-function isInProgress(outcome: Outcome): boolean {
-  return 'error' in outcome && outcome.error.name === IN_PROGRESS_ERROR_NAME;
+function isInProgress(error: unknown): boolean {
+  return (error as { name?: unknown } | null)?.name === IN_PROGRESS_ERROR_NAME;
 }
 
 function describeOutcome(outcome: Outcome): string {
@@ -355,7 +373,7 @@ class Mismatch extends Error {
  * your code or test doubles make, each request through `clients`, and the moment after the call returned
  * (its result is lost before it is delivered, so it is delivered again). The `once` scenario counts them;
  * the crash scenario crashes at one of them (fast-check draws and shrinks which), then delivers the call
- * again (after `recover`, when the crash was a `die`).
+ * again (after `recover`, when given).
  *
  * Each scenario starts from a clean state: pass `reset`, or isolate scenarios with `trial.namespace`.
  * Results and snapshots are compared across scenarios, so they must be a function of the input: make
@@ -378,6 +396,7 @@ export async function assertIdempotent<TInput, TResult, TState>(
   const numRuns = options.numRuns ?? DEFAULT_IDEMPOTENCY_RUNS;
   const maxConcurrency = options.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY;
   const maxRedeliveries = options.maxRedeliveries ?? DEFAULT_MAX_REDELIVERIES;
+  const redeliverWhen = options.redeliverWhen ?? isInProgress;
   const runId = randomBytes(4).toString('hex');
   let scenarioCount = 0;
   const crashPointsSeen = new Set<string>();
@@ -392,7 +411,7 @@ export async function assertIdempotent<TInput, TResult, TState>(
     call: number,
     attempt: number,
     control: CallControl | undefined,
-  ): Promise<PromiseSettledResult<TResult>> => {
+  ): Promise<Delivered> => {
     const trial: IdempotencyTrial = Object.freeze({
       scenario,
       namespace,
@@ -400,30 +419,29 @@ export async function assertIdempotent<TInput, TResult, TState>(
       attempt,
       crashPoint: async (label = 'crash point') => control?.hit(label),
     });
-    return calls.run({ trial, control }, async () => {
+    return calls.run({ trial, control }, async (): Promise<Delivered> => {
       try {
-        return { status: 'fulfilled', value: await fn(input, trial) } as const;
+        return { outcome: { value: await fn(input, trial) }, redeliver: false };
       } catch (reason) {
-        return { status: 'rejected', reason } as const;
+        return { outcome: outcomeOf({ status: 'rejected', reason }), redeliver: redeliverWhen(reason) };
       }
     });
   };
 
-  /** Delivers a call again while it fails with an in-progress error, up to `maxRedeliveries` times. */
+  /** Delivers a call again while `redeliverWhen` asks for it, up to `maxRedeliveries` times in all. */
   const redeliver = async (
     input: TInput,
     scenario: IdempotencyScenario,
     namespace: string,
     call: number,
-    first: Outcome,
-    firstAttempt: number,
+    first: Delivered,
   ): Promise<Outcome> => {
-    let outcome = first;
-    for (let attempt = firstAttempt; isInProgress(outcome) && attempt <= maxRedeliveries + 1; attempt += 1) {
+    let delivered = first;
+    for (let attempt = 2; delivered.redeliver && attempt <= maxRedeliveries + 1; attempt += 1) {
       if (scenario === 'crash-and-retry') await recover?.();
-      outcome = outcomeOf(await deliver(input, scenario, namespace, call, attempt, undefined));
+      delivered = await deliver(input, scenario, namespace, call, attempt, undefined);
     }
-    return outcome;
+    return delivered.outcome;
   };
 
   const runScenario = async (
@@ -442,7 +460,7 @@ export async function assertIdempotent<TInput, TResult, TState>(
   const check = async (input: TInput, plan: Plan): Promise<void> => {
     // once: the reference, and the count of crash points.
     const counter = new CallControl(undefined, 'throw');
-    const once = await runScenario(input, 'once', async (ns) => [outcomeOf(await deliver(input, 'once', ns, 0, 1, counter))]);
+    const once = await runScenario(input, 'once', async (ns) => [(await deliver(input, 'once', ns, 0, 1, counter)).outcome]);
     for (const label of counter.seen) crashPointsSeen.add(label);
     const expected = once.outcomes[0] as Outcome;
 
@@ -465,8 +483,8 @@ export async function assertIdempotent<TInput, TResult, TState>(
     };
 
     const twice = await runScenario(input, 'twice', async (ns) => {
-      const first = outcomeOf(await deliver(input, 'twice', ns, 0, 1, undefined));
-      const second = outcomeOf(await deliver(input, 'twice', ns, 1, 1, undefined));
+      const first = (await deliver(input, 'twice', ns, 0, 1, undefined)).outcome;
+      const second = (await deliver(input, 'twice', ns, 1, 1, undefined)).outcome;
       return [first, second];
     });
     compare('twice', twice, 'two sequential calls');
@@ -477,32 +495,31 @@ export async function assertIdempotent<TInput, TResult, TState>(
       );
       const outcomes: Outcome[] = [];
       for (const [call, settled] of firsts.entries()) {
-        outcomes.push(await redeliver(input, 'concurrent', ns, call, outcomeOf(settled), 2));
+        outcomes.push(await redeliver(input, 'concurrent', ns, call, settled));
       }
       return outcomes;
     });
     compare('concurrent', concurrent, `${plan.duplicates} calls at once`);
 
     const points = counter.seen.length;
-    const crashAt = plan.crashDraw % (points + 1);
+    const crashAt = Math.floor((plan.crashDraw * (points + 1)) / CRASH_DRAW_RANGE);
     const where =
       crashAt < points
         ? `crash point ${crashAt + 1} of ${points}, "${counter.seen[crashAt] as string}"`
-        : `after the call returned, its result lost (${points} crash points before it)`;
+        : `the end of the call (it returned, and its result was lost; ${points} crash points before it)`;
     const detail = `${plan.kind === 'die' ? 'killed' : 'thrown'} at ${where}, then retried`;
     const crash = await runScenario(input, 'crash-and-retry', async (ns) => {
       const control = new CallControl(crashAt < points ? crashAt : undefined, plan.kind);
-      await deliver(input, 'crash-and-retry', ns, 0, 1, control);
-      if (control.crashedAt !== undefined && plan.kind === 'die') await recover?.();
-      const retried = outcomeOf(await deliver(input, 'crash-and-retry', ns, 0, 2, undefined));
-      return [await redeliver(input, 'crash-and-retry', ns, 0, retried, 3)];
+      const crashed = await deliver(input, 'crash-and-retry', ns, 0, 1, control);
+      // The crashed delivery's outcome is lost: the call is delivered again (after `recover`), whatever it returned.
+      return [await redeliver(input, 'crash-and-retry', ns, 0, { ...crashed, redeliver: true })];
     });
     compare('crash-and-retry', crash, detail);
   };
 
   const plans = fc.record({
     duplicates: fc.integer({ min: 2, max: maxConcurrency }),
-    crashDraw: fc.nat({ max: MAX_CRASH_DRAW }),
+    crashDraw: fc.integer({ min: 0, max: CRASH_DRAW_RANGE - 1 }),
     kind: recover === undefined ? fc.constant<CrashKind>('throw') : fc.constantFrom<CrashKind>('throw', 'die'),
   });
   const property = fc.asyncProperty(inputs, plans, check);
@@ -523,7 +540,7 @@ export async function assertIdempotent<TInput, TResult, TState>(
   const message = [
     `assertIdempotent: ${what}`,
     `Counterexample (shrunk ${details.numShrinks} times): input ${fc.stringify(input)}` +
-      (plan === undefined ? '' : `; ${plan.duplicates} concurrent calls; crash draw ${plan.crashDraw} (${plan.kind})`),
+      (plan === undefined ? '' : `; ${plan.duplicates} concurrent calls; crash by ${plan.kind === 'die' ? 'dying' : 'throwing'}`),
     `Seed: ${details.seed} (path "${details.counterexamplePath ?? ''}"): pass { seed: ${details.seed} } to reproduce`,
     `Failed after ${details.numRuns} of ${numRuns} runs.`,
   ].join('\n');

@@ -217,6 +217,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
   const faulty: DynamoDBClient = localDynamoClient(options.dynamo, { maxAttempts: DYNAMODB_MAX_ATTEMPTS });
   const faults = withFaults(faulty, { seed, throttleRate: THROTTLE_RATE, lostResponseRate: LOST_RESPONSE_RATE });
   const sqs = localSqsClient(options.sqs);
+  // The pollers' own client, so that their long polls never queue behind the monitor's requests.
+  const sqsForSources = localSqsClient(options.sqs);
   const sources: LocalEventSource[] = [];
   try {
     const [idempotencyTable, ledgerTable, queues] = await Promise.all([
@@ -227,10 +229,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
     const api = new FakePaymentsApi(seeded(seed, 'api'), API_LOST_RESPONSE_RATE);
     const stallRandom = seeded(seed, 'stall');
     const crashes = new CrashInjector(seed, crashRate, () => STALL_MS + Math.floor(stallRandom() * 1000));
-    const deps = { client: faulty, ledgerTable, api, hooks: crashes.hooks, logger: QUIET };
+    // The same faulty client under both: the store (which commits the ledger writes) or the plain writes.
+    const deps = { ledgerTable, api, hooks: crashes.hooks, logger: QUIET };
     const consumer: SqsConsumer = useLibrary
       ? createChaosConsumer({ ...deps, store: new DynamoDBStore({ client: faulty, tableName: idempotencyTable }) })
-      : createPlainConsumer(deps);
+      : createPlainConsumer({ ...deps, client: faulty });
 
     let duplicatesSuppressed = 0;
     const lambda = async (event: SQSEvent, context: Context): Promise<unknown> => {
@@ -247,7 +250,6 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
       });
     };
 
-    const sqsForSources = localSqsClient(options.sqs);
     for (const kind of ['standard', 'fifo'] as const) {
       sources.push(
         startLocalEventSource({
@@ -280,7 +282,6 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
     }
     // Abandoned attempts still stalled wake up and carry on: stop() waits for them.
     await Promise.all(sources.map((source) => source.stop()));
-    sqsForSources.destroy();
     report({ phase: 'verifying', settled: messages, total: messages, deliveries: deliveries() });
 
     const invariants = await verify({
@@ -325,5 +326,6 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
     admin.destroy();
     faulty.destroy();
     sqs.destroy();
+    sqsForSources.destroy();
   }
 }

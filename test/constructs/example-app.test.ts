@@ -96,7 +96,8 @@ describe('example app (bin/example-stack.ts)', () => {
     expect(() => app.synth()).toThrow(
       expect.objectContaining({
         name: 'ValidationFailed',
-        message: expect.stringContaining(`A copy of this report can be found in: ${path.join(dir, 'validation-report.json')}`),
+        // CDK prints the report's path relative to the working directory when that is shorter.
+        message: expect.stringMatching(new RegExp(`A copy of this report can be found in: \\S*${path.basename(dir)}/validation-report\\.json`)),
       }),
     );
     const violations = readReport(dir).pluginReports.flatMap((r) => r.violations);

@@ -408,22 +408,31 @@ describe('concurrency', () => {
     expect(new Set(results)).toEqual(new Set(['once']));
   });
 
-  it("with onInProgress: 'throw', lets exactly one of 20 simultaneous calls run", async () => {
+  it("with onInProgress: 'throw', lets exactly one of 20 simultaneous calls run and refuses the others", async () => {
     let runs = 0;
+    let settled = 0;
+    const othersSettled = deferred();
     const handler = makeIdempotent(
       async (_event: Order) => {
         runs += 1;
-        await new Promise((r) => setTimeout(r, 50));
+        // Hold the lease until every other call has been answered, so none can arrive after completion.
+        await othersSettled.promise;
         return 'once';
       },
       { store, key: 'orderId', name: opName() },
     );
-    const settled = await Promise.allSettled(Array.from({ length: 20 }, () => handler({ orderId: 'storm-throw' })));
+    const calls = Array.from({ length: 20 }, () =>
+      handler({ orderId: 'storm-throw' }).finally(() => {
+        settled += 1;
+        if (settled === 19) othersSettled.resolve();
+      }),
+    );
+    const results = await Promise.allSettled(calls);
     expect(runs).toBe(1);
-    expect(settled.filter((s) => s.status === 'fulfilled')).toHaveLength(1);
-    for (const s of settled.filter((r): r is PromiseRejectedResult => r.status === 'rejected')) {
-      expect(s.reason).toBeInstanceOf(IdempotencyInProgressError);
-    }
+    expect(results.filter((s) => s.status === 'fulfilled')).toEqual([{ status: 'fulfilled', value: 'once' }]);
+    const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(refused).toHaveLength(19);
+    for (const r of refused) expect(r.reason).toBeInstanceOf(IdempotencyInProgressError);
   });
 });
 

@@ -218,6 +218,46 @@ describe('assertIdempotent: the scenarios', () => {
     expect(Math.max(...attempts)).toBe(4);
   });
 
+  it('delivers again only the errors redeliverWhen accepts', async () => {
+    const attempts: number[] = [];
+
+    await assertIdempotent(
+      async (_n: number, trial) => {
+        if (trial.scenario !== 'concurrent' || trial.call === 0) return 'done';
+        attempts.push(trial.attempt);
+        if (trial.attempt === 1) throw new Error('record reported failed');
+        return 'done';
+      },
+      {
+        inputs: fc.constant(0),
+        snapshot: () => null,
+        numRuns: 1,
+        maxConcurrency: 2,
+        redeliverWhen: (error) => (error as Error).message === 'record reported failed',
+      },
+    );
+
+    expect(attempts).toEqual([1, 2]);
+  });
+
+  it('does not deliver again a call that failed with any other error than IdempotencyInProgressError by default', async () => {
+    const attempts: number[] = [];
+
+    const error = await failure(
+      assertIdempotent(
+        async (_n: number, trial) => {
+          if (trial.scenario !== 'concurrent' || trial.call === 0) return 'done';
+          attempts.push(trial.attempt);
+          throw new Error('record reported failed');
+        },
+        { inputs: fc.constant(0), snapshot: () => null, numRuns: 1, maxConcurrency: 2 },
+      ),
+    );
+
+    expect(error.message).toContain('concurrent (2 calls at once): call 1 threw Error: record reported failed, but one call returned \'done\'');
+    expect(attempts.every((attempt) => attempt === 1)).toBe(true);
+  });
+
   it('crashes only by throwing when no recover is given', async () => {
     const kinds = new Set<string>();
 
@@ -319,24 +359,19 @@ describe('assertIdempotent: what it catches', () => {
 
   it('a handler whose charge is not a step keyed by downstreamKey: a crash after the charge charges again', async () => {
     const payments = new FakePayments();
-    const store = { current: new InMemoryStore() };
     const handler = makeIdempotent(
       async (order: Order) => {
         // The bug: the charge is not a step and its key changes on every attempt.
-        const { chargeId } = await payments.charge(order, `${Math.random()}`);
-        return chargeId;
+        await payments.charge(order, `${Math.random()}`);
+        return 'charged';
       },
-      { store: bind(store), name: 'charge-then-crash', key: 'orderId', logger: quiet },
+      { store: new InMemoryStore(), name: 'charge-then-crash', key: 'orderId', logger: quiet },
     );
 
     const error = await failure(
-      assertIdempotent((order: Order) => handler(order), {
+      assertIdempotent((order: Order, { namespace }) => handler({ ...order, orderId: `${namespace}/${order.orderId}` }), {
         inputs: orders,
-        snapshot: () => payments.chargedAmounts().length,
-        reset: () => {
-          store.current = new InMemoryStore();
-          payments.clear();
-        },
+        snapshot: (order, { namespace }) => [...payments.charges.values()].filter((c) => c.orderId === `${namespace}/${order.orderId}`).length,
         numRuns: 10,
         seed: 11,
       }),
@@ -365,7 +400,7 @@ describe('assertIdempotent: what it catches', () => {
 
     expect(error.counterexample).toBe(100);
     expect(error.seed).toBe(42);
-    expect(error.message).toMatch(/Counterexample \(shrunk \d+ times\): input 100; [23] concurrent calls; crash draw \d+ \(throw\)/);
+    expect(error.message).toMatch(/Counterexample \(shrunk \d+ times\): input 100; [23] concurrent calls; crash by throwing\n/);
     expect(error.message).toContain('Seed: 42 (path "');
     expect(error.message).toContain('pass { seed: 42 } to reproduce');
     const again = await runOnce(42);
@@ -398,16 +433,16 @@ describe('assertIdempotent: options', () => {
   const valid = { inputs: fc.integer(), snapshot: () => null };
 
   it.each([
-    ['fn', () => assertIdempotent('handler' as never, valid), "Expected the first argument of assertIdempotent to be a function, got `'handler'`"],
-    ['an unknown option', () => assertIdempotent(() => 1, { ...valid, runs: 3 } as never), 'Unknown option `runs` of assertIdempotent (known: inputs, snapshot, numRuns, seed, reset, clients, recover, maxConcurrency, maxRedeliveries)'],
-    ['inputs', () => assertIdempotent(() => 1, { ...valid, inputs: [1, 2] as never }), 'Expected `inputs` to be a fast-check arbitrary (e.g. fc.record({...})), got `[ 1, 2 ]`'],
-    ['snapshot', () => assertIdempotent(() => 1, { ...valid, snapshot: 'state' as never }), "Expected `snapshot` to be a function returning the observable state, got `'state'`"],
-    ['numRuns', () => assertIdempotent(() => 1, { ...valid, numRuns: 0 }), 'Expected `numRuns` to be an integer >= 1, got `0`'],
-    ['maxConcurrency', () => assertIdempotent(() => 1, { ...valid, maxConcurrency: 1 }), 'Expected `maxConcurrency` to be an integer >= 2, got `1`'],
-    ['seed', () => assertIdempotent(() => 1, { ...valid, seed: 1.5 }), 'Expected `seed` to be an integer, got `1.5`'],
-    ['recover', () => assertIdempotent(() => 1, { ...valid, recover: true as never }), 'Expected `recover` to be a function, got `true`'],
-    ['clients', () => assertIdempotent(() => 1, { ...valid, clients: [{}] as never }), 'Expected `clients` to be a list of AWS SDK v3 clients, got `[ {} ]`'],
-  ])('refuses an invalid %s, naming it and the value', async (_what, call, message) => {
+    ['a first argument that is not a function', () => assertIdempotent('handler' as never, valid), "Expected the first argument of assertIdempotent to be a function, got `'handler'`"],
+    ['an unknown option', () => assertIdempotent(() => 1, { ...valid, runs: 3 } as never), 'Unknown option `runs` of assertIdempotent (known: inputs, snapshot, numRuns, seed, reset, clients, recover, maxConcurrency, maxRedeliveries, redeliverWhen)'],
+    ['inputs that are not an arbitrary', () => assertIdempotent(() => 1, { ...valid, inputs: [1, 2] as never }), 'Expected `inputs` to be a fast-check arbitrary (e.g. fc.record({...})), got `[ 1, 2 ]`'],
+    ['a snapshot that is not a function', () => assertIdempotent(() => 1, { ...valid, snapshot: 'state' as never }), "Expected `snapshot` to be a function returning the observable state, got `'state'`"],
+    ['numRuns below 1', () => assertIdempotent(() => 1, { ...valid, numRuns: 0 }), 'Expected `numRuns` to be an integer >= 1, got `0`'],
+    ['maxConcurrency below 2', () => assertIdempotent(() => 1, { ...valid, maxConcurrency: 1 }), 'Expected `maxConcurrency` to be an integer >= 2, got `1`'],
+    ['a seed that is not an integer', () => assertIdempotent(() => 1, { ...valid, seed: 1.5 }), 'Expected `seed` to be an integer, got `1.5`'],
+    ['a recover that is not a function', () => assertIdempotent(() => 1, { ...valid, recover: true as never }), 'Expected `recover` to be a function, got `true`'],
+    ['clients that are not SDK clients', () => assertIdempotent(() => 1, { ...valid, clients: [{}] as never }), 'Expected `clients` to be a list of AWS SDK v3 clients, got `[ {} ]`'],
+  ])('refuses %s, naming it and the value', async (_what, call, message) => {
     const error = await call().then(
       () => undefined,
       (e: unknown) => e,
@@ -417,13 +452,3 @@ describe('assertIdempotent: options', () => {
     expect((error as Error).message).toBe(message);
   });
 });
-
-/** A store that delegates to whichever InMemoryStore `holder.current` is (so a reset can swap it). */
-function bind(holder: { current: InMemoryStore }): InMemoryStore {
-  return new Proxy({} as InMemoryStore, {
-    get: (_target, property) => {
-      const value = (holder.current as unknown as Record<PropertyKey, unknown>)[property];
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(holder.current) : value;
-    },
-  });
-}
