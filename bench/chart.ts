@@ -29,7 +29,7 @@ export interface RatioChart {
 
 const ROW_HEIGHT = 22;
 const BAR_HEIGHT = 14;
-const LABEL_WIDTH = 330;
+const LABEL_WIDTH = 360;
 const PANEL_WIDTH = 190;
 const PANEL_GAP = 34;
 const TOP = 50;

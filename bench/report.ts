@@ -262,7 +262,7 @@ export function chartOf(results: BenchResults): RatioChart {
       rows: pairs.map(({ bundle }) =>
         bundle.stubbed.length === 0
           ? bundle.name
-          : `${bundle.name.replace(/ handler$/, '')}, what if ${bundle.stubbed.map((name) => `−${name.replace(/^@[^/]+\//, '')}`).join(' ')}`,
+          : `what if: ${bundle.name.replace(/ handler$/, '')} ${bundle.stubbed.map((name) => `−${name.replace(/^@[^/]+\//, '')}`).join(' ')}`,
       ),
       panels: [
         { title: 'bundle bytes', better: 'lower', values: pairs.map(({ bundle, reference }) => ratio(bundle.bytes, reference.bytes)) },

@@ -37,7 +37,8 @@ export function invocationInfo(context: unknown): InvocationInfo {
   const getRemaining = (context as { getRemainingTimeInMillis?: unknown } | null | undefined)?.getRemainingTimeInMillis;
   if (typeof getRemaining !== 'function') return {};
   const remainingMs = Number(getRemaining.call(context));
-  return Number.isFinite(remainingMs) && remainingMs > 0 ? { remainingMs } : {};
+  // An invocation past its timeout (a late, resumed one) gets the shortest lease, not the 60 s default.
+  return Number.isFinite(remainingMs) ? { remainingMs: Math.max(0, remainingMs) } : {};
 }
 
 /** `<AWS_LAMBDA_FUNCTION_NAME or "local">.<suffix>`: the default namespace of an operation's keys. */

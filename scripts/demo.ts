@@ -66,6 +66,11 @@ async function main(): Promise<void> {
     },
     Presets.shades_classic,
   );
+  let barsStopped = false;
+  const stopBars = (): void => {
+    if (!barsStopped) bars.stop();
+    barsStopped = true;
+  };
   const run = (useLibrary: boolean): Promise<ChaosSummary> => {
     const label = useLibrary ? 'with effectively-once   ' : 'without effectively-once';
     const bar = bars.create(messages, 0, { label, deliveries: 0, phase: 'setup' });
@@ -82,7 +87,7 @@ async function main(): Promise<void> {
   try {
     // Both runs at once, on their own queues and tables.
     const [withLibrary, plain] = await Promise.all([run(true), run(false)]);
-    bars.stop();
+    stopBars();
     console.log('');
     console.log(formatComparison([withLibrary, plain]));
     console.log('');
@@ -99,7 +104,7 @@ async function main(): Promise<void> {
     console.log(`Done in ${((Date.now() - started) / 1000).toFixed(1)} s. Try: npm start -- --messages 1000 --crash-rate 0.2 --seed ${seed}`);
     if (withLibrary.violations > 0) process.exitCode = 1;
   } finally {
-    bars.stop();
+    stopBars();
     await Promise.all([dynamo.stop(), sqs.stop()]);
   }
 }
