@@ -30,4 +30,4 @@ export const LEASE_SAFETY_MARGIN_MS = 1000;
 /** Attempts of a `commitWith` transaction that meets a transaction conflict. */
 export const COMMIT_MAX_ATTEMPTS = 5;
 /** Logger level of the default logger. */
-export const DEFAULT_LOG_LEVEL = 'WARN';
+export const DEFAULT_LOG_LEVEL = 'WARN' as const;

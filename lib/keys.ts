@@ -102,11 +102,44 @@ export function compileSelector<TArgs extends unknown[]>(
         { cause: error },
       );
     }
+    const path = simplePath(selector);
+    if (path) return (args) => walk(args[0], path);
     return (args) => jmespath.search(args[0], selector) as unknown;
   }
   throw new IdempotencyConfigError(
     `Expected \`${option}\` to be a function or a JMESPath string, got ${describe(selector)}`,
   );
+}
+
+const SIMPLE_PATH = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*|\[-?\d+\])*$/;
+
+/**
+ * The steps of a JMESPath expression made only of field names and indexes (`order.id`, `items[0].sku`),
+ * evaluated natively: the common case costs no parse per call. Anything else returns undefined.
+ */
+export function simplePath(expression: string): (string | number)[] | undefined {
+  if (!SIMPLE_PATH.test(expression)) return undefined;
+  const steps: (string | number)[] = [];
+  for (const match of expression.matchAll(/([A-Za-z_][A-Za-z0-9_]*)|\[(-?\d+)\]/g)) {
+    steps.push(match[1] ?? Number(match[2]));
+  }
+  return steps;
+}
+
+/** JMESPath semantics for field and index steps: anything absent or of the wrong kind is null. */
+export function walk(value: unknown, steps: readonly (string | number)[]): unknown {
+  let current: unknown = value;
+  for (const step of steps) {
+    if (typeof step === 'number') {
+      if (!Array.isArray(current)) return null;
+      current = current[step < 0 ? current.length + step : step];
+    } else {
+      if (current === null || typeof current !== 'object' || Array.isArray(current)) return null;
+      current = Object.prototype.hasOwnProperty.call(current, step) ? (current as Record<string, unknown>)[step] : null;
+    }
+    if (current === undefined) return null;
+  }
+  return current;
 }
 
 /** Short description of a received option value for error messages. */

@@ -1,18 +1,19 @@
 import {
   DEFAULT_EXPIRES_AFTER_SECONDS,
   DEFAULT_LOCAL_CACHE_MAX_ITEMS,
-  DEFAULT_LOG_LEVEL,
   DEFAULT_MAX_RESULT_BYTES,
   DEFAULT_MODE,
   DEFAULT_ON_IN_PROGRESS,
   DEFAULT_ON_MISSING_KEY,
 } from './defaults';
 import { IdempotencyConfigError } from './errors';
+import { createDefaultLogger } from './logger';
 import { compileSelector, describe, type Selector } from './keys';
 import type { IdempotencyStore } from './persistence/store';
 
 /**
- * What the library logs through. A Powertools `Logger` fits; so does any object with these methods.
+ * What the library logs through. A Powertools `Logger` fits (pass one to route the library's lines
+ * through your logger's settings); so does any object with these methods.
  */
 export interface IdempotencyLogger {
   debug(message: string, ...extra: unknown[]): void;
@@ -95,8 +96,8 @@ export interface IdempotencyOptions<TArgs extends unknown[] = unknown[]> {
    */
   readonly cacheErrors?: (error: unknown) => boolean;
   /**
-   * Where the library logs.
-   * @default - a Powertools `Logger` at level WARN (`DEFAULT_LOG_LEVEL`)
+   * Where the library logs: a Powertools `Logger`, or anything with `debug`, `info`, `warn` and `error`.
+   * @default - JSON lines on stdout in the Powertools format, at level WARN (`DEFAULT_LOG_LEVEL`)
    */
   readonly logger?: IdempotencyLogger;
   /**
@@ -239,12 +240,8 @@ export function optionalFunction<F extends (...args: never[]) => unknown>(option
 
 let sharedLogger: IdempotencyLogger | undefined;
 
-/** The default logger: one Powertools Logger at WARN for the whole process, created on first use. */
+/** The default logger, one for the whole process, created on first use. */
 function defaultLogger(): IdempotencyLogger {
-  if (!sharedLogger) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { Logger } = require('@aws-lambda-powertools/logger') as typeof import('@aws-lambda-powertools/logger');
-    sharedLogger = new Logger({ serviceName: 'effectively-once', logLevel: DEFAULT_LOG_LEVEL });
-  }
+  sharedLogger ??= createDefaultLogger();
   return sharedLogger;
 }

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { canonicalize, hashValue, isMissingKey } from '../../lib/keys';
+import * as jmespath from 'jmespath';
+import { canonicalize, hashValue, isMissingKey, simplePath, walk } from '../../lib/keys';
 
 /** Rebuilds a JSON-like value with its object keys in reverse insertion order. */
 function reorder(value: unknown): unknown {
@@ -66,5 +67,28 @@ describe('missing keys', () => {
     ['a Date', new Date(0)],
   ])('%s is a key', (_label, value) => {
     expect(isMissingKey(value)).toBe(false);
+  });
+});
+
+describe('JMESPath key selectors', () => {
+  const expressions = ['a', 'a.b', 'a.b.c', 'a[0]', 'a[-1].b', 'a.b[1]', 'orderId', 'detail.order_id'];
+
+  it('evaluate field and index paths natively with the same result as the jmespath package (property)', () => {
+    const value = fc.dictionary(fc.constantFrom('a', 'b', 'c', 'orderId', 'detail', 'order_id'), fc.jsonValue(), { noNullPrototype: true });
+    const wrapped = fc.record({ a: fc.oneof(fc.jsonValue(), fc.array(fc.jsonValue()), value), detail: value });
+    fc.assert(
+      fc.property(fc.oneof(value, wrapped), fc.constantFrom(...expressions), (doc, expression) => {
+        const path = simplePath(expression);
+        expect(path).toBeDefined();
+        expect(walk(doc, path ?? [])).toEqual(jmespath.search(doc, expression));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('leave anything beyond fields and indexes to the jmespath package', () => {
+    for (const expression of ['[a, b]', 'a.*', 'a[?b]', 'a | b', "a.'b'", 'length(a)', 'a[]']) {
+      expect(simplePath(expression)).toBeUndefined();
+    }
   });
 });
