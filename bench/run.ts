@@ -9,6 +9,9 @@
  *
  * Writes bench/results/<date>.json and .md, and bench/results/ratios.svg (the chart the README shows).
  */
+// The SDK warns that its 2027 releases need Node 22; the lockfile pins today's releases.
+process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
+
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem, type } from 'node:os';
