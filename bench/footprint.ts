@@ -62,7 +62,7 @@ const PROBES: readonly Probe[] = [
   { name: 'idempotent handler', library: 'ours', entry: 'bench/handlers/ours-handler.ts', stubbed: [] },
   { name: 'SQS batch handler', library: 'incumbent', entry: 'bench/handlers/incumbent-batch.ts', stubbed: [] },
   { name: 'SQS batch handler', library: 'ours', entry: 'bench/handlers/ours-batch.ts', stubbed: [] },
-  // What the proposals in docs/bench.md would give: no `jmespath` package and no Powertools Logger in the
+  // What removing the heavy dependencies would give: no `jmespath` package and no Powertools Logger in the
   // bundle, then also no eager `@aws-sdk/lib-dynamodb` at load.
   {
     name: 'idempotent handler',
