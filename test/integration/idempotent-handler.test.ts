@@ -41,6 +41,26 @@ function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => voi
   return { promise, resolve };
 }
 
+/** Runs `call` and returns the record ids its claims wrote (the namespaced, hashed keys). */
+async function claimedIds(call: () => Promise<unknown>): Promise<string[]> {
+  const ids: string[] = [];
+  const name = `captureClaims${(sequence += 1)}`;
+  dynamoClient().middlewareStack.add(
+    (next) => async (args) => {
+      const id = (args as { input: { Item?: { id?: { S?: string } } } }).input.Item?.id?.S;
+      if (id) ids.push(id);
+      return next(args);
+    },
+    { step: 'initialize', name },
+  );
+  try {
+    await call();
+  } finally {
+    dynamoClient().middlewareStack.remove(name);
+  }
+  return ids;
+}
+
 async function rawItem(id: string): Promise<Record<string, unknown> | undefined> {
   const out = await dynamoClient().send(new GetItemCommand({ TableName: tableName, Key: { id: { S: id } }, ConsistentRead: true }));
   return out.Item;
@@ -79,22 +99,9 @@ describe('claim', () => {
 
   it('stores only hashed, namespaced keys: no raw payload in the table', async () => {
     const name = opName();
-    const counter = countRequests(dynamoClient());
-    const seen: string[] = [];
-    dynamoClient().middlewareStack.add(
-      (next) => async (args) => {
-        const input = (args as { input: { Item?: { id?: { S?: string } } } }).input;
-        if (input.Item?.id?.S) seen.push(input.Item.id.S);
-        return next(args);
-      },
-      { step: 'initialize', name: 'captureIds' },
+    const seen = await claimedIds(() =>
+      makeIdempotent(async (_event: Order) => 'ok', { store, key: 'orderId', name })({ orderId: 'secret-card-4242' }),
     );
-    try {
-      await makeIdempotent(async (_event: Order) => 'ok', { store, key: 'orderId', name })({ orderId: 'secret-card-4242' });
-    } finally {
-      dynamoClient().middlewareStack.remove('captureIds');
-      counter.remove();
-    }
     expect(seen).toHaveLength(1);
     expect(seen[0]).toMatch(new RegExp(`^${name}#[0-9a-f]{64}$`));
     expect(seen[0]).not.toContain('secret');
@@ -514,26 +521,11 @@ describe('DynamoDBStore', () => {
     );
   });
 
-  it('leaves a stored record with status, token and TTL but no payload', async () => {
+  it('leaves a stored record with status, token, TTL and the result, but no payload', async () => {
     const name = opName();
-    await makeIdempotent(async (_event: Order) => ({ ok: true }), { store, key: 'orderId', name })({ orderId: 'shape' });
-    const ids: string[] = [];
-    // The record key is the namespaced hash; find it through a claim that fails.
-    const counter = countRequests(dynamoClient());
-    dynamoClient().middlewareStack.add(
-      (next) => async (args) => {
-        const id = (args as { input: { Item?: { id?: { S?: string } } } }).input.Item?.id?.S;
-        if (id) ids.push(id);
-        return next(args);
-      },
-      { step: 'initialize', name: 'captureShape' },
+    const ids = await claimedIds(() =>
+      makeIdempotent(async (_event: Order) => ({ ok: true }), { store, key: 'orderId', name })({ orderId: 'shape' }),
     );
-    try {
-      await makeIdempotent(async (_event: Order) => ({ ok: true }), { store, key: 'orderId', name: `${name}-probe` })({ orderId: 'shape' });
-    } finally {
-      dynamoClient().middlewareStack.remove('captureShape');
-      counter.remove();
-    }
     const item = await rawItem(ids[0] ?? '');
     expect(item).toMatchObject({
       status: { S: 'COMPLETED' },
@@ -547,21 +539,8 @@ describe('DynamoDBStore', () => {
     const clock = manualClock();
     const name = opName();
     const handler = makeIdempotent(async (_event: Order) => 'fresh', { store, key: 'orderId', name, clock, expiresAfterSeconds: 1 });
-    // Plant an in-progress record that expired long ago under the same key.
-    const ids: string[] = [];
-    dynamoClient().middlewareStack.add(
-      (next) => async (args) => {
-        const id = (args as { input: { Item?: { id?: { S?: string } } } }).input.Item?.id?.S;
-        if (id) ids.push(id);
-        return next(args);
-      },
-      { step: 'initialize', name: 'captureExpired' },
-    );
-    try {
-      await handler({ orderId: 'expired-in-progress' });
-    } finally {
-      dynamoClient().middlewareStack.remove('captureExpired');
-    }
+    const ids = await claimedIds(() => handler({ orderId: 'expired-in-progress' }));
+    // Plant an in-progress record, held by someone else, that expired long ago under the same key.
     await dynamoClient().send(
       new PutItemCommand({
         TableName: tableName,
