@@ -55,14 +55,7 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
     const begun = await this.begin(args, info);
     if (begun.kind === 'replay') return begun.value;
     if (begun.kind === 'unprotected') return work();
-    const execution = begun.execution;
-    let value: TResult;
-    try {
-      value = await execution.enter(work);
-    } catch (error) {
-      return execution.fail(error);
-    }
-    return execution.complete(value);
+    return begun.execution.execute(work);
   }
 
   /**
@@ -274,6 +267,20 @@ export class Execution<TResult> {
   /** Runs `work` with this execution as the current one (for `step`, `commitWith`, `downstreamKey`). */
   public enter<T>(work: () => Promise<T> | T): Promise<T> {
     return Promise.resolve(executions.run({ execution: this as Execution<unknown> }, work));
+  }
+
+  /**
+   * Runs `work` as this execution, then completes it with the value, or fails it with the error (which
+   * releases the lease, or stores the error when `cacheErrors` says so, and rethrows it).
+   */
+  public async execute(work: () => Promise<TResult> | TResult): Promise<TResult> {
+    let value: TResult;
+    try {
+      value = await this.enter(work);
+    } catch (error) {
+      return this.fail(error);
+    }
+    return this.complete(value);
   }
 
   /** Stores the result (and commits the staged writes with it), then returns it. */

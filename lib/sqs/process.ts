@@ -277,7 +277,7 @@ class Batch {
     }
   }
 
-  /** `engine.run`'s second half, with the lease renewed while `work` runs when `visibility` asks for it. */
+  /** The execution's run, with the lease renewed while `work` runs when `visibility` asks for it. */
   async #runExecution(engine: Engine, execution: Execution<unknown>, work: () => Promise<unknown> | unknown): Promise<void> {
     const visibility = this.#settings.visibility;
     // Only a `leaseSeconds` lease can end while the invocation runs; one derived from the context cannot.
@@ -285,16 +285,14 @@ class Batch {
       visibility !== undefined && engine.options.leaseSeconds !== undefined
         ? new LeaseKeeper(execution, visibility.extendWhenRemainingSeconds, () => invocationInfo(this.#context).remainingMs, this.#logger)
         : undefined;
-    let value: unknown;
-    try {
-      value = await execution.enter(work);
-    } catch (error) {
-      await leaseKeeper?.stop();
-      await execution.fail(error);
-      return;
-    }
-    await leaseKeeper?.stop();
-    await execution.complete(value);
+    await execution.execute(async () => {
+      try {
+        return await work();
+      } finally {
+        // Stop renewing before the completion or release, which end the lease anyway.
+        await leaseKeeper?.stop();
+      }
+    });
   }
 
   #logFailure(messageId: string, error: unknown): void {
