@@ -18,7 +18,7 @@ import {
 } from '../../lib';
 import { manualClock } from '../helpers/clock';
 import { createTestTable, dynamoClient } from '../helpers/local';
-import { countRequests } from '../helpers/request-counter';
+import { countRequests, loseNextResponse } from '../helpers/request-counter';
 
 interface Payment {
   paymentId: string;
@@ -280,6 +280,32 @@ describe('commitWith', () => {
     // Released: the retry runs (and fails the same way) instead of meeting a held lease.
     await expect(handler({ paymentId: 'c-cond' })).rejects.toThrow(IdempotencyCommitConditionError);
     expect(attempt).toBe(2);
+  });
+
+  it('applies the business writes once when the transaction response is lost and the SDK retries it', async () => {
+    const lose = loseNextResponse(dynamoClient(), 'TransactWriteItemsCommand');
+    try {
+      const handler = makeIdempotent(
+        async (event: Payment) => {
+          commitWith({
+            Update: {
+              TableName: ledger,
+              Key: { id: `balance-${event.paymentId}` },
+              UpdateExpression: 'ADD amount :amount',
+              ExpressionAttributeValues: { ':amount': event.amount },
+            },
+          });
+          return 'booked once';
+        },
+        { store, key: 'paymentId', name: opName() },
+      );
+      await expect(handler({ paymentId: 'c-lost', amount: 7 })).resolves.toBe('booked once');
+      await expect(handler({ paymentId: 'c-lost', amount: 7 })).resolves.toBe('booked once');
+    } finally {
+      lose.remove();
+    }
+    expect(lose.lost()).toBe(1);
+    expect(await ledgerEntry('balance-c-lost')).toEqual({ id: { S: 'balance-c-lost' }, amount: { N: '7' } });
   });
 
   it('refuses more writes than one transaction holds before sending anything', async () => {
