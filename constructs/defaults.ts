@@ -19,6 +19,9 @@ export const IDEMPOTENCY_TABLE_ACTIONS: readonly string[] = Object.freeze([
   'dynamodb:DeleteItem',
   'dynamodb:BatchGetItem',
   'dynamodb:ConditionCheckItem',
+  // Batched claims and completions inside SQS and stream batches (PartiQL INSERT and UPDATE statements).
+  'dynamodb:PartiQLInsert',
+  'dynamodb:PartiQLUpdate',
 ]);
 
 /** The KMS actions granted on a table's customer managed key, when it has one. */

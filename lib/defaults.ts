@@ -31,3 +31,5 @@ export const LEASE_SAFETY_MARGIN_MS = 1000;
 export const COMMIT_MAX_ATTEMPTS = 5;
 /** Logger level of the default logger. */
 export const DEFAULT_LOG_LEVEL = 'WARN' as const;
+/** `DynamoDBStore` `batchWrites` default: concurrent claims and completions share requests. */
+export const DEFAULT_BATCH_WRITES = true;

@@ -1,5 +1,6 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import {
+  BatchExecuteStatementCommand,
   BatchGetItemCommand,
   ConditionalCheckFailedException,
   DeleteItemCommand,
@@ -12,7 +13,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { COMMIT_MAX_ATTEMPTS, DEFAULT_COMPRESS_ABOVE_BYTES, RESULT_CHUNK_BYTES } from '../defaults';
+import { COMMIT_MAX_ATTEMPTS, DEFAULT_BATCH_WRITES, DEFAULT_COMPRESS_ABOVE_BYTES, RESULT_CHUNK_BYTES } from '../defaults';
 import {
   IdempotencyCommitConditionError,
   IdempotencyConfigError,
@@ -20,6 +21,9 @@ import {
   IdempotencyStoreError,
 } from '../errors';
 import { describe } from '../keys';
+import { createDefaultLogger } from '../logger';
+import type { IdempotencyLogger } from '../options';
+import { coalesce, scopedCoalescer, settle, type Pending } from './coalesce';
 import { leaseLostMessage } from './memory';
 import { DEFAULT_KEY_ATTR, DEFAULT_TTL_ATTR, IDEMPOTENCY_TABLE_NAME_ENV } from './schema';
 import {
@@ -64,9 +68,29 @@ export interface DynamoDBStoreOptions {
    * @default 4096 (`DEFAULT_COMPRESS_ABOVE_BYTES`)
    */
   readonly compressAboveBytes?: number;
+  /**
+   * Inside `processSqsBatch` and `processStreamBatch`, send the claims (and the plain completions) that
+   * the batch's records make in the same turn of the event loop as one PartiQL `BatchExecuteStatement` of
+   * conditional INSERTs (UPDATEs) instead of one request each: the same write units, a fraction of the
+   * requests and of the SDK's CPU. Claims that meet an existing record read them all with one consistent
+   * `BatchGetItem`; any other failed statement (a lost lease, a throttle) is retried alone with the usual
+   * single request, which applies every rule; so is the whole group when the request fails. Single calls
+   * (`makeIdempotent`, the middleware, HTTP) always send single requests. Needs `dynamodb:PartiQLInsert` and `dynamodb:PartiQLUpdate` (the CDK construct grants
+   * them); without them the store logs one warning and sends single requests.
+   * @default true (`DEFAULT_BATCH_WRITES`)
+   */
+  readonly batchWrites?: boolean;
+  /**
+   * Where the store logs (it warns once if batched writes are refused).
+   * @default - JSON lines on stdout at WARN, as the library's default logger
+   */
+  readonly logger?: IdempotencyLogger;
 }
 
-const KNOWN_OPTIONS = new Set(['tableName', 'client', 'keyAttr', 'ttlAttr', 'compressAboveBytes']);
+const KNOWN_OPTIONS = new Set(['tableName', 'client', 'keyAttr', 'ttlAttr', 'compressAboveBytes', 'batchWrites', 'logger']);
+
+/** Most statements DynamoDB takes in one BatchExecuteStatement. */
+const MAX_BATCH_STATEMENTS = 25;
 
 // Attribute names of the record besides the key and TTL attributes.
 const A = {
@@ -104,6 +128,11 @@ export class DynamoDBStore implements IdempotencyStore {
   readonly #keyAttr: string;
   readonly #ttlAttr: string;
   readonly #compressAbove: number;
+  #batchWrites: boolean;
+  readonly #logger: IdempotencyLogger;
+  /** Identities of this store's coalescers in a write-batching scope. */
+  readonly #claimsOwner = {};
+  readonly #completionsOwner = {};
   #documentClient: DynamoDBDocumentClient | undefined;
 
   public constructor(options: DynamoDBStoreOptions = {}) {
@@ -135,9 +164,21 @@ export class DynamoDBStore implements IdempotencyStore {
     this.#keyAttr = options.keyAttr ?? DEFAULT_KEY_ATTR;
     this.#ttlAttr = options.ttlAttr ?? DEFAULT_TTL_ATTR;
     this.#compressAbove = compressAbove;
+    if (options.batchWrites !== undefined && typeof options.batchWrites !== 'boolean') {
+      throw new IdempotencyConfigError(`Expected \`batchWrites\` to be a boolean, got ${describe(options.batchWrites)}`);
+    }
+    this.#batchWrites = options.batchWrites ?? DEFAULT_BATCH_WRITES;
+    this.#logger = options.logger ?? createDefaultLogger();
   }
 
-  public async claim(input: ClaimInput): Promise<ClaimResult> {
+  public claim(input: ClaimInput): Promise<ClaimResult> {
+    const batched = this.#batchWrites
+      ? scopedCoalescer(this.#claimsOwner, () => coalesce<ClaimInput, ClaimResult>((calls) => this.#flushClaims(calls)))
+      : undefined;
+    return batched ? batched(input) : this.#claimOne(input);
+  }
+
+  async #claimOne(input: ClaimInput): Promise<ClaimResult> {
     const item: Record<string, AttributeValue> = {
       [this.#keyAttr]: { S: input.key },
       [this.#ttlAttr]: { N: String(input.expiresAt) },
@@ -164,7 +205,7 @@ export class DynamoDBStore implements IdempotencyStore {
       const existing = await this.#conditionFailedItem(error, input.key, 'claim');
       if (existing) return { claimed: false, existing };
       // The condition failed on an item that is gone by now: claim again.
-      return this.claim(input);
+      return this.#claimOne(input);
     }
   }
 
@@ -228,7 +269,15 @@ export class DynamoDBStore implements IdempotencyStore {
     });
   }
 
-  public async complete(input: CompleteInput): Promise<void> {
+  public complete(input: CompleteInput): Promise<void> {
+    const batched =
+      this.#batchWrites && input.writes.length === 0
+        ? scopedCoalescer(this.#completionsOwner, () => coalesce<CompleteInput, void>((calls) => this.#flushCompletions(calls)))
+        : undefined;
+    return batched ? batched(input) : this.#completeOne(input);
+  }
+
+  async #completeOne(input: CompleteInput): Promise<void> {
     const encoded = this.#encodeResult(input.result);
     const set: string[] = ['#status = :completed', '#ttl = :exp', '#outcome = :outcome', '#lease = :zero'];
     const names: Record<string, string> = {
@@ -276,6 +325,153 @@ export class DynamoDBStore implements IdempotencyStore {
       }
     }
     await this.#transact(input, { Update: unmarshallRequest(update) }, encoded.chunks, 'store the result');
+  }
+
+  /** Claims of one event-loop turn: one conditional INSERT each, in as few requests as possible. */
+  async #flushClaims(calls: Pending<ClaimInput, ClaimResult>[]): Promise<void> {
+    await this.#flushStatements(
+      calls,
+      (input) => {
+        const parameters: AttributeValue[] = [
+          { S: input.key },
+          { N: String(input.expiresAt) },
+          { S: RecordStatus.InProgress },
+          { S: input.token },
+          { N: String(input.leaseUntil) },
+          { M: {} },
+        ];
+        const names = [this.#keyAttr, this.#ttlAttr, A.status, A.token, A.lease, A.steps];
+        if (input.fingerprint !== undefined) {
+          names.push(A.fingerprint);
+          parameters.push({ S: input.fingerprint });
+        }
+        // INSERT fails on any existing item, expired or not: those fall back to the single claim.
+        const fields = names.map((name) => `${partiqlString(name)}: ?`).join(', ');
+        return { Statement: `INSERT INTO ${partiqlName(this.tableName)} VALUE {${fields}}`, Parameters: parameters };
+      },
+      (): ClaimResult => ({ claimed: true, steps: {} }),
+      async (failures) => {
+        // Records that exist already: read them all at once and hand them to the engine, as a failed
+        // single claim would (its own token after a retried request, a completed record to replay, a lease
+        // to take over). Absent or expired ones, and other failures, take the single claim.
+        const existing = failures.filter((failure) => failure.code === 'DuplicateItem');
+        const found = await this.#batchGet(existing.map((failure) => failure.call.input.key)).catch(() => new Map<string, Record<string, AttributeValue>>());
+        await Promise.all(
+          failures.map(async ({ call, code }) => {
+            const item = code === 'DuplicateItem' ? found.get(call.input.key) : undefined;
+            const record = item ? await this.#toRecord(item) : undefined;
+            if (record && record.expiresAt > nowSeconds(call.input.now)) call.resolve({ claimed: false, existing: record });
+            else await settle(call, this.#claimOne(call.input));
+          }),
+        );
+      },
+    );
+  }
+
+  /** Plain completions of one event-loop turn: one UPDATE each, conditional on the token. */
+  async #flushCompletions(calls: Pending<CompleteInput, void>[]): Promise<void> {
+    const simple: Pending<CompleteInput, void>[] = [];
+    const encodings = new Map<CompleteInput, EncodedResult>();
+    for (const call of calls) {
+      const encoded = this.#encodeResult(call.input.result);
+      if (encoded.chunks.length > 0) void settle(call, this.#completeOne(call.input));
+      else {
+        encodings.set(call.input, encoded);
+        simple.push(call);
+      }
+    }
+    await this.#flushStatements(
+      simple,
+      (input) => {
+        const set: [string, AttributeValue][] = [
+          [A.status, { S: RecordStatus.Completed }],
+          [this.#ttlAttr, { N: String(input.expiresAt) }],
+          [A.outcome, { S: input.outcome }],
+          [A.lease, { N: '0' }],
+          ...Object.entries(encodings.get(input)?.attributes ?? {}),
+        ];
+        const clauses = set.map(([name]) => `SET ${partiqlName(name)}=?`).join(' ');
+        const removed = [A.steps, A.chunks, ...[A.result, A.encoding].filter((name) => !set.some(([n]) => n === name))];
+        return {
+          Statement: `UPDATE ${partiqlName(this.tableName)} ${clauses} ${removed.map((name) => `REMOVE ${partiqlName(name)}`).join(' ')} WHERE ${partiqlName(this.#keyAttr)}=? AND ${partiqlName(A.token)}=?`,
+          Parameters: [...set.map(([, value]) => value), { S: input.key }, { S: input.token }],
+        };
+      },
+      () => undefined,
+      async (failures) => {
+        // A lost lease (or a throttle): the single request tells which, with the right error.
+        await Promise.all(failures.map(({ call }) => settle(call, this.#completeOne(call.input))));
+      },
+    );
+  }
+
+  /**
+   * Sends the calls' statements in groups of at most 25. A call whose statement succeeded gets `applied`;
+   * those whose statement failed go to `failed` with the error code; a call that shares its key with an
+   * earlier one, or whose request failed, goes to `failed` too, with no code.
+   */
+  async #flushStatements<I extends { readonly key: string }, O>(
+    calls: Pending<I, O>[],
+    statement: (input: I) => { Statement: string; Parameters: AttributeValue[] },
+    applied: (input: I) => O,
+    failed: (failures: { call: Pending<I, O>; code: string | undefined }[]) => Promise<void>,
+  ): Promise<void> {
+    const keys = new Set<string>();
+    const grouped: Pending<I, O>[] = [];
+    const alone: { call: Pending<I, O>; code: string | undefined }[] = [];
+    for (const call of calls) {
+      if (!this.#batchWrites || keys.has(call.input.key)) alone.push({ call, code: undefined });
+      else {
+        keys.add(call.input.key);
+        grouped.push(call);
+      }
+    }
+    const groups: Pending<I, O>[][] = [];
+    for (let i = 0; i < grouped.length; i += MAX_BATCH_STATEMENTS) groups.push(grouped.slice(i, i + MAX_BATCH_STATEMENTS));
+    const sent = groups.map(async (group) => {
+        if (group.length === 1) return failed(group.map((call) => ({ call, code: undefined })));
+        let responses;
+        try {
+          const output = await this.client.send(
+            new BatchExecuteStatementCommand({ Statements: group.map((call) => statement(call.input)) }),
+          );
+          responses = output.Responses ?? [];
+        } catch (error) {
+          const name = (error as { name?: string }).name;
+          if (name === 'AccessDeniedException' || name === 'ValidationException') {
+            this.#batchWrites = false;
+            this.#logger.warn(
+              `DynamoDBStore: BatchExecuteStatement on ${this.tableName} was refused (${name}); sending single requests from now on. Grant dynamodb:PartiQLInsert and dynamodb:PartiQLUpdate, or set batchWrites: false`,
+            );
+          }
+          return failed(group.map((call) => ({ call, code: undefined })));
+        }
+        const failures: { call: Pending<I, O>; code: string | undefined }[] = [];
+        group.forEach((call, index) => {
+          const response = responses[index];
+          if (response && !response.Error) call.resolve(applied(call.input));
+          else failures.push({ call, code: response?.Error?.Code });
+        });
+        return failures.length > 0 ? failed(failures) : undefined;
+      });
+    await Promise.all([...sent, alone.length > 0 ? failed(alone) : undefined]);
+  }
+
+  /** Consistent reads of up to any number of keys, 100 per BatchGetItem, unprocessed keys retried. */
+  async #batchGet(keys: readonly string[]): Promise<Map<string, Record<string, AttributeValue>>> {
+    const found = new Map<string, Record<string, AttributeValue>>();
+    let pending = keys.map((key) => this.#key(key));
+    while (pending.length > 0) {
+      const output = await this.client.send(
+        new BatchGetItemCommand({ RequestItems: { [this.tableName]: { Keys: pending.slice(0, 100), ConsistentRead: true } } }),
+      );
+      for (const item of output.Responses?.[this.tableName] ?? []) {
+        const id = item[this.#keyAttr]?.S;
+        if (id !== undefined) found.set(id, item);
+      }
+      pending = [...(output.UnprocessedKeys?.[this.tableName]?.Keys ?? []), ...pending.slice(100)];
+    }
+    return found;
   }
 
   public async putCompleted(
@@ -508,25 +704,9 @@ export class DynamoDBStore implements IdempotencyStore {
     if (encoding === Encoding.Gzip && binary) return gunzipSync(binary).toString('utf8');
     if (encoding === Encoding.GzipChunks) {
       const count = Number(item[A.chunks]?.N ?? '0');
-      const keys = Array.from({ length: count }, (_, index) => ({ [this.#keyAttr]: { S: chunkKey(key, index) } }));
-      const parts = new Map<string, Uint8Array>();
-      let pending: Record<string, AttributeValue>[] = keys;
-      while (pending.length > 0) {
-        const output = await this.client.send(
-          new BatchGetItemCommand({
-            RequestItems: { [this.tableName]: { Keys: pending.splice(0, 100), ConsistentRead: true } },
-          }),
-        );
-        for (const chunk of output.Responses?.[this.tableName] ?? []) {
-          const id = chunk[this.#keyAttr]?.S;
-          const data = chunk[A.data]?.B;
-          if (id && data) parts.set(id, data);
-        }
-        const unprocessed = output.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
-        pending = [...unprocessed, ...pending];
-      }
+      const items = await this.#batchGet(Array.from({ length: count }, (_, index) => chunkKey(key, index)));
       const buffers = Array.from({ length: count }, (_, index) => {
-        const part = parts.get(chunkKey(key, index));
+        const part = items.get(chunkKey(key, index))?.[A.data]?.B;
         if (!part) {
           throw new IdempotencyStoreError(`Result chunk ${index} of ${count} of idempotency record ${key} is missing`, { key });
         }
@@ -596,4 +776,14 @@ function storeError(error: unknown, key: string, action: string): IdempotencySto
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** A PartiQL quoted identifier (table or attribute name). */
+function partiqlName(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** A PartiQL string literal (a tuple key). */
+function partiqlString(name: string): string {
+  return `'${name.replace(/'/g, "''")}'`;
 }

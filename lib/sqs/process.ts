@@ -1,3 +1,4 @@
+import { withWriteBatching } from '../persistence/coalesce';
 import { runScheduled } from '../batch/concurrency';
 import { checkContext } from '../batch/validate';
 import type { Execution, IdempotencyEngine } from '../engine';
@@ -66,7 +67,8 @@ export async function processSqsBatch<TBody = unknown, TResult = unknown>(
   const context = checkContext(options.context);
   if (records.length === 0) return { batchItemFailures: [] };
   const batch = new Batch(records, handler as SqsRecordHandler<unknown, unknown>, prepared, context);
-  return batch.run();
+  // The batch's records run concurrently: their claims and completions may share requests.
+  return withWriteBatching(() => batch.run());
 }
 
 /** Checks the event's shape, naming the first thing that is not as Lambda's SQS event source sends it. */

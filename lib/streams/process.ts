@@ -1,3 +1,4 @@
+import { withWriteBatching } from '../persistence/coalesce';
 import { KeyedQueue, runConcurrently } from '../batch/concurrency';
 import { checkContext } from '../batch/validate';
 import {
@@ -125,7 +126,8 @@ export async function processStreamBatch(
         decode: () => dynamodbInfo(record),
       }));
     case 'kafka':
-      return run.kafka(batch.source, batch.partitions);
+      // Partitions run concurrently: their claims and completions may share requests.
+      return withWriteBatching(() => run.kafka(batch.source, batch.partitions));
   }
 }
 

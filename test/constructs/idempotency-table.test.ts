@@ -166,6 +166,8 @@ describe('IdempotencyTable', () => {
         'dynamodb:DeleteItem',
         'dynamodb:BatchGetItem',
         'dynamodb:ConditionCheckItem',
+        'dynamodb:PartiQLInsert',
+        'dynamodb:PartiQLUpdate',
       ]);
       expect(IDEMPOTENCY_TABLE_ACTIONS.some((action) => /Scan|Query|\*/.test(action))).toBe(false);
     });

@@ -134,8 +134,11 @@ describe('Kafka on DynamoDB Local', () => {
     const counter = countRequests(client);
     try {
       await expect(processStreamBatch(event, handler, options)).resolves.toEqual({ batchItemFailures: [] });
-      // 10 finished records: one rejected claim each; 2 records run: a claim and a completion each.
-      expect(counter.counts).toEqual({ PutItemCommand: 12, UpdateItemCommand: 2 });
+      // 10 finished records are found, not run; the 2 records that run are completed one after the other
+      // (same partition). The claims that the three partitions make at the same time share requests (one
+      // BatchExecuteStatement, and one BatchGetItem for those that exist): fewer than one request each.
+      expect(counter.counts['UpdateItemCommand']).toBe(2);
+      expect(counter.total()).toBeLessThan(14);
     } finally {
       counter.remove();
     }
