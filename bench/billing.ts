@@ -36,6 +36,8 @@ export interface LoggedRequest {
   readonly errorName?: string;
   /** Capacity units DynamoDB (Local) reported, when the request asked for them and succeeded. */
   readonly reportedUnits?: number;
+  /** BatchExecuteStatement: the error code of each statement (undefined where it succeeded). */
+  readonly statementErrors?: readonly (string | undefined)[];
 }
 
 /** What one request costs. */
@@ -288,6 +290,18 @@ export class BillingModel {
         }
         return { writeUnits: 0, readUnits: units, itemBytes: [] };
       }
+      case 'BatchExecuteStatementCommand': {
+        // Each statement is billed as the single write it stands for (PartiQL writes cost what their API
+        // equivalents cost, not transactional prices); a failed one on the existing item, as a failed condition.
+        const statements = (input['Statements'] as { Statement: string; Parameters?: unknown[] }[] | undefined) ?? [];
+        if (!ok) return { writeUnits: 0, readUnits: 0, itemBytes: [] };
+        const sizes = statements.map((statement, index) => {
+          const write = statementAsWrite(statement.Statement, statement.Parameters ?? []);
+          if (!write) return 0;
+          return this.#write(write.command, write.input, request.statementErrors?.[index] === undefined);
+        });
+        return { writeUnits: sizes.reduce((sum, bytes) => sum + writeUnits(bytes), 0), readUnits: 0, itemBytes: sizes };
+      }
       default:
         return { writeUnits: 0, readUnits: 0, itemBytes: [] };
     }
@@ -322,4 +336,41 @@ export class BillingModel {
     this.#items.set(id, next);
     return Math.max(before, shadowSize(next));
   }
+}
+
+/**
+ * The PutItem (INSERT) or UpdateItem (UPDATE ... SET ... REMOVE ... WHERE key AND condition) input that a
+ * PartiQL statement of the library stands for; undefined for any other statement.
+ */
+export function statementAsWrite(statement: string, parameters: readonly unknown[]): { command: string; input: WriteInput } | undefined {
+  const table = /^(?:INSERT INTO|UPDATE)\s+"((?:[^"]|"")+)"/.exec(statement)?.[1]?.replace(/""/g, '"');
+  if (table === undefined) return undefined;
+  if (statement.startsWith('INSERT')) {
+    const names = [...statement.matchAll(/'((?:[^']|'')*)':\s*\?/g)].map((m) => (m[1] ?? '').replace(/''/g, "'"));
+    const item = Object.fromEntries(names.map((name, i) => [name, parameters[i]]));
+    return { command: 'PutItemCommand', input: { TableName: table, Item: item } };
+  }
+  const set = [...statement.matchAll(/SET\s+"((?:[^"]|"")+)"=\?/g)].map((m) => (m[1] ?? '').replace(/""/g, '"'));
+  const removed = [...statement.matchAll(/REMOVE\s+"((?:[^"]|"")+)"/g)].map((m) => (m[1] ?? '').replace(/""/g, '"'));
+  const keyName = /WHERE\s+"((?:[^"]|"")+)"=\?/.exec(statement)?.[1]?.replace(/""/g, '"');
+  if (keyName === undefined) return undefined;
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  const clauses = set.map((name, i) => {
+    names[`#s${i}`] = name;
+    values[`:s${i}`] = parameters[i];
+    return `#s${i} = :s${i}`;
+  });
+  removed.forEach((name, i) => (names[`#r${i}`] = name));
+  const expression = `${clauses.length > 0 ? `SET ${clauses.join(', ')}` : ''}${removed.length > 0 ? ` REMOVE ${removed.map((_, i) => `#r${i}`).join(', ')}` : ''}`;
+  return {
+    command: 'UpdateItemCommand',
+    input: {
+      TableName: table,
+      Key: { [keyName]: parameters[set.length] },
+      UpdateExpression: expression.trim(),
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    },
+  };
 }

@@ -63,7 +63,14 @@ export function instrument(client: DynamoDBClient): void {
       try {
         const result = await next(check ? { ...args, input } : args);
         const units = askCapacity ? reportedUnits(result.output) : undefined;
-        log.requests.push(units === undefined ? { command, input } : { command, input, reportedUnits: units });
+        const responses = (result.output as { Responses?: { Error?: { Code?: string } }[] } | undefined)?.Responses;
+        const statementErrors = command === 'BatchExecuteStatementCommand' ? (responses ?? []).map((r) => r.Error?.Code) : undefined;
+        log.requests.push({
+          command,
+          input,
+          ...(units === undefined ? {} : { reportedUnits: units }),
+          ...(statementErrors === undefined ? {} : { statementErrors }),
+        });
         return result;
       } catch (error) {
         log.requests.push({ command, input, errorName: (error as Error).name });

@@ -5,6 +5,7 @@ import {
   numberSize,
   parseUpdateExpression,
   readUnits,
+  statementAsWrite,
   toAttributeMap,
   writeUnits,
 } from '../../bench/billing';
@@ -196,5 +197,43 @@ describe('bench billing model', () => {
       expect(bill).toEqual({ writeUnits: 0, readUnits: 0, itemBytes: [] });
       expect(model.size).toBe(0);
     });
+  });
+});
+
+describe('PartiQL statements of batched writes', () => {
+  it('bill an INSERT as the PutItem and an UPDATE as the UpdateItem they stand for', () => {
+    const insert = statementAsWrite(`INSERT INTO "t" VALUE {'id': ?, 'status': ?}`, [{ S: 'k1' }, { S: 'INPROGRESS' }]);
+    expect(insert).toEqual({ command: 'PutItemCommand', input: { TableName: 't', Item: { id: { S: 'k1' }, status: { S: 'INPROGRESS' } } } });
+    const update = statementAsWrite(`UPDATE "t" SET "status"=? SET "result"=? REMOVE "steps" WHERE "id"=? AND "token"=?`, [
+      { S: 'COMPLETED' },
+      { S: 'x' },
+      { S: 'k1' },
+      { S: 'tok' },
+    ]);
+    expect(update).toEqual({
+      command: 'UpdateItemCommand',
+      input: {
+        TableName: 't',
+        Key: { id: { S: 'k1' } },
+        UpdateExpression: 'SET #s0 = :s0, #s1 = :s1 REMOVE #r0',
+        ExpressionAttributeNames: { '#s0': 'status', '#s1': 'result', '#r0': 'steps' },
+        ExpressionAttributeValues: { ':s0': { S: 'COMPLETED' }, ':s1': { S: 'x' } },
+      },
+    });
+  });
+
+  it('bill a batch of statements as the sum of its single writes', () => {
+    const model = new BillingModel();
+    const bill = model.apply({
+      command: 'BatchExecuteStatementCommand',
+      input: {
+        Statements: [
+          { Statement: `INSERT INTO "t" VALUE {'id': ?}`, Parameters: [{ S: 'a' }] },
+          { Statement: `INSERT INTO "t" VALUE {'id': ?}`, Parameters: [{ S: 'b' }] },
+        ],
+      },
+      statementErrors: [undefined, 'DuplicateItem'],
+    });
+    expect(bill.writeUnits).toBe(2);
   });
 });
