@@ -359,7 +359,7 @@ export class DynamoDBStore implements IdempotencyStore {
         await Promise.all(
           failures.map(async ({ call, code }) => {
             const item = code === 'DuplicateItem' ? found.get(call.input.key) : undefined;
-            const record = item ? await this.#toRecord(item) : undefined;
+            const record = item ? await this.#toRecord(item).catch(() => undefined) : undefined;
             if (record && record.expiresAt > nowSeconds(call.input.now)) call.resolve({ claimed: false, existing: record });
             else await settle(call, this.#claimOne(call.input));
           }),
