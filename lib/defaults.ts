@@ -33,3 +33,5 @@ export const COMMIT_MAX_ATTEMPTS = 5;
 export const DEFAULT_LOG_LEVEL = 'WARN' as const;
 /** `DynamoDBStore` `batchWrites` default: concurrent claims and completions share requests. */
 export const DEFAULT_BATCH_WRITES = true;
+/** Most items DynamoDB accepts in one TransactWriteItems request (the record, result chunks, staged writes). */
+export const MAX_TRANSACTION_ITEMS = 100;

@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash, randomUUID } from 'node:crypto';
-import { DEFAULT_LEASE_SECONDS, LEASE_SAFETY_MARGIN_MS, WAIT_INITIAL_DELAY_MS, WAIT_MAX_DELAY_MS } from './defaults';
+import { DEFAULT_LEASE_SECONDS, LEASE_SAFETY_MARGIN_MS, MAX_TRANSACTION_ITEMS, WAIT_INITIAL_DELAY_MS, WAIT_MAX_DELAY_MS } from './defaults';
 import {
   IdempotencyContextError,
   IdempotencyError,
@@ -16,8 +16,8 @@ import { resolveOptions, type IdempotencyOptions, type ResolvedOptions } from '.
 import { RecordStatus, type IdempotencyRecord, type StagedWrite, type StepCheckpoint } from './persistence/store';
 import { captureError, deserialize, reviveError, serialize, type StoredError } from './serialize';
 
-/** Largest number of items one DynamoDB transaction takes; one is the idempotency record itself. */
-const MAX_STAGED_WRITES = 99;
+/** Staged writes that fit in one DynamoDB transaction beside the idempotency record itself. */
+const MAX_STAGED_WRITES = MAX_TRANSACTION_ITEMS - 1;
 
 /** What `begin` decided for one invocation. */
 export type Begin<TResult> =

@@ -13,9 +13,17 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { COMMIT_MAX_ATTEMPTS, DEFAULT_BATCH_WRITES, DEFAULT_COMPRESS_ABOVE_BYTES, RESULT_CHUNK_BYTES } from '../defaults';
+import {
+  COMMIT_MAX_ATTEMPTS,
+  DEFAULT_BATCH_WRITES,
+  DEFAULT_COMPRESS_ABOVE_BYTES,
+  MAX_TRANSACTION_ITEMS,
+  RESULT_CHUNK_BYTES,
+} from '../defaults';
 import {
   IdempotencyCommitConditionError,
+  IdempotencyContextError,
+  IdempotencyError,
   IdempotencyConfigError,
   IdempotencyLeaseLostError,
   IdempotencyStoreError,
@@ -37,8 +45,6 @@ import {
   type StepCheckpoint,
 } from './store';
 
-/** Largest number of items DynamoDB accepts in one TransactWriteItems request. */
-export const MAX_TRANSACTION_ITEMS = 100;
 
 /** Options of {@link DynamoDBStore}. */
 export interface DynamoDBStoreOptions {
@@ -612,6 +618,13 @@ export class DynamoDBStore implements IdempotencyStore {
       },
     }));
     const items = [record, ...chunkItems, ...input.writes];
+    if (items.length > MAX_TRANSACTION_ITEMS) {
+      // The staged writes were counted when staged; the result's chunks are known only now.
+      throw new IdempotencyContextError(
+        `The result of ${input.key} needs ${chunkItems.length} chunk item(s), which with the record and ${input.writes.length} staged write(s) exceed the ${MAX_TRANSACTION_ITEMS} items of one DynamoDB transaction; nothing was sent. Stage fewer writes or return a smaller result`,
+        { key: input.key },
+      );
+    }
     const firstWrite = 1 + chunkItems.length;
     for (let attempt = 1; ; attempt += 1) {
       try {
@@ -765,8 +778,9 @@ function unmarshallRequest(request: {
   return out;
 }
 
-function storeError(error: unknown, key: string, action: string): IdempotencyStoreError {
-  if (error instanceof IdempotencyStoreError) return error;
+function storeError(error: unknown, key: string, action: string): IdempotencyError {
+  // Our own errors (a lost lease, a refused transaction) pass through; only the SDK's are wrapped.
+  if (error instanceof IdempotencyError) return error;
   const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   return new IdempotencyStoreError(
     `DynamoDB failed to ${action} for idempotency record ${key} (${detail}); retry the invocation`,

@@ -327,6 +327,32 @@ describe('commitWith', () => {
     }
   });
 
+  it('refuses, before sending anything, staged writes that leave no room in the transaction for the result\'s chunks', async () => {
+    const big = randomBytes(400 * 1024).toString('hex'); // about 800 KB: compressed, it needs several chunk items
+    let runs = 0;
+    const counter = countRequests(dynamoClient());
+    try {
+      const handler = makeIdempotent(
+        async (_event: Payment) => {
+          runs += 1;
+          commitWith(...Array.from({ length: 99 }, (_, i) => ledgerPut(`crowded-${runs}-${i}`, i)));
+          return { big };
+        },
+        { store, key: 'paymentId', name: opName() },
+      );
+      const error = await handler({ paymentId: 'c-crowded' }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(IdempotencyContextError);
+      expect((error as Error).message).toMatch(/chunk item\(s\), which with the record and 99 staged write\(s\) exceed the 100 items of one DynamoDB transaction; nothing was sent/);
+      expect(counter.counts['TransactWriteItemsCommand']).toBeUndefined();
+      expect(await ledgerEntry('crowded-1-0')).toBeUndefined();
+      // The lease was released: a retry runs at once (and meets the same refusal).
+      await expect(handler({ paymentId: 'c-crowded' })).rejects.toThrow(IdempotencyContextError);
+      expect(runs).toBe(2);
+    } finally {
+      counter.remove();
+    }
+  });
+
   it('refuses an item that is not one of Put, Update, Delete or ConditionCheck', async () => {
     const handler = makeIdempotent(
       async (_event: Payment) => {
