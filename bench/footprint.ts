@@ -4,7 +4,7 @@
  * to `require` it (timed inside that process, wall and CPU), minus the same for an empty file.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build, type Metafile, type Plugin } from 'esbuild';
@@ -162,8 +162,16 @@ function loadOnce(file: string, env: NodeJS.ProcessEnv): LoadSample {
   return JSON.parse(child.stdout.toString()) as LoadSample;
 }
 
-/** Bundles the probes and times their loading. `root` is the repository. */
+/**
+ * Bundles the probes and times their loading. `root` is the repository, built: our probes import
+ * `effectively-once`, which esbuild resolves through the package's own `exports` to the ES module build in
+ * `dist/esm`, exactly as a user's bundler resolves the installed package (the tsconfig `paths` that point
+ * the type checker at the sources are not applied here).
+ * @throws when the package is not built
+ */
 export async function measureFootprint(root: string, runs = LOAD_RUNS): Promise<FootprintResult> {
+  const built = resolve(root, 'dist/esm/index.mjs');
+  if (!existsSync(built)) throw new Error(`The footprint bundles the built package, and ${built} is missing: run \`npm run build\` first`);
   // Inside the repository (ignored by git) so that the bundles find the SDK in node_modules.
   const dir = resolve(root, '.tmp', `bench-footprint-${process.pid}`);
   mkdirSync(dir, { recursive: true });
@@ -180,6 +188,8 @@ export async function measureFootprint(root: string, runs = LOAD_RUNS): Promise<
         format: 'cjs',
         target: 'node20',
         external: ['@aws-sdk/*'],
+        // No tsconfig: its `paths` would send `effectively-once` to the sources instead of the package.
+        tsconfigRaw: {},
         outfile,
         metafile: true,
         logLevel: 'silent',

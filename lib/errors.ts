@@ -15,12 +15,13 @@ export interface IdempotencyErrorOptions {
 
 /** Base class of every error raised by effectively-once. */
 export class IdempotencyError extends Error {
+  /** Set literally, so that the name survives a minifying bundler. */
+  public override name = 'IdempotencyError';
   /** The idempotency record key concerned, when known. */
   public readonly key: string | undefined;
 
   public constructor(message: string, options: IdempotencyErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = new.target.name;
     this.key = options.key;
   }
 }
@@ -31,6 +32,7 @@ export class IdempotencyError extends Error {
  * or use `onInProgress: 'wait'`.
  */
 export class IdempotencyInProgressError extends IdempotencyError {
+  public override name = 'IdempotencyInProgressError';
   /** Milliseconds until the current lease expires; a retry before then meets the same error. */
   public readonly retryAfterMs: number;
 
@@ -44,19 +46,25 @@ export class IdempotencyInProgressError extends IdempotencyError {
  * The key was used before with a different payload (the fingerprint differs).
  * What to do: the client reused a key for a different request; use a new key.
  */
-export class IdempotencyPayloadMismatchError extends IdempotencyError {}
+export class IdempotencyPayloadMismatchError extends IdempotencyError {
+  public override name = 'IdempotencyPayloadMismatchError';
+}
 
 /**
  * No idempotency key could be derived from the input (null, undefined, empty or all-null).
  * What to do: fix the `key` selector or the event; or set `onMissingKey: 'run'`.
  */
-export class IdempotencyKeyError extends IdempotencyError {}
+export class IdempotencyKeyError extends IdempotencyError {
+  public override name = 'IdempotencyKeyError';
+}
 
 /**
  * The persistence layer failed (throttled, unreachable, misconfigured).
  * What to do: retry the whole invocation; the record is never left held beyond its lease.
  */
-export class IdempotencyStoreError extends IdempotencyError {}
+export class IdempotencyStoreError extends IdempotencyError {
+  public override name = 'IdempotencyStoreError';
+}
 
 /**
  * This invocation's lease expired and another invocation took the record over: this invocation's
@@ -64,13 +72,17 @@ export class IdempotencyStoreError extends IdempotencyError {}
  * What to do: nothing; the invocation that holds the lease completes the work. Raise `leaseSeconds`
  * if handlers routinely outlive their lease.
  */
-export class IdempotencyLeaseLostError extends IdempotencyError {}
+export class IdempotencyLeaseLostError extends IdempotencyError {
+  public override name = 'IdempotencyLeaseLostError';
+}
 
 /**
  * An option passed to a function of this library is invalid (reported at wrap time).
  * What to do: fix the option named in the message.
  */
-export class IdempotencyConfigError extends IdempotencyError {}
+export class IdempotencyConfigError extends IdempotencyError {
+  public override name = 'IdempotencyConfigError';
+}
 
 /**
  * A step marked `atMostOnce` was started by an earlier attempt that did not finish it, so it may or may
@@ -78,6 +90,7 @@ export class IdempotencyConfigError extends IdempotencyError {}
  * key) and then release the record.
  */
 export class IdempotencyStepInterruptedError extends IdempotencyError {
+  public override name = 'IdempotencyStepInterruptedError';
   /** The name of the interrupted step. */
   public readonly step: string;
 
@@ -92,6 +105,7 @@ export class IdempotencyStepInterruptedError extends IdempotencyError {
  * What to do: the business rule encoded in that condition rejected the write; handle it as a business error.
  */
 export class IdempotencyCommitConditionError extends IdempotencyError {
+  public override name = 'IdempotencyCommitConditionError';
   /** Index of the failed item in the staged writes, in the order `commitWith` received them. */
   public readonly itemIndex: number;
   /** The table of the failed item. */
@@ -112,6 +126,7 @@ export class IdempotencyCommitConditionError extends IdempotencyError {
  * What to do: return less (store the payload elsewhere and return a reference) or raise `maxResultBytes`.
  */
 export class IdempotencyResultTooLargeError extends IdempotencyError {
+  public override name = 'IdempotencyResultTooLargeError';
   /** Size in bytes of the serialised result. */
   public readonly bytes: number;
   /** The configured limit. */
@@ -128,7 +143,9 @@ export class IdempotencyResultTooLargeError extends IdempotencyError {
  * `step`, `downstreamKey` or `commitWith` was called outside an idempotent execution, or in a mode that
  * refuses it. What to do: call it from inside a function wrapped by `makeIdempotent` or the middleware.
  */
-export class IdempotencyContextError extends IdempotencyError {}
+export class IdempotencyContextError extends IdempotencyError {
+  public override name = 'IdempotencyContextError';
+}
 
 /**
  * A version given to `applyIfNewer` or `newerThan` is not an integer DynamoDB can hold exactly (a fraction,
@@ -138,6 +155,7 @@ export class IdempotencyContextError extends IdempotencyError {}
  * message: retrying it meets the same error).
  */
 export class IdempotencyVersionError extends IdempotencyError {
+  public override name = 'IdempotencyVersionError';
   /** The rejected version, as given (or as stored, for a stored attribute that is not a Number). */
   public readonly value: unknown;
 
@@ -154,6 +172,7 @@ export class IdempotencyVersionError extends IdempotencyError {
  * What to do: the business rule encoded in the condition rejected the write; handle it as a business error.
  */
 export class IdempotencyConditionError extends IdempotencyError {
+  public override name = 'IdempotencyConditionError';
   /** The table of the rejected write. */
   public readonly tableName: string;
   /** The item as it was when the condition failed (plain JavaScript values), or `undefined` if absent. */
@@ -187,6 +206,7 @@ export interface KafkaPartitionFailure {
  * skipped on the retry; without one they run again.
  */
 export class StreamBatchError extends IdempotencyError {
+  public override name = 'StreamBatchError';
   /** One entry per failed partition, in the order the partitions appear in the event. */
   public readonly failures: readonly KafkaPartitionFailure[];
 

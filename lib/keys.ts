@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import * as jmespathLib from 'jmespath';
+// The default import: jmespath is CommonJS whose exports Node's ES module loader cannot name (dist/esm).
+import jmespathLib from 'jmespath';
 
 /** The jmespath package exports `compile`, which its type definitions omit. */
 const jmespath = jmespathLib as typeof jmespathLib & { compile(expression: string): unknown };

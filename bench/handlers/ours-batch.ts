@@ -1,6 +1,6 @@
 /** Footprint probe: an SQS consumer with idempotent records written with effectively-once. */
 import type { Context, SQSEvent } from 'aws-lambda';
-import { DynamoDBStore, processSqsBatch } from '../../lib';
+import { DynamoDBStore, processSqsBatch } from 'effectively-once';
 
 const options = { store: new DynamoDBStore() };
 

@@ -1,5 +1,5 @@
 /** Footprint probe: an idempotent Lambda handler written with effectively-once. */
-import { DynamoDBStore, makeIdempotent } from '../../lib';
+import { DynamoDBStore, makeIdempotent } from 'effectively-once';
 
 const store = new DynamoDBStore();
 

@@ -11,7 +11,7 @@
 export const REMEMBERED_OPTION_SETS = 16;
 
 /** Options that change on every call and are read per call, so they never make two option sets differ. */
-const PER_CALL_OPTIONS = new Set(['context']);
+const PER_CALL_OPTIONS = /* @__PURE__ */ new Set(['context']);
 
 const NO_STORE = {};
 

@@ -8,7 +8,7 @@ import { resolveOptions, type IdempotencyOptions, type ResolvedOptions } from '.
 import type { IdempotencyStore } from '../persistence/store';
 
 /** A stand-in that passes `resolveOptions`' store check, so options without a store are validated alike. */
-const VALIDATION_ONLY_STORE: IdempotencyStore = new Proxy({} as IdempotencyStore, {
+const VALIDATION_ONLY_STORE: IdempotencyStore = /* @__PURE__ */ new Proxy({} as IdempotencyStore, {
   get: (_target, property) =>
     typeof property === 'string'
       ? () => {

@@ -7,7 +7,7 @@
 export const DEFAULT_IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
 
 /** Methods on which a request without a key is refused with 400 (other methods without a key run unprotected). */
-export const DEFAULT_KEY_REQUIRED_METHODS: readonly string[] = Object.freeze(['POST', 'PATCH']);
+export const DEFAULT_KEY_REQUIRED_METHODS: readonly string[] = /* @__PURE__ */ Object.freeze(['POST', 'PATCH']);
 
 /** Longest key accepted, in characters (after removing the quotes of a quoted value). */
 export const IDEMPOTENCY_KEY_MAX_LENGTH = 255;

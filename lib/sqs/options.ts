@@ -233,7 +233,7 @@ function prepare(options: SqsBatchOptions<unknown>): PreparedOptions {
   };
 }
 
-const cache = new PreparedOptionsCache<SqsBatchOptions<unknown>, PreparedOptions>(prepare);
+const cache = /* @__PURE__ */ new PreparedOptionsCache<SqsBatchOptions<unknown>, PreparedOptions>(prepare);
 
 /**
  * The prepared options for `options`: the same object as before, or an object with the same values as one

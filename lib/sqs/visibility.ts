@@ -3,6 +3,7 @@ import type { Execution } from '../engine';
 import { IdempotencyLeaseLostError } from '../errors';
 import type { IdempotencyLogger } from '../options';
 import { MAX_VISIBILITY_BATCH_ENTRIES } from './defaults';
+import { loadSqs, type SqsModule } from './load-sqs';
 import type { ResolvedVisibility } from './options';
 
 /** A message whose visibility is extended while it is unfinished. */
@@ -11,20 +12,6 @@ export interface VisibilityTarget {
   readonly receiptHandle: string;
   /** `arn:PARTITION:sqs:REGION:ACCOUNT:NAME`, already checked. */
   readonly queueArn: string;
-}
-
-type SqsModule = typeof import('@aws-sdk/client-sqs');
-let sqsModule: SqsModule | undefined;
-
-/**
- * `@aws-sdk/client-sqs` (an optional peer dependency), loaded on first use only: the library entry never
- * loads it. `require` rather than `import()`: the library is CommonJS, bundlers resolve both alike, and a
- * native dynamic import cannot run inside jest's module sandbox.
- */
-async function loadSqs(): Promise<SqsModule> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  sqsModule ??= require('@aws-sdk/client-sqs') as SqsModule;
-  return sqsModule;
 }
 
 /** DNS suffix of SQS endpoints per AWS partition. */

@@ -149,7 +149,7 @@ function prepare(options: AnyStreamBatchOptions): PreparedStreamOptions {
   };
 }
 
-const cache = new PreparedOptionsCache<AnyStreamBatchOptions, PreparedStreamOptions>(prepare);
+const cache = /* @__PURE__ */ new PreparedOptionsCache<AnyStreamBatchOptions, PreparedStreamOptions>(prepare);
 
 /**
  * The prepared options for `options`: the same object as before, or an object with the same values as one

