@@ -4,37 +4,63 @@
  *
  * Why a second build: bundlers tree-shake ES modules, not CommonJS. A Lambda handler that imports only
  * `makeIdempotent` from the CommonJS build drags every adapter (SQS, streams, HTTP, guards) into its
- * bundle; from this build it carries only what it uses. One file per entry point; dependencies stay external (the Lambda runtime provides the AWS SDK).
+ * bundle; from this build it carries only what it uses. One output module per source module (imports
+ * rewritten to `.mjs`), not one bundled file: with the package's `"sideEffects": false` a bundler then
+ * drops whole unused modules, with their imports of SDK packages (the stream and guard modules import
+ * `@aws-sdk/lib-dynamodb`; one bundled file would make every handler load it at cold start).
  *
  * `effectively-once/constructs` has no ES module build: CDK apps are not bundled, and aws-cdk-lib is
  * CommonJS whose lazily defined exports Node cannot import by name.
  */
-import { readFileSync, rmSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { build, type BuildOptions, type Plugin } from 'esbuild';
 
 const root = resolve(__dirname, '..');
+const lib = resolve(root, 'lib');
 const outdir = resolve(root, 'dist/esm');
-const manifest = JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8')) as {
-  dependencies?: Record<string, string>;
-  peerDependencies?: Record<string, string>;
-};
-const external = [...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.peerDependencies ?? {})].flatMap((name) => [name, `${name}/*`]);
+
+/** Source files with an ES module counterpart `<name>.esm.ts`, used here instead of them. */
+const COUNTERPARTS = new Set([resolve(lib, 'lazy-modules.ts')]);
+
+/** Every `.ts` module under `dir`, except tests, `.esm.ts` counterparts and the files they replace. */
+function modulesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return modulesUnder(path);
+    const isModule = name.endsWith('.ts') && !name.endsWith('.d.ts') && !name.endsWith('.test.ts') && !name.endsWith('.esm.ts');
+    return isModule && !COUNTERPARTS.has(path) ? [path] : [];
+  });
+}
+
+/** The source file a relative import names: `x.ts`, or `x/index.ts`; the `.esm.ts` counterpart if any. */
+function sourceOf(importer: string, specifier: string): string {
+  const base = resolve(dirname(importer), specifier);
+  const file = existsSync(`${base}.ts`) ? `${base}.ts` : join(base, 'index.ts');
+  if (!existsSync(file)) throw new Error(`${relative(root, importer)} imports ${specifier}, which is not a module of lib/`);
+  return COUNTERPARTS.has(file) ? file.replace(/\.ts$/, '.esm.ts') : file;
+}
 
 /**
- * The runtime library's modules with an ES module counterpart (`<name>.esm.ts` beside `<name>.ts`): the
- * lazy load of an optional package, a `require` in CommonJS and an `import()` here.
+ * Keeps every relative import as an import of the sibling output module (`./engine` →
+ * `./engine.mjs`, `./sqs` → `./sqs/index.mjs`), so that each module is built on its own.
  */
-const esmCounterparts: Plugin = {
-  name: 'esm-counterparts',
+const siblingImports: Plugin = {
+  name: 'sibling-imports',
   setup(builder) {
-    builder.onResolve({ filter: /^\.\/load-sqs$/ }, (args) => ({ path: resolve(args.resolveDir, 'load-sqs.esm.ts') }));
+    builder.onResolve({ filter: /^\.\.?\// }, (args) => {
+      if (args.kind === 'entry-point') return undefined;
+      const target = sourceOf(args.importer, args.path);
+      let specifier = relative(dirname(args.importer), target).replace(/\.ts$/, '.mjs');
+      if (!specifier.startsWith('.')) specifier = `./${specifier}`;
+      return { path: specifier, external: true };
+    });
   },
 };
 
 /**
  * The test kit loads its optional peers (DynamoDB Local, fauxqs, fast-check) with `require` and finds them
- * from `__filename`: both defined for its ES module here. Only the test kit gets this banner: the runtime
+ * from `__filename`: both defined for its modules here. Only the test kit gets this banner: the runtime
  * library may be bundled into CommonJS by a user's bundler, where `import.meta.url` is empty.
  */
 const TESTING_BANNER = [
@@ -46,27 +72,35 @@ const TESTING_BANNER = [
 
 const COMMON: BuildOptions = {
   outdir,
+  outbase: lib,
   bundle: true,
+  packages: 'external',
   format: 'esm',
   platform: 'node',
   target: 'node20',
   outExtension: { '.js': '.mjs' },
-  external,
   sourcemap: true,
   tsconfig: resolve(root, 'tsconfig.build.json'),
+  plugins: [siblingImports],
   logLevel: 'warning',
 };
 
-/**
- * Two builds, so that only the test kit gets its banner. They share no state: the test kit takes nothing
- * from the runtime library but the table's attribute names.
- */
+/** CommonJS-only names that must not appear in the runtime library's modules. */
+const COMMONJS_ONLY = /\b(__require|require\(|__filename|__dirname|import\.meta)/;
+
 async function main(): Promise<void> {
   rmSync(outdir, { recursive: true, force: true });
-  await build({ ...COMMON, entryPoints: { index: resolve(root, 'lib/index.ts') }, plugins: [esmCounterparts] });
-  await build({ ...COMMON, entryPoints: { testing: resolve(root, 'lib/testing/index.ts') }, banner: { js: TESTING_BANNER } });
-  const leftovers = readFileSync(resolve(outdir, 'index.mjs'), 'utf8').match(/\b(__require|__filename|__dirname|import\.meta)\b/g);
-  if (leftovers !== null) throw new Error(`dist/esm/index.mjs must not use ${[...new Set(leftovers)].join(', ')}: a user's CommonJS bundle of it would break`);
+  const modules = modulesUnder(lib);
+  const testing = resolve(lib, 'testing');
+  const runtime = modules.filter((file) => !file.startsWith(`${testing}/`));
+  const runtimeEntries = [...runtime, ...[...COUNTERPARTS].map((file) => file.replace(/\.ts$/, '.esm.ts'))];
+  await build({ ...COMMON, entryPoints: runtimeEntries });
+  await build({ ...COMMON, entryPoints: modules.filter((file) => file.startsWith(`${testing}/`)), banner: { js: TESTING_BANNER } });
+  for (const file of runtimeEntries) {
+    const output = resolve(outdir, relative(lib, file).replace(/\.ts$/, '.mjs'));
+    const found = COMMONJS_ONLY.exec(readFileSync(output, 'utf8'));
+    if (found !== null) throw new Error(`${relative(root, output)} uses ${found[1] ?? ''}: a user's CommonJS bundle of it would break`);
+  }
 }
 
 main().catch((error: unknown) => {

@@ -11,7 +11,7 @@ import {
   UpdateItemCommand,
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import {
   COMMIT_MAX_ATTEMPTS,
@@ -34,6 +34,7 @@ import type { IdempotencyLogger } from '../options';
 import { coalesce, scopedCoalescer, settle, type Pending } from './coalesce';
 import { leaseLostMessage } from './memory';
 import { DEFAULT_KEY_ATTR, DEFAULT_TTL_ATTR, IDEMPOTENCY_TABLE_NAME_ENV } from './schema';
+import { loadDocumentClient, type DocumentClientModule } from '../lazy-modules';
 import {
   RecordStatus,
   type ClaimInput,
@@ -628,7 +629,8 @@ export class DynamoDBStore implements IdempotencyStore {
     const firstWrite = 1 + chunkItems.length;
     for (let attempt = 1; ; attempt += 1) {
       try {
-        await this.#documents().send(new TransactWriteCommand({ TransactItems: items as never }));
+        const { client, TransactWriteCommand } = await this.#documents();
+        await client.send(new TransactWriteCommand({ TransactItems: items as never }));
         return;
       } catch (error) {
         if (!(error instanceof TransactionCanceledException)) throw storeError(error, input.key, action);
@@ -658,9 +660,11 @@ export class DynamoDBStore implements IdempotencyStore {
     }
   }
 
-  #documents(): DynamoDBDocumentClient {
-    this.#documentClient ??= DynamoDBDocumentClient.from(this.client);
-    return this.#documentClient;
+  /** The document client for transactions, and its command: `@aws-sdk/lib-dynamodb` is loaded on the first commit. */
+  async #documents(): Promise<{ client: DynamoDBDocumentClient; TransactWriteCommand: DocumentClientModule['TransactWriteCommand'] }> {
+    const module = await loadDocumentClient();
+    this.#documentClient ??= module.DynamoDBDocumentClient.from(this.client);
+    return { client: this.#documentClient, TransactWriteCommand: module.TransactWriteCommand };
   }
 
   #encodeResult(text: string): EncodedResult {

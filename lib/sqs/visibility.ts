@@ -3,7 +3,7 @@ import type { Execution } from '../engine';
 import { IdempotencyLeaseLostError } from '../errors';
 import type { IdempotencyLogger } from '../options';
 import { MAX_VISIBILITY_BATCH_ENTRIES } from './defaults';
-import { loadSqs, type SqsModule } from './load-sqs';
+import { loadSqs, type SqsModule } from '../lazy-modules';
 import type { ResolvedVisibility } from './options';
 
 /** A message whose visibility is extended while it is unfinished. */

@@ -6,7 +6,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { build } from 'esbuild';
+import { createTestTable, dynamoClient } from '../helpers/local';
 
 const root = resolve(__dirname, '../..');
 let consumer: string;
@@ -124,6 +126,35 @@ describe("a Lambda handler bundled from the installed package, as a user's esbui
     writeFileSync(join(consumer, 'minified.cjs'), await bundle('cjs', source, true));
     const out = run('node', ['-e', "console.log(require('./minified.cjs').names.join(' '))"], consumer);
     expect(out.trim()).toBe('IdempotencyInProgressError IdempotencyKeyError');
+  });
+
+  it('commits with the SDK external and found only through NODE_PATH, as the Lambda runtime provides it', async () => {
+    const table = await createTestTable('pack');
+    const source = [
+      "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';",
+      "import { commitWith, DynamoDBStore, makeIdempotent } from 'effectively-once';",
+      "const client = new DynamoDBClient({ region: 'us-east-1', endpoint: process.env.EO_DYNAMODB_ENDPOINT, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });",
+      'const store = new DynamoDBStore({ client, tableName: process.env.TABLE });',
+      'export const handler = makeIdempotent(async (event) => {',
+      "  commitWith({ Put: { TableName: process.env.TABLE, Item: { id: `business#${event.id}`, n: event.n } } });",
+      '  return event.n * 2;',
+      "}, { store, key: 'id' });",
+    ].join('\n');
+    // Outside any node_modules tree, like /var/task: the SDK (left external) is only on NODE_PATH.
+    const task = mkdtempSync(join(tmpdir(), 'eo-task-'));
+    try {
+      writeFileSync(join(task, 'index.js'), await bundle('cjs', source));
+      const out = execFileSync('node', ['-e', "require('./index.js').handler({ id: 'n1', n: 21 }).then(console.log)"], {
+        cwd: task,
+        encoding: 'utf8',
+        env: { ...process.env, NODE_PATH: join(consumer, 'node_modules'), TABLE: table, AWS_REGION: 'us-east-1' },
+      });
+      expect(out.trim()).toBe('42');
+      const item = await dynamoClient().send(new GetItemCommand({ TableName: table, Key: { id: { S: 'business#n1' } } }));
+      expect(item.Item?.['n']).toEqual({ N: '21' });
+    } finally {
+      rmSync(task, { recursive: true, force: true });
+    }
   });
 
   it('runs when bundled into an ES module', async () => {
