@@ -229,7 +229,8 @@ async function run(kind: 'standard' | 'fifo', seed: number) {
           await alive(life);
           commitWith(...effect(body));
           await alive(life);
-          if (random() < FAIL_AFTER_EFFECT_RATE) {
+          // The first run always fails, so that every run covers the case whatever the timing.
+          if (numbers.failuresAfterEffect === 0 || random() < FAIL_AFTER_EFFECT_RATE) {
             numbers.failuresAfterEffect += 1;
             throw new Error(`${body.orderId} crashed after staging its effect`);
           }
@@ -239,8 +240,9 @@ async function run(kind: 'standard' | 'fifo', seed: number) {
       ),
     );
     let timer: NodeJS.Timeout | undefined;
+    // Until one invocation has been killed, every invocation may be: every run covers kills whatever the timing.
     const killed =
-      random() < KILL_RATE
+      numbers.killedInvocations === 0 || random() < KILL_RATE
         ? new Promise<never>((_resolve, reject) => {
             timer = setTimeout(() => {
               life.dead = true;
