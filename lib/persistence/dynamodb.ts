@@ -94,6 +94,12 @@ export interface DynamoDBStoreOptions {
   readonly logger?: IdempotencyLogger;
 }
 
+/** lib-dynamodb's document client over the store's client, and its transaction command. */
+interface DocumentClient {
+  readonly client: DynamoDBDocumentClient;
+  readonly TransactWriteCommand: DocumentClientModule['TransactWriteCommand'];
+}
+
 const KNOWN_OPTIONS = new Set(['tableName', 'client', 'keyAttr', 'ttlAttr', 'compressAboveBytes', 'batchWrites', 'logger']);
 
 /** Most statements DynamoDB takes in one BatchExecuteStatement. */
@@ -140,7 +146,7 @@ export class DynamoDBStore implements IdempotencyStore {
   /** Identities of this store's coalescers in a write-batching scope. */
   readonly #claimsOwner = {};
   readonly #completionsOwner = {};
-  #documentClient: DynamoDBDocumentClient | undefined;
+  #documentClient: Promise<DocumentClient> | undefined;
 
   public constructor(options: DynamoDBStoreOptions = {}) {
     for (const name of Object.keys(options)) {
@@ -660,11 +666,19 @@ export class DynamoDBStore implements IdempotencyStore {
     }
   }
 
-  /** The document client for transactions, and its command: `@aws-sdk/lib-dynamodb` is loaded on the first commit. */
-  async #documents(): Promise<{ client: DynamoDBDocumentClient; TransactWriteCommand: DocumentClientModule['TransactWriteCommand'] }> {
-    const module = await loadDocumentClient();
-    this.#documentClient ??= module.DynamoDBDocumentClient.from(this.client);
-    return { client: this.#documentClient, TransactWriteCommand: module.TransactWriteCommand };
+  /**
+   * The document client for transactions, and its command, made once: `@aws-sdk/lib-dynamodb` is loaded on the
+   * first commit. A failed load is not kept, so the next commit tries again.
+   */
+  #documents(): Promise<DocumentClient> {
+    this.#documentClient ??= loadDocumentClient().then(
+      (module) => ({ client: module.DynamoDBDocumentClient.from(this.client), TransactWriteCommand: module.TransactWriteCommand }),
+      (error: unknown) => {
+        this.#documentClient = undefined;
+        throw error;
+      },
+    );
+    return this.#documentClient;
   }
 
   #encodeResult(text: string): EncodedResult {
