@@ -29,6 +29,20 @@ export const WAIT_MAX_DELAY_MS = 1000;
 export const LEASE_SAFETY_MARGIN_MS = 1000;
 /** Attempts of a `commitWith` transaction that meets a transaction conflict. */
 export const COMMIT_MAX_ATTEMPTS = 5;
+/**
+ * How far apart two invokers' clocks may be, in milliseconds: a lease counts as ended, and a record as
+ * expired, only this long after the time written in it.
+ */
+export const DEFAULT_CLOCK_SKEW_MS = 1000;
+/**
+ * Seconds for which a claim or a completion that fails transiently is retried when no Lambda context gives
+ * the invocation's deadline.
+ */
+export const DEFAULT_COMPLETION_RETRY_SECONDS = 10;
+/** First backoff of the library's retries of transient store failures, in milliseconds (full jitter). */
+export const RETRY_BASE_DELAY_MS = 25;
+/** Largest backoff of the library's retries of transient store failures, in milliseconds. */
+export const RETRY_MAX_DELAY_MS = 1000;
 /** Logger level of the default logger. */
 export const DEFAULT_LOG_LEVEL = 'WARN' as const;
 /** `DynamoDBStore` `batchWrites` default: concurrent claims and completions share requests. */

@@ -10,10 +10,12 @@ import {
   IdempotencyPayloadMismatchError,
   IdempotencyResultTooLargeError,
   IdempotencyStepInterruptedError,
+  IdempotencyStoreError,
 } from './errors';
 import { hashValue, isMissingKey } from './keys';
 import { resolveOptions, type IdempotencyOptions, type ResolvedOptions } from './options';
 import { RecordStatus, type IdempotencyRecord, type StagedWrite, type StepCheckpoint } from './persistence/store';
+import { isRetryable, monotonicNow, retryTransient } from './retry';
 import { captureError, deserialize, reviveError, serialize, type StoredError } from './serialize';
 
 /** Staged writes that fit in one DynamoDB transaction beside the idempotency record itself. */
@@ -33,6 +35,17 @@ export interface InvocationInfo {
   /** Milliseconds the invocation has left (from the Lambda context), when known. */
   readonly remainingMs?: number;
 }
+
+/** What a hand-made release (`release`, `completeStep`) found and did. */
+export type RecordResolution =
+  /** The in-progress record was deleted: the next delivery runs the work afresh. */
+  | 'released'
+  /** The step was marked done with the given result and the lease ended: the next delivery replays it. */
+  | 'stepDone'
+  /** There was no live record: nothing to do. */
+  | 'absent'
+  /** The record is completed: it is left as it is (its result is replayed). */
+  | 'completed';
 
 interface CacheEntry {
   readonly result: string;
@@ -86,10 +99,16 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
     const token = randomUUID();
     const leaseMs = this.#leaseMs(info);
     const deadline = o.clock() + (info.remainingMs ?? leaseMs) - LEASE_SAFETY_MARGIN_MS;
-    if (o.mode === 'optimistic') {
-      return { kind: 'execute', execution: new Execution(this, key, token, fingerprint, {}, leaseMs) };
-    }
+    // Store retries end with the invocation (less the margin), or after completionRetrySeconds without one.
+    const invocationEnd = info.remainingMs === undefined ? undefined : monotonicNow() + info.remainingMs - LEASE_SAFETY_MARGIN_MS;
+    const retryDeadline = (): number => invocationEnd ?? monotonicNow() + o.completionRetrySeconds * 1000;
+    const execution = (steps: Readonly<Record<string, StepCheckpoint>>, expiresAt: number): Begin<TResult> => ({
+      kind: 'execute',
+      execution: new Execution(this, { key, token, fingerprint, steps, leaseMs, expiresAt, retryDeadline }),
+    });
+    if (o.mode === 'optimistic') return execution({}, 0);
 
+    const claimDeadline = retryDeadline();
     let existing: IdempotencyRecord | undefined;
     for (;;) {
       const now = o.clock();
@@ -99,24 +118,27 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
         leaseUntil: now + leaseMs,
         expiresAt: this.#expiresAt(now, leaseMs),
         ...(fingerprint === undefined ? {} : { fingerprint }),
-        now,
+        now: now - o.clockSkewMs,
       };
-      const result = existing
-        ? await o.store.takeOver({ ...claim, previousToken: existing.token, expiresAt: Math.max(claim.expiresAt, existing.expiresAt) })
-        : await o.store.claim(claim);
+      const previous = existing;
+      const expiresAt = previous ? Math.max(claim.expiresAt, previous.expiresAt) : claim.expiresAt;
+      const result = await this.#retryStore(
+        key,
+        'claim',
+        () => (previous ? o.store.takeOver({ ...claim, previousToken: previous.token, expiresAt }) : o.store.claim(claim)),
+        claimDeadline,
+      );
       existing = undefined;
-      if (result.claimed) return { kind: 'execute', execution: new Execution(this, key, token, fingerprint, result.steps, leaseMs) };
+      if (result.claimed) return execution(result.steps, expiresAt);
       const found = result.existing;
       // Our own write, applied once and met again by the SDK's retry after a lost response.
-      if (found.token === token) {
-        return { kind: 'execute', execution: new Execution(this, key, token, fingerprint, found.steps, leaseMs) };
-      }
+      if (found.token === token) return execution(found.steps, found.expiresAt);
       checkFingerprint(key, found.fingerprint, fingerprint);
       if (found.status === RecordStatus.Completed) {
         this.#remember(key, found, fingerprint);
         return { kind: 'replay', value: this.replay(key, found.outcome ?? 'value', found.result) };
       }
-      if (found.leaseUntil < o.clock()) {
+      if (this.#leaseEnded(found)) {
         // The holder's lease ended (it crashed, timed out or released after a failure): take over.
         existing = found;
         continue;
@@ -128,12 +150,93 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
         existing = waited.record;
         continue;
       }
-      const retryAfterMs = Math.max(0, found.leaseUntil - o.clock());
+      const retryAfterMs = this.#retryAfterMs(found);
       throw new IdempotencyInProgressError(
         `Idempotency record ${key} is held by another invocation for ${retryAfterMs} ms more; retry after that (or use onInProgress: 'wait')`,
         { key, retryAfterMs },
       );
     }
+  }
+
+  /**
+   * The way out of a record stuck on an interrupted `atMostOnce` step (or any in-progress record whose
+   * lease ended): takes the record over, fenced like every write, then deletes it, or with `step` marks
+   * that step done with `step.result` and ends the lease so the next delivery replays it and goes on.
+   * Throws `IdempotencyInProgressError` while a live lease holds the record.
+   */
+  public async resolveRecord(args: TArgs, step?: { readonly name: string; readonly result: unknown }): Promise<RecordResolution> {
+    const o = this.options;
+    const keyValue = o.selectKey(args);
+    if (isMissingKey(keyValue)) {
+      throw new IdempotencyKeyError(`No idempotency key found for ${o.name}: the key selector returned ${describeMissing(keyValue)}; nothing was released`);
+    }
+    if (step !== undefined && (typeof step.name !== 'string' || step.name.length === 0)) {
+      throw new IdempotencyContextError(`Expected the step name to be a non-empty string, got ${String(step.name)}`);
+    }
+    const key = this.#recordKey(keyValue);
+    this.#cache.delete(key);
+    const deadline = monotonicNow() + o.completionRetrySeconds * 1000;
+    const record = await this.#retryStore(key, 'read', () => o.store.get(key, o.clock() - o.clockSkewMs), deadline);
+    if (!record) return 'absent';
+    if (record.status === RecordStatus.Completed) return 'completed';
+    if (!this.#leaseEnded(record)) {
+      const retryAfterMs = this.#retryAfterMs(record);
+      throw new IdempotencyInProgressError(
+        `Idempotency record ${key} is held by a running invocation for ${retryAfterMs} ms more; nothing was released. Retry after that`,
+        { key, retryAfterMs },
+      );
+    }
+    const token = randomUUID();
+    const now = o.clock();
+    const leaseMs = this.#leaseMs({});
+    const taken = await this.#retryStore(
+      key,
+      'take over',
+      () =>
+        o.store.takeOver({
+          key,
+          token,
+          previousToken: record.token,
+          leaseUntil: now + leaseMs,
+          expiresAt: Math.max(record.expiresAt, this.#expiresAt(now, leaseMs)),
+          now: now - o.clockSkewMs,
+        }),
+      deadline,
+    );
+    if (!taken.claimed && taken.existing.token !== token) {
+      if (taken.existing.status === RecordStatus.Completed) return 'completed';
+      throw new IdempotencyInProgressError(`Idempotency record ${key} was taken over by another invocation meanwhile; nothing was released`, {
+        key,
+        retryAfterMs: this.#retryAfterMs(taken.existing),
+      });
+    }
+    if (step !== undefined) {
+      const checkpoint: StepCheckpoint = { state: 'done', result: serialize(step.result) };
+      await this.#retryStore(key, 'checkpoint', () => o.store.checkpoint({ key, token, step: step.name, checkpoint }), deadline);
+    }
+    await this.#retryStore(key, 'release', () => o.store.release({ key, token, keepCheckpoints: step !== undefined }), deadline);
+    o.logger.info(step === undefined ? `Released idempotency record ${key} by hand` : `Marked step "${step.name}" of ${key} done by hand`);
+    return step === undefined ? 'released' : 'stepDone';
+  }
+
+  /** Whether the lease of an in-progress record has ended on every invoker's clock (`clockSkewMs`). */
+  #leaseEnded(record: IdempotencyRecord): boolean {
+    return record.leaseUntil + this.options.clockSkewMs < this.options.clock();
+  }
+
+  #retryAfterMs(record: IdempotencyRecord): number {
+    return Math.max(0, record.leaseUntil + this.options.clockSkewMs - this.options.clock());
+  }
+
+  /** A store call retried on transient failures until `deadline` (monotonic milliseconds). @internal */
+  public retryStore<T>(key: string, action: string, call: () => Promise<T>, deadline: number): Promise<T> {
+    return this.#retryStore(key, action, call, deadline);
+  }
+
+  #retryStore<T>(key: string, action: string, call: () => Promise<T>, deadline: number): Promise<T> {
+    return retryTransient(call, deadline, (error, attempt) => {
+      this.options.logger.debug(`Retrying ${action} of idempotency record ${key} after a transient failure (attempt ${attempt + 1})`, error);
+    });
   }
 
   /**
@@ -162,21 +265,26 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
     for (let delayMs = WAIT_INITIAL_DELAY_MS; ; delayMs = Math.min(delayMs * 2, WAIT_MAX_DELAY_MS)) {
       const left = deadline - o.clock();
       if (left <= 0) {
-        const retryAfterMs = Math.max(0, record.leaseUntil - o.clock());
+        const retryAfterMs = this.#retryAfterMs(record);
         throw new IdempotencyInProgressError(
           `Idempotency record ${key} was still held by another invocation when the wait ran out of time; retry after ${retryAfterMs} ms`,
           { key, retryAfterMs },
         );
       }
       await sleep(Math.min(delayMs, left));
-      const current: IdempotencyRecord | undefined = await o.store.get(key, o.clock());
+      const current: IdempotencyRecord | undefined = await this.#retryStore(
+        key,
+        'read',
+        () => o.store.get(key, o.clock() - o.clockSkewMs),
+        monotonicNow() + Math.max(0, deadline - o.clock()),
+      );
       if (!current) return { kind: 'retry', record: undefined };
       checkFingerprint(key, current.fingerprint, fingerprint);
       if (current.status === RecordStatus.Completed) {
         this.#remember(key, current, fingerprint);
         return { kind: 'replay', value: this.replay(key, current.outcome ?? 'value', current.result) };
       }
-      if (current.leaseUntil < o.clock()) return { kind: 'retry', record: current };
+      if (this.#leaseEnded(current)) return { kind: 'retry', record: current };
       record = current;
     }
   }
@@ -201,8 +309,14 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
     return Math.floor(now / 1000) + Math.ceil(this.options.expiresAfterSeconds);
   }
 
+  /** A new record's expiry: `expiresAfterSeconds` from now, and always beyond its lease on every clock. */
   #expiresAt(now: number, leaseMs: number): number {
-    return Math.max(this.expiresAt(now), Math.floor((now + leaseMs) / 1000) + 1);
+    return Math.max(this.expiresAt(now), this.expiresBeyondLease(now + leaseMs));
+  }
+
+  /** The first expiry (epoch seconds) that outlives a lease ending at `leaseUntil` on every invoker's clock. @internal */
+  public expiresBeyondLease(leaseUntil: number): number {
+    return Math.floor((leaseUntil + this.options.clockSkewMs) / 1000) + 1;
   }
 
   #cached(key: string): CacheEntry | undefined {
@@ -235,29 +349,58 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
   }
 }
 
+/** What the engine hands an execution when it claims a record. */
+interface ExecutionStart {
+  /** The record key. */
+  readonly key: string;
+  /** This execution's lease token. */
+  readonly token: string;
+  readonly fingerprint: string | undefined;
+  /** Step checkpoints found in the record. */
+  readonly steps: Readonly<Record<string, StepCheckpoint>>;
+  /** Length of the lease, in milliseconds. */
+  readonly leaseMs: number;
+  /** The record's expiry as claimed, epoch seconds (0 in optimistic mode). */
+  readonly expiresAt: number;
+  /** Until when (monotonic milliseconds) a store write that fails transiently is retried, asked at each write. */
+  readonly retryDeadline: () => number;
+}
+
 /** State of one idempotent execution: its key, lease token, checkpoints and staged writes. */
 export class Execution<TResult> {
+  /** The record key. */
+  public readonly key: string;
+  /** This execution's lease token. */
+  public readonly token: string;
+  /** Length of the lease, in milliseconds. */
+  public readonly leaseMs: number;
   readonly #engine: IdempotencyEngine<never, TResult>;
+  readonly #fingerprint: string | undefined;
   readonly #steps: Map<string, StepCheckpoint>;
   readonly #usedSteps = new Set<string>();
   readonly #staged: StagedWrite[] = [];
+  readonly #retryDeadline: () => number;
+  #expiresAt: number;
+  #leaseUntil: number;
   #checkpointed: boolean;
   #finished = false;
 
-  public constructor(
-    engine: IdempotencyEngine<never, TResult> | IdempotencyEngine<unknown[], TResult>,
-    /** The record key. */
-    public readonly key: string,
-    /** This execution's lease token. */
-    public readonly token: string,
-    private readonly fingerprint: string | undefined,
-    steps: Readonly<Record<string, StepCheckpoint>>,
-    /** Length of the lease, in milliseconds. */
-    public readonly leaseMs: number,
-  ) {
+  public constructor(engine: IdempotencyEngine<never, TResult> | IdempotencyEngine<unknown[], TResult>, start: ExecutionStart) {
     this.#engine = engine as IdempotencyEngine<never, TResult>;
-    this.#steps = new Map(Object.entries(steps));
+    this.key = start.key;
+    this.token = start.token;
+    this.leaseMs = start.leaseMs;
+    this.#fingerprint = start.fingerprint;
+    this.#steps = new Map(Object.entries(start.steps));
     this.#checkpointed = this.#steps.size > 0;
+    this.#expiresAt = start.expiresAt;
+    this.#leaseUntil = this.#engine.options.clock() + start.leaseMs;
+    this.#retryDeadline = start.retryDeadline;
+  }
+
+  /** A store write of this execution, retried on transient failures until the invocation's deadline. */
+  #write<T>(action: string, call: () => Promise<T>): Promise<T> {
+    return this.#engine.retryStore(this.key, action, call, this.#retryDeadline());
   }
 
   get #o(): ResolvedOptions<never> {
@@ -311,17 +454,20 @@ export class Execution<TResult> {
     throw error;
   }
 
-  /** Releases the lease so a retry may run at once; keeps checkpoints (and ends the lease) when there are any. */
+  /**
+   * Releases the lease so a retry may run at once; keeps checkpoints (and ends the lease) when there are
+   * any. Only an in-progress record of this execution is released, never a completed one.
+   */
   public async release(): Promise<void> {
     if (this.#finished) return;
     this.#finished = true;
     const o = this.#o;
     if (o.mode === 'optimistic') return;
     try {
-      await o.store.release({ key: this.key, token: this.token, keepCheckpoints: this.#checkpointed });
+      await this.#write('release', () => o.store.release({ key: this.key, token: this.token, keepCheckpoints: this.#checkpointed }));
     } catch (releaseError) {
       // The original failure is what the caller must see; the record is never held beyond its lease.
-      o.logger.warn(`Could not release idempotency record ${this.key}`, releaseError);
+      o.logger.warn(`Could not release idempotency record ${this.key}; it is held until its lease ends`, releaseError);
     }
   }
 
@@ -343,39 +489,63 @@ export class Execution<TResult> {
       result,
       outcome,
       expiresAt: this.#engine.expiresAt(now),
-      ...(this.fingerprint === undefined ? {} : { fingerprint: this.fingerprint }),
+      ...(this.#fingerprint === undefined ? {} : { fingerprint: this.#fingerprint }),
       writes: [...this.#staged],
-      now,
+      now: now - o.clockSkewMs,
     };
     this.#finished = true;
     if (o.mode === 'optimistic') {
-      const written = await o.store.putCompleted(input);
+      const written = await this.#write('store the result', () => o.store.putCompleted(input));
       if (!written.written && written.existing.token !== this.token) {
         const existing = written.existing;
-        checkFingerprint(this.key, existing.fingerprint, this.fingerprint);
+        checkFingerprint(this.key, existing.fingerprint, this.#fingerprint);
         if (existing.status !== RecordStatus.Completed) {
           throw new IdempotencyInProgressError(
             `Idempotency record ${this.key} is held by a lease-mode invocation; this optimistic run's writes were dropped`,
-            { key: this.key, retryAfterMs: Math.max(0, existing.leaseUntil - now) },
+            { key: this.key, retryAfterMs: Math.max(0, existing.leaseUntil + o.clockSkewMs - now) },
           );
         }
         // Another execution completed first: its outcome wins and this run's staged writes were dropped.
-        this.#engine.remember(this.key, existing.result ?? serialize(undefined), existing.outcome ?? 'value', this.fingerprint, existing.expiresAt);
+        this.#engine.remember(this.key, existing.result ?? serialize(undefined), existing.outcome ?? 'value', this.#fingerprint, existing.expiresAt);
         return existing;
       }
     } else {
       try {
-        await o.store.complete(input);
+        // Fenced by the token and the in-progress status: a retry after a lost answer finds its own
+        // completed record and stops there, so staged writes apply once.
+        await this.#write('store the result', () => o.store.complete(input));
       } catch (error) {
-        if (!(error instanceof IdempotencyError) || error instanceof IdempotencyLeaseLostError) throw error;
-        // Could not store (or a staged condition failed): end the lease so a retry runs at once.
-        this.#finished = false;
-        await this.release();
-        throw error;
+        throw await this.#notStored(error);
       }
     }
-    this.#engine.remember(this.key, result, outcome, this.fingerprint, input.expiresAt);
+    this.#engine.remember(this.key, result, outcome, this.#fingerprint, input.expiresAt);
     return undefined;
+  }
+
+  /**
+   * The work ran and its completion failed. Releasing would let a retry run the work again, so the record
+   * is released only after a definite failure (nothing was written) of a completion whose effects were
+   * all staged with `commitWith`; otherwise (outcome unknown, or effects made outside the transaction) it
+   * stays held until its lease ends, and the caller learns that the work ran.
+   */
+  async #notStored(error: unknown): Promise<unknown> {
+    if (error instanceof IdempotencyLeaseLostError) return error;
+    const definite = error instanceof IdempotencyError && !isRetryable(error);
+    if (definite && this.#staged.length > 0) {
+      // Nothing was committed, the staged writes included: end the lease so a retry runs at once.
+      this.#finished = false;
+      await this.release();
+      return error;
+    }
+    const o = this.#o;
+    const heldForMs = Math.max(0, this.#leaseUntil + o.clockSkewMs - o.clock());
+    const detail = error instanceof Error ? error.message : String(error);
+    const stored = new IdempotencyStoreError(
+      `The work of ${this.key} ran, but its outcome could not be stored (${detail}). The record stays held until its lease ends (in ${heldForMs} ms), so a redelivery before then gets IdempotencyInProgressError instead of running the work again; retry the invocation after that`,
+      { key: this.key, cause: error, retryable: isRetryable(error), workRan: true },
+    );
+    o.logger.error(stored.message, { key: this.key, error });
+    return stored;
   }
 
   /** See {@link step}. */
@@ -401,17 +571,21 @@ export class Execution<TResult> {
     if (checkpoint?.state === 'done') return (checkpoint.result === undefined ? undefined : deserialize(checkpoint.result)) as T;
     if (checkpoint?.state === 'started') {
       throw new IdempotencyStepInterruptedError(
-        `Step "${name}" of ${this.key} was started by an earlier attempt that did not finish it (atMostOnce), so it may or may not have had its effect. Reconcile it with the downstream system, then release the record`,
+        `Step "${name}" of ${this.key} was started by an earlier attempt that did not finish it (atMostOnce), so it may or may not have had its effect. Reconcile it with the downstream system, then call completeStep("${name}", result, ...args) on the idempotent function (the step is replayed with that result) or release(...args) (the work runs afresh)`,
         { key: this.key, step: name },
       );
     }
     if (options.atMostOnce === true) {
-      await o.store.checkpoint({ key: this.key, token: this.token, step: name, checkpoint: { state: 'started' } });
+      await this.#write(`checkpoint step "${name}"`, () =>
+        o.store.checkpoint({ key: this.key, token: this.token, step: name, checkpoint: { state: 'started' } }),
+      );
       this.#checkpointed = true;
     }
     const value = await fn();
     const result = serialize(value);
-    await o.store.checkpoint({ key: this.key, token: this.token, step: name, checkpoint: { state: 'done', result } });
+    await this.#write(`checkpoint step "${name}"`, () =>
+      o.store.checkpoint({ key: this.key, token: this.token, step: name, checkpoint: { state: 'done', result } }),
+    );
     this.#checkpointed = true;
     this.#steps.set(name, { state: 'done', result });
     return value;
@@ -444,10 +618,15 @@ export class Execution<TResult> {
     return createHash('sha256').update(`${this.key}\u0000${label}`).digest('hex');
   }
 
-  /** Extends this execution's lease (used by long SQS handlers). */
+  /** Extends this execution's lease, and the record's expiry beyond it (used by long SQS handlers). */
   public async extendLease(ms: number): Promise<void> {
-    if (this.#o.mode === 'optimistic' || this.#finished) return;
-    await this.#o.store.extendLease({ key: this.key, token: this.token, leaseUntil: this.#o.clock() + ms });
+    const o = this.#o;
+    if (o.mode === 'optimistic' || this.#finished) return;
+    const leaseUntil = o.clock() + ms;
+    const expiresAt = Math.max(this.#expiresAt, this.#engine.expiresBeyondLease(leaseUntil));
+    await this.#write('extend the lease', () => o.store.extendLease({ key: this.key, token: this.token, leaseUntil, expiresAt }));
+    this.#leaseUntil = leaseUntil;
+    this.#expiresAt = expiresAt;
   }
 }
 

@@ -59,11 +59,24 @@ export class IdempotencyKeyError extends IdempotencyError {
 }
 
 /**
- * The persistence layer failed (throttled, unreachable, misconfigured).
- * What to do: retry the whole invocation; the record is never left held beyond its lease.
+ * The persistence layer failed (throttled, unreachable, misconfigured) and the library's own retries,
+ * bounded by the invocation's deadline (or `completionRetrySeconds`), did not get through.
+ * What to do: retry the whole invocation. When `workRan` is true the work ran and its outcome was not
+ * stored: the record stays held until its lease ends, so a prompt redelivery gets
+ * `IdempotencyInProgressError` instead of a second run. Otherwise the record is never held beyond its lease.
  */
 export class IdempotencyStoreError extends IdempotencyError {
   public override name = 'IdempotencyStoreError';
+  /** Whether the failure was transient (throttling, 5xx, conflict, timeout, network), so a retry may succeed. */
+  public readonly retryable: boolean;
+  /** Whether the work had already run when the store failed (its outcome was not stored). */
+  public readonly workRan: boolean;
+
+  public constructor(message: string, options: IdempotencyErrorOptions & { retryable?: boolean; workRan?: boolean } = {}) {
+    super(message, options);
+    this.retryable = options.retryable ?? false;
+    this.workRan = options.workRan ?? false;
+  }
 }
 
 /**

@@ -1,4 +1,6 @@
 import {
+  DEFAULT_CLOCK_SKEW_MS,
+  DEFAULT_COMPLETION_RETRY_SECONDS,
   DEFAULT_EXPIRES_AFTER_SECONDS,
   DEFAULT_LOCAL_CACHE_MAX_ITEMS,
   DEFAULT_MAX_RESULT_BYTES,
@@ -105,6 +107,24 @@ export interface IdempotencyOptions<TArgs extends unknown[] = unknown[]> {
    * @default Date.now
    */
   readonly clock?: () => number;
+  /**
+   * How far apart the clocks of two invokers of this operation may be, in milliseconds. A lease counts as
+   * ended, and a record as expired, only this long after the time written in it, so a duplicate whose
+   * clock runs ahead by up to this much never takes over a live lease. Lambda's clocks are synchronised
+   * (Amazon Time Sync) far more closely than the default; raise it for invokers with looser clocks. The
+   * price: a crashed invocation's record is taken over this much later.
+   * @default 1000 (`DEFAULT_CLOCK_SKEW_MS`)
+   */
+  readonly clockSkewMs?: number;
+  /**
+   * When there is no Lambda context to give the invocation's deadline: for how many seconds a claim, a
+   * step checkpoint or the completion that fails transiently (throttling, 5xx, conflicts, timeouts,
+   * network errors, lost responses) is retried, with capped exponential backoff and full jitter, on top
+   * of the AWS SDK's own attempts. With a Lambda context, retries go on until its remaining time less one
+   * second.
+   * @default 10 (`DEFAULT_COMPLETION_RETRY_SECONDS`)
+   */
+  readonly completionRetrySeconds?: number;
 }
 
 /** Options after validation: defaults applied, selectors compiled, frozen. */
@@ -123,6 +143,8 @@ export interface ResolvedOptions<TArgs extends unknown[]> {
   readonly cacheErrors: ((error: unknown) => boolean) | undefined;
   readonly logger: IdempotencyLogger;
   readonly clock: () => number;
+  readonly clockSkewMs: number;
+  readonly completionRetrySeconds: number;
 }
 
 const KNOWN = new Set([
@@ -140,6 +162,8 @@ const KNOWN = new Set([
   'cacheErrors',
   'logger',
   'clock',
+  'clockSkewMs',
+  'completionRetrySeconds',
 ]);
 
 const STORE_METHODS = ['claim', 'takeOver', 'checkpoint', 'extendLease', 'complete', 'putCompleted', 'release', 'get'];
@@ -200,6 +224,8 @@ export function resolveOptions<TArgs extends unknown[]>(
     cacheErrors: optionalFunction('cacheErrors', options.cacheErrors),
     logger: options.logger ?? defaultLogger(),
     clock: optionalFunction('clock', options.clock) ?? Date.now,
+    clockSkewMs: nonNegativeNumber('clockSkewMs', options.clockSkewMs ?? DEFAULT_CLOCK_SKEW_MS),
+    completionRetrySeconds: positiveNumber('completionRetrySeconds', options.completionRetrySeconds ?? DEFAULT_COMPLETION_RETRY_SECONDS),
   };
   const logger = resolved.logger as unknown as Record<string, unknown>;
   if (['debug', 'info', 'warn', 'error'].some((method) => typeof logger[method] !== 'function')) {
@@ -211,6 +237,13 @@ export function resolveOptions<TArgs extends unknown[]>(
 export function positiveNumber(option: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
     throw new IdempotencyConfigError(`Expected \`${option}\` to be a positive number, got ${describe(value)}`);
+  }
+  return value;
+}
+
+export function nonNegativeNumber(option: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new IdempotencyConfigError(`Expected \`${option}\` to be a number >= 0, got ${describe(value)}`);
   }
   return value;
 }

@@ -24,7 +24,15 @@ import type { HttpEvent, HttpStructuredResponse } from './types';
 export interface IdempotentHttpOptions<TEvent extends HttpEvent = HttpEvent, TContext = unknown>
   extends Pick<
     IdempotencyOptions,
-    'store' | 'expiresAfterSeconds' | 'leaseSeconds' | 'localCache' | 'maxResultBytes' | 'logger' | 'clock'
+    | 'store'
+    | 'expiresAfterSeconds'
+    | 'leaseSeconds'
+    | 'localCache'
+    | 'maxResultBytes'
+    | 'logger'
+    | 'clock'
+    | 'clockSkewMs'
+    | 'completionRetrySeconds'
   > {
   /**
    * The operation's namespace inside the key (the route and the caller's scope are in the key too).
@@ -83,6 +91,8 @@ const KNOWN_OPTIONS: readonly string[] = [
   'maxResultBytes',
   'logger',
   'clock',
+  'clockSkewMs',
+  'completionRetrySeconds',
   'onInProgress',
   'fingerprint',
   ...HTTP_OPTIONS,

@@ -33,6 +33,7 @@ import { createDefaultLogger } from '../logger';
 import type { IdempotencyLogger } from '../options';
 import { coalesce, scopedCoalescer, settle, type Pending } from './coalesce';
 import { leaseLostMessage } from './memory';
+import { isTransientAwsError } from './transient';
 import { DEFAULT_KEY_ATTR, DEFAULT_TTL_ATTR, IDEMPOTENCY_TABLE_NAME_ENV } from './schema';
 import { loadDocumentClient, type DocumentClientModule } from '../lazy-modules';
 import {
@@ -42,6 +43,7 @@ import {
   type CompleteInput,
   type IdempotencyRecord,
   type IdempotencyStore,
+  type LeaseExtension,
   type StagedWrite,
   type StepCheckpoint,
 } from './store';
@@ -274,11 +276,11 @@ export class DynamoDBStore implements IdempotencyStore {
     });
   }
 
-  public async extendLease(input: { readonly key: string; readonly token: string; readonly leaseUntil: number }): Promise<void> {
+  public async extendLease(input: LeaseExtension): Promise<void> {
     await this.#ownedUpdate(input.key, input.token, 'extend the lease', {
-      UpdateExpression: 'SET #lease = :lease',
-      ExpressionAttributeNames: { '#lease': A.lease },
-      ExpressionAttributeValues: { ':lease': { N: String(input.leaseUntil) } },
+      UpdateExpression: 'SET #lease = :lease, #ttl = :exp',
+      ExpressionAttributeNames: { '#lease': A.lease, '#ttl': this.#ttlAttr },
+      ExpressionAttributeValues: { ':lease': { N: String(input.leaseUntil) }, ':exp': { N: String(input.expiresAt) } },
     });
   }
 
@@ -323,9 +325,11 @@ export class DynamoDBStore implements IdempotencyStore {
       TableName: this.tableName,
       Key: this.#key(input.key),
       UpdateExpression: `SET ${set.join(', ')} REMOVE ${removed.join(', ')}`,
-      ConditionExpression: '#token = :token',
+      // Only our own record, only while in progress: a retry after a lost response finds it completed by
+      // this very write (see below) and never applies the staged writes a second time.
+      ConditionExpression: '#token = :token AND #status = :inProgress',
       ExpressionAttributeNames: { ...names, '#token': A.token },
-      ExpressionAttributeValues: { ...values, ':token': { S: input.token } },
+      ExpressionAttributeValues: { ...values, ':token': { S: input.token }, ':inProgress': { S: RecordStatus.InProgress } },
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
     };
     if (input.writes.length === 0 && encoded.chunks.length === 0) {
@@ -333,7 +337,8 @@ export class DynamoDBStore implements IdempotencyStore {
         await this.client.send(new UpdateItemCommand(update));
         return;
       } catch (error) {
-        await this.#conditionFailedItem(error, input.key, 'store the result');
+        const existing = await this.#conditionFailedItem(error, input.key, 'store the result');
+        if (completedBy(existing, input.token)) return;
         throw new IdempotencyLeaseLostError(leaseLostMessage(input.key, 'store the result'), { key: input.key });
       }
     }
@@ -406,8 +411,8 @@ export class DynamoDBStore implements IdempotencyStore {
         const clauses = set.map(([name]) => `SET ${partiqlName(name)}=?`).join(' ');
         const removed = [A.steps, A.chunks, ...[A.result, A.encoding].filter((name) => !set.some(([n]) => n === name))];
         return {
-          Statement: `UPDATE ${partiqlName(this.tableName)} ${clauses} ${removed.map((name) => `REMOVE ${partiqlName(name)}`).join(' ')} WHERE ${partiqlName(this.#keyAttr)}=? AND ${partiqlName(A.token)}=?`,
-          Parameters: [...set.map(([, value]) => value), { S: input.key }, { S: input.token }],
+          Statement: `UPDATE ${partiqlName(this.tableName)} ${clauses} ${removed.map((name) => `REMOVE ${partiqlName(name)}`).join(' ')} WHERE ${partiqlName(this.#keyAttr)}=? AND ${partiqlName(A.token)}=? AND ${partiqlName(A.status)}=?`,
+          Parameters: [...set.map(([, value]) => value), { S: input.key }, { S: input.token }, { S: RecordStatus.InProgress }],
         };
       },
       () => undefined,
@@ -525,8 +530,9 @@ export class DynamoDBStore implements IdempotencyStore {
   }
 
   public async release(input: { readonly key: string; readonly token: string; readonly keepCheckpoints: boolean }): Promise<void> {
+    // Only our own record, and only while in progress: a completed record is never released.
     const condition = {
-      ConditionExpression: '#token = :token',
+      ConditionExpression: '#token = :token AND #status = :inProgress',
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
     };
     try {
@@ -536,8 +542,8 @@ export class DynamoDBStore implements IdempotencyStore {
             TableName: this.tableName,
             Key: this.#key(input.key),
             UpdateExpression: 'SET #lease = :zero',
-            ExpressionAttributeNames: { '#token': A.token, '#lease': A.lease },
-            ExpressionAttributeValues: { ':token': { S: input.token }, ':zero': { N: '0' } },
+            ExpressionAttributeNames: { '#token': A.token, '#lease': A.lease, '#status': A.status },
+            ExpressionAttributeValues: { ':token': { S: input.token }, ':zero': { N: '0' }, ':inProgress': { S: RecordStatus.InProgress } },
             ...condition,
           }),
         );
@@ -546,15 +552,15 @@ export class DynamoDBStore implements IdempotencyStore {
           new DeleteItemCommand({
             TableName: this.tableName,
             Key: this.#key(input.key),
-            ExpressionAttributeNames: { '#token': A.token },
-            ExpressionAttributeValues: { ':token': { S: input.token } },
+            ExpressionAttributeNames: { '#token': A.token, '#status': A.status },
+            ExpressionAttributeValues: { ':token': { S: input.token }, ':inProgress': { S: RecordStatus.InProgress } },
             ...condition,
           }),
         );
       }
     } catch (error) {
       const existing = await this.#conditionFailedItem(error, input.key, 'release the lease');
-      // Gone already (our own retried delete, or TTL): released.
+      // Gone already (our own retried delete, or TTL), or completed by this execution: nothing to release.
       if (!existing || existing.token === input.token) return;
       throw new IdempotencyLeaseLostError(leaseLostMessage(input.key, 'release the lease'), { key: input.key });
     }
@@ -645,6 +651,8 @@ export class DynamoDBStore implements IdempotencyStore {
         if (own?.Code === 'ConditionalCheckFailed') {
           const existing = own.Item ? await this.#toRecord(own.Item) : undefined;
           if ('Put' in record && existing) throw new ExistingRecord(existing);
+          // An earlier attempt of this completion was applied and its answer lost: done, exactly once.
+          if (completedBy(existing, input.token)) return;
           throw new IdempotencyLeaseLostError(leaseLostMessage(input.key, action), { key: input.key, cause: error });
         }
         const failed = reasons.findIndex((reason, index) => index >= firstWrite && reason.Code === 'ConditionalCheckFailed');
@@ -764,6 +772,11 @@ class ExistingRecord extends Error {
   }
 }
 
+/** Whether `record` is the completed record of the execution holding `token` (its own write, applied). */
+function completedBy(record: IdempotencyRecord | undefined, token: string): boolean {
+  return record !== undefined && record.token === token && record.status === RecordStatus.Completed;
+}
+
 function chunkKey(key: string, index: number): string {
   return `${key}#chunk#${index}`;
 }
@@ -802,7 +815,7 @@ function storeError(error: unknown, key: string, action: string): IdempotencyErr
   const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   return new IdempotencyStoreError(
     `DynamoDB failed to ${action} for idempotency record ${key} (${detail}); retry the invocation`,
-    { key, cause: error },
+    { key, cause: error, retryable: isTransientAwsError(error) },
   );
 }
 

@@ -6,6 +6,7 @@ import {
   type CompleteInput,
   type IdempotencyRecord,
   type IdempotencyStore,
+  type LeaseExtension,
   type StepCheckpoint,
 } from './store';
 
@@ -63,14 +64,16 @@ export class InMemoryStore implements IdempotencyStore {
     this.#records.set(input.key, { ...record, steps: { ...record.steps, [input.step]: { ...input.checkpoint } } });
   }
 
-  public async extendLease(input: { readonly key: string; readonly token: string; readonly leaseUntil: number }): Promise<void> {
+  public async extendLease(input: LeaseExtension): Promise<void> {
     const record = this.#owned(input.key, input.token, 'extend the lease');
-    this.#records.set(input.key, { ...record, leaseUntil: input.leaseUntil });
+    this.#records.set(input.key, { ...record, leaseUntil: input.leaseUntil, expiresAt: input.expiresAt });
   }
 
   public async complete(input: CompleteInput): Promise<void> {
     refuseWrites(input);
     const record = this.#owned(input.key, input.token, 'store the result');
+    // Completed already by this execution (a retried completion): done, as DynamoDBStore does.
+    if (record.status === RecordStatus.Completed) return;
     this.#records.set(input.key, completed(input, record.fingerprint));
   }
 
@@ -90,7 +93,9 @@ export class InMemoryStore implements IdempotencyStore {
     if (record.token !== input.token) {
       throw new IdempotencyLeaseLostError(leaseLostMessage(input.key, 'release the lease'), { key: input.key });
     }
-    if (input.keepCheckpoints && record.status === RecordStatus.InProgress) {
+    // A completed record is never released.
+    if (record.status === RecordStatus.Completed) return;
+    if (input.keepCheckpoints) {
       this.#records.set(input.key, { ...record, leaseUntil: 0 });
     } else {
       this.#records.delete(input.key);

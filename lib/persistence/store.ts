@@ -62,7 +62,11 @@ export interface ClaimInput {
   readonly leaseUntil: number;
   readonly expiresAt: number;
   readonly fingerprint?: string;
-  /** Current time, epoch milliseconds. */
+  /**
+   * The time against which the store compares leases and expiry, epoch milliseconds: the engine's clock
+   * less its `clockSkewMs` margin, so that a record counts as expired (or a lease as ended) only when it
+   * is so on every invoker's clock.
+   */
   readonly now: number;
 }
 
@@ -70,6 +74,16 @@ export interface ClaimInput {
 export type ClaimResult =
   | { readonly claimed: true; readonly steps: Readonly<Record<string, StepCheckpoint>> }
   | { readonly claimed: false; readonly existing: IdempotencyRecord };
+
+/** Input of {@link IdempotencyStore.extendLease}. */
+export interface LeaseExtension {
+  readonly key: string;
+  readonly token: string;
+  /** New end of the lease, epoch milliseconds. */
+  readonly leaseUntil: number;
+  /** New expiry of the record, epoch seconds: never earlier than the one stored, and beyond `leaseUntil`. */
+  readonly expiresAt: number;
+}
 
 /** Input of {@link IdempotencyStore.complete} and {@link IdempotencyStore.putCompleted}. */
 export interface CompleteInput {
@@ -108,13 +122,20 @@ export interface IdempotencyStore {
     readonly checkpoint: StepCheckpoint;
   }): Promise<void>;
 
-  /** Extends the lease; conditional on `token`. Throws `IdempotencyLeaseLostError` otherwise. */
-  extendLease(input: { readonly key: string; readonly token: string; readonly leaseUntil: number }): Promise<void>;
+  /**
+   * Extends the lease and the record's expiry with it (a record must never expire while its lease runs);
+   * conditional on `token`. Throws `IdempotencyLeaseLostError` otherwise.
+   */
+  extendLease(input: LeaseExtension): Promise<void>;
 
   /**
    * Marks the record completed with its result (and commits `writes` in the same atomic operation);
-   * conditional on `token`. Throws `IdempotencyLeaseLostError` when the token no longer matches,
-   * `IdempotencyCommitConditionError` when a staged write's own condition fails.
+   * conditional on `token` AND the record being in progress. When the condition fails on the record
+   * already completed with this same token (an earlier attempt of this call was applied and its answer
+   * lost), it succeeds without writing: the engine retries completions whose outcome is unknown, and the
+   * staged writes must apply once. Throws `IdempotencyLeaseLostError` when another token holds the
+   * record, `IdempotencyCommitConditionError` when a staged write's own condition fails. Transient
+   * failures throw `IdempotencyStoreError` with `retryable: true`.
    */
   complete(input: CompleteInput): Promise<void>;
 
@@ -125,9 +146,10 @@ export interface IdempotencyStore {
   putCompleted(input: CompleteInput): Promise<{ readonly written: true } | { readonly written: false; readonly existing: IdempotencyRecord }>;
 
   /**
-   * Releases the lease after a failure, conditional on `token`: deletes the record, or with
-   * `keepCheckpoints` keeps it (and its steps) with the lease ended so a retry takes it over at once.
-   * A record already gone counts as released. Throws `IdempotencyLeaseLostError` when another token holds it.
+   * Releases the lease after a failure, conditional on `token` AND the record being in progress: deletes
+   * the record, or with `keepCheckpoints` keeps it (and its steps) with the lease ended so a retry takes it
+   * over at once. A record already gone, or completed with this token, is left as it is (a completed
+   * record is never released). Throws `IdempotencyLeaseLostError` when another token holds it.
    */
   release(input: { readonly key: string; readonly token: string; readonly keepCheckpoints: boolean }): Promise<void>;
 

@@ -67,7 +67,31 @@ export function describeStoreContract(label: string, makeStore: () => Promise<Id
       await claim(k, 't1');
       await expect(complete(k, 'intruder')).rejects.toThrow(IdempotencyLeaseLostError);
       await expect(store.checkpoint({ key: k, token: 'intruder', step: 's', checkpoint: { state: 'started' } })).rejects.toThrow(IdempotencyLeaseLostError);
-      await expect(store.extendLease({ key: k, token: 'intruder', leaseUntil: NOW + 99_000 })).rejects.toThrow(IdempotencyLeaseLostError);
+      await expect(store.extendLease({ key: k, token: 'intruder', leaseUntil: NOW + 99_000, expiresAt: SEC + 7200 })).rejects.toThrow(IdempotencyLeaseLostError);
+    });
+
+    it('succeeds without writing when the completion is retried after it was applied (its own completed record)', async () => {
+      const k = key();
+      await claim(k, 't1');
+      await complete(k, 't1');
+      await expect(complete(k, 't1')).resolves.toBeUndefined();
+      await expect(store.get(k, NOW)).resolves.toMatchObject({ status: RecordStatus.Completed, token: 't1', result: '"done"' });
+    });
+
+    it('never releases a completed record, not even for the token that completed it', async () => {
+      const k = key();
+      await claim(k, 't1');
+      await complete(k, 't1');
+      await store.release({ key: k, token: 't1', keepCheckpoints: false });
+      await store.release({ key: k, token: 't1', keepCheckpoints: true });
+      await expect(store.get(k, NOW)).resolves.toMatchObject({ status: RecordStatus.Completed, token: 't1' });
+    });
+
+    it('moves the expiry with the lease when the lease is extended', async () => {
+      const k = key();
+      await claim(k, 't1');
+      await store.extendLease({ key: k, token: 't1', leaseUntil: NOW + 7_200_000, expiresAt: SEC + 7300 });
+      await expect(store.get(k, NOW)).resolves.toMatchObject({ leaseUntil: NOW + 7_200_000, expiresAt: SEC + 7300 });
     });
 
     it('releases by deleting, and counts an already-gone record as released', async () => {

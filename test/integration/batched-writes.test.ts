@@ -109,7 +109,7 @@ describe('inside a write-batching scope', () => {
     const jobs = ids('lease', 3);
     const pending = withWriteBatching(() => Promise.allSettled(jobs.map((job) => handler(job))));
     await running;
-    clock.advance(3_000);
+    clock.advance(4_000);
     // Another invocation takes the first job over (outside the batch).
     const other = makeIdempotent(async (_job: Job) => 'new owner', { store, key: 'id', name, leaseSeconds: 2, clock });
     await expect(other(jobs[0] as Job)).resolves.toBe('new owner');

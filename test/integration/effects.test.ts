@@ -104,7 +104,7 @@ describe('step checkpoints', () => {
     );
     void handler({ paymentId: 'p-abandon' });
     await firstCharged.promise;
-    clock.advance(3_000);
+    clock.advance(4_000); // the 2 s lease and the 1 s clock-skew margin
     await expect(handler({ paymentId: 'p-abandon' })).resolves.toBe('sent');
     expect(calls).toEqual(['charge#1', 'email#2']);
   });
@@ -144,7 +144,7 @@ describe('step checkpoints', () => {
     );
     void handler({ paymentId: 'p-amo' });
     await entered.promise;
-    clock.advance(3_000);
+    clock.advance(4_000);
     const error = await handler({ paymentId: 'p-amo' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(IdempotencyStepInterruptedError);
     expect((error as IdempotencyStepInterruptedError).step).toBe('send-money');
@@ -251,7 +251,7 @@ describe('commitWith', () => {
     const owner = makeIdempotent(async (_event: Payment) => 'owner (no writes)', { store, key: 'paymentId', name, leaseSeconds: 2, clock });
     const pending = late({ paymentId: 'c-lost' });
     await staged.promise;
-    clock.advance(3_000);
+    clock.advance(4_000);
     await expect(owner({ paymentId: 'c-lost' })).resolves.toBe('owner (no writes)');
     gate.resolve();
     const error = await pending.catch((e: unknown) => e);

@@ -165,7 +165,7 @@ describe('status codes', () => {
     const retry = await handler(request(), lambdaContext());
     held.open();
 
-    expect(retry).toMatchObject({ statusCode: 409, headers: { 'Retry-After': '20' } });
+    expect(retry).toMatchObject({ statusCode: 409, headers: { 'Retry-After': '21' } });
     expect(problem(retry)).toMatchObject({ type: `tag:effectively-once,2025:${HttpProblem.RequestInProgress}`, status: 409 });
     await expect(first).resolves.toMatchObject({ statusCode: 201 });
   });

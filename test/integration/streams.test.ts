@@ -208,7 +208,7 @@ describe('DynamoDB Streams on DynamoDB Local', () => {
     await reachedStuck.promise;
 
     // The lease runs out; Lambda delivers the batch again.
-    clock.advance(31_000);
+    clock.advance(32_000);
     const handled: string[] = [];
     const retry = await processStreamBatch(
       event,

@@ -155,7 +155,7 @@ describe.each(kinds)('makeIdempotentHttpHandler with %s events', (_kind, event) 
     expect(calls()).toBe(1);
   });
 
-  it('answers 409 with Retry-After (the lease left, in whole seconds) while the first request runs', async () => {
+  it('answers 409 with Retry-After (the lease left plus the clock-skew margin, in whole seconds) while the first request runs', async () => {
     const held = gate();
     const { handler } = setup({ leaseSeconds: 30 }, async () => {
       await held.pass();
@@ -168,12 +168,12 @@ describe.each(kinds)('makeIdempotentHttpHandler with %s events', (_kind, event) 
     held.open();
     await first;
 
-    expect(retry).toMatchObject({ statusCode: 409, headers: { 'Retry-After': '30' } });
+    expect(retry).toMatchObject({ statusCode: 409, headers: { 'Retry-After': '31' } });
     expect(problemOf(retry)).toEqual({
       type: `${DEFAULT_PROBLEM_TYPE_BASE}${HttpProblem.RequestInProgress}`,
       title: 'Request with this idempotency key still in progress',
       status: 409,
-      detail: 'A request with this Idempotency-Key is still being processed. Retry after 30 seconds to get its response.',
+      detail: 'A request with this Idempotency-Key is still being processed. Retry after 31 seconds to get its response.',
     });
   });
 
@@ -421,7 +421,7 @@ describe('makeIdempotentHttpHandler: results and options', () => {
     expect(problemOf(response)['type']).toBe('https://api.example.com/docs/errors#idempotency-key-missing');
   });
 
-  it('answers 409 with Retry-After of at least 1 second when the lease has under a second left', async () => {
+  it('answers 409 with Retry-After of at least 1 second when the lease (and its clock-skew margin) has under a second left', async () => {
     let now = NOW;
     const held = gate();
     const { handler } = setup({ clock: () => now, leaseSeconds: 30 }, async () => {
@@ -431,7 +431,7 @@ describe('makeIdempotentHttpHandler: results and options', () => {
 
     const first = handler(post(), lambdaContext());
     await held.entered;
-    now = NOW + 29_999.5;
+    now = NOW + 30_999.5;
     const retry = await handler(post(), lambdaContext());
     held.open();
     await first;

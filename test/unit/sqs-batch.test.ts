@@ -387,7 +387,7 @@ describe('idempotency with a store', () => {
       runs += 1;
       if (runs > 1) return;
       // This invocation outlives its lease; a redelivery takes the record over and completes it.
-      clock.advance(2_000);
+      clock.advance(3_000);
       const redelivery = await processSqsBatch(sqsEvent([{ ...record, receiptHandle: 'second' }]), slow, options);
       expect(redelivery).toEqual({ batchItemFailures: [] });
     };

@@ -1,0 +1,43 @@
+import { RETRY_BASE_DELAY_MS, RETRY_MAX_DELAY_MS } from './defaults';
+import { IdempotencyError, IdempotencyStoreError } from './errors';
+import { isTransientAwsError } from './persistence/transient';
+
+/**
+ * Retries of store calls that fail transiently, on top of the AWS SDK's own attempts: capped exponential
+ * backoff with full jitter, until a deadline. Every write the engine retries is fenced by its token, so a
+ * retry that lands after a take-over fails with `IdempotencyLeaseLostError` instead of writing.
+ */
+
+/** Milliseconds on a monotonic clock (deadlines of retries are real time, whatever clock the options inject). */
+export function monotonicNow(): number {
+  return performance.now();
+}
+
+/** Whether a store failure is worth retrying. */
+export function isRetryable(error: unknown): boolean {
+  if (error instanceof IdempotencyStoreError) return error.retryable;
+  // A custom store's raw SDK error is judged by its shape; the library's other errors are definite.
+  return !(error instanceof IdempotencyError) && isTransientAwsError(error);
+}
+
+/**
+ * Runs `attempt` until it succeeds, fails with an error that is not retryable, or the next backoff would
+ * end past `deadline` (monotonic milliseconds); then throws the last error.
+ */
+export async function retryTransient<T>(
+  attempt: () => Promise<T>,
+  deadline: number,
+  onRetry?: (error: unknown, attempt: number) => void,
+): Promise<T> {
+  for (let n = 1; ; n += 1) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!isRetryable(error)) throw error;
+      const delayMs = Math.random() * Math.min(RETRY_MAX_DELAY_MS, RETRY_BASE_DELAY_MS * 2 ** n);
+      if (monotonicNow() + delayMs >= deadline) throw error;
+      onRetry?.(error, n);
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+  }
+}
