@@ -3,14 +3,16 @@
  * delivers it.
  * @packageDocumentation
  */
-export { makeIdempotent } from './make-idempotent';
+export { makeIdempotent, type IdempotentFunction } from './make-idempotent';
 export { idempotencyMiddleware, type IdempotencyMiddleware, type MiddyRequest } from './middleware';
 export { step, downstreamKey, commitWith } from './effects';
-export type { StepOptions } from './engine';
+export type { StepOptions, RecordResolution } from './engine';
 export type { IdempotencyOptions, IdempotencyLogger } from './options';
 export type { Selector } from './keys';
 export {
   processSqsBatch,
+  releaseSqsRecord,
+  type StepResolution,
   DEFAULT_SQS_CONCURRENCY,
   DEFAULT_FIFO_ON_FAILURE,
   DEFAULT_VISIBILITY_EXTEND_BY_SECONDS,
@@ -32,6 +34,7 @@ export {
 } from './sqs';
 export {
   processStreamBatch,
+  releaseStreamRecord,
   DEFAULT_KAFKA_CONCURRENCY,
   type StreamKind,
   type StreamBatchOptionsBase,
@@ -103,6 +106,7 @@ export {
   type ClaimInput,
   type ClaimResult,
   type CompleteInput,
+  type LeaseExtension,
   type StepCheckpoint,
   type StagedWrite,
   type OutcomeKind,
@@ -112,6 +116,8 @@ export {
   DEFAULT_LEASE_SECONDS,
   DEFAULT_MAX_RESULT_BYTES,
   DEFAULT_LOCAL_CACHE_MAX_ITEMS,
+  DEFAULT_CLOCK_SKEW_MS,
+  DEFAULT_COMPLETION_RETRY_SECONDS,
 } from './defaults';
 export { DEFAULT_KEY_ATTR, DEFAULT_TTL_ATTR, IDEMPOTENCY_TABLE_NAME_ENV } from './persistence/schema';
 export {

@@ -1,4 +1,4 @@
-import { enterExecutionHolder, IdempotencyEngine, type Execution } from './engine';
+import { enterExecutionHolder, IdempotencyEngine, type Execution, type RecordResolution } from './engine';
 import { claimDefaultName, defaultOperationName, invocationInfo } from './make-idempotent';
 import type { IdempotencyOptions } from './options';
 
@@ -17,6 +17,13 @@ export interface IdempotencyMiddleware<TEvent, TResult> {
   before(request: MiddyRequest<TEvent, TResult>): Promise<TResult | undefined>;
   after(request: MiddyRequest<TEvent, TResult>): Promise<void>;
   onError(request: MiddyRequest<TEvent, TResult>): Promise<void>;
+  /**
+   * Deletes the in-progress record of this event (a stuck, interrupted `atMostOnce` step), fenced by a
+   * take-over; see `IdempotentFunction.release`.
+   */
+  release(event: TEvent, context?: unknown): Promise<RecordResolution>;
+  /** Marks a step of this event's in-progress record done with `result`; see `IdempotentFunction.completeStep`. */
+  completeStep(step: string, result: unknown, event: TEvent, context?: unknown): Promise<RecordResolution>;
 }
 
 const EXECUTION = Symbol.for('effectively-once.execution');
@@ -79,6 +86,8 @@ export function idempotencyMiddleware<TEvent = unknown, TResult = unknown>(
         if (error !== original) request.error = error;
       }
     },
+    release: (event, context) => engine.resolveRecord([event, context]),
+    completeStep: (step, result, event, context) => engine.resolveRecord([event, context], { name: step, result }),
   };
   if (options.name === undefined) claimDefaultName(defaultName, middleware);
   return middleware;

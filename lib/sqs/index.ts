@@ -1,5 +1,6 @@
 /** `processSqsBatch`: SQS batches (standard and FIFO) with partial batch responses and idempotent records. */
 export { processSqsBatch } from './process';
+export { releaseSqsRecord, type StepResolution } from './release';
 export type {
   SqsBatchOptions,
   SqsVisibilityOptions,

@@ -15,6 +15,7 @@ import {
   type SqsRecordInfo,
 } from './options';
 import type { SqsBatchResponse, SqsEvent, SqsLambdaContext, SqsRecord } from './types';
+import { sqsRecordInfo, sqsRecordSource } from './record';
 import { LeaseKeeper, VisibilityKeeper, type VisibilityTarget } from './visibility';
 
 type Engine = IdempotencyEngine<SqsIdempotencyArgs<unknown>, unknown>;
@@ -154,9 +155,7 @@ class Batch {
   }
 
   #prepare(record: SqsRecord): Item {
-    const queueArn = record.eventSourceARN;
-    const queueName = queueArn.slice(queueArn.lastIndexOf(':') + 1);
-    const fifo = queueName.endsWith('.fifo');
+    const { queueArn, queueName, fifo } = sqsRecordSource(record);
     const groupId = record.attributes.MessageGroupId;
     const base = {
       record,
@@ -171,8 +170,7 @@ class Batch {
     } catch (error) {
       return { ...base, info: undefined, key: undefined, problem: { message: `Could not parse the body of SQS message ${record.messageId}`, error } };
     }
-    const attempt = Number.parseInt(record.attributes.ApproximateReceiveCount, 10);
-    const info: SqsRecordInfo<unknown> = { body, messageId: record.messageId, attempt: Number.isFinite(attempt) ? attempt : 1 };
+    const info = sqsRecordInfo(record, body);
     let key: string | undefined;
     try {
       key = base.engine?.keyOf([record, info]);

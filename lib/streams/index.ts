@@ -1,5 +1,6 @@
 /** Stream batches: Kinesis, DynamoDB Streams and Kafka (Amazon MSK and self-managed). */
 export { processStreamBatch } from './process';
+export { releaseStreamRecord } from './release';
 export { DEFAULT_KAFKA_CONCURRENCY } from './defaults';
 export type {
   StreamKind,

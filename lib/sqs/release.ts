@@ -1,0 +1,49 @@
+import type { RecordResolution } from '../engine';
+import { IdempotencyConfigError, IdempotencyKeyError } from '../errors';
+import { describe } from '../keys';
+import { preparedOptions, type SqsBatchOptions } from './options';
+import { sqsRecordInfo, sqsRecordSource } from './record';
+import type { SqsRecord } from './types';
+
+/** What to do with an interrupted step instead of deleting the record: mark it done with this result. */
+export interface StepResolution {
+  /** The name of the step, as passed to `step(...)`. */
+  readonly step: string;
+  /** The result the step is replayed with. */
+  readonly result: unknown;
+}
+
+/**
+ * The way out of an SQS message whose record is stuck on an interrupted `atMostOnce` step: with the same
+ * options as `processSqsBatch` (same `store`, `key`, `name`, `parse`), deletes the message's in-progress
+ * record so the next delivery runs afresh, or with `resolution` marks that step done with a result so the
+ * next delivery replays it and goes on. Fenced like every write (it takes the record over first), so it
+ * refuses a record whose lease is live with `IdempotencyInProgressError`. A completed record is left alone.
+ *
+ * ```ts
+ * // After checking with the bank that the transfer of this message did happen:
+ * await releaseSqsRecord(record, options, { step: 'transfer', result: { transferId } });
+ * ```
+ */
+export async function releaseSqsRecord<TBody = unknown>(
+  record: SqsRecord,
+  options: SqsBatchOptions<TBody>,
+  resolution?: StepResolution,
+): Promise<RecordResolution> {
+  if (record === null || typeof record !== 'object' || typeof record.eventSourceARN !== 'string' || typeof record.body !== 'string') {
+    throw new IdempotencyConfigError(`Expected an SQS record (with eventSourceARN and body), got ${describe(record)}`);
+  }
+  const prepared = preparedOptions(options as unknown as SqsBatchOptions<unknown>);
+  const { queueName, fifo } = sqsRecordSource(record);
+  const engine = prepared.engineFor(queueName, fifo);
+  if (engine === undefined) {
+    throw new IdempotencyConfigError('releaseSqsRecord needs the `store` option: pass the options processSqsBatch uses');
+  }
+  let body: unknown;
+  try {
+    body = prepared.parse(record.body, record);
+  } catch (error) {
+    throw new IdempotencyKeyError(`Could not parse the body of SQS message ${record.messageId}, so its record cannot be found`, { cause: error });
+  }
+  return engine.resolveRecord([record, sqsRecordInfo(record, body)], resolution === undefined ? undefined : { name: resolution.step, result: resolution.result });
+}
