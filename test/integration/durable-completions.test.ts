@@ -466,3 +466,80 @@ describe('when the retries run out', () => {
     expect(effects.count('z')).toBe(1);
   });
 });
+
+/**
+ * Fault injection around the real client for what DynamoDB Local never answers: statements of a
+ * BatchExecuteStatement that fail one by one. The chosen statements are taken out of the request (so they
+ * are not applied) and answered with the per-statement error shape DynamoDB returns for them.
+ */
+function failStatements(ddb: DynamoDBClient, code: string, pick: (statement: string, index: number) => boolean): { failed(): number; remove(): void } {
+  let failed = 0;
+  const name = `failStatements${(sequence += 1)}`;
+  ddb.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName !== 'BatchExecuteStatementCommand') return next(args);
+      const input = args.input as { Statements: { Statement: string }[] };
+      const chosen = input.Statements.map((s, i) => pick(s.Statement, i));
+      const kept = input.Statements.filter((_s, i) => !chosen[i]);
+      const result = kept.length > 0 ? await next({ ...args, input: { ...input, Statements: kept } }) : { output: { Responses: [] }, response: {} };
+      const answers = [...((result.output as { Responses?: unknown[] }).Responses ?? [])];
+      const responses = chosen.map((isChosen) => {
+        if (!isChosen) return answers.shift();
+        failed += 1;
+        return { Error: { Code: code, Message: 'Throughput exceeds the current capacity of your table or index.' } };
+      });
+      return { ...result, output: { ...(result.output as object), Responses: responses } } as never;
+    },
+    { step: 'initialize', name },
+  );
+  return { failed: () => failed, remove: () => void ddb.middlewareStack.remove(name) };
+}
+
+describe('batched claims and completions', () => {
+  const run = async (ddb: DynamoDBClient, table: string, ids: string[], effects: ReturnType<typeof effectCounter>): Promise<string[]> => {
+    const options: SqsBatchOptions<{ id: string }> = { store: new DynamoDBStore({ tableName: table, client: ddb }), key: (_r, { body }) => body.id, name: 'batched', logger: quiet };
+    const records = ids.map((id) => jsonRecord({ id }));
+    const response = await processSqsBatch(sqsEvent(records), (_r, { body }) => effects.run(body.id), {
+      ...options,
+      context: createLambdaContext({ timeoutMs: 30_000 }),
+    });
+    return failedIds(response);
+  };
+  const ids = Array.from({ length: 10 }, (_, i) => `b-${i}`);
+
+  it('statements throttled one by one (ThrottlingError) are completed alone, each record once', async () => {
+    const ddb = client();
+    const table = await createTestTable('per-statement');
+    const effects = effectCounter();
+    const throttle = failStatements(ddb, 'ThrottlingError', (_statement, index) => index % 3 === 0);
+    await expect(run(ddb, table, ids, effects)).resolves.toEqual([]);
+    throttle.remove();
+    expect(throttle.failed()).toBeGreaterThanOrEqual(8); // claims and completions
+    await expect(run(ddb, table, ids, effects)).resolves.toEqual([]);
+    expect(ids.map((id) => effects.count(id))).toEqual(ids.map(() => 1));
+  });
+
+  it('a whole BatchExecuteStatement throttled through all its attempts falls back to single requests', async () => {
+    const ddb = client();
+    const table = await createTestTable('whole-request');
+    const effects = effectCounter();
+    const faults = withFaults(ddb, { seed: 7, commands: ['BatchExecuteStatementCommand'], throttleRate: 1 });
+    await expect(run(ddb, table, ids, effects)).resolves.toEqual([]);
+    faults.remove();
+    expect(faults.injected().throttled).toBeGreaterThanOrEqual(2);
+    await expect(run(ddb, table, ids, effects)).resolves.toEqual([]);
+    expect(ids.map((id) => effects.count(id))).toEqual(ids.map(() => 1));
+  });
+
+  it('a BatchExecuteStatement applied whose answers are all lost completes each record once', async () => {
+    const ddb = client();
+    const table = await createTestTable('lost-batch');
+    const effects = effectCounter();
+    const faults = withFaults(ddb, { seed: 8, commands: ['BatchExecuteStatementCommand'], lostResponseRate: 1 });
+    await expect(run(ddb, table, ids, effects)).resolves.toEqual([]);
+    faults.remove();
+    expect(faults.injected().lostResponses).toBeGreaterThanOrEqual(2);
+    await expect(run(ddb, table, ids, effects)).resolves.toEqual([]);
+    expect(ids.map((id) => effects.count(id))).toEqual(ids.map(() => 1));
+  });
+});
