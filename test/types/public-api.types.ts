@@ -11,6 +11,7 @@ import {
   step,
   type IdempotencyOptions,
   type IdempotencyStore,
+  type RecordResolution,
 } from '../../lib';
 
 type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
@@ -34,6 +35,13 @@ const handler = makeIdempotent(async (event: OrderEvent, _context: LambdaContext
 });
 expectType<Equals<Parameters<typeof handler>, [event: OrderEvent, _context: LambdaContextLike]>>();
 expectType<Equals<ReturnType<typeof handler>, Promise<{ charged: number }>>>();
+
+// The way out of a stuck record takes the same arguments as the call.
+expectType<Equals<Parameters<typeof handler.release>, [event: OrderEvent, _context: LambdaContextLike]>>();
+expectType<Equals<ReturnType<typeof handler.release>, Promise<RecordResolution>>>();
+void handler.completeStep('charge', { charged: 1 }, { orderId: 'o', amount: 1 }, { getRemainingTimeInMillis: () => 1 });
+// @ts-expect-error -- the arguments must be the call's
+void handler.release({ orderId: 'o' });
 
 // A synchronous function becomes async.
 const sync = makeIdempotent((n: number) => n * 2, { store });
