@@ -362,7 +362,7 @@ describe('handler errors', () => {
       { step: 'initialize', name: failing },
     );
     let runs = 0;
-    const handler = makeIdempotent(async (_event: Order) => (runs += 1), { store, key: 'orderId', name, leaseSeconds: 5, clock });
+    const handler = makeIdempotent(async (_event: Order) => (runs += 1), { store, key: 'orderId', name, leaseSeconds: 5, clock, completionRetrySeconds: 1 });
     let error: unknown;
     try {
       error = await handler({ orderId: 'store-fails' }).catch((e: unknown) => e);
