@@ -12,7 +12,7 @@ import {
   IdempotencyStepInterruptedError,
   IdempotencyStoreError,
 } from './errors';
-import { hashValue, isMissingKey } from './keys';
+import { hashValue, isMissingKey, UnidentifiableValueError } from './keys';
 import { resolveOptions, type IdempotencyOptions, type ResolvedOptions } from './options';
 import { RecordStatus, type IdempotencyRecord, type StagedWrite, type StepCheckpoint } from './persistence/store';
 import { isRetryable, monotonicNow, retryTransient } from './retry';
@@ -77,18 +77,17 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
    */
   public async begin(args: TArgs, info: InvocationInfo): Promise<Begin<TResult>> {
     const o = this.options;
-    const keyValue = o.selectKey(args);
-    if (isMissingKey(keyValue)) {
+    const key = this.keyOf(args);
+    if (key === undefined) {
       if (o.onMissingKey === 'run') {
         o.logger.warn(`No idempotency key found for ${o.name}; running without idempotency (onMissingKey: 'run')`);
         return { kind: 'unprotected' };
       }
       throw new IdempotencyKeyError(
-        `No idempotency key found for ${o.name}: the key selector returned ${describeMissing(keyValue)}. Fix the \`key\` option or the event, or set onMissingKey: 'run'`,
+        `No idempotency key found for ${o.name}: the key selector returned ${describeMissing(o.selectKey(args))}. Fix the \`key\` option or the event, or set onMissingKey: 'run'`,
       );
     }
-    const key = this.#recordKey(keyValue);
-    const fingerprint = o.selectFingerprint ? hashValue(o.selectFingerprint(args)) : undefined;
+    const fingerprint = o.selectFingerprint ? this.#hashSelected('fingerprint', () => o.selectFingerprint?.(args)) : undefined;
 
     const cached = this.#cached(key);
     if (cached) {
@@ -166,14 +165,13 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
    */
   public async resolveRecord(args: TArgs, step?: { readonly name: string; readonly result: unknown }): Promise<RecordResolution> {
     const o = this.options;
-    const keyValue = o.selectKey(args);
-    if (isMissingKey(keyValue)) {
-      throw new IdempotencyKeyError(`No idempotency key found for ${o.name}: the key selector returned ${describeMissing(keyValue)}; nothing was released`);
+    const key = this.keyOf(args);
+    if (key === undefined) {
+      throw new IdempotencyKeyError(`No idempotency key found for ${o.name}: the key selector returned ${describeMissing(o.selectKey(args))}; nothing was released`);
     }
     if (step !== undefined && (typeof step.name !== 'string' || step.name.length === 0)) {
       throw new IdempotencyContextError(`Expected the step name to be a non-empty string, got ${String(step.name)}`);
     }
-    const key = this.#recordKey(keyValue);
     this.#cache.delete(key);
     const deadline = monotonicNow() + o.completionRetrySeconds * 1000;
     const record = await this.#retryStore(key, 'read', () => o.store.get(key, o.clock() - o.clockSkewMs), deadline);
@@ -245,12 +243,41 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
    * Throws whatever the key selector throws.
    */
   public keyOf(args: TArgs): string | undefined {
-    const keyValue = this.options.selectKey(args);
-    return isMissingKey(keyValue) ? undefined : this.#recordKey(keyValue);
+    let missing = false;
+    const hash = this.#hashSelected('key', () => {
+      const value = this.options.selectKey(args);
+      missing = isMissingKey(value);
+      return value;
+    }, () => missing);
+    return hash === undefined ? undefined : `${this.options.name}#${hash}`;
   }
 
-  #recordKey(keyValue: unknown): string {
-    return `${this.options.name}#${hashValue(keyValue)}`;
+  /**
+   * The hash of what a selector selects, or `undefined` when `skip` says the value is missing. Whatever
+   * goes wrong (the selector throws, the value cannot identify anything) is an `IdempotencyKeyError`:
+   * a key that cannot identify an event must never send different events to one record.
+   */
+  #hashSelected(what: 'key' | 'fingerprint', select: () => unknown, skip: () => boolean = () => false): string | undefined {
+    const o = this.options;
+    let value: unknown;
+    try {
+      value = select();
+    } catch (error) {
+      throw new IdempotencyKeyError(
+        `The \`${what}\` selector of ${o.name} failed on this input (${(error as Error)?.message ?? String(error)}); fix the selector or the event`,
+        { cause: error },
+      );
+    }
+    if (skip()) return undefined;
+    try {
+      return hashValue(value);
+    } catch (error) {
+      if (!(error instanceof UnidentifiableValueError)) throw error;
+      throw new IdempotencyKeyError(
+        `The \`${what}\` of ${o.name} cannot identify an event: ${error.message}. Select a field with an identity (a string, a number, an object of those), or give the class a toJSON()`,
+        { cause: error },
+      );
+    }
   }
 
   /** Polls the record (consistent reads, backoff) until it completes, disappears or its lease ends. */

@@ -1,0 +1,222 @@
+/**
+ * A key that cannot identify an event is a missing key, never a shared record: distinct keys never share a
+ * record, whatever values they hold (class instances, tag-shaped objects, special numbers), and values
+ * with no identity are refused with IdempotencyKeyError.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import fc from 'fast-check';
+import { IdempotencyConfigError, IdempotencyKeyError, InMemoryStore, makeIdempotent } from '../../lib';
+import { canonicalize } from '../../lib/keys';
+
+const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** A value object whose data is private: only toJSON tells one from another. */
+class OrderId {
+  readonly #value: string;
+  public constructor(value: string) {
+    this.#value = value;
+  }
+  public toJSON(): string {
+    return this.#value;
+  }
+}
+
+/** A class with public data and no toJSON. */
+class Point {
+  public constructor(
+    public readonly x: number,
+    public readonly y: number,
+  ) {}
+}
+
+/** A class whose data is private and which has no toJSON: it has no readable identity. */
+class Opaque {
+  readonly #secret: string;
+  public constructor(secret: string) {
+    this.#secret = secret;
+  }
+  public secret(): string {
+    return this.#secret;
+  }
+}
+
+/** Runs one handler per key and reports what each call returned (the first run's input, when shared). */
+async function runsFor(keys: unknown[]): Promise<unknown[]> {
+  const handler = makeIdempotent(async (event: { ref: unknown; n: number }) => event.n, {
+    store: new InMemoryStore(),
+    key: (event) => event.ref,
+    name: `identity-${Math.random()}`,
+    logger: quiet,
+  });
+  const results: unknown[] = [];
+  for (const [n, ref] of keys.entries()) results.push(await handler({ ref, n }).catch((error: unknown) => error));
+  return results;
+}
+
+describe('keys that look alike but are different events get different records', () => {
+  it('value objects are told apart by toJSON', async () => {
+    await expect(runsFor([new OrderId('A'), new OrderId('B')])).resolves.toEqual([0, 1]);
+  });
+
+  it('URLs are told apart', async () => {
+    await expect(runsFor([new URL('https://shop.example/orders/1'), new URL('https://shop.example/orders/2')])).resolves.toEqual([0, 1]);
+  });
+
+  it.each([
+    ['{ $bigint: "1" } and 1n', { $bigint: '1' }, 1n],
+    ['{ $date } and a Date', { $date: '2026-01-01T00:00:00.000Z' }, new Date('2026-01-01T00:00:00.000Z')],
+    ['{ $map: [] } and a Map', { $map: [['a', 1]] }, new Map([['a', 1]])],
+    ['{ $num: "Infinity" } and Infinity', { $num: 'Infinity' }, Infinity],
+    ['{ $set: [] } and a Set', { $set: ['1'] }, new Set(['1'])],
+  ])('a plain object shaped like a tag is not the tagged value: %s', async (_label, plain, tagged) => {
+    await expect(runsFor([plain, tagged])).resolves.toEqual([0, 1]);
+  });
+
+  it('class instances with the same data but different classes are told apart', async () => {
+    class Other {
+      public constructor(
+        public readonly x: number,
+        public readonly y: number,
+      ) {}
+    }
+    await expect(runsFor([new Point(1, 2), new Other(1, 2), { x: 1, y: 2 }])).resolves.toEqual([0, 1, 2]);
+  });
+});
+
+describe('values with no identity are refused with IdempotencyKeyError', () => {
+  it.each([
+    ['NaN', NaN],
+    ['an invalid Date', new Date('not a date')],
+    ['a function', () => 1],
+    ['a symbol', Symbol('order')],
+    ['a class instance with only private data', new Opaque('s')],
+    ['NaN inside an object', { orderId: NaN }],
+  ])('%s', async (_label, ref) => {
+    const [result] = await runsFor([ref]);
+    expect(result).toBeInstanceOf(IdempotencyKeyError);
+    expect((result as Error).message).toMatch(/cannot identify an event/);
+  });
+
+  it('a key function that turns non-numeric refs into NaN sends no event to a shared record', async () => {
+    const handler = makeIdempotent(async (event: { ref: string }) => event.ref, {
+      store: new InMemoryStore(),
+      key: (event) => Number(event.ref),
+      name: 'numeric-refs',
+      logger: quiet,
+    });
+    await expect(handler({ ref: 'A-1' })).rejects.toThrow(IdempotencyKeyError);
+    await expect(handler({ ref: 'B-2' })).rejects.toThrow(IdempotencyKeyError);
+  });
+
+  it('a circular key', async () => {
+    const ref: Record<string, unknown> = { id: 'o-1' };
+    ref['self'] = ref;
+    const [result] = await runsFor([ref]);
+    expect(result).toBeInstanceOf(IdempotencyKeyError);
+    expect((result as Error).message).toMatch(/circular/);
+  });
+
+  it('a key function that throws gives IdempotencyKeyError with the cause', async () => {
+    const failure = new Error('no ref');
+    const handler = makeIdempotent(async (_event: object) => 1, {
+      store: new InMemoryStore(),
+      key: () => {
+        throw failure;
+      },
+      name: 'throwing-key',
+      logger: quiet,
+    });
+    const error = await handler({}).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(IdempotencyKeyError);
+    expect((error as Error).cause).toBe(failure);
+  });
+});
+
+describe('JMESPath keys are checked at wrap time', () => {
+  const wrap = (key: string) => () => makeIdempotent(async (event: object) => event, { store: new InMemoryStore(), key, name: `jp-${key}`, logger: quiet });
+
+  it.each([
+    ["'orderId", /does not read the input/],
+    ["'orderId'", /does not read the input/],
+    ['&orderId', /does not read the input/],
+    ['`"fixed"`', /does not read the input/],
+    ['a.', /incomplete/],
+    ['a..b', /incomplete/],
+    ['order_id(orderId)', /unknown function order_id\(\)/],
+  ])('refuses %s', (expression, message) => {
+    expect(wrap(expression)).toThrow(IdempotencyConfigError);
+    expect(wrap(expression)).toThrow(message);
+  });
+
+  it.each(['orderId', 'order.id', 'items[0].sku', '[orderId, customerId]', '{o: orderId}', 'join(`-`, [a, b])', 'a[1:2]'])('accepts %s', (expression) => {
+    expect(wrap(expression)).not.toThrow();
+  });
+
+  it('an expression that fails on one input gives IdempotencyKeyError with the cause', async () => {
+    const handler = makeIdempotent(async (event: object) => event, { store: new InMemoryStore(), key: 'sort_by(@, &a)', name: 'jp-runtime', logger: quiet });
+    const error = await handler({ a: 1 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(IdempotencyKeyError);
+    expect((error as Error).message).toMatch(/sort_by\(\) expected argument 1 to be type array/);
+    expect((error as Error).cause).toBeInstanceOf(Error);
+  });
+});
+
+/** What JSON would make of a value object, and the other normalisations canonicalisation applies. */
+function normalise(value: unknown): unknown {
+  if (typeof value === 'number') return Object.is(value, -0) ? 0 : value;
+  if (value === null || typeof value !== 'object') return value;
+  if (value instanceof Date || value instanceof Uint8Array) return value;
+  if (value instanceof OrderId) return normalise(value.toJSON());
+  if (Array.isArray(value)) return value.map(normalise);
+  if (value instanceof Map) return new Map([...value].map(([k, v]) => [normalise(k), normalise(v)]));
+  if (value instanceof Set) return new Set([...value].map(normalise));
+  // A null-prototype dictionary is a plain object.
+  const proto = (Object.getPrototypeOf(value) as object | null) ?? Object.prototype;
+  const out = Object.create(proto) as Record<string, unknown>;
+  for (const [k, v] of Object.entries(value)) if (v !== undefined) Object.defineProperty(out, k, { value: normalise(v), enumerable: true });
+  return out;
+}
+
+const tagNames = ['$bigint', '$date', '$map', '$set', '$num', '$bytes', '$undefined', '$class', '$regexp', '$$bigint'];
+
+const { value: keyValue } = fc.letrec<{ value: unknown }>((tie) => ({
+  value: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    fc.string({ maxLength: 4 }),
+    fc.integer({ min: -3, max: 3 }),
+    fc.double({ noNaN: true, min: -2, max: 2 }),
+    fc.constantFrom(Infinity, -Infinity, 0.1 + 0.2, 2 ** 53 + 2),
+    fc.bigInt({ min: -3n, max: 3n }),
+    fc.boolean(),
+    fc.constant(null),
+    fc.integer({ min: 0, max: 3 }).map((day) => new Date(Date.UTC(2026, 0, 1 + day))),
+    fc.uint8Array({ maxLength: 3 }),
+    fc.string({ maxLength: 3 }).map((v) => new OrderId(v)),
+    fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 })).map(([x, y]) => new Point(x, y)),
+    fc.array(tie('value'), { maxLength: 3 }),
+    fc.dictionary(fc.oneof(fc.constantFrom(...tagNames), fc.string({ maxLength: 3 })), tie('value'), { maxKeys: 3 }),
+    fc.array(fc.tuple(fc.string({ maxLength: 2 }), tie('value')), { maxLength: 2 }).map((entries) => new Map(entries)),
+    fc.array(fc.oneof(fc.integer({ min: 0, max: 3 }), fc.string({ maxLength: 2 })), { maxLength: 3 }).map((items) => new Set(items)),
+  ),
+}));
+
+describe('property: distinct keys never share a record', () => {
+  it('two values canonicalise alike exactly when they are the same value', () => {
+    fc.assert(
+      fc.property(keyValue, keyValue, (a, b) => {
+        expect(canonicalize(a) === canonicalize(b)).toBe(isDeepStrictEqual(normalise(a), normalise(b)));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('a value canonicalises the same way every time, and like a structural copy of itself', () => {
+    fc.assert(
+      fc.property(keyValue, (a) => {
+        expect(canonicalize(a)).toBe(canonicalize(a));
+        expect(canonicalize(normalise(a))).toBe(canonicalize(a));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
