@@ -43,6 +43,11 @@ export const DEFAULT_COMPLETION_RETRY_SECONDS = 10;
 export const RETRY_BASE_DELAY_MS = 25;
 /** Largest backoff of the library's retries of transient store failures, in milliseconds. */
 export const RETRY_MAX_DELAY_MS = 1000;
+/**
+ * Most bytes of serialised step results one execution keeps in its record (all steps together): DynamoDB
+ * items hold at most 400 KB, and both stores enforce the same budget.
+ */
+export const MAX_CHECKPOINT_BYTES = 256 * 1024;
 /** Logger level of the default logger. */
 export const DEFAULT_LOG_LEVEL = 'WARN' as const;
 /** `DynamoDBStore` `batchWrites` default: concurrent claims and completions share requests. */

@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash, randomUUID } from 'node:crypto';
-import { DEFAULT_LEASE_SECONDS, LEASE_SAFETY_MARGIN_MS, MAX_TRANSACTION_ITEMS, WAIT_INITIAL_DELAY_MS, WAIT_MAX_DELAY_MS } from './defaults';
+import { DEFAULT_LEASE_SECONDS, LEASE_SAFETY_MARGIN_MS, MAX_CHECKPOINT_BYTES, MAX_TRANSACTION_ITEMS, WAIT_INITIAL_DELAY_MS, WAIT_MAX_DELAY_MS } from './defaults';
 import {
   IdempotencyContextError,
   IdempotencyError,
@@ -8,6 +8,7 @@ import {
   IdempotencyKeyError,
   IdempotencyLeaseLostError,
   IdempotencyPayloadMismatchError,
+  IdempotencyResultNotStorableError,
   IdempotencyResultTooLargeError,
   IdempotencyStepInterruptedError,
   IdempotencyStoreError,
@@ -16,7 +17,7 @@ import { hashValue, isMissingKey, UnidentifiableValueError } from './keys';
 import { resolveOptions, type IdempotencyOptions, type ResolvedOptions } from './options';
 import { RecordStatus, type IdempotencyRecord, type StagedWrite, type StepCheckpoint } from './persistence/store';
 import { isRetryable, monotonicNow, retryTransient } from './retry';
-import { captureError, deserialize, reviveError, serialize, type StoredError } from './serialize';
+import { captureError, deserialize, reviveError, serialize, UnstorableValueError, type StoredError } from './serialize';
 
 /** Staged writes that fit in one DynamoDB transaction beside the idempotency record itself. */
 const MAX_STAGED_WRITES = MAX_TRANSACTION_ITEMS - 1;
@@ -172,6 +173,7 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
     if (step !== undefined && (typeof step.name !== 'string' || step.name.length === 0)) {
       throw new IdempotencyContextError(`Expected the step name to be a non-empty string, got ${String(step.name)}`);
     }
+    const stepResult = step === undefined ? undefined : storableStepResult(key, step.name, step.result);
     this.#cache.delete(key);
     const deadline = monotonicNow() + o.completionRetrySeconds * 1000;
     const record = await this.#retryStore(key, 'read', () => o.store.get(key, o.clock() - o.clockSkewMs), deadline);
@@ -209,7 +211,7 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
       });
     }
     if (step !== undefined) {
-      const checkpoint: StepCheckpoint = { state: 'done', result: serialize(step.result) };
+      const checkpoint: StepCheckpoint = { state: 'done', ...(stepResult === undefined ? {} : { result: stepResult }) };
       await this.#retryStore(key, 'checkpoint', () => o.store.checkpoint({ key, token, step: step.name, checkpoint }), deadline);
     }
     await this.#retryStore(key, 'release', () => o.store.release({ key, token, keepCheckpoints: step !== undefined }), deadline);
@@ -319,7 +321,7 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
   /** Returns a stored value, or throws a stored error marked `replayed: true`. */
   public replay(key: string, outcome: 'value' | 'error', result: string | undefined): TResult {
     const value = result === undefined ? undefined : deserialize(result);
-    if (outcome === 'error') throw reviveError(value as StoredError);
+    if (outcome === 'error') throw reviveLibraryError(value as StoredError) ?? reviveError(value as StoredError);
     this.options.logger.debug(`Replaying the stored result of ${key}`);
     return value as TResult;
   }
@@ -455,30 +457,92 @@ export class Execution<TResult> {
 
   /** Stores the result (and commits the staged writes with it), then returns it. */
   public async complete(value: TResult): Promise<TResult> {
+    const o = this.#o;
     let result: string;
     try {
       result = serialize(value);
     } catch (error) {
-      await this.release();
-      throw new IdempotencyError(`The result of ${this.key} cannot be stored (${(error as Error).message}); the lease was released`, {
-        key: this.key,
-        cause: error,
-      });
+      const path = error instanceof UnstorableValueError ? error.path : undefined;
+      return this.#unstorable(
+        (what) =>
+          new IdempotencyResultNotStorableError(`The result of ${this.key} cannot be stored (${(error as Error).message}); ${what}`, {
+            key: this.key,
+            cause: error,
+            ...(path === undefined ? {} : { path }),
+          }),
+      );
+    }
+    const bytes = Buffer.byteLength(result);
+    if (bytes > o.maxResultBytes) {
+      return this.#unstorable(
+        (what) =>
+          new IdempotencyResultTooLargeError(
+            `The result of ${this.key} is ${bytes} bytes serialised, above maxResultBytes (${o.maxResultBytes}); ${what}. Return less (store the payload elsewhere and return a reference) or raise maxResultBytes`,
+            { key: this.key, bytes, maxBytes: o.maxResultBytes },
+          ),
+      );
     }
     const winner = await this.#store(result, 'value');
     return winner ? this.#engine.replay(this.key, winner.outcome ?? 'value', winner.result) : value;
   }
 
+  /**
+   * The work ran and its result cannot be stored. When every effect of the execution was staged with
+   * `commitWith` (nothing of it was committed), or in optimistic mode, the lease is released and a retry
+   * runs again. Otherwise running again would repeat effects: the record keeps the error as its outcome,
+   * so retries get it (typed, `replayed: true`) instead of running the work until the record expires.
+   */
+  async #unstorable(make: (what: string) => IdempotencyError): Promise<never> {
+    if (this.#staged.length > 0 || this.#o.mode === 'optimistic') {
+      await this.release();
+      throw make('nothing was committed and the lease was released');
+    }
+    const error = make(
+      'the work ran, so the record keeps this error as its outcome: retries with this key get it instead of running the work again, until the record expires (release(...args) lets the key run again)',
+    );
+    await this.#store(serialize(captureError(error)), 'error');
+    throw error;
+  }
+
   /** After a failure: caches the error when `cacheErrors` says so, else releases the lease. Always throws. */
   public async fail(error: unknown): Promise<never> {
-    const o = this.#o;
-    if (o.cacheErrors?.(error) === true) {
-      const winner = await this.#store(serialize(captureError(error)), 'error');
+    const stored = this.#cacheable(error);
+    if (stored !== undefined) {
+      const winner = await this.#store(stored, 'error');
       if (winner) return this.#engine.replay(this.key, winner.outcome ?? 'value', winner.result) as never;
       throw error;
     }
     await this.release();
     throw error;
+  }
+
+  /**
+   * The error as it is stored, when `cacheErrors` says to cache it and it can be stored; otherwise
+   * `undefined` (logged), and the caller releases the lease: the caller always gets its own error.
+   */
+  #cacheable(error: unknown): string | undefined {
+    const o = this.#o;
+    if (o.cacheErrors === undefined) return undefined;
+    let cache: boolean;
+    try {
+      cache = o.cacheErrors(error) === true;
+    } catch (predicateError) {
+      o.logger.warn(`cacheErrors threw for ${this.key}; the error is not cached and the lease is released`, predicateError);
+      return undefined;
+    }
+    if (!cache) return undefined;
+    let text: string;
+    try {
+      text = serialize(captureError(error));
+    } catch (serialiseError) {
+      o.logger.warn(`The error of ${this.key} cannot be stored, so it is not cached; the lease is released`, serialiseError);
+      return undefined;
+    }
+    if (Buffer.byteLength(text) > o.maxResultBytes) {
+      o.logger.warn(`The error of ${this.key} is above maxResultBytes (${o.maxResultBytes}), so it is not cached; the lease is released`);
+      return undefined;
+    }
+    return text;
   }
 
   /**
@@ -501,14 +565,6 @@ export class Execution<TResult> {
   /** Stores the outcome; in optimistic mode returns the record of an execution that completed first. */
   async #store(result: string, outcome: 'value' | 'error'): Promise<IdempotencyRecord | undefined> {
     const o = this.#o;
-    const bytes = Buffer.byteLength(result);
-    if (bytes > o.maxResultBytes) {
-      await this.release();
-      throw new IdempotencyResultTooLargeError(
-        `The result of ${this.key} is ${bytes} bytes serialised, above maxResultBytes (${o.maxResultBytes}); nothing was committed and the lease was released. Return less (store the payload elsewhere and return a reference) or raise maxResultBytes`,
-        { key: this.key, bytes, maxBytes: o.maxResultBytes },
-      );
-    }
     const now = o.clock();
     const input = {
       key: this.key,
@@ -596,6 +652,12 @@ export class Execution<TResult> {
     this.#usedSteps.add(name);
     const checkpoint = this.#steps.get(name);
     if (checkpoint?.state === 'done') return (checkpoint.result === undefined ? undefined : deserialize(checkpoint.result)) as T;
+    if (checkpoint?.state === 'unstorable') {
+      throw new IdempotencyResultNotStorableError(
+        `Step "${name}" of ${this.key} ran in an earlier attempt, but its result could not be checkpointed (${checkpoint.reason ?? 'unknown reason'}), so it does not run again. Reconcile it, then call completeStep("${name}", result, ...args) with a result that can be stored, or release(...args)`,
+        { key: this.key },
+      );
+    }
     if (checkpoint?.state === 'started') {
       throw new IdempotencyStepInterruptedError(
         `Step "${name}" of ${this.key} was started by an earlier attempt that did not finish it (atMostOnce), so it may or may not have had its effect. Reconcile it with the downstream system, then call completeStep("${name}", result, ...args) on the idempotent function (the step is replayed with that result) or release(...args) (the work runs afresh)`,
@@ -609,13 +671,43 @@ export class Execution<TResult> {
       this.#checkpointed = true;
     }
     const value = await fn();
-    const result = serialize(value);
+    const result = await this.#checkpointable(name, value);
     await this.#write(`checkpoint step "${name}"`, () =>
       o.store.checkpoint({ key: this.key, token: this.token, step: name, checkpoint: { state: 'done', result } }),
     );
     this.#checkpointed = true;
     this.#steps.set(name, { state: 'done', result });
     return value;
+  }
+
+  /**
+   * The step's result as it is checkpointed. A result that cannot be stored, or that would take the
+   * record's checkpoints above {@link MAX_CHECKPOINT_BYTES} (the same budget in every store), is marked
+   * `unstorable` instead, so the step (which ran) never runs again, and a typed error is thrown.
+   */
+  async #checkpointable(name: string, value: unknown): Promise<string> {
+    let failure: IdempotencyError;
+    let result: string;
+    try {
+      result = serialize(value);
+      const held = [...this.#steps].reduce((sum, [step, c]) => (step === name ? sum : sum + Buffer.byteLength(c.result ?? '')), 0);
+      const bytes = held + Buffer.byteLength(result);
+      if (bytes <= MAX_CHECKPOINT_BYTES) return result;
+      failure = new IdempotencyResultTooLargeError(
+        `The result of step "${name}" of ${this.key} would take the record's step checkpoints to ${bytes} bytes, above the ${MAX_CHECKPOINT_BYTES} a record holds; the step ran, so it is marked and does not run again. Return less from steps (store the payload elsewhere and return a reference)`,
+        { key: this.key, bytes, maxBytes: MAX_CHECKPOINT_BYTES },
+      );
+    } catch (error) {
+      failure = new IdempotencyResultNotStorableError(
+        `The result of step "${name}" of ${this.key} cannot be stored (${(error as Error).message}); the step ran, so it is marked and does not run again`,
+        { key: this.key, cause: error, ...(error instanceof UnstorableValueError ? { path: error.path } : {}) },
+      );
+    }
+    const checkpoint: StepCheckpoint = { state: 'unstorable', reason: failure.message };
+    await this.#write(`checkpoint step "${name}"`, () => this.#o.store.checkpoint({ key: this.key, token: this.token, step: name, checkpoint }));
+    this.#checkpointed = true;
+    this.#steps.set(name, checkpoint);
+    throw failure;
   }
 
   /** See {@link commitWith}. */
@@ -659,6 +751,22 @@ export class Execution<TResult> {
 
 const WRITE_KINDS = new Set(['Put', 'Update', 'Delete', 'ConditionCheck']);
 
+/**
+ * The library's own errors kept as outcomes (a result that could not be stored) come back as instances of
+ * their classes, marked `replayed: true`; other stored errors are revived by `reviveError`.
+ */
+function reviveLibraryError(stored: StoredError | undefined): Error | undefined {
+  const p = stored?.properties ?? {};
+  const key = typeof p['key'] === 'string' ? p['key'] : undefined;
+  let error: IdempotencyError | undefined;
+  if (stored?.name === 'IdempotencyResultTooLargeError') {
+    error = new IdempotencyResultTooLargeError(stored.message, { key, bytes: Number(p['bytes']), maxBytes: Number(p['maxBytes']) });
+  } else if (stored?.name === 'IdempotencyResultNotStorableError') {
+    error = new IdempotencyResultNotStorableError(stored.message, { key, ...(typeof p['path'] === 'string' ? { path: p['path'] } : {}) });
+  }
+  return error === undefined ? undefined : Object.assign(error, { replayed: true });
+}
+
 /** Options of {@link step}. */
 export interface StepOptions {
   /**
@@ -690,6 +798,28 @@ export function enterExecutionHolder(): { execution: Execution<unknown> | undefi
   const holder: { execution: Execution<unknown> | undefined } = { execution: undefined };
   executions.enterWith(holder);
   return holder;
+}
+
+/** A result given by hand for a step (`completeStep`), serialised; refused before anything is written. */
+function storableStepResult(key: string, step: string, value: unknown): string {
+  let text: string;
+  try {
+    text = serialize(value);
+  } catch (error) {
+    throw new IdempotencyResultNotStorableError(`The result given for step "${step}" cannot be stored (${(error as Error).message}); nothing was written`, {
+      key,
+      cause: error,
+    });
+  }
+  const bytes = Buffer.byteLength(text);
+  if (bytes > MAX_CHECKPOINT_BYTES) {
+    throw new IdempotencyResultTooLargeError(`The result given for step "${step}" is ${bytes} bytes, above the ${MAX_CHECKPOINT_BYTES} a record holds; nothing was written`, {
+      key,
+      bytes,
+      maxBytes: MAX_CHECKPOINT_BYTES,
+    });
+  }
+  return text;
 }
 
 function checkFingerprint(key: string, stored: string | undefined, current: string | undefined): void {

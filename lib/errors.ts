@@ -135,10 +135,31 @@ export class IdempotencyCommitConditionError extends IdempotencyError {
 }
 
 /**
- * The result to store is larger than `maxResultBytes`. Nothing was committed and the lease was released.
+ * The work ran but its result (or a step's result) cannot be stored so that it comes back equal: a class
+ * instance without `toJSON`, a circular structure, or (the subclass `IdempotencyResultTooLargeError`) too
+ * many bytes. When the execution's effects were all staged with `commitWith`, nothing was committed and
+ * the lease was released; otherwise the record keeps a marker, so retries with the same key get this error
+ * (marked `replayed: true`) instead of running the work again, until the record expires.
+ * What to do: return plain data (or give the class a `toJSON()`), a smaller result, or a reference to data
+ * stored elsewhere; `release(...args)` lets the key run again once fixed.
+ */
+export class IdempotencyResultNotStorableError extends IdempotencyError {
+  public override name = 'IdempotencyResultNotStorableError';
+  /** Where in the result the value that cannot be stored is, e.g. `$.items[2]` (when known). */
+  public readonly path: string | undefined;
+
+  public constructor(message: string, options: IdempotencyErrorOptions & { path?: string } = {}) {
+    super(message, options);
+    this.path = options.path;
+  }
+}
+
+/**
+ * The result to store is larger than `maxResultBytes` (or a step's result does not fit in the record's
+ * checkpoints). See {@link IdempotencyResultNotStorableError} for what happens to the record.
  * What to do: return less (store the payload elsewhere and return a reference) or raise `maxResultBytes`.
  */
-export class IdempotencyResultTooLargeError extends IdempotencyError {
+export class IdempotencyResultTooLargeError extends IdempotencyResultNotStorableError {
   public override name = 'IdempotencyResultTooLargeError';
   /** Size in bytes of the serialised result. */
   public readonly bytes: number;

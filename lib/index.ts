@@ -131,6 +131,7 @@ export {
   IdempotencyStepInterruptedError,
   IdempotencyCommitConditionError,
   IdempotencyResultTooLargeError,
+  IdempotencyResultNotStorableError,
   IdempotencyContextError,
   IdempotencyVersionError,
   IdempotencyConditionError,

@@ -93,8 +93,7 @@ function writeObject(obj: object, seen: Set<object>): string {
     .filter((k) => record[k] !== undefined)
     .sort();
   const members = keys.map((k) => `${JSON.stringify(k.startsWith('$') ? `$${k}` : k)}:${write(record[k], seen)}`).join(',');
-  const proto = Object.getPrototypeOf(obj) as object | null;
-  if (proto === Object.prototype || proto === null) return `{${members}}`;
+  if (isPlainObject(obj)) return `{${members}}`;
   // A class instance: its class is part of its identity; with no readable data it has none.
   if (keys.length === 0) {
     throw new UnidentifiableValueError(
@@ -102,6 +101,12 @@ function writeObject(obj: object, seen: Set<object>): string {
     );
   }
   return `{"$class":${JSON.stringify(className(obj))},"data":{${members}}}`;
+}
+
+/** An object whose prototype is an `Object.prototype` (of any realm) or null. */
+function isPlainObject(obj: object): boolean {
+  const proto = Object.getPrototypeOf(obj) as object | null;
+  return proto === null || Object.getPrototypeOf(proto) === null;
 }
 
 function className(obj: object): string {
@@ -123,7 +128,7 @@ export function isMissingKey(value: unknown): boolean {
   if (value === null || value === undefined) return true;
   if (typeof value === 'string') return value.length === 0;
   if (Array.isArray(value)) return value.length === 0 || value.every((item) => isMissingKey(item));
-  if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) return Object.keys(value).length === 0;
+  if (typeof value === 'object' && isPlainObject(value)) return Object.keys(value).length === 0;
   if (value instanceof Map || value instanceof Set) return value.size === 0;
   return false;
 }

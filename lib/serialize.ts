@@ -1,6 +1,10 @@
 /**
  * Exact round trips of stored results: JSON values plus `undefined` (also as an object member or array
- * item), `Date`, `Map`, `Set`, `BigInt`, non-finite numbers, `Uint8Array` and `Buffer`.
+ * item), `Date`, `Map`, `Set`, `BigInt`, non-finite numbers and `-0`, `Uint8Array` and `Buffer`, the other
+ * typed arrays, `ArrayBuffer`, `RegExp` and `Error` (name, message and own enumerable properties); objects
+ * with `toJSON` are stored as what it returns, and functions and symbols as `undefined`, as JSON does. A
+ * class instance without `toJSON` (or a circular structure) is refused with {@link UnstorableValueError}:
+ * it would come back as a different value.
  *
  * Encoding: plain JSON where the value is plain JSON; any other value becomes a tagged object
  * `{"$eo": <tag>, "v": ...}`, and a user object that itself has a `$eo` member is escaped with the tag `o`,
@@ -11,9 +15,39 @@ const TAG = '$eo';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
-/** Serialises a value to text that {@link deserialize} turns back into an equal value. */
+/** A value that cannot be stored so that it comes back equal; `path` says where in the value it is. */
+export class UnstorableValueError extends TypeError {
+  public override name = 'UnstorableValueError';
+  public constructor(
+    message: string,
+    /** Where in the value, e.g. `$.items[2].price`. */
+    public readonly path: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The typed array classes stored by name. */
+const VIEWS: Record<string, new (buffer: ArrayBuffer) => ArrayBufferView> = {
+  Int8Array,
+  Uint8ClampedArray,
+  Int16Array,
+  Uint16Array,
+  Int32Array,
+  Uint32Array,
+  Float32Array,
+  Float64Array,
+  BigInt64Array,
+  BigUint64Array,
+  DataView,
+};
+
+/**
+ * Serialises a value to text that {@link deserialize} turns back into an equal value.
+ * @throws UnstorableValueError for a circular structure or a value that would not come back equal
+ */
 export function serialize(value: unknown): string {
-  return JSON.stringify(encode(value, new Set()));
+  return JSON.stringify(encode(value, new Set(), '$'));
 }
 
 /** Inverse of {@link serialize}. */
@@ -21,7 +55,13 @@ export function deserialize(text: string): unknown {
   return decode(JSON.parse(text) as Json);
 }
 
-function encode(value: unknown, seen: Set<object>): Json {
+function base64(view: ArrayBufferView | ArrayBuffer): string {
+  return view instanceof ArrayBuffer
+    ? Buffer.from(view).toString('base64')
+    : Buffer.from(view.buffer, view.byteOffset, view.byteLength).toString('base64');
+}
+
+function encode(value: unknown, seen: Set<object>, path: string): Json {
   switch (typeof value) {
     case 'string':
     case 'boolean':
@@ -42,28 +82,51 @@ function encode(value: unknown, seen: Set<object>): Json {
   }
   if (value === null) return null;
   const obj = value as object;
-  if (seen.has(obj)) throw new TypeError('cannot serialise a circular structure');
+  if (seen.has(obj)) throw new UnstorableValueError('cannot serialise a circular structure', path);
   seen.add(obj);
   try {
-    if (obj instanceof Date) return { [TAG]: 'd', v: Number.isNaN(obj.getTime()) ? null : obj.toISOString() };
-    if (obj instanceof Uint8Array) {
-      return {
-        [TAG]: 'y',
-        v: Buffer.from(obj.buffer, obj.byteOffset, obj.byteLength).toString('base64'),
-        c: Buffer.isBuffer(obj) ? 'Buffer' : 'Uint8Array',
-      };
-    }
-    if (Array.isArray(obj)) return obj.map((item) => encode(item, seen));
-    if (obj instanceof Map) return { [TAG]: 'm', v: [...obj.entries()].map(([k, v]) => [encode(k, seen), encode(v, seen)]) };
-    if (obj instanceof Set) return { [TAG]: 's', v: [...obj.values()].map((item) => encode(item, seen)) };
-    const maybeJson = obj as { toJSON?: () => unknown };
-    if (typeof maybeJson.toJSON === 'function') return encode(maybeJson.toJSON(), seen);
-    const out: { [key: string]: Json } = {};
-    for (const [k, v] of Object.entries(obj)) define(out, k, encode(v, seen));
-    return Object.prototype.hasOwnProperty.call(out, TAG) ? { [TAG]: 'o', v: out } : out;
+    return encodeObject(obj, seen, path);
   } finally {
     seen.delete(obj);
   }
+}
+
+function encodeObject(obj: object, seen: Set<object>, path: string): Json {
+  if (obj instanceof Date) return { [TAG]: 'd', v: Number.isNaN(obj.getTime()) ? null : obj.toISOString() };
+  if (obj instanceof Uint8Array && (obj.constructor === Uint8Array || Buffer.isBuffer(obj))) {
+    return { [TAG]: 'y', v: base64(obj), c: Buffer.isBuffer(obj) ? 'Buffer' : 'Uint8Array' };
+  }
+  if (ArrayBuffer.isView(obj)) {
+    const name = obj.constructor.name;
+    if (VIEWS[name] === undefined) throw new UnstorableValueError(`cannot store a ${name} faithfully (at ${path})`, path);
+    return { [TAG]: 't', c: name, v: base64(obj) };
+  }
+  if (obj instanceof ArrayBuffer) return { [TAG]: 'a', v: base64(obj) };
+  if (Array.isArray(obj)) return obj.map((item, index) => encode(item, seen, `${path}[${index}]`));
+  if (obj instanceof Map) {
+    return { [TAG]: 'm', v: [...obj.entries()].map(([k, v], index) => [encode(k, seen, `${path}.<key ${index}>`), encode(v, seen, `${path}.<value ${index}>`)]) };
+  }
+  if (obj instanceof Set) return { [TAG]: 's', v: [...obj.values()].map((item, index) => encode(item, seen, `${path}.<item ${index}>`)) };
+  if (obj instanceof RegExp) return { [TAG]: 'r', v: obj.source, f: obj.flags };
+  const maybeJson = obj as { toJSON?: () => unknown };
+  if (typeof maybeJson.toJSON === 'function') return encode(maybeJson.toJSON(), seen, path);
+  if (obj instanceof Error) {
+    const props: { [key: string]: Json } = {};
+    for (const [k, v] of Object.entries(obj)) define(props, k, encode(v, seen, `${path}.${k}`));
+    return { [TAG]: 'e', n: obj.name, m: obj.message, v: props };
+  }
+  // A plain object's prototype is an Object.prototype (of any realm: jest's, a vm's) or null.
+  const proto = Object.getPrototypeOf(obj) as object | null;
+  if (proto !== null && Object.getPrototypeOf(proto) !== null) {
+    const name = (obj.constructor as { name?: unknown } | undefined)?.name;
+    throw new UnstorableValueError(
+      `cannot store an instance of ${typeof name === 'string' && name.length > 0 ? name : 'a class'} (at ${path}) so that it comes back as one: return plain data, or give the class a toJSON()`,
+      path,
+    );
+  }
+  const out: { [key: string]: Json } = {};
+  for (const [k, v] of Object.entries(obj)) define(out, k, encode(v, seen, `${path}.${k}`));
+  return Object.prototype.hasOwnProperty.call(out, TAG) ? { [TAG]: 'o', v: out } : out;
 }
 
 function decode(value: Json): unknown {
@@ -91,6 +154,24 @@ function decode(value: Json): unknown {
       return new Set((v as Json[]).map(decode));
     case 'o':
       return decodeMembers(v as { [key: string]: Json });
+    case 'a': {
+      const bytes = Buffer.from(v as string, 'base64');
+      return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+    }
+    case 't': {
+      const bytes = Buffer.from(v as string, 'base64');
+      const View = VIEWS[value['c'] as string];
+      if (View === undefined) throw new TypeError(`unknown typed array ${JSON.stringify(value['c'])}`);
+      return new View(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    }
+    case 'r':
+      return new RegExp(v as string, value['f'] as string);
+    case 'e': {
+      const error = new Error(value['m'] as string);
+      Object.defineProperty(error, 'name', { value: value['n'], enumerable: false, writable: true, configurable: true });
+      for (const [k, item] of Object.entries(decodeMembers(v as { [key: string]: Json }))) define(error, k, item);
+      return error;
+    }
     default:
       throw new TypeError(`unknown serialisation tag ${JSON.stringify(tag)}`);
   }
@@ -114,14 +195,32 @@ export interface StoredError {
   readonly properties: Record<string, unknown>;
 }
 
-/** Captures a thrown value for storage: name, message and own enumerable properties. */
+/**
+ * Captures a thrown value for storage: name, message and those own enumerable properties that can be
+ * stored (an HTTP client's error keeps its `code` and `status` but not its circular `request`).
+ */
 export function captureError(error: unknown): StoredError {
+  const storable = (v: unknown): boolean => {
+    try {
+      serialize(v);
+      return true;
+    } catch {
+      return false;
+    }
+  };
   if (error instanceof Error) {
     const properties: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(error)) properties[k] = v;
+    for (const [k, v] of Object.entries(error)) if (storable(v)) properties[k] = v;
     return { name: error.name, message: error.message, properties };
   }
-  return { name: 'Error', message: String(error), properties: { thrown: error } };
+  let message: string;
+  try {
+    message = String(error);
+  } catch {
+    // A null-prototype object has no toString.
+    message = Object.prototype.toString.call(error);
+  }
+  return { name: 'Error', message, properties: storable(error) ? { thrown: error } : {} };
 }
 
 /** Rebuilds a cached error for a replay, marked `replayed: true`. */

@@ -269,6 +269,7 @@ export class DynamoDBStore implements IdempotencyStore {
   }): Promise<void> {
     const value: Record<string, AttributeValue> = { s: { S: input.checkpoint.state } };
     if (input.checkpoint.result !== undefined) Object.assign(value, this.#encodeStepResult(input.checkpoint.result));
+    if (input.checkpoint.reason !== undefined) value['e'] = { S: input.checkpoint.reason };
     await this.#ownedUpdate(input.key, input.token, `checkpoint step "${input.step}"`, {
       UpdateExpression: 'SET #steps.#step = :checkpoint',
       ExpressionAttributeNames: { '#steps': A.steps, '#step': input.step },
@@ -716,9 +717,10 @@ export class DynamoDBStore implements IdempotencyStore {
     const steps: Record<string, StepCheckpoint> = {};
     for (const [name, value] of Object.entries(item[A.steps]?.M ?? {})) {
       const m = value.M ?? {};
-      const state = m['s']?.S === 'started' ? 'started' : 'done';
+      const state = m['s']?.S === 'started' ? 'started' : m['s']?.S === 'unstorable' ? 'unstorable' : 'done';
       const result = m['r']?.S ?? (m['z']?.B ? gunzipSync(m['z'].B).toString('utf8') : undefined);
-      steps[name] = result === undefined ? { state } : { state, result };
+      const reason = m['e']?.S;
+      steps[name] = { state, ...(result === undefined ? {} : { result }), ...(reason === undefined ? {} : { reason }) };
     }
     const fingerprint = item[A.fingerprint]?.S;
     const outcome = item[A.outcome]?.S;

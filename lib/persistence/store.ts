@@ -23,10 +23,15 @@ export type OutcomeKind = 'value' | 'error';
 
 /** A step checkpoint stored under its execution's record. */
 export interface StepCheckpoint {
-  /** `started`: an `atMostOnce` step began and has not finished; `done`: its result is stored. */
-  readonly state: 'started' | 'done';
+  /**
+   * `started`: an `atMostOnce` step began and has not finished; `done`: its result is stored;
+   * `unstorable`: the step ran but its result could not be stored (`reason` says why), so it never runs again.
+   */
+  readonly state: 'started' | 'done' | 'unstorable';
   /** Serialised result of a finished step. */
   readonly result?: string;
+  /** Why an `unstorable` step's result was not stored. */
+  readonly reason?: string;
 }
 
 /** An idempotency record as a store returns it. */

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { deserialize, serialize } from '../../lib/serialize';
+import { captureError, deserialize, serialize, UnstorableValueError } from '../../lib/serialize';
 
 const roundTrip = (value: unknown): unknown => deserialize(serialize(value));
 
@@ -56,5 +56,72 @@ describe('stored results', () => {
     const value: Record<string, unknown> = {};
     value['self'] = value;
     expect(() => serialize(value)).toThrow(new TypeError('cannot serialise a circular structure'));
+  });
+});
+
+describe('stored results of the types JSON changes', () => {
+  it('keep an ArrayBuffer an ArrayBuffer', () => {
+    const buffer = new Uint8Array([1, 2, 250]).buffer;
+    const back = roundTrip(buffer);
+    expect(back).toBeInstanceOf(ArrayBuffer);
+    expect([...new Uint8Array(back as ArrayBuffer)]).toEqual([1, 2, 250]);
+  });
+
+  it.each([
+    new Int16Array([-1, 300]),
+    new Float64Array([0.5, -2]),
+    new BigInt64Array([-5n]),
+    new Uint8ClampedArray([255]),
+  ])('keep a %p of its own class', (view) => {
+    expect(roundTrip(view)).toStrictEqual(view);
+  });
+
+  it('keep a RegExp with its flags', () => {
+    expect(roundTrip(/order-(\d+)/giu)).toStrictEqual(/order-(\d+)/giu);
+  });
+
+  it('keep an Error with its name, message and own properties', () => {
+    const error = Object.assign(new Error('card declined'), { code: 'card_declined' });
+    error.name = 'CardDeclined';
+    const back = roundTrip({ error }) as { error: Error & { code?: string } };
+    expect(back.error).toBeInstanceOf(Error);
+    expect([back.error.name, back.error.message, back.error.code]).toEqual(['CardDeclined', 'card declined', 'card_declined']);
+  });
+
+  it('refuse a class instance without toJSON, naming its class and where it is', () => {
+    class Money {
+      public constructor(public readonly cents: number) {}
+    }
+    let error: unknown;
+    try {
+      serialize({ total: [new Money(5)] });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(UnstorableValueError);
+    expect((error as UnstorableValueError).path).toBe('$.total[0]');
+    expect((error as Error).message).toMatch(/cannot store an instance of Money \(at \$\.total\[0\]\)/);
+  });
+
+  it('store an object with toJSON as what toJSON returns', () => {
+    expect(roundTrip({ at: new URL('https://shop.example/o/1') })).toStrictEqual({ at: 'https://shop.example/o/1' });
+  });
+});
+
+describe('captured errors (cacheErrors)', () => {
+  it('keep the properties that can be stored and drop a circular request, as an HTTP client error has', () => {
+    const request: Record<string, unknown> = { method: 'POST' };
+    request['self'] = request;
+    const error = Object.assign(new Error('Request failed with status code 409'), { code: 'ERR_BAD_REQUEST', status: 409, request });
+    const stored = captureError(error);
+    expect(stored.properties).toEqual({ code: 'ERR_BAD_REQUEST', status: 409 });
+    expect(() => serialize(stored)).not.toThrow();
+  });
+
+  it('capture a thrown null-prototype object', () => {
+    const thrown = Object.assign(Object.create(null) as object, { reason: 'nope' });
+    const stored = captureError(thrown);
+    expect(stored.message).toBe('[object Object]');
+    expect(deserialize(serialize(stored))).toMatchObject({ properties: { thrown: { reason: 'nope' } } });
   });
 });
