@@ -48,6 +48,19 @@ export const RETRY_MAX_DELAY_MS = 1000;
  * items hold at most 400 KB, and both stores enforce the same budget.
  */
 export const MAX_CHECKPOINT_BYTES = 256 * 1024;
+/** Largest `expiresAfterSeconds`: ten years (a TTL DynamoDB stores and acts on). */
+export const MAX_EXPIRES_AFTER_SECONDS = 10 * 365 * 24 * 60 * 60;
+/** Largest `leaseSeconds`: twelve hours, the longest SQS visibility timeout. */
+export const MAX_LEASE_SECONDS = 12 * 60 * 60;
+/** Largest `clockSkewMs`: five minutes. */
+export const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
+/** Largest `completionRetrySeconds`: one hour. */
+export const MAX_COMPLETION_RETRY_SECONDS = 60 * 60;
+/**
+ * Longest `name`, in UTF-8 bytes: the record key (`<name>#<64 hex digits>`, plus `#chunk#<n>` for the items
+ * of a large result) must fit DynamoDB's 2048-byte partition key.
+ */
+export const MAX_NAME_BYTES = 1024;
 /** Logger level of the default logger. */
 export const DEFAULT_LOG_LEVEL = 'WARN' as const;
 /** `DynamoDBStore` `batchWrites` default: concurrent claims and completions share requests. */

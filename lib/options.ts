@@ -1,4 +1,9 @@
 import {
+  MAX_CLOCK_SKEW_MS,
+  MAX_COMPLETION_RETRY_SECONDS,
+  MAX_EXPIRES_AFTER_SECONDS,
+  MAX_LEASE_SECONDS,
+  MAX_NAME_BYTES,
   DEFAULT_CLOCK_SKEW_MS,
   DEFAULT_COMPLETION_RETRY_SECONDS,
   DEFAULT_EXPIRES_AFTER_SECONDS,
@@ -200,6 +205,11 @@ export function resolveOptions<TArgs extends unknown[]>(
   if (typeof name !== 'string' || name.length === 0) {
     throw new IdempotencyConfigError(`Expected \`name\` to be a non-empty string, got ${describe(options.name)}`);
   }
+  if (Buffer.byteLength(name) > MAX_NAME_BYTES) {
+    throw new IdempotencyConfigError(
+      `Expected \`name\` to be at most ${MAX_NAME_BYTES} bytes (record keys must fit DynamoDB's 2048-byte partition key), got ${Buffer.byteLength(name)} bytes`,
+    );
+  }
   const localCache = options.localCache ?? false;
   let localCacheMaxItems = 0;
   if (localCache !== false) {
@@ -214,8 +224,14 @@ export function resolveOptions<TArgs extends unknown[]>(
     selectKey: compileSelector('key', options.key),
     selectFingerprint: options.fingerprint === undefined ? undefined : compileSelector('fingerprint', options.fingerprint),
     name,
-    expiresAfterSeconds: positiveNumber('expiresAfterSeconds', options.expiresAfterSeconds ?? DEFAULT_EXPIRES_AFTER_SECONDS),
-    leaseSeconds: options.leaseSeconds === undefined ? undefined : positiveNumber('leaseSeconds', options.leaseSeconds),
+    expiresAfterSeconds: atMost(
+      'expiresAfterSeconds',
+      positiveNumber('expiresAfterSeconds', options.expiresAfterSeconds ?? DEFAULT_EXPIRES_AFTER_SECONDS),
+      MAX_EXPIRES_AFTER_SECONDS,
+      'ten years',
+    ),
+    leaseSeconds:
+      options.leaseSeconds === undefined ? undefined : atMost('leaseSeconds', positiveNumber('leaseSeconds', options.leaseSeconds), MAX_LEASE_SECONDS, '12 hours'),
     localCacheMaxItems,
     onInProgress: oneOf('onInProgress', options.onInProgress ?? DEFAULT_ON_IN_PROGRESS, ['throw', 'wait'] as const),
     onMissingKey: oneOf('onMissingKey', options.onMissingKey ?? DEFAULT_ON_MISSING_KEY, ['throw', 'run'] as const),
@@ -223,9 +239,14 @@ export function resolveOptions<TArgs extends unknown[]>(
     maxResultBytes: positiveInteger('maxResultBytes', options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES),
     cacheErrors: optionalFunction('cacheErrors', options.cacheErrors),
     logger: options.logger ?? defaultLogger(),
-    clock: optionalFunction('clock', options.clock) ?? Date.now,
-    clockSkewMs: nonNegativeNumber('clockSkewMs', options.clockSkewMs ?? DEFAULT_CLOCK_SKEW_MS),
-    completionRetrySeconds: positiveNumber('completionRetrySeconds', options.completionRetrySeconds ?? DEFAULT_COMPLETION_RETRY_SECONDS),
+    clock: checkedClock(options.clock),
+    clockSkewMs: atMost('clockSkewMs', nonNegativeNumber('clockSkewMs', options.clockSkewMs ?? DEFAULT_CLOCK_SKEW_MS), MAX_CLOCK_SKEW_MS, '5 minutes'),
+    completionRetrySeconds: atMost(
+      'completionRetrySeconds',
+      positiveNumber('completionRetrySeconds', options.completionRetrySeconds ?? DEFAULT_COMPLETION_RETRY_SECONDS),
+      MAX_COMPLETION_RETRY_SECONDS,
+      'one hour',
+    ),
   };
   const logger = resolved.logger as unknown as Record<string, unknown>;
   if (['debug', 'info', 'warn', 'error'].some((method) => typeof logger[method] !== 'function')) {
@@ -239,6 +260,24 @@ export function positiveNumber(option: string, value: unknown): number {
     throw new IdempotencyConfigError(`Expected \`${option}\` to be a positive number, got ${describe(value)}`);
   }
   return value;
+}
+
+function atMost(option: string, value: number, max: number, inWords: string): number {
+  if (value > max) {
+    throw new IdempotencyConfigError(`Expected \`${option}\` to be at most ${max} (${inWords}), got ${describe(value)}`);
+  }
+  return value;
+}
+
+/** The clock, asked once now: a clock that does not return epoch milliseconds would fail every call. */
+function checkedClock(clock: (() => number) | undefined): () => number {
+  const checked = optionalFunction('clock', clock);
+  if (checked === undefined) return Date.now;
+  const now: unknown = checked();
+  if (typeof now !== 'number' || !Number.isFinite(now) || now < 0 || now > 8.64e15) {
+    throw new IdempotencyConfigError(`Expected \`clock\` to return epoch milliseconds (a finite number), got ${describe(now)}`);
+  }
+  return checked;
 }
 
 export function nonNegativeNumber(option: string, value: unknown): number {

@@ -456,8 +456,10 @@ export class DynamoDBStore implements IdempotencyStore {
           );
           responses = output.Responses ?? [];
         } catch (error) {
+          // Only a refused permission turns batching off: any other failure (a throttle, a statement
+          // DynamoDB refuses for its values) is this group's alone, and the single requests tell which.
           const name = (error as { name?: string }).name;
-          if (name === 'AccessDeniedException' || name === 'ValidationException') {
+          if (name === 'AccessDeniedException') {
             this.#batchWrites = false;
             this.#logger.warn(
               `DynamoDBStore: BatchExecuteStatement on ${this.tableName} was refused (${name}); sending single requests from now on. Grant dynamodb:PartiQLInsert and dynamodb:PartiQLUpdate, or set batchWrites: false`,

@@ -148,6 +148,41 @@ describe('inside a write-batching scope', () => {
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/BatchExecuteStatement .* was refused \(AccessDeniedException\); sending single requests/);
   });
+
+  it('keeps batching after a request DynamoDB refuses for its values (ValidationException): that group alone goes single', async () => {
+    const client = newDynamoClient();
+    let refused = 0;
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'BatchExecuteStatementCommand' && refused === 0) {
+          refused += 1;
+          throw Object.assign(new Error('One or more parameter values were invalid'), {
+            name: 'ValidationException',
+            $fault: 'client',
+            $metadata: { httpStatusCode: 400 },
+          });
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'refuseOnce' },
+    );
+    const warnings: string[] = [];
+    const logger: IdempotencyLogger = { debug: () => {}, info: () => {}, error: () => {}, warn: (m) => void warnings.push(m) };
+    const refusing = new DynamoDBStore({ tableName, client, logger });
+    const handler = makeIdempotent(async (job: Job) => job.id, { store: refusing, key: 'id', name: opName() });
+    await expect(withWriteBatching(() => Promise.all(ids('refused', 4).map((job) => handler(job))))).resolves.toEqual(
+      ids('refused', 4).map((job) => job.id),
+    );
+    const counter = countRequests(client);
+    try {
+      await withWriteBatching(() => Promise.all(ids('refused-later', 4).map((job) => handler(job))));
+    } finally {
+      counter.remove();
+    }
+    expect(refused).toBe(1);
+    expect(warnings).toEqual([]);
+    expect(counter.counts).toEqual({ BatchExecuteStatementCommand: 2 });
+  });
 });
 
 describe('outside a write-batching scope', () => {
