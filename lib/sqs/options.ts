@@ -2,7 +2,8 @@ import { PreparedOptionsCache } from '../batch/options-cache';
 import { resolveBatchOptions } from '../batch/validate';
 import { IdempotencyEngine } from '../engine';
 import { IdempotencyConfigError } from '../errors';
-import { describe, type Selector } from '../keys';
+import { boundedSource } from '../batch/source-name';
+import { compileSelector, describe, type Selector } from '../keys';
 import { defaultOperationName } from '../make-idempotent';
 import { oneOf, optionalFunction, positiveInteger, type IdempotencyLogger, type IdempotencyOptions } from '../options';
 import type { IdempotencyStore } from '../persistence/store';
@@ -69,7 +70,7 @@ export interface SqsVisibilityOptions {
  * works as well; it is only validated again whenever it holds new values (new functions, for example).
  */
 export interface SqsBatchOptions<TBody = unknown>
-  extends Omit<IdempotencyOptions<SqsIdempotencyArgs<TBody>>, 'store' | 'key' | 'name'> {
+  extends Omit<IdempotencyOptions<SqsIdempotencyArgs<TBody>>, 'store' | 'key' | 'name' | 'fingerprint'> {
   /**
    * Where idempotency records live. With a store each record goes through the idempotency engine: a record
    * whose key completed before is acknowledged without running the handler, one still in progress elsewhere
@@ -79,12 +80,23 @@ export interface SqsBatchOptions<TBody = unknown>
   readonly store?: IdempotencyStore;
   /**
    * What identifies a logical event: a function of `(record, { body, messageId, attempt })`, or a JMESPath
-   * expression on the record. Prefer a business key (an order id, a payment id): producers that send an
-   * event twice give each copy a new `messageId` (and, on FIFO queues, usually a new deduplication id), and
-   * SQS deduplicates FIFO messages for five minutes only.
+   * expression on the record whose `body` is the parsed body (what `parse` returned, as the handler gets it):
+   * `'body.orderId'` is the `orderId` of a JSON body, `'messageAttributes.orderId.stringValue'` a message
+   * attribute. A function receives the record as SQS delivered it (its `body` the raw text). Prefer a business
+   * key (an order id, a payment id): producers that send an event twice give each copy a new `messageId`
+   * (and, on FIFO queues, usually a new deduplication id), and SQS deduplicates FIFO messages for five
+   * minutes only.
    * @default - `attributes.MessageDeduplicationId` on FIFO queues (ARN ending in `.fifo`), else `messageId`
    */
   readonly key?: Selector<SqsIdempotencyArgs<TBody>>;
+  /**
+   * Payload fields that must match on a replay: a function of `(record, { body, messageId, attempt })`, or a
+   * JMESPath expression on the record whose `body` is the parsed body, as for `key` (`'body.amountCents'`,
+   * `'[body.customerId, body.amountCents]'`). A record with a completed key and another fingerprint is
+   * reported failed (`IdempotencyPayloadMismatchError`).
+   * @default - no fingerprint check
+   */
+  readonly fingerprint?: Selector<SqsIdempotencyArgs<TBody>>;
   /**
    * The operation's namespace inside the key.
    * @default - `<AWS_LAMBDA_FUNCTION_NAME or "local">.sqs.<queue name from eventSourceARN>`
@@ -149,6 +161,20 @@ export interface PreparedOptions {
   engineFor(queueName: string, fifo: boolean): Engine | undefined;
 }
 
+/**
+ * A `key` or `fingerprint` option as the engine gets it: a JMESPath string becomes a function evaluating it on
+ * the record with `body` replaced by the parsed body (compiled as the engine compiles it, so the same
+ * expressions work, fast paths included); a function is kept as it is.
+ */
+function onParsedBody(
+  option: 'key' | 'fingerprint',
+  selector: Selector<SqsIdempotencyArgs<unknown>> | undefined,
+): Selector<SqsIdempotencyArgs<unknown>> | undefined {
+  if (typeof selector !== 'string') return selector;
+  const select = compileSelector<[record: unknown]>(option, selector);
+  return (record, info) => select([{ ...record, body: info.body }]);
+}
+
 /** The default key: what SQS itself identifies the message by. */
 function defaultKey(fifo: boolean): (record: SqsRecord) => unknown {
   return fifo ? (record) => record.attributes?.MessageDeduplicationId : (record) => record.messageId;
@@ -211,6 +237,9 @@ function prepare(options: SqsBatchOptions<unknown>): PreparedOptions {
   const fifoOnFailure = oneOf('fifoOnFailure', options.fifoOnFailure ?? DEFAULT_FIFO_ON_FAILURE, ['skip-group', 'stop'] as const);
   const visibility = resolveVisibility(options.visibility);
 
+  const key = onParsedBody('key', options.key);
+  const fingerprint = onParsedBody('fingerprint', options.fingerprint);
+
   const engines = new Map<string, Engine>();
   return {
     logger: resolved.logger,
@@ -220,11 +249,11 @@ function prepare(options: SqsBatchOptions<unknown>): PreparedOptions {
     visibility,
     engineFor(queueName, fifo) {
       if (store === undefined) return undefined;
-      const name = options.name ?? defaultOperationName(`sqs.${queueName}`);
+      const name = options.name ?? defaultOperationName(`sqs.${boundedSource(queueName)}`);
       const cacheKey = `${fifo ? 'fifo' : 'standard'}\u0000${name}`;
       let engine = engines.get(cacheKey);
       if (!engine) {
-        const engineOptions = { ...idempotency, key: options.key ?? defaultKey(fifo) };
+        const engineOptions = { ...idempotency, key: key ?? defaultKey(fifo), ...(fingerprint === undefined ? {} : { fingerprint }) };
         engine = new IdempotencyEngine<SqsIdempotencyArgs<unknown>, unknown>(engineOptions, name, SQS_OPTION_NAMES);
         engines.set(cacheKey, engine);
       }

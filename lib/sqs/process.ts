@@ -1,5 +1,6 @@
 import { withWriteBatching } from '../persistence/coalesce';
 import { runScheduled } from '../batch/concurrency';
+import { acknowledgesDuplicates, fingerprintMismatch, fingerprintOf } from '../batch/duplicates';
 import { checkContext } from '../batch/validate';
 import type { Execution, IdempotencyEngine } from '../engine';
 import { IdempotencyConfigError, IdempotencyInProgressError, IdempotencyLeaseLostError } from '../errors';
@@ -39,7 +40,7 @@ const SQS_ARN = /^arn:[a-z0-9-]+:sqs:[^:]*:[^:]*:[^:]+$/;
  * export const handler = (event: SQSEvent, context: Context) =>
  *   processSqsBatch(event, async (record, { body }) => apply(body), {
  *     store,
- *     key: (record) => JSON.parse(record.body).orderId,
+ *     key: 'body.orderId', // JMESPath on the record, `body` parsed; or (_record, { body }) => body.orderId
  *     context,
  *   });
  * ```
@@ -72,12 +73,20 @@ export async function processSqsBatch<TBody = unknown, TResult = unknown>(
   return withWriteBatching(() => batch.run());
 }
 
+/** What an event without a `Records` array is: its type, or the keys it has instead (the first ten). */
+function describeEvent(event: unknown): string {
+  if (event === null || typeof event !== 'object' || Array.isArray(event)) return describe(event);
+  if ('Records' in event) return `an object whose Records is ${describe((event as { Records: unknown }).Records)}`;
+  const keys = Object.keys(event);
+  return `an object with keys [${keys.slice(0, 10).join(', ')}${keys.length > 10 ? ', …' : ''}]`;
+}
+
 /** Checks the event's shape, naming the first thing that is not as Lambda's SQS event source sends it. */
 function checkEvent(event: unknown): readonly SqsRecord[] {
   const records = (event as { Records?: unknown } | null | undefined)?.Records;
   if (event === null || typeof event !== 'object' || !Array.isArray(records)) {
     throw new IdempotencyConfigError(
-      `processSqsBatch expected an SQS event (an object with a Records array), got ${describe(event)}; check the function's event source`,
+      `processSqsBatch expected an SQS event with a Records array, got ${describeEvent(event)}; check the function's event source`,
     );
   }
   records.forEach((record: unknown, index) => {
@@ -119,7 +128,15 @@ interface Item {
   readonly engine: Engine | undefined;
   /** The idempotency record key, when the engine found one (records with equal keys run one after another). */
   readonly key: string | undefined;
-  /** Why the record fails without running (its body could not be parsed, its key not derived). */
+  /**
+   * Optimistic mode, with a key: the fingerprint hash, taken before anything runs, that a later record of the
+   * batch with the same key is compared with when it is acknowledged as a duplicate.
+   */
+  readonly fingerprint: string | undefined;
+  /**
+   * Why the record fails without running (a FIFO record without a message group, a body that could not be
+   * parsed, a key or fingerprint that could not be derived).
+   */
   readonly problem: { readonly message: string; readonly error: unknown } | undefined;
 }
 
@@ -156,28 +173,55 @@ class Batch {
 
   #prepare(record: SqsRecord): Item {
     const { queueArn, queueName, fifo } = sqsRecordSource(record);
-    const groupId = record.attributes.MessageGroupId;
+    const groupId: unknown = record.attributes.MessageGroupId;
     const base = {
       record,
       target: { messageId: record.messageId, receiptHandle: record.receiptHandle, queueArn },
       // Fair standard queues carry a MessageGroupId too: only FIFO queues order by it.
-      group: fifo && groupId !== undefined ? `${queueArn}\u0000${groupId}` : undefined,
+      group: fifo && typeof groupId === 'string' && groupId.length > 0 ? `${queueArn}\u0000${groupId}` : undefined,
       engine: this.#settings.engineFor(queueName, fifo),
     };
+    const fails = (info: SqsRecordInfo<unknown> | undefined, message: string, error: unknown): Item => ({
+      ...base,
+      info,
+      key: undefined,
+      fingerprint: undefined,
+      problem: { message, error },
+    });
+    if (fifo && base.group === undefined) {
+      // SQS gives every message of a FIFO queue a group. Without one the record cannot wait for the records
+      // before it in its group, so running it could break the group's order: it is refused, never run.
+      return fails(
+        undefined,
+        `SQS message ${record.messageId} of FIFO queue ${queueName} has no MessageGroupId, so it cannot be run in its group's order`,
+        new IdempotencyConfigError(
+          `SQS message ${record.messageId} comes from the FIFO queue ${queueArn} but its attributes.MessageGroupId is ${describe(groupId)} (expected a non-empty string, as SQS gives every message of a FIFO queue); it was not run`,
+        ),
+      );
+    }
     let body: unknown;
     try {
       body = this.#settings.parse(record.body, record);
     } catch (error) {
-      return { ...base, info: undefined, key: undefined, problem: { message: `Could not parse the body of SQS message ${record.messageId}`, error } };
+      return fails(undefined, `Could not parse the body of SQS message ${record.messageId}`, error);
     }
     const info = sqsRecordInfo(record, body);
+    const engine = base.engine;
     let key: string | undefined;
     try {
-      key = base.engine?.keyOf([record, info]);
+      key = engine?.keyOf([record, info]);
     } catch (error) {
-      return { ...base, info, key: undefined, problem: { message: `Could not derive the idempotency key of SQS message ${record.messageId}`, error } };
+      return fails(info, `Could not derive the idempotency key of SQS message ${record.messageId}`, error);
     }
-    return { ...base, info, key, problem: undefined };
+    let fingerprint: string | undefined;
+    if (engine !== undefined && key !== undefined && acknowledgesDuplicates(engine)) {
+      try {
+        fingerprint = fingerprintOf(engine, [record, info]);
+      } catch (error) {
+        return fails(info, `Could not derive the idempotency fingerprint of SQS message ${record.messageId}`, error);
+      }
+    }
+    return { ...base, info, key, fingerprint, problem: undefined };
   }
 
   /**
@@ -205,8 +249,11 @@ class Batch {
       size: items.length,
       limit: this.#settings.concurrency,
       waitsFor: (index) => before[index] ?? [],
-      // Records whose outcome is decided without running them (skipped, duplicates of a failure).
-      decide: (index, [groupBefore, keyBefore]) => this.#decide(items[index] as Item, groupBefore, keyBefore),
+      // Records whose outcome is decided without running them (skipped, duplicates).
+      decide: (index, [groupBefore, keyBefore]) => {
+        const sameKeyBefore = before[index]?.[1];
+        return this.#decide(items[index] as Item, groupBefore, keyBefore, sameKeyBefore === undefined ? undefined : items[sameKeyBefore]);
+      },
       beforeStart: (index) => (this.#stopped ? this.#notStarted((items[index] as Item).record.messageId) : undefined),
       run: (index) => this.#execute(items[index] as Item).catch(() => FAILED),
       settled: (index) => this.#visibility?.finished((items[index] as Item).target),
@@ -217,8 +264,11 @@ class Batch {
     };
   }
 
-  /** The outcome of a record that is not to run, or `undefined` when it runs. */
-  #decide(item: Item, groupBefore: Outcome | undefined, keyBefore: Outcome | undefined): Outcome | undefined {
+  /**
+   * The outcome of a record that is not to run, or `undefined` when it runs. `keyBefore` is the outcome of
+   * `sameKeyBefore`, the record before it in the batch with the same idempotency key.
+   */
+  #decide(item: Item, groupBefore: Outcome | undefined, keyBefore: Outcome | undefined, sameKeyBefore: Item | undefined): Outcome | undefined {
     const id = item.record.messageId;
     if (groupBefore?.ok === false) {
       this.#logger.warn(
@@ -237,6 +287,17 @@ class Batch {
       this.#logger.error(`${item.problem.message}; reported failed`, item.problem.error);
       return this.#failed(item);
     }
+    if (keyBefore?.ok === true && sameKeyBefore !== undefined && item.key !== undefined && item.engine !== undefined && acknowledgesDuplicates(item.engine)) {
+      // Optimistic mode claims nothing before running, so the engine would run this record again: the
+      // record before it with the same key completed, and this one is acknowledged with that outcome.
+      const mismatch = fingerprintMismatch(item.key, sameKeyBefore.fingerprint, item.fingerprint);
+      if (mismatch !== undefined) {
+        this.#logFailure(id, mismatch);
+        return this.#failed(item);
+      }
+      this.#logger.debug(`SQS message ${id} repeats an event this batch already processed; acknowledged without running the handler`);
+      return SUCCEEDED;
+    }
     return undefined;
   }
 
@@ -246,6 +307,7 @@ class Batch {
   }
 
   #failed(item: Item): Outcome {
+    // A FIFO record without a group fails without stopping: it is in no group whose order a retry must keep.
     if (item.group !== undefined && this.#settings.fifoOnFailure === 'stop') this.#stopped = true;
     return FAILED;
   }

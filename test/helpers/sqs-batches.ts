@@ -86,13 +86,15 @@ export interface StoreCalls {
   readonly claim: { key: string; leaseUntil: number; now: number }[];
   readonly extendLease: { key: string; leaseUntil: number }[];
   readonly complete: string[];
+  /** Keys of the completed records written in one request (optimistic mode). */
+  readonly putCompleted: string[];
   readonly release: string[];
   readonly get: string[];
 }
 
 /** An InMemoryStore that records the calls it receives (what the engine asked, not what it decided). */
 export function recordingStore(inner: InMemoryStore = new InMemoryStore()): IdempotencyStore & { calls: StoreCalls; inner: InMemoryStore } {
-  const calls: StoreCalls = { claim: [], extendLease: [], complete: [], release: [], get: [] };
+  const calls: StoreCalls = { claim: [], extendLease: [], complete: [], putCompleted: [], release: [], get: [] };
   return {
     calls,
     inner,
@@ -110,7 +112,10 @@ export function recordingStore(inner: InMemoryStore = new InMemoryStore()): Idem
       calls.complete.push(input.key);
       return inner.complete(input);
     },
-    putCompleted: (input) => inner.putCompleted(input),
+    putCompleted: (input) => {
+      calls.putCompleted.push(input.key);
+      return inner.putCompleted(input);
+    },
     release: (input) => {
       calls.release.push(input.key);
       return inner.release(input);

@@ -2,8 +2,17 @@
  * processSqsBatch on standard queues: the partial batch response, parsing, concurrency and the idempotency
  * rules, from real SQS event shapes (test/helpers/sqs-events.ts).
  */
-import { downstreamKey, IdempotencyConfigError, InMemoryStore } from '../../lib';
-import { processSqsBatch } from '../../lib/sqs';
+import {
+  downstreamKey,
+  releaseSqsRecord,
+  step,
+  IdempotencyConfigError,
+  IdempotencyKeyError,
+  IdempotencyPayloadMismatchError,
+  InMemoryStore,
+} from '../../lib';
+import { hashValue } from '../../lib/keys';
+import { processSqsBatch, type SqsBatchOptions } from '../../lib/sqs';
 import { manualClock } from '../helpers/clock';
 import {
   deferred,
@@ -89,11 +98,45 @@ describe('the batch response', () => {
 describe('an event that is not an SQS event', () => {
   const handler = async (): Promise<void> => undefined;
 
-  it('is refused when it has no Records array', async () => {
+  it('is refused when it has no Records array, naming the keys it has instead', async () => {
     const notSqs = { body: '{}' } as never;
     await expect(processSqsBatch(notSqs, handler)).rejects.toThrow(IdempotencyConfigError);
     await expect(processSqsBatch(notSqs, handler)).rejects.toThrow(
-      "processSqsBatch expected an SQS event (an object with a Records array), got an object ([object Object]); check the function's event source",
+      "processSqsBatch expected an SQS event with a Records array, got an object with keys [body]; check the function's event source",
+    );
+  });
+
+  it('is refused when it is an empty object, saying that Records is what is missing', async () => {
+    await expect(processSqsBatch({} as never, handler)).rejects.toThrow(
+      new IdempotencyConfigError(
+        "processSqsBatch expected an SQS event with a Records array, got an object with keys []; check the function's event source",
+      ),
+    );
+  });
+
+  it('is refused when its Records is not an array, naming what Records holds', async () => {
+    await expect(processSqsBatch({ Records: '[]' } as never, handler)).rejects.toThrow(
+      new IdempotencyConfigError(
+        'processSqsBatch expected an SQS event with a Records array, got an object whose Records is "[]"; check the function\'s event source',
+      ),
+    );
+  });
+
+  it.each([
+    [null, 'null'],
+    [undefined, 'undefined'],
+    ['{"Records":[]}', '"{\\"Records\\":[]}"'],
+    [[], 'an array'],
+  ])('is refused when it is %p, naming it', async (event, got) => {
+    await expect(processSqsBatch(event as never, handler)).rejects.toThrow(
+      new IdempotencyConfigError(`processSqsBatch expected an SQS event with a Records array, got ${got}; check the function's event source`),
+    );
+  });
+
+  it('names at most ten of the keys of an object without Records', async () => {
+    const event = Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`k${i}`, i]));
+    await expect(processSqsBatch(event as never, handler)).rejects.toThrow(
+      'got an object with keys [k0, k1, k2, k3, k4, k5, k6, k7, k8, k9, …]; check',
     );
   });
 
@@ -399,6 +442,117 @@ describe('idempotency with a store', () => {
   });
 });
 
+describe('JMESPath keys and fingerprints: `body` is the parsed body', () => {
+  it("keys by a field of the JSON body with 'body.orderId', as the key function of the body does", async () => {
+    const handler = jest.fn();
+    const byExpression = recordingStore();
+    const response = await processSqsBatch(
+      sqsEvent([jsonRecord({ orderId: 'o-1' }), jsonRecord({ orderId: 'o-2' }), jsonRecord({ orderId: 'o-1' })]),
+      handler,
+      { store: byExpression, name: 'orders', key: 'body.orderId' },
+    );
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(handler).toHaveBeenCalledTimes(2);
+    const byFunction = recordingStore();
+    await processSqsBatch(sqsEvent([jsonRecord({ orderId: 'o-1' })]), jest.fn(), { store: byFunction, name: 'orders', key: orderKey });
+    expect(byExpression.calls.claim[0]?.key).toBe(`orders#${hashValue('o-1')}`);
+    expect(byFunction.calls.claim[0]?.key).toBe(byExpression.calls.claim[0]?.key);
+  });
+
+  it('recognises the same order sent again as a new message, by its body', async () => {
+    const options = { store: new InMemoryStore(), key: 'body.orderId' };
+    const handler = jest.fn();
+    await processSqsBatch(sqsEvent([jsonRecord({ orderId: 'o-1', amount: 3 })]), handler, options);
+    const response = await processSqsBatch(sqsEvent([jsonRecord({ orderId: 'o-1', amount: 3 })]), handler, options);
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(handler).toHaveBeenCalledTimes(1);
+  });
+
+  it('evaluates any JMESPath expression, reaching the body and the record together', async () => {
+    const store = recordingStore();
+    const record = jsonRecord({ order: { id: 'o-7', lines: [{ sku: 'a' }, { sku: 'b' }] } }, { attributes: { MessageGroupId: 'tenant-1' } });
+    await processSqsBatch(sqsEvent([record]), jest.fn(), { store, name: 'orders', key: '[attributes.MessageGroupId, body.order.id, body.order.lines[*].sku]' });
+    expect(store.calls.claim.map((claim) => claim.key)).toEqual([`orders#${hashValue(['tenant-1', 'o-7', ['a', 'b']])}`]);
+  });
+
+  it('evaluates on the body that a custom `parse` returned', async () => {
+    const store = recordingStore();
+    const parse = (body: string): Record<string, string> => Object.fromEntries(body.split(';').map((pair) => pair.split('=')));
+    await processSqsBatch(sqsEvent([sqsRecord({ body: 'orderId=o-9;amount=4' })]), jest.fn(), { store, name: 'orders', key: 'body.orderId', parse });
+    expect(store.calls.claim.map((claim) => claim.key)).toEqual([`orders#${hashValue('o-9')}`]);
+  });
+
+  it('still reaches the rest of the record (message attributes, system attributes, messageId)', async () => {
+    const store = recordingStore();
+    const record = jsonRecord({ orderId: 'o-1' });
+    await processSqsBatch(sqsEvent([record]), jest.fn(), { store, name: 'orders', key: 'messageId' });
+    expect(store.calls.claim.map((claim) => claim.key)).toEqual([`orders#${hashValue(record.messageId)}`]);
+  });
+
+  it('reports failed, with an IdempotencyKeyError, a record whose body lacks the field', async () => {
+    const logger = recordingLogger();
+    const withoutId = jsonRecord({ amount: 3 });
+    const response = await processSqsBatch(sqsEvent([jsonRecord({ orderId: 'o-1' }), withoutId]), jest.fn(), {
+      store: new InMemoryStore(),
+      name: 'orders',
+      key: 'body.orderId',
+      logger,
+    });
+    expect(failedIds(response)).toEqual([withoutId.messageId]);
+    const logged = logger.entries.find((entry) => entry.level === 'error');
+    expect(logged?.message).toBe(`SQS message ${withoutId.messageId} failed; reported failed so SQS delivers it again`);
+    expect(logged?.extra[0]).toBeInstanceOf(IdempotencyKeyError);
+    expect((logged?.extra[0] as Error).message).toMatch(/^No idempotency key found for orders: the key selector returned null\./);
+  });
+
+  it("checks a fingerprint of body fields: the same order with another amount is refused (IdempotencyPayloadMismatchError)", async () => {
+    const logger = recordingLogger();
+    const options = { store: new InMemoryStore(), key: 'body.orderId', fingerprint: '[body.orderId, body.amount]', logger };
+    const handler = jest.fn();
+    await processSqsBatch(sqsEvent([jsonRecord({ orderId: 'o-1', amount: 3 })]), handler, options);
+    const changed = jsonRecord({ orderId: 'o-1', amount: 300 });
+    const response = await processSqsBatch(sqsEvent([changed, jsonRecord({ orderId: 'o-2', amount: 3 })]), handler, options);
+    expect(failedIds(response)).toEqual([changed.messageId]);
+    expect(handler).toHaveBeenCalledTimes(2);
+    expect(logger.entries.find((entry) => entry.level === 'error')?.extra[0]).toBeInstanceOf(IdempotencyPayloadMismatchError);
+  });
+
+  it('leaves key functions alone: they receive the record as SQS delivered it, body as text, and the parsed body', async () => {
+    const seen: unknown[][] = [];
+    const record = jsonRecord({ orderId: 'o-1' });
+    const options: SqsBatchOptions<Order> = {
+      store: new InMemoryStore(),
+      key: (r, info) => {
+        seen.push([r, info.body]);
+        return info.body.orderId;
+      },
+    };
+    await processSqsBatch(sqsEvent([record]), jest.fn(), options);
+    expect(seen.length).toBeGreaterThan(0);
+    for (const call of seen) expect(call).toEqual([record, { orderId: 'o-1' }]);
+  });
+
+  it('lets releaseSqsRecord find the record that such a key names', async () => {
+    const clock = manualClock();
+    const options = { store: new InMemoryStore(), key: 'body.orderId', clock, logger: recordingLogger() };
+    const record = jsonRecord({ orderId: 'o-1' });
+    const interrupted = async (): Promise<void> => {
+      await step('charge', () => Promise.reject(new Error('payment provider timed out')), { atMostOnce: true });
+    };
+    expect(failedIds(await processSqsBatch(sqsEvent([record]), interrupted, options))).toEqual([record.messageId]);
+    clock.advance(120_000);
+    await expect(releaseSqsRecord(record, options)).resolves.toBe('released');
+  });
+
+  it('does not show the parsed body to the handler as the record: the handler still gets the record as delivered', async () => {
+    const record = jsonRecord({ orderId: 'o-1' });
+    const handler = jest.fn();
+    await processSqsBatch(sqsEvent([record]), handler, { store: new InMemoryStore(), key: 'body.orderId' });
+    expect(handler).toHaveBeenCalledWith(record, { body: { orderId: 'o-1' }, messageId: record.messageId, attempt: 1 });
+    expect(record.body).toBe('{"orderId":"o-1"}');
+  });
+});
+
 describe('duplicates inside one batch', () => {
   it('runs two records with the same key once and acknowledges both', async () => {
     const handler = jest.fn();
@@ -439,6 +593,59 @@ describe('duplicates inside one batch', () => {
     expect(logger.messages('warn')).toEqual([
       `SQS message ${records[1]!.messageId} was not processed because an earlier message of this batch with the same idempotency key failed; reported failed`,
     ]);
+  });
+
+  describe.each(['lease', 'optimistic'] as const)('in %s mode', (mode) => {
+    it('runs two records with the same key once and acknowledges both', async () => {
+      const handler = jest.fn();
+      const store = recordingStore();
+      const response = await processSqsBatch<Order>(
+        sqsEvent([jsonRecord({ orderId: 'o-1' }), jsonRecord({ orderId: 'o-2' }), jsonRecord({ orderId: 'o-1' })]),
+        handler,
+        { store, key: orderKey, mode },
+      );
+      expect(response).toEqual({ batchItemFailures: [] });
+      expect(handler.mock.calls.map(([, { body }]) => (body as Order).orderId)).toEqual(['o-1', 'o-2']);
+      // One completed record per key: in optimistic mode one write each, and none for the duplicate.
+      expect([...store.calls.complete, ...store.calls.putCompleted]).toHaveLength(2);
+    });
+
+    it('reports failed, without running it, a duplicate whose fingerprint differs (IdempotencyPayloadMismatchError)', async () => {
+      const logger = recordingLogger();
+      const handler = jest.fn();
+      const changed = jsonRecord({ orderId: 'o-1', amount: 300 });
+      const response = await processSqsBatch<Order>(sqsEvent([jsonRecord({ orderId: 'o-1', amount: 3 }), changed]), handler, {
+        store: new InMemoryStore(),
+        key: orderKey,
+        fingerprint: (_r, { body }) => body.amount,
+        mode,
+        logger,
+      });
+      expect(failedIds(response)).toEqual([changed.messageId]);
+      expect(handler).toHaveBeenCalledTimes(1);
+      const logged = logger.entries.find((entry) => entry.level === 'error');
+      expect(logged?.message).toBe(`SQS message ${changed.messageId} failed; reported failed so SQS delivers it again`);
+      expect(logged?.extra[0]).toBeInstanceOf(IdempotencyPayloadMismatchError);
+      expect((logged?.extra[0] as Error).message).toMatch(/was used before with a different payload \(the fingerprint differs\)/);
+    });
+
+    it('reports the second failed, without running it, when the first failed', async () => {
+      const handler = jest.fn(async () => {
+        throw new Error('declined');
+      });
+      const records = [jsonRecord({ orderId: 'o-1' }), jsonRecord({ orderId: 'o-1' })];
+      const response = await processSqsBatch<Order>(sqsEvent(records), handler, { store: new InMemoryStore(), key: orderKey, mode, logger: recordingLogger() });
+      expect(failedIds(response)).toEqual(records.map((r) => r.messageId));
+      expect(handler).toHaveBeenCalledTimes(1);
+    });
+
+    it('runs copies with the same key once across FIFO groups', async () => {
+      const handler = jest.fn();
+      const batch = [fifoRecord('a', 'd-1', 1, '{"orderId":"o-1"}'), fifoRecord('b', 'd-2', 2, '{"orderId":"o-1"}')];
+      const response = await processSqsBatch<Order>(sqsEvent(batch), handler, { store: new InMemoryStore(), key: orderKey, mode });
+      expect(response).toEqual({ batchItemFailures: [] });
+      expect(handler).toHaveBeenCalledTimes(1);
+    });
   });
 
   it('recognises a redelivered copy of the same message in one batch (default key)', async () => {

@@ -2,10 +2,11 @@
  * processSqsBatch on FIFO queues, with batches holding several messages of one message group (as Lambda
  * delivers them from real SQS; fauxqs never does, so these rules are specified here).
  */
-import { InMemoryStore } from '../../lib';
+import type { SQSRecord } from 'aws-lambda';
+import { IdempotencyConfigError, InMemoryStore } from '../../lib';
 import { processSqsBatch } from '../../lib/sqs';
-import { failedIds, fifoBatch, gate, jsonRecord, recordingLogger, settle } from '../helpers/sqs-batches';
-import { sqsEvent } from '../helpers/sqs-events';
+import { failedIds, fifoBatch, gate, jsonRecord, recordingLogger, recordingStore, settle } from '../helpers/sqs-batches';
+import { EXAMPLE_FIFO_QUEUE_ARN, sqsEvent } from '../helpers/sqs-events';
 
 interface Step {
   readonly step: string;
@@ -254,5 +255,97 @@ describe('duplicates inside a FIFO batch', () => {
     g.open();
     await expect(pending).resolves.toEqual({ batchItemFailures: [] });
     expect(g.started).toEqual(['o-1', 'o-2']);
+  });
+});
+
+describe('a record of a FIFO queue without a MessageGroupId (malformed: SQS gives every FIFO message a group)', () => {
+  /** The batch with the MessageGroupId of the records at `indexes` removed. */
+  const withoutGroup = (records: SQSRecord[], ...indexes: number[]): SQSRecord[] => {
+    for (const index of indexes) delete records[index]!.attributes.MessageGroupId;
+    return records;
+  };
+
+  it('is reported failed without running, with an IdempotencyConfigError logged; the other records run as before', async () => {
+    const batch = withoutGroup(
+      fifoBatch([
+        ['a', { step: 'a1' }],
+        ['a', { step: 'x' }],
+        ['a', { step: 'a2' }],
+        ['b', { step: 'b1' }],
+      ]),
+      1,
+    );
+    const malformed = batch[1]!;
+    const logger = recordingLogger();
+    const ran: string[] = [];
+    const response = await processSqsBatch(sqsEvent(batch), async (_r, { body }) => void ran.push(stepOf(body)), { logger });
+    expect(failedIds(response)).toEqual([malformed.messageId]);
+    expect(ran.sort()).toEqual(['a1', 'a2', 'b1']);
+    expect(logger.messages('error')).toEqual([
+      `SQS message ${malformed.messageId} of FIFO queue fifo.fifo has no MessageGroupId, so it cannot be run in its group's order; reported failed`,
+    ]);
+    const error = logger.entries.find((entry) => entry.level === 'error')?.extra[0];
+    expect(error).toBeInstanceOf(IdempotencyConfigError);
+    expect((error as Error).message).toBe(
+      `SQS message ${malformed.messageId} comes from the FIFO queue ${EXAMPLE_FIFO_QUEUE_ARN} but its attributes.MessageGroupId is undefined (expected a non-empty string, as SQS gives every message of a FIFO queue); it was not run`,
+    );
+  });
+
+  it('is refused with an empty MessageGroupId too', async () => {
+    const batch = fifoBatch([['', { step: 'x' }]]);
+    const logger = recordingLogger();
+    const handler = jest.fn();
+    const response = await processSqsBatch(sqsEvent(batch), handler, { logger });
+    expect(failedIds(response)).toEqual([batch[0]!.messageId]);
+    expect(handler).not.toHaveBeenCalled();
+    expect((logger.entries[0]?.extra[0] as Error).message).toMatch(/but its attributes\.MessageGroupId is "" \(expected a non-empty string/);
+  });
+
+  it('never runs two such records at once, nor at all: each is reported failed', async () => {
+    const batch = withoutGroup(
+      fifoBatch([
+        ['a', { step: 'x1' }],
+        ['a', { step: 'x2' }],
+      ]),
+      0,
+      1,
+    );
+    const handler = jest.fn();
+    const response = await processSqsBatch(sqsEvent(batch), handler, { logger: recordingLogger() });
+    expect(failedIds(response)).toEqual(batch.map((r) => r.messageId));
+    expect(handler).not.toHaveBeenCalled();
+  });
+
+  it('claims nothing in the store for it', async () => {
+    const store = recordingStore();
+    const batch = withoutGroup(fifoBatch([['a', { step: 'x' }]]), 0);
+    const response = await processSqsBatch(sqsEvent(batch), jest.fn(), { store, logger: recordingLogger() });
+    expect(failedIds(response)).toEqual([batch[0]!.messageId]);
+    expect(store.calls.claim).toEqual([]);
+  });
+
+  it("does not stop the batch under fifoOnFailure 'stop': it is in no group whose order a retry must keep", async () => {
+    const batch = withoutGroup(
+      fifoBatch([
+        ['a', { step: 'a1' }],
+        ['a', { step: 'x' }],
+        ['b', { step: 'b1' }],
+      ]),
+      1,
+    );
+    const ran: string[] = [];
+    const response = await processSqsBatch(sqsEvent(batch), async (_r, { body }) => void ran.push(stepOf(body)), {
+      fifoOnFailure: 'stop',
+      concurrency: 1,
+      logger: recordingLogger(),
+    });
+    expect(ran).toEqual(['a1', 'b1']);
+    expect(failedIds(response)).toEqual([batch[1]!.messageId]);
+  });
+
+  it('is no concern of a standard queue, whose records need no group', async () => {
+    const handler = jest.fn();
+    await expect(processSqsBatch(sqsEvent([jsonRecord({ n: 1 })]), handler)).resolves.toEqual({ batchItemFailures: [] });
+    expect(handler).toHaveBeenCalledTimes(1);
   });
 });
