@@ -31,7 +31,12 @@ export type ClassifiedEvent =
   | { readonly kind: 'none' }
   | { readonly kind: 'kinesis'; readonly records: readonly KinesisRecord[] }
   | { readonly kind: 'dynamodb'; readonly records: readonly DynamoDBStreamRecord[] }
-  | { readonly kind: 'kafka'; readonly source: string; readonly partitions: readonly KafkaPartition[] };
+  | {
+      readonly kind: 'kafka';
+      /** What identifies the cluster (see {@link kafkaSource}); `undefined` when the event names none. */
+      readonly source: string | undefined;
+      readonly partitions: readonly KafkaPartition[];
+    };
 
 const EXPECTED = 'processStreamBatch expected a Kinesis, DynamoDB Streams or Kafka (Amazon MSK or self-managed) event';
 
@@ -54,6 +59,9 @@ function malformed(what: string): IdempotencyConfigError {
 export function classifyEvent(event: unknown): ClassifiedEvent {
   if (!isObject(event)) throw malformed(`got ${describe(event)}`);
   if (Array.isArray(event['Records'])) return classifyRecords(event['Records'] as unknown[]);
+  if ('Records' in event) {
+    throw malformed(`got an object whose Records is ${describe(event['Records'])} (expected an array of Kinesis or DynamoDB Streams records)`);
+  }
   const eventSource = event['eventSource'];
   if (typeof eventSource === 'string' && (KAFKA_EVENT_SOURCES as readonly string[]).includes(eventSource)) {
     return classifyKafka(event, eventSource);
@@ -62,7 +70,7 @@ export function classifyEvent(event: unknown): ClassifiedEvent {
   throw malformed(
     typeof eventSource === 'string'
       ? `got an event whose eventSource is ${JSON.stringify(eventSource)}`
-      : `got an object with keys [${keys.slice(0, 10).join(', ')}${keys.length > 10 ? ', …' : ''}]`,
+      : `got an object with keys [${keys.slice(0, 10).join(', ')}${keys.length > 10 ? ', …' : ''}], without a Records array (Kinesis, DynamoDB Streams) or a Kafka eventSource (${KAFKA_EVENT_SOURCES.join(', ')})`,
   );
 }
 
@@ -134,12 +142,20 @@ function classifyKafka(event: Record<string, unknown>, eventSource: string): Cla
   return { kind: 'kafka', source: kafkaSource(event, eventSource), partitions };
 }
 
-/** `<cluster name>` of an MSK event's ARN, or `self-managed`. */
-function kafkaSource(event: Record<string, unknown>, eventSource: string): string {
-  if (eventSource !== 'aws:kafka') return 'self-managed';
+/**
+ * What identifies the Kafka cluster an event comes from, for the default operation name: an Amazon MSK
+ * cluster's whole ARN (its partition, Region, account, name and UUID: clusters of one name in two accounts or
+ * Regions, or a cluster deleted and created again, stay apart), else the cluster's bootstrap servers (a
+ * self-managed cluster), each trimmed and in lower case (host names ignore case), without repeats, sorted
+ * (the order Lambda lists them in carries no meaning). `undefined` when the event has neither.
+ */
+function kafkaSource(event: Record<string, unknown>, eventSource: string): string | undefined {
   const arn = event['eventSourceArn'];
-  const match = typeof arn === 'string' ? /:cluster\/([^/]+)/.exec(arn) : null;
-  return match?.[1] ?? 'msk';
+  if (eventSource === 'aws:kafka' && typeof arn === 'string' && arn.trim().length > 0) return arn.trim();
+  const servers = event['bootstrapServers'];
+  if (typeof servers !== 'string') return undefined;
+  const list = [...new Set(servers.split(',').map((server) => server.trim().toLowerCase()))].filter((server) => server.length > 0).sort();
+  return list.length === 0 ? undefined : list.join(',');
 }
 
 /** `<stream name>` of a Kinesis record's ARN. */
@@ -162,18 +178,59 @@ export function kinesisInfo(record: KinesisRecord, parse: (text: string, record:
   return { data: parse(utf8(record.kinesis.data), record), sequenceNumber: record.kinesis.sequenceNumber };
 }
 
+/** A decimal number as text: sign, digits with an optional point, optional exponent. */
+const DECIMAL = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d{1,9}))?$/;
+
+/** The most significant digits a DynamoDB number has. */
+const MAX_DYNAMODB_DIGITS = 38;
+
 /**
- * Numbers as `unmarshall` gives them by default (`number`, `bigint` for integers beyond 2^53), except that a
- * number neither can hold exactly (a long decimal) becomes a `NumberValue` instead of an error.
+ * The value of a decimal text, written one way only: its significant digits (no leading or trailing zeros)
+ * and the power of ten they are multiplied by. `'12.50'`, `'1.25E+1'` and `'0012.5'` all give
+ * `{ negative: false, digits: '125', exponent: -1 }`; zero is `{ negative: false, digits: '0', exponent: 0 }`.
+ * `undefined` when `text` is not a decimal number.
+ */
+function decimalValue(text: string): { negative: boolean; digits: string; exponent: number } | undefined {
+  const match = DECIMAL.exec(text);
+  if (match === null) return undefined;
+  const whole = match[2] ?? '';
+  const fraction = match[3] ?? '';
+  if (whole.length === 0 && fraction.length === 0) return undefined;
+  const all = `${whole}${fraction}`.replace(/^0+/, '');
+  const digits = all.replace(/0+$/, '');
+  if (digits.length === 0) return { negative: false, digits: '0', exponent: 0 };
+  return { negative: match[1] === '-', digits, exponent: Number(match[4] ?? '0') - fraction.length + (all.length - digits.length) };
+}
+
+/**
+ * A number of a stream image as the handler receives it. DynamoDB holds up to 38 significant digits, a
+ * JavaScript number about 17, so:
+ * - a number whose value a `number` holds exactly (`String(Number(text))` is the same decimal: `0.1`, `12.5`,
+ *   `1e-7`, integers up to 2^53) is a `number`;
+ * - an integer beyond 2^53 is a `bigint` (as `unmarshall` gives it by default), exact;
+ * - any other (`0.123456789012345678901`, `12345678901234567890.5`) is a `NumberValue` holding the text
+ *   DynamoDB sent, never a rounded `number`.
+ * @throws IdempotencyConfigError when `text` is not a number DynamoDB can hold
  */
 function convertNumber(text: string): number | bigint | NumberValue {
-  const n = Number(text);
-  if (!Number.isFinite(n) || (n <= Number.MAX_SAFE_INTEGER && n >= Number.MIN_SAFE_INTEGER)) return n;
-  try {
-    return BigInt(text);
-  } catch {
-    return NumberValue.from(text);
+  const value = typeof text === 'string' ? decimalValue(text) : undefined;
+  // The power of ten of the leading digit: DynamoDB numbers lie within 1E-130 and 9.99…E+125 (or are 0).
+  const magnitude = value === undefined ? 0 : value.exponent + value.digits.length - 1;
+  if (value === undefined || value.digits.length > MAX_DYNAMODB_DIGITS || (value.digits !== '0' && (magnitude > 125 || magnitude < -130))) {
+    throw new IdempotencyConfigError(
+      `Expected a DynamoDB number (at most 38 significant digits, magnitude within 1E-130 and 1E+126), got N ${typeof text === 'string' ? JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text) : describe(text)}`,
+    );
   }
+  const n = Number(text);
+  const roundTrip = decimalValue(String(n));
+  if (value.exponent >= 0 && !Number.isSafeInteger(n)) {
+    // Exact, and what unmarshall gives for these by default (and the README promises).
+    return BigInt(`${value.negative ? '-' : ''}${value.digits}${'0'.repeat(value.exponent)}`);
+  }
+  if (roundTrip !== undefined && roundTrip.negative === value.negative && roundTrip.digits === value.digits && roundTrip.exponent === value.exponent) {
+    return n === 0 ? 0 : n;
+  }
+  return NumberValue.from(text);
 }
 
 /** Plain bytes, as the SDK gives binary attributes it reads from DynamoDB. */
@@ -194,17 +251,28 @@ function toSdkMap(image: Record<string, StreamAttributeValue>): Record<string, A
   return Object.fromEntries(Object.entries(image).map(([name, value]) => [name, toSdk(value)]));
 }
 
-function image(attributes: Record<string, StreamAttributeValue> | undefined): DynamoDBImage | undefined {
-  return attributes === undefined ? undefined : (unmarshall(toSdkMap(attributes), { wrapNumbers: convertNumber }) as DynamoDBImage);
+/**
+ * An image unmarshalled; `what` names it for the error (`Keys`, `NewImage`, `OldImage` of the record).
+ * @throws IdempotencyConfigError for an attribute value that is not DynamoDB JSON (the SDK's error as `cause`)
+ */
+function image(attributes: Record<string, StreamAttributeValue> | undefined, what: string): DynamoDBImage | undefined {
+  if (attributes === undefined) return undefined;
+  try {
+    return unmarshall(toSdkMap(attributes), { wrapNumbers: convertNumber }) as DynamoDBImage;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : describe(error);
+    throw new IdempotencyConfigError(`Could not read ${what}: ${reason}`, { cause: error });
+  }
 }
 
 export function dynamodbInfo(record: DynamoDBStreamRecord): DynamoDBRecordInfo {
   const change = record.dynamodb ?? {};
+  const of = `dynamodb.%s of DynamoDB Streams record ${change.SequenceNumber ?? '(no sequence number)'}`;
   return {
     eventName: record.eventName ?? 'MODIFY',
-    keys: image(change.Keys) ?? {},
-    newImage: image(change.NewImage),
-    oldImage: image(change.OldImage),
+    keys: image(change.Keys, of.replace('%s', 'Keys')) ?? {},
+    newImage: image(change.NewImage, of.replace('%s', 'NewImage')),
+    oldImage: image(change.OldImage, of.replace('%s', 'OldImage')),
     sequenceNumber: change.SequenceNumber ?? '',
   };
 }

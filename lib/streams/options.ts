@@ -1,6 +1,8 @@
 import { PreparedOptionsCache } from '../batch/options-cache';
+import { boundedSource } from '../batch/source-name';
 import { resolveBatchOptions } from '../batch/validate';
 import { IdempotencyEngine } from '../engine';
+import { IdempotencyConfigError } from '../errors';
 import type { Selector } from '../keys';
 import { defaultOperationName } from '../make-idempotent';
 import { optionalFunction, positiveInteger, type IdempotencyLogger, type IdempotencyOptions } from '../options';
@@ -46,9 +48,12 @@ export interface StreamBatchOptionsBase<TRecord, TInfo>
    */
   readonly key?: Selector<[record: TRecord, info: TInfo]>;
   /**
-   * The operation's namespace inside the key.
-   * @default - `<AWS_LAMBDA_FUNCTION_NAME or "local">.kinesis.<stream name>`, `….dynamodb.<table name>` or
-   * `….kafka.<MSK cluster name>` (`….kafka.self-managed` for a self-managed cluster), from the event's ARN
+   * The operation's namespace inside the key. Set it to share records between streams or clusters (or
+   * functions), or to keep them when a stream, table or cluster is replaced.
+   * @default - from the event: `<AWS_LAMBDA_FUNCTION_NAME or "local">.kinesis.<stream name>`,
+   * `….dynamodb.<table name>`, and for Kafka `….kafka.<MSK cluster ARN>` (Amazon MSK: Region, account, name
+   * and UUID) or `….kafka.<bootstrap servers>` (self-managed: trimmed, in lower case, sorted, comma-separated).
+   * A part longer than 256 bytes is shortened to its first characters and its SHA-256.
    */
   readonly name?: string;
   /**
@@ -108,8 +113,12 @@ export interface PreparedStreamOptions {
   readonly logger: IdempotencyLogger;
   readonly parse: (text: string, record: unknown) => unknown;
   readonly concurrency: number;
-  /** The engine for records of `source` (a stream, a table, a cluster), or `undefined` without a store. */
-  engineFor(kind: StreamKind, source: string): Engine | undefined;
+  /**
+   * The engine for records of `source` (a stream, a table, a cluster), or `undefined` without a store.
+   * @throws IdempotencyConfigError when the default name is needed and `source` is `undefined` (a Kafka
+   *   event naming no cluster)
+   */
+  engineFor(kind: StreamKind, source: string | undefined): Engine | undefined;
 }
 
 function jsonParse(text: string): unknown {
@@ -136,7 +145,12 @@ function prepare(options: AnyStreamBatchOptions): PreparedStreamOptions {
     concurrency,
     engineFor(kind, source) {
       if (options.store === undefined) return undefined;
-      const name = options.name ?? defaultOperationName(`${kind}.${source}`);
+      if (options.name === undefined && source === undefined) {
+        throw new IdempotencyConfigError(
+          `processStreamBatch cannot tell which Kafka cluster the event comes from: it has no eventSourceArn (Amazon MSK) and no bootstrapServers (self-managed Kafka), which the default \`name\` is made of. Pass the event as Lambda delivers it, or set \`name\``,
+        );
+      }
+      const name = options.name ?? defaultOperationName(`${kind}.${boundedSource(source ?? '')}`);
       const cacheKey = `${kind}\u0000${name}`;
       let engine = engines.get(cacheKey);
       if (!engine) {

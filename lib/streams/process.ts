@@ -1,5 +1,6 @@
 import { withWriteBatching } from '../persistence/coalesce';
 import { KeyedQueue, runConcurrently } from '../batch/concurrency';
+import { acknowledgesDuplicates, fingerprintMismatch, fingerprintOf } from '../batch/duplicates';
 import { checkContext } from '../batch/validate';
 import {
   IdempotencyConfigError,
@@ -126,6 +127,8 @@ export async function processStreamBatch(
         decode: () => dynamodbInfo(record),
       }));
     case 'kafka':
+      // Before any record runs: refuses an event that names no cluster when the default name needs one.
+      prepared.engineFor('kafka', batch.source);
       // Partitions run concurrently: their claims and completions may share requests.
       return withWriteBatching(() => run.kafka(batch.source, batch.partitions));
   }
@@ -151,6 +154,11 @@ type Outcome = { readonly ok: true } | Failure;
 /** Runs the records of one invocation. */
 class RecordRunner {
   readonly #sameKey = new KeyedQueue();
+  /**
+   * Optimistic mode: the keys this batch completed, with their fingerprints. The engine claims nothing before
+   * running in that mode, so a later record with one of these keys is acknowledged here instead of running.
+   */
+  readonly #completed = new Map<string, string | undefined>();
 
   public constructor(
     private readonly prepared: PreparedStreamOptions,
@@ -176,7 +184,7 @@ class RecordRunner {
   }
 
   /** Kafka: partitions concurrently, each in offset order until its first failure; then throws if any failed. */
-  public async kafka(source: string, partitions: readonly KafkaPartition[]): Promise<StreamBatchResponse> {
+  public async kafka(source: string | undefined, partitions: readonly KafkaPartition[]): Promise<StreamBatchResponse> {
     const failures: (KafkaPartitionFailure | undefined)[] = partitions.map(() => undefined);
     let completed = 0;
     let notRun = 0;
@@ -220,7 +228,7 @@ class RecordRunner {
   }
 
   /** Decodes one record and runs the handler on it, through the engine when there is a store. Never throws. */
-  async #process(kind: StreamKind, source: string, record: unknown, decode: () => unknown): Promise<Outcome> {
+  async #process(kind: StreamKind, source: string | undefined, record: unknown, decode: () => unknown): Promise<Outcome> {
     let info: unknown;
     try {
       info = decode();
@@ -234,7 +242,24 @@ class RecordRunner {
         await work();
       } else {
         const args: StreamArgs = [record, info];
-        await this.#sameKey.run(engine.keyOf(args), () => engine.run(args, invocationInfo(this.options.context), work));
+        const key = engine.keyOf(args);
+        if (key === undefined || !acknowledgesDuplicates(engine)) {
+          // Lease mode: a record waiting for an earlier one with its key then meets its completed record.
+          await this.#sameKey.run(key, () => engine.run(args, invocationInfo(this.options.context), work));
+        } else {
+          // Taken before the handler runs (it may change its input), as the engine takes it.
+          const fingerprint = fingerprintOf(engine, args);
+          await this.#sameKey.run(key, async () => {
+            if (this.#completed.has(key)) {
+              const mismatch = fingerprintMismatch(key, this.#completed.get(key), fingerprint);
+              if (mismatch !== undefined) throw mismatch;
+              this.prepared.logger.debug(`A stream record repeats an event this batch already processed (${key}); skipped without running the handler`);
+              return;
+            }
+            await engine.run(args, invocationInfo(this.options.context), work);
+            this.#completed.set(key, fingerprint);
+          });
+        }
       }
       return { ok: true };
     } catch (error) {

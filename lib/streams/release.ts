@@ -21,7 +21,7 @@ export async function releaseStreamRecord(
   const prepared = preparedStreamOptions(options);
   const batch = classifyEvent(event);
   let kind: StreamKind;
-  let source: string;
+  let source: string | undefined;
   let decode: () => unknown;
   switch (batch.kind) {
     case 'kinesis':

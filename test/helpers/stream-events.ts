@@ -197,9 +197,22 @@ export function dynamodbEvent(records: DynamoDBRecord[]): DynamoDBStreamEvent {
 
 // ------------------------------------------------------------------------------------------------ Kafka
 
-/** ARN of an Amazon MSK cluster. */
-export function mskClusterArn(clusterName = EXAMPLE_MSK_CLUSTER): string {
-  return `arn:aws:kafka:${EXAMPLE_REGION}:${EXAMPLE_ACCOUNT}:cluster/${clusterName}/e9f754c6-d29a-4430-a7db-958a19fd2c54-4`;
+/** UUID part of the ARNs of the MSK clusters built here (AWS's example). */
+export const EXAMPLE_MSK_CLUSTER_UUID = 'e9f754c6-d29a-4430-a7db-958a19fd2c54-4';
+
+/** Where an MSK cluster lives: {@link mskClusterArn}'s parts besides its name. */
+export interface MskClusterPlace {
+  /** @default EXAMPLE_REGION */
+  readonly region?: string;
+  /** @default EXAMPLE_ACCOUNT */
+  readonly account?: string;
+  /** @default EXAMPLE_MSK_CLUSTER_UUID */
+  readonly uuid?: string;
+}
+
+/** ARN of an Amazon MSK cluster: `arn:aws:kafka:REGION:ACCOUNT:cluster/NAME/UUID`. */
+export function mskClusterArn(clusterName = EXAMPLE_MSK_CLUSTER, place: MskClusterPlace = {}): string {
+  return `arn:aws:kafka:${place.region ?? EXAMPLE_REGION}:${place.account ?? EXAMPLE_ACCOUNT}:cluster/${clusterName}/${place.uuid ?? EXAMPLE_MSK_CLUSTER_UUID}`;
 }
 
 /** Fields of {@link kafkaRecord}. */
@@ -248,16 +261,19 @@ function byTopicPartition(records: readonly MSKRecord[]): Record<string, MSKReco
 }
 
 /** The event Lambda passes to a consumer of an Amazon MSK topic: records grouped by topic-partition. */
-export function mskEvent(records: readonly MSKRecord[], clusterName = EXAMPLE_MSK_CLUSTER): MSKEvent {
+export function mskEvent(records: readonly MSKRecord[], clusterName = EXAMPLE_MSK_CLUSTER, place: MskClusterPlace = {}): MSKEvent {
   return {
     eventSource: 'aws:kafka',
-    eventSourceArn: mskClusterArn(clusterName),
+    eventSourceArn: mskClusterArn(clusterName, place),
     bootstrapServers: EXAMPLE_BOOTSTRAP_SERVERS,
     records: byTopicPartition(records),
   };
 }
 
-/** The event Lambda passes to a consumer of a self-managed Kafka topic. */
-export function selfManagedKafkaEvent(records: readonly MSKRecord[]): SelfManagedKafkaEvent {
-  return { eventSource: 'SelfManagedKafka', bootstrapServers: EXAMPLE_BOOTSTRAP_SERVERS, records: byTopicPartition(records) };
+/**
+ * The event Lambda passes to a consumer of a self-managed Kafka topic; `bootstrapServers` as the event source
+ * mapping lists them (comma-separated `host:port`).
+ */
+export function selfManagedKafkaEvent(records: readonly MSKRecord[], bootstrapServers = EXAMPLE_BOOTSTRAP_SERVERS): SelfManagedKafkaEvent {
+  return { eventSource: 'SelfManagedKafka', bootstrapServers, records: byTopicPartition(records) };
 }

@@ -9,6 +9,7 @@ import { ORDER_VIEWS_TABLE_ENV, handler as projectionHandler } from '../../handl
 import {
   IdempotencyConfigError,
   IdempotencyInProgressError,
+  IdempotencyPayloadMismatchError,
   IdempotencyVersionError,
   StreamBatchError,
 } from '../../lib/errors';
@@ -24,6 +25,7 @@ import { manualClock } from '../helpers/clock';
 import {
   EXAMPLE_BOOTSTRAP_SERVERS,
   EXAMPLE_KINESIS_SEQUENCE,
+  EXAMPLE_MSK_CLUSTER,
   base64,
   dynamodbEvent,
   dynamodbRecord,
@@ -33,6 +35,7 @@ import {
   kinesisRecord,
   kinesisRecords,
   lambdaContext,
+  mskClusterArn,
   mskEvent,
   selfManagedKafkaEvent,
 } from '../helpers/stream-events';
@@ -199,12 +202,30 @@ describe('recognising the event', () => {
     );
   });
 
-  it('refuses an event of an unknown kind, naming its keys', async () => {
+  it('refuses an event of an unknown kind, naming its keys and what it lacks', async () => {
     const apiGateway = { httpMethod: 'POST', path: '/orders', body: '{}' };
     const error = await rejection(processStreamBatch(apiGateway as never, () => undefined));
     expect(error).toBeInstanceOf(IdempotencyConfigError);
     expect((error as Error).message).toBe(
-      'processStreamBatch expected a Kinesis, DynamoDB Streams or Kafka (Amazon MSK or self-managed) event; got an object with keys [httpMethod, path, body]',
+      'processStreamBatch expected a Kinesis, DynamoDB Streams or Kafka (Amazon MSK or self-managed) event; got an object with keys [httpMethod, path, body], ' +
+        'without a Records array (Kinesis, DynamoDB Streams) or a Kafka eventSource (aws:kafka, SelfManagedKafka, aws:SelfManagedKafka)',
+    );
+  });
+
+  it('refuses an empty object, saying what is missing', async () => {
+    const error = await rejection(processStreamBatch({} as never, () => undefined));
+    expect(error).toBeInstanceOf(IdempotencyConfigError);
+    expect((error as Error).message).toBe(
+      'processStreamBatch expected a Kinesis, DynamoDB Streams or Kafka (Amazon MSK or self-managed) event; got an object with keys [], ' +
+        'without a Records array (Kinesis, DynamoDB Streams) or a Kafka eventSource (aws:kafka, SelfManagedKafka, aws:SelfManagedKafka)',
+    );
+  });
+
+  it('refuses an event whose Records is not an array, naming what it holds', async () => {
+    const error = await rejection(processStreamBatch({ Records: { eventSource: 'aws:kinesis' } } as never, () => undefined));
+    expect(error).toBeInstanceOf(IdempotencyConfigError);
+    expect((error as Error).message).toBe(
+      'processStreamBatch expected a Kinesis, DynamoDB Streams or Kafka (Amazon MSK or self-managed) event; got an object whose Records is an object ([object Object]) (expected an array of Kinesis or DynamoDB Streams records)',
     );
   });
 
@@ -667,15 +688,112 @@ describe('idempotency keys', () => {
     expect(store.claims.map((c) => c.key)).toEqual([recordKey(defaultOperationName('dynamodb.my-table'), record.eventID)]);
   });
 
-  it('Kafka: topic-partition-offset, under the MSK cluster name (or self-managed)', async () => {
+  it("Kafka: topic-partition-offset, under the MSK cluster's ARN (or the self-managed cluster's bootstrap servers)", async () => {
     const store = new RecordingStore();
     const records = [kafkaRecord({ topic: 'orders', partition: 2, offset: 9, value: 1 })];
     await processStreamBatch(mskEvent(records), () => undefined, { store });
     await processStreamBatch(selfManagedKafkaEvent(records), () => undefined, { store });
     expect(store.claims.map((c) => c.key)).toEqual([
-      recordKey(defaultOperationName('kafka.ExampleMSKCluster'), 'orders-2-9'),
-      recordKey(defaultOperationName('kafka.self-managed'), 'orders-2-9'),
+      recordKey(defaultOperationName(`kafka.${mskClusterArn()}`), 'orders-2-9'),
+      recordKey(
+        defaultOperationName(
+          'kafka.b-1.demo-cluster-1.a1bcde.c1.kafka.us-east-1.amazonaws.com:9092,b-2.demo-cluster-1.a1bcde.c1.kafka.us-east-1.amazonaws.com:9092',
+        ),
+        'orders-2-9',
+      ),
     ]);
+  });
+
+  describe('Kafka: records of two clusters never share an idempotency record', () => {
+    const record = (): MSKRecord => kafkaRecord({ topic: 'orders', partition: 0, offset: 0, value: { orderId: 'o-1' } });
+
+    /** How many times the handler ran for the same `orders-0@0` delivered by each event in turn. */
+    async function runs(...events: Parameters<typeof processStreamBatch>[0][]): Promise<number> {
+      const store = new InMemoryStore();
+      let count = 0;
+      for (const event of events) {
+        await processStreamBatch(event, () => void (count += 1), { store });
+      }
+      return count;
+    }
+
+    it.each([
+      ['another account', { account: '210987654321' }],
+      ['another Region', { region: 'eu-west-1' }],
+      ['the same account and Region, created again (another UUID)', { uuid: '0b9f2c1e-7a1d-4b0e-9c55-2f3f6f9d7a10-2' }],
+    ])('MSK clusters of the same name in %s', async (_label, place) => {
+      expect(await runs(mskEvent([record()]), mskEvent([record()], EXAMPLE_MSK_CLUSTER, place))).toBe(2);
+    });
+
+    it('two self-managed clusters (other bootstrap servers)', async () => {
+      expect(await runs(selfManagedKafkaEvent([record()]), selfManagedKafkaEvent([record()], 'kafka-1.internal.example.com:9092'))).toBe(2);
+    });
+
+    it('but the same MSK cluster delivering a record again does (the redelivery is skipped)', async () => {
+      expect(await runs(mskEvent([record()]), mskEvent([record()]))).toBe(1);
+    });
+
+    it('and so does the same self-managed cluster whose servers are listed in another order, case or spacing', async () => {
+      const again = ' B-2.demo-cluster-1.a1bcde.c1.kafka.us-east-1.amazonaws.com:9092 , b-1.demo-cluster-1.a1bcde.c1.kafka.us-east-1.amazonaws.com:9092,';
+      expect(await runs(selfManagedKafkaEvent([record()]), selfManagedKafkaEvent([record()], again))).toBe(1);
+    });
+
+    it('a `name` set by hand shares records between clusters on purpose', async () => {
+      const store = new InMemoryStore();
+      const handler = jest.fn();
+      await processStreamBatch(mskEvent([record()]), handler, { store, name: 'orders' });
+      await processStreamBatch(mskEvent([record()], EXAMPLE_MSK_CLUSTER, { region: 'eu-west-1' }), handler, { store, name: 'orders' });
+      expect(handler).toHaveBeenCalledTimes(1);
+    });
+  });
+
+  it('Kafka: a long list of bootstrap servers is shortened and hashed, so the record key stays far below 2048 bytes', async () => {
+    const store = new RecordingStore();
+    const servers = (suffix: string): string =>
+      Array.from({ length: 60 }, (_, i) => `broker-${i}.kafka-cluster-with-a-rather-long-name.${suffix}.internal.example.com:9092`).join(',');
+    const records = [kafkaRecord({ topic: 'orders', partition: 0, offset: 0, value: 1 })];
+    await processStreamBatch(selfManagedKafkaEvent(records, servers('east')), () => undefined, { store });
+    await processStreamBatch(selfManagedKafkaEvent(records, servers('west')), () => undefined, { store });
+    const keys = store.claims.map((c) => c.key);
+    expect(keys).toHaveLength(2);
+    expect(keys[0]).not.toBe(keys[1]);
+    for (const key of keys) {
+      expect(Buffer.byteLength(key)).toBeLessThan(512);
+      expect(key).toMatch(/\.kafka\.broker-0\.kafka-cluster-with-a-rather-long-name\.[a-z.-]*~[0-9a-f]{64}#[0-9a-f]{64}$/);
+    }
+  });
+
+  it('Kafka: an MSK event whose ARN is unusually long is hashed the same way', async () => {
+    const store = new RecordingStore();
+    const event = mskEvent([kafkaRecord({ topic: 'orders', partition: 0, offset: 0, value: 1 })], 'x'.repeat(3000));
+    await processStreamBatch(event, () => undefined, { store });
+    expect(Buffer.byteLength(store.claims[0]?.key ?? '')).toBeLessThan(512);
+  });
+
+  it('Kafka: an event that names no cluster is refused before any record runs when the default name needs one', async () => {
+    const handler = jest.fn();
+    const { eventSourceArn: _arn, bootstrapServers: _servers, ...anonymous } = mskEvent([kafkaRecord({ topic: 'orders', partition: 0, offset: 0, value: 1 })]);
+    const error = await rejection(processStreamBatch(anonymous as never, handler, { store: new InMemoryStore() }));
+    expect(error).toBeInstanceOf(IdempotencyConfigError);
+    expect((error as Error).message).toBe(
+      'processStreamBatch cannot tell which Kafka cluster the event comes from: it has no eventSourceArn (Amazon MSK) and no bootstrapServers (self-managed Kafka), which the default `name` is made of. Pass the event as Lambda delivers it, or set `name`',
+    );
+    expect(handler).not.toHaveBeenCalled();
+    // With a name, or without a store, nothing needs the cluster.
+    await expect(processStreamBatch(anonymous as never, handler, { store: new InMemoryStore(), name: 'orders' })).resolves.toEqual({ batchItemFailures: [] });
+    await expect(processStreamBatch(anonymous as never, handler)).resolves.toEqual({ batchItemFailures: [] });
+    expect(handler).toHaveBeenCalledTimes(2);
+  });
+
+  it('records of two DynamoDB tables whose names are unusually long stay apart, with short keys', async () => {
+    const store = new RecordingStore();
+    const handler = jest.fn();
+    const record = (tableName: string): DynamoDBRecord =>
+      dynamodbRecord({ eventName: 'INSERT', keys: { id: 'a' }, eventID: 'same-event-id', tableName });
+    await processStreamBatch(dynamodbEvent([record(`${'t'.repeat(3000)}-1`)]), handler, { store });
+    await processStreamBatch(dynamodbEvent([record(`${'t'.repeat(3000)}-2`)]), handler, { store });
+    expect(handler).toHaveBeenCalledTimes(2);
+    for (const claim of store.claims) expect(Buffer.byteLength(claim.key)).toBeLessThan(512);
   });
 
   it('records of two streams with the same shard and sequence number do not share a record', async () => {
@@ -687,6 +805,60 @@ describe('idempotency keys', () => {
     await processStreamBatch(kinesisEvent([kinesisRecord({ data: 1, streamName: 'orders' })]), handler, { store });
     await processStreamBatch(kinesisEvent([kinesisRecord({ data: 1, streamName: 'payments' })]), handler, { store });
     expect(ran).toHaveLength(2);
+  });
+
+  describe.each(['lease', 'optimistic'] as const)('two records of one business event in one batch, in %s mode', (mode) => {
+    const byOrder = (_record: unknown, { data }: { data: unknown }): string => (data as { orderId: string }).orderId;
+
+    it('Kinesis: run once, both acknowledged', async () => {
+      const store = new InMemoryStore();
+      const ran: unknown[] = [];
+      const result = await processStreamBatch(
+        kinesisEvent(kinesisRecords([{ orderId: 'o-1' }, { orderId: 'o-2' }, { orderId: 'o-1' }])),
+        (_r, { data }) => void ran.push(data),
+        { store, key: byOrder, mode },
+      );
+      expect(result).toEqual({ batchItemFailures: [] });
+      expect(ran).toEqual([{ orderId: 'o-1' }, { orderId: 'o-2' }]);
+    });
+
+    it('Kafka, in two partitions: run once, with no failure', async () => {
+      const records = [
+        kafkaRecord({ topic: 'orders', partition: 0, offset: 1, value: { orderId: 'same' } }),
+        kafkaRecord({ topic: 'orders', partition: 1, offset: 1, value: { orderId: 'same' } }),
+      ];
+      let runs = 0;
+      await expect(
+        processStreamBatch(
+          mskEvent(records),
+          async () => {
+            runs += 1;
+            await new Promise((resolve) => setImmediate(resolve));
+          },
+          { store: new InMemoryStore(), key: (_record, { value }) => (value as { orderId: string }).orderId, mode },
+        ),
+      ).resolves.toEqual({ batchItemFailures: [] });
+      expect(runs).toBe(1);
+    });
+
+    it('Kinesis: the second copy fails with IdempotencyPayloadMismatchError when its fingerprint differs', async () => {
+      const logger = capturingLogger();
+      const records = kinesisRecords([{ orderId: 'o-1', total: 3 }, { orderId: 'o-1', total: 300 }]);
+      const ran = jest.fn();
+      const result = await processStreamBatch(kinesisEvent(records), ran, {
+        store: new InMemoryStore(),
+        key: byOrder,
+        fingerprint: (_record, { data }) => (data as { total: number }).total,
+        mode,
+        logger,
+      });
+      expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: records[1]?.kinesis.sequenceNumber }] });
+      expect(ran).toHaveBeenCalledTimes(1);
+      expect(logger.lines[0]?.message).toBe(
+        `Kinesis record ${records[1]?.kinesis.sequenceNumber} failed; the batch stops there (0 later record(s) not run) and Lambda resumes the shard from it`,
+      );
+      expect(logger.lines[0]?.extra[0]).toBeInstanceOf(IdempotencyPayloadMismatchError);
+    });
   });
 
   it('a key function gets the record and the decoded info: two records of one business event run once', async () => {
