@@ -390,6 +390,24 @@ describe('idempotency with a store', () => {
     expect(store.calls.claim[0]?.key).toMatch(/^orders-fn\.sqs\.my-queue#[0-9a-f]{64}$/);
   });
 
+  it('shortens and hashes a queue name no real queue has (over 256 bytes), so the batch runs and keys stay short', async () => {
+    const store = recordingStore();
+    const handler = jest.fn();
+    const queue = (n: number): string => `arn:aws:sqs:us-east-2:123456789012:${'q'.repeat(3000)}-${n}`;
+    const response = await processSqsBatch(
+      sqsEvent([jsonRecord({ orderId: 'o-1' }, { eventSourceARN: queue(1) }), jsonRecord({ orderId: 'o-1' }, { eventSourceARN: queue(2) })]),
+      handler,
+      { store, key: orderKey },
+    );
+    expect(response).toEqual({ batchItemFailures: [] });
+    // Two queues, two records: the hash keeps them apart.
+    expect(handler).toHaveBeenCalledTimes(2);
+    for (const claim of store.calls.claim) {
+      expect(claim.key).toMatch(/\.sqs\.q{64}~[0-9a-f]{64}#[0-9a-f]{64}$/);
+      expect(Buffer.byteLength(claim.key)).toBeLessThan(512);
+    }
+  });
+
   it('keeps the records of two queues apart by default, and shares them under one `name`', async () => {
     const handler = jest.fn();
     const otherQueue = 'arn:aws:sqs:us-east-2:123456789012:other-queue';
