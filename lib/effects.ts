@@ -1,4 +1,5 @@
 import { currentExecution, type StepOptions } from './engine';
+import type { GuardedTransactItem } from './guards';
 import type { StagedWrite } from './persistence/store';
 
 /**
@@ -28,13 +29,14 @@ export function downstreamKey(label = ''): string {
 
 /**
  * Stages DynamoDB writes (entries of `@aws-sdk/lib-dynamodb`'s `TransactItems`: `Put`, `Update`,
- * `Delete`, `ConditionCheck`, with plain JavaScript values). When the execution succeeds they are
+ * `Delete`, `ConditionCheck`, with plain JavaScript values; `newerThan(...)` entries too: a duplicate or
+ * stale version is left out of the commit, as `applyIfNewer` skips it). When the execution succeeds they are
  * committed in ONE `TransactWriteItems` together with the completion of the idempotency record,
  * conditional on the lease token: the business writes and the stored result land together, or neither.
  *
  * @throws IdempotencyContextError outside an idempotent execution, for a malformed item, or for more
  *   items than one transaction holds (checked before anything is sent)
  */
-export function commitWith(...items: StagedWrite[]): void {
-  currentExecution('commitWith()').stage(items);
+export function commitWith(...items: (StagedWrite | GuardedTransactItem)[]): void {
+  currentExecution('commitWith()').stage(items as StagedWrite[]);
 }

@@ -32,6 +32,7 @@ import { describe } from '../keys';
 import { createDefaultLogger } from '../logger';
 import type { IdempotencyLogger } from '../options';
 import { coalesce, scopedCoalescer, settle, type Pending } from './coalesce';
+import { transactGuardFailure } from '../guards/failure';
 import { leaseLostMessage } from './memory';
 import { isTransientAwsError } from './transient';
 import { DEFAULT_KEY_ATTR, DEFAULT_TTL_ATTR, IDEMPOTENCY_TABLE_NAME_ENV } from './schema';
@@ -633,8 +634,9 @@ export class DynamoDBStore implements IdempotencyStore {
         Item: { [this.#keyAttr]: chunkKey(input.key, index), [this.#ttlAttr]: input.expiresAt, [A.data]: data },
       },
     }));
-    const items = [record, ...chunkItems, ...input.writes];
-    if (items.length > MAX_TRANSACTION_ITEMS) {
+    let writes = [...input.writes];
+    const items = (): StagedWrite[] => [record, ...chunkItems, ...writes];
+    if (items().length > MAX_TRANSACTION_ITEMS) {
       // The staged writes were counted when staged; the result's chunks are known only now.
       throw new IdempotencyContextError(
         `The result of ${input.key} needs ${chunkItems.length} chunk item(s), which with the record and ${input.writes.length} staged write(s) exceed the ${MAX_TRANSACTION_ITEMS} items of one DynamoDB transaction; nothing was sent. Stage fewer writes or return a smaller result`,
@@ -645,7 +647,7 @@ export class DynamoDBStore implements IdempotencyStore {
     for (let attempt = 1; ; attempt += 1) {
       try {
         const { client, TransactWriteCommand } = await this.#documents();
-        await client.send(new TransactWriteCommand({ TransactItems: items as never }));
+        await client.send(new TransactWriteCommand({ TransactItems: items() as never }));
         return;
       } catch (error) {
         if (!(error instanceof TransactionCanceledException)) throw storeError(error, input.key, action);
@@ -658,10 +660,23 @@ export class DynamoDBStore implements IdempotencyStore {
           if (completedBy(existing, input.token)) return;
           throw new IdempotencyLeaseLostError(leaseLostMessage(input.key, action), { key: input.key, cause: error });
         }
-        const failed = reasons.findIndex((reason, index) => index >= firstWrite && reason.Code === 'ConditionalCheckFailed');
-        if (failed >= 0) {
-          const writeIndex = failed - firstWrite;
-          const tableName = tableOf(input.writes[writeIndex]);
+        const failed = reasons.flatMap((reason, index) =>
+          index >= firstWrite && reason.Code === 'ConditionalCheckFailed' ? [{ write: writes[index - firstWrite], item: reason.Item }] : [],
+        );
+        // A newerThan write whose version is a duplicate or stale resolves as skipped, as applyIfNewer's
+        // does: it is left out and the rest is committed (never a failure on every redelivery).
+        const skipped = failed.filter(({ write, item }) => transactGuardFailure(write, item) !== undefined);
+        if (failed.length > 0 && skipped.length === failed.length) {
+          const dropped = new Set(skipped.map(({ write }) => write));
+          this.#logger.info(`Skipped ${dropped.size} newerThan write(s) of ${input.key} whose version is not newer than the stored one`);
+          writes = writes.filter((write) => !dropped.has(write));
+          attempt -= 1;
+          continue;
+        }
+        const refused = failed.find(({ write, item }) => transactGuardFailure(write, item) === undefined);
+        if (refused !== undefined) {
+          const writeIndex = input.writes.indexOf(refused.write as StagedWrite);
+          const tableName = tableOf(refused.write);
           throw new IdempotencyCommitConditionError(
             `The condition of staged write #${writeIndex} (table ${tableName ?? 'unknown'}) failed, so neither the business writes nor the result of ${input.key} were committed`,
             { key: input.key, cause: error, itemIndex: writeIndex, tableName },

@@ -5,7 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, NumberValue, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { IdempotencyConditionError, IdempotencyError, IdempotencyVersionError } from '../../lib/errors';
+import { DynamoDBStore, commitWith, makeIdempotent } from '../../lib';
+import { IdempotencyCommitConditionError, IdempotencyConditionError, IdempotencyError, IdempotencyVersionError } from '../../lib/errors';
 import { applyIfNewer, newerThan, transactGuardFailure, type ApplyIfNewerResult, type GuardVersion } from '../../lib/guards';
 import { createTestTable, dynamoClient } from '../helpers/local';
 
@@ -513,5 +514,53 @@ describe('newerThan in a TransactWriteItems', () => {
     await documentClient.send(new TransactWriteCommand({ TransactItems: [newerThan(client, { TableName: table, Key: { id }, version: 2 })] }));
 
     await expect(write(id, 2, 'duplicate')).resolves.toEqual({ applied: false, reason: 'duplicate', currentVersion: '2' });
+  });
+});
+
+describe('newerThan staged with commitWith', () => {
+  const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+  let records: string;
+  beforeAll(async () => {
+    records = await createTestTable('guard-records');
+  });
+
+  /** A projection that stages the guarded write and a ledger row, and returns what it staged. */
+  function projector(name: string) {
+    return makeIdempotent(
+      async (event: { eventId: string; id: string; version: number; payload: string }) => {
+        commitWith(
+          newerThan({ TableName: table, Key: { id: event.id }, version: event.version, UpdateExpression: 'SET payload = :p', ExpressionAttributeValues: { ':p': event.payload } }),
+          { Put: { TableName: table, Item: { id: `${event.id}-ledger-${event.eventId}`, payload: event.payload } } },
+        );
+        return event.payload;
+      },
+      { store: new DynamoDBStore({ tableName: records, client }), key: 'eventId', name, logger: quiet },
+    );
+  }
+
+  it('a stale version is skipped, as applyIfNewer skips it: the rest commits and redeliveries replay', async () => {
+    const id = newId();
+    const project = projector(`stale-${id}`);
+    await expect(project({ eventId: 'e5', id, version: 5, payload: 'five' })).resolves.toBe('five');
+    await expect(project({ eventId: 'e4', id, version: 4, payload: 'four' })).resolves.toBe('four');
+    await expect(project({ eventId: 'e4', id, version: 4, payload: 'four' })).resolves.toBe('four');
+    expect(await storedVersion(id)).toBe('5');
+    expect((await stored(id))?.['payload']).toBe('five');
+    expect(await stored(`${id}-ledger-e4`)).toEqual({ id: `${id}-ledger-e4`, payload: 'four' });
+  });
+
+  it('the caller\'s own condition failing is still IdempotencyCommitConditionError, naming the write', async () => {
+    const id = newId();
+    await write(id, 1, 'one');
+    const project = makeIdempotent(
+      async (event: { eventId: string }) => {
+        commitWith(newerThan({ TableName: table, Key: { id }, version: 2, ConditionExpression: 'attribute_not_exists(payload)' }));
+        return event.eventId;
+      },
+      { store: new DynamoDBStore({ tableName: records, client }), key: 'eventId', name: `own-${id}`, logger: quiet },
+    );
+    const error = await rejected(project({ eventId: 'e2' }));
+    expect(error).toBeInstanceOf(IdempotencyCommitConditionError);
+    expect(error).toMatchObject({ itemIndex: 0, tableName: table });
   });
 });
