@@ -10,6 +10,10 @@
  *   retry after the charge skips it.
  * - `commitWith`: the ledger entry and the balance update commit in one transaction with the idempotency
  *   record: both happen once, or not at all.
+ * - A plain effect: a notification to the customer, sent with no idempotency key and outside the
+ *   transaction, like most emails, webhooks and log-shipping calls. effectively-once runs it once per
+ *   business event unless the invocation dies after sending it and before the record completes (then the
+ *   retry sends it again: nothing downstream could tell the two apart).
  *
  * `createPlainConsumer` is the same business logic without effectively-once, for comparison.
  */
@@ -55,8 +59,24 @@ export interface PaymentsApi {
   }): Promise<{ readonly chargeId: string }>;
 }
 
-/** Where the record handler can be interrupted: the chaos suite crashes or stalls it there. */
-export type ConsumerCheckpoint = 'record-start' | 'after-external-call' | 'between-steps';
+/**
+ * Where the customer is told about a charge: a plain effect (an email, a push message), with no
+ * idempotency key, so every call reaches the customer.
+ */
+export interface Notifier {
+  notify(input: {
+    readonly eventId: string;
+    readonly account: string;
+    readonly amountCents: number;
+    readonly chargeId: string;
+  }): Promise<void>;
+}
+
+/**
+ * Where the record handler can be interrupted: the chaos suite crashes or stalls it there.
+ * `after-plain-effect` comes right after the notification and before the commit (only with a notifier).
+ */
+export type ConsumerCheckpoint = 'record-start' | 'after-external-call' | 'between-steps' | 'after-plain-effect';
 
 /** Optional instrumentation, for tests: called at each {@link ConsumerCheckpoint}. */
 export interface ConsumerHooks {
@@ -68,6 +88,11 @@ export interface ConsumerDeps {
   /** Ledger table: partition key `id` (string); entries `entry#<uuid>`, balances `account#<account>`. */
   readonly ledgerTable: string;
   readonly api: PaymentsApi;
+  /**
+   * Told about each charge after it is made, before the ledger is booked.
+   * @default - no notification
+   */
+  readonly notifier?: Notifier;
   readonly hooks?: ConsumerHooks;
   /**
    * Where the batch processor logs failed records.
@@ -139,6 +164,13 @@ function ledgerWrites(ledgerTable: string, event: AccountCharge, chargeId: strin
   };
 }
 
+/** Sends the notification of a charge, then reaches the `after-plain-effect` checkpoint (without a notifier: nothing). */
+async function notify(deps: ConsumerDeps, record: SqsRecord, event: AccountCharge, chargeId: string): Promise<void> {
+  if (deps.notifier === undefined) return;
+  await deps.notifier.notify({ eventId: event.eventId, account: event.account, amountCents: event.amountCents, chargeId });
+  await deps.hooks?.checkpoint?.('after-plain-effect', record);
+}
+
 /** The consumer with effectively-once: each business event charges and books once. */
 export function createChaosConsumer(deps: ChaosConsumerDeps): SqsConsumer {
   const { api, hooks, ledgerTable } = deps;
@@ -167,6 +199,8 @@ export function createChaosConsumer(deps: ChaosConsumerDeps): SqsConsumer {
           return receipt;
         });
         await hooks?.checkpoint?.('between-steps', record);
+        // A plain effect: no downstreamKey, not in the transaction.
+        await notify(deps, record, body, chargeId);
         const { entry, balance } = ledgerWrites(ledgerTable, body, chargeId);
         commitWith({ Put: entry }, { Update: balance });
       },
@@ -186,6 +220,7 @@ export function createPlainConsumer(deps: PlainConsumerDeps): SqsConsumer {
         const { chargeId } = await api.charge({ account: body.account, amountCents: body.amountCents, reference: body.eventId });
         await hooks?.checkpoint?.('after-external-call', record);
         await hooks?.checkpoint?.('between-steps', record);
+        await notify(deps, record, body, chargeId);
         const { entry, balance } = ledgerWrites(ledgerTable, body, chargeId);
         await documents.send(new PutCommand(entry));
         await documents.send(new UpdateCommand(balance));
@@ -206,6 +241,11 @@ export const handler: SqsConsumer = (event, context) => {
       api: {
         async charge() {
           throw new Error('Wire a real payments API here');
+        },
+      },
+      notifier: {
+        async notify() {
+          throw new Error('Wire a real email sender here');
         },
       },
     });

@@ -6,13 +6,20 @@ import { draw } from './random';
 /**
  * Where a delivery crashes: `before-claim` (the invocation dies before processing the batch),
  * the consumer's checkpoints (`record-start` right after the claim, `after-external-call` inside the
- * charge step before its checkpoint, `between-steps` after the step and before the commit), and
- * `after-commit` (the batch was processed and committed, and the invocation dies before Lambda deletes
- * the messages).
+ * charge step before its checkpoint, `between-steps` after the step and before the notification,
+ * `after-plain-effect` after the notification and before the commit), and `after-commit` (the batch was
+ * processed and committed, and the invocation dies before Lambda deletes the messages).
  */
 export type CrashPoint = 'before-claim' | ConsumerCheckpoint | 'after-commit';
-export const CRASH_POINTS: readonly CrashPoint[] = ['before-claim', 'record-start', 'after-external-call', 'between-steps', 'after-commit'];
-const RECORD_POINTS: readonly ConsumerCheckpoint[] = ['record-start', 'after-external-call', 'between-steps'];
+export const CRASH_POINTS: readonly CrashPoint[] = [
+  'before-claim',
+  'record-start',
+  'after-external-call',
+  'between-steps',
+  'after-plain-effect',
+  'after-commit',
+];
+const RECORD_POINTS: readonly ConsumerCheckpoint[] = ['record-start', 'after-external-call', 'between-steps', 'after-plain-effect'];
 
 /** `throw`: the handler fails there. `abandon`: it stalls past its timeout and lease, then carries on (a zombie). */
 export type CrashKind = 'throw' | 'abandon';
@@ -49,13 +56,21 @@ export interface CrashCounts {
   readonly byPoint: Readonly<Record<CrashPoint, number>>;
 }
 
+/** Called for each crash injected at a record's checkpoint, before it throws or stalls. */
+export type CrashObserver = (point: ConsumerCheckpoint, record: SqsRecord, kind: CrashKind) => void;
+
+/** The business event (or poison message) id a chaos message carries. */
+export function chaosIdOf(record: SqsRecord): string {
+  return record.messageAttributes['chaos-id']?.stringValue ?? record.messageId;
+}
+
 function attemptOf(record: SqsRecord): number {
   return Number.parseInt(record.attributes.ApproximateReceiveCount, 10) || 1;
 }
 
 /** The delivery's identity across runs: the event (or poison) id, the copy and the attempt. */
 function deliveryKey(record: SqsRecord): string {
-  const id = record.messageAttributes['chaos-id']?.stringValue ?? record.messageId;
+  const id = chaosIdOf(record);
   const copy = record.messageAttributes['chaos-copy']?.stringValue ?? '0';
   return `${id}/${copy}/${attemptOf(record)}`;
 }
@@ -73,16 +88,24 @@ function deliveryKey(record: SqsRecord): string {
 export class CrashInjector {
   readonly #invocations = new AsyncLocalStorage<Invocation>();
   readonly #counts = { thrown: 0, abandoned: 0, byPoint: Object.fromEntries(CRASH_POINTS.map((p) => [p, 0])) as Record<CrashPoint, number> };
+  /** Record-level crashes per point and business event. */
+  readonly #byEvent = new Map<ConsumerCheckpoint, Map<string, number>>();
 
   public constructor(
     private readonly seed: number,
     private readonly rate: number,
     /** How long an abandoned attempt stalls: past the handler timeout and the lease. */
     private readonly stallMs: () => number,
+    private readonly observer?: CrashObserver,
   ) {}
 
   public counts(): CrashCounts {
     return { total: this.#counts.thrown + this.#counts.abandoned, thrown: this.#counts.thrown, abandoned: this.#counts.abandoned, byPoint: { ...this.#counts.byPoint } };
+  }
+
+  /** How many times each business event crashed at a record checkpoint (`after-plain-effect`, say). */
+  public crashesPerEvent(point: ConsumerCheckpoint): ReadonlyMap<string, number> {
+    return new Map(this.#byEvent.get(point) ?? []);
   }
 
   /** Runs an invocation's handling of `records` so that the consumer's checkpoints know their batch. */
@@ -113,7 +136,12 @@ export class CrashInjector {
       }
       const batchMayFail = (invocation?.records ?? [record]).every((r) => attemptOf(r) <= MAX_BATCH_CRASHED_ATTEMPT);
       const abandon = batchMayFail && draw(this.seed, `record-kind|${key}`) < ABANDON_SHARE;
-      await this.#crash(point, abandon ? 'abandon' : 'throw');
+      const kind: CrashKind = abandon ? 'abandon' : 'throw';
+      const perEvent = this.#byEvent.get(point) ?? new Map<string, number>();
+      this.#byEvent.set(point, perEvent);
+      perEvent.set(chaosIdOf(record), (perEvent.get(chaosIdOf(record)) ?? 0) + 1);
+      this.observer?.(point, record, kind);
+      await this.#crash(point, kind);
     },
   };
 

@@ -2,32 +2,45 @@
  * The chaos scenario shared by `npm run chaos`, the CI-sized run in `npm test` and `npm start`: business
  * events sent one to three times to a standard and a FIFO queue (fauxqs), consumed by the example
  * consumer (handlers/chaos-consumer.ts) through the local event source (three pollers per queue), with
- * crashes at random points and faults on DynamoDB (DynamoDB Local); then the invariants are checked.
+ * crashes at random points and faults on DynamoDB (DynamoDB Local) under the SDK's default retries; then
+ * the invariants are checked.
  */
 import { randomBytes } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { createChaosConsumer, createPlainConsumer, type SqsConsumer } from '../../handlers/chaos-consumer';
 import { DynamoDBStore } from '../../lib';
 import { createIdempotencyTable, startLocalEventSource, withFaults, type LocalEventSource } from '../../lib/testing';
 import { localDynamoClient, localSqsClient, type Endpoint } from './clients';
-import { CrashInjector, type CrashCounts } from './crashes';
+import { chaosIdOf, CrashInjector, type CrashCounts } from './crashes';
 import { FakePaymentsApi } from './fake-api';
+import { FakeNotifier } from './fake-notifier';
+import { sumFaults, tallyFaults, type FaultTally } from './fault-tally';
+import { InvocationLog } from './invocations';
+import { checkPlainEffect, type PlainEffectCounts } from './plain-effect';
+import { createQueues, messagesLeft, send } from './queues';
 import { seeded } from './random';
 import { verify, type InvariantResult } from './verify';
-import { makeWorkload, type OutgoingMessage, type QueueKind } from './workload';
+import { makeWorkload } from './workload';
 
 /** Share of deliveries (and of invocations) that crash, when `crashRate` is not given. */
 export const DEFAULT_CRASH_RATE = 0.05;
-/** Share of DynamoDB requests throttled. */
-export const THROTTLE_RATE = 0.05;
+/**
+ * Share of DynamoDB requests (each SDK attempt) throttled. The consumer's client keeps the SDK's default
+ * retries (3 attempts, and the retry quota), as users' clients do.
+ */
+export const THROTTLE_RATE = 0.2;
 /** Share of DynamoDB requests applied whose response is lost. */
 export const LOST_RESPONSE_RATE = 0.02;
+/**
+ * Share of the completions and transactions (on top of {@link LOST_RESPONSE_RATE}) applied whose response
+ * is lost: the writes whose outcome the engine must not mistake.
+ */
+export const COMPLETION_LOST_RESPONSE_RATE = 0.05;
+/** The commands that store completions, checkpoints and batched claims and completions. */
+export const COMPLETION_COMMANDS: readonly string[] = ['UpdateItemCommand', 'TransactWriteItemsCommand', 'BatchExecuteStatementCommand'];
 /** Share of the payments API's responses lost after the charge was applied. */
 export const API_LOST_RESPONSE_RATE = 0.02;
-/** Attempts of each DynamoDB request (the SDK retries throttles and lost responses). */
-export const DYNAMODB_MAX_ATTEMPTS = 10;
 /** Concurrent pollers per queue, when `pollers` is not given. */
 export const DEFAULT_POLLERS = 3;
 /** Function timeout of the emulated Lambda invocations; the lease is this less one second. */
@@ -90,7 +103,31 @@ export interface ChaosSummary {
   /** Invocations that ran past the function timeout (abandoned attempts, slow retries). */
   readonly handlerTimeouts: number;
   readonly crashes: CrashCounts;
-  readonly faults: { readonly total: number; readonly throttled: number; readonly lostResponses: number; readonly apiLostResponses: number };
+  readonly faults: {
+    readonly total: number;
+    /** DynamoDB requests (SDK attempts) of the consumer. */
+    readonly requests: number;
+    readonly throttled: number;
+    readonly lostResponses: number;
+    /** Of the DynamoDB faults, those on {@link COMPLETION_COMMANDS}. */
+    readonly completions: { readonly requests: number; readonly throttled: number; readonly lostResponses: number };
+    /** Per SDK command. */
+    readonly byCommand: FaultTally;
+    readonly apiLostResponses: number;
+  };
+  /** The plain effect (notifications), its repeats, and how the deliveries that sent it ended. */
+  readonly plainEffect: PlainEffectCounts & {
+    /**
+     * Deliveries that sent the effect, were not crashed, and reached the function timeout before their
+     * completion was stored (Lambda would stop them there); `duringCompletion`: with the completion sent.
+     */
+    readonly timedOutAfterEffect: number;
+    readonly timedOutDuringCompletion: number;
+    /** Deliveries that sent the effect and returned with their record not completed, with no crash or timeout. */
+    readonly notStored: number;
+    /** Notifications refused because the invocation was past its function timeout (Lambda had stopped it). */
+    readonly refusedPastTimeout: number;
+  };
   readonly effects: {
     /** Ledger entries written. */
     readonly ledgerEntries: number;
@@ -104,87 +141,6 @@ export interface ChaosSummary {
   /** Whether the queues drained before `timeoutMs`. */
   readonly drained: boolean;
   readonly durationMs: number;
-}
-
-interface Queues {
-  readonly url: Record<QueueKind, string>;
-  readonly dlq: Record<QueueKind, string>;
-}
-
-async function createQueue(sqs: SQSClient, name: string, attributes: Record<string, string>): Promise<{ url: string; arn: string }> {
-  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
-  if (QueueUrl === undefined) throw new Error(`CreateQueue returned no URL for ${name}`);
-  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
-  const arn = Attributes?.QueueArn;
-  if (arn === undefined) throw new Error(`GetQueueAttributes returned no QueueArn for ${name}`);
-  return { url: QueueUrl, arn };
-}
-
-/** A standard and a FIFO queue, each with its DLQ (redrive after {@link MAX_RECEIVE_COUNT} receives). */
-async function createQueues(sqs: SQSClient, prefix: string): Promise<Queues> {
-  const make = async (kind: QueueKind): Promise<{ url: string; dlq: string }> => {
-    const suffix = kind === 'fifo' ? '.fifo' : '';
-    const fifo: Record<string, string> = kind === 'fifo' ? { FifoQueue: 'true' } : {};
-    const dlq = await createQueue(sqs, `${prefix}-${kind}-dlq${suffix}`, fifo);
-    const main = await createQueue(sqs, `${prefix}-${kind}${suffix}`, {
-      ...fifo,
-      VisibilityTimeout: String(VISIBILITY_TIMEOUT_SECONDS),
-      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: String(MAX_RECEIVE_COUNT) }),
-    });
-    return { url: main.url, dlq: dlq.url };
-  };
-  const [standard, fifo] = await Promise.all([make('standard'), make('fifo')]);
-  return { url: { standard: standard.url, fifo: fifo.url }, dlq: { standard: standard.dlq, fifo: fifo.dlq } };
-}
-
-async function send(sqs: SQSClient, queues: Queues, messages: readonly OutgoingMessage[]): Promise<void> {
-  const batches: Array<{ queue: QueueKind; entries: OutgoingMessage[] }> = [];
-  const open: Partial<Record<QueueKind, OutgoingMessage[]>> = {};
-  for (const message of messages) {
-    let batch = open[message.queue];
-    if (batch === undefined || batch.length === 10) {
-      batch = [];
-      open[message.queue] = batch;
-      batches.push({ queue: message.queue, entries: batch });
-    }
-    batch.push(message);
-  }
-  const sendBatch = async ({ queue, entries }: { queue: QueueKind; entries: OutgoingMessage[] }): Promise<void> => {
-    const response = await sqs.send(
-      new SendMessageBatchCommand({
-        QueueUrl: queues.url[queue],
-        Entries: entries.map((m, index) => ({
-          Id: String(index),
-          MessageBody: m.body,
-          MessageAttributes: {
-            'chaos-kind': { DataType: 'String', StringValue: m.kind },
-            'chaos-id': { DataType: 'String', StringValue: m.id },
-            'chaos-copy': { DataType: 'String', StringValue: String(m.copy) },
-          },
-          ...(queue === 'fifo' ? { MessageGroupId: m.groupId, MessageDeduplicationId: m.deduplicationId } : {}),
-        })),
-      }),
-    );
-    if ((response.Failed ?? []).length > 0) throw new Error(`SendMessageBatch failed: ${JSON.stringify(response.Failed)}`);
-  };
-  // A few batches at a time, in order.
-  for (let start = 0; start < batches.length; start += 4) {
-    await Promise.all(batches.slice(start, start + 4).map(sendBatch));
-  }
-}
-
-async function messagesLeft(sqs: SQSClient, url: string): Promise<number> {
-  const { Attributes } = await sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: url,
-      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
-    }),
-  );
-  return (
-    Number(Attributes?.ApproximateNumberOfMessages ?? 0) +
-    Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0) +
-    Number(Attributes?.ApproximateNumberOfMessagesDelayed ?? 0)
-  );
 }
 
 function validate(options: ChaosOptions): void {
@@ -214,8 +170,16 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
   const runId = `chaos-${useLibrary ? 'eo' : 'plain'}-${randomBytes(4).toString('hex')}`;
   // A clean client for setup and verification; a faulty one for the consumer.
   const admin: DynamoDBClient = localDynamoClient(options.dynamo);
-  const faulty: DynamoDBClient = localDynamoClient(options.dynamo, { maxAttempts: DYNAMODB_MAX_ATTEMPTS });
+  // The SDK's defaults: no raised maxAttempts.
+  const faulty: DynamoDBClient = localDynamoClient(options.dynamo);
+  // Added in this order, the tally sits outside both injectors and the overall injector outside the other.
+  const completionFaults = withFaults(faulty, {
+    seed: seed ^ 0x5bd1e995,
+    lostResponseRate: COMPLETION_LOST_RESPONSE_RATE,
+    commands: COMPLETION_COMMANDS,
+  });
   const faults = withFaults(faulty, { seed, throttleRate: THROTTLE_RATE, lostResponseRate: LOST_RESPONSE_RATE });
+  const tally = tallyFaults(faulty);
   const sqs = localSqsClient(options.sqs);
   // The pollers' own client, so that their long polls never queue behind the monitor's requests.
   const sqsForSources = localSqsClient(options.sqs);
@@ -224,30 +188,43 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
     const [idempotencyTable, ledgerTable, queues] = await Promise.all([
       createIdempotencyTable(admin, `${runId}-idempotency`),
       createIdempotencyTable(admin, `${runId}-ledger`),
-      createQueues(sqs, runId),
+      createQueues(sqs, runId, { visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_SECONDS, maxReceiveCount: MAX_RECEIVE_COUNT }),
     ]);
     const api = new FakePaymentsApi(seeded(seed, 'api'), API_LOST_RESPONSE_RATE);
+    const invocations = new InvocationLog();
+    // Lambda stops an invocation at its timeout; the emulation lets it run on (a zombie), so the notifier
+    // refuses a zombie's calls: a stopped invocation cannot email anyone.
+    const notifier = new FakeNotifier({ refuse: () => invocations.stoppedReason(), onSent: (eventId) => invocations.notified(eventId) });
     const stallRandom = seeded(seed, 'stall');
-    const crashes = new CrashInjector(seed, crashRate, () => STALL_MS + Math.floor(stallRandom() * 1000));
+    const crashes = new CrashInjector(
+      seed,
+      crashRate,
+      () => STALL_MS + Math.floor(stallRandom() * 1000),
+      (point, record) => {
+        if (point === 'after-plain-effect') invocations.crashedAfterEffect(chaosIdOf(record));
+      },
+    );
     // The same faulty client under both: the store (which commits the ledger writes) or the plain writes.
-    const deps = { ledgerTable, api, hooks: crashes.hooks, logger: QUIET };
+    const deps = { ledgerTable, api, notifier, hooks: crashes.hooks, logger: QUIET };
     const consumer: SqsConsumer = useLibrary
-      ? createChaosConsumer({ ...deps, store: new DynamoDBStore({ client: faulty, tableName: idempotencyTable }) })
+      ? createChaosConsumer({ ...deps, store: invocations.observe(new DynamoDBStore({ client: faulty, tableName: idempotencyTable })) })
       : createPlainConsumer({ ...deps, client: faulty });
 
     let duplicatesSuppressed = 0;
     const lambda = async (event: SQSEvent, context: Context): Promise<unknown> => {
       const records = event.Records;
-      return crashes.run(records, async (startedHere) => {
-        await crashes.invocation('before-claim', records);
-        const response = await consumer(event, context);
-        const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
-        for (const record of records) {
-          if (!failed.has(record.messageId) && !startedHere.has(record.messageId)) duplicatesSuppressed += 1;
-        }
-        await crashes.invocation('after-commit', records);
-        return response;
-      });
+      return invocations.run(context, () =>
+        crashes.run(records, async (startedHere) => {
+          await crashes.invocation('before-claim', records);
+          const response = await consumer(event, context);
+          const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
+          for (const record of records) {
+            if (!failed.has(record.messageId) && !startedHere.has(record.messageId)) duplicatesSuppressed += 1;
+          }
+          await crashes.invocation('after-commit', records);
+          return response;
+        }),
+      );
     };
 
     for (const kind of ['standard', 'fifo'] as const) {
@@ -293,7 +270,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
       workload,
       api,
     });
-    const injected = faults.injected();
+    const byCommand = tally.counts();
+    const dynamoFaults = sumFaults(byCommand);
+    const completionFaultCounts = sumFaults(byCommand, COMPLETION_COMMANDS);
+    const plainEffect = plainEffectSummary(invocations, notifier);
+    const allInvariants = [...invariants.results, plainEffect.result];
     const ledgerEntries = invariants.ledgerEntries;
     const summary: ChaosSummary = {
       mode,
@@ -307,14 +288,22 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
       handlerTimeouts: sources.reduce((sum, s) => sum + s.stats.timeouts, 0),
       crashes: crashes.counts(),
       faults: {
-        total: injected.throttled + injected.lostResponses + api.lostResponses,
-        throttled: injected.throttled,
-        lostResponses: injected.lostResponses,
+        total: dynamoFaults.throttled + dynamoFaults.lostResponses + api.lostResponses,
+        requests: dynamoFaults.attempts,
+        throttled: dynamoFaults.throttled,
+        lostResponses: dynamoFaults.lostResponses,
+        completions: {
+          requests: completionFaultCounts.attempts,
+          throttled: completionFaultCounts.throttled,
+          lostResponses: completionFaultCounts.lostResponses,
+        },
+        byCommand,
         apiLostResponses: api.lostResponses,
       },
+      plainEffect: plainEffect.counts,
       effects: { ledgerEntries, externalCalls: api.charges, externalRequests: api.requests },
-      invariants: invariants.results,
-      violations: invariants.results.reduce((sum, r) => sum + r.violations, 0),
+      invariants: allInvariants,
+      violations: allInvariants.reduce((sum, r) => sum + r.violations, 0),
       drained,
       durationMs: Date.now() - started,
     };
@@ -322,10 +311,42 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
     return summary;
   } finally {
     await Promise.all(sources.map((source) => source.stop()));
+    tally.remove();
     faults.remove();
+    completionFaults.remove();
     admin.destroy();
     faulty.destroy();
     sqs.destroy();
     sqsForSources.destroy();
   }
+}
+
+/** The plain-effect invariant of a run: which deliveries sent a notification, and how each ended. */
+function plainEffectSummary(invocations: InvocationLog, notifier: FakeNotifier): { result: InvariantResult; counts: ChaosSummary['plainEffect'] } {
+  const deliveries = invocations.plainEffectDeliveries();
+  const crashed = new Map<string, number>();
+  const fates = new Map<string, string[]>();
+  let timedOut = 0;
+  let duringCompletion = 0;
+  let notStored = 0;
+  for (const { eventId, fate } of deliveries) {
+    fates.set(eventId, [...(fates.get(eventId) ?? []), fate.kind === 'timed-out' && fate.duringCompletion ? 'timed-out during its completion' : fate.kind]);
+    if (fate.kind === 'not-stored') notStored += 1;
+    if (fate.kind === 'crashed') crashed.set(eventId, (crashed.get(eventId) ?? 0) + 1);
+    if (fate.kind === 'timed-out') {
+      timedOut += 1;
+      if (fate.duringCompletion) duringCompletion += 1;
+    }
+  }
+  const { result, counts } = checkPlainEffect(notifier.sent, crashed, (eventId) => `deliveries that sent it: ${(fates.get(eventId) ?? []).join(', ')}`);
+  return {
+    result,
+    counts: {
+      ...counts,
+      timedOutAfterEffect: timedOut,
+      timedOutDuringCompletion: duringCompletion,
+      notStored,
+      refusedPastTimeout: notifier.refused,
+    },
+  };
 }

@@ -6,6 +6,7 @@ const n = (value: number): string => value.toLocaleString('en-US');
 function rows(summary: ChaosSummary): Array<[string, string]> {
   const c = summary.crashes;
   const f = summary.faults;
+  const p = summary.plainEffect;
   return [
     ['messages sent', `${n(summary.messagesSent)} (${n(summary.businessEvents)} business events sent 1-3 times, ${n(summary.poisonMessages)} poison)`],
     ['deliveries', n(summary.deliveries)],
@@ -14,11 +15,25 @@ function rows(summary: ChaosSummary): Array<[string, string]> {
       'crashes injected',
       `${n(c.total)} (${n(c.thrown)} thrown, ${n(c.abandoned)} abandoned past the lease; before claim ${n(c.byPoint['before-claim'])}, ` +
         `after claim ${n(c.byPoint['record-start'])}, after external call ${n(c.byPoint['after-external-call'])}, ` +
-        `between steps ${n(c.byPoint['between-steps'])}, after commit ${n(c.byPoint['after-commit'])})`,
+        `between steps ${n(c.byPoint['between-steps'])}, after plain effect ${n(c.byPoint['after-plain-effect'])}, ` +
+        `after commit ${n(c.byPoint['after-commit'])})`,
     ],
     [
       'faults injected',
-      `${n(f.total)} (DynamoDB: ${n(f.throttled)} throttled, ${n(f.lostResponses)} responses lost; payments API: ${n(f.apiLostResponses)} responses lost)`,
+      `${n(f.total)} (DynamoDB, SDK default retries: ${n(f.throttled)} of ${n(f.requests)} attempts throttled, ${n(f.lostResponses)} responses lost; ` +
+        `payments API: ${n(f.apiLostResponses)} responses lost)`,
+    ],
+    [
+      'DynamoDB faults by command',
+      `completions, checkpoints and batched writes (UpdateItem, TransactWriteItems, BatchExecuteStatement): ${n(f.completions.throttled)} throttled, ` +
+        `${n(f.completions.lostResponses)} lost of ${n(f.completions.requests)}; ${commandFaults(summary)}`,
+    ],
+    [
+      'plain effect (notifications)',
+      `${n(p.sent)} sent, ${n(p.repeats)} repeats (${n(p.eventsRepeated)} events), ${n(p.crashedAfterEffect)} crashes between it and the completion, ` +
+        `${n(p.unexplainedRepeats)} repeats beyond them; deliveries that sent it and then, uncrashed, reached the function timeout before the completion was stored: ` +
+        `${n(p.timedOutAfterEffect)} (${n(p.timedOutDuringCompletion)} with the completion in flight), returned with it not stored: ${n(p.notStored)}; ` +
+        `${n(p.refusedPastTimeout)} refused past the function timeout`,
     ],
     ['handler timeouts', n(summary.handlerTimeouts)],
     [
@@ -29,6 +44,15 @@ function rows(summary: ChaosSummary): Array<[string, string]> {
     ['violations', n(summary.violations)],
     ['time', `${(summary.durationMs / 1000).toFixed(1)} s`],
   ];
+}
+
+/** Faults per command, e.g. `TransactWriteItems: 270 throttled, 66 lost of 1,363`. */
+function commandFaults(summary: ChaosSummary): string {
+  return Object.entries(summary.faults.byCommand)
+    .filter(([, c]) => c.lostResponses + c.throttled > 0)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, c]) => `${name.replace(/Command$/, '')}: ${n(c.throttled)} throttled, ${n(c.lostResponses)} lost of ${n(c.attempts)}`)
+    .join('; ');
 }
 
 /** A Markdown table of one run. */
@@ -60,6 +84,7 @@ function shortRows(summary: ChaosSummary): Array<[string, string]> {
     ['faults injected', n(summary.faults.total)],
     ['ledger entries written', n(summary.effects.ledgerEntries)],
     ['external calls applied (charges)', n(summary.effects.externalCalls)],
+    ['plain effects sent (notifications)', n(summary.plainEffect.sent)],
     ...summary.invariants.map((i): [string, string] => [`  violations: ${i.name}`, n(i.violations)]),
     ['violations', n(summary.violations)],
     ['time', `${(summary.durationMs / 1000).toFixed(1)} s`],

@@ -1,10 +1,12 @@
 /**
  * The chaos suite at CI size (`npm run chaos` runs it at any size): 2,000 messages, business events sent
  * one to three times to a standard and a FIFO queue, three pollers per queue, crashes at every kind of
- * point, 5% throttling and 2% lost responses on DynamoDB; then each invariant, one test each. A small run
- * of the same logic without effectively-once checks that the invariants do catch duplicates.
+ * point, 20% throttling and lost responses on DynamoDB with the SDK's default retries; then each
+ * invariant, one test each. A small run of the same logic without effectively-once checks that the
+ * invariants do catch duplicates.
  */
-import { runChaos, type ChaosSummary } from '../../scripts/chaos/engine';
+import { COMPLETION_COMMANDS, THROTTLE_RATE, runChaos, type ChaosSummary } from '../../scripts/chaos/engine';
+import { PLAIN_EFFECT_INVARIANT } from '../../scripts/chaos/plain-effect';
 import { INVARIANTS } from '../../scripts/chaos/verify';
 import { formatInvariants, formatSummary } from '../../scripts/chaos/report';
 
@@ -52,9 +54,16 @@ describe(`chaos: ${MESSAGES} messages with effectively-once (seed ${SEED})`, () 
     expect(withLibrary.handlerTimeouts).toBeGreaterThan(0);
   });
 
-  it('injects throttles and lost responses on DynamoDB', () => {
-    expect(withLibrary.faults.throttled).toBeGreaterThan(0);
+  it('throttles about one DynamoDB attempt in five, under the SDK default retries', () => {
+    const share = withLibrary.faults.throttled / withLibrary.faults.requests;
+    expect(share).toBeGreaterThan(THROTTLE_RATE * 0.75);
+    expect(share).toBeLessThan(THROTTLE_RATE * 1.25);
+  });
+
+  it('loses responses of completions and transactions: UpdateItem, TransactWriteItems, BatchExecuteStatement', () => {
     expect(withLibrary.faults.lostResponses).toBeGreaterThan(0);
+    expect(withLibrary.faults.completions.lostResponses).toBeGreaterThan(0);
+    for (const command of COMPLETION_COMMANDS) expect(withLibrary.faults.byCommand[command]?.lostResponses).toBeGreaterThan(0);
   });
 
   it('acknowledges duplicates without running the handler', () => {
@@ -86,6 +95,16 @@ describe(`chaos: ${MESSAGES} messages with effectively-once (seed ${SEED})`, () 
     expect(violationsOf(withLibrary, INVARIANTS.inProgress)).toBe(0);
   });
 
+  it('sends the notification, a plain effect, for every business event', () => {
+    expect(withLibrary.plainEffect.sent).toBeGreaterThanOrEqual(withLibrary.businessEvents);
+    expect(withLibrary.plainEffect.crashedAfterEffect).toBeGreaterThan(0);
+  });
+
+  it('repeats the notification only where a crash hit between it and the completion', () => {
+    expect(violationsOf(withLibrary, PLAIN_EFFECT_INVARIANT)).toBe(0);
+    expect(withLibrary.plainEffect.repeats).toBeLessThanOrEqual(withLibrary.plainEffect.crashedAfterEffect);
+  });
+
   it('puts the poison messages, and nothing else, in the DLQs', () => {
     expect(withLibrary.poisonMessages).toBeGreaterThan(0);
     expect(violationsOf(withLibrary, INVARIANTS.dlq)).toBe(0);
@@ -103,5 +122,6 @@ describe(`chaos: ${PLAIN_MESSAGES} messages through the same logic without effec
     expect(violationsOf(plain, INVARIANTS.ledger)).toBeGreaterThan(0);
     expect(violationsOf(plain, INVARIANTS.external)).toBeGreaterThan(0);
     expect(plain.effects.externalCalls).toBeGreaterThan(plain.businessEvents);
+    expect(violationsOf(plain, PLAIN_EFFECT_INVARIANT)).toBeGreaterThan(0);
   });
 });

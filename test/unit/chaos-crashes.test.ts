@@ -33,7 +33,27 @@ describe('CrashInjector', () => {
   it('crashes the first eligible delivery at each point even when no draw falls under the rate', async () => {
     const injector = new CrashInjector(SEED, NEAR_ZERO_RATE, () => 0);
     for (const [i, point] of CRASH_POINTS.entries()) await reach(injector, point, [delivery(`event-${i}`)]);
-    expect(injector.counts().byPoint).toEqual({ 'before-claim': 1, 'record-start': 1, 'after-external-call': 1, 'between-steps': 1, 'after-commit': 1 });
+    expect(injector.counts().byPoint).toEqual({
+      'before-claim': 1,
+      'record-start': 1,
+      'after-external-call': 1,
+      'between-steps': 1,
+      'after-plain-effect': 1,
+      'after-commit': 1,
+    });
+  });
+
+  it('counts the crashes of each record checkpoint per business event, and tells its observer before crashing', async () => {
+    const observed: string[] = [];
+    const injector = new CrashInjector(SEED, NEAR_ZERO_RATE, () => 0, (point, record, kind) => {
+      observed.push(`${point} ${record.messageAttributes['chaos-id']?.stringValue ?? '?'} ${kind}`);
+    });
+    await reach(injector, 'after-plain-effect', [delivery('event-a')]);
+    await reach(injector, 'after-plain-effect', [delivery('event-b')]);
+    expect(Object.fromEntries(injector.crashesPerEvent('after-plain-effect'))).toEqual({ 'event-a': 1 });
+    expect(injector.crashesPerEvent('record-start').size).toBe(0);
+    expect(observed).toHaveLength(1);
+    expect(observed[0]).toMatch(/^after-plain-effect event-a (throw|abandon)$/);
   });
 
   it('leaves later deliveries at an already covered point to the seeded draw', async () => {
