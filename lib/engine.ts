@@ -229,14 +229,28 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
   }
 
   /** A store call retried on transient failures until `deadline` (monotonic milliseconds). @internal */
-  public retryStore<T>(key: string, action: string, call: () => Promise<T>, deadline: number): Promise<T> {
-    return this.#retryStore(key, action, call, deadline);
+  public retryStore<T>(key: string, action: string, call: () => Promise<T>, deadline: number, onRetry?: () => void): Promise<T> {
+    return this.#retryStore(key, action, call, deadline, onRetry);
   }
 
-  #retryStore<T>(key: string, action: string, call: () => Promise<T>, deadline: number): Promise<T> {
-    return retryTransient(call, deadline, (error, attempt) => {
-      this.options.logger.debug(`Retrying ${action} of idempotency record ${key} after a transient failure (attempt ${attempt + 1})`, error);
-    });
+  /**
+   * A store call retried on transient failures until `deadline`. What a store throws that is not one of
+   * the library's errors becomes an `IdempotencyStoreError` with it as `cause`.
+   */
+  async #retryStore<T>(key: string, action: string, call: () => Promise<T>, deadline: number, onRetry?: () => void): Promise<T> {
+    try {
+      return await retryTransient(call, deadline, (error, attempt) => {
+        onRetry?.();
+        this.options.logger.debug(`Retrying ${action} of idempotency record ${key} after a transient failure (attempt ${attempt + 1})`, error);
+      });
+    } catch (error) {
+      if (error instanceof IdempotencyError) throw error;
+      throw new IdempotencyStoreError(`The store failed to ${action} idempotency record ${key} (${(error as Error)?.message ?? String(error)}); retry the invocation`, {
+        key,
+        cause: error,
+        retryable: isRetryable(error),
+      });
+    }
   }
 
   /**
@@ -427,9 +441,25 @@ export class Execution<TResult> {
     this.#retryDeadline = start.retryDeadline;
   }
 
-  /** A store write of this execution, retried on transient failures until the invocation's deadline. */
-  #write<T>(action: string, call: () => Promise<T>): Promise<T> {
-    return this.#engine.retryStore(this.key, action, call, this.#retryDeadline());
+  /**
+   * A store write of this execution, retried on transient failures until the invocation's deadline;
+   * `attempts.ambiguous` records whether an attempt failed in a way that may have applied it.
+   */
+  #write<T>(action: string, call: () => Promise<T>, attempts?: { ambiguous: boolean }): Promise<T> {
+    return this.#engine.retryStore(this.key, action, call, this.#retryDeadline(), () => {
+      if (attempts) attempts.ambiguous = true;
+    });
+  }
+
+  /** Whether the record holds this execution's completion (`unknown` when the read fails too). */
+  async #ownCompletion(): Promise<'yes' | 'no' | 'unknown'> {
+    const o = this.#o;
+    try {
+      const record = await this.#write('read', () => o.store.get(this.key, o.clock() - o.clockSkewMs));
+      return record?.status === RecordStatus.Completed && record.token === this.token ? 'yes' : 'no';
+    } catch {
+      return 'unknown';
+    }
   }
 
   get #o(): ResolvedOptions<never> {
@@ -578,7 +608,19 @@ export class Execution<TResult> {
     };
     this.#finished = true;
     if (o.mode === 'optimistic') {
-      const written = await this.#write('store the result', () => o.store.putCompleted(input));
+      let written: Awaited<ReturnType<typeof o.store.putCompleted>>;
+      try {
+        written = await this.#write('store the result', () => o.store.putCompleted(input));
+      } catch (error) {
+        // An earlier attempt may have been applied (its answer lost): a consistent read tells.
+        if ((await this.#ownCompletion()) !== 'yes') {
+          throw new IdempotencyStoreError(
+            `The work of ${this.key} ran (optimistic mode), but its outcome could not be stored (${(error as Error)?.message ?? String(error)}); nothing was held, so a redelivery runs it again unless an earlier attempt stored it`,
+            { key: this.key, cause: error, retryable: isRetryable(error), workRan: true },
+          );
+        }
+        written = { written: true };
+      }
       if (!written.written && written.existing.token !== this.token) {
         const existing = written.existing;
         checkFingerprint(this.key, existing.fingerprint, this.#fingerprint);
@@ -593,12 +635,15 @@ export class Execution<TResult> {
         return existing;
       }
     } else {
+      const attempts = { ambiguous: false };
       try {
         // Fenced by the token and the in-progress status: a retry after a lost answer finds its own
         // completed record and stops there, so staged writes apply once.
-        await this.#write('store the result', () => o.store.complete(input));
+        await this.#write('store the result', () => o.store.complete(input), attempts);
       } catch (error) {
-        throw await this.#notStored(error);
+        // An earlier attempt may have been applied (its answer lost): a consistent read tells.
+        const stored = error instanceof IdempotencyLeaseLostError ? 'no' : await this.#ownCompletion();
+        if (stored !== 'yes') throw await this.#notStored(error, attempts.ambiguous || stored === 'unknown');
       }
     }
     this.#engine.remember(this.key, result, outcome, this.#fingerprint, input.expiresAt);
@@ -611,9 +656,10 @@ export class Execution<TResult> {
    * all staged with `commitWith`; otherwise (outcome unknown, or effects made outside the transaction) it
    * stays held until its lease ends, and the caller learns that the work ran.
    */
-  async #notStored(error: unknown): Promise<unknown> {
+  async #notStored(error: unknown, ambiguous: boolean): Promise<unknown> {
     if (error instanceof IdempotencyLeaseLostError) return error;
-    const definite = error instanceof IdempotencyError && !isRetryable(error);
+    // Definite only when this attempt was refused and no earlier one may have been applied.
+    const definite = error instanceof IdempotencyError && !isRetryable(error) && !ambiguous;
     if (definite && this.#staged.length > 0) {
       // Nothing was committed, the staged writes included: end the lease so a retry runs at once.
       this.#finished = false;
@@ -624,7 +670,9 @@ export class Execution<TResult> {
     const heldForMs = Math.max(0, this.#leaseUntil + o.clockSkewMs - o.clock());
     const detail = error instanceof Error ? error.message : String(error);
     const stored = new IdempotencyStoreError(
-      `The work of ${this.key} ran, but its outcome could not be stored (${detail}). The record stays held until its lease ends (in ${heldForMs} ms), so a redelivery before then gets IdempotencyInProgressError instead of running the work again; retry the invocation after that`,
+      `The work of ${this.key} ran, but its outcome could not be stored (${detail})${
+        ambiguous ? '; an earlier attempt may have stored it, and a redelivery then replays it' : ''
+      }. The record stays held until its lease ends (in ${Math.round(heldForMs)} ms), so a redelivery before then gets IdempotencyInProgressError instead of running the work again; retry the invocation after that`,
       { key: this.key, cause: error, retryable: isRetryable(error), workRan: true },
     );
     o.logger.error(stored.message, { key: this.key, error });

@@ -1,0 +1,57 @@
+/** The configurations the simulator explores: each handler kind, with and without clock skew. */
+import type { SimConfig } from './run';
+
+const base = {
+  keys: 1,
+  copies: 2,
+  timeoutMs: 3_000,
+  skewMs: [0],
+  maxFaults: 4,
+  faultRate: 0.25,
+  maxDeliveries: 12,
+  redeliveryMs: 4_000,
+} as const;
+
+/** Random exploration: several keys, duplicates, every fault, skewed clocks, short leases. */
+export const RANDOM_CONFIGS: readonly SimConfig[] = [
+  { ...base, name: 'plain effect, 3 copies', handler: 'plain', copies: 3 },
+  { ...base, name: 'plain effect, skewed clocks', handler: 'plain', skewMs: [0, 900, -900], copies: 3 },
+  // Every invoker but the first runs 900 ms ahead, and redeliveries come while the first may still run.
+  { ...base, name: 'plain effect, clocks 900 ms ahead, prompt redelivery', handler: 'plain', skewMs: [0, ...Array.from({ length: 15 }, () => 900)], redeliveryMs: 1_500, maxDeliveries: 30 },
+  { ...base, name: 'commitWith, 2 keys', handler: 'staged', keys: 2 },
+  { ...base, name: 'commitWith, 1 s lease (fencing)', handler: 'staged', leaseSeconds: 1, copies: 3 },
+  // The holder outlives its 1 s lease (2.5 s of work) while redeliveries come every 0.5 s: fencing decides.
+  {
+    ...base,
+    name: 'commitWith, 1 s lease, 2.5 s handler (late holder)',
+    handler: 'staged',
+    leaseSeconds: 1,
+    workMs: 2_500,
+    timeoutMs: 10_000,
+    redeliveryMs: 500,
+    maxDeliveries: 40,
+  },
+  { ...base, name: 'step then commitWith', handler: 'step', copies: 3 },
+  { ...base, name: 'optimistic commitWith', handler: 'optimistic', copies: 3 },
+  {
+    ...base,
+    name: 'renewed 1 s lease, 1 s expiry, 6 s handler',
+    handler: 'renewing',
+    leaseSeconds: 1,
+    expiresAfterSeconds: 1,
+    workMs: 6_000,
+    timeoutMs: 10_000,
+    redeliveryMs: 1_500,
+    copies: 2,
+    maxFaults: 2,
+    // Each crash wastes a 6 s run while redeliveries every 1.5 s meet its lease.
+    maxDeliveries: 40,
+  },
+];
+
+/** Exhaustive enumeration: 2 invokers, 1 key, a small fault budget. */
+export const EXHAUSTIVE_CONFIGS: readonly SimConfig[] = [
+  { ...base, name: 'exhaustive: plain effect, 2 copies, 1 fault', handler: 'plain', maxFaults: 1, maxDeliveries: 8 },
+  { ...base, name: 'exhaustive: commitWith, 2 copies, 2 faults', handler: 'staged', maxFaults: 2, maxDeliveries: 10 },
+  { ...base, name: 'exhaustive: commitWith, 1 s lease, 2 copies, 1 fault', handler: 'staged', leaseSeconds: 1, maxFaults: 1, maxDeliveries: 8 },
+];

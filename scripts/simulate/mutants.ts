@@ -1,0 +1,119 @@
+/**
+ * Mutants: deliberately broken variants of the protocol, made by patching a copy of the real sources
+ * (lib/), each run through the simulator in a child process. The simulator has teeth if it finds a
+ * violation in every mutant.
+ */
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const ROOT = resolve(__dirname, '..', '..');
+
+interface Patch {
+  /** File under the repository root. */
+  readonly file: string;
+  readonly find: string;
+  readonly replace: string;
+}
+
+export interface Mutant {
+  readonly name: string;
+  readonly patches: readonly Patch[];
+}
+
+export const MUTANTS: readonly Mutant[] = [
+  {
+    name: 'completion without the token condition',
+    patches: [
+      {
+        file: 'lib/persistence/memory.ts',
+        find: "    const record = this.#owned(input.key, input.token, 'store the result');",
+        replace: "    const record = this.#records.get(input.key) ?? this.#owned(input.key, input.token, 'store the result');",
+      },
+    ],
+  },
+  {
+    // With the fixed engine a release never meets a completed record of its own, so the store's in-progress
+    // condition alone is an equivalent mutant; the protocol broke (the original bug) when the engine also
+    // released after a failed completion. This mutant removes both guards.
+    name: 'release without the in-progress condition (and a release after a failed completion)',
+    patches: [
+      {
+        file: 'lib/persistence/memory.ts',
+        find: '    if (record.status === RecordStatus.Completed) return;\n    if (input.keepCheckpoints) {',
+        replace: '    if (input.keepCheckpoints) {',
+      },
+      { file: 'lib/engine.ts', find: '    if (definite && this.#staged.length > 0) {', replace: '    if (!(error instanceof IdempotencyLeaseLostError)) {' },
+    ],
+  },
+  {
+    name: 'no recognition of our own write after a lost response',
+    patches: [{ file: 'lib/engine.ts', find: '      if (found.token === token) return execution(found.steps, found.expiresAt);', replace: '' }],
+  },
+  {
+    name: 'lease renewal without the expiry',
+    patches: [
+      {
+        file: 'lib/engine.ts',
+        find: '    const expiresAt = Math.max(this.#expiresAt, this.#engine.expiresBeyondLease(leaseUntil));',
+        replace: '    const expiresAt = this.#expiresAt;',
+      },
+    ],
+  },
+  {
+    name: 'claim ignoring expiry (a live record is claimed over)',
+    patches: [
+      {
+        file: 'lib/persistence/memory.ts',
+        find: '    const existing = this.#live(input.key, input.now);\n    if (existing) return { claimed: false, existing: clone(existing) };\n    this.#records.set(',
+        replace: '    this.#records.set(',
+      },
+    ],
+  },
+  {
+    name: 'lease comparisons without the clock-skew margin',
+    patches: [
+      {
+        file: 'lib/engine.ts',
+        find: '    return record.leaseUntil + this.options.clockSkewMs < this.options.clock();',
+        replace: '    return record.leaseUntil < this.options.clock();',
+      },
+    ],
+  },
+];
+
+export interface MutantReport {
+  readonly mutant: string;
+  readonly caught: boolean;
+  /** The line the simulator printed for the violation it found (configuration, seed, what broke). */
+  readonly evidence: string;
+  readonly ms: number;
+}
+
+/** Runs the simulator against one mutant, in a patched copy of the sources. */
+export function runMutant(mutant: Mutant, seeds: number): MutantReport {
+  const started = Date.now();
+  const dir = mkdtempSync(join(tmpdir(), 'eo-mutant-'));
+  try {
+    cpSync(join(ROOT, 'lib'), join(dir, 'lib'), { recursive: true });
+    cpSync(join(ROOT, 'scripts', 'simulate'), join(dir, 'scripts', 'simulate'), { recursive: true });
+    cpSync(join(ROOT, 'scripts', 'simulate.ts'), join(dir, 'scripts', 'simulate.ts'));
+    symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+    for (const patch of mutant.patches) {
+      const file = join(dir, patch.file);
+      const text = readFileSync(file, 'utf8');
+      if (!text.includes(patch.find)) throw new Error(`Mutant "${mutant.name}": ${patch.file} no longer contains the patched code:\n${patch.find}`);
+      writeFileSync(file, text.replace(patch.find, patch.replace));
+    }
+    const child = spawnSync(join(ROOT, 'node_modules', '.bin', 'tsx'), [join(dir, 'scripts', 'simulate.ts'), '--seeds', String(seeds), '--brief'], {
+      cwd: dir,
+      encoding: 'utf8',
+      timeout: 300_000,
+    });
+    const evidence = (child.stdout ?? '').split('\n').find((line) => line.startsWith('VIOLATION')) ?? (child.stderr ?? '').split('\n').slice(0, 3).join(' ');
+    return { mutant: mutant.name, caught: child.status === 1 && evidence.startsWith('VIOLATION'), evidence, ms: Date.now() - started };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,284 @@
+/**
+ * The simulated store: the real `InMemoryStore` (the reference implementation of the store contract, the
+ * code the mutants patch) behind a gate the scheduler controls. Every call is parked until the scheduler
+ * lets it proceed, with a fault: applied and answered, applied with its answer lost, refused (throttled),
+ * or the calling process crashes before or after it. Staged `commitWith` writes are applied to a ledger
+ * atomically with the completion that carries them. A monitor checks, after every applied call, that a
+ * completed record is never replaced or deleted before it expires.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import {
+  IdempotencyStoreError,
+  InMemoryStore,
+  RecordStatus,
+  type ClaimInput,
+  type ClaimResult,
+  type CompleteInput,
+  type IdempotencyRecord,
+  type IdempotencyStore,
+  type LeaseExtension,
+  type StepCheckpoint,
+} from '../../lib';
+
+/** What happens to one parked call. */
+export const FAULTS = ['ok', 'lost', 'throttle', 'refuse', 'crash-before', 'crash-after'] as const;
+export type Fault = (typeof FAULTS)[number];
+
+/** One invocation of the simulated Lambda function (a delivery of an event). */
+export interface Invocation {
+  readonly id: number;
+  readonly key: string;
+  readonly startedAt: number;
+  readonly deadline: number;
+  /** How far this invoker's clock runs ahead of the true time, in ms. */
+  readonly skewMs: number;
+  state: 'running' | 'succeeded' | 'failed' | 'crashed' | 'killed';
+  /** The plain effect ran in this invocation. */
+  didEffect: boolean;
+  /** A completion (or optimistic write) of this invocation was applied. */
+  completionApplied: boolean;
+  /** A repeat of its plain effect was already allowed for this invocation. */
+  repeatAllowed?: boolean;
+  outcome?: { value: unknown } | { error: unknown };
+}
+
+/** A store call waiting for the scheduler. */
+export interface PendingCall {
+  readonly seq: number;
+  readonly invocation: Invocation;
+  readonly op: string;
+  readonly key: string;
+  apply(invocation: Invocation): Promise<unknown>;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+export const current = new AsyncLocalStorage<Invocation>();
+
+/** A transient failure, shaped as DynamoDBStore reports one. */
+function transient(what: string, key: string): IdempotencyStoreError {
+  return new IdempotencyStoreError(`simulated ${what} for ${key}`, { key, retryable: true });
+}
+
+export class SimStore implements IdempotencyStore {
+  readonly inner = new InMemoryStore();
+  readonly pending: PendingCall[] = [];
+  /** Staged writes applied, by item id. */
+  readonly ledger = new Map<string, number>();
+  /** Plain effects applied, by key. */
+  readonly effects = new Map<string, number>();
+  /** Which invocation wrote each lease token. */
+  readonly tokenOwner = new Map<string, Invocation>();
+  /** Plain effects that may repeat by the documented limits (a crash, or a lease outlived, after the effect). */
+  readonly allowance = new Map<string, number>();
+  readonly violations: string[] = [];
+  readonly #completed = new Map<string, IdempotencyRecord>();
+  /** The record key of each event key. */
+  readonly #recordKeys = new Map<string, string>();
+  #seq = 0;
+
+  public constructor(private readonly now: () => number) {}
+
+  #park<T>(op: string, key: string, apply: (invocation: Invocation | undefined) => Promise<T>): Promise<T> {
+    const invocation = current.getStore();
+    if (invocation === undefined) return apply(undefined);
+    if (op !== 'effect') this.#recordKeys.set(invocation.key, key);
+    return new Promise<T>((resolve, reject) => {
+      // A dead process sends nothing more.
+      if (invocation.state === 'crashed' || invocation.state === 'killed') return;
+      this.pending.push({ seq: (this.#seq += 1), invocation, op, key, apply: (i) => apply(i), resolve: resolve as (v: unknown) => void, reject });
+    });
+  }
+
+  /** Lets a parked call proceed with `fault`. */
+  public async proceed(call: PendingCall, fault: Fault): Promise<void> {
+    this.pending.splice(this.pending.indexOf(call), 1);
+    if (fault === 'throttle') {
+      call.reject(transient('throttle', call.key));
+      return;
+    }
+    if (fault === 'refuse') {
+      // A definite failure: the request was refused and not applied (a validation error, a denied permission).
+      call.reject(new IdempotencyStoreError(`simulated refusal for ${call.key}`, { key: call.key, retryable: false }));
+      return;
+    }
+    if (fault === 'crash-before') {
+      this.crash(call.invocation, 'crashed');
+      return;
+    }
+    let result: unknown;
+    let failure: { error: unknown } | undefined;
+    try {
+      result = await call.apply(call.invocation);
+    } catch (error) {
+      failure = { error };
+    }
+    this.#monitor();
+    if (fault === 'crash-after') {
+      this.crash(call.invocation, 'crashed');
+      return;
+    }
+    if (fault === 'lost') {
+      call.reject(transient('lost response', call.key));
+      return;
+    }
+    if (failure) call.reject(failure.error);
+    else call.resolve(result);
+  }
+
+  /** The process of `invocation` dies: its parked calls never return. */
+  public crash(invocation: Invocation, how: 'crashed' | 'killed'): void {
+    if (invocation.state !== 'running') return;
+    invocation.state = how;
+    for (const call of this.pending.filter((c) => c.invocation === invocation)) this.pending.splice(this.pending.indexOf(call), 1);
+    this.allowRepeatAfter(invocation);
+  }
+
+  /**
+   * The invocation ran its plain effect and will not complete (it crashed, was killed, or its work failed
+   * and it releases): a redelivery runs the effect again, as documented. Counted once per invocation.
+   */
+  public allowRepeatAfter(invocation: Invocation): void {
+    if (invocation.didEffect && !invocation.completionApplied && invocation.repeatAllowed !== true) {
+      invocation.repeatAllowed = true;
+      this.allow(invocation.key);
+    }
+  }
+
+  /** One more repeat of `key`'s plain effect is within the documented limits. */
+  public allow(key: string): void {
+    this.allowance.set(key, (this.allowance.get(key) ?? 0) + 1);
+  }
+
+  /** The plain effect of a handler, as a call the scheduler controls (a crash may land on either side). */
+  public effect(key: string): Promise<void> {
+    return this.#park('effect', key, async (invocation) => {
+      this.effects.set(key, (this.effects.get(key) ?? 0) + 1);
+      if (invocation) invocation.didEffect = true;
+    });
+  }
+
+  /** The record as stored, expired or not. */
+  public peek(key: string): Promise<IdempotencyRecord | undefined> {
+    return this.inner.get(key, 0);
+  }
+
+  /** The record of an event key, as stored. */
+  public recordOf(eventKey: string): Promise<IdempotencyRecord | undefined> {
+    const key = this.#recordKeys.get(eventKey);
+    return key === undefined ? Promise.resolve(undefined) : this.peek(key);
+  }
+
+  /** Invariant: a completed record is never replaced or deleted before it expires. */
+  #monitor(): void {
+    void Promise.all(
+      [...this.#completed].map(async ([key, before]) => {
+        const now = await this.peek(key);
+        if (before.expiresAt * 1000 <= this.now()) {
+          this.#completed.delete(key);
+          return;
+        }
+        if (now === undefined || now.status !== RecordStatus.Completed || now.token !== before.token || now.result !== before.result) {
+          this.violations.push(`the completed record of ${key} was ${now === undefined ? 'deleted' : 'replaced'} before it expired`);
+          this.#completed.delete(key);
+        }
+      }),
+    );
+  }
+
+  async #track(key: string): Promise<void> {
+    const record = await this.peek(key);
+    if (record?.status === RecordStatus.Completed && !this.#completed.has(key)) this.#completed.set(key, record);
+  }
+
+  #owner(token: string, invocation: Invocation | undefined): void {
+    if (invocation && !this.tokenOwner.has(token)) this.tokenOwner.set(token, invocation);
+  }
+
+  public claim(input: ClaimInput): Promise<ClaimResult> {
+    return this.#park('claim', input.key, async (invocation) => {
+      const before = await this.peek(input.key);
+      const result = await this.inner.claim(input);
+      if (result.claimed) this.#checkLiveLease(before, invocation);
+      if (result.claimed) this.#owner(input.token, invocation);
+      // A completed record that expired is claimed afresh: the event runs again, as documented.
+      if (result.claimed && before?.status === RecordStatus.Completed && invocation) this.allow(invocation.key);
+      return result;
+    });
+  }
+
+  public takeOver(input: ClaimInput & { readonly previousToken: string }): Promise<ClaimResult> {
+    return this.#park('takeOver', input.key, async (invocation) => {
+      const before = await this.peek(input.key);
+      const result = await this.inner.takeOver(input);
+      if (result.claimed) {
+        this.#checkLiveLease(before, invocation);
+        this.#owner(input.token, invocation);
+        // The holder outlived its lease (alive, effect done, not completed): a documented limit.
+        const previous = this.tokenOwner.get(input.previousToken);
+        if (previous && previous.state === 'running' && previous.didEffect && !previous.completionApplied) this.allow(previous.key);
+      }
+      return result;
+    });
+  }
+
+  /** Invariant: a lease that has not ended in true time is never claimed or taken over while its holder runs. */
+  #checkLiveLease(before: IdempotencyRecord | undefined, by: Invocation | undefined): void {
+    if (before === undefined || before.status !== RecordStatus.InProgress) return;
+    const holder = this.tokenOwner.get(before.token);
+    if (holder === undefined || holder === by || holder.state !== 'running') return;
+    const trueLeaseEnd = before.leaseUntil - holder.skewMs;
+    if (this.now() < trueLeaseEnd) {
+      this.violations.push(`#${by?.id ?? '?'} took the record of ${holder.key} over while #${holder.id}'s lease ran for ${trueLeaseEnd - this.now()} ms more`);
+    }
+  }
+
+  public checkpoint(input: { readonly key: string; readonly token: string; readonly step: string; readonly checkpoint: StepCheckpoint }): Promise<void> {
+    return this.#park('checkpoint', input.key, () => this.inner.checkpoint(input));
+  }
+
+  public extendLease(input: LeaseExtension): Promise<void> {
+    return this.#park('extendLease', input.key, () => this.inner.extendLease(input));
+  }
+
+  public complete(input: CompleteInput): Promise<void> {
+    return this.#park('complete', input.key, async (invocation) => {
+      const before = await this.peek(input.key);
+      await this.inner.complete({ ...input, writes: [] });
+      const after = await this.peek(input.key);
+      // Applied now (not a no-op on a record this token had completed already): the staged writes with it.
+      const applied = !(before?.status === RecordStatus.Completed && before.token === input.token);
+      if (applied) this.#applied(input, after, invocation);
+    });
+  }
+
+  public putCompleted(input: CompleteInput): Promise<{ readonly written: true } | { readonly written: false; readonly existing: IdempotencyRecord }> {
+    return this.#park('putCompleted', input.key, async (invocation) => {
+      const result = await this.inner.putCompleted({ ...input, writes: [] });
+      if (result.written) {
+        this.#owner(input.token, invocation);
+        this.#applied(input, await this.peek(input.key), invocation);
+      }
+      return result;
+    });
+  }
+
+  #applied(input: CompleteInput, record: IdempotencyRecord | undefined, invocation: Invocation | undefined): void {
+    if (invocation) invocation.completionApplied = true;
+    for (const write of input.writes) {
+      const id = String(((write as { Put?: { Item?: { id?: unknown } } }).Put?.Item?.id) ?? JSON.stringify(write));
+      this.ledger.set(id, (this.ledger.get(id) ?? 0) + 1);
+    }
+    if (record?.status === RecordStatus.Completed) void this.#track(input.key);
+  }
+
+  public release(input: { readonly key: string; readonly token: string; readonly keepCheckpoints: boolean }): Promise<void> {
+    const invocation = current.getStore();
+    if (invocation) this.allowRepeatAfter(invocation);
+    return this.#park('release', input.key, () => this.inner.release(input));
+  }
+
+  public get(key: string, now: number): Promise<IdempotencyRecord | undefined> {
+    return this.#park('get', key, () => this.inner.get(key, now));
+  }
+}
