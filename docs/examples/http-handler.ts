@@ -1,0 +1,7 @@
+// docs/examples/http-handler.ts
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { DynamoDBStore, makeIdempotentHttpHandler } from 'effectively-once';
+
+declare function createOrder(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2>; // yours
+
+export const handler = makeIdempotentHttpHandler(createOrder, { store: new DynamoDBStore() });
