@@ -1,5 +1,5 @@
 import { enterExecutionHolder, IdempotencyEngine, type Execution, type RecordResolution } from './engine';
-import { claimDefaultName, defaultOperationName, invocationInfo } from './make-idempotent';
+import { claimDefaultName, defaultOperationName, invocationInfo } from './engine';
 import type { IdempotencyOptions } from './options';
 
 /** The part of a middy request this middleware uses (middy 4 to 7). */

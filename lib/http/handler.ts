@@ -5,7 +5,7 @@ import {
   IdempotencyPayloadMismatchError,
 } from '../errors';
 import { describe, type Selector } from '../keys';
-import { defaultOperationName, invocationInfo } from '../make-idempotent';
+import { defaultOperationName, invocationInfo } from '../engine';
 import type { IdempotencyOptions } from '../options';
 import {
   DEFAULT_IDEMPOTENCY_KEY_HEADER,

@@ -4,7 +4,7 @@ import { IdempotencyEngine } from '../engine';
 import { IdempotencyConfigError } from '../errors';
 import { boundedSource } from '../batch/source-name';
 import { compileSelector, describe, type Selector } from '../keys';
-import { defaultOperationName } from '../make-idempotent';
+import { defaultOperationName } from '../engine';
 import { oneOf, optionalFunction, positiveInteger, type IdempotencyLogger, type IdempotencyOptions } from '../options';
 import type { IdempotencyStore } from '../persistence/store';
 import {

@@ -2,10 +2,10 @@ import { withWriteBatching } from '../persistence/coalesce';
 import { runScheduled } from '../batch/concurrency';
 import { acknowledgesDuplicates, fingerprintMismatch, fingerprintOf } from '../batch/duplicates';
 import { checkContext } from '../batch/validate';
-import type { Execution, IdempotencyEngine } from '../engine';
+import type { IdempotencyEngine, LifecycleHooks } from '../engine';
 import { IdempotencyConfigError, IdempotencyInProgressError, IdempotencyLeaseLostError } from '../errors';
 import { describe } from '../keys';
-import { invocationInfo } from '../make-idempotent';
+import { invocationInfo } from '../engine';
 import type { IdempotencyLogger } from '../options';
 import {
   preparedOptions,
@@ -312,26 +312,14 @@ class Batch {
     return FAILED;
   }
 
-  /** Runs the handler for one record: through the engine with a store (claim, run, complete or release). */
+  /** Runs the handler for one record: through the engine's lifecycle with a store. */
   async #execute(item: Item): Promise<Outcome> {
     const { record, engine } = item;
     const info = item.info as SqsRecordInfo<unknown>;
     const work = (): Promise<unknown> | unknown => this.#handler(record, info);
     try {
-      if (engine === undefined) {
-        await work();
-        return SUCCEEDED;
-      }
-      const begun = await engine.begin([record, info], invocationInfo(this.#context));
-      if (begun.kind === 'replay') {
-        this.#logger.debug(`SQS message ${record.messageId} repeats an event already processed; acknowledged without running the handler`);
-        return SUCCEEDED;
-      }
-      if (begun.kind === 'unprotected') {
-        await work();
-        return SUCCEEDED;
-      }
-      await this.#runExecution(engine, begun.execution, work);
+      if (engine === undefined) await work();
+      else await engine.run([record, info], invocationInfo(this.#context), work, this.#hooks(engine, record.messageId));
       return SUCCEEDED;
     } catch (error) {
       this.#logFailure(record.messageId, error);
@@ -339,22 +327,24 @@ class Batch {
     }
   }
 
-  /** The execution's run, with the lease renewed while `work` runs when `visibility` asks for it. */
-  async #runExecution(engine: Engine, execution: Execution<unknown>, work: () => Promise<unknown> | unknown): Promise<void> {
+  /** The lease renewed while the handler runs, when `visibility` asks for it; replays logged. */
+  #hooks(engine: Engine, messageId: string): LifecycleHooks<unknown> {
     const visibility = this.#settings.visibility;
-    // Only a `leaseSeconds` lease can end while the invocation runs; one derived from the context cannot.
-    const leaseKeeper =
-      visibility !== undefined && engine.options.leaseSeconds !== undefined
-        ? new LeaseKeeper(execution, visibility.extendWhenRemainingSeconds, () => invocationInfo(this.#context).remainingMs, this.#logger)
-        : undefined;
-    await execution.execute(async () => {
-      try {
-        return await work();
-      } finally {
-        // Stop renewing before the completion or release, which end the lease anyway.
-        await leaseKeeper?.stop();
-      }
-    });
+    return {
+      // Only a `leaseSeconds` lease can end while the invocation runs; one derived from the context cannot.
+      whileRunning:
+        visibility !== undefined && engine.options.leaseSeconds !== undefined
+          ? (execution) => {
+              const keeper = new LeaseKeeper(execution, visibility.extendWhenRemainingSeconds, () => invocationInfo(this.#context).remainingMs, this.#logger);
+              // Renewing stops before the completion or release, which end the lease anyway.
+              return () => keeper.stop();
+            }
+          : undefined,
+      onReplay: (value) => {
+        this.#logger.debug(`SQS message ${messageId} repeats an event already processed; acknowledged without running the handler`);
+        return value;
+      },
+    };
   }
 
   #logFailure(messageId: string, error: unknown): void {

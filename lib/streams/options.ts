@@ -4,7 +4,7 @@ import { resolveBatchOptions } from '../batch/validate';
 import { IdempotencyEngine } from '../engine';
 import { IdempotencyConfigError } from '../errors';
 import type { Selector } from '../keys';
-import { defaultOperationName } from '../make-idempotent';
+import { defaultOperationName } from '../engine';
 import { optionalFunction, positiveInteger, type IdempotencyLogger, type IdempotencyOptions } from '../options';
 import type { IdempotencyStore } from '../persistence/store';
 import { DEFAULT_KAFKA_CONCURRENCY } from './defaults';

@@ -10,7 +10,7 @@ import {
   type KafkaPartitionFailure,
 } from '../errors';
 import { describe } from '../keys';
-import { invocationInfo } from '../make-idempotent';
+import { invocationInfo } from '../engine';
 import {
   classifyEvent,
   dynamodbInfo,

@@ -44,18 +44,18 @@ export const MUTANTS: readonly Mutant[] = [
         find: '    if (record.status === RecordStatus.Completed) return;\n    if (input.keepCheckpoints) {',
         replace: '    if (input.keepCheckpoints) {',
       },
-      { file: 'lib/engine.ts', find: '    if (definite && this.#staged.length > 0) {', replace: '    if (!(error instanceof IdempotencyLeaseLostError)) {' },
+      { file: 'lib/engine/execution.ts', find: '    if (definite && this.#staged.length > 0) {', replace: '    if (!(error instanceof IdempotencyLeaseLostError)) {' },
     ],
   },
   {
     name: 'no recognition of our own write after a lost response',
-    patches: [{ file: 'lib/engine.ts', find: '      if (found.token === token) return execution(found.steps, found.expiresAt);', replace: '' }],
+    patches: [{ file: 'lib/engine/engine.ts', find: '      if (found.token === token) return execution(found.steps, found.expiresAt);', replace: '' }],
   },
   {
     name: 'lease renewal without the expiry',
     patches: [
       {
-        file: 'lib/engine.ts',
+        file: 'lib/engine/execution.ts',
         find: '    const expiresAt = Math.max(this.#expiresAt, this.#engine.expiresBeyondLease(leaseUntil));',
         replace: '    const expiresAt = this.#expiresAt;',
       },
@@ -75,7 +75,7 @@ export const MUTANTS: readonly Mutant[] = [
     name: 'lease comparisons without the clock-skew margin',
     patches: [
       {
-        file: 'lib/engine.ts',
+        file: 'lib/engine/engine.ts',
         find: '    return record.leaseUntil + this.options.clockSkewMs < this.options.clock();',
         replace: '    return record.leaseUntil < this.options.clock();',
       },

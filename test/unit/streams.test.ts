@@ -15,7 +15,7 @@ import {
 } from '../../lib/errors';
 import { newerThan } from '../../lib/guards';
 import { hashValue } from '../../lib/keys';
-import { defaultOperationName } from '../../lib/make-idempotent';
+import { defaultOperationName } from '../../lib/engine';
 import type { IdempotencyLogger } from '../../lib/options';
 import { InMemoryStore } from '../../lib/persistence/memory';
 import type { ClaimInput, ClaimResult } from '../../lib/persistence/store';

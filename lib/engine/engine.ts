@@ -1,0 +1,359 @@
+/** The engine: derives keys, claims, waits, replays, and the way out of stuck records. Executions run the work. */
+import { randomUUID } from 'node:crypto';
+import { DEFAULT_LEASE_SECONDS, LEASE_SAFETY_MARGIN_MS, WAIT_INITIAL_DELAY_MS, WAIT_MAX_DELAY_MS } from '../defaults';
+import { IdempotencyContextError, IdempotencyError, IdempotencyInProgressError, IdempotencyKeyError, IdempotencyStoreError } from '../errors';
+import { hashValue, isMissingKey, UnidentifiableValueError } from '../keys';
+import { resolveOptions, type IdempotencyOptions, type ResolvedOptions } from '../options';
+import { RecordStatus, type IdempotencyRecord, type StepCheckpoint } from '../persistence/store';
+import { isRetryable, monotonicNow, retryTransient } from '../retry';
+import { deserialize, reviveError, type StoredError } from '../serialize';
+import { Execution } from './execution';
+import { checkFingerprint, describeMissing, reviveLibraryError, sleep, storableStepResult } from './outcomes';
+import type { Begin, InvocationInfo, LifecycleHooks, RecordResolution } from './types';
+
+interface CacheEntry {
+  readonly result: string;
+  readonly outcome: 'value' | 'error';
+  readonly fingerprint: string | undefined;
+  readonly expiresAtMs: number;
+}
+
+/** The one place that holds the rules: claim, run, complete, release, replay. Adapters call it. */
+export class IdempotencyEngine<TArgs extends unknown[], TResult> {
+  public readonly options: ResolvedOptions<TArgs>;
+  readonly #cache = new Map<string, CacheEntry>();
+
+  public constructor(options: IdempotencyOptions<TArgs>, defaultName: string, extraKeys: readonly string[] = []) {
+    this.options = resolveOptions(options, defaultName, extraKeys);
+  }
+
+  /**
+   * The lifecycle every adapter goes through: runs `work` at most once per key and returns (or replays)
+   * its outcome; `hooks` are where an adapter differs.
+   */
+  public async run(args: TArgs, info: InvocationInfo, work: () => Promise<TResult> | TResult, hooks: LifecycleHooks<TResult> = {}): Promise<TResult> {
+    const begun = await this.begin(args, info);
+    if (begun.kind === 'replay') return hooks.onReplay ? hooks.onReplay(begun.value) : begun.value;
+    if (begun.kind === 'unprotected') return work();
+    return begun.execution.execute(work, hooks);
+  }
+
+  /**
+   * Derives the key (once: a handler that mutates its input cannot change it), then claims it or finds
+   * the outcome to replay.
+   */
+  public async begin(args: TArgs, info: InvocationInfo): Promise<Begin<TResult>> {
+    const o = this.options;
+    const key = this.keyOf(args);
+    if (key === undefined) {
+      if (o.onMissingKey === 'run') {
+        o.logger.warn(`No idempotency key found for ${o.name}; running without idempotency (onMissingKey: 'run')`);
+        return { kind: 'unprotected' };
+      }
+      throw new IdempotencyKeyError(
+        `No idempotency key found for ${o.name}: the key selector returned ${describeMissing(o.selectKey(args))}. Fix the \`key\` option or the event, or set onMissingKey: 'run'`,
+      );
+    }
+    const fingerprint = o.selectFingerprint ? this.#hashSelected('fingerprint', () => o.selectFingerprint?.(args)) : undefined;
+
+    const cached = this.#cached(key);
+    if (cached) {
+      checkFingerprint(key, cached.fingerprint, fingerprint);
+      return { kind: 'replay', value: this.replay(key, cached.outcome, cached.result) };
+    }
+
+    const token = randomUUID();
+    const leaseMs = this.#leaseMs(info);
+    const deadline = o.clock() + (info.remainingMs ?? leaseMs) - LEASE_SAFETY_MARGIN_MS;
+    // Store retries end with the invocation (less the margin), or after completionRetrySeconds without one.
+    const invocationEnd = info.remainingMs === undefined ? undefined : monotonicNow() + info.remainingMs - LEASE_SAFETY_MARGIN_MS;
+    const retryDeadline = (): number => invocationEnd ?? monotonicNow() + o.completionRetrySeconds * 1000;
+    const execution = (steps: Readonly<Record<string, StepCheckpoint>>, expiresAt: number): Begin<TResult> => ({
+      kind: 'execute',
+      execution: new Execution(this, { key, token, fingerprint, steps, leaseMs, expiresAt, retryDeadline }),
+    });
+    if (o.mode === 'optimistic') return execution({}, 0);
+
+    const claimDeadline = retryDeadline();
+    let existing: IdempotencyRecord | undefined;
+    for (;;) {
+      const now = o.clock();
+      const claim = {
+        key,
+        token,
+        leaseUntil: now + leaseMs,
+        expiresAt: this.#expiresAt(now, leaseMs),
+        ...(fingerprint === undefined ? {} : { fingerprint }),
+        now: now - o.clockSkewMs,
+      };
+      const previous = existing;
+      const expiresAt = previous ? Math.max(claim.expiresAt, previous.expiresAt) : claim.expiresAt;
+      const result = await this.#retryStore(
+        key,
+        'claim',
+        () => (previous ? o.store.takeOver({ ...claim, previousToken: previous.token, expiresAt }) : o.store.claim(claim)),
+        claimDeadline,
+      );
+      existing = undefined;
+      if (result.claimed) return execution(result.steps, expiresAt);
+      const found = result.existing;
+      // Our own write, applied once and met again by the SDK's retry after a lost response.
+      if (found.token === token) return execution(found.steps, found.expiresAt);
+      checkFingerprint(key, found.fingerprint, fingerprint);
+      if (found.status === RecordStatus.Completed) {
+        this.#remember(key, found, fingerprint);
+        return { kind: 'replay', value: this.replay(key, found.outcome ?? 'value', found.result) };
+      }
+      if (this.#leaseEnded(found)) {
+        // The holder's lease ended (it crashed, timed out or released after a failure): take over.
+        existing = found;
+        continue;
+      }
+      if (o.onInProgress === 'wait') {
+        const waited = await this.#waitFor(key, found, fingerprint, deadline);
+        if (waited.kind === 'replay') return waited;
+        // Gone (released after a failure): claim afresh. Lease ended: take over.
+        existing = waited.record;
+        continue;
+      }
+      const retryAfterMs = this.#retryAfterMs(found);
+      throw new IdempotencyInProgressError(
+        `Idempotency record ${key} is held by another invocation for ${retryAfterMs} ms more; retry after that (or use onInProgress: 'wait')`,
+        { key, retryAfterMs },
+      );
+    }
+  }
+
+  /**
+   * The way out of a record stuck on an interrupted `atMostOnce` step (or any in-progress record whose
+   * lease ended): takes the record over, fenced like every write, then deletes it, or with `step` marks
+   * that step done with `step.result` and ends the lease so the next delivery replays it and goes on.
+   * Throws `IdempotencyInProgressError` while a live lease holds the record.
+   */
+  public async resolveRecord(args: TArgs, step?: { readonly name: string; readonly result: unknown }): Promise<RecordResolution> {
+    const o = this.options;
+    const key = this.keyOf(args);
+    if (key === undefined) {
+      throw new IdempotencyKeyError(`No idempotency key found for ${o.name}: the key selector returned ${describeMissing(o.selectKey(args))}; nothing was released`);
+    }
+    if (step !== undefined && (typeof step.name !== 'string' || step.name.length === 0)) {
+      throw new IdempotencyContextError(`Expected the step name to be a non-empty string, got ${String(step.name)}`);
+    }
+    const stepResult = step === undefined ? undefined : storableStepResult(key, step.name, step.result);
+    this.#cache.delete(key);
+    const deadline = monotonicNow() + o.completionRetrySeconds * 1000;
+    const record = await this.#retryStore(key, 'read', () => o.store.get(key, o.clock() - o.clockSkewMs), deadline);
+    if (!record) return 'absent';
+    if (record.status === RecordStatus.Completed) return 'completed';
+    if (!this.#leaseEnded(record)) {
+      const retryAfterMs = this.#retryAfterMs(record);
+      throw new IdempotencyInProgressError(
+        `Idempotency record ${key} is held by a running invocation for ${retryAfterMs} ms more; nothing was released. Retry after that`,
+        { key, retryAfterMs },
+      );
+    }
+    const token = randomUUID();
+    const now = o.clock();
+    const leaseMs = this.#leaseMs({});
+    const taken = await this.#retryStore(
+      key,
+      'take over',
+      () =>
+        o.store.takeOver({
+          key,
+          token,
+          previousToken: record.token,
+          leaseUntil: now + leaseMs,
+          expiresAt: Math.max(record.expiresAt, this.#expiresAt(now, leaseMs)),
+          now: now - o.clockSkewMs,
+        }),
+      deadline,
+    );
+    if (!taken.claimed && taken.existing.token !== token) {
+      if (taken.existing.status === RecordStatus.Completed) return 'completed';
+      throw new IdempotencyInProgressError(`Idempotency record ${key} was taken over by another invocation meanwhile; nothing was released`, {
+        key,
+        retryAfterMs: this.#retryAfterMs(taken.existing),
+      });
+    }
+    if (step !== undefined) {
+      const checkpoint: StepCheckpoint = { state: 'done', ...(stepResult === undefined ? {} : { result: stepResult }) };
+      await this.#retryStore(key, 'checkpoint', () => o.store.checkpoint({ key, token, step: step.name, checkpoint }), deadline);
+    }
+    await this.#retryStore(key, 'release', () => o.store.release({ key, token, keepCheckpoints: step !== undefined }), deadline);
+    o.logger.info(step === undefined ? `Released idempotency record ${key} by hand` : `Marked step "${step.name}" of ${key} done by hand`);
+    return step === undefined ? 'released' : 'stepDone';
+  }
+
+  /** Whether the lease of an in-progress record has ended on every invoker's clock (`clockSkewMs`). */
+  #leaseEnded(record: IdempotencyRecord): boolean {
+    return record.leaseUntil + this.options.clockSkewMs < this.options.clock();
+  }
+
+  #retryAfterMs(record: IdempotencyRecord): number {
+    return Math.max(0, record.leaseUntil + this.options.clockSkewMs - this.options.clock());
+  }
+
+  /** A store call retried on transient failures until `deadline` (monotonic milliseconds). @internal */
+  public retryStore<T>(key: string, action: string, call: () => Promise<T>, deadline: number, onRetry?: () => void): Promise<T> {
+    return this.#retryStore(key, action, call, deadline, onRetry);
+  }
+
+  /**
+   * A store call retried on transient failures until `deadline`. What a store throws that is not one of
+   * the library's errors becomes an `IdempotencyStoreError` with it as `cause`.
+   */
+  async #retryStore<T>(key: string, action: string, call: () => Promise<T>, deadline: number, onRetry?: () => void): Promise<T> {
+    try {
+      return await retryTransient(call, deadline, (error, attempt) => {
+        onRetry?.();
+        this.options.logger.debug(`Retrying ${action} of idempotency record ${key} after a transient failure (attempt ${attempt + 1})`, error);
+      });
+    } catch (error) {
+      if (error instanceof IdempotencyError) throw error;
+      throw new IdempotencyStoreError(`The store failed to ${action} idempotency record ${key} (${(error as Error)?.message ?? String(error)}); retry the invocation`, {
+        key,
+        cause: error,
+        retryable: isRetryable(error),
+      });
+    }
+  }
+
+  /**
+   * The record key `begin` would use for `args` (same selector, canonicalisation and hash), or `undefined`
+   * when the selector finds no key. Lets an adapter spot duplicates inside one batch before running any.
+   * Throws whatever the key selector throws.
+   */
+  public keyOf(args: TArgs): string | undefined {
+    let missing = false;
+    const hash = this.#hashSelected('key', () => {
+      const value = this.options.selectKey(args);
+      missing = isMissingKey(value);
+      return value;
+    }, () => missing);
+    return hash === undefined ? undefined : `${this.options.name}#${hash}`;
+  }
+
+  /**
+   * The hash of what a selector selects, or `undefined` when `skip` says the value is missing. Whatever
+   * goes wrong (the selector throws, the value cannot identify anything) is an `IdempotencyKeyError`:
+   * a key that cannot identify an event must never send different events to one record.
+   */
+  #hashSelected(what: 'key' | 'fingerprint', select: () => unknown, skip: () => boolean = () => false): string | undefined {
+    const o = this.options;
+    let value: unknown;
+    try {
+      value = select();
+    } catch (error) {
+      throw new IdempotencyKeyError(
+        `The \`${what}\` selector of ${o.name} failed on this input (${(error as Error)?.message ?? String(error)}); fix the selector or the event`,
+        { cause: error },
+      );
+    }
+    if (skip()) return undefined;
+    try {
+      return hashValue(value);
+    } catch (error) {
+      if (!(error instanceof UnidentifiableValueError)) throw error;
+      throw new IdempotencyKeyError(
+        `The \`${what}\` of ${o.name} cannot identify an event: ${error.message}. Select a field with an identity (a string, a number, an object of those), or give the class a toJSON()`,
+        { cause: error },
+      );
+    }
+  }
+
+  /** Polls the record (consistent reads, backoff) until it completes, disappears or its lease ends. */
+  async #waitFor(
+    key: string,
+    seen: IdempotencyRecord,
+    fingerprint: string | undefined,
+    deadline: number,
+  ): Promise<{ kind: 'replay'; value: TResult } | { kind: 'retry'; record: IdempotencyRecord | undefined }> {
+    const o = this.options;
+    let record: IdempotencyRecord | undefined = seen;
+    for (let delayMs = WAIT_INITIAL_DELAY_MS; ; delayMs = Math.min(delayMs * 2, WAIT_MAX_DELAY_MS)) {
+      const left = deadline - o.clock();
+      if (left <= 0) {
+        const retryAfterMs = this.#retryAfterMs(record);
+        throw new IdempotencyInProgressError(
+          `Idempotency record ${key} was still held by another invocation when the wait ran out of time; retry after ${retryAfterMs} ms`,
+          { key, retryAfterMs },
+        );
+      }
+      await sleep(Math.min(delayMs, left));
+      const current: IdempotencyRecord | undefined = await this.#retryStore(
+        key,
+        'read',
+        () => o.store.get(key, o.clock() - o.clockSkewMs),
+        monotonicNow() + Math.max(0, deadline - o.clock()),
+      );
+      if (!current) return { kind: 'retry', record: undefined };
+      checkFingerprint(key, current.fingerprint, fingerprint);
+      if (current.status === RecordStatus.Completed) {
+        this.#remember(key, current, fingerprint);
+        return { kind: 'replay', value: this.replay(key, current.outcome ?? 'value', current.result) };
+      }
+      if (this.#leaseEnded(current)) return { kind: 'retry', record: current };
+      record = current;
+    }
+  }
+
+  /** Returns a stored value, or throws a stored error marked `replayed: true`. */
+  public replay(key: string, outcome: 'value' | 'error', result: string | undefined): TResult {
+    const value = result === undefined ? undefined : deserialize(result);
+    if (outcome === 'error') throw reviveLibraryError(value as StoredError) ?? reviveError(value as StoredError);
+    this.options.logger.debug(`Replaying the stored result of ${key}`);
+    return value as TResult;
+  }
+
+  #leaseMs(info: InvocationInfo): number {
+    const o = this.options;
+    if (o.leaseSeconds !== undefined) return o.leaseSeconds * 1000;
+    if (info.remainingMs !== undefined) return Math.max(info.remainingMs - LEASE_SAFETY_MARGIN_MS, 1000);
+    return DEFAULT_LEASE_SECONDS * 1000;
+  }
+
+  /** @internal */
+  public expiresAt(now: number): number {
+    return Math.floor(now / 1000) + Math.ceil(this.options.expiresAfterSeconds);
+  }
+
+  /** A new record's expiry: `expiresAfterSeconds` from now, and always beyond its lease on every clock. */
+  #expiresAt(now: number, leaseMs: number): number {
+    return Math.max(this.expiresAt(now), this.expiresBeyondLease(now + leaseMs));
+  }
+
+  /** The first expiry (epoch seconds) that outlives a lease ending at `leaseUntil` on every invoker's clock. @internal */
+  public expiresBeyondLease(leaseUntil: number): number {
+    return Math.floor((leaseUntil + this.options.clockSkewMs) / 1000) + 1;
+  }
+
+  #cached(key: string): CacheEntry | undefined {
+    if (this.options.localCacheMaxItems === 0) return undefined;
+    const entry = this.#cache.get(key);
+    if (!entry) return undefined;
+    this.#cache.delete(key);
+    if (entry.expiresAtMs <= this.options.clock()) return undefined;
+    this.#cache.set(key, entry); // most recently used last
+    return entry;
+  }
+
+  /** @internal */
+  public remember(key: string, result: string, outcome: 'value' | 'error', fingerprint: string | undefined, expiresAt: number): void {
+    const max = this.options.localCacheMaxItems;
+    if (max === 0) return;
+    this.#cache.delete(key);
+    this.#cache.set(key, { result, outcome, fingerprint, expiresAtMs: expiresAt * 1000 });
+    while (this.#cache.size > max) {
+      const oldest = this.#cache.keys().next();
+      if (oldest.done) break;
+      this.#cache.delete(oldest.value);
+    }
+  }
+
+  #remember(key: string, record: IdempotencyRecord, fingerprint: string | undefined): void {
+    if (record.result !== undefined) {
+      this.remember(key, record.result, record.outcome ?? 'value', record.fingerprint ?? fingerprint, record.expiresAt);
+    }
+  }
+}

@@ -1,0 +1,436 @@
+/** One execution of the work under a claimed record: run, checkpoint steps, stage writes, complete or fail. */
+import { createHash } from 'node:crypto';
+import { MAX_CHECKPOINT_BYTES, MAX_TRANSACTION_ITEMS } from '../defaults';
+import { IdempotencyContextError, IdempotencyError, IdempotencyInProgressError, IdempotencyLeaseLostError, IdempotencyResultNotStorableError, IdempotencyResultTooLargeError, IdempotencyStepInterruptedError, IdempotencyStoreError } from '../errors';
+import { type ResolvedOptions } from '../options';
+import { RecordStatus, type IdempotencyRecord, type StagedWrite, type StepCheckpoint } from '../persistence/store';
+import { isRetryable } from '../retry';
+import { captureError, deserialize, serialize, UnstorableValueError } from '../serialize';
+import { executions } from './context';
+import type { IdempotencyEngine } from './engine';
+import { checkFingerprint } from './outcomes';
+import type { LifecycleHooks, StepOptions } from './types';
+
+/** Staged writes that fit in one DynamoDB transaction beside the idempotency record itself. */
+const MAX_STAGED_WRITES = MAX_TRANSACTION_ITEMS - 1;
+
+/** What the engine hands an execution when it claims a record. */
+interface ExecutionStart {
+  /** The record key. */
+  readonly key: string;
+  /** This execution's lease token. */
+  readonly token: string;
+  readonly fingerprint: string | undefined;
+  /** Step checkpoints found in the record. */
+  readonly steps: Readonly<Record<string, StepCheckpoint>>;
+  /** Length of the lease, in milliseconds. */
+  readonly leaseMs: number;
+  /** The record's expiry as claimed, epoch seconds (0 in optimistic mode). */
+  readonly expiresAt: number;
+  /** Until when (monotonic milliseconds) a store write that fails transiently is retried, asked at each write. */
+  readonly retryDeadline: () => number;
+}
+
+/** State of one idempotent execution: its key, lease token, checkpoints and staged writes. */
+export class Execution<TResult> {
+  /** The record key. */
+  public readonly key: string;
+  /** This execution's lease token. */
+  public readonly token: string;
+  /** Length of the lease, in milliseconds. */
+  public readonly leaseMs: number;
+  readonly #engine: IdempotencyEngine<never, TResult>;
+  readonly #fingerprint: string | undefined;
+  readonly #steps: Map<string, StepCheckpoint>;
+  readonly #usedSteps = new Set<string>();
+  readonly #staged: StagedWrite[] = [];
+  readonly #retryDeadline: () => number;
+  #expiresAt: number;
+  #leaseUntil: number;
+  #checkpointed: boolean;
+  #finished = false;
+
+  public constructor(engine: IdempotencyEngine<never, TResult> | IdempotencyEngine<unknown[], TResult>, start: ExecutionStart) {
+    this.#engine = engine as IdempotencyEngine<never, TResult>;
+    this.key = start.key;
+    this.token = start.token;
+    this.leaseMs = start.leaseMs;
+    this.#fingerprint = start.fingerprint;
+    this.#steps = new Map(Object.entries(start.steps));
+    this.#checkpointed = this.#steps.size > 0;
+    this.#expiresAt = start.expiresAt;
+    this.#leaseUntil = this.#engine.options.clock() + start.leaseMs;
+    this.#retryDeadline = start.retryDeadline;
+  }
+
+  /**
+   * A store write of this execution, retried on transient failures until the invocation's deadline;
+   * `attempts.ambiguous` records whether an attempt failed in a way that may have applied it.
+   */
+  #write<T>(action: string, call: () => Promise<T>, attempts?: { ambiguous: boolean }): Promise<T> {
+    return this.#engine.retryStore(this.key, action, call, this.#retryDeadline(), () => {
+      if (attempts) attempts.ambiguous = true;
+    });
+  }
+
+  /** Whether the record holds this execution's completion (`unknown` when the read fails too). */
+  async #ownCompletion(): Promise<'yes' | 'no' | 'unknown'> {
+    const o = this.#o;
+    try {
+      const record = await this.#write('read', () => o.store.get(this.key, o.clock() - o.clockSkewMs));
+      return record?.status === RecordStatus.Completed && record.token === this.token ? 'yes' : 'no';
+    } catch {
+      return 'unknown';
+    }
+  }
+
+  get #o(): ResolvedOptions<never> {
+    return this.#engine.options;
+  }
+
+  /** Runs `work` with this execution as the current one (for `step`, `commitWith`, `downstreamKey`). */
+  public enter<T>(work: () => Promise<T> | T): Promise<T> {
+    return Promise.resolve(executions.run({ execution: this as Execution<unknown> }, work));
+  }
+
+  /**
+   * Runs `work` as this execution, then completes it with the value, or fails it with the error (which
+   * releases the lease, or stores the error when `cacheErrors` says so, and rethrows it).
+   */
+  public async execute(work: () => Promise<TResult> | TResult, hooks: LifecycleHooks<TResult> = {}): Promise<TResult> {
+    const stop = hooks.whileRunning?.(this);
+    let value: TResult;
+    try {
+      value = await this.enter(work);
+    } catch (error) {
+      await stop?.();
+      return this.fail(error);
+    }
+    await stop?.();
+    if (hooks.shouldStore !== undefined && !hooks.shouldStore(value)) {
+      await this.release();
+      return value;
+    }
+    const stored = await this.#complete(value);
+    // Another execution's outcome won (optimistic mode): it is a replay.
+    return stored.replayed && hooks.onReplay ? hooks.onReplay(stored.value) : stored.value;
+  }
+
+  /** Stores the result (and commits the staged writes with it), then returns it. */
+  public async complete(value: TResult): Promise<TResult> {
+    return (await this.#complete(value)).value;
+  }
+
+  /** Stores the result; `replayed` when another execution's outcome won instead (optimistic mode). */
+  async #complete(value: TResult): Promise<{ value: TResult; replayed: boolean }> {
+    const o = this.#o;
+    let result: string;
+    try {
+      result = serialize(value);
+    } catch (error) {
+      const path = error instanceof UnstorableValueError ? error.path : undefined;
+      return this.#unstorable(
+        (what) =>
+          new IdempotencyResultNotStorableError(`The result of ${this.key} cannot be stored (${(error as Error).message}); ${what}`, {
+            key: this.key,
+            cause: error,
+            ...(path === undefined ? {} : { path }),
+          }),
+      );
+    }
+    const bytes = Buffer.byteLength(result);
+    if (bytes > o.maxResultBytes) {
+      return this.#unstorable(
+        (what) =>
+          new IdempotencyResultTooLargeError(
+            `The result of ${this.key} is ${bytes} bytes serialised, above maxResultBytes (${o.maxResultBytes}); ${what}. Return less (store the payload elsewhere and return a reference) or raise maxResultBytes`,
+            { key: this.key, bytes, maxBytes: o.maxResultBytes },
+          ),
+      );
+    }
+    const winner = await this.#store(result, 'value');
+    return winner ? { value: this.#engine.replay(this.key, winner.outcome ?? 'value', winner.result), replayed: true } : { value, replayed: false };
+  }
+
+  /**
+   * The work ran and its result cannot be stored. When every effect of the execution was staged with
+   * `commitWith` (nothing of it was committed), or in optimistic mode, the lease is released and a retry
+   * runs again. Otherwise running again would repeat effects: the record keeps the error as its outcome,
+   * so retries get it (typed, `replayed: true`) instead of running the work until the record expires.
+   */
+  async #unstorable(make: (what: string) => IdempotencyError): Promise<never> {
+    if (this.#staged.length > 0 || this.#o.mode === 'optimistic') {
+      await this.release();
+      throw make('nothing was committed and the lease was released');
+    }
+    const error = make(
+      'the work ran, so the record keeps this error as its outcome: retries with this key get it instead of running the work again, until the record expires (release(...args) lets the key run again)',
+    );
+    await this.#store(serialize(captureError(error)), 'error');
+    throw error;
+  }
+
+  /** After a failure: caches the error when `cacheErrors` says so, else releases the lease. Always throws. */
+  public async fail(error: unknown): Promise<never> {
+    const stored = this.#cacheable(error);
+    if (stored !== undefined) {
+      const winner = await this.#store(stored, 'error');
+      if (winner) return this.#engine.replay(this.key, winner.outcome ?? 'value', winner.result) as never;
+      throw error;
+    }
+    await this.release();
+    throw error;
+  }
+
+  /**
+   * The error as it is stored, when `cacheErrors` says to cache it and it can be stored; otherwise
+   * `undefined` (logged), and the caller releases the lease: the caller always gets its own error.
+   */
+  #cacheable(error: unknown): string | undefined {
+    const o = this.#o;
+    if (o.cacheErrors === undefined) return undefined;
+    let cache: boolean;
+    try {
+      cache = o.cacheErrors(error) === true;
+    } catch (predicateError) {
+      o.logger.warn(`cacheErrors threw for ${this.key}; the error is not cached and the lease is released`, predicateError);
+      return undefined;
+    }
+    if (!cache) return undefined;
+    let text: string;
+    try {
+      text = serialize(captureError(error));
+    } catch (serialiseError) {
+      o.logger.warn(`The error of ${this.key} cannot be stored, so it is not cached; the lease is released`, serialiseError);
+      return undefined;
+    }
+    if (Buffer.byteLength(text) > o.maxResultBytes) {
+      o.logger.warn(`The error of ${this.key} is above maxResultBytes (${o.maxResultBytes}), so it is not cached; the lease is released`);
+      return undefined;
+    }
+    return text;
+  }
+
+  /**
+   * Releases the lease so a retry may run at once; keeps checkpoints (and ends the lease) when there are
+   * any. Only an in-progress record of this execution is released, never a completed one.
+   */
+  public async release(): Promise<void> {
+    if (this.#finished) return;
+    this.#finished = true;
+    const o = this.#o;
+    if (o.mode === 'optimistic') return;
+    try {
+      await this.#write('release', () => o.store.release({ key: this.key, token: this.token, keepCheckpoints: this.#checkpointed }));
+    } catch (releaseError) {
+      // The original failure is what the caller must see; the record is never held beyond its lease.
+      o.logger.warn(`Could not release idempotency record ${this.key}; it is held until its lease ends`, releaseError);
+    }
+  }
+
+  /** Stores the outcome; in optimistic mode returns the record of an execution that completed first. */
+  async #store(result: string, outcome: 'value' | 'error'): Promise<IdempotencyRecord | undefined> {
+    const o = this.#o;
+    const now = o.clock();
+    const input = {
+      key: this.key,
+      token: this.token,
+      result,
+      outcome,
+      expiresAt: this.#engine.expiresAt(now),
+      ...(this.#fingerprint === undefined ? {} : { fingerprint: this.#fingerprint }),
+      writes: [...this.#staged],
+      now: now - o.clockSkewMs,
+    };
+    this.#finished = true;
+    if (o.mode === 'optimistic') {
+      let written: Awaited<ReturnType<typeof o.store.putCompleted>>;
+      try {
+        written = await this.#write('store the result', () => o.store.putCompleted(input));
+      } catch (error) {
+        // An earlier attempt may have been applied (its answer lost): a consistent read tells.
+        if ((await this.#ownCompletion()) !== 'yes') {
+          throw new IdempotencyStoreError(
+            `The work of ${this.key} ran (optimistic mode), but its outcome could not be stored (${(error as Error)?.message ?? String(error)}); nothing was held, so a redelivery runs it again unless an earlier attempt stored it`,
+            { key: this.key, cause: error, retryable: isRetryable(error), workRan: true },
+          );
+        }
+        written = { written: true };
+      }
+      if (!written.written && written.existing.token !== this.token) {
+        const existing = written.existing;
+        checkFingerprint(this.key, existing.fingerprint, this.#fingerprint);
+        if (existing.status !== RecordStatus.Completed) {
+          throw new IdempotencyInProgressError(
+            `Idempotency record ${this.key} is held by a lease-mode invocation; this optimistic run's writes were dropped`,
+            { key: this.key, retryAfterMs: Math.max(0, existing.leaseUntil + o.clockSkewMs - now) },
+          );
+        }
+        // Another execution completed first: its outcome wins and this run's staged writes were dropped.
+        this.#engine.remember(this.key, existing.result ?? serialize(undefined), existing.outcome ?? 'value', this.#fingerprint, existing.expiresAt);
+        return existing;
+      }
+    } else {
+      const attempts = { ambiguous: false };
+      try {
+        // Fenced by the token and the in-progress status: a retry after a lost answer finds its own
+        // completed record and stops there, so staged writes apply once.
+        await this.#write('store the result', () => o.store.complete(input), attempts);
+      } catch (error) {
+        // An earlier attempt may have been applied (its answer lost): a consistent read tells.
+        const stored = error instanceof IdempotencyLeaseLostError ? 'no' : await this.#ownCompletion();
+        if (stored !== 'yes') throw await this.#notStored(error, attempts.ambiguous || stored === 'unknown');
+      }
+    }
+    this.#engine.remember(this.key, result, outcome, this.#fingerprint, input.expiresAt);
+    return undefined;
+  }
+
+  /**
+   * The work ran and its completion failed. Releasing would let a retry run the work again, so the record
+   * is released only after a definite failure (nothing was written) of a completion whose effects were
+   * all staged with `commitWith`; otherwise (outcome unknown, or effects made outside the transaction) it
+   * stays held until its lease ends, and the caller learns that the work ran.
+   */
+  async #notStored(error: unknown, ambiguous: boolean): Promise<unknown> {
+    if (error instanceof IdempotencyLeaseLostError) return error;
+    // Definite only when this attempt was refused and no earlier one may have been applied.
+    const definite = error instanceof IdempotencyError && !isRetryable(error) && !ambiguous;
+    if (definite && this.#staged.length > 0) {
+      // Nothing was committed, the staged writes included: end the lease so a retry runs at once.
+      this.#finished = false;
+      await this.release();
+      return error;
+    }
+    const o = this.#o;
+    const heldForMs = Math.max(0, this.#leaseUntil + o.clockSkewMs - o.clock());
+    const detail = error instanceof Error ? error.message : String(error);
+    const stored = new IdempotencyStoreError(
+      `The work of ${this.key} ran, but its outcome could not be stored (${detail})${
+        ambiguous ? '; an earlier attempt may have stored it, and a redelivery then replays it' : ''
+      }. The record stays held until its lease ends (in ${Math.round(heldForMs)} ms), so a redelivery before then gets IdempotencyInProgressError instead of running the work again; retry the invocation after that`,
+      { key: this.key, cause: error, retryable: isRetryable(error), workRan: true },
+    );
+    o.logger.error(stored.message, { key: this.key, error });
+    return stored;
+  }
+
+  /** See {@link step}. */
+  public async step<T>(name: string, fn: () => Promise<T> | T, options: StepOptions): Promise<T> {
+    const o = this.#o;
+    if (o.mode === 'optimistic') {
+      throw new IdempotencyContextError(
+        `step("${name}") cannot be used in optimistic mode (there is no lease to checkpoint under); use mode: 'lease'`,
+        { key: this.key },
+      );
+    }
+    if (typeof name !== 'string' || name.length === 0) {
+      throw new IdempotencyContextError(`Expected the step name to be a non-empty string, got ${String(name)}`, { key: this.key });
+    }
+    if (this.#usedSteps.has(name)) {
+      throw new IdempotencyContextError(
+        `step("${name}") was already used in this execution; step names identify checkpoints and must be unique`,
+        { key: this.key },
+      );
+    }
+    this.#usedSteps.add(name);
+    const checkpoint = this.#steps.get(name);
+    if (checkpoint?.state === 'done') return (checkpoint.result === undefined ? undefined : deserialize(checkpoint.result)) as T;
+    if (checkpoint?.state === 'unstorable') {
+      throw new IdempotencyResultNotStorableError(
+        `Step "${name}" of ${this.key} ran in an earlier attempt, but its result could not be checkpointed (${checkpoint.reason ?? 'unknown reason'}), so it does not run again. Reconcile it, then call completeStep("${name}", result, ...args) with a result that can be stored, or release(...args)`,
+        { key: this.key },
+      );
+    }
+    if (checkpoint?.state === 'started') {
+      throw new IdempotencyStepInterruptedError(
+        `Step "${name}" of ${this.key} was started by an earlier attempt that did not finish it (atMostOnce), so it may or may not have had its effect. Reconcile it with the downstream system, then call completeStep("${name}", result, ...args) on the idempotent function (the step is replayed with that result) or release(...args) (the work runs afresh)`,
+        { key: this.key, step: name },
+      );
+    }
+    if (options.atMostOnce === true) {
+      await this.#write(`checkpoint step "${name}"`, () =>
+        o.store.checkpoint({ key: this.key, token: this.token, step: name, checkpoint: { state: 'started' } }),
+      );
+      this.#checkpointed = true;
+    }
+    const value = await fn();
+    const result = await this.#checkpointable(name, value);
+    await this.#write(`checkpoint step "${name}"`, () =>
+      o.store.checkpoint({ key: this.key, token: this.token, step: name, checkpoint: { state: 'done', result } }),
+    );
+    this.#checkpointed = true;
+    this.#steps.set(name, { state: 'done', result });
+    return value;
+  }
+
+  /**
+   * The step's result as it is checkpointed. A result that cannot be stored, or that would take the
+   * record's checkpoints above {@link MAX_CHECKPOINT_BYTES} (the same budget in every store), is marked
+   * `unstorable` instead, so the step (which ran) never runs again, and a typed error is thrown.
+   */
+  async #checkpointable(name: string, value: unknown): Promise<string> {
+    let failure: IdempotencyError;
+    let result: string;
+    try {
+      result = serialize(value);
+      const held = [...this.#steps].reduce((sum, [step, c]) => (step === name ? sum : sum + Buffer.byteLength(c.result ?? '')), 0);
+      const bytes = held + Buffer.byteLength(result);
+      if (bytes <= MAX_CHECKPOINT_BYTES) return result;
+      failure = new IdempotencyResultTooLargeError(
+        `The result of step "${name}" of ${this.key} would take the record's step checkpoints to ${bytes} bytes, above the ${MAX_CHECKPOINT_BYTES} a record holds; the step ran, so it is marked and does not run again. Return less from steps (store the payload elsewhere and return a reference)`,
+        { key: this.key, bytes, maxBytes: MAX_CHECKPOINT_BYTES },
+      );
+    } catch (error) {
+      failure = new IdempotencyResultNotStorableError(
+        `The result of step "${name}" of ${this.key} cannot be stored (${(error as Error).message}); the step ran, so it is marked and does not run again`,
+        { key: this.key, cause: error, ...(error instanceof UnstorableValueError ? { path: error.path } : {}) },
+      );
+    }
+    const checkpoint: StepCheckpoint = { state: 'unstorable', reason: failure.message };
+    await this.#write(`checkpoint step "${name}"`, () => this.#o.store.checkpoint({ key: this.key, token: this.token, step: name, checkpoint }));
+    this.#checkpointed = true;
+    this.#steps.set(name, checkpoint);
+    throw failure;
+  }
+
+  /** See {@link commitWith}. */
+  public stage(items: readonly StagedWrite[]): void {
+    items.forEach((item, index) => {
+      const kinds = item && typeof item === 'object' ? Object.keys(item).filter((k) => WRITE_KINDS.has(k)) : [];
+      if (kinds.length !== 1 || Object.keys(item).length !== 1) {
+        throw new IdempotencyContextError(
+          `commitWith: item #${this.#staged.length + index} must have exactly one of Put, Update, Delete or ConditionCheck, got keys [${
+            item && typeof item === 'object' ? Object.keys(item).join(', ') : String(item)
+          }]`,
+          { key: this.key },
+        );
+      }
+    });
+    if (this.#staged.length + items.length > MAX_STAGED_WRITES) {
+      throw new IdempotencyContextError(
+        `commitWith: ${this.#staged.length + items.length} staged writes exceed the ${MAX_STAGED_WRITES} that fit in one DynamoDB transaction beside the idempotency record; nothing was sent`,
+        { key: this.key },
+      );
+    }
+    this.#staged.push(...items);
+  }
+
+  /** See {@link downstreamKey}. */
+  public downstreamKey(label: string): string {
+    return createHash('sha256').update(`${this.key}\u0000${label}`).digest('hex');
+  }
+
+  /** Extends this execution's lease, and the record's expiry beyond it (used by long SQS handlers). */
+  public async extendLease(ms: number): Promise<void> {
+    const o = this.#o;
+    if (o.mode === 'optimistic' || this.#finished) return;
+    const leaseUntil = o.clock() + ms;
+    const expiresAt = Math.max(this.#expiresAt, this.#engine.expiresBeyondLease(leaseUntil));
+    await this.#write('extend the lease', () => o.store.extendLease({ key: this.key, token: this.token, leaseUntil, expiresAt }));
+    this.#leaseUntil = leaseUntil;
+    this.#expiresAt = expiresAt;
+  }
+}
+
+const WRITE_KINDS = new Set(['Put', 'Update', 'Delete', 'ConditionCheck']);

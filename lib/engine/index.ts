@@ -1,0 +1,9 @@
+/**
+ * The one execution lifecycle: claim → run → complete or fail → replay, for every adapter. Adapters plug in
+ * through {@link LifecycleHooks}; they never drive the steps themselves.
+ */
+export { IdempotencyEngine } from './engine';
+export { Execution } from './execution';
+export { currentExecution, enterExecutionHolder } from './context';
+export { claimDefaultName, defaultOperationName, invocationInfo } from './invocation';
+export type { Begin, InvocationInfo, LifecycleHooks, RecordResolution, StepOptions } from './types';

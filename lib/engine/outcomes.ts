@@ -1,0 +1,61 @@
+/** Small rules the engine and its executions share: stored errors, fingerprints, step results. */
+import { MAX_CHECKPOINT_BYTES } from '../defaults';
+import { IdempotencyError, IdempotencyPayloadMismatchError, IdempotencyResultNotStorableError, IdempotencyResultTooLargeError } from '../errors';
+import { serialize, type StoredError } from '../serialize';
+
+/**
+ * The library's own errors kept as outcomes (a result that could not be stored) come back as instances of
+ * their classes, marked `replayed: true`; other stored errors are revived by `reviveError`.
+ */
+export function reviveLibraryError(stored: StoredError | undefined): Error | undefined {
+  const p = stored?.properties ?? {};
+  const key = typeof p['key'] === 'string' ? p['key'] : undefined;
+  let error: IdempotencyError | undefined;
+  if (stored?.name === 'IdempotencyResultTooLargeError') {
+    error = new IdempotencyResultTooLargeError(stored.message, { key, bytes: Number(p['bytes']), maxBytes: Number(p['maxBytes']) });
+  } else if (stored?.name === 'IdempotencyResultNotStorableError') {
+    error = new IdempotencyResultNotStorableError(stored.message, { key, ...(typeof p['path'] === 'string' ? { path: p['path'] } : {}) });
+  }
+  return error === undefined ? undefined : Object.assign(error, { replayed: true });
+}
+
+/** A result given by hand for a step (`completeStep`), serialised; refused before anything is written. */
+export function storableStepResult(key: string, step: string, value: unknown): string {
+  let text: string;
+  try {
+    text = serialize(value);
+  } catch (error) {
+    throw new IdempotencyResultNotStorableError(`The result given for step "${step}" cannot be stored (${(error as Error).message}); nothing was written`, {
+      key,
+      cause: error,
+    });
+  }
+  const bytes = Buffer.byteLength(text);
+  if (bytes > MAX_CHECKPOINT_BYTES) {
+    throw new IdempotencyResultTooLargeError(`The result given for step "${step}" is ${bytes} bytes, above the ${MAX_CHECKPOINT_BYTES} a record holds; nothing was written`, {
+      key,
+      bytes,
+      maxBytes: MAX_CHECKPOINT_BYTES,
+    });
+  }
+  return text;
+}
+
+export function checkFingerprint(key: string, stored: string | undefined, current: string | undefined): void {
+  if (stored !== undefined && current !== undefined && stored !== current) {
+    throw new IdempotencyPayloadMismatchError(
+      `Idempotency key ${key} was used before with a different payload (the fingerprint differs); use a new key for a different request`,
+      { key },
+    );
+  }
+}
+
+export function describeMissing(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  if (typeof value === 'string') return 'an empty string';
+  return Array.isArray(value) ? 'an array of missing values' : 'an empty value';
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
