@@ -8,7 +8,8 @@ const base = {
   skewMs: [0],
   maxFaults: 4,
   faultRate: 0.25,
-  maxDeliveries: 12,
+  // Each fault can waste one round of every copy's delivery: enough rounds that the event always completes.
+  maxDeliveries: 24,
   redeliveryMs: 4_000,
 } as const;
 
