@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: effectively-once against the incumbent (Powertools idempotency + batch), side by side on
- * DynamoDB Local. The README section "Benchmark" says what it measures and how.
+ * DynamoDB Local. docs/benchmark.md says what it measures and how.
  *
  *   npm run bench                 # full run (about 3 minutes on 2 vCPUs)
  *   npm run bench -- --scale=0.2  # fewer iterations, for a quick look

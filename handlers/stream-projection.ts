@@ -6,7 +6,7 @@
  * item holds an older one. A redelivered record (Lambda retries from the failed record, or the whole batch
  * after a timeout) and a stale one are skipped by the same single conditional UpdateItem: one request per
  * record, no idempotency table. This fits because DynamoDB Streams delivers the changes of one item in order
- * and their sequence numbers grow; see the README section "Choosing a pattern".
+ * and their sequence numbers grow; see docs/effects.md, "Choosing a pattern".
  *
  * Wiring: a DynamoDB Streams event source on the orders table with `ReportBatchItemFailures` on, stream
  * view `NEW_AND_OLD_IMAGES`, and the read model's table name in `ORDER_VIEWS_TABLE_NAME`.

@@ -1,5 +1,5 @@
 /**
- * The three patterns of the README section "Choosing a pattern", measured: DynamoDB requests per event,
+ * The three patterns of docs/effects.md ("Choosing a pattern"), measured: DynamoDB requests per event,
  * counted at the wire with SDK middleware, on DynamoDB Local. The numbers in the doc are these assertions.
  *
  * - claim record: processStreamBatch with a store (lease and optimistic modes);
