@@ -1,4 +1,6 @@
 import { IDEMPOTENCY_KEY_CHARACTERS, IDEMPOTENCY_KEY_MAX_LENGTH, IDEMPOTENCY_KEY_PATTERN } from './constants';
+import { describe } from '../keys';
+import { malformed } from './request';
 import type { HttpEvent } from './types';
 
 /** What the key header of a request holds. */
@@ -13,7 +15,10 @@ const ABSENT: KeyHeader = Object.freeze({ kind: 'absent' });
 /**
  * Reads the key header (name compared case-insensitively) from a REST, HTTP API or Function URL event.
  * A REST event's `multiValueHeaders` shows every occurrence; HTTP APIs and Function URLs join repeated
- * headers with commas, which {@link parseIdempotencyKey} refuses.
+ * headers with commas, which {@link parseIdempotencyKey} refuses. Throws `IdempotencyConfigError` for a
+ * malformed event: a header map that is not an object, or a key header value that is not a string (the
+ * gateway always sends strings, so a number there never comes from a client: it is not coerced, and not
+ * answered as a client's mistake with 400).
  */
 export function readKeyHeader(event: HttpEvent, headerName: string): KeyHeader {
   const values = headerValues(event, headerName.toLowerCase());
@@ -53,17 +58,44 @@ export function parseIdempotencyKey(raw: string): KeyHeader {
   return { kind: 'present', key };
 }
 
+/**
+ * Every value of the key header. The header maps must be objects (or absent: `null` in REST events), and the
+ * key header's values strings, as the gateway always sends them; anything else is a malformed event
+ * (`IdempotencyConfigError`), never coerced: the adapter keys nothing on a value no client could have sent.
+ * Other headers are not looked at.
+ */
 function headerValues(event: HttpEvent, lowerName: string): string[] {
   const values: string[] = [];
-  const multi = 'multiValueHeaders' in event ? event.multiValueHeaders : undefined;
+  const multi = headerMap(event, 'multiValueHeaders', 'arrays of strings');
   if (multi) {
     for (const [name, list] of Object.entries(multi)) {
-      if (name.toLowerCase() === lowerName && list) values.push(...list);
+      if (name.toLowerCase() !== lowerName || list === undefined || list === null) continue;
+      if (!Array.isArray(list)) {
+        throw malformed(`\`multiValueHeaders[${JSON.stringify(name)}]\` is ${describe(list)}, but the gateway always sends an array of strings`);
+      }
+      list.forEach((value: unknown, index) => values.push(headerValue(value, `multiValueHeaders[${JSON.stringify(name)}][${index}]`)));
     }
     if (values.length > 0) return values;
   }
-  for (const [name, value] of Object.entries(event.headers ?? {})) {
-    if (name.toLowerCase() === lowerName && value !== undefined && value !== null) values.push(value);
+  for (const [name, value] of Object.entries(headerMap(event, 'headers', 'strings') ?? {})) {
+    if (name.toLowerCase() === lowerName && value !== undefined && value !== null) values.push(headerValue(value, `headers[${JSON.stringify(name)}]`));
   }
   return values;
+}
+
+/** `event[member]` as a map of header names, or `undefined` when absent. */
+function headerMap(event: HttpEvent, member: 'headers' | 'multiValueHeaders', values: string): Readonly<Record<string, unknown>> | undefined {
+  const map: unknown = (event as unknown as Readonly<Record<string, unknown>>)[member];
+  if (map === undefined || map === null) return undefined;
+  if (typeof map !== 'object' || Array.isArray(map)) {
+    throw malformed(`\`${member}\` is ${describe(map)}, but the gateway always sends an object of header names to ${values}`);
+  }
+  return map as Readonly<Record<string, unknown>>;
+}
+
+function headerValue(value: unknown, where: string): string {
+  if (typeof value !== 'string') {
+    throw malformed(`the key header \`${where}\` is ${describe(value)}, but the gateway always sends header values as strings`);
+  }
+  return value;
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { IdempotencyConfigError } from '../errors';
-import { hashValue } from '../keys';
+import { describe, hashValue } from '../keys';
 import { ANONYMOUS_SCOPE } from './constants';
 import type { HttpApiHttpEvent, HttpEvent, RestApiHttpEvent } from './types';
 
@@ -20,19 +20,55 @@ export interface HttpRequestFacts {
   readonly route: string;
 }
 
-/** Reads method, path and route; throws `IdempotencyConfigError` for an event of another kind. */
+/**
+ * Reads method, path and route. Throws `IdempotencyConfigError` for an event of another kind, and for a
+ * malformed one: a field the adapter reads that does not have the type and content API Gateway and Function
+ * URLs always give it (a REST event without `path`, a `body` that is not a string, ...). Such an event never
+ * comes from the gateway, and the adapter refuses it rather than guess: a guessed route or path could let
+ * different requests share a key.
+ *
+ * The route of a REST event is its `resource` template, else `requestContext.resourcePath` (the same
+ * template), else the requested `path`; of an HTTP API event, the path of its `routeKey`, else (for
+ * `$default`, Function URLs and a route key that is not `METHOD /path`) the `rawPath`.
+ */
 export function describeRequest(event: unknown): HttpRequestFacts {
-  if (isHttpApiEvent(event)) {
-    const method = event.requestContext.http.method.toUpperCase();
+  const kind = httpEventKind(event);
+  checkBody(event as HttpEvent);
+  if (kind === 'http') {
+    const e = event as HttpApiHttpEvent;
+    const method = e.requestContext.http.method.toUpperCase();
+    if (e.rawPath.length === 0) {
+      throw malformed('`rawPath` is empty (the gateway always sends the requested path, at least "/"), so the adapter can tell neither the route nor the request');
+    }
     // A route key is `METHOD /template` (the method may be ANY), or `$default` (always, for Function URLs).
-    const routeKey = typeof event.routeKey === 'string' ? event.routeKey : '';
-    const template = routeKey === '' || routeKey === '$default' ? event.rawPath : routeKey.replace(/^\S+\s+/, '');
-    return { kind: 'http', method, path: event.rawPath, route: `${method} ${template}` };
+    const routeKey = typeof e.routeKey === 'string' ? ROUTE_KEY.exec(e.routeKey) : null;
+    const template = routeKey?.[1] ?? e.rawPath;
+    return { kind: 'http', method, path: e.rawPath, route: `${method} ${template}` };
   }
-  if (isRestApiEvent(event)) {
-    const method = event.httpMethod.toUpperCase();
-    return { kind: 'rest', method, path: event.path, route: `${method} ${event.resource}` };
+  const e = event as RestApiHttpEvent;
+  const method = e.httpMethod.toUpperCase();
+  const template = nonEmpty(e.resource) ?? nonEmpty(asRecord(e.requestContext)?.['resourcePath']);
+  const path = nonEmpty(e.path);
+  if (path === undefined) {
+    throw malformed(
+      template === undefined
+        ? `a REST API event has no \`resource\`, no \`requestContext.resourcePath\` and no \`path\` (${describeMember(e.path)}), so the adapter cannot tell which route ${method} is for`
+        : `a REST API event for ${method} ${template} has no \`path\` (${describeMember(e.path)}), so the adapter cannot tell one request on this route from another`,
+    );
   }
+  return { kind: 'rest', method, path, route: `${method} ${template ?? path}` };
+}
+
+/** `METHOD /path` (an HTTP API route key other than `$default`); the path is captured. */
+const ROUTE_KEY = /^\S+\s+(\/\S*)$/;
+
+/**
+ * Whether an event is a REST API event (payload 1.0) or an HTTP API / Function URL event (payload 2.0);
+ * throws `IdempotencyConfigError` for an event of another kind.
+ */
+export function httpEventKind(event: unknown): 'rest' | 'http' {
+  if (isHttpApiEvent(event)) return 'http';
+  if (isRestApiEvent(event)) return 'rest';
   throw new IdempotencyConfigError(
     `makeIdempotentHttpHandler received an event that is neither an API Gateway proxy event (REST or HTTP API) nor a Function URL event (no \`httpMethod\`, no \`requestContext.http.method\`; top-level fields: ${describeFields(event)}). Wire the handler to API Gateway with a proxy integration or to a Function URL`,
   );
@@ -40,12 +76,12 @@ export function describeRequest(event: unknown): HttpRequestFacts {
 
 function isHttpApiEvent(event: unknown): event is HttpApiHttpEvent {
   const e = event as Partial<HttpApiHttpEvent> | null | undefined;
-  return typeof e?.rawPath === 'string' && typeof e.requestContext?.http?.method === 'string';
+  return typeof e?.rawPath === 'string' && nonEmpty(e.requestContext?.http?.method) !== undefined;
 }
 
 function isRestApiEvent(event: unknown): event is RestApiHttpEvent {
   const e = event as Partial<RestApiHttpEvent> | null | undefined;
-  return typeof e?.httpMethod === 'string' && typeof e.requestContext === 'object' && e.requestContext !== null;
+  return nonEmpty(e?.httpMethod) !== undefined && asRecord(e?.requestContext) !== undefined;
 }
 
 function describeFields(event: unknown): string {
@@ -54,10 +90,38 @@ function describeFields(event: unknown): string {
   return keys.length === 0 ? 'none' : keys.join(', ');
 }
 
+/**
+ * The error for an HTTP event with a field the gateway always sends in another form. `what` says what is
+ * wrong and why it matters.
+ */
+export function malformed(what: string): IdempotencyConfigError {
+  return new IdempotencyConfigError(
+    `makeIdempotentHttpHandler received a malformed event: ${what}. API Gateway and Function URLs never send such an event (was it built by hand, or changed on the way?); the request is refused rather than let different requests share an idempotency key`,
+  );
+}
+
+/** `undefined` as "missing", anything else as {@link describe} names it. */
+function describeMember(value: unknown): string {
+  return value === undefined ? 'missing' : `got ${describe(value)}`;
+}
+
+/** The body is a string, or absent (`null` in REST events); `isBase64Encoded` a boolean, or absent. */
+function checkBody(event: HttpEvent): void {
+  const body: unknown = event.body;
+  if (body !== undefined && body !== null && typeof body !== 'string') {
+    throw malformed(`\`body\` is ${describe(body)}, but the gateway always sends the body as a string (base64 when \`isBase64Encoded\`) or none`);
+  }
+  const base64: unknown = event.isBase64Encoded;
+  if (base64 !== undefined && typeof base64 !== 'boolean') {
+    throw malformed(`\`isBase64Encoded\` is ${describe(base64)}, but the gateway always sends true or false`);
+  }
+}
+
 /** The bytes of the request body: base64 decoded when `isBase64Encoded`, UTF-8 otherwise. */
 export function requestBodyBytes(event: HttpEvent): Buffer {
+  checkBody(event);
   const body = event.body ?? '';
-  return Buffer.from(body, event.isBase64Encoded ? 'base64' : 'utf8');
+  return Buffer.from(body, event.isBase64Encoded === true ? 'base64' : 'utf8');
 }
 
 /**
@@ -81,7 +145,7 @@ export function httpFingerprint(event: HttpEvent): { readonly method: string; re
  * An authorizer that ran but yields none of these fails closed with `IdempotencyConfigError` (set `scope`).
  */
 export function httpScope(event: HttpEvent): string {
-  const identity = 'httpMethod' in event ? restIdentity(event) : httpApiIdentity(event);
+  const identity = httpEventKind(event) === 'rest' ? restIdentity(event as RestApiHttpEvent) : httpApiIdentity(event as HttpApiHttpEvent);
   if (identity.scope !== undefined) return identity.scope;
   if (identity.authorizerPresent) {
     throw new IdempotencyConfigError(
@@ -102,7 +166,7 @@ function restIdentity(event: RestApiHttpEvent): Identity {
   const authorizer = asRecord(event.requestContext.authorizer);
   const principalId = nonEmpty(authorizer?.['principalId']);
   const sub = nonEmpty(asRecord(authorizer?.['claims'])?.['sub']);
-  const userArn = nonEmpty(event.requestContext.identity?.userArn);
+  const userArn = nonEmpty(asRecord(event.requestContext.identity)?.['userArn']);
   return {
     scope:
       principalId !== undefined ? `principal:${principalId}` : sub !== undefined ? `sub:${sub}` : userArn !== undefined ? `iam:${userArn}` : undefined,

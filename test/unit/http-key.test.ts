@@ -1,4 +1,6 @@
 import fc from 'fast-check';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { IdempotencyConfigError } from '../../lib/errors';
 import { IDEMPOTENCY_KEY_MAX_LENGTH, IDEMPOTENCY_KEY_PATTERN } from '../../lib/http';
 import { parseIdempotencyKey, readKeyHeader } from '../../lib/http/key';
 import { functionUrlEvent, httpApiEvent, restApiEvent } from '../helpers/http-events';
@@ -152,5 +154,51 @@ describe('readKeyHeader', () => {
   it('refuses a header sent twice, as an HTTP API joins it with a comma', () => {
     const event = httpApiEvent({ headers: { 'idempotency-key': '"a","b"' } });
     expect(readKeyHeader(event, 'Idempotency-Key')).toMatchObject({ kind: 'invalid', rule: expect.stringContaining('comma-separated') });
+  });
+
+  it('ignores non-string values of other headers (only the key header is read)', () => {
+    const event = { ...restApiEvent({ headers: { 'Idempotency-Key': UUID } }), headers: { 'Idempotency-Key': UUID, 'Content-Length': 12 } };
+    expect(readKeyHeader(event as unknown as APIGatewayProxyEvent, 'Idempotency-Key')).toEqual({ kind: 'present', key: UUID });
+  });
+});
+
+describe('readKeyHeader on malformed events (the gateway always sends header values as strings)', () => {
+  const restWith = (changes: Record<string, unknown>): APIGatewayProxyEvent =>
+    ({ ...restApiEvent({ headers: { 'Idempotency-Key': UUID } }), ...changes }) as unknown as APIGatewayProxyEvent;
+
+  it('refuses a numeric key header value with IdempotencyConfigError instead of coercing it', () => {
+    const attempt = (): unknown => readKeyHeader(restWith({ headers: { 'Idempotency-Key': 123 }, multiValueHeaders: null }), 'Idempotency-Key');
+    expect(attempt).toThrow(IdempotencyConfigError);
+    expect(attempt).toThrow('the key header `headers["Idempotency-Key"]` is 123, but the gateway always sends header values as strings');
+  });
+
+  it('refuses a key header value that is an array in `headers`', () => {
+    const attempt = (): unknown => readKeyHeader(restWith({ headers: { 'idempotency-key': [UUID] }, multiValueHeaders: null }), 'Idempotency-Key');
+    expect(attempt).toThrow(IdempotencyConfigError);
+    expect(attempt).toThrow('the key header `headers["idempotency-key"]` is an array');
+  });
+
+  it('refuses a numeric value in the multiValueHeaders list of the key header', () => {
+    const attempt = (): unknown => readKeyHeader(restWith({ multiValueHeaders: { 'Idempotency-Key': [UUID, 7] } }), 'Idempotency-Key');
+    expect(attempt).toThrow(IdempotencyConfigError);
+    expect(attempt).toThrow('the key header `multiValueHeaders["Idempotency-Key"][1]` is 7');
+  });
+
+  it('refuses a multiValueHeaders entry of the key header that is not an array (a string would be read character by character)', () => {
+    const attempt = (): unknown => readKeyHeader(restWith({ multiValueHeaders: { 'Idempotency-Key': 'abc' } }), 'Idempotency-Key');
+    expect(attempt).toThrow(IdempotencyConfigError);
+    expect(attempt).toThrow('`multiValueHeaders["Idempotency-Key"]` is "abc", but the gateway always sends an array of strings');
+  });
+
+  it('refuses a `headers` member that is not an object', () => {
+    const attempt = (): unknown => readKeyHeader(restWith({ headers: `Idempotency-Key: ${UUID}`, multiValueHeaders: null }), 'Idempotency-Key');
+    expect(attempt).toThrow(IdempotencyConfigError);
+    expect(attempt).toThrow('`headers` is "Idempotency-Key: 8e03978e-40d5-43e8-bc93-6894a57f9324", but the gateway always sends an object of header names to strings');
+  });
+
+  it('refuses a `multiValueHeaders` member that is not an object', () => {
+    const attempt = (): unknown => readKeyHeader(restWith({ multiValueHeaders: [[UUID]] }), 'Idempotency-Key');
+    expect(attempt).toThrow(IdempotencyConfigError);
+    expect(attempt).toThrow('`multiValueHeaders` is an array, but the gateway always sends an object of header names to arrays of strings');
   });
 });

@@ -1,3 +1,4 @@
+import type { APIGatewayProxyEvent, APIGatewayProxyEventV2 } from 'aws-lambda';
 import { IdempotencyConfigError } from '../../lib/errors';
 import { ANONYMOUS_SCOPE, httpScope, httpFingerprint } from '../../lib/http';
 import { describeRequest } from '../../lib/http/request';
@@ -11,6 +12,23 @@ import {
   restApiEvent,
   restLambdaAuthorizer,
 } from '../helpers/http-events';
+
+/** The event with members replaced (`undefined` removes one), as a malformed event would carry them. */
+function withMembers<T extends object>(event: T, changes: Record<string, unknown>): T {
+  const copy: Record<string, unknown> = { ...(event as unknown as Record<string, unknown>) };
+  for (const [name, value] of Object.entries(changes)) {
+    if (value === undefined) delete copy[name];
+    else copy[name] = value;
+  }
+  return copy as unknown as T;
+}
+const restWith = (event: APIGatewayProxyEvent, changes: Record<string, unknown>): APIGatewayProxyEvent => withMembers(event, changes);
+const httpWith = (event: APIGatewayProxyEventV2, changes: Record<string, unknown>): APIGatewayProxyEventV2 => withMembers(event, changes);
+
+/** A REST event without `resource` and `requestContext.resourcePath`. */
+function restWithoutTemplate(event: APIGatewayProxyEvent): APIGatewayProxyEvent {
+  return restWith(event, { resource: undefined, requestContext: withMembers(event.requestContext, { resourcePath: undefined }) });
+}
 
 describe('describeRequest: the route a key is scoped to', () => {
   it('REST: the method and the resource template', () => {
@@ -37,6 +55,60 @@ describe('describeRequest: the route a key is scoped to', () => {
     const event = functionUrlEvent({ method: 'POST', path: '/my/path' });
     expect(event.routeKey).toBe('$default');
     expect(describeRequest(event)).toEqual({ kind: 'http', method: 'POST', path: '/my/path', route: 'POST /my/path' });
+  });
+
+  it('HTTP API: a route key that is not `METHOD /path` uses the raw path, as $default does', () => {
+    const event = httpApiEvent({ method: 'POST', path: '/carts/7', routeKey: 'POST' });
+    expect(describeRequest(event).route).toBe('POST /carts/7');
+  });
+
+  it('REST without `resource`: the route is requestContext.resourcePath (the same template)', () => {
+    const event = restWith(restApiEvent({ method: 'POST', path: '/orders/42', resource: '/orders/{id}' }), { resource: undefined });
+    expect(describeRequest(event)).toEqual({ kind: 'rest', method: 'POST', path: '/orders/42', route: 'POST /orders/{id}' });
+  });
+
+  it('REST without `resource` and requestContext.resourcePath: the route is the requested path', () => {
+    const event = restWithoutTemplate(restApiEvent({ method: 'POST', path: '/orders/42', resource: '/orders/{id}' }));
+    expect(describeRequest(event)).toEqual({ kind: 'rest', method: 'POST', path: '/orders/42', route: 'POST /orders/42' });
+  });
+
+  it('REST with an empty or non-string `resource`: falls back the same way, never to "undefined" or ""', () => {
+    const empty = restWith(restWithoutTemplate(restApiEvent({ path: '/orders' })), { resource: '' });
+    const numeric = restWith(restWithoutTemplate(restApiEvent({ path: '/orders' })), { resource: 7 });
+    expect(describeRequest(empty).route).toBe('POST /orders');
+    expect(describeRequest(numeric).route).toBe('POST /orders');
+  });
+
+  it('refuses a REST event with no resource, no requestContext.resourcePath and no path with IdempotencyConfigError', () => {
+    const attempt = (): unknown => describeRequest(restWith(restWithoutTemplate(restApiEvent()), { path: undefined }));
+    expect(attempt).toThrow(IdempotencyConfigError);
+    expect(attempt).toThrow(
+      'makeIdempotentHttpHandler received a malformed event: a REST API event has no `resource`, no `requestContext.resourcePath` and no `path` (missing), so the adapter cannot tell which route POST is for. API Gateway and Function URLs never send such an event (was it built by hand, or changed on the way?); the request is refused rather than let different requests share an idempotency key',
+    );
+  });
+
+  it('refuses a REST event with a resource but no path (the path tells requests on one route apart)', () => {
+    const attempt = (): unknown => describeRequest(restWith(restApiEvent({ resource: '/orders/{id}', path: '/orders/1' }), { path: null }));
+    expect(attempt).toThrow(IdempotencyConfigError);
+    expect(attempt).toThrow(
+      'a REST API event for POST /orders/{id} has no `path` (got null), so the adapter cannot tell one request on this route from another',
+    );
+  });
+
+  it('refuses an HTTP API event with an empty rawPath', () => {
+    const attempt = (): unknown => describeRequest(httpWith(httpApiEvent({ routeKey: '$default' }), { rawPath: '' }));
+    expect(attempt).toThrow(IdempotencyConfigError);
+    expect(attempt).toThrow('`rawPath` is empty (the gateway always sends the requested path, at least "/"), so the adapter can tell neither the route nor the request');
+  });
+
+  it('refuses an empty method as not an HTTP event', () => {
+    expect(() => describeRequest(restWith(restApiEvent(), { httpMethod: '' }))).toThrow(IdempotencyConfigError);
+  });
+
+  it('refuses a body that is not a string with IdempotencyConfigError', () => {
+    const attempt = (): unknown => describeRequest(restWith(restApiEvent(), { body: { sku: 'A' } }));
+    expect(attempt).toThrow(IdempotencyConfigError);
+    expect(attempt).toThrow('`body` is an object ([object Object]), but the gateway always sends the body as a string (base64 when `isBase64Encoded`) or none');
   });
 
   it('refuses an event of another kind with IdempotencyConfigError naming its fields', () => {
@@ -108,6 +180,12 @@ describe('httpScope: the caller identity a key is scoped to', () => {
     );
   });
 
+  it('refuses something that is not an HTTP event with IdempotencyConfigError, not a TypeError', () => {
+    const attempt = (): unknown => httpScope(null as never);
+    expect(attempt).toThrow(IdempotencyConfigError);
+    expect(attempt).toThrow('makeIdempotentHttpHandler received an event that is neither an API Gateway proxy event');
+  });
+
   it('fails closed for a REST authorizer context without principalId or claims.sub', () => {
     const attempt = (): unknown => httpScope(restApiEvent({ authorizer: { apiKeyOwner: 'x' } }));
     expect(attempt).toThrow(IdempotencyConfigError);
@@ -135,6 +213,18 @@ describe('httpFingerprint: what must match on a retry', () => {
     expect(httpFingerprint(functionUrlEvent({ method: 'POST', path: '/a', body: Buffer.from([0, 1, 3]) }))).not.toEqual(base);
     expect(httpFingerprint(functionUrlEvent({ method: 'POST', path: '/b', body: Buffer.from([0, 1, 2]) }))).not.toEqual(base);
     expect(httpFingerprint(functionUrlEvent({ method: 'PUT', path: '/a', body: Buffer.from([0, 1, 2]) }))).not.toEqual(base);
+  });
+
+  it('refuses a numeric body with IdempotencyConfigError, not a TypeError from Buffer.from', () => {
+    const attempt = (): unknown => httpFingerprint(httpWith(httpApiEvent(), { body: 5 }));
+    expect(attempt).toThrow(IdempotencyConfigError);
+    expect(attempt).toThrow('`body` is 5, but the gateway always sends the body as a string');
+  });
+
+  it('refuses an isBase64Encoded that is not a boolean (the string "false" would decode the body as base64)', () => {
+    const attempt = (): unknown => httpFingerprint(restWith(restApiEvent({ body: 'abc' }), { isBase64Encoded: 'false' }));
+    expect(attempt).toThrow(IdempotencyConfigError);
+    expect(attempt).toThrow('`isBase64Encoded` is "false", but the gateway always sends true or false');
   });
 
   it('treats a missing body as an empty one', () => {
