@@ -17,7 +17,7 @@ import {
 } from './constants';
 import { readKeyHeader } from './key';
 import { httpScope, describeRequest, httpFingerprint, type HttpRequestFacts } from './request';
-import { markReplayed, problemResponse, statusOf } from './response';
+import { markReplayed, problemResponse, readResponseStatus } from './response';
 import type { HttpEvent, HttpStructuredResponse } from './types';
 
 /** Options of {@link makeIdempotentHttpHandler}. */
@@ -125,7 +125,16 @@ interface ScopedKey {
  * - a retry while the first request runs: 409 with `Retry-After` (or, with `onInProgress: 'wait'`, the
  *   first request's response);
  * - a completed request's response replayed exactly, with `Idempotent-Replayed: true`;
- * - responses below 500 are stored; 5xx responses and thrown errors release the key (errors are rethrown).
+ * - responses below 500 are stored; 5xx responses and thrown errors release the key (errors are rethrown);
+ * - a result the gateway cannot send as a response is not stored either: a `statusCode` that is not an integer
+ *   from 100 to 599 (or such an integer as a string, `"201"`), for instance `null`; a `body` that is not a
+ *   string; for REST APIs, any result without `statusCode`. The key is released and `IdempotencyConfigError`
+ *   is thrown, naming the value (the invocation fails, and the gateway answers the client with a 5xx).
+ *
+ * Malformed events (a field the adapter reads without the type and content the gateway always gives it: a
+ * key header value that is not a string, a `body` that is not a string, a REST event without `path`, ...) are
+ * refused with `IdempotencyConfigError` before the handler runs; they never come from the gateway, and are
+ * neither coerced nor answered as the client's mistake.
  *
  * Problem responses are `application/problem+json`.
  *
@@ -206,7 +215,17 @@ export function makeIdempotentHttpHandler<TEvent extends HttpEvent, TResult, TCo
     } catch (error) {
       return execution.fail(error);
     }
-    if (statusOf(result, request.kind) >= 500) {
+    const response = readResponseStatus(result, request.kind);
+    if (!response.valid) {
+      // Not stored: the gateway cannot send it (it answers 5xx), and a stored one would be replayed to every retry.
+      return execution.fail(
+        new IdempotencyConfigError(
+          `The handler of ${request.route} returned ${response.problem}. Nothing was stored and the ${settings.headerName} was released, so a retry runs the handler again. Return { statusCode, body } with an integer statusCode from 100 to 599 and a string body`,
+          { key: execution.key },
+        ),
+      );
+    }
+    if (response.status >= 500) {
       // Not stored: a 5xx says the request did not succeed, so the client may retry it at once.
       await execution.release();
       return result;

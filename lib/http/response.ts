@@ -1,3 +1,4 @@
+import { describe } from '../keys';
 import { HttpProblem, IDEMPOTENT_REPLAYED_HEADER, PROBLEM_CONTENT_TYPE } from './constants';
 import type { HttpStructuredResponse } from './types';
 
@@ -33,17 +34,55 @@ export function problemResponse(
   };
 }
 
+/** What the gateway makes of a handler's result: the status it sends, or why it cannot send the result. */
+export type ResponseStatus =
+  | { readonly valid: true; readonly status: number }
+  /** `problem` completes "the handler returned …", e.g. "a statusCode of null, not an HTTP status …". */
+  | { readonly valid: false; readonly problem: string };
+
+/** A status the adapter reads: an integer from 100 to 599, or such an integer as a decimal string ("201"). */
+const STATUS_TEXT = /^[1-5][0-9]{2}$/;
+
 /**
- * The status a gateway sends for a handler's result. REST APIs need a structured result (anything else is a
- * 502 "malformed Lambda proxy response"); HTTP APIs and Function URLs treat a result without `statusCode` as
- * a 200 JSON body.
+ * The status a gateway sends for a handler's result, or why the result is not a response it can send.
+ * - A result with a `statusCode` (any kind of event): the status, which must be an integer from 100 to 599
+ *   (a decimal string such as `"201"` is read as its number); its `body`, when present and not `null`, must be a
+ *   string. Anything else is a malformed response.
+ * - A REST result without `statusCode` is malformed (API Gateway answers it with 502 "Malformed Lambda proxy
+ *   response").
+ * - An HTTP API or Function URL result without `statusCode`: 200 (the gateway sends it as a JSON body).
  */
-export function statusOf(result: unknown, kind: 'rest' | 'http'): number {
+export function readResponseStatus(result: unknown, kind: 'rest' | 'http'): ResponseStatus {
   if (isStructured(result)) {
-    const status = Number(result.statusCode);
-    return Number.isInteger(status) ? status : 502;
+    const status = statusNumber(result.statusCode);
+    if (status === undefined) {
+      return { valid: false, problem: `a statusCode of ${brief(result.statusCode)}, not an HTTP status (an integer from 100 to 599)` };
+    }
+    const body = (result as { body?: unknown }).body;
+    if (body !== undefined && body !== null && typeof body !== 'string') {
+      return { valid: false, problem: `a body that is ${brief(body)}, not a string (JSON.stringify it)` };
+    }
+    return { valid: true, status };
   }
-  return kind === 'http' ? 200 : 502;
+  if (kind === 'http') return { valid: true, status: 200 };
+  const what =
+    result !== null && typeof result === 'object' && !Array.isArray(result)
+      ? 'an object without statusCode'
+      : typeof result === 'string'
+        ? 'a string'
+        : brief(result);
+  return { valid: false, problem: `${what}, not a REST API proxy response (an object with a statusCode)` };
+}
+
+function statusNumber(value: unknown): number | undefined {
+  const status = typeof value === 'number' ? value : typeof value === 'string' && STATUS_TEXT.test(value) ? Number(value) : NaN;
+  return Number.isInteger(status) && status >= 100 && status <= 599 ? status : undefined;
+}
+
+/** {@link describe}, shortened to 60 characters. */
+function brief(value: unknown): string {
+  const text = describe(value);
+  return text.length > 60 ? `${text.slice(0, 59)}…` : text;
 }
 
 function isStructured(result: unknown): result is { statusCode: unknown } {

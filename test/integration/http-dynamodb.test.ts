@@ -4,6 +4,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { APIGatewayProxyResult, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { IdempotencyConfigError } from '../../lib/errors';
 import { DynamoDBStore } from '../../lib/persistence/dynamodb';
 import {
   HttpProblem,
@@ -232,6 +233,20 @@ describe('a handler that throws', () => {
     const request = () => restApiEvent({ body: '{}', headers: { 'Idempotency-Key': key } });
 
     await expect(handler(request(), lambdaContext())).rejects.toBe(failure);
+    await expect(handler(request(), lambdaContext())).resolves.toMatchObject({ statusCode: 201, body: '{"orderId":"order-2"}' });
+    expect(runs()).toBe(2);
+  });
+});
+
+describe('a handler that returns a response without a valid status', () => {
+  it('(a REST statusCode of null) is refused with IdempotencyConfigError and not stored: the key is released and the retry runs', async () => {
+    const key = randomUUID();
+    const { handler, runs } = counted((event, run) => (run === 1 ? ({ statusCode: null, body: 'created' } as unknown as Response) : created(event, run)));
+    const request = () => restApiEvent({ body: '{}', headers: { 'Idempotency-Key': key } });
+
+    const first = handler(request(), lambdaContext());
+    await expect(first).rejects.toThrow(IdempotencyConfigError);
+    await expect(first).rejects.toThrow('The handler of POST /orders returned a statusCode of null, not an HTTP status (an integer from 100 to 599).');
     await expect(handler(request(), lambdaContext())).resolves.toMatchObject({ statusCode: 201, body: '{"orderId":"order-2"}' });
     expect(runs()).toBe(2);
   });

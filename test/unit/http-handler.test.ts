@@ -284,12 +284,14 @@ describe('makeIdempotentHttpHandler: results and options', () => {
     expect(await handler(post(), lambdaContext())).toMatchObject({ statusCode: 200, body: 'created' });
   });
 
-  it('does not store a REST result without statusCode (API Gateway answers 502 to it)', async () => {
+  it('does not store a REST result without statusCode (API Gateway answers 502 to it): throws IdempotencyConfigError and releases the key', async () => {
     const { handler, calls } = setup({}, () => ({ orderId: 'o-1' }));
     const event = (): APIGatewayProxyEvent => restApiEvent({ body: '{}', headers: { 'Idempotency-Key': KEY } });
 
-    await handler(event(), lambdaContext());
-    await handler(event(), lambdaContext());
+    await expect(handler(event(), lambdaContext())).rejects.toThrow(IdempotencyConfigError);
+    await expect(handler(event(), lambdaContext())).rejects.toThrow(
+      'The handler of POST /orders returned an object without statusCode, not a REST API proxy response (an object with a statusCode).',
+    );
 
     expect(calls()).toBe(2);
   });
