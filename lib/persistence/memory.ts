@@ -1,4 +1,5 @@
 import { IdempotencyConfigError, IdempotencyLeaseLostError } from '../errors';
+import { leaseLostMessage } from './messages';
 import {
   RecordStatus,
   type ClaimInput,
@@ -155,9 +156,4 @@ function refuseWrites(input: CompleteInput): void {
 
 function clone(record: IdempotencyRecord): IdempotencyRecord {
   return { ...record, steps: { ...record.steps } };
-}
-
-/** Message of a lease-lost error, shared by the stores. */
-export function leaseLostMessage(key: string, action: string): string {
-  return `Could not ${action} for idempotency record ${key}: this invocation's lease was taken over by another invocation (or the record is gone), so nothing was written. The invocation that holds the lease completes the work; raise leaseSeconds if handlers outlive their lease.`;
 }

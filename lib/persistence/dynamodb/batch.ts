@@ -1,0 +1,206 @@
+/**
+ * Batched writes: inside a write-batching scope (`processSqsBatch`, `processStreamBatch`), the claims and
+ * plain completions of one event-loop turn go out as PartiQL `BatchExecuteStatement`s of up to 25
+ * statements; a statement that fails is retried alone with the single request, which applies every rule.
+ * Also the batched read of the store (`BatchGetItem`).
+ */
+import { BatchExecuteStatementCommand, BatchGetItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { IdempotencyLogger } from '../../options';
+import { coalesce, scopedCoalescer, settle, type Pending } from '../coalesce';
+import { RecordStatus, type ClaimInput, type ClaimResult, type CompleteInput } from '../store';
+import type { EncodedResult, RecordCodec } from './codec';
+import { partiqlOwnedInProgress } from './conditions';
+import { partiqlName, partiqlString } from './partiql';
+import { A, keyOf, nowSeconds, type Item, type Table } from './table';
+
+/** Most statements DynamoDB takes in one BatchExecuteStatement. */
+const MAX_BATCH_STATEMENTS = 25;
+
+/** The single requests that a call whose statement failed falls back to. */
+export interface SingleWrites {
+  claim(input: ClaimInput): Promise<ClaimResult>;
+  complete(input: CompleteInput): Promise<void>;
+}
+
+/** A call whose statement failed, with the statement's error code (none when it was not sent in a batch). */
+interface Failure<I, O> {
+  readonly call: Pending<I, O>;
+  readonly code: string | undefined;
+}
+
+export class WriteBatches {
+  readonly #table: Table;
+  readonly #codec: RecordCodec;
+  readonly #single: SingleWrites;
+  readonly #logger: IdempotencyLogger;
+  #enabled: boolean;
+  /** Identities of this store's coalescers in a write-batching scope. */
+  readonly #claimsOwner = {};
+  readonly #completionsOwner = {};
+
+  public constructor(table: Table, codec: RecordCodec, single: SingleWrites, logger: IdempotencyLogger, enabled: boolean) {
+    this.#table = table;
+    this.#codec = codec;
+    this.#single = single;
+    this.#logger = logger;
+    this.#enabled = enabled;
+  }
+
+  /** The claim, sent with the others of this turn; undefined when it goes alone (no scope, or batching off). */
+  public claim(input: ClaimInput): Promise<ClaimResult> | undefined {
+    const batched = this.#enabled
+      ? scopedCoalescer(this.#claimsOwner, () => coalesce<ClaimInput, ClaimResult>((calls) => this.#flushClaims(calls)))
+      : undefined;
+    return batched ? batched(input) : undefined;
+  }
+
+  /** The completion, sent with the others of this turn; undefined when it goes alone (also: staged writes). */
+  public complete(input: CompleteInput): Promise<void> | undefined {
+    const batched =
+      this.#enabled && input.writes.length === 0
+        ? scopedCoalescer(this.#completionsOwner, () => coalesce<CompleteInput, void>((calls) => this.#flushCompletions(calls)))
+        : undefined;
+    return batched ? batched(input) : undefined;
+  }
+
+  /** Claims of one event-loop turn: one conditional INSERT each, in as few requests as possible. */
+  async #flushClaims(calls: Pending<ClaimInput, ClaimResult>[]): Promise<void> {
+    await this.#flushStatements(
+      calls,
+      (input) => {
+        const attributes = this.#codec.claimAttributes(input);
+        // INSERT fails on any existing item, expired or not: those fall back to the single claim.
+        const fields = attributes.map(([name]) => `${partiqlString(name)}: ?`).join(', ');
+        return {
+          Statement: `INSERT INTO ${partiqlName(this.#table.tableName)} VALUE {${fields}}`,
+          Parameters: attributes.map(([, value]) => value),
+        };
+      },
+      (): ClaimResult => ({ claimed: true, steps: {} }),
+      async (failures) => {
+        // Records that exist already: read them all at once and hand them to the engine, as a failed
+        // single claim would (its own token after a retried request, a completed record to replay, a lease
+        // to take over). Absent or expired ones, and other failures, take the single claim.
+        const existing = failures.filter((failure) => failure.code === 'DuplicateItem');
+        const found = await batchGet(this.#table, existing.map((failure) => failure.call.input.key)).catch(() => new Map<string, Item>());
+        await Promise.all(
+          failures.map(async ({ call, code }) => {
+            const item = code === 'DuplicateItem' ? found.get(call.input.key) : undefined;
+            const record = item ? await this.#codec.toRecord(item).catch(() => undefined) : undefined;
+            if (record && record.expiresAt > nowSeconds(call.input.now)) call.resolve({ claimed: false, existing: record });
+            else await settle(call, this.#single.claim(call.input));
+          }),
+        );
+      },
+    );
+  }
+
+  /** Plain completions of one event-loop turn: one UPDATE each, conditional on the token. */
+  async #flushCompletions(calls: Pending<CompleteInput, void>[]): Promise<void> {
+    const simple: Pending<CompleteInput, void>[] = [];
+    const encodings = new Map<CompleteInput, EncodedResult>();
+    for (const call of calls) {
+      const encoded = this.#codec.encodeResult(call.input.result);
+      if (encoded.chunks.length > 0) void settle(call, this.#single.complete(call.input));
+      else {
+        encodings.set(call.input, encoded);
+        simple.push(call);
+      }
+    }
+    await this.#flushStatements(
+      simple,
+      (input) => {
+        const set: [string, AttributeValue][] = [
+          [A.status, { S: RecordStatus.Completed }],
+          [this.#table.ttlAttr, { N: String(input.expiresAt) }],
+          [A.outcome, { S: input.outcome }],
+          [A.lease, { N: '0' }],
+          ...Object.entries(encodings.get(input)?.attributes ?? {}),
+        ];
+        const clauses = set.map(([name]) => `SET ${partiqlName(name)}=?`).join(' ');
+        const removed = [A.steps, A.chunks, ...[A.result, A.encoding].filter((name) => !set.some(([n]) => n === name))];
+        const condition = partiqlOwnedInProgress(this.#table, input.key, input.token);
+        return {
+          Statement: `UPDATE ${partiqlName(this.#table.tableName)} ${clauses} ${removed.map((name) => `REMOVE ${partiqlName(name)}`).join(' ')} WHERE ${condition.where}`,
+          Parameters: [...set.map(([, value]) => value), ...condition.parameters],
+        };
+      },
+      () => undefined,
+      async (failures) => {
+        // A lost lease (or a throttle): the single request tells which, with the right error.
+        await Promise.all(failures.map(({ call }) => settle(call, this.#single.complete(call.input))));
+      },
+    );
+  }
+
+  /**
+   * Sends the calls' statements in groups of at most 25. A call whose statement succeeded gets `applied`;
+   * those whose statement failed go to `failed` with the error code; a call that shares its key with an
+   * earlier one, or whose request failed, goes to `failed` too, with no code.
+   */
+  async #flushStatements<I extends { readonly key: string }, O>(
+    calls: Pending<I, O>[],
+    statement: (input: I) => { Statement: string; Parameters: AttributeValue[] },
+    applied: (input: I) => O,
+    failed: (failures: Failure<I, O>[]) => Promise<void>,
+  ): Promise<void> {
+    const keys = new Set<string>();
+    const grouped: Pending<I, O>[] = [];
+    const alone: Failure<I, O>[] = [];
+    for (const call of calls) {
+      if (!this.#enabled || keys.has(call.input.key)) alone.push({ call, code: undefined });
+      else {
+        keys.add(call.input.key);
+        grouped.push(call);
+      }
+    }
+    const groups: Pending<I, O>[][] = [];
+    for (let i = 0; i < grouped.length; i += MAX_BATCH_STATEMENTS) groups.push(grouped.slice(i, i + MAX_BATCH_STATEMENTS));
+    const sent = groups.map(async (group) => {
+      if (group.length === 1) return failed(group.map((call) => ({ call, code: undefined })));
+      let responses;
+      try {
+        const output = await this.#table.client.send(
+          new BatchExecuteStatementCommand({ Statements: group.map((call) => statement(call.input)) }),
+        );
+        responses = output.Responses ?? [];
+      } catch (error) {
+        // Only a refused permission turns batching off: any other failure (a throttle, a statement
+        // DynamoDB refuses for its values) is this group's alone, and the single requests tell which.
+        const name = (error as { name?: string }).name;
+        if (name === 'AccessDeniedException') {
+          this.#enabled = false;
+          this.#logger.warn(
+            `DynamoDBStore: BatchExecuteStatement on ${this.#table.tableName} was refused (${name}); sending single requests from now on. Grant dynamodb:PartiQLInsert and dynamodb:PartiQLUpdate, or set batchWrites: false`,
+          );
+        }
+        return failed(group.map((call) => ({ call, code: undefined })));
+      }
+      const failures: Failure<I, O>[] = [];
+      group.forEach((call, index) => {
+        const response = responses[index];
+        if (response && !response.Error) call.resolve(applied(call.input));
+        else failures.push({ call, code: response?.Error?.Code });
+      });
+      return failures.length > 0 ? failed(failures) : undefined;
+    });
+    await Promise.all([...sent, alone.length > 0 ? failed(alone) : undefined]);
+  }
+}
+
+/** Consistent reads of up to any number of keys, 100 per BatchGetItem, unprocessed keys retried. */
+export async function batchGet(table: Table, keys: readonly string[]): Promise<Map<string, Item>> {
+  const found = new Map<string, Item>();
+  let pending = keys.map((key) => keyOf(table, key));
+  while (pending.length > 0) {
+    const output = await table.client.send(
+      new BatchGetItemCommand({ RequestItems: { [table.tableName]: { Keys: pending.slice(0, 100), ConsistentRead: true } } }),
+    );
+    for (const item of output.Responses?.[table.tableName] ?? []) {
+      const id = item[table.keyAttr]?.S;
+      if (id !== undefined) found.set(id, item);
+    }
+    pending = [...(output.UnprocessedKeys?.[table.tableName]?.Keys ?? []), ...pending.slice(100)];
+  }
+  return found;
+}

@@ -1,0 +1,155 @@
+/**
+ * `commitWith` transactions: the record write, its result chunks and the staged business writes in ONE
+ * TransactWriteItems, sent through `@aws-sdk/lib-dynamodb`'s document client (the staged writes' shape),
+ * which is loaded on the first commit only.
+ */
+import { TransactionCanceledException, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { COMMIT_MAX_ATTEMPTS, MAX_TRANSACTION_ITEMS } from '../../defaults';
+import { IdempotencyCommitConditionError, IdempotencyContextError, IdempotencyLeaseLostError } from '../../errors';
+import { transactGuardFailure } from '../../guards/failure';
+import { loadDocumentClient, type DocumentClientModule } from '../../lazy-modules';
+import type { IdempotencyLogger } from '../../options';
+import { leaseLostMessage } from '../messages';
+import type { CompleteInput, IdempotencyRecord, StagedWrite } from '../store';
+import type { RecordCodec } from './codec';
+import { completedBy, storeError, type Table } from './table';
+
+/** lib-dynamodb's document client over the store's client, and its transaction command. */
+interface DocumentClient {
+  readonly client: DynamoDBDocumentClient;
+  readonly TransactWriteCommand: DocumentClientModule['TransactWriteCommand'];
+}
+
+/** Signals, inside the optimistic transaction path, that a live record already exists. */
+export class ExistingRecord extends Error {
+  public constructor(public readonly record: IdempotencyRecord) {
+    super('existing record');
+  }
+}
+
+export class Transactions {
+  readonly #table: Table;
+  readonly #codec: RecordCodec;
+  readonly #logger: IdempotencyLogger;
+  #documentClient: Promise<DocumentClient> | undefined;
+
+  public constructor(table: Table, codec: RecordCodec, logger: IdempotencyLogger) {
+    this.#table = table;
+    this.#codec = codec;
+    this.#logger = logger;
+  }
+
+  /**
+   * Commits the record write, its result chunks and the staged business writes in ONE TransactWriteItems.
+   * The SDK gives the request a ClientRequestToken that its retries reuse, so a lost response is not
+   * applied twice. Transaction conflicts are retried with backoff.
+   *
+   * @throws ExistingRecord when `record` is a Put whose condition met a live record.
+   */
+  public async commit(input: CompleteInput, record: StagedWrite, chunks: readonly Uint8Array[], action: string): Promise<void> {
+    const chunkItems: StagedWrite[] = chunks.map((data, index) => ({
+      Put: { TableName: this.#table.tableName, Item: this.#codec.chunkItem(input.key, input.expiresAt, index, data) },
+    }));
+    let writes = [...input.writes];
+    const items = (): StagedWrite[] => [record, ...chunkItems, ...writes];
+    if (items().length > MAX_TRANSACTION_ITEMS) {
+      // The staged writes were counted when staged; the result's chunks are known only now.
+      throw new IdempotencyContextError(
+        `The result of ${input.key} needs ${chunkItems.length} chunk item(s), which with the record and ${input.writes.length} staged write(s) exceed the ${MAX_TRANSACTION_ITEMS} items of one DynamoDB transaction; nothing was sent. Stage fewer writes or return a smaller result`,
+        { key: input.key },
+      );
+    }
+    const firstWrite = 1 + chunkItems.length;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const { client, TransactWriteCommand } = await this.#documents();
+        await client.send(new TransactWriteCommand({ TransactItems: items() as never }));
+        return;
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw storeError(error, input.key, action);
+        const reasons = error.CancellationReasons ?? [];
+        const own = reasons[0];
+        if (own?.Code === 'ConditionalCheckFailed') {
+          const existing = own.Item ? await this.#codec.toRecord(own.Item) : undefined;
+          if ('Put' in record && existing) throw new ExistingRecord(existing);
+          // An earlier attempt of this completion was applied and its answer lost: done, exactly once.
+          if (completedBy(existing, input.token)) return;
+          throw new IdempotencyLeaseLostError(leaseLostMessage(input.key, action), { key: input.key, cause: error });
+        }
+        const failed = reasons.flatMap((reason, index) =>
+          index >= firstWrite && reason.Code === 'ConditionalCheckFailed' ? [{ write: writes[index - firstWrite], item: reason.Item }] : [],
+        );
+        // A newerThan write whose version is a duplicate or stale resolves as skipped, as applyIfNewer's
+        // does: it is left out and the rest is committed (never a failure on every redelivery).
+        const skipped = failed.filter(({ write, item }) => transactGuardFailure(write, item) !== undefined);
+        if (failed.length > 0 && skipped.length === failed.length) {
+          const dropped = new Set(skipped.map(({ write }) => write));
+          this.#logger.info(`Skipped ${dropped.size} newerThan write(s) of ${input.key} whose version is not newer than the stored one`);
+          writes = writes.filter((write) => !dropped.has(write));
+          attempt -= 1;
+          continue;
+        }
+        const refused = failed.find(({ write, item }) => transactGuardFailure(write, item) === undefined);
+        if (refused !== undefined) {
+          const writeIndex = input.writes.indexOf(refused.write as StagedWrite);
+          const tableName = tableOf(refused.write);
+          throw new IdempotencyCommitConditionError(
+            `The condition of staged write #${writeIndex} (table ${tableName ?? 'unknown'}) failed, so neither the business writes nor the result of ${input.key} were committed`,
+            { key: input.key, cause: error, itemIndex: writeIndex, tableName },
+          );
+        }
+        const conflict = reasons.some((reason) => reason.Code === 'TransactionConflict');
+        if (conflict && attempt < COMMIT_MAX_ATTEMPTS) {
+          await delay(20 * 2 ** attempt * (0.5 + Math.random()));
+          continue;
+        }
+        throw storeError(error, input.key, action);
+      }
+    }
+  }
+
+  /**
+   * The document client for transactions, and its command, made once: `@aws-sdk/lib-dynamodb` is loaded on the
+   * first commit. A failed load is not kept, so the next commit tries again.
+   */
+  #documents(): Promise<DocumentClient> {
+    this.#documentClient ??= loadDocumentClient().then(
+      (module) => ({ client: module.DynamoDBDocumentClient.from(this.#table.client), TransactWriteCommand: module.TransactWriteCommand }),
+      (error: unknown) => {
+        this.#documentClient = undefined;
+        throw error;
+      },
+    );
+    return this.#documentClient;
+  }
+}
+
+/** Turns a low-level request of our own into the document-client shape used inside transactions. */
+export function unmarshallRequest(request: {
+  TableName: string;
+  Key?: Record<string, AttributeValue>;
+  Item?: Record<string, AttributeValue>;
+  ExpressionAttributeValues?: Record<string, AttributeValue>;
+  [other: string]: unknown;
+}): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...request };
+  if (request.Key) out['Key'] = unmarshall(request.Key);
+  if (request.Item) out['Item'] = unmarshall(request.Item);
+  if (request.ExpressionAttributeValues) out['ExpressionAttributeValues'] = unmarshall(request.ExpressionAttributeValues);
+  return out;
+}
+
+function tableOf(write: StagedWrite | undefined): string | undefined {
+  if (!write) return undefined;
+  for (const part of Object.values(write)) {
+    const table = (part as { TableName?: unknown } | undefined)?.TableName;
+    if (typeof table === 'string') return table;
+  }
+  return undefined;
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
