@@ -154,6 +154,8 @@ type Outcome = { readonly ok: true } | Failure;
 /** Runs the records of one invocation. */
 class RecordRunner {
   readonly #sameKey = new KeyedQueue();
+  /** Keys whose record failed earlier in this batch: a later copy fails the same way without running. */
+  readonly #failedKeys = new Map<string, { error: unknown }>();
   /**
    * Optimistic mode: the keys this batch completed, with their fingerprints. The engine claims nothing before
    * running in that mode, so a later record with one of these keys is acknowledged here instead of running.
@@ -245,18 +247,35 @@ class RecordRunner {
         const key = engine.keyOf(args);
         if (key === undefined || !acknowledgesDuplicates(engine)) {
           // Lease mode: a record waiting for an earlier one with its key then meets its completed record.
-          await this.#sameKey.run(key, () => engine.run(args, invocationInfo(this.options.context), work));
+          // One rule with processSqsBatch: if that earlier copy failed, this one fails too, without running.
+          await this.#sameKey.run(key, async () => {
+            const earlier = key === undefined ? undefined : this.#failedKeys.get(key);
+            if (earlier !== undefined) throw earlier.error;
+            try {
+              await engine.run(args, invocationInfo(this.options.context), work);
+            } catch (error) {
+              if (key !== undefined) this.#failedKeys.set(key, { error });
+              throw error;
+            }
+          });
         } else {
           // Taken before the handler runs (it may change its input), as the engine takes it.
           const fingerprint = fingerprintOf(engine, args);
           await this.#sameKey.run(key, async () => {
+            const earlier = this.#failedKeys.get(key);
+            if (earlier !== undefined) throw earlier.error;
             if (this.#completed.has(key)) {
               const mismatch = fingerprintMismatch(key, this.#completed.get(key), fingerprint);
               if (mismatch !== undefined) throw mismatch;
               this.prepared.logger.debug(`A stream record repeats an event this batch already processed (${key}); skipped without running the handler`);
               return;
             }
-            await engine.run(args, invocationInfo(this.options.context), work);
+            try {
+              await engine.run(args, invocationInfo(this.options.context), work);
+            } catch (error) {
+              this.#failedKeys.set(key, { error });
+              throw error;
+            }
             this.#completed.set(key, fingerprint);
           });
         }

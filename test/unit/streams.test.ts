@@ -841,6 +841,30 @@ describe('idempotency keys', () => {
       expect(runs).toBe(1);
     });
 
+    it('Kafka, in two partitions: when the first copy fails, the second fails the same way without running (as in processSqsBatch)', async () => {
+      const records = [
+        kafkaRecord({ topic: 'orders', partition: 0, offset: 1, value: { orderId: 'same' } }),
+        kafkaRecord({ topic: 'orders', partition: 1, offset: 1, value: { orderId: 'same' } }),
+      ];
+      const failure = new Error('downstream unavailable');
+      let runs = 0;
+      const error = await processStreamBatch(
+        mskEvent(records),
+        async () => {
+          runs += 1;
+          await new Promise((resolve) => setImmediate(resolve));
+          throw failure;
+        },
+        { store: new InMemoryStore(), key: (_record, { value }) => (value as { orderId: string }).orderId, mode, logger: capturingLogger() },
+      ).catch((e: unknown) => e);
+      expect(runs).toBe(1);
+      expect(error).toBeInstanceOf(StreamBatchError);
+      expect((error as StreamBatchError).failures.map((f) => [f.partition, f.error])).toEqual([
+        [0, failure],
+        [1, failure],
+      ]);
+    });
+
     it('Kinesis: the second copy fails with IdempotencyPayloadMismatchError when its fingerprint differs', async () => {
       const logger = capturingLogger();
       const records = kinesisRecords([{ orderId: 'o-1', total: 3 }, { orderId: 'o-1', total: 300 }]);
