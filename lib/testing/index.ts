@@ -27,22 +27,17 @@ export {
   DEFAULT_LAMBDA_REGION,
 } from './lambda-context';
 export type { LambdaContextOptions } from './lambda-context';
+export { startLocalEventSource } from './event-source';
+export type { LocalEventSource, LocalEventSourceStats, LocalEventSourceError } from './event-source';
 export {
-  startLocalEventSource,
   DEFAULT_BATCH_SIZE,
   DEFAULT_POLLERS,
   DEFAULT_WAIT_TIME_SECONDS,
   DEFAULT_HANDLER_TIMEOUT_MS,
   DEFAULT_IDLE_TIMEOUT_MS,
   DEFAULT_REPORT_BATCH_ITEM_FAILURES,
-} from './event-source';
-export type {
-  LocalEventSourceOptions,
-  LocalEventSource,
-  LocalEventSourceStats,
-  LocalEventSourceError,
-  LocalEventSourceHandler,
-} from './event-source';
+} from './event-source-options';
+export type { LocalEventSourceOptions, LocalEventSourceHandler } from './event-source-options';
 export {
   withFaults,
   mulberry32,
@@ -55,21 +50,19 @@ export {
 } from './faults';
 export type { FaultOptions, FaultInjector, InjectedFaults, FaultInjectableClient } from './faults';
 export { DEFAULT_KEY_ATTR, DEFAULT_TTL_ATTR } from '../persistence/schema';
+export { assertIdempotent, IdempotencyAssertionError } from './assert-idempotent';
+export type { AssertIdempotentReport } from './assert-idempotent';
 export {
-  assertIdempotent,
-  crashPoint,
-  SimulatedCrashError,
-  IdempotencyAssertionError,
   DEFAULT_IDEMPOTENCY_RUNS,
   DEFAULT_MAX_CONCURRENCY,
   DEFAULT_MAX_REDELIVERIES,
-} from './assert-idempotent';
+} from './assert-idempotent-options';
 export type {
   AssertIdempotentOptions,
-  AssertIdempotentReport,
   IdempotencyScenario,
   IdempotencyTrial,
   IdempotentFunction,
   SnapshotInfo,
-  CrashKind,
-} from './assert-idempotent';
+} from './assert-idempotent-options';
+export { crashPoint, SimulatedCrashError } from './crash-points';
+export type { CrashKind } from './crash-points';

@@ -1,4 +1,4 @@
-import { interpretBatchResponse, queueArnFromUrl, toSqsRecord } from '../../lib/testing/event-source';
+import { interpretBatchResponse, queueArnFromUrl, toSqsRecord } from '../../lib/testing/sqs-records';
 import { TestKitConfigError } from '../../lib/testing';
 
 describe('queueArnFromUrl', () => {

@@ -1,0 +1,191 @@
+/**
+ * The vocabulary of `assertIdempotent`: its options and their defaults, the scenarios, and what the
+ * function under test learns about each call; and the validation of the options.
+ */
+import { inspect } from 'node:util';
+import type { Arbitrary } from 'fast-check';
+import { TestKitConfigError } from './errors';
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- named by the TSDoc links of IdempotencyTrial
+import type { crashPoint, SimulatedCrashError } from './crash-points';
+import type { FaultInjectableClient } from './faults';
+
+/** Generated inputs checked when `numRuns` is not given (each runs the four scenarios). */
+export const DEFAULT_IDEMPOTENCY_RUNS = 50;
+/** Most duplicates delivered at once in the `concurrent` scenario when `maxConcurrency` is not given. */
+export const DEFAULT_MAX_CONCURRENCY = 3;
+/**
+ * Times a call is delivered again after an `IdempotencyInProgressError` (or after a crash), when
+ * `maxRedeliveries` is not given.
+ */
+export const DEFAULT_MAX_REDELIVERIES = 3;
+
+/**
+ * The four ways one logical event is delivered, each from a clean state:
+ * - `once`: one call (the reference: its result and final state are what every other scenario must reach);
+ * - `twice`: two sequential calls;
+ * - `concurrent`: 2 to `maxConcurrency` calls at once (calls that meet the first one's lease get
+ *   `IdempotencyInProgressError` and are delivered again once the others have settled, as SQS would);
+ * - `crash-and-retry`: a call that crashes at a crash point, then a retry.
+ */
+export type IdempotencyScenario = 'once' | 'twice' | 'concurrent' | 'crash-and-retry';
+
+/** What the function under test learns about the call it is running. */
+export interface IdempotencyTrial {
+  /** The scenario this call belongs to. */
+  readonly scenario: IdempotencyScenario;
+  /**
+   * A string unique to this scenario run (`[a-z0-9-]`): an alternative to `reset` for isolating scenarios,
+   * e.g. put it in the event's business id and in what `snapshot` reads. Keep it out of the results and
+   * snapshots you return: they are compared across scenarios.
+   */
+  readonly namespace: string;
+  /** Which logical call of the scenario this is, from 0 (0 and 1 in `twice`, 0 to n-1 in `concurrent`). */
+  readonly call: number;
+  /** 1 for the first delivery of the call, 2 and more for redeliveries. */
+  readonly attempt: number;
+  /**
+   * A point where the kit may crash this call (see {@link crashPoint}); resolves at once unless this call
+   * is the one the kit crashes there, in which case it throws {@link SimulatedCrashError}.
+   */
+  crashPoint(label?: string): Promise<void>;
+}
+
+/** What `snapshot` learns about the scenario whose final state it reads. */
+export interface SnapshotInfo {
+  readonly scenario: IdempotencyScenario;
+  /** The scenario's {@link IdempotencyTrial.namespace}. */
+  readonly namespace: string;
+}
+
+/** The function under test: your idempotent handler, called with one generated input. */
+export type IdempotentFunction<TInput, TResult> = (input: TInput, trial: IdempotencyTrial) => Promise<TResult> | TResult;
+
+/** Options of {@link assertIdempotent}. */
+export interface AssertIdempotentOptions<TInput, TState> {
+  /** A fast-check arbitrary of inputs (events) to call the function with. */
+  readonly inputs: Arbitrary<TInput>;
+  /**
+   * Reads the observable state a scenario ended in (ledger rows, calls a fake API received, ...). It is
+   * compared (`util.isDeepStrictEqual`) with the state after one call: return what must not depend on
+   * how often the event was delivered, without timestamps, random ids or the namespace.
+   */
+  readonly snapshot: (input: TInput, info: SnapshotInfo) => Promise<TState> | TState;
+  /**
+   * Number of generated inputs.
+   * @default {@link DEFAULT_IDEMPOTENCY_RUNS} (50)
+   */
+  readonly numRuns?: number;
+  /**
+   * Seed of fast-check's generator: a failure message names the seed that reproduces it.
+   * @default - a new seed each time (printed on failure)
+   */
+  readonly seed?: number;
+  /**
+   * Called before each scenario so that it starts from a clean state (empty the tables, clear the fakes).
+   * Not needed when the function and `snapshot` isolate scenarios with the trial's `namespace`.
+   * @default - nothing is reset
+   */
+  readonly reset?: () => Promise<void> | void;
+  /**
+   * AWS SDK v3 clients your function uses (the DynamoDB client of your `DynamoDBStore`, ...): each request
+   * through them becomes a crash point (before it is sent; with `recover`, also after its response, i.e.
+   * applied but never seen). A middleware is added for the duration of the call and removed after.
+   * @default - only the `crashPoint()` calls of your code are crash points
+   */
+  readonly clients?: readonly FaultInjectableClient[];
+  /**
+   * Makes the leases of crashed calls expire, e.g. advances the clock you pass to `makeIdempotent`
+   * (`clock` option) past `leaseSeconds`; called before each redelivery of the crashed call. With it, the
+   * kit also crashes calls by killing them (`die`) and after a response was applied; without it, only by
+   * throwing, before a request is sent.
+   * @default - crashes only throw, before a request is sent
+   */
+  readonly recover?: () => Promise<void> | void;
+  /**
+   * Most calls delivered at once in the `concurrent` scenario (at least 2).
+   * @default {@link DEFAULT_MAX_CONCURRENCY} (3)
+   */
+  readonly maxConcurrency?: number;
+  /**
+   * Times a call whose error `redeliverWhen` accepts is delivered again.
+   * @default {@link DEFAULT_MAX_REDELIVERIES} (3)
+   */
+  readonly maxRedeliveries?: number;
+  /**
+   * Which errors mean "deliver this call again later" (after the other calls of `concurrent` settled; after
+   * `recover` in `crash-and-retry`). An SQS consumer that reports its record failed is redelivered by SQS
+   * whatever the reason: make `fn` throw when the batch response lists the record, and accept that error.
+   * @default - errors named `IdempotencyInProgressError` (another call holds the lease)
+   */
+  readonly redeliverWhen?: (error: unknown) => boolean;
+}
+
+const KNOWN_OPTIONS = new Set([
+  'inputs',
+  'snapshot',
+  'numRuns',
+  'seed',
+  'reset',
+  'clients',
+  'recover',
+  'maxConcurrency',
+  'maxRedeliveries',
+  'redeliverWhen',
+]);
+
+/** A value as messages show it (functions as `a function`). */
+export function show(value: unknown): string {
+  return typeof value === 'function' ? 'a function' : inspect(value, { depth: 4, breakLength: Infinity });
+}
+
+/**
+ * Refuses a function under test that is not a function and invalid options, naming the option and the value.
+ * @throws TestKitConfigError
+ */
+export function validateAssertIdempotent(fn: unknown, options: unknown): void {
+  if (typeof fn !== 'function') {
+    throw new TestKitConfigError(`Expected the first argument of assertIdempotent to be a function, got \`${show(fn)}\``);
+  }
+  if (options === null || typeof options !== 'object') {
+    throw new TestKitConfigError(`Expected the options of assertIdempotent to be an object, got \`${show(options)}\``);
+  }
+  for (const key of Object.keys(options)) {
+    if (!KNOWN_OPTIONS.has(key)) {
+      throw new TestKitConfigError(`Unknown option \`${key}\` of assertIdempotent (known: ${[...KNOWN_OPTIONS].join(', ')})`);
+    }
+  }
+  const o = options as Partial<Record<string, unknown>>;
+  const inputs = o['inputs'] as { generate?: unknown; shrink?: unknown } | undefined;
+  if (inputs === null || typeof inputs !== 'object' || typeof inputs.generate !== 'function' || typeof inputs.shrink !== 'function') {
+    throw new TestKitConfigError(`Expected \`inputs\` to be a fast-check arbitrary (e.g. fc.record({...})), got \`${show(inputs)}\``);
+  }
+  if (typeof o['snapshot'] !== 'function') {
+    throw new TestKitConfigError(`Expected \`snapshot\` to be a function returning the observable state, got \`${show(o['snapshot'])}\``);
+  }
+  for (const name of ['reset', 'recover', 'redeliverWhen'] as const) {
+    if (o[name] !== undefined && typeof o[name] !== 'function') {
+      throw new TestKitConfigError(`Expected \`${name}\` to be a function, got \`${show(o[name])}\``);
+    }
+  }
+  const integer = (name: string, min: number): void => {
+    const value = o[name];
+    if (value !== undefined && (typeof value !== 'number' || !Number.isInteger(value) || value < min)) {
+      throw new TestKitConfigError(`Expected \`${name}\` to be an integer >= ${min}, got \`${show(value)}\``);
+    }
+  };
+  integer('numRuns', 1);
+  integer('maxConcurrency', 2);
+  integer('maxRedeliveries', 0);
+  const seed = o['seed'];
+  if (seed !== undefined && (typeof seed !== 'number' || !Number.isInteger(seed))) {
+    throw new TestKitConfigError(`Expected \`seed\` to be an integer, got \`${show(seed)}\``);
+  }
+  const clients = o['clients'];
+  if (
+    clients !== undefined &&
+    (!Array.isArray(clients) ||
+      clients.some((c: unknown) => typeof (c as { middlewareStack?: { add?: unknown } } | null)?.middlewareStack?.add !== 'function'))
+  ) {
+    throw new TestKitConfigError(`Expected \`clients\` to be a list of AWS SDK v3 clients, got \`${show(clients)}\``);
+  }
+}

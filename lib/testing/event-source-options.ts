@@ -1,0 +1,167 @@
+/**
+ * The options of `startLocalEventSource`: what each one means, its default, and their validation into
+ * the settings a running event source uses.
+ */
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { Context, SQSEvent } from 'aws-lambda';
+import { TestKitConfigError } from './errors';
+import { DEFAULT_FUNCTION_NAME } from './lambda-context';
+import { queueArnFromUrl, type InvocationTarget } from './sqs-records';
+
+/** Records per invocation when `batchSize` is not given (Lambda's default for SQS). */
+export const DEFAULT_BATCH_SIZE = 10;
+/** Concurrent polling loops when `pollers` is not given. */
+export const DEFAULT_POLLERS = 1;
+/**
+ * Long-poll duration of each ReceiveMessage, in seconds, when `waitTimeSeconds` is not given. Lambda uses
+ * 20; a short wait keeps `idle()` and `stop()` quick in tests.
+ */
+export const DEFAULT_WAIT_TIME_SECONDS = 1;
+/** Function timeout in milliseconds of the emulated invocations when `timeoutMs` is not given. */
+export const DEFAULT_HANDLER_TIMEOUT_MS = 30_000;
+/** Whether `batchItemFailures` are honoured when `reportBatchItemFailures` is not given. */
+export const DEFAULT_REPORT_BATCH_ITEM_FAILURES = true;
+/** Milliseconds `idle()` waits before it rejects, when no `timeoutMs` is given. */
+export const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
+
+/** Largest batch one ReceiveMessage returns. */
+const MAX_RECEIVE_BATCH = 10;
+
+/** What a handler may return; Lambda reads `batchItemFailures` when `reportBatchItemFailures` is on. */
+export type LocalEventSourceHandler = (event: SQSEvent, context: Context) => unknown;
+
+/** Options of {@link startLocalEventSource}. */
+export interface LocalEventSourceOptions {
+  /** The SQS client to poll with (e.g. the one `startLocalSqs` returns, or one built for its endpoint). */
+  readonly client: SQSClient;
+  /** The queue to poll. The event's `eventSourceARN` is derived from it. */
+  readonly queueUrl: string;
+  /** The Lambda handler to invoke with each batch. */
+  readonly handler: LocalEventSourceHandler;
+  /**
+   * Maximum records per invocation (1 to 10: one ReceiveMessage per invocation; the batching window of
+   * larger Lambda batches is not emulated).
+   * @default {@link DEFAULT_BATCH_SIZE} (10)
+   */
+  readonly batchSize?: number;
+  /**
+   * Number of polling loops running at once (each invokes the handler with its own batches, so up to
+   * `pollers` invocations run concurrently, like Lambda's concurrent pollers).
+   * @default {@link DEFAULT_POLLERS} (1)
+   */
+  readonly pollers?: number;
+  /**
+   * Long-poll duration of each ReceiveMessage, in seconds (0 to 20). `stop()` waits for running receives,
+   * so it takes up to this long.
+   * @default {@link DEFAULT_WAIT_TIME_SECONDS} (1)
+   */
+  readonly waitTimeSeconds?: number;
+  /**
+   * Visibility timeout in seconds applied to the received messages (0 to 43200): how long a record that
+   * failed stays hidden before it is delivered again.
+   * @default - the queue's own visibility timeout
+   */
+  readonly visibilityTimeout?: number;
+  /**
+   * Function timeout in milliseconds: the context's `getRemainingTimeInMillis()` counts down from it, and
+   * an invocation still running when it is reached counts as failed (nothing is deleted). The handler is
+   * not killed: `stop()` waits for it to settle.
+   * @default {@link DEFAULT_HANDLER_TIMEOUT_MS} (30000)
+   */
+  readonly timeoutMs?: number;
+  /**
+   * Whether the handler's `batchItemFailures` are honoured (the event source mapping's
+   * `ReportBatchItemFailures` function response type). When `false`, any result means the whole batch
+   * succeeded.
+   * @default {@link DEFAULT_REPORT_BATCH_ITEM_FAILURES} (true)
+   */
+  readonly reportBatchItemFailures?: boolean;
+  /**
+   * Function name in the context.
+   * @default {@link DEFAULT_FUNCTION_NAME} (`local-function`)
+   */
+  readonly functionName?: string;
+  /**
+   * Region in `awsRegion`, the event source ARN and the function ARN.
+   * @default - the region in the queue URL host (`sqs.REGION.…`), else {@link DEFAULT_LAMBDA_REGION}
+   */
+  readonly region?: string;
+}
+
+/** The options with their defaults applied and the queue ARN derived: what a running event source uses. */
+export interface EventSourceSettings extends InvocationTarget {
+  readonly client: SQSClient;
+  readonly queueUrl: string;
+  readonly handler: LocalEventSourceHandler;
+  readonly batchSize: number;
+  readonly pollers: number;
+  readonly waitTimeSeconds: number;
+  readonly visibilityTimeout: number | undefined;
+  readonly reportBatchItemFailures: boolean;
+}
+
+const KNOWN_OPTIONS = new Set([
+  'client',
+  'queueUrl',
+  'handler',
+  'batchSize',
+  'pollers',
+  'waitTimeSeconds',
+  'visibilityTimeout',
+  'timeoutMs',
+  'reportBatchItemFailures',
+  'functionName',
+  'region',
+]);
+
+function checkInteger(name: string, value: number | undefined, min: number, max: number): void {
+  if (value !== undefined && (!Number.isInteger(value) || value < min || value > max)) {
+    throw new TestKitConfigError(
+      `Expected \`${name}\` to be an integer from ${min} to ${max}, got \`${String(value)}\``,
+    );
+  }
+}
+
+/** Refuses unknown or invalid options, naming the option and the value. */
+function validate(options: LocalEventSourceOptions): void {
+  for (const key of Object.keys(options)) {
+    if (!KNOWN_OPTIONS.has(key)) throw new TestKitConfigError(`Unknown option \`${key}\` of startLocalEventSource`);
+  }
+  const { client, handler } = options;
+  if (client === undefined || typeof (client as { send?: unknown }).send !== 'function') {
+    throw new TestKitConfigError(`Expected \`client\` to be an SQSClient, got \`${String(client)}\``);
+  }
+  if (typeof handler !== 'function') {
+    throw new TestKitConfigError(`Expected \`handler\` to be a function, got \`${String(handler)}\``);
+  }
+  checkInteger('batchSize', options.batchSize, 1, MAX_RECEIVE_BATCH);
+  checkInteger('pollers', options.pollers, 1, 100);
+  checkInteger('waitTimeSeconds', options.waitTimeSeconds, 0, 20);
+  checkInteger('visibilityTimeout', options.visibilityTimeout, 0, 43_200);
+  if (options.timeoutMs !== undefined && (!Number.isFinite(options.timeoutMs) || options.timeoutMs <= 0)) {
+    throw new TestKitConfigError(`Expected \`timeoutMs\` to be a positive number, got \`${String(options.timeoutMs)}\``);
+  }
+}
+
+/**
+ * Validates the options and applies their defaults.
+ * @throws TestKitConfigError naming the option and the value when an option is invalid.
+ */
+export function resolveEventSourceOptions(options: LocalEventSourceOptions): EventSourceSettings {
+  validate(options);
+  const { arn: eventSourceArn, region } = queueArnFromUrl(options.queueUrl, options.region);
+  return {
+    client: options.client,
+    queueUrl: options.queueUrl,
+    handler: options.handler,
+    batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
+    pollers: options.pollers ?? DEFAULT_POLLERS,
+    waitTimeSeconds: options.waitTimeSeconds ?? DEFAULT_WAIT_TIME_SECONDS,
+    visibilityTimeout: options.visibilityTimeout,
+    timeoutMs: options.timeoutMs ?? DEFAULT_HANDLER_TIMEOUT_MS,
+    reportBatchItemFailures: options.reportBatchItemFailures ?? DEFAULT_REPORT_BATCH_ITEM_FAILURES,
+    functionName: options.functionName ?? DEFAULT_FUNCTION_NAME,
+    eventSourceArn,
+    region,
+  };
+}
