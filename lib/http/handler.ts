@@ -1,4 +1,4 @@
-import { IdempotencyEngine, type Begin } from '../engine';
+import { IdempotencyEngine } from '../engine';
 import {
   IdempotencyConfigError,
   IdempotencyInProgressError,
@@ -197,40 +197,40 @@ export function makeIdempotentHttpHandler<TEvent extends HttpEvent, TResult, TCo
     }
     const scoped: ScopedKey = { scope: checkScope(scopeOf(event)), route: request.route, key: header.key };
 
-    let begun: Begin<TResult>;
+    const args: [TEvent, TContext, ScopedKey] = [event, context, scoped];
+    let started = false;
     try {
-      begun = await engine.begin([event, context, scoped], invocationInfo(context));
+      return await engine.run(
+        args,
+        invocationInfo(context),
+        async () => {
+          started = true;
+          const result = await handler(event, context);
+          const response = readResponseStatus(result, request.kind);
+          if (!response.valid) {
+            // Not stored: the gateway cannot send it (it answers 5xx), and a stored one would be replayed to every retry.
+            throw new IdempotencyConfigError(
+              `The handler of ${request.route} returned ${response.problem}. Nothing was stored and the ${settings.headerName} was released, so a retry runs the handler again. Return { statusCode, body } with an integer statusCode from 100 to 599 and a string body`,
+              { key: engine.keyOf(args) },
+            );
+          }
+          return result;
+        },
+        {
+          // Not stored: a 5xx says the request did not succeed, so the client may retry it at once.
+          shouldStore: (result) => {
+            const response = readResponseStatus(result, request.kind);
+            return response.valid && response.status < 500;
+          },
+          onReplay: (value) => markReplayed(value, request.kind) as TResult,
+        },
+      );
     } catch (error) {
-      const problem = problemFor(error, request, settings);
+      // The engine's refusals before the handler ran (in progress, key reused) are answers of the protocol.
+      const problem = started ? undefined : problemFor(error, request, settings);
       if (problem) return problem;
       throw error;
     }
-    if (begun.kind === 'replay') return markReplayed(begun.value, request.kind);
-    if (begun.kind === 'unprotected') return handler(event, context);
-
-    const execution = begun.execution;
-    let result: TResult;
-    try {
-      result = await execution.enter(() => handler(event, context));
-    } catch (error) {
-      return execution.fail(error);
-    }
-    const response = readResponseStatus(result, request.kind);
-    if (!response.valid) {
-      // Not stored: the gateway cannot send it (it answers 5xx), and a stored one would be replayed to every retry.
-      return execution.fail(
-        new IdempotencyConfigError(
-          `The handler of ${request.route} returned ${response.problem}. Nothing was stored and the ${settings.headerName} was released, so a retry runs the handler again. Return { statusCode, body } with an integer statusCode from 100 to 599 and a string body`,
-          { key: execution.key },
-        ),
-      );
-    }
-    if (response.status >= 500) {
-      // Not stored: a 5xx says the request did not succeed, so the client may retry it at once.
-      await execution.release();
-      return result;
-    }
-    return execution.complete(result);
   };
 }
 
