@@ -90,8 +90,10 @@ export class IdempotencyLeaseLostError extends IdempotencyError {
 }
 
 /**
- * An option passed to a function of this library is invalid (reported at wrap time).
- * What to do: fix the option named in the message.
+ * An option, an event or a handler's response is invalid: options are reported at wrap time; a malformed
+ * event (an HTTP event without a path, a FIFO record without a group) or a response the gateway cannot send,
+ * when it arrives.
+ * What to do: fix the option, the event source or the handler named in the message.
  */
 export class IdempotencyConfigError extends IdempotencyError {
   public override name = 'IdempotencyConfigError';
