@@ -1,4 +1,6 @@
 import type { ChaosSummary } from './engine';
+import type { ProcessChaosSummary } from './processes';
+import type { InvariantResult } from './verify';
 
 const n = (value: number): string => value.toLocaleString('en-US');
 
@@ -63,7 +65,7 @@ export function formatSummary(summary: ChaosSummary): string {
 }
 
 /** The invariants of a run, one line each, with a few offenders of those that failed. */
-export function formatInvariants(summary: ChaosSummary): string {
+export function formatInvariants(summary: { readonly invariants: readonly InvariantResult[] }): string {
   return summary.invariants
     .map((invariant) => {
       const mark = invariant.violations === 0 ? 'ok  ' : 'FAIL';
@@ -71,6 +73,39 @@ export function formatInvariants(summary: ChaosSummary): string {
       return `  ${mark} ${invariant.name}: ${n(invariant.violations)} violation(s)${examples}`;
     })
     .join('\n');
+}
+
+/** A Markdown table of one process-kill run. */
+export function formatProcessSummary(summary: ProcessChaosSummary): string {
+  const k = summary.kills;
+  const p = summary.plainEffect;
+  const rows: Array<[string, string]> = [
+    ['messages sent', `${n(summary.messagesSent)} (${n(summary.businessEvents)} business events sent 1-3 times, ${n(summary.poisonMessages)} poison)`],
+    ['consumer processes', `${n(summary.processes)} at a time; ${n(summary.replacements)} replacements started`],
+    [
+      'SIGKILLs',
+      `${n(k.total)} (${n(k.random)} at random moments, ${n(k.afterNotification)} as a notification arrived; ${n(k.skipped)} skipped: a record received more than 3 times)`,
+    ],
+    ['processes ended by a function timeout', `${n(summary.timeouts)}${summary.timeoutDetails.length === 0 ? '' : `: ${summary.timeoutDetails.join('; ')}`}`],
+    ['processes ended otherwise', n(summary.unexpectedExits)],
+    ['deliveries', `${n(summary.deliveries)} (${n(summary.acknowledged)} acknowledged, ${n(summary.killedMidInvocation)} killed mid-invocation)`],
+    [
+      'plain effect (notifications)',
+      `${n(p.sent)} sent, ${n(p.repeats)} repeats (${n(p.eventsRepeated)} events); sent by deliveries whose process then died mid-invocation: ` +
+        `${n(p.crashedAfterEffect)} (${n(p.killedAfterEffect)} SIGKILLed, ${n(p.timedOutAfterEffect)} stopped by the function timeout); ${n(p.unexplainedRepeats)} repeats beyond them`,
+    ],
+    [
+      'effects applied',
+      `${n(summary.effects.ledgerEntries)} ledger entries, ${n(summary.effects.externalCalls)} external calls ` +
+        `(${n(summary.effects.externalRequests)} requests, ${n(summary.apiLostResponses)} responses lost)`,
+    ],
+    ['violations', n(summary.violations)],
+    ['time', `${(summary.durationMs / 1000).toFixed(1)} s`],
+  ];
+  const lines = [`| ${summary.processes} processes killed at random, seed ${summary.seed} | |`, '|---|---:|'];
+  for (const [label, value] of rows) lines.push(`| ${label} | ${value} |`);
+  for (const error of summary.childErrors) lines.push(`\nchild error: ${error}`);
+  return lines.join('\n');
 }
 
 /** The short rows compared side by side by the demo. */

@@ -2,7 +2,6 @@ import { DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { RecordStatus } from '../../lib';
-import type { FakePaymentsApi } from './fake-api';
 import type { QueueKind, Workload } from './workload';
 
 /** One invariant and the business events (or messages, records, accounts) that break it. */
@@ -65,7 +64,8 @@ export async function verify(input: {
   readonly ledgerTable: string;
   readonly queues: { readonly url: Record<QueueKind, string>; readonly dlq: Record<QueueKind, string> };
   readonly workload: Workload;
-  readonly api: FakePaymentsApi;
+  /** The payments API's applied charges per reference (business event id). */
+  readonly api: { readonly applied: ReadonlyMap<string, number> };
 }): Promise<{ results: InvariantResult[]; ledgerEntries: number }> {
   const { workload, api } = input;
   const documents = DynamoDBDocumentClient.from(input.admin);

@@ -40,12 +40,13 @@ const NEAR_COPY_SPREAD = 20;
 
 /**
  * `messages` SQS messages: business events each sent one to three times (a producer retrying, a
- * replay), each copy with its own FIFO deduplication id and on either queue, plus a few poison messages.
- * Half the later copies follow their first copy closely (concurrent duplicates), the others anywhere.
+ * replay), each copy with its own FIFO deduplication id and on either queue, plus a few poison messages
+ * (unless `poison` is false). Half the later copies follow their first copy closely (concurrent
+ * duplicates), the others anywhere.
  */
-export function makeWorkload(messages: number, seed: number): Workload {
+export function makeWorkload(messages: number, seed: number, options: { readonly poison?: boolean } = {}): Workload {
   const random = seeded(seed, 'workload');
-  const poisonCount = Math.max(1, Math.floor(messages / POISON_EVERY));
+  const poisonCount = options.poison === false ? 0 : Math.max(1, Math.floor(messages / POISON_EVERY));
   let left = messages - poisonCount;
   const events: AccountCharge[] = [];
   const copiesOf: number[] = [];
