@@ -8,58 +8,11 @@
  */
 process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
 
-import { parseArgs } from 'node:util';
 import { startLocalDynamoDB, startLocalSqs } from '../lib/testing';
-import { DEFAULT_CRASH_RATE, runChaos, type ChaosProgress } from './chaos/engine';
-import { MAX_PROCESSES, runProcessChaos } from './chaos/processes';
+import { parseChaosArgs, USAGE } from './chaos/args';
+import { runChaos, type ChaosProgress } from './chaos/engine';
+import { runProcessChaos } from './chaos/processes';
 import { formatInvariants, formatProcessSummary, formatSummary } from './chaos/report';
-
-const USAGE = [
-  'Usage: npm run chaos -- [--messages N] [--seed S] [--crash-rate R] [--plain]',
-  `       npm run chaos -- --processes P [--messages N] [--seed S]   (P consumer processes, 1 to ${MAX_PROCESSES}, SIGKILLed at random)`,
-].join('\n');
-
-interface Args {
-  readonly messages: number;
-  readonly seed: number;
-  readonly crashRate: number;
-  readonly plain: boolean;
-  /** Consumer processes, in process-kill mode. */
-  readonly processes: number | undefined;
-}
-
-function parse(): Args {
-  const { values } = parseArgs({
-    options: {
-      messages: { type: 'string', default: '2000' },
-      seed: { type: 'string', default: String(Date.now() % 1_000_000) },
-      'crash-rate': { type: 'string' },
-      plain: { type: 'boolean', default: false },
-      processes: { type: 'string' },
-      help: { type: 'boolean', default: false },
-    },
-  });
-  if (values.help === true) {
-    console.log(USAGE);
-    process.exit(0);
-  }
-  const messages = Number(values.messages);
-  const seed = Number(values.seed);
-  const crashRate = Number(values['crash-rate'] ?? DEFAULT_CRASH_RATE);
-  const processes = values.processes === undefined ? undefined : Number(values.processes);
-  if (!Number.isInteger(messages) || messages < 2) throw new RangeError(`Expected --messages to be an integer >= 2, got ${values.messages}\n${USAGE}`);
-  if (!Number.isInteger(seed)) throw new RangeError(`Expected --seed to be an integer, got ${values.seed}\n${USAGE}`);
-  if (!(crashRate >= 0 && crashRate <= 0.5)) throw new RangeError(`Expected --crash-rate to be from 0 to 0.5, got ${values['crash-rate']}\n${USAGE}`);
-  if (processes !== undefined) {
-    if (!Number.isInteger(processes) || processes < 1 || processes > MAX_PROCESSES) {
-      throw new RangeError(`Expected --processes to be an integer from 1 to ${MAX_PROCESSES}, got ${values.processes}\n${USAGE}`);
-    }
-    if (values['crash-rate'] !== undefined || values.plain === true) {
-      throw new RangeError(`--processes kills real processes: --crash-rate and --plain do not apply to it\n${USAGE}`);
-    }
-  }
-  return { messages, seed, crashRate, plain: values.plain === true, processes };
-}
 
 function progress(): (p: ChaosProgress) => void {
   let last = 0;
@@ -71,7 +24,11 @@ function progress(): (p: ChaosProgress) => void {
 }
 
 async function main(): Promise<void> {
-  const args = parse();
+  const args = parseChaosArgs(process.argv.slice(2), Date.now() % 1_000_000);
+  if (args.help) {
+    console.log(USAGE);
+    return;
+  }
   const what =
     args.processes === undefined
       ? `crash rate ${args.crashRate}`
