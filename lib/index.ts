@@ -106,6 +106,7 @@ export {
   type ClaimInput,
   type ClaimResult,
   type CompleteInput,
+  type CheckpointInput,
   type LeaseExtension,
   type StepCheckpoint,
   type StagedWrite,

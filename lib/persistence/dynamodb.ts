@@ -16,8 +16,8 @@ import type {
   CompleteInput,
   IdempotencyRecord,
   IdempotencyStore,
+  CheckpointInput,
   LeaseExtension,
-  StepCheckpoint,
 } from './store';
 
 /** Options of {@link DynamoDBStore}. */
@@ -137,12 +137,7 @@ export class DynamoDBStore implements IdempotencyStore {
     return (await this.#requests.takeOver(input)) ?? this.claim(input);
   }
 
-  public async checkpoint(input: {
-    readonly key: string;
-    readonly token: string;
-    readonly step: string;
-    readonly checkpoint: StepCheckpoint;
-  }): Promise<void> {
+  public async checkpoint(input: CheckpointInput): Promise<void> {
     await this.#requests.checkpoint(input);
   }
 

@@ -8,7 +8,7 @@ import {
   type IdempotencyRecord,
   type IdempotencyStore,
   type LeaseExtension,
-  type StepCheckpoint,
+  type CheckpointInput,
 } from './store';
 
 /**
@@ -55,12 +55,7 @@ export class InMemoryStore implements IdempotencyStore {
     return { claimed: true, steps: { ...existing.steps } };
   }
 
-  public async checkpoint(input: {
-    readonly key: string;
-    readonly token: string;
-    readonly step: string;
-    readonly checkpoint: StepCheckpoint;
-  }): Promise<void> {
+  public async checkpoint(input: CheckpointInput): Promise<void> {
     const record = this.#owned(input.key, input.token, `checkpoint step "${input.step}"`);
     this.#records.set(input.key, { ...record, steps: { ...record.steps, [input.step]: { ...input.checkpoint } } });
   }

@@ -80,6 +80,15 @@ export type ClaimResult =
   | { readonly claimed: true; readonly steps: Readonly<Record<string, StepCheckpoint>> }
   | { readonly claimed: false; readonly existing: IdempotencyRecord };
 
+/** Input of {@link IdempotencyStore.checkpoint}. */
+export interface CheckpointInput {
+  readonly key: string;
+  readonly token: string;
+  /** The step's name. */
+  readonly step: string;
+  readonly checkpoint: StepCheckpoint;
+}
+
 /** Input of {@link IdempotencyStore.extendLease}. */
 export interface LeaseExtension {
   readonly key: string;
@@ -120,12 +129,7 @@ export interface IdempotencyStore {
   takeOver(input: ClaimInput & { readonly previousToken: string }): Promise<ClaimResult>;
 
   /** Stores a step checkpoint; conditional on `token`. Throws `IdempotencyLeaseLostError` otherwise. */
-  checkpoint(input: {
-    readonly key: string;
-    readonly token: string;
-    readonly step: string;
-    readonly checkpoint: StepCheckpoint;
-  }): Promise<void>;
+  checkpoint(input: CheckpointInput): Promise<void>;
 
   /**
    * Extends the lease and the record's expiry with it (a record must never expire while its lease runs);

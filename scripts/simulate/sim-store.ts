@@ -17,7 +17,7 @@ import {
   type IdempotencyRecord,
   type IdempotencyStore,
   type LeaseExtension,
-  type StepCheckpoint,
+  type CheckpointInput,
 } from '../../lib';
 
 /** What happens to one parked call. */
@@ -233,7 +233,7 @@ export class SimStore implements IdempotencyStore {
     }
   }
 
-  public checkpoint(input: { readonly key: string; readonly token: string; readonly step: string; readonly checkpoint: StepCheckpoint }): Promise<void> {
+  public checkpoint(input: CheckpointInput): Promise<void> {
     return this.#park('checkpoint', input.key, () => this.inner.checkpoint(input));
   }
 

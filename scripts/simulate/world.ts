@@ -6,20 +6,12 @@
  */
 
 import { AsyncResource } from 'node:async_hooks';
+import { mulberry32 } from '../../lib/testing/faults';
 
 const realSetImmediate = setImmediate;
 
-/** mulberry32: small, fast, seeded. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded randomness: the test kit's generator (mulberry32). */
+export const seededRandom = mulberry32;
 
 interface Timer {
   readonly id: number;

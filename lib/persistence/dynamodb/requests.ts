@@ -20,7 +20,7 @@ import {
   type CompleteInput,
   type IdempotencyRecord,
   type LeaseExtension,
-  type StepCheckpoint,
+  type CheckpointInput,
 } from '../store';
 import type { RecordCodec } from './codec';
 import { claimable, conditioned, ownedBy, ownedInProgress, takeOverable } from './conditions';
@@ -82,12 +82,7 @@ export class SingleRequests {
     }
   }
 
-  public async checkpoint(input: {
-    readonly key: string;
-    readonly token: string;
-    readonly step: string;
-    readonly checkpoint: StepCheckpoint;
-  }): Promise<void> {
+  public async checkpoint(input: CheckpointInput): Promise<void> {
     await this.#ownedUpdate(input.key, input.token, `checkpoint step "${input.step}"`, {
       UpdateExpression: 'SET #steps.#step = :checkpoint',
       ExpressionAttributeNames: { '#steps': A.steps, '#step': input.step },
