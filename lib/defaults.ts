@@ -1,5 +1,5 @@
 /**
- * Every default of the library lives here, once. The TSDoc `@default` of each option quotes the constant,
+ * Every default of the library lives here, once. Internal: the TSDoc `@default` of each option gives the value itself,
  * and test/unit/defaults.test.ts checks that they agree.
  */
 

@@ -60,7 +60,7 @@ export interface VersionGuardInput {
   /**
    * The top-level attribute that holds the version (a name, not a path: dots are part of the name). It must
    * not be a key attribute, and the caller's expressions must not write it.
-   * @default 'version' ({@link DEFAULT_VERSION_ATTRIBUTE})
+   * @default 'version'
    */
   readonly versionAttribute?: string;
   /**

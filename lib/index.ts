@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 export { makeIdempotent, type IdempotentFunction } from './make-idempotent';
-export { idempotencyMiddleware, type IdempotencyMiddleware, type MiddyRequest } from './middleware';
+export { idempotencyMiddleware, type IdempotencyMiddleware } from './middleware';
 export { step, downstreamKey, commitWith } from './effects';
 export type { StepOptions, RecordResolution } from './engine';
 export type { IdempotencyOptions, IdempotencyLogger } from './options';
@@ -13,10 +13,6 @@ export {
   processSqsBatch,
   releaseSqsRecord,
   type StepResolution,
-  DEFAULT_SQS_CONCURRENCY,
-  DEFAULT_FIFO_ON_FAILURE,
-  DEFAULT_VISIBILITY_EXTEND_BY_SECONDS,
-  DEFAULT_VISIBILITY_EXTEND_WHEN_REMAINING_SECONDS,
   type SqsBatchOptions,
   type SqsVisibilityOptions,
   type SqsRecordHandler,
@@ -35,7 +31,6 @@ export {
 export {
   processStreamBatch,
   releaseStreamRecord,
-  DEFAULT_KAFKA_CONCURRENCY,
   type StreamKind,
   type StreamBatchOptionsBase,
   type KinesisBatchOptions,
@@ -68,9 +63,6 @@ export {
   httpFingerprint,
   httpScope,
   HttpProblem,
-  DEFAULT_IDEMPOTENCY_KEY_HEADER,
-  DEFAULT_KEY_REQUIRED_METHODS,
-  DEFAULT_PROBLEM_TYPE_BASE,
   IDEMPOTENCY_KEY_MAX_LENGTH,
   IDEMPOTENCY_KEY_PATTERN,
   IDEMPOTENT_REPLAYED_HEADER,
@@ -85,7 +77,7 @@ export {
   type HttpRequestMultiValueHeaders,
   type HttpStructuredResponse,
 } from './http';
-export { applyIfNewer, newerThan, DEFAULT_VERSION_ATTRIBUTE } from './guards';
+export { applyIfNewer, newerThan } from './guards';
 export type {
   ApplyIfNewerInput,
   ApplyIfNewerResult,
@@ -99,28 +91,9 @@ export type {
 } from './guards';
 export { DynamoDBStore, type DynamoDBStoreOptions } from './persistence/dynamodb';
 export { InMemoryStore } from './persistence/memory';
-export {
-  RecordStatus,
-  type IdempotencyStore,
-  type IdempotencyRecord,
-  type ClaimInput,
-  type ClaimResult,
-  type CompleteInput,
-  type CheckpointInput,
-  type LeaseExtension,
-  type StepCheckpoint,
-  type StagedWrite,
-  type OutcomeKind,
-} from './persistence/store';
-export {
-  DEFAULT_EXPIRES_AFTER_SECONDS,
-  DEFAULT_LEASE_SECONDS,
-  DEFAULT_MAX_RESULT_BYTES,
-  DEFAULT_LOCAL_CACHE_MAX_ITEMS,
-  DEFAULT_CLOCK_SKEW_MS,
-  DEFAULT_COMPLETION_RETRY_SECONDS,
-} from './defaults';
-export { DEFAULT_KEY_ATTR, DEFAULT_TTL_ATTR, IDEMPOTENCY_TABLE_NAME_ENV } from './persistence/schema';
+// What users annotate with; the rest of the store contract is in `effectively-once/store`.
+export type { IdempotencyStore, StagedWrite } from './persistence/store';
+export { IDEMPOTENCY_TABLE_NAME_ENV } from './persistence/schema';
 export {
   IdempotencyError,
   IdempotencyInProgressError,

@@ -48,14 +48,14 @@ export interface IdempotencyOptions<TArgs extends unknown[] = unknown[]> {
   readonly name?: string;
   /**
    * How long a completed result is kept and replayed, in seconds.
-   * @default 3600 (`DEFAULT_EXPIRES_AFTER_SECONDS`)
+   * @default 3600
    */
   readonly expiresAfterSeconds?: number;
   /**
    * How long a claim blocks duplicates while the work runs, in seconds. After that another invocation may
    * take the record over (and the late one gets `IdempotencyLeaseLostError`).
    * @default - the Lambda context's remaining time (less one second) when the second argument is a Lambda
-   * context, else 60 (`DEFAULT_LEASE_SECONDS`)
+   * context, else 60
    */
   readonly leaseSeconds?: number;
   /**
@@ -74,26 +74,26 @@ export interface IdempotencyOptions<TArgs extends unknown[] = unknown[]> {
    * What a duplicate does while the first invocation still runs: `'throw'` an
    * `IdempotencyInProgressError`, or `'wait'` for its result (consistent reads with backoff, bounded by
    * the remaining time).
-   * @default 'throw' (`DEFAULT_ON_IN_PROGRESS`)
+   * @default 'throw'
    */
   readonly onInProgress?: 'throw' | 'wait';
   /**
    * What to do when no key can be derived: `'throw'` an `IdempotencyKeyError`, or `'run'` unprotected
    * (logging a warning).
-   * @default 'throw' (`DEFAULT_ON_MISSING_KEY`)
+   * @default 'throw'
    */
   readonly onMissingKey?: 'throw' | 'run';
   /**
    * `'lease'`: claim the key (one conditional write) before running, complete it after (two requests,
    * the work runs once). `'optimistic'`: run first and write the completed record in one request (the
    * work may run more than once under concurrency; only staged `commitWith` writes are exactly-once).
-   * @default 'lease' (`DEFAULT_MODE`)
+   * @default 'lease'
    */
   readonly mode?: 'lease' | 'optimistic';
   /**
    * Largest serialised result stored, in bytes; a larger one raises `IdempotencyResultTooLargeError`
    * before anything is committed.
-   * @default 2097152 (`DEFAULT_MAX_RESULT_BYTES`, 2 MiB)
+   * @default 2097152 (2 MiB)
    */
   readonly maxResultBytes?: number;
   /**
@@ -104,7 +104,7 @@ export interface IdempotencyOptions<TArgs extends unknown[] = unknown[]> {
   readonly cacheErrors?: (error: unknown) => boolean;
   /**
    * Where the library logs: a Powertools `Logger`, or anything with `debug`, `info`, `warn` and `error`.
-   * @default - JSON lines on stdout in the Powertools format, at level WARN (`DEFAULT_LOG_LEVEL`)
+   * @default - JSON lines on stdout in the Powertools format, at level WARN
    */
   readonly logger?: IdempotencyLogger;
   /**
@@ -118,7 +118,7 @@ export interface IdempotencyOptions<TArgs extends unknown[] = unknown[]> {
    * clock runs ahead by up to this much never takes over a live lease. Lambda's clocks are synchronised
    * (Amazon Time Sync) far more closely than the default; raise it for invokers with looser clocks. The
    * price: a crashed invocation's record is taken over this much later.
-   * @default 1000 (`DEFAULT_CLOCK_SKEW_MS`)
+   * @default 1000
    */
   readonly clockSkewMs?: number;
   /**
@@ -127,7 +127,7 @@ export interface IdempotencyOptions<TArgs extends unknown[] = unknown[]> {
    * network errors, lost responses) is retried, with capped exponential backoff and full jitter, on top
    * of the AWS SDK's own attempts. With a Lambda context, retries go on until its remaining time less one
    * second.
-   * @default 10 (`DEFAULT_COMPLETION_RETRY_SECONDS`)
+   * @default 10
    */
   readonly completionRetrySeconds?: number;
 }

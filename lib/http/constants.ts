@@ -1,6 +1,6 @@
 /**
- * Every default and fixed rule of the HTTP adapter lives here, once. The TSDoc `@default` of each option
- * quotes its constant, and test/unit/http-options.test.ts checks that they agree.
+ * Every default and fixed rule of the HTTP adapter lives here, once. Internal: the TSDoc `@default` of each option
+ * gives the value itself, and test/unit/defaults.test.ts checks that they agree.
  */
 
 /** Name of the request header that carries the client's key (compared case-insensitively). */

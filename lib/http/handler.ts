@@ -43,18 +43,18 @@ export interface IdempotentHttpOptions<TEvent extends HttpEvent = HttpEvent, TCo
    * What a request does while the first request with its key is still running: `'throw'` answers 409 with
    * `Retry-After`; `'wait'` waits for the first request's response (bounded by the remaining time, then 409)
    * and replays it.
-   * @default 'throw' (`DEFAULT_ON_IN_PROGRESS`)
+   * @default 'throw'
    */
   readonly onInProgress?: 'throw' | 'wait';
   /**
    * Name of the request header carrying the client's key, compared case-insensitively.
-   * @default 'Idempotency-Key' (`DEFAULT_IDEMPOTENCY_KEY_HEADER`)
+   * @default 'Idempotency-Key'
    */
   readonly headerName?: string;
   /**
    * Methods on which a request without a key is refused with 400. On other methods a request without a key
    * runs unprotected; a request with a key is protected on any method.
-   * @default ['POST', 'PATCH'] (`DEFAULT_KEY_REQUIRED_METHODS`)
+   * @default ['POST', 'PATCH']
    */
   readonly requiredFor?: readonly string[];
   /**
@@ -73,7 +73,7 @@ export interface IdempotentHttpOptions<TEvent extends HttpEvent = HttpEvent, TCo
   /**
    * Prefix of the `type` member of problem responses (the problem name is appended), e.g.
    * `'https://api.example.com/docs/errors#'`.
-   * @default 'tag:effectively-once,2025:' (`DEFAULT_PROBLEM_TYPE_BASE`)
+   * @default 'tag:effectively-once,2025:'
    */
   readonly problemTypeBase?: string;
 }

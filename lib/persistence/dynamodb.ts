@@ -35,17 +35,17 @@ export interface DynamoDBStoreOptions {
   readonly client?: DynamoDBClient;
   /**
    * Partition key attribute of the table.
-   * @default 'id' (`DEFAULT_KEY_ATTR`)
+   * @default 'id'
    */
   readonly keyAttr?: string;
   /**
    * TTL attribute of the table (epoch seconds).
-   * @default 'expiration' (`DEFAULT_TTL_ATTR`)
+   * @default 'expiration'
    */
   readonly ttlAttr?: string;
   /**
    * Results whose serialised text is longer than this many bytes are stored gzip-compressed.
-   * @default 4096 (`DEFAULT_COMPRESS_ABOVE_BYTES`)
+   * @default 4096
    */
   readonly compressAboveBytes?: number;
   /**
@@ -57,7 +57,7 @@ export interface DynamoDBStoreOptions {
    * single request, which applies every rule; so is the whole group when the request fails. Single calls
    * (`makeIdempotent`, the middleware, HTTP) always send single requests. Needs `dynamodb:PartiQLInsert` and `dynamodb:PartiQLUpdate` (the CDK construct grants
    * them); without them the store logs one warning and sends single requests.
-   * @default true (`DEFAULT_BATCH_WRITES`)
+   * @default true
    */
   readonly batchWrites?: boolean;
   /**

@@ -1,6 +1,6 @@
 /**
- * Every default of `processSqsBatch`, once. The TSDoc `@default` of each option quotes its constant and
- * test/unit/sqs-options.test.ts checks that they agree.
+ * Every default of `processSqsBatch`, once. Internal: the TSDoc `@default` of each option gives the value
+ * itself, and test/unit/defaults.test.ts checks that they agree.
  */
 
 /** Records of a batch that run at once: records of a standard queue, message groups of a FIFO queue. */

@@ -42,14 +42,14 @@ export interface SqsVisibilityOptions {
   /**
    * Visibility timeout each extension sets on the in-flight messages, in seconds from the extension (2 to
    * 43200). The first extension is sent when the batch starts.
-   * @default 60 (`DEFAULT_VISIBILITY_EXTEND_BY_SECONDS`)
+   * @default 60
    */
   readonly extendBySeconds?: number;
   /**
    * The next extension is sent when this many seconds of the last one remain, i.e. every
    * `extendBySeconds - extendWhenRemainingSeconds` seconds; must be less than `extendBySeconds`. Also how
    * early an explicit `leaseSeconds` lease is renewed.
-   * @default 20 (`DEFAULT_VISIBILITY_EXTEND_WHEN_REMAINING_SECONDS`), or half of `extendBySeconds` when that is less
+   * @default - 20, or half of `extendBySeconds` when that is less
    */
   readonly extendWhenRemainingSeconds?: number;
   /**
@@ -105,7 +105,7 @@ export interface SqsBatchOptions<TBody = unknown>
   /**
    * The Lambda context: its remaining time bounds the idempotency lease of each record (unless
    * `leaseSeconds` is set) and of a lease extension.
-   * @default - none: leases last `leaseSeconds`, else 60 seconds (`DEFAULT_LEASE_SECONDS`)
+   * @default - none: leases last `leaseSeconds`, else 60 seconds
    */
   readonly context?: SqsLambdaContext;
   /**
@@ -116,7 +116,7 @@ export interface SqsBatchOptions<TBody = unknown>
   readonly parse?: (body: string, record: SqsRecord) => TBody;
   /**
    * How many records run at once on a standard queue, and how many message groups at once on a FIFO queue.
-   * @default 10 (`DEFAULT_SQS_CONCURRENCY`)
+   * @default 10
    */
   readonly concurrency?: number;
   /**
@@ -124,7 +124,7 @@ export interface SqsBatchOptions<TBody = unknown>
    * without running it (other groups go on); `'stop'` starts nothing more after the first failure and
    * reports the failed record and every record not processed failed (records already running in other
    * groups finish and are reported by their own outcome). Ignored on standard queues.
-   * @default 'skip-group' (`DEFAULT_FIFO_ON_FAILURE`)
+   * @default 'skip-group'
    */
   readonly fifoOnFailure?: FifoOnFailure;
   /**

@@ -1,6 +1,6 @@
 /**
- * Every default of `processStreamBatch`, once. The TSDoc `@default` of each option quotes its constant and
- * test/unit/streams-options.test.ts checks that they agree.
+ * Every default of `processStreamBatch`, once. Internal: the TSDoc `@default` of each option gives the value
+ * itself, and test/unit/defaults.test.ts checks that they agree.
  */
 
 /** Partitions of a Kafka batch that run at once (each runs its records one at a time, in offset order). */

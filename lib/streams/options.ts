@@ -59,7 +59,7 @@ export interface StreamBatchOptionsBase<TRecord, TInfo>
   /**
    * The Lambda context: its remaining time bounds the idempotency lease of each record (unless
    * `leaseSeconds` is set).
-   * @default - none: leases last `leaseSeconds`, else 60 seconds (`DEFAULT_LEASE_SECONDS`)
+   * @default - none: leases last `leaseSeconds`, else 60 seconds
    */
   readonly context?: StreamLambdaContext;
 }
@@ -89,7 +89,7 @@ export interface KafkaBatchOptions<TValue = unknown> extends StreamBatchOptionsB
   readonly parse?: (text: string, record: KafkaRecord) => TValue;
   /**
    * How many partitions of the batch run at once (each runs its records one at a time, in offset order).
-   * @default 10 (`DEFAULT_KAFKA_CONCURRENCY`)
+   * @default 10
    */
   readonly concurrency?: number;
 }

@@ -72,7 +72,7 @@ export interface AssertIdempotentOptions<TInput, TState> {
   readonly snapshot: (input: TInput, info: SnapshotInfo) => Promise<TState> | TState;
   /**
    * Number of generated inputs.
-   * @default {@link DEFAULT_IDEMPOTENCY_RUNS} (50)
+   * @default 50
    */
   readonly numRuns?: number;
   /**
@@ -103,12 +103,12 @@ export interface AssertIdempotentOptions<TInput, TState> {
   readonly recover?: () => Promise<void> | void;
   /**
    * Most calls delivered at once in the `concurrent` scenario (at least 2).
-   * @default {@link DEFAULT_MAX_CONCURRENCY} (3)
+   * @default 3
    */
   readonly maxConcurrency?: number;
   /**
    * Times a call whose error `redeliverWhen` accepts is delivered again.
-   * @default {@link DEFAULT_MAX_REDELIVERIES} (3)
+   * @default 3
    */
   readonly maxRedeliveries?: number;
   /**

@@ -41,19 +41,19 @@ export interface LocalEventSourceOptions {
   /**
    * Maximum records per invocation (1 to 10: one ReceiveMessage per invocation; the batching window of
    * larger Lambda batches is not emulated).
-   * @default {@link DEFAULT_BATCH_SIZE} (10)
+   * @default 10
    */
   readonly batchSize?: number;
   /**
    * Number of polling loops running at once (each invokes the handler with its own batches, so up to
    * `pollers` invocations run concurrently, like Lambda's concurrent pollers).
-   * @default {@link DEFAULT_POLLERS} (1)
+   * @default 1
    */
   readonly pollers?: number;
   /**
    * Long-poll duration of each ReceiveMessage, in seconds (0 to 20). `stop()` waits for running receives,
    * so it takes up to this long.
-   * @default {@link DEFAULT_WAIT_TIME_SECONDS} (1)
+   * @default 1
    */
   readonly waitTimeSeconds?: number;
   /**
@@ -66,24 +66,24 @@ export interface LocalEventSourceOptions {
    * Function timeout in milliseconds: the context's `getRemainingTimeInMillis()` counts down from it, and
    * an invocation still running when it is reached counts as failed (nothing is deleted). The handler is
    * not killed: `stop()` waits for it to settle.
-   * @default {@link DEFAULT_HANDLER_TIMEOUT_MS} (30000)
+   * @default 30000
    */
   readonly timeoutMs?: number;
   /**
    * Whether the handler's `batchItemFailures` are honoured (the event source mapping's
    * `ReportBatchItemFailures` function response type). When `false`, any result means the whole batch
    * succeeded.
-   * @default {@link DEFAULT_REPORT_BATCH_ITEM_FAILURES} (true)
+   * @default true
    */
   readonly reportBatchItemFailures?: boolean;
   /**
    * Function name in the context.
-   * @default {@link DEFAULT_FUNCTION_NAME} (`local-function`)
+   * @default 'local-function'
    */
   readonly functionName?: string;
   /**
    * Region in `awsRegion`, the event source ARN and the function ARN.
-   * @default - the region in the queue URL host (`sqs.REGION.…`), else {@link DEFAULT_LAMBDA_REGION}
+   * @default - the region in the queue URL host (`sqs.REGION.…`), else 'us-east-1'
    */
   readonly region?: string;
 }

@@ -37,19 +37,19 @@ export interface FaultOptions {
    * Probability (0 to 1) that a request fails with a throttling error before it is sent. The error is
    * shaped like the SDK's (HTTP 400, `$fault: 'client'`, `$metadata`), so the SDK's retry strategy retries
    * it with its throttling backoff.
-   * @default {@link DEFAULT_THROTTLE_RATE} (0)
+   * @default 0
    */
   readonly throttleRate?: number;
   /**
    * Probability (0 to 1) that a request is sent and applied but its response is lost: the caller sees a
    * network error the SDK retries, so the retry meets the effect of its own first attempt.
-   * @default {@link DEFAULT_LOST_RESPONSE_RATE} (0)
+   * @default 0
    */
   readonly lostResponseRate?: number;
   /**
    * Latency added before each request, in milliseconds: a number, or `[min, max]` for a seeded uniform
    * draw in that range.
-   * @default {@link DEFAULT_LATENCY_MS} (0)
+   * @default 0
    */
   readonly latencyMs?: number | readonly [number, number];
   /**
@@ -62,18 +62,18 @@ export interface FaultOptions {
   /**
    * Name of the throttling error. On a DynamoDB client an exception class of that name from
    * `@aws-sdk/client-dynamodb` is used (so `instanceof` works), e.g. `ProvisionedThroughputExceededException`.
-   * @default {@link DEFAULT_THROTTLE_ERROR_NAME} (`ThrottlingException`)
+   * @default 'ThrottlingException'
    */
   readonly throttleErrorName?: string;
   /**
    * The network error a lost response surfaces as: a socket reset (`ECONNRESET`) or the SDK's
    * `TimeoutError`. Both are retried by the SDK.
-   * @default {@link DEFAULT_LOST_RESPONSE_ERROR} (`ECONNRESET`)
+   * @default 'ECONNRESET'
    */
   readonly lostResponseError?: 'ECONNRESET' | 'TimeoutError';
   /**
    * Stop injecting throttles and lost responses after this many (latency is not counted).
-   * @default {@link DEFAULT_MAX_FAULTS} (no limit)
+   * @default Infinity (no limit)
    */
   readonly maxFaults?: number;
 }

@@ -17,27 +17,27 @@ export const DEFAULT_LAMBDA_REGION = 'us-east-1';
 export interface LambdaContextOptions {
   /**
    * The function name (also in the ARN and the log group name).
-   * @default {@link DEFAULT_FUNCTION_NAME} (`local-function`)
+   * @default 'local-function'
    */
   readonly functionName?: string;
   /**
    * The function timeout in milliseconds: `getRemainingTimeInMillis()` counts down from it.
-   * @default {@link DEFAULT_FUNCTION_TIMEOUT_MS} (3000)
+   * @default 3000
    */
   readonly timeoutMs?: number;
   /**
    * Region in the function ARN.
-   * @default {@link DEFAULT_LAMBDA_REGION} (`us-east-1`)
+   * @default 'us-east-1'
    */
   readonly region?: string;
   /**
    * Account id in the function ARN.
-   * @default {@link DEFAULT_ACCOUNT_ID} (`123456789012`)
+   * @default '123456789012'
    */
   readonly accountId?: string;
   /**
    * Memory size in MB.
-   * @default {@link DEFAULT_MEMORY_LIMIT_MB} (128)
+   * @default 128
    */
   readonly memoryLimitInMB?: number;
   /**

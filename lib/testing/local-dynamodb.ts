@@ -49,17 +49,17 @@ const JAVA_MISSING_MESSAGE =
 export interface StartLocalDynamoDBOptions {
   /**
    * TCP port to listen on.
-   * @default {@link DEFAULT_LOCAL_PORT} (0: a free port chosen by the operating system)
+   * @default 0 (a free port chosen by the operating system)
    */
   readonly port?: number;
   /**
    * Java executable that runs DynamoDB Local (Java 17 or newer).
-   * @default {@link DEFAULT_JAVA_PATH} (`java`: looked up on the `PATH`)
+   * @default 'java' (looked up on the `PATH`)
    */
   readonly javaPath?: string;
   /**
    * Milliseconds to wait for the server to answer before giving up (the process is then killed).
-   * @default {@link DEFAULT_DYNAMODB_START_TIMEOUT_MS} (30000)
+   * @default 30000
    */
   readonly startTimeoutMs?: number;
 }
@@ -283,17 +283,17 @@ export async function startLocalDynamoDB(options: StartLocalDynamoDBOptions = {}
 export interface CreateIdempotencyTableOptions {
   /**
    * Name of the partition key attribute (type `S`).
-   * @default {@link DEFAULT_KEY_ATTR} (`id`)
+   * @default 'id'
    */
   readonly keyAttr?: string;
   /**
    * Name of the Time To Live attribute.
-   * @default {@link DEFAULT_TTL_ATTR} (`expiration`)
+   * @default 'expiration'
    */
   readonly ttlAttr?: string;
   /**
    * Milliseconds to wait for the table to become ACTIVE.
-   * @default {@link DEFAULT_TABLE_ACTIVE_TIMEOUT_MS} (30000)
+   * @default 30000
    */
   readonly activeTimeoutMs?: number;
 }

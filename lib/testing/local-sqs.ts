@@ -10,12 +10,12 @@ export const DEFAULT_SQS_REGION = LOCAL_REGION;
 export interface StartLocalSqsOptions {
   /**
    * TCP port to listen on.
-   * @default {@link DEFAULT_LOCAL_PORT} (0: a free port chosen by the operating system)
+   * @default 0 (a free port chosen by the operating system)
    */
   readonly port?: number;
   /**
    * Region of the returned client and of the queue URLs and ARNs fauxqs builds.
-   * @default {@link DEFAULT_SQS_REGION} (`us-east-1`)
+   * @default 'us-east-1'
    */
   readonly region?: string;
 }

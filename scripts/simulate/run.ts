@@ -10,7 +10,6 @@ import {
   IdempotencyError,
   IdempotencyInProgressError,
   IdempotencyStoreError,
-  RecordStatus,
   commitWith,
   makeIdempotent,
   processSqsBatch,
@@ -18,6 +17,7 @@ import {
   type IdempotencyOptions,
   type SqsBatchOptions,
 } from '../../lib';
+import { RecordStatus } from '../../lib/store';
 import { current, FAULTS, SimStore, type Fault, type Invocation, type PendingCall } from './sim-store';
 import { drain, inWorld, seededRandom, VirtualTime } from './world';
 

@@ -7,18 +7,17 @@
  * completed record is never replaced or deleted before it expires.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { IdempotencyStoreError, InMemoryStore } from '../../lib';
 import {
-  IdempotencyStoreError,
-  InMemoryStore,
   RecordStatus,
+  type CheckpointInput,
   type ClaimInput,
   type ClaimResult,
   type CompleteInput,
   type IdempotencyRecord,
   type IdempotencyStore,
   type LeaseExtension,
-  type CheckpointInput,
-} from '../../lib';
+} from '../../lib/store';
 
 /** What happens to one parked call. */
 export const FAULTS = ['ok', 'lost', 'throttle', 'refuse', 'crash-before', 'crash-after'] as const;

@@ -3,7 +3,8 @@
  * DynamoDBStore (integration), so both stores are held to the same semantics.
  */
 import { randomUUID } from 'node:crypto';
-import { IdempotencyLeaseLostError, RecordStatus, type IdempotencyStore } from '../../lib';
+import { IdempotencyLeaseLostError } from '../../lib';
+import { RecordStatus, type IdempotencyStore } from '../../lib/store';
 
 const NOW = 1_800_000_000_000;
 const SEC = Math.floor(NOW / 1000);

@@ -8,7 +8,8 @@ import { DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dy
 import fc from 'fast-check';
 import { createChaosConsumer, type AccountCharge } from '../../handlers/chaos-consumer';
 import { createPaymentHandler, type PaymentProvider } from '../../handlers/payment';
-import { DEFAULT_LEASE_SECONDS, DynamoDBStore, makeIdempotent } from '../../lib';
+import { DynamoDBStore, makeIdempotent } from '../../lib';
+import { DEFAULT_LEASE_SECONDS } from '../../lib/defaults';
 import { IdempotencyAssertionError, assertIdempotent, crashPoint } from '../../lib/testing';
 import { FakePaymentsApi } from '../../scripts/chaos/fake-api';
 import { createTestTable, newDynamoClient } from '../helpers/local';

@@ -4,7 +4,7 @@
  */
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
-import type { CompleteInput, IdempotencyStore } from '../../lib';
+import type { CompleteInput, IdempotencyStore } from '../../lib/store';
 import { createLambdaContext, withFaults } from '../../lib/testing';
 import { FakeNotifier, NotifierRefusedError } from '../../scripts/chaos/fake-notifier';
 import { sumFaults, tallyFaults } from '../../scripts/chaos/fault-tally';

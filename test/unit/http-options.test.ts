@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type {
   APIGatewayProxyEvent,
   APIGatewayProxyHandler,
@@ -12,9 +10,7 @@ import type {
   LambdaFunctionURLHandler,
   SQSEvent,
 } from 'aws-lambda';
-import * as defaults from '../../lib/defaults';
 import { IdempotencyConfigError } from '../../lib/errors';
-import * as constants from '../../lib/http/constants';
 import { ANONYMOUS_SCOPE, makeIdempotentHttpHandler, type IdempotentHttpOptions } from '../../lib/http';
 import { hashValue } from '../../lib/keys';
 import { InMemoryStore } from '../../lib/persistence/memory';
@@ -117,26 +113,6 @@ describe('the stored key', () => {
   });
 });
 
-describe('defaults: each TSDoc @default agrees with its constant', () => {
-  const source = readFileSync(join(__dirname, '../../lib/http/handler.ts'), 'utf8');
-  // `@default <value> (\`CONSTANT\`)`; descriptions (`@default - …`) are checked separately.
-  const documented = [...source.matchAll(/@default ([^-\s][^\n]*?) \(`([A-Z_]+)`\)$/gm)].map((m) => [m[2] as string, m[1] as string] as const);
-  const all: Record<string, unknown> = { ...defaults, ...constants };
-
-  it('documents a constant for each defaulted HTTP option', () => {
-    expect(documented.map(([name]) => name).sort()).toEqual(
-      ['DEFAULT_IDEMPOTENCY_KEY_HEADER', 'DEFAULT_KEY_REQUIRED_METHODS', 'DEFAULT_ON_IN_PROGRESS', 'DEFAULT_PROBLEM_TYPE_BASE'].sort(),
-    );
-  });
-
-  it.each(documented)('%s is the documented %s', (name, text) => {
-    expect(JSON.parse(text.replace(/'/g, '"'))).toEqual(all[name]);
-  });
-
-  it('documents the anonymous scope with its constant', () => {
-    expect(source).toContain(`\`'${ANONYMOUS_SCOPE}'\` (\`ANONYMOUS_SCOPE\`)`);
-  });
-});
 
 describe('types: the wrapped handler fits the @types/aws-lambda handler types', () => {
   it('for REST, HTTP API (plain and JWT) and Function URL handlers', () => {

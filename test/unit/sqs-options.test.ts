@@ -1,12 +1,9 @@
 /**
- * processSqsBatch's options: validated once with messages naming the value, defaults in named constants
- * that the TSDoc quotes, and the engine kept per options so its local cache survives invocations.
+ * processSqsBatch's options: validated once with messages naming the value, and the engine kept per options
+ * so its local cache survives invocations (test/unit/defaults.test.ts checks the documented defaults).
  */
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { IdempotencyConfigError, InMemoryStore } from '../../lib';
 import { processSqsBatch, type SqsBatchOptions } from '../../lib/sqs';
-import * as sqsDefaults from '../../lib/sqs/defaults';
 import { jsonRecord, recordingLogger, recordingStore, type Order } from '../helpers/sqs-batches';
 import { lambdaContext, sqsEvent } from '../helpers/sqs-events';
 
@@ -91,25 +88,6 @@ describe('validation', () => {
   });
 });
 
-describe('defaults', () => {
-  const quoted = readdirSync(join(__dirname, '../../lib/sqs'))
-    .filter((file) => file.endsWith('.ts'))
-    .flatMap((file) => [...readFileSync(join(__dirname, '../../lib/sqs', file), 'utf8').matchAll(/@default\s+(\S+)\s+\(`([A-Z_]+)`/g)])
-    .map((match) => [match[2] ?? '', match[1] ?? ''] as const);
-
-  it('are quoted in the TSDoc by constant name', () => {
-    expect(quoted.map(([constant]) => constant).sort()).toEqual([
-      'DEFAULT_FIFO_ON_FAILURE',
-      'DEFAULT_SQS_CONCURRENCY',
-      'DEFAULT_VISIBILITY_EXTEND_BY_SECONDS',
-      'DEFAULT_VISIBILITY_EXTEND_WHEN_REMAINING_SECONDS',
-    ]);
-  });
-
-  it.each(quoted.filter(([constant]) => constant in sqsDefaults))('%s has the value its @default quotes (%s)', (constant, text) => {
-    expect(String((sqsDefaults as Record<string, unknown>)[constant])).toBe(text.replace(/^'(.*)'$/, '$1'));
-  });
-});
 
 describe('the engine kept per options', () => {
   const orderKey = (_r: unknown, { body }: { body: Order }): string => body.orderId;
