@@ -46,6 +46,12 @@ describe('the packed tarball, installed into an empty project', () => {
     expect(out.trim()).toBe('42');
   });
 
+  it('serves the store contract to store authors at effectively-once/store, through import and require', () => {
+    const esm = run('node', ['--input-type=module', '-e', "import { RecordStatus } from 'effectively-once/store'; console.log(RecordStatus.Completed)"], consumer);
+    const cjs = run('node', ['-e', "console.log(require('effectively-once/store').RecordStatus.InProgress)"], consumer);
+    expect([esm.trim(), cjs.trim()]).toEqual(['COMPLETED', 'INPROGRESS']);
+  });
+
   it('loads the test kit through import, naming a missing optional package', () => {
     const out = run(
       'node',
