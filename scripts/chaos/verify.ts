@@ -1,7 +1,7 @@
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { RecordStatus } from '../../lib';
+import { RecordStatus } from '../../lib/store';
 import type { QueueKind, Workload } from './workload';
 
 /** One invariant and the business events (or messages, records, accounts) that break it. */
