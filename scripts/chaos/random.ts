@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mulberry32 } from '../../lib/testing';
+import { mulberry32 } from '../../lib/testing/faults';
 
 /** A seeded generator of numbers in [0, 1) (the kit's mulberry32). */
 export type Random = () => number;

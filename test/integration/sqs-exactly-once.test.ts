@@ -22,7 +22,8 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { commitWith, DynamoDBStore, type StagedWrite } from '../../lib';
 import { processSqsBatch, type SqsBatchOptions } from '../../lib/sqs';
-import { mulberry32, startLocalEventSource, withFaults, type LocalEventSource } from '../../lib/testing';
+import { startLocalEventSource, withFaults, type LocalEventSource } from '../../lib/testing';
+import { mulberry32 } from '../../lib/testing/faults';
 import { createTestQueue, createTestTable, sqsClient } from '../helpers/local';
 import { recordingLogger } from '../helpers/sqs-batches';
 

@@ -7,9 +7,6 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import {
-  DEFAULT_BATCH_SIZE,
-  DEFAULT_POLLERS,
-  DEFAULT_WAIT_TIME_SECONDS,
   startLocalEventSource,
   TestKitConfigError,
 } from '../../lib/testing';
@@ -401,10 +398,6 @@ describe('startLocalEventSource: idle() and stop()', () => {
 });
 
 describe('startLocalEventSource: options', () => {
-  it('documents its defaults in named constants', () => {
-    expect([DEFAULT_BATCH_SIZE, DEFAULT_POLLERS, DEFAULT_WAIT_TIME_SECONDS]).toEqual([10, 1, 1]);
-  });
-
   it.each([
     ['batchSize', { batchSize: 11 }, 'Expected `batchSize` to be an integer from 1 to 10, got `11`'],
     ['pollers', { pollers: 0 }, 'Expected `pollers` to be an integer from 1 to 100, got `0`'],

@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { DEFAULT_MAX_FAULTS, TestKitConfigError, withFaults } from '../../lib/testing';
+import { TestKitConfigError, withFaults } from '../../lib/testing';
 import type { FaultOptions } from '../../lib/testing';
 import { createTestQueue, createTestTable, dynamoClient, newDynamoClient, newSqsClient } from '../helpers/local';
 
@@ -236,10 +236,6 @@ describe('withFaults: reproducibility', () => {
 });
 
 describe('withFaults: options', () => {
-  it('adds no limit on faults by default', () => {
-    expect(DEFAULT_MAX_FAULTS).toBe(Number.POSITIVE_INFINITY);
-  });
-
   it.each<[string, Record<string, unknown>, string]>([
     ['seed', { seed: 1.5 }, 'Expected `seed` to be an integer, got `1.5`'],
     ['throttleRate', { seed: 1, throttleRate: 1.5 }, 'Expected `throttleRate` to be a number from 0 to 1, got `1.5`'],

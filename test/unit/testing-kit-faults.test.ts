@@ -1,7 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { mulberry32, TestKitConfigError, withFaults } from '../../lib/testing';
+import { TestKitConfigError, withFaults } from '../../lib/testing';
+import { mulberry32 } from '../../lib/testing/faults';
 
 describe('withFaults accepts every AWS SDK v3 client type', () => {
   it.each([
