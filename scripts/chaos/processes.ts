@@ -33,7 +33,7 @@ export const DEFAULT_PROCESSES = 3;
 /** Most consumer processes. */
 export const MAX_PROCESSES = 32;
 /** Pause between two kills: drawn from this range, in milliseconds, when `killGapMs` is not given. */
-export const DEFAULT_KILL_GAP_MS: readonly [number, number] = [500, 2_000];
+export const DEFAULT_KILL_GAP_MS: readonly [number, number] = [1_000, 3_000];
 /**
  * Function timeout of the consumer processes' invocations, in milliseconds, when `functionTimeoutMs` is not
  * given; the queues' visibility timeout is the same. Real processes start cold and share the machine with
@@ -128,6 +128,8 @@ interface Child {
   readonly logFile: string;
   /** Invocations running, with the highest receive count of their records (from IPC: for kill decisions only). */
   readonly running: Map<number, number>;
+  /** Initialised and polling (its IPC `ready`). */
+  ready: boolean;
   killed: boolean;
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   stderr: string;
@@ -174,6 +176,8 @@ export async function runProcessChaos(options: ProcessChaosOptions): Promise<Pro
   const ended: Array<{ child: Child; code: number | null; signal: NodeJS.Signals | null }> = [];
   const kills = { random: 0, afterNotification: 0, skipped: 0 };
   let stopping = false;
+  /** Set when a process fails before it is ready: the setup is broken, and the run stops. */
+  let fatal: Error | undefined;
   let replacements = 0;
   let nextId = 0;
   /** Records handed to handlers so far, from the children's IPC (progress only; the logs are the record). */
@@ -223,6 +227,7 @@ export async function runProcessChaos(options: ProcessChaosOptions): Promise<Pro
       process: proc,
       logFile,
       running: new Map(),
+      ready: false,
       killed: false,
       stderr: '',
       exit: new Promise((resolveExit) => proc.once('exit', (code, signal) => resolveExit({ code, signal }))),
@@ -231,6 +236,7 @@ export async function runProcessChaos(options: ProcessChaosOptions): Promise<Pro
       child.stderr = (child.stderr + chunk.toString('utf8')).slice(-2_000);
     });
     proc.on('message', (message: ChildMessage) => {
+      if (message.t === 'ready') child.ready = true;
       if (message.t === 'start') {
         child.running.set(message.inv, message.maxReceiveCount);
         liveDeliveries += message.records;
@@ -241,6 +247,10 @@ export async function runProcessChaos(options: ProcessChaosOptions): Promise<Pro
     void child.exit.then(({ code, signal }) => {
       children.delete(id);
       ended.push({ child, code, signal });
+      if (!stopping && !child.killed && !child.ready) {
+        fatal ??= new Error(`Consumer process ${id} exited (code ${String(code)}, signal ${String(signal)}) before it was ready:\n${child.stderr.trim()}`);
+        return;
+      }
       if (!stopping) {
         replacements += 1;
         spawnChild();
@@ -287,7 +297,8 @@ export async function runProcessChaos(options: ProcessChaosOptions): Promise<Pro
           killOnNotification = true;
           continue;
         }
-        const live = [...children.values()].filter((c) => !c.killed).sort((a, b) => a.id - b.id);
+        // A process still starting has received nothing: killing it would test nothing.
+        const live = [...children.values()].filter((c) => c.ready && !c.killed).sort((a, b) => a.id - b.id);
         const victim = live[Math.floor(killRandom() * live.length)];
         if (victim !== undefined && kill(victim)) kills.random += 1;
       }
@@ -296,6 +307,7 @@ export async function runProcessChaos(options: ProcessChaosOptions): Promise<Pro
     let drained = false;
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
+      if (fatal !== undefined) throw fatal;
       const left = (await messagesLeft(sqs, queues.url.standard)) + (await messagesLeft(sqs, queues.url.fifo));
       report({ phase: 'running', settled: Math.max(0, messages - left), total: messages, deliveries: liveDeliveries });
       if (left === 0) {
