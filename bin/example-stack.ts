@@ -42,7 +42,7 @@ export interface EffectivelyOnceExampleStackProps extends StackProps {
   /**
    * Handler file bundled for the order consumer.
    *
-   * @default ORDER_CONSUMER_ENTRY (handlers/order-consumer.ts)
+   * @default - `ORDER_CONSUMER_ENTRY` (handlers/order-consumer.ts)
    */
   readonly orderConsumerEntry?: string;
 }
@@ -89,7 +89,7 @@ export interface ExampleAppOptions {
   /**
    * Handler file bundled for the order consumer.
    *
-   * @default ORDER_CONSUMER_ENTRY (handlers/order-consumer.ts)
+   * @default - `ORDER_CONSUMER_ENTRY` (handlers/order-consumer.ts)
    */
   readonly orderConsumerEntry?: string;
 }

@@ -1,6 +1,8 @@
 /**
- * Every default and limit of the CDK constructs lives here, once. Each TSDoc `@default` quotes the
- * constant by name, and test/constructs checks the synthesized templates against these same constants.
+ * Internal: every default and limit of the CDK constructs, once. Not exported from
+ * `effectively-once/constructs`: each prop's TSDoc states its default as a literal (`@default 5`), and
+ * test/constructs/defaults.test.ts synthesizes each construct with the prop omitted to check that the
+ * template carries that literal.
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';

@@ -1,3 +1,4 @@
+import type { Duration } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 
 /**
@@ -16,4 +17,9 @@ export class ConstructValidationError extends Error {
     this.constructPath = scope.node.path;
     this.property = property;
   }
+}
+
+/** `Duration.toHumanString()`, e.g. "30 seconds", "1 hour": how error and warning messages name durations. */
+export function describeDuration(duration: Duration): string {
+  return duration.toHumanString();
 }

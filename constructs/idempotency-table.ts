@@ -1,16 +1,45 @@
+import { Token } from 'aws-cdk-lib';
 import type { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { DEFAULT_KEY_ATTR, DEFAULT_TTL_ATTR, IDEMPOTENCY_TABLE_NAME_ENV } from '../lib/persistence/schema';
-import {
-  DEFAULT_POINT_IN_TIME_RECOVERY,
-  DEFAULT_TABLE_REMOVAL_POLICY,
-  IDEMPOTENCY_KEY_ACTIONS,
-  IDEMPOTENCY_TABLE_ACTIONS,
-} from './defaults';
+import type { IConstruct } from 'constructs';
+import { DEFAULT_KEY_ATTR, DEFAULT_TTL_ATTR } from '../lib/persistence/schema';
+import { DEFAULT_POINT_IN_TIME_RECOVERY, DEFAULT_TABLE_REMOVAL_POLICY } from './defaults';
+import { ConstructValidationError } from './errors';
+import { configureFunctionForTable, grantIdempotencyOnTable } from './table-grants';
+
+/**
+ * An idempotency table: one created by {@link IdempotencyTable}, or an existing one imported with
+ * {@link IdempotencyTable.fromTableName}, {@link IdempotencyTable.fromTableArn} or
+ * {@link IdempotencyTable.fromTableAttributes}. The table must have partition key `id` (string) and Time
+ * To Live on `expiration`.
+ */
+export interface IIdempotencyTable extends IConstruct {
+  /** Name of the table. */
+  readonly tableName: string;
+
+  /** ARN of the table. */
+  readonly tableArn: string;
+
+  /** The customer managed key encrypting the table, if it has one. */
+  readonly encryptionKey?: kms.IKey;
+
+  /**
+   * Grants exactly the DynamoDB actions the library performs (item reads and writes, batched PartiQL
+   * inserts and updates; no Scan, no Query, no wildcard) on this table only, plus `kms:Decrypt`,
+   * `kms:Encrypt` and `kms:GenerateDataKey*` on its customer managed key when it has one.
+   */
+  grantIdempotency(grantee: iam.IGrantable): iam.Grant;
+
+  /**
+   * {@link grantIdempotency} plus the `IDEMPOTENCY_TABLE_NAME` environment variable, which `DynamoDBStore`
+   * reads when its `tableName` option is omitted.
+   */
+  configureFunction(fn: lambda.Function): iam.Grant;
+}
 
 /** Props of {@link IdempotencyTable}. */
 export interface IdempotencyTableProps {
@@ -24,7 +53,8 @@ export interface IdempotencyTableProps {
 
   /**
    * Customer managed KMS key that encrypts the table at rest. Functions granted access through
-   * {@link IdempotencyTable.grantIdempotency} also get `IDEMPOTENCY_KEY_ACTIONS` on this key.
+   * {@link IdempotencyTable.grantIdempotency} also get `kms:Decrypt`, `kms:Encrypt` and
+   * `kms:GenerateDataKey*` on this key.
    *
    * @default - encrypted with the AWS managed key for DynamoDB (`aws/dynamodb`)
    */
@@ -34,16 +64,40 @@ export interface IdempotencyTableProps {
    * What happens to the table when it leaves the stack. The records are what prevents a replayed event
    * from running its side effects again, so they are kept by default.
    *
-   * @default RemovalPolicy.RETAIN (DEFAULT_TABLE_REMOVAL_POLICY)
+   * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
 
   /**
    * Whether point-in-time recovery is enabled.
    *
-   * @default true (DEFAULT_POINT_IN_TIME_RECOVERY)
+   * @default true
    */
   readonly pointInTimeRecovery?: boolean;
+}
+
+/** Attributes of an existing idempotency table, for {@link IdempotencyTable.fromTableAttributes}. Set exactly one of `tableName` and `tableArn`. */
+export interface IdempotencyTableAttributes {
+  /**
+   * Name of the table, in the stack's account and Region.
+   *
+   * @default - derived from `tableArn`
+   */
+  readonly tableName?: string;
+
+  /**
+   * ARN of the table: `arn:<partition>:dynamodb:<region>:<account>:table/<name>`.
+   *
+   * @default - built from `tableName` in the stack's account and Region
+   */
+  readonly tableArn?: string;
+
+  /**
+   * The customer managed key encrypting the table, so that grants include its KMS actions.
+   *
+   * @default - no key actions are granted (the table uses an AWS owned or AWS managed key)
+   */
+  readonly encryptionKey?: kms.IKey;
 }
 
 /**
@@ -53,8 +107,33 @@ export interface IdempotencyTableProps {
  * @example
  * const table = new IdempotencyTable(this, 'Idempotency');
  * table.configureFunction(myFunction); // grant + IDEMPOTENCY_TABLE_NAME
+ *
+ * const existing = IdempotencyTable.fromTableName(this, 'Existing', 'orders-idempotency');
+ * existing.grantIdempotency(otherFunction);
  */
-export class IdempotencyTable extends Construct {
+export class IdempotencyTable extends Construct implements IIdempotencyTable {
+  /** An existing table, by name (in the stack's account and Region). */
+  public static fromTableName(scope: Construct, id: string, tableName: string): IIdempotencyTable {
+    return IdempotencyTable.fromTableAttributes(scope, id, { tableName });
+  }
+
+  /** An existing table, by ARN. */
+  public static fromTableArn(scope: Construct, id: string, tableArn: string): IIdempotencyTable {
+    return IdempotencyTable.fromTableAttributes(scope, id, { tableArn });
+  }
+
+  /** An existing table, by name or ARN, with its customer managed key if it has one. */
+  public static fromTableAttributes(scope: Construct, id: string, attrs: IdempotencyTableAttributes): IIdempotencyTable {
+    return new ImportedIdempotencyTable(scope, id, (self) => {
+      validateAttributes(self, attrs);
+      return dynamodb.Table.fromTableAttributes(self, 'Table', {
+        tableName: attrs.tableName,
+        tableArn: attrs.tableArn,
+        encryptionKey: attrs.encryptionKey,
+      });
+    });
+  }
+
   /** The underlying table. */
   public readonly table: dynamodb.Table;
   /** Name of the table. */
@@ -80,47 +159,93 @@ export class IdempotencyTable extends Construct {
         : { encryption: dynamodb.TableEncryption.AWS_MANAGED }),
       removalPolicy: props.removalPolicy ?? DEFAULT_TABLE_REMOVAL_POLICY,
     });
+    // Escape hatches and `Validations.of(...)` on this construct reach the CloudFormation table.
+    this.node.defaultChild = this.table.node.defaultChild;
 
     this.tableName = this.table.tableName;
     this.tableArn = this.table.tableArn;
     this.encryptionKey = props.encryptionKey;
   }
 
-  /**
-   * Grants exactly the actions the library performs (`IDEMPOTENCY_TABLE_ACTIONS`) on this table only,
-   * plus `IDEMPOTENCY_KEY_ACTIONS` on its customer managed key when it has one.
-   */
+  /** {@inheritDoc IIdempotencyTable.grantIdempotency} */
   public grantIdempotency(grantee: iam.IGrantable): iam.Grant {
-    return grantIdempotencyOnTable(this.table, grantee);
+    return grantIdempotencyOnTable(this, grantee);
   }
 
-  /**
-   * Wires a function to this table: {@link grantIdempotency} plus the `IDEMPOTENCY_TABLE_NAME` environment
-   * variable, which `DynamoDBStore` reads when its `tableName` option is omitted.
-   */
+  /** {@inheritDoc IIdempotencyTable.configureFunction} */
   public configureFunction(fn: lambda.Function): iam.Grant {
-    return configureFunctionForTable(this.table, fn);
+    return configureFunctionForTable(this, fn);
   }
 }
 
 /**
- * Grants the library's actions on any table (one made by {@link IdempotencyTable} or an imported one).
- * Internal: the public entry points are {@link IdempotencyTable.grantIdempotency} and the consumer's.
+ * An existing table seen as an {@link IIdempotencyTable}: made by the `IdempotencyTable.from*` methods,
+ * and by the consumer for a plain `dynamodb.ITable`. Internal.
  */
-export function grantIdempotencyOnTable(table: dynamodb.ITable, grantee: iam.IGrantable): iam.Grant {
-  const grant = iam.Grant.addToPrincipal({
-    grantee,
-    actions: [...IDEMPOTENCY_TABLE_ACTIONS],
-    resourceArns: [table.tableArn],
-  });
-  if (table.encryptionKey) {
-    table.encryptionKey.grant(grantee, ...IDEMPOTENCY_KEY_ACTIONS);
+class ImportedIdempotencyTable extends Construct implements IIdempotencyTable {
+  public readonly tableName: string;
+  public readonly tableArn: string;
+  public readonly encryptionKey: kms.IKey | undefined;
+
+  public constructor(scope: Construct, id: string, tableOf: (self: Construct) => dynamodb.ITable) {
+    super(scope, id);
+    const table = tableOf(this);
+    this.tableName = table.tableName;
+    this.tableArn = table.tableArn;
+    this.encryptionKey = table.encryptionKey;
   }
-  return grant;
+
+  public grantIdempotency(grantee: iam.IGrantable): iam.Grant {
+    return grantIdempotencyOnTable(this, grantee);
+  }
+
+  public configureFunction(fn: lambda.Function): iam.Grant {
+    return configureFunctionForTable(this, fn);
+  }
 }
 
-/** Grant plus the table-name environment variable. Internal, see {@link IdempotencyTable.configureFunction}. */
-export function configureFunctionForTable(table: dynamodb.ITable, fn: lambda.Function): iam.Grant {
-  fn.addEnvironment(IDEMPOTENCY_TABLE_NAME_ENV, table.tableName);
-  return grantIdempotencyOnTable(table, fn);
+const TABLE_ARN = /^arn:[^:]+:dynamodb:[^:]*:[^:]*:table\/[^/]+$/;
+
+function validateAttributes(scope: Construct, attrs: IdempotencyTableAttributes): void {
+  const { tableName, tableArn } = attrs;
+  if (tableName !== undefined && tableArn !== undefined) {
+    throw new ConstructValidationError(
+      scope,
+      'tableName',
+      `exactly one of tableName and tableArn must be set, got both (tableName ${tableName}, tableArn ${tableArn})`,
+    );
+  }
+  if (tableName === undefined && tableArn === undefined) {
+    throw new ConstructValidationError(scope, 'tableName', 'exactly one of tableName and tableArn must be set, got neither');
+  }
+  if (tableName !== undefined && !Token.isUnresolved(tableName) && tableName.trim() === '') {
+    throw new ConstructValidationError(scope, 'tableName', `tableName must not be empty, got '${tableName}'`);
+  }
+  if (tableArn !== undefined && !Token.isUnresolved(tableArn) && !TABLE_ARN.test(tableArn)) {
+    throw new ConstructValidationError(
+      scope,
+      'tableArn',
+      `tableArn (${tableArn}) is not the ARN of a DynamoDB table (arn:<partition>:dynamodb:<region>:<account>:table/<name>)`,
+    );
+  }
+}
+
+/** Whether `table` is an {@link IIdempotencyTable} rather than a plain `dynamodb.ITable`. */
+function isIdempotencyTable(table: IIdempotencyTable | dynamodb.ITable): table is IIdempotencyTable {
+  return typeof (table as Partial<IIdempotencyTable>).grantIdempotency === 'function';
+}
+
+/**
+ * The table a consumer uses: `table` itself when it is an {@link IIdempotencyTable}, a plain
+ * `dynamodb.ITable` seen as one (a construct `id` under `scope`, which adds no resource), or a new
+ * {@link IdempotencyTable} `id` under `scope` when it is undefined. Internal.
+ */
+export function idempotencyTableOf(
+  scope: Construct,
+  id: string,
+  table: IIdempotencyTable | dynamodb.ITable | undefined,
+): IIdempotencyTable {
+  if (table === undefined) return new IdempotencyTable(scope, id);
+  if (isIdempotencyTable(table)) return table;
+  return new ImportedIdempotencyTable(scope, id, () => table);
 }

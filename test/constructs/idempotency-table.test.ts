@@ -3,17 +3,10 @@ import { Match } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import {
-  DEFAULT_KEY_ATTR,
-  DEFAULT_POINT_IN_TIME_RECOVERY,
-  DEFAULT_TABLE_REMOVAL_POLICY,
-  DEFAULT_TTL_ATTR,
-  IDEMPOTENCY_KEY_ACTIONS,
-  IDEMPOTENCY_TABLE_ACTIONS,
-  IDEMPOTENCY_TABLE_NAME_ENV,
-  IdempotencyTable,
-} from '../../constructs';
-import { newStack, templateOf } from './support';
+import { ConstructValidationError, IDEMPOTENCY_TABLE_NAME_ENV, IdempotencyTable } from '../../constructs';
+import type { IIdempotencyTable } from '../../constructs';
+import { DEFAULT_KEY_ATTR, DEFAULT_TTL_ATTR } from '../../lib/persistence/schema';
+import { GRANTED_KEY_ACTIONS, GRANTED_TABLE_ACTIONS, newStack, templateOf, thrownBy } from './support';
 
 function inlineFunction(stack: Stack): lambda.Function {
   return new lambda.Function(stack, 'Fn', {
@@ -47,9 +40,13 @@ describe('IdempotencyTable', () => {
       });
     });
 
-    it('names its key and TTL attributes after the schema constants of the library', () => {
-      expect(DEFAULT_KEY_ATTR).toBe('id');
-      expect(DEFAULT_TTL_ATTR).toBe('expiration');
+    it('uses the key and TTL attributes DynamoDBStore reads and writes', () => {
+      const stack = newStack();
+      new IdempotencyTable(stack, 'Idempotency');
+      templateOf(stack).hasResourceProperties('AWS::DynamoDB::Table', {
+        KeySchema: [{ AttributeName: DEFAULT_KEY_ATTR, KeyType: 'HASH' }],
+        TimeToLiveSpecification: { AttributeName: DEFAULT_TTL_ATTR, Enabled: true },
+      });
     });
 
     it('enables Time To Live on expiration', () => {
@@ -67,7 +64,6 @@ describe('IdempotencyTable', () => {
     });
 
     it('enables point-in-time recovery', () => {
-      expect(DEFAULT_POINT_IN_TIME_RECOVERY).toBe(true);
       const stack = newStack();
       new IdempotencyTable(stack, 'Idempotency');
       templateOf(stack).hasResourceProperties('AWS::DynamoDB::Table', {
@@ -84,7 +80,6 @@ describe('IdempotencyTable', () => {
     });
 
     it('is retained when it leaves the stack', () => {
-      expect(DEFAULT_TABLE_REMOVAL_POLICY).toBe(RemovalPolicy.RETAIN);
       const stack = newStack();
       new IdempotencyTable(stack, 'Idempotency');
       templateOf(stack).hasResource('AWS::DynamoDB::Table', {
@@ -147,6 +142,7 @@ describe('IdempotencyTable', () => {
       expect(stack.resolve(table.tableArn)).toEqual({ 'Fn::GetAtt': [logicalId, 'Arn'] });
       expect(stack.resolve(table.table.tableName)).toEqual({ Ref: logicalId });
       expect(table.encryptionKey).toBeUndefined();
+      expect(table.node.defaultChild).toBe(table.table.node.defaultChild);
     });
 
     it('exposes the customer managed key it was given', () => {
@@ -158,21 +154,8 @@ describe('IdempotencyTable', () => {
   });
 
   describe('grantIdempotency', () => {
-    it('lists exactly the item actions the library performs', () => {
-      expect(IDEMPOTENCY_TABLE_ACTIONS).toEqual([
-        'dynamodb:GetItem',
-        'dynamodb:PutItem',
-        'dynamodb:UpdateItem',
-        'dynamodb:DeleteItem',
-        'dynamodb:BatchGetItem',
-        'dynamodb:ConditionCheckItem',
-        'dynamodb:PartiQLInsert',
-        'dynamodb:PartiQLUpdate',
-      ]);
-      expect(IDEMPOTENCY_TABLE_ACTIONS.some((action) => /Scan|Query|\*/.test(action))).toBe(false);
-    });
-
-    it('grants exactly those actions on this table only, in a single statement', () => {
+    it('grants exactly the item actions the library performs, on this table only, in a single statement', () => {
+      expect(GRANTED_TABLE_ACTIONS.some((action) => /Scan|Query|\*/.test(action))).toBe(false);
       const stack = newStack();
       const table = new IdempotencyTable(stack, 'Idempotency');
       const role = new iam.Role(stack, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
@@ -180,7 +163,7 @@ describe('IdempotencyTable', () => {
       expect(policyStatements(stack)).toEqual([
         {
           Effect: 'Allow',
-          Action: [...IDEMPOTENCY_TABLE_ACTIONS],
+          Action: GRANTED_TABLE_ACTIONS,
           Resource: { 'Fn::GetAtt': [tableLogicalId(stack, table), 'Arn'] },
         },
       ]);
@@ -196,7 +179,6 @@ describe('IdempotencyTable', () => {
     });
 
     it('also grants the key actions on a customer managed key', () => {
-      expect(IDEMPOTENCY_KEY_ACTIONS).toEqual(['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*']);
       const stack = newStack();
       const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
       const table = new IdempotencyTable(stack, 'Idempotency', { encryptionKey: key });
@@ -205,12 +187,12 @@ describe('IdempotencyTable', () => {
       expect(policyStatements(stack)).toEqual([
         {
           Effect: 'Allow',
-          Action: [...IDEMPOTENCY_TABLE_ACTIONS],
+          Action: GRANTED_TABLE_ACTIONS,
           Resource: { 'Fn::GetAtt': [tableLogicalId(stack, table), 'Arn'] },
         },
         {
           Effect: 'Allow',
-          Action: [...IDEMPOTENCY_KEY_ACTIONS],
+          Action: GRANTED_KEY_ACTIONS,
           Resource: { 'Fn::GetAtt': [stack.getLogicalId(key.node.defaultChild as kms.CfnKey), 'Arn'] },
         },
       ]);
@@ -235,10 +217,86 @@ describe('IdempotencyTable', () => {
       expect(policyStatements(stack)).toEqual([
         {
           Effect: 'Allow',
-          Action: [...IDEMPOTENCY_TABLE_ACTIONS],
+          Action: GRANTED_TABLE_ACTIONS,
           Resource: { 'Fn::GetAtt': [tableLogicalId(stack, table), 'Arn'] },
         },
       ]);
+    });
+  });
+
+  describe('existing tables', () => {
+    const ARN = 'arn:aws:dynamodb:eu-west-1:123456789012:table/orders-idempotency';
+
+    function roleIn(stack: Stack): iam.Role {
+      return new iam.Role(stack, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    }
+
+    it('fromTableName names the table in the stack\'s account and Region and grants on that ARN', () => {
+      const stack = newStack();
+      const table: IIdempotencyTable = IdempotencyTable.fromTableName(stack, 'Existing', 'orders-idempotency');
+      expect(table.tableName).toBe('orders-idempotency');
+      expect(table.encryptionKey).toBeUndefined();
+      table.grantIdempotency(roleIn(stack));
+      templateOf(stack).resourceCountIs('AWS::DynamoDB::Table', 0);
+      expect(policyStatements(stack)).toEqual([
+        {
+          Effect: 'Allow',
+          Action: GRANTED_TABLE_ACTIONS,
+          Resource: stack.resolve(stack.formatArn({ service: 'dynamodb', resource: 'table', resourceName: 'orders-idempotency' })),
+        },
+      ]);
+    });
+
+    it('fromTableArn takes the name from the ARN and grants on the ARN', () => {
+      const stack = newStack();
+      const table = IdempotencyTable.fromTableArn(stack, 'Existing', ARN);
+      expect(table.tableName).toBe('orders-idempotency');
+      expect(table.tableArn).toBe(ARN);
+      table.grantIdempotency(roleIn(stack));
+      expect(policyStatements(stack)).toEqual([{ Effect: 'Allow', Action: GRANTED_TABLE_ACTIONS, Resource: ARN }]);
+    });
+
+    it('fromTableAttributes with a key also grants the key actions', () => {
+      const stack = newStack();
+      const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
+      const table = IdempotencyTable.fromTableAttributes(stack, 'Existing', { tableArn: ARN, encryptionKey: key });
+      expect(table.encryptionKey).toBe(key);
+      table.grantIdempotency(roleIn(stack));
+      expect(policyStatements(stack)).toEqual([
+        { Effect: 'Allow', Action: GRANTED_TABLE_ACTIONS, Resource: ARN },
+        {
+          Effect: 'Allow',
+          Action: GRANTED_KEY_ACTIONS,
+          Resource: { 'Fn::GetAtt': [stack.getLogicalId(key.node.defaultChild as kms.CfnKey), 'Arn'] },
+        },
+      ]);
+    });
+
+    it('configureFunction on an existing table sets IDEMPOTENCY_TABLE_NAME and grants', () => {
+      const stack = newStack();
+      const table = IdempotencyTable.fromTableName(stack, 'Existing', 'orders-idempotency');
+      table.configureFunction(inlineFunction(stack));
+      templateOf(stack).hasResourceProperties('AWS::Lambda::Function', {
+        Environment: { Variables: { IDEMPOTENCY_TABLE_NAME: 'orders-idempotency' } },
+      });
+      expect(policyStatements(stack)).toHaveLength(1);
+    });
+
+    it.each([
+      [{ tableName: 't', tableArn: ARN }, 'tableName', `exactly one of tableName and tableArn must be set, got both (tableName t, tableArn ${ARN})`],
+      [{}, 'tableName', 'exactly one of tableName and tableArn must be set, got neither'],
+      [{ tableName: ' ' }, 'tableName', "tableName must not be empty, got ' '"],
+      [
+        { tableArn: 'arn:aws:sqs:eu-west-1:123456789012:orders' },
+        'tableArn',
+        'tableArn (arn:aws:sqs:eu-west-1:123456789012:orders) is not the ARN of a DynamoDB table (arn:<partition>:dynamodb:<region>:<account>:table/<name>)',
+      ],
+    ])('fromTableAttributes(%j) is a synth-time error naming the values', (attrs, property, message) => {
+      const stack = newStack();
+      const error = thrownBy(() => IdempotencyTable.fromTableAttributes(stack, 'Existing', attrs));
+      expect(error).toBeInstanceOf(ConstructValidationError);
+      expect(error.property).toBe(property);
+      expect(error.message).toBe(`${message} (at Test/Existing)`);
     });
   });
 });

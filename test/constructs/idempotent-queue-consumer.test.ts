@@ -10,25 +10,9 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import {
-  DEAD_LETTER_QUEUE_ALARM_THRESHOLD,
-  DEAD_LETTER_QUEUE_RETENTION,
-  DEFAULT_ARCHITECTURE,
-  DEFAULT_BATCH_SIZE,
-  DEFAULT_FIFO,
-  DEFAULT_FUNCTION_TIMEOUT,
-  DEFAULT_LOG_RETENTION,
-  DEFAULT_MAX_RECEIVE_COUNT,
-  DEFAULT_OLDEST_MESSAGE_AGE_ALARM_THRESHOLD,
-  DEFAULT_QUEUE_RETENTION,
-  DEFAULT_RUNTIME,
-  IDEMPOTENCY_TABLE_ACTIONS,
-  IdempotencyTable,
-  IdempotentQueueConsumer,
-  VISIBILITY_TIMEOUT_MULTIPLIER,
-} from '../../constructs';
+import { IdempotencyTable, IdempotentQueueConsumer } from '../../constructs';
 import type { IdempotentQueueConsumerProps } from '../../constructs';
-import { FIXTURE_HANDLER, FIXTURE_SDK_HANDLER, newStack, templateOf, withFakeDocker } from './support';
+import { FIXTURE_HANDLER, FIXTURE_SDK_HANDLER, GRANTED_TABLE_ACTIONS, newStack, templateOf, withFakeDocker } from './support';
 
 /** A consumer bundled from the fixture handler, plus the given props. */
 function consumer(stack: Stack, props: Partial<IdempotentQueueConsumerProps> = {}): IdempotentQueueConsumer {
@@ -62,14 +46,13 @@ function sourceQueueProperties(stack: Stack): Record<string, unknown> {
 describe('IdempotentQueueConsumer', () => {
   describe('defaults', () => {
     it('creates a FIFO queue and a FIFO dead-letter queue', () => {
-      expect(DEFAULT_FIFO).toBe(true);
       const stack = newStack();
       const c = consumer(stack);
       const template = templateOf(stack);
       template.resourceCountIs('AWS::SQS::Queue', 2);
       template.hasResourceProperties('AWS::SQS::Queue', {
         FifoQueue: true,
-        RedrivePolicy: { deadLetterTargetArn: arnOf(stack, c.deadLetterQueue), maxReceiveCount: DEFAULT_MAX_RECEIVE_COUNT },
+        RedrivePolicy: { deadLetterTargetArn: arnOf(stack, c.deadLetterQueue), maxReceiveCount: 5 },
       });
       template.hasResource('AWS::SQS::Queue', {
         Properties: Match.objectLike({ FifoQueue: true, RedrivePolicy: Match.absent() }),
@@ -79,7 +62,6 @@ describe('IdempotentQueueConsumer', () => {
     });
 
     it('moves a message to the dead-letter queue after 5 receives', () => {
-      expect(DEFAULT_MAX_RECEIVE_COUNT).toBe(5);
       const stack = newStack();
       consumer(stack);
       expect(sourceQueueProperties(stack).RedrivePolicy).toMatchObject({ maxReceiveCount: 5 });
@@ -114,16 +96,12 @@ describe('IdempotentQueueConsumer', () => {
     });
 
     it('sets the visibility timeout to 6 times the function timeout', () => {
-      expect(VISIBILITY_TIMEOUT_MULTIPLIER).toBe(6);
-      expect(DEFAULT_FUNCTION_TIMEOUT.toSeconds()).toBe(30);
       const stack = newStack();
       consumer(stack);
       expect(sourceQueueProperties(stack).VisibilityTimeout).toBe(180);
     });
 
     it('keeps messages 4 days in the queue and 14 days in the dead-letter queue', () => {
-      expect(DEFAULT_QUEUE_RETENTION.toDays()).toBe(4);
-      expect(DEAD_LETTER_QUEUE_RETENTION.toDays()).toBe(14);
       const stack = newStack();
       const c = consumer(stack);
       expect(sourceQueueProperties(stack).MessageRetentionPeriod).toBe(4 * 24 * 3600);
@@ -135,8 +113,6 @@ describe('IdempotentQueueConsumer', () => {
     });
 
     it('bundles entry into a Node.js 22 function on ARM64 with a 30-second timeout', () => {
-      expect(DEFAULT_RUNTIME).toBe(lambda.Runtime.NODEJS_22_X);
-      expect(DEFAULT_ARCHITECTURE).toBe(lambda.Architecture.ARM_64);
       const stack = newStack();
       consumer(stack);
       templateOf(stack).hasResourceProperties('AWS::Lambda::Function', {
@@ -156,7 +132,6 @@ describe('IdempotentQueueConsumer', () => {
     });
 
     it('writes the function logs to its own log group kept one month', () => {
-      expect(DEFAULT_LOG_RETENTION).toBe(30);
       const stack = newStack();
       consumer(stack);
       const template = templateOf(stack);
@@ -177,7 +152,6 @@ describe('IdempotentQueueConsumer', () => {
     });
 
     it('subscribes the function with ReportBatchItemFailures and batches of 10', () => {
-      expect(DEFAULT_BATCH_SIZE).toBe(10);
       const stack = newStack();
       const c = consumer(stack);
       templateOf(stack).hasResourceProperties('AWS::Lambda::EventSourceMapping', {
@@ -230,14 +204,13 @@ describe('IdempotentQueueConsumer', () => {
               Resource: arnOf(stack, c.queue),
             },
             { Effect: 'Allow', Action: 'sqs:ChangeMessageVisibility', Resource: arnOf(stack, c.queue) },
-            { Effect: 'Allow', Action: [...IDEMPOTENCY_TABLE_ACTIONS], Resource: arnOf(stack, c.table) },
+            { Effect: 'Allow', Action: GRANTED_TABLE_ACTIONS, Resource: arnOf(stack, c.table) },
           ],
         },
       });
     });
 
     it('alarms when a message reaches the dead-letter queue', () => {
-      expect(DEAD_LETTER_QUEUE_ALARM_THRESHOLD).toBe(1);
       const stack = newStack();
       const c = consumer(stack);
       templateOf(stack).hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -254,7 +227,6 @@ describe('IdempotentQueueConsumer', () => {
     });
 
     it('alarms when the oldest message is older than 15 minutes', () => {
-      expect(DEFAULT_OLDEST_MESSAGE_AGE_ALARM_THRESHOLD.toMinutes()).toBe(15);
       const stack = newStack();
       const c = consumer(stack);
       templateOf(stack).hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -428,20 +400,21 @@ describe('IdempotentQueueConsumer', () => {
       const stack = newStack();
       const table = new IdempotencyTable(stack, 'Shared', { tableName: 'shared-idempotency' });
       const c = consumer(stack, { table });
-      expect(c.table).toBe(table.table);
+      expect(c.table).toBe(table);
       templateOf(stack).resourceCountIs('AWS::DynamoDB::Table', 1);
       templateOf(stack).hasResourceProperties('AWS::IAM::Policy', {
         PolicyDocument: {
-          Statement: Match.arrayWith([{ Effect: 'Allow', Action: [...IDEMPOTENCY_TABLE_ACTIONS], Resource: arnOf(stack, table.table) }]),
+          Statement: Match.arrayWith([{ Effect: 'Allow', Action: GRANTED_TABLE_ACTIONS, Resource: arnOf(stack, table.table) }]),
         },
       });
     });
 
-    it('table accepts an imported ITable, granted on its ARN and named in the environment', () => {
+    it('table accepts a plain dynamodb.ITable, granted on its ARN and named in the environment', () => {
       const stack = newStack();
       const imported = dynamodb.Table.fromTableName(stack, 'Imported', 'existing-idempotency');
       const c = consumer(stack, { table: imported });
-      expect(c.table).toBe(imported);
+      expect(c.table.tableName).toBe(imported.tableName);
+      expect(c.table.tableArn).toBe(imported.tableArn);
       const template = templateOf(stack);
       template.resourceCountIs('AWS::DynamoDB::Table', 0);
       template.hasResourceProperties('AWS::Lambda::Function', {
@@ -452,7 +425,7 @@ describe('IdempotentQueueConsumer', () => {
           Statement: Match.arrayWith([
             {
               Effect: 'Allow',
-              Action: [...IDEMPOTENCY_TABLE_ACTIONS],
+              Action: GRANTED_TABLE_ACTIONS,
               Resource: {
                 'Fn::Join': [
                   '',
@@ -468,6 +441,43 @@ describe('IdempotentQueueConsumer', () => {
                 ],
               },
             },
+          ]),
+        },
+      });
+    });
+
+    it('table accepts IdempotencyTable.fromTableName, granted on its ARN and named in the environment', () => {
+      const stack = newStack();
+      const c = consumer(stack, { table: IdempotencyTable.fromTableName(stack, 'Existing', 'existing-idempotency') });
+      const template = templateOf(stack);
+      template.resourceCountIs('AWS::DynamoDB::Table', 0);
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: { Variables: Match.objectLike({ IDEMPOTENCY_TABLE_NAME: 'existing-idempotency' }) },
+      });
+      template.hasResourceProperties('AWS::IAM::Policy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            { Effect: 'Allow', Action: GRANTED_TABLE_ACTIONS, Resource: Match.objectLike({ 'Fn::Join': Match.anyValue() }) },
+          ]),
+        },
+      });
+      expect(stack.resolve(c.table.tableArn)).toEqual(stack.resolve(stack.formatArn({ service: 'dynamodb', resource: 'table', resourceName: 'existing-idempotency' })));
+    });
+
+    it('table accepts IdempotencyTable.fromTableAttributes with a key, whose KMS actions are granted too', () => {
+      const stack = newStack();
+      const key = new kms.Key(stack, 'TableKey', { enableKeyRotation: true });
+      const table = IdempotencyTable.fromTableAttributes(stack, 'Existing', {
+        tableArn: 'arn:aws:dynamodb:us-east-1:123456789012:table/existing-idempotency',
+        encryptionKey: key,
+      });
+      const c = consumer(stack, { table });
+      expect(c.table).toBe(table);
+      templateOf(stack).hasResourceProperties('AWS::IAM::Policy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            { Effect: 'Allow', Action: GRANTED_TABLE_ACTIONS, Resource: 'arn:aws:dynamodb:us-east-1:123456789012:table/existing-idempotency' },
+            { Effect: 'Allow', Action: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*'], Resource: arnOf(stack, key) },
           ]),
         },
       });
@@ -533,7 +543,7 @@ describe('IdempotentQueueConsumer', () => {
       templateOf(stack).hasResourceProperties('AWS::IAM::Policy', {
         Roles: [{ Ref: logicalId(stack, other) }],
         PolicyDocument: {
-          Statement: [{ Effect: 'Allow', Action: [...IDEMPOTENCY_TABLE_ACTIONS], Resource: arnOf(stack, c.table) }],
+          Statement: [{ Effect: 'Allow', Action: GRANTED_TABLE_ACTIONS, Resource: arnOf(stack, c.table) }],
         },
       });
     });

@@ -71,3 +71,21 @@ export function withFakeDocker<T>(fn: (marker: string) => T): T {
     else process.env.CDK_DOCKER = saved;
   }
 }
+
+/**
+ * The DynamoDB actions `grantIdempotency` is expected to grant, written out: exactly what the library
+ * performs (PartiQL inserts and updates for batched claims and completions), no Scan, no Query, no wildcard.
+ */
+export const GRANTED_TABLE_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:ConditionCheckItem',
+  'dynamodb:PartiQLInsert',
+  'dynamodb:PartiQLUpdate',
+];
+
+/** The KMS actions granted on a table's customer managed key, written out. */
+export const GRANTED_KEY_ACTIONS = ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*'];
