@@ -1,6 +1,6 @@
 /**
  * What a real DynamoDB table would bill for the requests the benchmark saw, computed from the items each
- * request writes. Pure code (test/unit/bench-billing.test.ts checks it); the rules, from the DynamoDB
+ * request writes. Pure code (test/bench/billing.test.ts checks it); the rules, from the DynamoDB
  * Developer Guide (cited in docs/benchmark.md):
  *
  * - Item size: the UTF-8 length of each attribute name plus the size of its value. Strings: UTF-8 bytes;

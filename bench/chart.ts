@@ -1,6 +1,6 @@
 /**
  * A hand-written SVG bar chart of ratios (ours / incumbent): small multiples, one panel per metric, one row
- * per scenario, bars on a logarithmic axis centred on 1 (equal). Pure code; test/unit/bench-chart.test.ts
+ * per scenario, bars on a logarithmic axis centred on 1 (equal). Pure code; test/bench/chart.test.ts
  * checks it.
  */
 

@@ -1,5 +1,5 @@
 /**
- * Order statistics of the benchmark's samples. Pure functions: test/unit/bench-stats.test.ts checks them.
+ * Order statistics of the benchmark's samples. Pure functions: test/bench/stats.test.ts checks them.
  */
 
 /** Summary of a set of samples (all in the unit of the samples). */
