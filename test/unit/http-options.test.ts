@@ -1,15 +1,4 @@
-import type {
-  APIGatewayProxyEvent,
-  APIGatewayProxyHandler,
-  APIGatewayProxyHandlerV2,
-  APIGatewayProxyHandlerV2WithJWTAuthorizer,
-  APIGatewayProxyResult,
-  APIGatewayProxyResultV2,
-  APIGatewayProxyWithCognitoAuthorizerHandler,
-  Context,
-  LambdaFunctionURLHandler,
-  SQSEvent,
-} from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { IdempotencyConfigError } from '../../lib/errors';
 import { ANONYMOUS_SCOPE, makeIdempotentHttpHandler, type IdempotentHttpOptions } from '../../lib/http';
 import { hashValue } from '../../lib/keys';
@@ -110,30 +99,5 @@ describe('the stored key', () => {
 
     const key = `orders-api.http#${hashValue({ scope: ANONYMOUS_SCOPE, route: 'POST /orders', key: 'k-1' })}`;
     await expect(records.get(key, Date.now())).resolves.toMatchObject({ key, status: 'COMPLETED' });
-  });
-});
-
-
-describe('types: the wrapped handler fits the @types/aws-lambda handler types', () => {
-  it('for REST, HTTP API (plain and JWT) and Function URL handlers', () => {
-    const rest: APIGatewayProxyHandler = makeIdempotentHttpHandler(async (event: APIGatewayProxyEvent, _context: Context) => ({ statusCode: 201, body: event.path }), { store });
-    const cognito: APIGatewayProxyWithCognitoAuthorizerHandler = makeIdempotentHttpHandler(
-      async (event: Parameters<APIGatewayProxyWithCognitoAuthorizerHandler>[0]): Promise<APIGatewayProxyResult> => ({
-        statusCode: 201,
-        body: event.requestContext.authorizer.claims['sub'] ?? '',
-      }),
-      { store, scope: (event) => event.requestContext.authorizer.claims['sub'] ?? 'none' },
-    );
-    const httpApi: APIGatewayProxyHandlerV2 = makeIdempotentHttpHandler(async (): Promise<APIGatewayProxyResultV2> => 'created', { store });
-    const jwt: APIGatewayProxyHandlerV2WithJWTAuthorizer = makeIdempotentHttpHandler(
-      async (event: Parameters<APIGatewayProxyHandlerV2WithJWTAuthorizer>[0]) => ({ statusCode: 201, body: String(event.requestContext.authorizer.jwt.claims['sub']) }),
-      { store, onInProgress: 'wait' },
-    );
-    const functionUrl: LambdaFunctionURLHandler = makeIdempotentHttpHandler(async () => ({ statusCode: 201, cookies: ['a=1'] }), { store });
-
-    // @ts-expect-error an SQS handler is not an HTTP handler
-    makeIdempotentHttpHandler(async (_event: SQSEvent) => undefined, { store });
-
-    expect([rest, cognito, httpApi, jwt, functionUrl].every((h) => typeof h === 'function')).toBe(true);
   });
 });
