@@ -19,7 +19,7 @@ const EXPECTED =
 
 const INTEGER_TEXT = /^(-?)(\d+)$/;
 
-function describe(value: unknown): string {
+function describeVersion(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'bigint') return `${value}n`;
   if (value instanceof Date) return 'Invalid Date';
@@ -31,7 +31,7 @@ function describe(value: unknown): string {
 }
 
 function invalid(value: unknown, why?: string): IdempotencyVersionError {
-  return new IdempotencyVersionError(`${EXPECTED}, got ${describe(value)}${why === undefined ? '' : ` (${why})`}`, { value });
+  return new IdempotencyVersionError(`${EXPECTED}, got ${describeVersion(value)}${why === undefined ? '' : ` (${why})`}`, { value });
 }
 
 /** Canonical text of an integer given as sign and digits: no leading zeros, no "-0". */

@@ -26,16 +26,16 @@ import {
   type marshallOptions as MarshallOptions,
   type unmarshallOptions as UnmarshallOptions,
 } from '@aws-sdk/util-dynamodb';
-import { IdempotencyConditionError, IdempotencyConfigError } from './errors';
+import { IdempotencyConditionError, IdempotencyConfigError } from '../errors';
 import {
   buildGuardedUpdate,
   DEFAULT_VERSION_ATTRIBUTE,
   VERSION_VALUE,
   type GuardReturnValues,
   type GuardedUpdate,
-} from './guards/expression';
-import { guardFailure, transactGuardFailure, type GuardedWriteSkipped } from './guards/failure';
-import { type GuardVersion } from './guards/version';
+} from './expression';
+import { guardFailure, transactGuardFailure, type GuardedWriteSkipped } from './failure';
+import { type GuardVersion } from './version';
 
 export { DEFAULT_VERSION_ATTRIBUTE, type GuardReturnValues, type GuardVersion };
 export { guardFailure, transactGuardFailure, type GuardedWriteSkipped };
