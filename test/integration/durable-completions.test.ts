@@ -49,15 +49,21 @@ function effectCounter(): { run(id: string): void; repeats(): string[]; count(id
   };
 }
 
-/** Calls `call` until it resolves, as a client (or an event source) retries a failed delivery. */
-async function untilSucceeds<T>(call: () => Promise<T>): Promise<T> {
-  for (;;) {
+/**
+ * Calls `call` until it resolves, as a client (or an event source) retries a failed delivery; after
+ * `attempts` failures it fails with the last error, so a record that can never succeed fails the test
+ * instead of retrying until the test times out.
+ */
+async function untilSucceeds<T>(call: () => Promise<T>, attempts = 25): Promise<T> {
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= attempts; attempt += 1) {
     try {
       return await call();
-    } catch {
-      // delivered again
+    } catch (error) {
+      lastError = error; // delivered again
     }
   }
+  throw new Error(`Still failing after ${attempts} deliveries: ${String(lastError)}`);
 }
 
 /**
@@ -226,9 +232,25 @@ describe('measurement 2: half of the completions are throttled', () => {
 });
 
 describe('measurement 3: a renewed lease renews the record expiry', () => {
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
   it('a duplicate arriving after the claimed expiry, while the renewed lease runs, does not run', async () => {
+    // The renewals are timers: jest fakes them (and nothing else), the clock is moved by hand, and each
+    // renewal's write to DynamoDB Local is awaited before time moves on, so no real second passes.
+    jest.useFakeTimers({ doNotFake: ['Date', 'hrtime', 'performance', 'nextTick', 'setImmediate', 'queueMicrotask'] });
     const ddb = client();
-    const store = new DynamoDBStore({ tableName: await createTestTable('renewed'), client: ddb });
+    const renewals: Promise<void>[] = [];
+    class RenewalsObserved extends DynamoDBStore {
+      public override extendLease(input: Parameters<DynamoDBStore['extendLease']>[0]): Promise<void> {
+        const renewal = super.extendLease(input);
+        renewals.push(renewal.catch(() => undefined));
+        return renewal;
+      }
+    }
+    const store = new RenewalsObserved({ tableName: await createTestTable('renewed'), client: ddb });
+    const clock = manualClock();
     const runs: string[] = [];
     const options: SqsBatchOptions<{ orderId: string }> = {
       store,
@@ -236,34 +258,44 @@ describe('measurement 3: a renewed lease renews the record expiry', () => {
       name: opName(),
       leaseSeconds: 1,
       expiresAfterSeconds: 1,
+      clock,
       logger: quiet,
       // Renewals of the SQS visibility fail here (these records come from no queue); the lease is renewed all the same.
       visibility: { client: { send: () => Promise.resolve({}) }, extendBySeconds: 2, extendWhenRemainingSeconds: 1 },
     };
     let releaseFirst!: () => void;
     const firstMayEnd = new Promise<void>((resolve) => (releaseFirst = resolve));
+    let firstStarted!: () => void;
+    const firstRuns = new Promise<void>((resolve) => (firstStarted = resolve));
     const original = jsonRecord({ orderId: 'slow' });
     const first = processSqsBatch(
       sqsEvent([original]),
       async (record) => {
         runs.push(record.messageId);
+        firstStarted();
         await firstMayEnd;
       },
-      { ...options, context: createLambdaContext({ timeoutMs: 30_000 }) },
+      { ...options, context: createLambdaContext({ timeoutMs: 30_000, now: clock }) },
     );
+    await firstRuns;
     // The claim's own expiry (1 s, or its 1 s lease plus the 1 s skew margin) has passed by 4.5 s.
-    await new Promise((resolve) => setTimeout(resolve, 4_500));
+    for (let elapsed = 0; elapsed < 4_500; elapsed += 100) {
+      clock.advance(100);
+      await jest.advanceTimersByTimeAsync(100);
+      await Promise.all(renewals);
+    }
+    expect(renewals.length).toBeGreaterThanOrEqual(4);
     const duplicate = jsonRecord({ orderId: 'slow' });
     const response = await processSqsBatch(
       sqsEvent([duplicate]),
       async (record) => void runs.push(record.messageId),
-      { ...options, context: createLambdaContext({ timeoutMs: 30_000 }) },
+      { ...options, context: createLambdaContext({ timeoutMs: 30_000, now: clock }) },
     );
     releaseFirst();
     await expect(first).resolves.toEqual({ batchItemFailures: [] });
     expect(failedIds(response)).toEqual([duplicate.messageId]);
     expect(runs).toEqual([original.messageId]);
-  }, 15_000);
+  });
 });
 
 describe('measurement 4: clocks that disagree', () => {
@@ -308,11 +340,14 @@ describe('measurement 4: clocks that disagree', () => {
     const ahead = () => clock() + 900;
     let releaseA!: () => void;
     const aMayEnd = new Promise<void>((resolve) => (releaseA = resolve));
+    let started!: () => void;
+    const aStarted = new Promise<void>((resolve) => (started = resolve));
     let runs = 0;
     const name = opName();
     const a = makeIdempotent(
       async (_event: { id: string }) => {
         runs += 1;
+        started();
         await aMayEnd;
         return 'a';
       },
@@ -320,8 +355,7 @@ describe('measurement 4: clocks that disagree', () => {
     );
     const b = makeIdempotent(async (_event: { id: string }) => (runs += 1), { store, key: 'id', name, leaseSeconds: 5, clock: ahead, logger: quiet });
     const pending = a({ id: 'y' });
-    await new Promise((resolve) => setImmediate(resolve));
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await aStarted;
     clock.advance(4_999);
     await expect(b({ id: 'y' })).rejects.toBeInstanceOf(IdempotencyInProgressError);
     releaseA();

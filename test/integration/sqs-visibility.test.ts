@@ -29,8 +29,8 @@ async function inFlight(queueUrl: string): Promise<number> {
 }
 
 /**
- * Consumes one slow message with two pollers, until the handler has run `untilRuns` times and the source
- * is idle; returns how often the handler ran and the source.
+ * Consumes one slow message with two pollers, until the handler has run `untilRuns` times (or the source
+ * is idle without that) and the source is idle; returns how often the handler ran and the source.
  */
 async function consumeSlowMessage(
   options: (queueUrl: string) => SqsBatchOptions<{ orderId: string }>,
@@ -55,7 +55,9 @@ async function consumeSlowMessage(
   });
   sources.push(source);
   await sqsClient().send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify({ orderId: 'o-1' }) }));
-  await enoughRuns;
+  // Should the message never come back often enough, the source goes idle first: the caller's assertions
+  // on `runs` then fail, where awaiting `enoughRuns` alone would only time out.
+  await Promise.race([enoughRuns, source.idle()]);
   if (untilRuns > 1) await source.stop();
   else await source.idle();
   return { runs, source, queueUrl };

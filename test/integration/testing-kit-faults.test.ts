@@ -151,25 +151,58 @@ describe('withFaults: throttling', () => {
 });
 
 describe('withFaults: latency', () => {
-  it('delays each request by latencyMs', async () => {
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
+  /** Turns of the event loop (real I/O included) until `done()`, failing instead of waiting forever. */
+  async function until(done: () => boolean, what: string): Promise<void> {
+    for (let turn = 0; !done(); turn += 1) {
+      if (turn > 10_000) throw new Error(`never ${what}`);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  /**
+   * Sends one put under jest's fake timers (and fake Date) and returns, in fake milliseconds, how long the
+   * request waited between reaching the fault middleware and reaching the wire (the SDK's deserialize step).
+   */
+  async function wireDelay(latencyMs: FaultOptions['latencyMs'], expectedMs?: number): Promise<number> {
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
     const ddb = client();
-    const faults = withFaults(ddb, { seed: 1, latencyMs: 80 });
-
-    const startedAt = Date.now();
-    await ddb.send(put(newId()));
-
-    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(79);
+    const faults = withFaults(ddb, { seed: 1, latencyMs });
+    const reachedWire: number[] = [];
+    ddb.middlewareStack.add(
+      (next) => async (args) => {
+        reachedWire.push(Date.now());
+        return next(args);
+      },
+      { step: 'deserialize', name: 'reachedWire' },
+    );
+    const sending = ddb.send(put(newId()));
+    await until(() => faults.injected().delayed === 1, 'delayed');
+    const delayedAt = Date.now();
+    if (expectedMs !== undefined) {
+      await jest.advanceTimersByTimeAsync(expectedMs - 1);
+      expect(reachedWire).toEqual([]);
+    }
+    while (reachedWire.length === 0) {
+      if (Date.now() - delayedAt > 1_000) throw new Error('the request never reached the wire');
+      await jest.advanceTimersByTimeAsync(1);
+    }
+    await sending;
     expect(faults.injected().delayed).toBe(1);
+    return (reachedWire[0] as number) - delayedAt;
+  }
+
+  it('delays each request by latencyMs', async () => {
+    await expect(wireDelay(80, 80)).resolves.toBe(80);
   });
 
   it('draws the delay from [min, max]', async () => {
-    const ddb = client();
-    withFaults(ddb, { seed: 1, latencyMs: [40, 60] });
-
-    const startedAt = Date.now();
-    await ddb.send(put(newId()));
-
-    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(39);
+    const delay = await wireDelay([40, 60]);
+    expect(delay).toBeGreaterThanOrEqual(40);
+    expect(delay).toBeLessThanOrEqual(60);
   });
 });
 
