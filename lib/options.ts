@@ -152,7 +152,16 @@ export interface ResolvedOptions<TArgs extends unknown[]> {
   readonly completionRetrySeconds: number;
 }
 
-const KNOWN = new Set([
+/**
+ * Compiles to `true` only when `Names` lists exactly the keys of `T`: an option set's names are declared
+ * once, beside its type, and the compiler keeps the two together (the unknown-name check reads the list).
+ */
+export type ExactOptionNames<T, Names extends readonly string[]> = [Exclude<keyof T, Names[number]>, Exclude<Names[number], keyof T>] extends [never, never]
+  ? true
+  : { readonly missing: Exclude<keyof T, Names[number]>; readonly unknown: Exclude<Names[number], keyof T> };
+
+/** The names of {@link IdempotencyOptions}. */
+export const IDEMPOTENCY_OPTION_NAMES = [
   'store',
   'key',
   'name',
@@ -169,7 +178,10 @@ const KNOWN = new Set([
   'clock',
   'clockSkewMs',
   'completionRetrySeconds',
-]);
+] as const;
+const _idempotencyOptionNames: ExactOptionNames<IdempotencyOptions, typeof IDEMPOTENCY_OPTION_NAMES> = true;
+
+const KNOWN: ReadonlySet<string> = new Set(IDEMPOTENCY_OPTION_NAMES);
 
 const STORE_METHODS = ['claim', 'takeOver', 'checkpoint', 'extendLease', 'complete', 'putCompleted', 'release', 'get'];
 

@@ -6,7 +6,7 @@ import {
 } from '../errors';
 import { describe, type Selector } from '../keys';
 import { defaultOperationName, invocationInfo } from '../engine';
-import type { IdempotencyOptions } from '../options';
+import type { ExactOptionNames, IdempotencyOptions } from '../options';
 import {
   DEFAULT_IDEMPOTENCY_KEY_HEADER,
   DEFAULT_KEY_REQUIRED_METHODS,
@@ -81,8 +81,8 @@ export interface IdempotentHttpOptions<TEvent extends HttpEvent = HttpEvent, TCo
 /** Options of this adapter on top of the engine's. */
 const HTTP_OPTIONS = ['headerName', 'requiredFor', 'scope', 'problemTypeBase'] as const;
 
-/** Every option {@link makeIdempotentHttpHandler} takes. */
-const KNOWN_OPTIONS: readonly string[] = [
+/** Every option {@link makeIdempotentHttpHandler} takes, checked against its type by the compiler. */
+const KNOWN_OPTIONS = [
   'store',
   'name',
   'expiresAfterSeconds',
@@ -96,7 +96,8 @@ const KNOWN_OPTIONS: readonly string[] = [
   'onInProgress',
   'fingerprint',
   ...HTTP_OPTIONS,
-];
+] as const;
+const _httpOptionNames: ExactOptionNames<IdempotentHttpOptions, typeof KNOWN_OPTIONS> = true;
 
 /** Engine options the adapter sets itself, and why a caller may not. */
 const REFUSED_OPTIONS: Readonly<Record<string, string>> = {
@@ -158,7 +159,7 @@ export function makeIdempotentHttpHandler<TEvent extends HttpEvent, TResult, TCo
     }
   }
   for (const name of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.includes(name)) {
+    if (!(KNOWN_OPTIONS as readonly string[]).includes(name)) {
       throw new IdempotencyConfigError(`Unknown option \`${name}\` of makeIdempotentHttpHandler (known options: ${KNOWN_OPTIONS.join(', ')})`);
     }
   }

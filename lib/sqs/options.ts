@@ -5,7 +5,7 @@ import { IdempotencyConfigError } from '../errors';
 import { boundedSource } from '../batch/source-name';
 import { compileSelector, describe, type Selector } from '../keys';
 import { defaultOperationName } from '../engine';
-import { oneOf, optionalFunction, positiveInteger, type IdempotencyLogger, type IdempotencyOptions } from '../options';
+import { oneOf, optionalFunction, positiveInteger, type ExactOptionNames, type IDEMPOTENCY_OPTION_NAMES, type IdempotencyLogger, type IdempotencyOptions } from '../options';
 import type { IdempotencyStore } from '../persistence/store';
 import {
   DEFAULT_FIFO_ON_FAILURE,
@@ -139,6 +139,7 @@ export interface SqsBatchOptions<TBody = unknown>
 
 /** The batch options, added by `processSqsBatch` to the idempotency options. */
 export const SQS_OPTION_NAMES = ['context', 'parse', 'concurrency', 'fifoOnFailure', 'visibility'] as const;
+const _sqsOptionNames: ExactOptionNames<SqsBatchOptions, [...typeof IDEMPOTENCY_OPTION_NAMES, ...typeof SQS_OPTION_NAMES]> = true;
 
 /** `visibility` resolved: defaults applied. */
 export interface ResolvedVisibility {

@@ -5,7 +5,7 @@ import { IdempotencyEngine } from '../engine';
 import { IdempotencyConfigError } from '../errors';
 import type { Selector } from '../keys';
 import { defaultOperationName } from '../engine';
-import { optionalFunction, positiveInteger, type IdempotencyLogger, type IdempotencyOptions } from '../options';
+import { optionalFunction, positiveInteger, type ExactOptionNames, type IDEMPOTENCY_OPTION_NAMES, type IdempotencyLogger, type IdempotencyOptions } from '../options';
 import type { IdempotencyStore } from '../persistence/store';
 import { DEFAULT_KAFKA_CONCURRENCY } from './defaults';
 import type {
@@ -102,6 +102,7 @@ export type AnyStreamBatchOptions =
 
 /** The batch options, added by `processStreamBatch` to the idempotency options. */
 export const STREAM_OPTION_NAMES = ['context', 'parse', 'concurrency'] as const;
+const _streamOptionNames: ExactOptionNames<KafkaBatchOptions, [...typeof IDEMPOTENCY_OPTION_NAMES, ...typeof STREAM_OPTION_NAMES]> = true;
 
 /** The arguments an engine's key and fingerprint selectors receive. */
 export type StreamArgs = [record: unknown, info: unknown];
