@@ -52,7 +52,7 @@ async function main(): Promise<void> {
   const [dynamo, sqs] = await Promise.all([startLocalDynamoDB(), startLocalSqs()]);
   console.log(
     `Sending ${messages} messages per run (business events sent 1-3 times, to a standard and a FIFO queue), ` +
-      `crash rate ${crashRate}, 5% throttling and 2% lost responses on DynamoDB, seed ${seed}.\n`,
+      `crash rate ${crashRate}, 20% throttling and lost responses on DynamoDB (SDK default retries), seed ${seed}.\n`,
   );
   const bars = new MultiBar(
     {

@@ -334,6 +334,9 @@ function plainEffectSummary(invocations: InvocationLog, notifier: FakeNotifier):
     if (fate.kind === 'not-stored') notStored += 1;
     if (fate.kind === 'crashed') crashed.set(eventId, (crashed.get(eventId) ?? 0) + 1);
     if (fate.kind === 'timed-out') {
+      // Lambda stops an invocation at its function timeout: one stopped between the effect and the
+      // completion is a crash at that point, counted apart from the injected ones in the report.
+      crashed.set(eventId, (crashed.get(eventId) ?? 0) + 1);
       timedOut += 1;
       if (fate.duringCompletion) duringCompletion += 1;
     }

@@ -29,7 +29,8 @@ export interface InvocationTrace {
  * - `timed-out`: no crash, but the function timeout passed between the effect and the completion (Lambda would
  *   stop the invocation there; `duringCompletion` when the completion had been sent and had not returned);
  * - `not-stored`: none of these, and the invocation returned without its record completed (the completion failed).
- * Only `crashed` excuses a repeat: a timeout here comes from the consumer's own slowness, not from the chaos.
+ * `crashed` and `timed-out` excuse a repeat (Lambda stops the process at its timeout: a crash at that point,
+ * reported apart); `not-stored` does not.
  */
 export type PlainEffectFate =
   | { readonly kind: 'completed' | 'crashed' | 'not-stored' }

@@ -1,9 +1,9 @@
 /**
  * The plain-effect invariant: a notification sent with no idempotency key and outside the transaction may
- * be sent again for a business event only when the chaos itself (an injected crash, a SIGKILL) hit a
- * delivery of that event between sending it and completing its record: nothing downstream can tell the
- * second notification from the first. Any other repeat is a violation, including one that follows a
- * completion too slow to finish within the function timeout.
+ * be sent again for a business event only when a delivery of that event was stopped between sending it and
+ * completing its record: an injected crash, a SIGKILL, or the function timeout (Lambda stops the process
+ * there; the report counts these apart). Nothing downstream can tell the second notification from the
+ * first. Any other repeat is a violation, including one after a completion the library gave up on.
  */
 import type { InvariantResult } from './verify';
 

@@ -32,9 +32,9 @@ function rows(summary: ChaosSummary): Array<[string, string]> {
     ],
     [
       'plain effect (notifications)',
-      `${n(p.sent)} sent, ${n(p.repeats)} repeats (${n(p.eventsRepeated)} events), ${n(p.crashedAfterEffect)} crashes between it and the completion, ` +
-        `${n(p.unexplainedRepeats)} repeats beyond them; deliveries that sent it and then, uncrashed, reached the function timeout before the completion was stored: ` +
-        `${n(p.timedOutAfterEffect)} (${n(p.timedOutDuringCompletion)} with the completion in flight), returned with it not stored: ${n(p.notStored)}; ` +
+      `${n(p.sent)} sent, ${n(p.repeats)} repeats (${n(p.eventsRepeated)} events), ${n(p.crashedAfterEffect)} crash points between it and the completion ` +
+        `(${n(p.crashedAfterEffect - p.timedOutAfterEffect)} injected crashes, ${n(p.timedOutAfterEffect)} stopped by the function timeout, ${n(p.timedOutDuringCompletion)} of them with the completion in flight), ` +
+        `${n(p.unexplainedRepeats)} repeats beyond them; returned with it not stored: ${n(p.notStored)}; ` +
         `${n(p.refusedPastTimeout)} refused past the function timeout`,
     ],
     ['handler timeouts', n(summary.handlerTimeouts)],
