@@ -2,7 +2,7 @@
  * The shapes of Lambda's SQS event and batch response, declared here so that users of the library need
  * not install `@types/aws-lambda`. They are structurally identical to `@types/aws-lambda`'s `SQSEvent`,
  * `SQSRecord`, `SQSBatchResponse` and `Context` (as far as used), so values of those types are accepted and
- * returned as they are (test/unit/sqs-types.test.ts checks both directions).
+ * returned as they are (test/types/sqs.types.ts checks both directions).
  */
 
 /** System attributes of an SQS record (`@types/aws-lambda`'s `SQSRecordAttributes`). */

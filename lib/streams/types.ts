@@ -4,7 +4,7 @@
  * `@types/aws-lambda`. They are structurally identical to `@types/aws-lambda`'s `KinesisStreamEvent`,
  * `DynamoDBStreamEvent`, `MSKEvent`, `SelfManagedKafkaEvent` and their records (as far as used), so values
  * of those types are accepted, and handlers annotated with those record types fit
- * (test/unit/streams-types.test.ts checks both directions).
+ * (test/types/streams.types.ts checks both directions).
  */
 import type { NativeAttributeValue } from '@aws-sdk/util-dynamodb';
 
