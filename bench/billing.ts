@@ -263,7 +263,14 @@ export class BillingModel {
         const applied = ok;
         const sizes = items.map((entry) => {
           const [kind, body] = Object.entries(entry)[0] ?? ['', {}];
-          const command = kind === 'Put' ? 'PutItemCommand' : kind === 'Update' ? 'UpdateItemCommand' : kind === 'Delete' ? 'DeleteItemCommand' : 'ConditionCheck';
+          const command =
+            kind === 'Put'
+              ? 'PutItemCommand'
+              : kind === 'Update'
+                ? 'UpdateItemCommand'
+                : kind === 'Delete'
+                  ? 'DeleteItemCommand'
+                  : 'ConditionCheck';
           if (command === 'ConditionCheck') {
             return shadowSize(this.#items.get(this.#id(String(body.TableName), toAttributeMap(body.Key))));
           }

@@ -108,13 +108,17 @@ function drawSection(parts: string[], section: ChartSection, y0: number, width: 
   const top = y0 + SECTION_HEAD;
   const bottom = top + section.rows.length * ROW_HEIGHT;
   if (section.heading !== undefined) {
-    parts.push(`<text x="${LEFT_PAD}" y="${y0 + 16}" font-size="13" font-weight="bold" fill="#2d3748">${escapeXml(section.heading)}</text>`);
+    parts.push(
+      `<text x="${LEFT_PAD}" y="${y0 + 16}" font-size="13" font-weight="bold" fill="#2d3748">${escapeXml(section.heading)}</text>`,
+    );
   }
   section.rows.forEach((row, index) => {
     if (index % 2 === 1) {
       parts.push(`<rect x="0" y="${top + index * ROW_HEIGHT}" width="${width}" height="${ROW_HEIGHT}" fill="#f7fafc"/>`);
     }
-    parts.push(`<text x="${LABEL_WIDTH - 8}" y="${top + index * ROW_HEIGHT + ROW_HEIGHT / 2 + 4}" text-anchor="end">${escapeXml(row)}</text>`);
+    parts.push(
+      `<text x="${LABEL_WIDTH - 8}" y="${top + index * ROW_HEIGHT + ROW_HEIGHT / 2 + 4}" text-anchor="end">${escapeXml(row)}</text>`,
+    );
   });
   section.panels.forEach((panel, p) => {
     const x0 = LABEL_WIDTH + p * (PANEL_WIDTH + PANEL_GAP);

@@ -100,7 +100,10 @@ function stubPlugin(modules: readonly string[]): Plugin {
     name: 'bench-stub',
     setup(builder) {
       builder.onResolve({ filter }, (args) => ({ path: args.path, namespace: 'bench-stub' }));
-      builder.onLoad({ filter: /.*/, namespace: 'bench-stub' }, (args) => ({ contents: STUBS[args.path] ?? 'module.exports = {};', loader: 'js' }));
+      builder.onLoad({ filter: /.*/, namespace: 'bench-stub' }, (args) => ({
+        contents: STUBS[args.path] ?? 'module.exports = {};',
+        loader: 'js',
+      }));
     },
   };
 }

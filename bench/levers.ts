@@ -61,7 +61,13 @@ function completeUpdate(table: string, item: Record<string, AttributeValue>): Up
     Key: { id: item['id'] as AttributeValue },
     UpdateExpression: 'SET #status = :completed, #outcome = :outcome, #result = :result, #lease = :zero',
     ConditionExpression: '#token = :token',
-    ExpressionAttributeNames: { '#status': 'status', '#outcome': 'outcome', '#result': 'result', '#lease': 'leaseUntil', '#token': 'token' },
+    ExpressionAttributeNames: {
+      '#status': 'status',
+      '#outcome': 'outcome',
+      '#result': 'result',
+      '#lease': 'leaseUntil',
+      '#token': 'token',
+    },
     ExpressionAttributeValues: {
       ':completed': { S: 'COMPLETED' },
       ':outcome': { S: 'value' },
@@ -85,7 +91,10 @@ class MapPersistenceLayer extends BasePersistenceLayer {
   protected async _putRecord(record: IdempotencyRecord): Promise<void> {
     const existing = this.#records.get(record.idempotencyKey);
     if (existing && !existing.isExpired()) {
-      throw new IdempotencyItemAlreadyExistsError(`Failed to put record for already existing idempotency key: ${record.idempotencyKey}`, existing);
+      throw new IdempotencyItemAlreadyExistsError(
+        `Failed to put record for already existing idempotency key: ${record.idempotencyKey}`,
+        existing,
+      );
     }
     this.#records.set(record.idempotencyKey, record);
   }
@@ -139,7 +148,11 @@ export function leverScenarios(client: DynamoDBClient, table: string, scale: num
     },
   });
 
-  const noIo = (library: string, variant: string, make: () => (event: ReturnType<typeof orderEvent>, ctx: Context) => Promise<unknown>): Contender => {
+  const noIo = (
+    library: string,
+    variant: string,
+    make: () => (event: ReturnType<typeof orderEvent>, ctx: Context) => Promise<unknown>,
+  ): Contender => {
     const handler = make();
     return {
       library,
@@ -235,7 +248,9 @@ export function leverScenarios(client: DynamoDBClient, table: string, scale: num
             config: new IdempotencyConfig({ eventKeyJmesPath: 'orderId' }),
           }),
         ),
-        noIo('ours', 'ours, JMESPath key', () => makeIdempotent(result, { store: new InMemoryStore(), key: 'orderId', name: 'bench.cpu.jmespath' })),
+        noIo('ours', 'ours, JMESPath key', () =>
+          makeIdempotent(result, { store: new InMemoryStore(), key: 'orderId', name: 'bench.cpu.jmespath' }),
+        ),
         noIo('ours', 'ours, function key', () =>
           makeIdempotent(result, { store: new InMemoryStore(), key: (event) => event.orderId, name: 'bench.cpu.function' }),
         ),

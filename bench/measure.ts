@@ -135,7 +135,10 @@ export class Runner {
   public readonly billingCheck: BillingCheck = { checked: 0, agreed: 0, mismatches: [] };
 
   /** Bills a request log (after the clock stopped) into `acc`, or only checks the model when `acc` is absent. */
-  public bill(requests: readonly LoggedRequest[], acc?: { writeUnits: number; readUnits: number; maxItemBytes: number; byCommand: Record<string, number>; requests: number }): void {
+  public bill(
+    requests: readonly LoggedRequest[],
+    acc?: { writeUnits: number; readUnits: number; maxItemBytes: number; byCommand: Record<string, number>; requests: number },
+  ): void {
     for (const request of requests) {
       const bill = this.#billing.apply(request);
       if (request.reportedUnits !== undefined) {
@@ -185,7 +188,9 @@ export class Runner {
     acc.executions.push(facts.executions);
     acc.failures.push(facts.failures);
     if (!within(facts.executions, contender.expect.executions) && acc.problems.length < 5) {
-      acc.problems.push(`iteration ${acc.iterations}: the work ran ${facts.executions} times, expected ${JSON.stringify(contender.expect.executions)}`);
+      acc.problems.push(
+        `iteration ${acc.iterations}: the work ran ${facts.executions} times, expected ${JSON.stringify(contender.expect.executions)}`,
+      );
     }
     if (!within(facts.failures, contender.expect.failures) && acc.problems.length < 5) {
       acc.problems.push(`iteration ${acc.iterations}: ${facts.failures} failures, expected ${JSON.stringify(contender.expect.failures)}`);

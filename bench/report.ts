@@ -224,7 +224,13 @@ export function targetList(targets: readonly TargetResult[]): string {
 /** The ratio chart (ours / incumbent): the scenarios, then the footprint. */
 export function chartOf(results: BenchResults): RatioChart {
   const rows: string[] = [];
-  const values: Record<'rps' | 'p50' | 'cpu' | 'requests' | 'wru', (number | undefined)[]> = { rps: [], p50: [], cpu: [], requests: [], wru: [] };
+  const values: Record<'rps' | 'p50' | 'cpu' | 'requests' | 'wru', (number | undefined)[]> = {
+    rps: [],
+    p50: [],
+    cpu: [],
+    requests: [],
+    wru: [],
+  };
   for (const scenario of results.scenarios) {
     const reference = scenario.contenders[0];
     if (!reference) continue;
@@ -266,8 +272,16 @@ export function chartOf(results: BenchResults): RatioChart {
       ),
       panels: [
         { title: 'bundle bytes', better: 'lower', values: pairs.map(({ bundle, reference }) => ratio(bundle.bytes, reference.bytes)) },
-        { title: 'load time (CPU)', better: 'lower', values: pairs.map(({ bundle, reference }) => ratio(bundle.loadCpuMs, reference.loadCpuMs)) },
-        { title: 'load time (wall)', better: 'lower', values: pairs.map(({ bundle, reference }) => ratio(bundle.loadMs, reference.loadMs)) },
+        {
+          title: 'load time (CPU)',
+          better: 'lower',
+          values: pairs.map(({ bundle, reference }) => ratio(bundle.loadCpuMs, reference.loadCpuMs)),
+        },
+        {
+          title: 'load time (wall)',
+          better: 'lower',
+          values: pairs.map(({ bundle, reference }) => ratio(bundle.loadMs, reference.loadMs)),
+        },
       ],
     });
   }
@@ -298,7 +312,9 @@ export function markdownReport(results: BenchResults): string {
     }: ${results.warmup.blockMedianMs.map((ms) => ms.toFixed(2)).join(' → ')} ms.`,
     '',
     `Billing model checked against DynamoDB Local's ConsumedCapacity on ${results.billingCheck.checked} successful warm-up requests: ${results.billingCheck.agreed} agree${
-      results.billingCheck.mismatches.length > 0 ? ` (first mismatches: ${JSON.stringify(results.billingCheck.mismatches.slice(0, 3))})` : ''
+      results.billingCheck.mismatches.length > 0
+        ? ` (first mismatches: ${JSON.stringify(results.billingCheck.mismatches.slice(0, 3))})`
+        : ''
     }.`,
     '',
     '### Scenarios (ratios: ours / incumbent)',
@@ -318,7 +334,10 @@ export function markdownReport(results: BenchResults): string {
       '',
       ...results.footprint.bundles
         .filter((bundle) => bundle.stubbed.length === 0)
-        .map((bundle) => `- ${bundle.name}, ${bundle.library}: ${bundle.largestInputs.map((input) => `${input.path} ${input.bytes}`).join(', ')}`),
+        .map(
+          (bundle) =>
+            `- ${bundle.name}, ${bundle.library}: ${bundle.largestInputs.map((input) => `${input.path} ${input.bytes}`).join(', ')}`,
+        ),
       '',
       `Bare requires of modules the bundles leave external, same method: ${results.footprint.modules
         .map((mod) => `${mod.name} ${mod.loadMs.toFixed(1)} ms (CPU ${mod.loadCpuMs.toFixed(1)} ms)`)
@@ -326,6 +345,15 @@ export function markdownReport(results: BenchResults): string {
       '',
     );
   }
-  lines.push('### Levers (ratios: alternative / first row)', '', scenarioTable(results.levers, 'first row'), '', '### Targets', '', targetList(results.targets), '');
+  lines.push(
+    '### Levers (ratios: alternative / first row)',
+    '',
+    scenarioTable(results.levers, 'first row'),
+    '',
+    '### Targets',
+    '',
+    targetList(results.targets),
+    '',
+  );
   return lines.join('\n');
 }

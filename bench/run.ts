@@ -166,7 +166,13 @@ async function runAll(list: readonly Scenario[], runner: Runner, label: string):
   for (const scenario of list) {
     const t0 = Date.now();
     const contenders = await runner.run(scenario);
-    results.push({ id: scenario.id, title: scenario.title, short: scenario.short, recordsPerIteration: scenario.recordsPerIteration, contenders });
+    results.push({
+      id: scenario.id,
+      title: scenario.title,
+      short: scenario.short,
+      recordsPerIteration: scenario.recordsPerIteration,
+      contenders,
+    });
     process.stderr.write(`  ${label} ${scenario.id}: ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
   }
   return results;
@@ -210,7 +216,9 @@ async function main(): Promise<void> {
     const client = ddb.client;
     const suffix = Date.now().toString(36);
     const [oursTable, incumbentTable, oursBusiness, incumbentBusiness, scratch] = await Promise.all(
-      ['ours', 'incumbent', 'ours-orders', 'incumbent-orders', 'scratch'].map((name) => createIdempotencyTable(client, `bench-${name}-${suffix}`)),
+      ['ours', 'incumbent', 'ours-orders', 'incumbent-orders', 'scratch'].map((name) =>
+        createIdempotencyTable(client, `bench-${name}-${suffix}`),
+      ),
     );
     instrument(client);
     process.stderr.write('Warming DynamoDB Local up...\n');
@@ -275,7 +283,9 @@ async function main(): Promise<void> {
   writeFileSync(`${base}.svg`, svg);
   writeFileSync(join(args.outDir, 'ratios.svg'), svg);
   process.stdout.write(`${markdown}\n`);
-  process.stderr.write(`Wrote ${base}.json, ${base}.md and ${join(args.outDir, 'ratios.svg')} in ${results.durationSeconds.toFixed(0)} s\n`);
+  process.stderr.write(
+    `Wrote ${base}.json, ${base}.md and ${join(args.outDir, 'ratios.svg')} in ${results.durationSeconds.toFixed(0)} s\n`,
+  );
 }
 
 function readVersion(): string {

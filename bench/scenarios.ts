@@ -8,12 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { setImmediate as yieldOnce } from 'node:timers/promises';
 import { PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  BatchProcessor,
-  EventType,
-  processPartialResponse,
-  SqsFifoPartialProcessorAsync,
-} from '@aws-lambda-powertools/batch';
+import { BatchProcessor, EventType, processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
 import { IdempotencyConfig, makeIdempotent as makeIdempotentPowertools } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
@@ -340,7 +335,11 @@ function powertoolsBatch(env: ScenarioEnv, fifo: boolean): () => { handler: Batc
 }
 
 /** Ours: `processSqsBatch` with a store; options defined once, `{ ...options, context }` per call. */
-function oursBatch(env: ScenarioEnv, name: string, mode: 'lease' | 'optimistic'): () => { handler: BatchHandler; executions: () => number } {
+function oursBatch(
+  env: ScenarioEnv,
+  name: string,
+  mode: 'lease' | 'optimistic',
+): () => { handler: BatchHandler; executions: () => number } {
   return () => {
     let executions = 0;
     const options: SqsBatchOptions<unknown> = { store: oursStore(env), name, ...(mode === 'lease' ? {} : { mode }) };

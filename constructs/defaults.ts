@@ -27,11 +27,7 @@ export const IDEMPOTENCY_TABLE_ACTIONS: readonly string[] = Object.freeze([
 ]);
 
 /** The KMS actions granted on a table's customer managed key, when it has one. */
-export const IDEMPOTENCY_KEY_ACTIONS: readonly string[] = Object.freeze([
-  'kms:Decrypt',
-  'kms:Encrypt',
-  'kms:GenerateDataKey*',
-]);
+export const IDEMPOTENCY_KEY_ACTIONS: readonly string[] = Object.freeze(['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*']);
 
 /**
  * The SQS action granted to a consumer's function on its queue on top of what the event source grants:

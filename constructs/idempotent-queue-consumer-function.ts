@@ -5,13 +5,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import {
-  BUNDLING_EXTERNAL_MODULES,
-  DEFAULT_ARCHITECTURE,
-  DEFAULT_LOG_RETENTION,
-  DEFAULT_RUNTIME,
-  FUNCTION_ENVIRONMENT,
-} from './defaults';
+import { BUNDLING_EXTERNAL_MODULES, DEFAULT_ARCHITECTURE, DEFAULT_LOG_RETENTION, DEFAULT_RUNTIME, FUNCTION_ENVIRONMENT } from './defaults';
 import type { ConsumerFunctionProps } from './idempotent-queue-consumer-props';
 
 /**

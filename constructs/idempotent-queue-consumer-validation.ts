@@ -101,11 +101,7 @@ function resolveFunctionTimeout(scope: Construct, props: IdempotentQueueConsumer
   return own;
 }
 
-function resolveVisibilityTimeout(
-  scope: Construct,
-  props: IdempotentQueueConsumerProps,
-  functionTimeout: Duration | undefined,
-): Duration {
+function resolveVisibilityTimeout(scope: Construct, props: IdempotentQueueConsumerProps, functionTimeout: Duration | undefined): Duration {
   const given = props.visibilityTimeout;
   if (given === undefined) {
     if (functionTimeout === undefined) {
@@ -177,12 +173,9 @@ function validateEventSource(scope: Construct, props: IdempotentQueueConsumerPro
   if (batchSize !== undefined && !Token.isUnresolved(batchSize)) {
     const max = maxBatchingWindow !== undefined && !fifo ? MAX_BATCH_SIZE_WITH_WINDOW : MAX_BATCH_SIZE_WITHOUT_WINDOW;
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > max) {
-      const context = max === MAX_BATCH_SIZE_WITH_WINDOW ? 'with a batching window' : fifo ? 'on a FIFO queue' : 'without a batching window';
-      throw new ConstructValidationError(
-        scope,
-        'batchSize',
-        `batchSize (${batchSize}) must be an integer between 1 and ${max} ${context}`,
-      );
+      const context =
+        max === MAX_BATCH_SIZE_WITH_WINDOW ? 'with a batching window' : fifo ? 'on a FIFO queue' : 'without a batching window';
+      throw new ConstructValidationError(scope, 'batchSize', `batchSize (${batchSize}) must be an integer between 1 and ${max} ${context}`);
     }
   }
   if (maxConcurrency !== undefined && !Token.isUnresolved(maxConcurrency)) {

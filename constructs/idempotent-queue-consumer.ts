@@ -66,12 +66,7 @@ export class IdempotentQueueConsumer extends Construct {
     // --- Function and event source ----------------------------------------------------------------------
     this.function =
       props.handler ??
-      createConsumerFunction(
-        this,
-        props.entry as string,
-        settings.functionTimeout ?? DEFAULT_FUNCTION_TIMEOUT,
-        props.functionProps,
-      );
+      createConsumerFunction(this, props.entry as string, settings.functionTimeout ?? DEFAULT_FUNCTION_TIMEOUT, props.functionProps);
     this.function.addEventSource(
       new SqsEventSource(this.queue, {
         batchSize: settings.batchSize,

@@ -19,13 +19,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  DynamoDBDocumentClient,
-  PutCommand,
-  UpdateCommand,
-  type PutCommandInput,
-  type UpdateCommandInput,
-} from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, UpdateCommand, type PutCommandInput, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import {
   DynamoDBStore,
   commitWith,
@@ -149,7 +143,11 @@ export function parseAccountCharge(body: string): AccountCharge {
 }
 
 /** The two ledger writes of one charge: a new entry (appended), and the account's balance. */
-function ledgerWrites(ledgerTable: string, event: AccountCharge, chargeId: string): { entry: PutCommandInput; balance: UpdateCommandInput } {
+function ledgerWrites(
+  ledgerTable: string,
+  event: AccountCharge,
+  chargeId: string,
+): { entry: PutCommandInput; balance: UpdateCommandInput } {
   return {
     entry: {
       TableName: ledgerTable,
@@ -225,7 +223,11 @@ export function createPlainConsumer(deps: PlainConsumerDeps): SqsConsumer {
         await documents.send(new PutCommand(entry));
         await documents.send(new UpdateCommand(balance));
       },
-      { parse: parseAccountCharge, ...(deps.logger === undefined ? {} : { logger: deps.logger }), ...(context === undefined ? {} : { context }) },
+      {
+        parse: parseAccountCharge,
+        ...(deps.logger === undefined ? {} : { logger: deps.logger }),
+        ...(context === undefined ? {} : { context }),
+      },
     );
 }
 

@@ -126,10 +126,7 @@ export class IdempotencyCommitConditionError extends IdempotencyError {
   /** The table of the failed item. */
   public readonly tableName: string | undefined;
 
-  public constructor(
-    message: string,
-    options: IdempotencyErrorOptions & { itemIndex: number; tableName: string | undefined },
-  ) {
+  public constructor(message: string, options: IdempotencyErrorOptions & { itemIndex: number; tableName: string | undefined }) {
     super(message, options);
     this.itemIndex = options.itemIndex;
     this.tableName = options.tableName;

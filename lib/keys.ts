@@ -140,10 +140,7 @@ export type Selector<TArgs extends unknown[]> = string | ((...args: TArgs) => un
  * Turns a selector option into a function. A string is a JMESPath expression on the first argument,
  * compiled now so a syntax error is reported at wrap time.
  */
-export function compileSelector<TArgs extends unknown[]>(
-  option: string,
-  selector: Selector<TArgs> | undefined,
-): (args: TArgs) => unknown {
+export function compileSelector<TArgs extends unknown[]>(option: string, selector: Selector<TArgs> | undefined): (args: TArgs) => unknown {
   if (selector === undefined) return (args) => args[0];
   if (typeof selector === 'function') return (args) => selector(...args);
   if (typeof selector === 'string') {
@@ -152,15 +149,15 @@ export function compileSelector<TArgs extends unknown[]>(
       ast = jmespath.compile(selector);
     } catch (error) {
       throw new IdempotencyConfigError(
-        `Expected \`${option}\` to be a valid JMESPath expression, got ${JSON.stringify(selector)}: ${
-          (error as Error).message
-        }`,
+        `Expected \`${option}\` to be a valid JMESPath expression, got ${JSON.stringify(selector)}: ${(error as Error).message}`,
         { cause: error },
       );
     }
     const problem = checkExpression(ast);
     if (problem !== undefined) {
-      throw new IdempotencyConfigError(`Expected \`${option}\` to be a valid JMESPath expression, got ${JSON.stringify(selector)}: ${problem}`);
+      throw new IdempotencyConfigError(
+        `Expected \`${option}\` to be a valid JMESPath expression, got ${JSON.stringify(selector)}: ${problem}`,
+      );
     }
     const path = simplePath(selector);
     if (path) return (args) => walk(args[0], path);
@@ -168,15 +165,16 @@ export function compileSelector<TArgs extends unknown[]>(
       try {
         return jmespath.search(args[0], selector) as unknown;
       } catch (error) {
-        throw new SelectorError(`The JMESPath \`${option}\` ${JSON.stringify(selector)} failed on this input: ${(error as Error).message}`, {
-          cause: error,
-        });
+        throw new SelectorError(
+          `The JMESPath \`${option}\` ${JSON.stringify(selector)} failed on this input: ${(error as Error).message}`,
+          {
+            cause: error,
+          },
+        );
       }
     };
   }
-  throw new IdempotencyConfigError(
-    `Expected \`${option}\` to be a function or a JMESPath string, got ${describe(selector)}`,
-  );
+  throw new IdempotencyConfigError(`Expected \`${option}\` to be a function or a JMESPath string, got ${describe(selector)}`);
 }
 
 /** A JMESPath expression failed on one input (a function given the wrong type, say). */
@@ -186,9 +184,32 @@ export class SelectorError extends Error {
 
 /** The functions jmespath.js knows; any other name fails on every call. */
 const JMESPATH_FUNCTIONS = new Set([
-  'abs', 'avg', 'ceil', 'contains', 'ends_with', 'floor', 'join', 'keys', 'length', 'map', 'max', 'max_by', 'merge',
-  'min', 'min_by', 'not_null', 'reverse', 'sort', 'sort_by', 'starts_with', 'sum', 'to_array', 'to_number',
-  'to_string', 'type', 'values',
+  'abs',
+  'avg',
+  'ceil',
+  'contains',
+  'ends_with',
+  'floor',
+  'join',
+  'keys',
+  'length',
+  'map',
+  'max',
+  'max_by',
+  'merge',
+  'min',
+  'min_by',
+  'not_null',
+  'reverse',
+  'sort',
+  'sort_by',
+  'starts_with',
+  'sum',
+  'to_array',
+  'to_number',
+  'to_string',
+  'type',
+  'values',
 ]);
 
 interface AstNode {

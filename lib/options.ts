@@ -156,7 +156,10 @@ export interface ResolvedOptions<TArgs extends unknown[]> {
  * Compiles to `true` only when `Names` lists exactly the keys of `T`: an option set's names are declared
  * once, beside its type, and the compiler keeps the two together (the unknown-name check reads the list).
  */
-export type ExactOptionNames<T, Names extends readonly string[]> = [Exclude<keyof T, Names[number]>, Exclude<Names[number], keyof T>] extends [never, never]
+export type ExactOptionNames<T, Names extends readonly string[]> = [
+  Exclude<keyof T, Names[number]>,
+  Exclude<Names[number], keyof T>,
+] extends [never, never]
   ? true
   : { readonly missing: Exclude<keyof T, Names[number]>; readonly unknown: Exclude<Names[number], keyof T> };
 
@@ -243,7 +246,9 @@ export function resolveOptions<TArgs extends unknown[]>(
       'ten years',
     ),
     leaseSeconds:
-      options.leaseSeconds === undefined ? undefined : atMost('leaseSeconds', positiveNumber('leaseSeconds', options.leaseSeconds), MAX_LEASE_SECONDS, '12 hours'),
+      options.leaseSeconds === undefined
+        ? undefined
+        : atMost('leaseSeconds', positiveNumber('leaseSeconds', options.leaseSeconds), MAX_LEASE_SECONDS, '12 hours'),
     localCacheMaxItems,
     onInProgress: oneOf('onInProgress', options.onInProgress ?? DEFAULT_ON_IN_PROGRESS, ['throw', 'wait'] as const),
     onMissingKey: oneOf('onMissingKey', options.onMissingKey ?? DEFAULT_ON_MISSING_KEY, ['throw', 'run'] as const),
@@ -252,7 +257,12 @@ export function resolveOptions<TArgs extends unknown[]>(
     cacheErrors: optionalFunction('cacheErrors', options.cacheErrors),
     logger: options.logger ?? defaultLogger(),
     clock: checkedClock(options.clock),
-    clockSkewMs: atMost('clockSkewMs', nonNegativeNumber('clockSkewMs', options.clockSkewMs ?? DEFAULT_CLOCK_SKEW_MS), MAX_CLOCK_SKEW_MS, '5 minutes'),
+    clockSkewMs: atMost(
+      'clockSkewMs',
+      nonNegativeNumber('clockSkewMs', options.clockSkewMs ?? DEFAULT_CLOCK_SKEW_MS),
+      MAX_CLOCK_SKEW_MS,
+      '5 minutes',
+    ),
     completionRetrySeconds: atMost(
       'completionRetrySeconds',
       positiveNumber('completionRetrySeconds', options.completionRetrySeconds ?? DEFAULT_COMPLETION_RETRY_SECONDS),

@@ -104,7 +104,13 @@ function encodeObject(obj: object, seen: Set<object>, path: string): Json {
   if (obj instanceof ArrayBuffer) return { [TAG]: 'a', v: base64(obj) };
   if (Array.isArray(obj)) return obj.map((item, index) => encode(item, seen, `${path}[${index}]`));
   if (obj instanceof Map) {
-    return { [TAG]: 'm', v: [...obj.entries()].map(([k, v], index) => [encode(k, seen, `${path}.<key ${index}>`), encode(v, seen, `${path}.<value ${index}>`)]) };
+    return {
+      [TAG]: 'm',
+      v: [...obj.entries()].map(([k, v], index) => [
+        encode(k, seen, `${path}.<key ${index}>`),
+        encode(v, seen, `${path}.<value ${index}>`),
+      ]),
+    };
   }
   if (obj instanceof Set) return { [TAG]: 's', v: [...obj.values()].map((item, index) => encode(item, seen, `${path}.<item ${index}>`)) };
   if (obj instanceof RegExp) return { [TAG]: 'r', v: obj.source, f: obj.flags };

@@ -39,8 +39,10 @@ function parse(): { messages: number; crashRate: number; seed: number } {
   const messages = Number(values.messages);
   const crashRate = Number(values['crash-rate']);
   const seed = Number(values.seed);
-  if (!Number.isInteger(messages) || messages < 2) throw new RangeError(`Expected --messages to be an integer >= 2, got ${values.messages}\n${USAGE}`);
-  if (!(crashRate >= 0 && crashRate <= 0.5)) throw new RangeError(`Expected --crash-rate to be from 0 to 0.5, got ${values['crash-rate']}\n${USAGE}`);
+  if (!Number.isInteger(messages) || messages < 2)
+    throw new RangeError(`Expected --messages to be an integer >= 2, got ${values.messages}\n${USAGE}`);
+  if (!(crashRate >= 0 && crashRate <= 0.5))
+    throw new RangeError(`Expected --crash-rate to be from 0 to 0.5, got ${values['crash-rate']}\n${USAGE}`);
   if (!Number.isInteger(seed)) throw new RangeError(`Expected --seed to be an integer, got ${values.seed}\n${USAGE}`);
   return { messages, crashRate, seed };
 }
@@ -101,7 +103,9 @@ async function main(): Promise<void> {
         `${withLibrary.effects.ledgerEntries} times (${withLibrary.violations} violations). Without it, the same deliveries and ` +
         `crashes charged ${extraCharges >= 0 ? `${extraCharges} times too often` : `${-extraCharges} times too few`} and booked ${extraEntries} extra ledger entries.`,
     );
-    console.log(`Done in ${((Date.now() - started) / 1000).toFixed(1)} s. Try: npm start -- --messages 1000 --crash-rate 0.2 --seed ${seed}`);
+    console.log(
+      `Done in ${((Date.now() - started) / 1000).toFixed(1)} s. Try: npm start -- --messages 1000 --crash-rate 0.2 --seed ${seed}`,
+    );
     if (withLibrary.violations > 0) process.exitCode = 1;
   } finally {
     stopBars();

@@ -11,20 +11,28 @@ const BLOCK = /```(ts|typescript)\n(\/\/ (docs\/examples\/[^\s]+)[^\n]*\n)([\s\S
 
 /** The markdown files whose blocks show examples. */
 export function markdownFiles(): string[] {
-  return ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => join('docs', f))];
+  return [
+    'README.md',
+    ...readdirSync(join(ROOT, 'docs'))
+      .filter((f) => f.endsWith('.md'))
+      .map((f) => join('docs', f)),
+  ];
 }
 
 /** The blocks of `file` that differ from their example file, and the file's text with them synced. */
 export function syncBlocks(file: string): { stale: string[]; text: string } {
   const stale: string[] = [];
-  const text = readFileSync(join(ROOT, file), 'utf8').replace(BLOCK, (block, lang: string, header: string, example: string, body: string) => {
-    const source = readFileSync(join(ROOT, example), 'utf8');
-    // The example file starts with the same header line the block shows.
-    const expected = source.startsWith(header) ? source.slice(header.length) : source;
-    if (body === expected) return block;
-    stale.push(`${file}: ${example}`);
-    return `\`\`\`${lang}\n${header}${expected}\`\`\``;
-  });
+  const text = readFileSync(join(ROOT, file), 'utf8').replace(
+    BLOCK,
+    (block, lang: string, header: string, example: string, body: string) => {
+      const source = readFileSync(join(ROOT, example), 'utf8');
+      // The example file starts with the same header line the block shows.
+      const expected = source.startsWith(header) ? source.slice(header.length) : source;
+      if (body === expected) return block;
+      stale.push(`${file}: ${example}`);
+      return `\`\`\`${lang}\n${header}${expected}\`\`\``;
+    },
+  );
   return { stale, text };
 }
 

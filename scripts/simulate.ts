@@ -14,10 +14,13 @@ import { exploreExhaustive, exploreRandom, shrink, type Failure } from './simula
 import { MUTANTS, runMutant } from './simulate/mutants';
 import { SeededChooser, simulate, type SimConfig } from './simulate/run';
 
-const USAGE = "Usage: npm run simulate -- [--seeds N] [--first S] [--exhaustive-runs N] [--mutants] [--replay 'config name' --seed S] [--brief]";
+const USAGE =
+  "Usage: npm run simulate -- [--seeds N] [--first S] [--exhaustive-runs N] [--mutants] [--replay 'config name' --seed S] [--brief]";
 
 function report(config: SimConfig, failure: Failure, brief: boolean): void {
-  console.log(`VIOLATION in "${config.name}"${failure.seed === undefined ? '' : ` (seed ${failure.seed})`}: ${failure.result.violations.join('; ')}`);
+  console.log(
+    `VIOLATION in "${config.name}"${failure.seed === undefined ? '' : ` (seed ${failure.seed})`}: ${failure.result.violations.join('; ')}`,
+  );
   if (brief) return;
   console.log(`Minimal schedule (choices ${JSON.stringify(failure.path)}):`);
   for (const line of failure.result.trace) console.log(`  ${line}`);
@@ -43,8 +46,13 @@ async function main(): Promise<void> {
   const seeds = Number(values.seeds);
   const first = Number(values.first);
   const exhaustiveRuns = Number(values['exhaustive-runs']);
-  for (const [name, value] of [['--seeds', seeds], ['--first', first], ['--exhaustive-runs', exhaustiveRuns]] as const) {
-    if (!Number.isInteger(value) || value < 1) throw new RangeError(`Expected ${name} to be a whole number >= 1, got ${String(value)}\n${USAGE}`);
+  for (const [name, value] of [
+    ['--seeds', seeds],
+    ['--first', first],
+    ['--exhaustive-runs', exhaustiveRuns],
+  ] as const) {
+    if (!Number.isInteger(value) || value < 1)
+      throw new RangeError(`Expected ${name} to be a whole number >= 1, got ${String(value)}\n${USAGE}`);
   }
 
   if (values.mutants === true) {
@@ -61,7 +69,8 @@ async function main(): Promise<void> {
 
   if (values.replay !== undefined) {
     const config = [...RANDOM_CONFIGS, ...EXHAUSTIVE_CONFIGS].find((c) => c.name === values.replay);
-    if (config === undefined) throw new RangeError(`No configuration named "${values.replay}"; known: ${RANDOM_CONFIGS.map((c) => c.name).join(' | ')}`);
+    if (config === undefined)
+      throw new RangeError(`No configuration named "${values.replay}"; known: ${RANDOM_CONFIGS.map((c) => c.name).join(' | ')}`);
     const result = await simulate(config, new SeededChooser(Number(values.seed ?? first)));
     for (const line of result.trace) console.log(line);
     console.log(result.violations.length === 0 ? 'no violation' : `VIOLATION: ${result.violations.join('; ')}`);
@@ -81,7 +90,8 @@ async function main(): Promise<void> {
       process.exitCode = 1;
       return;
     }
-    if (!brief) console.log(`ok  ${config.name}: ${result.runs} seeds, ${result.steps} steps, ${result.faults} faults, ${Date.now() - t} ms`);
+    if (!brief)
+      console.log(`ok  ${config.name}: ${result.runs} seeds, ${result.steps} steps, ${result.faults} faults, ${Date.now() - t} ms`);
   }
   for (const config of EXHAUSTIVE_CONFIGS) {
     const t = Date.now();

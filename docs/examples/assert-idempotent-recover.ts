@@ -17,5 +17,13 @@ declare function reset(): Promise<void>;
 export async function survivesDyingCalls(): Promise<void> {
   let now = Date.now();
   const handler = makeIdempotent(work, { store, key: 'orderId', clock: () => now });
-  await assertIdempotent(handler, { inputs, snapshot, reset, clients: [client], recover: () => { now += 61_000; } });
+  await assertIdempotent(handler, {
+    inputs,
+    snapshot,
+    reset,
+    clients: [client],
+    recover: () => {
+      now += 61_000;
+    },
+  });
 }

@@ -9,7 +9,7 @@ interface OrderEvent {
   amountCents: number;
 }
 declare function consumer(event: SqsEvent): Promise<SqsBatchResponse>; // your processSqsBatch handler
-declare function sqsEventOf(event: OrderEvent): SqsEvent;               // builds a one-record SQS event
+declare function sqsEventOf(event: OrderEvent): SqsEvent; // builds a one-record SQS event
 declare const client: DynamoDBClient;
 declare const inputs: Arbitrary<OrderEvent>;
 declare function snapshot(event: OrderEvent): Promise<unknown>;

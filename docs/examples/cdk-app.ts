@@ -14,11 +14,11 @@ export function createApp(): App {
   const table = new IdempotencyTable(stack, 'Idempotency'); // id (S), TTL on expiration, PITR, encrypted, RETAIN
   const orders = new IdempotentQueueConsumer(stack, 'Orders', {
     entry: path.join(__dirname, '../handlers/order-consumer.ts'), // bundled with the local esbuild, Node.js 22, arm64
-    timeout: Duration.seconds(30),          // queue visibility timeout = 6 x 30 s
+    timeout: Duration.seconds(30), // queue visibility timeout = 6 x 30 s
     maxConcurrency: 5,
     retentionPeriod: Duration.days(4),
     idempotencyRetention: Duration.days(4), // = expiresAfterSeconds in the handler
-    table,                                  // optional: one is created otherwise
+    table, // optional: one is created otherwise
   });
   const onCall = new sns.Topic(stack, 'OnCall');
   orders.alarms.deadLetterQueueDepth.addAlarmAction(new SnsAction(onCall));

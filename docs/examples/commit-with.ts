@@ -10,12 +10,28 @@ interface Transfer {
 
 const store = new DynamoDBStore();
 
-export const handler = makeIdempotent(async (transfer: Transfer) => {
-  commitWith(
-    { Update: { TableName: 'accounts', Key: { id: transfer.from }, UpdateExpression: 'ADD balance :m',
-        ConditionExpression: 'balance >= :a', ExpressionAttributeValues: { ':m': -transfer.amount, ':a': transfer.amount } } },
-    { Update: { TableName: 'accounts', Key: { id: transfer.to }, UpdateExpression: 'ADD balance :a',
-        ExpressionAttributeValues: { ':a': transfer.amount } } },
-  );
-  return { ok: true };
-}, { store, key: 'transferId' });
+export const handler = makeIdempotent(
+  async (transfer: Transfer) => {
+    commitWith(
+      {
+        Update: {
+          TableName: 'accounts',
+          Key: { id: transfer.from },
+          UpdateExpression: 'ADD balance :m',
+          ConditionExpression: 'balance >= :a',
+          ExpressionAttributeValues: { ':m': -transfer.amount, ':a': transfer.amount },
+        },
+      },
+      {
+        Update: {
+          TableName: 'accounts',
+          Key: { id: transfer.to },
+          UpdateExpression: 'ADD balance :a',
+          ExpressionAttributeValues: { ':a': transfer.amount },
+        },
+      },
+    );
+    return { ok: true };
+  },
+  { store, key: 'transferId' },
+);

@@ -3,7 +3,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { DynamoDBStore, httpScope, makeIdempotentHttpHandler } from 'effectively-once';
 
 declare function createOrder(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2>; // yours
-declare function tenantOf(event: APIGatewayProxyEventV2): string;                                       // yours
+declare function tenantOf(event: APIGatewayProxyEventV2): string; // yours
 
 export const handler = makeIdempotentHttpHandler(createOrder, {
   store: new DynamoDBStore(),

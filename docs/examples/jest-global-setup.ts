@@ -8,7 +8,7 @@ declare global {
 
 export default async function globalSetup(): Promise<void> {
   const [dynamodb, sqs] = await Promise.all([startLocalDynamoDB(), startLocalSqs()]);
-  globalThis.__LOCAL_SERVERS__ = { dynamodb, sqs };   // the teardown stops them
-  process.env.DYNAMODB_ENDPOINT = dynamodb.endpoint;  // jest workers inherit the environment
+  globalThis.__LOCAL_SERVERS__ = { dynamodb, sqs }; // the teardown stops them
+  process.env.DYNAMODB_ENDPOINT = dynamodb.endpoint; // jest workers inherit the environment
   process.env.SQS_ENDPOINT = sqs.endpoint;
 }

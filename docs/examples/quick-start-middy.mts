@@ -10,5 +10,4 @@ declare function processOrder(event: OrderEvent): Promise<{ charged: number }>; 
 
 const store = new DynamoDBStore();
 
-export const handler = middy(async (event: OrderEvent) => processOrder(event))
-  .use(idempotencyMiddleware({ store, key: 'orderId' })); // use it first, so step/commitWith find it
+export const handler = middy(async (event: OrderEvent) => processOrder(event)).use(idempotencyMiddleware({ store, key: 'orderId' })); // use it first, so step/commitWith find it

@@ -5,7 +5,7 @@ import { assertIdempotent } from 'effectively-once/testing';
 
 // In a jest test: `test('a payment is charged once', chargesOnce)`.
 export async function chargesOnce(): Promise<void> {
-  const charges: string[] = [];                      // a fake payment provider: one entry per charge
+  const charges: string[] = []; // a fake payment provider: one entry per charge
   const charge = makeIdempotent(
     async (event: { paymentId: string; amountCents: number }) => {
       charges.push(event.paymentId);
@@ -15,12 +15,8 @@ export async function chargesOnce(): Promise<void> {
   );
 
   // Once, twice, concurrently, and crashed then retried: each must end as one call does.
-  await assertIdempotent(
-    (payment, { namespace }) => charge({ ...payment, paymentId: `${namespace}-${payment.paymentId}` }),
-    {
-      inputs: fc.record({ paymentId: fc.uuid(), amountCents: fc.integer({ min: 1, max: 100_000 }) }),
-      snapshot: (payment, { namespace }) =>
-        charges.filter((id) => id === `${namespace}-${payment.paymentId}`).length,
-    },
-  );
+  await assertIdempotent((payment, { namespace }) => charge({ ...payment, paymentId: `${namespace}-${payment.paymentId}` }), {
+    inputs: fc.record({ paymentId: fc.uuid(), amountCents: fc.integer({ min: 1, max: 100_000 }) }),
+    snapshot: (payment, { namespace }) => charges.filter((id) => id === `${namespace}-${payment.paymentId}`).length,
+  });
 }

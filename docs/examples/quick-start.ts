@@ -7,8 +7,8 @@ const store = new DynamoDBStore(); // table name from IDEMPOTENCY_TABLE_NAME (th
 
 export const handler = makeIdempotent(
   async (event: { orderId: string; amount: number }) => {
-    await chargeCard(event);           // runs once per orderId
-    return { charged: event.amount };  // stored, and replayed to every duplicate
+    await chargeCard(event); // runs once per orderId
+    return { charged: event.amount }; // stored, and replayed to every duplicate
   },
-  { store, key: 'orderId' },           // a JMESPath expression on the event, or a function
+  { store, key: 'orderId' }, // a JMESPath expression on the event, or a function
 );

@@ -12,13 +12,17 @@ interface Order {
 const client = new DynamoDBClient({});
 
 export const handler = (event: DynamoDBStreamEvent, context: Context) =>
-  processStreamBatch(event, async (_record, { keys, newImage, sequenceNumber }: DynamoDBRecordInfo<Order>) => {
-    await applyIfNewer(client, {
-      TableName: 'order-views',
-      Key: { id: keys.orderId },
-      version: sequenceNumber,            // grows with every change of the item
-      UpdateExpression: 'SET #status = :status, #total = :total',
-      ExpressionAttributeNames: { '#status': 'status', '#total': 'total' },
-      ExpressionAttributeValues: { ':status': newImage?.status, ':total': newImage?.total },
-    });
-  }, { context });
+  processStreamBatch(
+    event,
+    async (_record, { keys, newImage, sequenceNumber }: DynamoDBRecordInfo<Order>) => {
+      await applyIfNewer(client, {
+        TableName: 'order-views',
+        Key: { id: keys.orderId },
+        version: sequenceNumber, // grows with every change of the item
+        UpdateExpression: 'SET #status = :status, #total = :total',
+        ExpressionAttributeNames: { '#status': 'status', '#total': 'total' },
+        ExpressionAttributeValues: { ':status': newImage?.status, ':total': newImage?.total },
+      });
+    },
+    { context },
+  );

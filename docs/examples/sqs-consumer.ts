@@ -10,11 +10,11 @@ interface OrderPlaced {
 
 // Defined once, at module scope: validated once, and the engine (with its local cache) is kept.
 const options: SqsBatchOptions<OrderPlaced> = {
-  store: new DynamoDBStore(),                         // table name from IDEMPOTENCY_TABLE_NAME
+  store: new DynamoDBStore(), // table name from IDEMPOTENCY_TABLE_NAME
   name: 'orders',
-  key: (_record, { body }) => body.orderId,           // the business key (see below)
+  key: (_record, { body }) => body.orderId, // the business key (see below)
   fingerprint: (_record, { body }) => [body.customerId, body.amountCents],
-  expiresAfterSeconds: 4 * 24 * 60 * 60,              // = the queue's retention period
+  expiresAfterSeconds: 4 * 24 * 60 * 60, // = the queue's retention period
 };
 
 export const handler = (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
@@ -31,7 +31,7 @@ export const handler = (event: SQSEvent, context: Context): Promise<SQSBatchResp
           ExpressionAttributeValues: { ':one': 1, ':amount': order.amountCents },
         },
       });
-      return { orderId: order.orderId };             // stored, replayed to duplicates
+      return { orderId: order.orderId }; // stored, replayed to duplicates
     },
     { ...options, context },
   );

@@ -12,6 +12,6 @@ const sqs = new SQSClient({});
 export const options: SqsBatchOptions<Report> = {
   store,
   key: (_r, { body }) => body.reportId,
-  leaseSeconds: 120,                                  // renewed too while the handler runs
+  leaseSeconds: 120, // renewed too while the handler runs
   visibility: { client: sqs, extendBySeconds: 60, extendWhenRemainingSeconds: 20 },
 };

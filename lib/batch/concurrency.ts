@@ -14,7 +14,7 @@ class IndexHeap {
   public push(value: number): void {
     const a = this.#items;
     a.push(value);
-    for (let i = a.length - 1; i > 0; ) {
+    for (let i = a.length - 1; i > 0;) {
       const parent = (i - 1) >> 1;
       if ((a[parent] as number) <= value) break;
       a[i] = a[parent] as number;
@@ -29,7 +29,7 @@ class IndexHeap {
     const last = a.pop();
     if (a.length === 0 || last === undefined) return top;
     a[0] = last;
-    for (let i = 0; ; ) {
+    for (let i = 0; ;) {
       const left = 2 * i + 1;
       const right = left + 1;
       let smallest = i;
@@ -111,7 +111,10 @@ export async function runScheduled<TOutcome extends object>(schedule: Schedule<T
       for (;;) {
         // Tasks whose outcome is decided without running them.
         for (let index = unblocked.pop(); index !== undefined; index = unblocked.pop()) {
-          const verdict = schedule.decide?.(index, (before[index] ?? []).map((task) => outcomes[task ?? -1]));
+          const verdict = schedule.decide?.(
+            index,
+            (before[index] ?? []).map((task) => outcomes[task ?? -1]),
+          );
           if (verdict === undefined) ready.push(index);
           else finish(index, verdict);
         }

@@ -30,7 +30,11 @@ export function fingerprintOf<TArgs extends unknown[]>(engine: IdempotencyEngine
  * The error the engine raises for a duplicate whose fingerprint differs from the completed record's, or
  * `undefined` when they agree (or there is no fingerprint).
  */
-export function fingerprintMismatch(key: string, completed: string | undefined, duplicate: string | undefined): IdempotencyPayloadMismatchError | undefined {
+export function fingerprintMismatch(
+  key: string,
+  completed: string | undefined,
+  duplicate: string | undefined,
+): IdempotencyPayloadMismatchError | undefined {
   if (completed === undefined || duplicate === undefined || completed === duplicate) return undefined;
   return new IdempotencyPayloadMismatchError(
     `Idempotency key ${key} was used before with a different payload (the fingerprint differs); use a new key for a different request`,

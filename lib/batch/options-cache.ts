@@ -41,7 +41,9 @@ export function sameOptions(a: object, b: object): boolean {
     if (Object.is(x, y)) return true;
     if (!isPlainObject(x) || !isPlainObject(y)) return false;
     const inner = Object.keys(x);
-    return inner.length === Object.keys(y).length && inner.every((k) => Object.prototype.hasOwnProperty.call(y, k) && Object.is(x[k], y[k]));
+    return (
+      inner.length === Object.keys(y).length && inner.every((k) => Object.prototype.hasOwnProperty.call(y, k) && Object.is(x[k], y[k]))
+    );
   });
 }
 

@@ -1,7 +1,13 @@
 /** The engine: derives keys, claims, waits, replays, and the way out of stuck records. Executions run the work. */
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_LEASE_SECONDS, LEASE_SAFETY_MARGIN_MS, WAIT_INITIAL_DELAY_MS, WAIT_MAX_DELAY_MS } from '../defaults';
-import { IdempotencyContextError, IdempotencyError, IdempotencyInProgressError, IdempotencyKeyError, IdempotencyStoreError } from '../errors';
+import {
+  IdempotencyContextError,
+  IdempotencyError,
+  IdempotencyInProgressError,
+  IdempotencyKeyError,
+  IdempotencyStoreError,
+} from '../errors';
 import { hashValue, isMissingKey, UnidentifiableValueError } from '../keys';
 import { resolveOptions, type IdempotencyOptions, type ResolvedOptions } from '../options';
 import { RecordStatus, type IdempotencyRecord, type StepCheckpoint } from '../persistence/store';
@@ -31,7 +37,12 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
    * The lifecycle every adapter goes through: runs `work` at most once per key and returns (or replays)
    * its outcome; `hooks` are where an adapter differs.
    */
-  public async run(args: TArgs, info: InvocationInfo, work: () => Promise<TResult> | TResult, hooks: LifecycleHooks<TResult> = {}): Promise<TResult> {
+  public async run(
+    args: TArgs,
+    info: InvocationInfo,
+    work: () => Promise<TResult> | TResult,
+    hooks: LifecycleHooks<TResult> = {},
+  ): Promise<TResult> {
     const begun = await this.begin(args, info);
     if (begun.kind === 'replay') return hooks.onReplay ? hooks.onReplay(begun.value) : begun.value;
     if (begun.kind === 'unprotected') return work();
@@ -134,7 +145,9 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
     const o = this.options;
     const key = this.keyOf(args);
     if (key === undefined) {
-      throw new IdempotencyKeyError(`No idempotency key found for ${o.name}: the key selector returned ${describeMissing(o.selectKey(args))}; nothing was released`);
+      throw new IdempotencyKeyError(
+        `No idempotency key found for ${o.name}: the key selector returned ${describeMissing(o.selectKey(args))}; nothing was released`,
+      );
     }
     if (step !== undefined && (typeof step.name !== 'string' || step.name.length === 0)) {
       throw new IdempotencyContextError(`Expected the step name to be a non-empty string, got ${String(step.name)}`);
@@ -171,10 +184,13 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
     );
     if (!taken.claimed && taken.existing.token !== token) {
       if (taken.existing.status === RecordStatus.Completed) return 'completed';
-      throw new IdempotencyInProgressError(`Idempotency record ${key} was taken over by another invocation meanwhile; nothing was released`, {
-        key,
-        retryAfterMs: this.#retryAfterMs(taken.existing),
-      });
+      throw new IdempotencyInProgressError(
+        `Idempotency record ${key} was taken over by another invocation meanwhile; nothing was released`,
+        {
+          key,
+          retryAfterMs: this.#retryAfterMs(taken.existing),
+        },
+      );
     }
     if (step !== undefined) {
       const checkpoint: StepCheckpoint = { state: 'done', ...(stepResult === undefined ? {} : { result: stepResult }) };
@@ -207,15 +223,21 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
     try {
       return await retryTransient(call, deadline, (error, attempt) => {
         onRetry?.();
-        this.options.logger.debug(`Retrying ${action} of idempotency record ${key} after a transient failure (attempt ${attempt + 1})`, error);
+        this.options.logger.debug(
+          `Retrying ${action} of idempotency record ${key} after a transient failure (attempt ${attempt + 1})`,
+          error,
+        );
       });
     } catch (error) {
       if (error instanceof IdempotencyError) throw error;
-      throw new IdempotencyStoreError(`The store failed to ${action} idempotency record ${key} (${(error as Error)?.message ?? String(error)}); retry the invocation`, {
-        key,
-        cause: error,
-        retryable: isRetryable(error),
-      });
+      throw new IdempotencyStoreError(
+        `The store failed to ${action} idempotency record ${key} (${(error as Error)?.message ?? String(error)}); retry the invocation`,
+        {
+          key,
+          cause: error,
+          retryable: isRetryable(error),
+        },
+      );
     }
   }
 
@@ -226,11 +248,15 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
    */
   public keyOf(args: TArgs): string | undefined {
     let missing = false;
-    const hash = this.#hashSelected('key', () => {
-      const value = this.options.selectKey(args);
-      missing = isMissingKey(value);
-      return value;
-    }, () => missing);
+    const hash = this.#hashSelected(
+      'key',
+      () => {
+        const value = this.options.selectKey(args);
+        missing = isMissingKey(value);
+        return value;
+      },
+      () => missing,
+    );
     return hash === undefined ? undefined : `${this.options.name}#${hash}`;
   }
 

@@ -1,7 +1,16 @@
 /** One execution of the work under a claimed record: run, checkpoint steps, stage writes, complete or fail. */
 import { createHash } from 'node:crypto';
 import { MAX_CHECKPOINT_BYTES, MAX_TRANSACTION_ITEMS } from '../defaults';
-import { IdempotencyContextError, IdempotencyError, IdempotencyInProgressError, IdempotencyLeaseLostError, IdempotencyResultNotStorableError, IdempotencyResultTooLargeError, IdempotencyStepInterruptedError, IdempotencyStoreError } from '../errors';
+import {
+  IdempotencyContextError,
+  IdempotencyError,
+  IdempotencyInProgressError,
+  IdempotencyLeaseLostError,
+  IdempotencyResultNotStorableError,
+  IdempotencyResultTooLargeError,
+  IdempotencyStepInterruptedError,
+  IdempotencyStoreError,
+} from '../errors';
 import { type ResolvedOptions } from '../options';
 import { RecordStatus, type IdempotencyRecord, type StagedWrite, type StepCheckpoint } from '../persistence/store';
 import { isRetryable } from '../retry';
@@ -149,7 +158,9 @@ export class Execution<TResult> {
       );
     }
     const winner = await this.#store(result, 'value');
-    return winner ? { value: this.#engine.replay(this.key, winner.outcome ?? 'value', winner.result), replayed: true } : { value, replayed: false };
+    return winner
+      ? { value: this.#engine.replay(this.key, winner.outcome ?? 'value', winner.result), replayed: true }
+      : { value, replayed: false };
   }
 
   /**
@@ -267,7 +278,13 @@ export class Execution<TResult> {
           );
         }
         // Another execution completed first: its outcome wins and this run's staged writes were dropped.
-        this.#engine.remember(this.key, existing.result ?? serialize(undefined), existing.outcome ?? 'value', this.#fingerprint, existing.expiresAt);
+        this.#engine.remember(
+          this.key,
+          existing.result ?? serialize(undefined),
+          existing.outcome ?? 'value',
+          this.#fingerprint,
+          existing.expiresAt,
+        );
         return existing;
       }
     } else {
@@ -388,7 +405,9 @@ export class Execution<TResult> {
       );
     }
     const checkpoint: StepCheckpoint = { state: 'unstorable', reason: failure.message };
-    await this.#write(`checkpoint step "${name}"`, () => this.#o.store.checkpoint({ key: this.key, token: this.token, step: name, checkpoint }));
+    await this.#write(`checkpoint step "${name}"`, () =>
+      this.#o.store.checkpoint({ key: this.key, token: this.token, step: name, checkpoint }),
+    );
     this.#checkpointed = true;
     this.#steps.set(name, checkpoint);
     throw failure;

@@ -1,6 +1,11 @@
 /** Small rules the engine and its executions share: stored errors, fingerprints, step results. */
 import { MAX_CHECKPOINT_BYTES } from '../defaults';
-import { IdempotencyError, IdempotencyPayloadMismatchError, IdempotencyResultNotStorableError, IdempotencyResultTooLargeError } from '../errors';
+import {
+  IdempotencyError,
+  IdempotencyPayloadMismatchError,
+  IdempotencyResultNotStorableError,
+  IdempotencyResultTooLargeError,
+} from '../errors';
 import { serialize, type StoredError } from '../serialize';
 
 /**
@@ -25,18 +30,24 @@ export function storableStepResult(key: string, step: string, value: unknown): s
   try {
     text = serialize(value);
   } catch (error) {
-    throw new IdempotencyResultNotStorableError(`The result given for step "${step}" cannot be stored (${(error as Error).message}); nothing was written`, {
-      key,
-      cause: error,
-    });
+    throw new IdempotencyResultNotStorableError(
+      `The result given for step "${step}" cannot be stored (${(error as Error).message}); nothing was written`,
+      {
+        key,
+        cause: error,
+      },
+    );
   }
   const bytes = Buffer.byteLength(text);
   if (bytes > MAX_CHECKPOINT_BYTES) {
-    throw new IdempotencyResultTooLargeError(`The result given for step "${step}" is ${bytes} bytes, above the ${MAX_CHECKPOINT_BYTES} a record holds; nothing was written`, {
-      key,
-      bytes,
-      maxBytes: MAX_CHECKPOINT_BYTES,
-    });
+    throw new IdempotencyResultTooLargeError(
+      `The result given for step "${step}" is ${bytes} bytes, above the ${MAX_CHECKPOINT_BYTES} a record holds; nothing was written`,
+      {
+        key,
+        bytes,
+        maxBytes: MAX_CHECKPOINT_BYTES,
+      },
+    );
   }
   return text;
 }

@@ -141,8 +141,7 @@ export function buildGuardedUpdate(input: unknown, caller: string, allowReturnVa
   const versionAttribute = optionalString('versionAttribute', input.versionAttribute) ?? DEFAULT_VERSION_ATTRIBUTE;
   if (Object.prototype.hasOwnProperty.call(key, versionAttribute)) {
     throw config(
-      `\`versionAttribute\` ${show(versionAttribute)} is a key attribute of \`Key\`; ` +
-        'the version must live in a non-key attribute',
+      `\`versionAttribute\` ${show(versionAttribute)} is a key attribute of \`Key\`; ` + 'the version must live in a non-key attribute',
     );
   }
 

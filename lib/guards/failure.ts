@@ -60,4 +60,3 @@ export function transactGuardFailure(entry: unknown, item: Record<string, Attrib
   if (typeof attribute !== 'string' || !(version instanceof NumberValue)) return undefined;
   return guardFailure(attribute, version.toString(), item);
 }
-

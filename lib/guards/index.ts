@@ -27,13 +27,7 @@ import {
   type unmarshallOptions as UnmarshallOptions,
 } from '@aws-sdk/util-dynamodb';
 import { IdempotencyConditionError, IdempotencyConfigError } from '../errors';
-import {
-  buildGuardedUpdate,
-  DEFAULT_VERSION_ATTRIBUTE,
-  VERSION_VALUE,
-  type GuardReturnValues,
-  type GuardedUpdate,
-} from './expression';
+import { buildGuardedUpdate, DEFAULT_VERSION_ATTRIBUTE, VERSION_VALUE, type GuardReturnValues, type GuardedUpdate } from './expression';
 import { guardFailure, transactGuardFailure, type GuardedWriteSkipped } from './failure';
 import { type GuardVersion } from './version';
 
@@ -128,7 +122,9 @@ type GuardClient = DynamoDBClient | DynamoDBDocumentClient;
 
 interface UpdateItemSender {
   send(command: UpdateItemCommand): Promise<UpdateItemCommandOutput>;
-  readonly config?: { readonly translateConfig?: { readonly marshallOptions?: MarshallOptions; readonly unmarshallOptions?: UnmarshallOptions } };
+  readonly config?: {
+    readonly translateConfig?: { readonly marshallOptions?: MarshallOptions; readonly unmarshallOptions?: UnmarshallOptions };
+  };
 }
 
 function asSender(client: unknown, caller: string): UpdateItemSender {
@@ -142,7 +138,11 @@ function asSender(client: unknown, caller: string): UpdateItemSender {
   return client as UpdateItemSender;
 }
 
-function marshallEntry(entry: string, value: Record<string, NativeAttributeValue>, options: MarshallOptions): Record<string, AttributeValue> {
+function marshallEntry(
+  entry: string,
+  value: Record<string, NativeAttributeValue>,
+  options: MarshallOptions,
+): Record<string, AttributeValue> {
   try {
     return marshall(value, options);
   } catch (error) {
@@ -160,7 +160,11 @@ function toNative(item: Record<string, AttributeValue>, options: UnmarshallOptio
   }
 }
 
-function conditionError(update: GuardedUpdate, item: Record<string, AttributeValue> | undefined, unmarshallOptions: UnmarshallOptions | undefined): IdempotencyConditionError {
+function conditionError(
+  update: GuardedUpdate,
+  item: Record<string, AttributeValue> | undefined,
+  unmarshallOptions: UnmarshallOptions | undefined,
+): IdempotencyConditionError {
   const stored = item?.[update.versionAttribute]?.N;
   const state =
     item === undefined

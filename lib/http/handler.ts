@@ -1,9 +1,5 @@
 import { IdempotencyEngine } from '../engine';
-import {
-  IdempotencyConfigError,
-  IdempotencyInProgressError,
-  IdempotencyPayloadMismatchError,
-} from '../errors';
+import { IdempotencyConfigError, IdempotencyInProgressError, IdempotencyPayloadMismatchError } from '../errors';
 import { describe, type Selector } from '../keys';
 import { defaultOperationName, invocationInfo } from '../engine';
 import type { ExactOptionNames, IdempotencyOptions } from '../options';
@@ -21,19 +17,18 @@ import { markReplayed, problemResponse, readResponseStatus } from './response';
 import type { HttpEvent, HttpStructuredResponse } from './types';
 
 /** Options of {@link makeIdempotentHttpHandler}. */
-export interface IdempotentHttpOptions<TEvent extends HttpEvent = HttpEvent, TContext = unknown>
-  extends Pick<
-    IdempotencyOptions,
-    | 'store'
-    | 'expiresAfterSeconds'
-    | 'leaseSeconds'
-    | 'localCache'
-    | 'maxResultBytes'
-    | 'logger'
-    | 'clock'
-    | 'clockSkewMs'
-    | 'completionRetrySeconds'
-  > {
+export interface IdempotentHttpOptions<TEvent extends HttpEvent = HttpEvent, TContext = unknown> extends Pick<
+  IdempotencyOptions,
+  | 'store'
+  | 'expiresAfterSeconds'
+  | 'leaseSeconds'
+  | 'localCache'
+  | 'maxResultBytes'
+  | 'logger'
+  | 'clock'
+  | 'clockSkewMs'
+  | 'completionRetrySeconds'
+> {
   /**
    * The operation's namespace inside the key (the route and the caller's scope are in the key too).
    * @default - `<AWS_LAMBDA_FUNCTION_NAME or "local">.http`
@@ -160,7 +155,9 @@ export function makeIdempotentHttpHandler<TEvent extends HttpEvent, TResult, TCo
   }
   for (const name of Object.keys(options)) {
     if (!(KNOWN_OPTIONS as readonly string[]).includes(name)) {
-      throw new IdempotencyConfigError(`Unknown option \`${name}\` of makeIdempotentHttpHandler (known options: ${KNOWN_OPTIONS.join(', ')})`);
+      throw new IdempotencyConfigError(
+        `Unknown option \`${name}\` of makeIdempotentHttpHandler (known options: ${KNOWN_OPTIONS.join(', ')})`,
+      );
     }
   }
   const settings = resolveHttpOptions(options as IdempotentHttpOptions<HttpEvent, unknown>);
@@ -278,7 +275,9 @@ interface HttpSettings {
 function resolveHttpOptions(options: IdempotentHttpOptions<HttpEvent, unknown>): HttpSettings {
   const headerName = options.headerName ?? DEFAULT_IDEMPOTENCY_KEY_HEADER;
   if (typeof headerName !== 'string' || !TOKEN.test(headerName)) {
-    throw new IdempotencyConfigError(`Expected \`headerName\` to be a header name (an HTTP token such as "Idempotency-Key"), got ${describe(options.headerName)}`);
+    throw new IdempotencyConfigError(
+      `Expected \`headerName\` to be a header name (an HTTP token such as "Idempotency-Key"), got ${describe(options.headerName)}`,
+    );
   }
   const requiredFor = options.requiredFor ?? DEFAULT_KEY_REQUIRED_METHODS;
   if (!Array.isArray(requiredFor) || requiredFor.some((method) => typeof method !== 'string' || !TOKEN.test(method))) {
@@ -289,7 +288,9 @@ function resolveHttpOptions(options: IdempotentHttpOptions<HttpEvent, unknown>):
     );
   }
   if (options.scope !== undefined && typeof options.scope !== 'function') {
-    throw new IdempotencyConfigError(`Expected \`scope\` to be a function of the event returning the caller's identity, got ${describe(options.scope)}`);
+    throw new IdempotencyConfigError(
+      `Expected \`scope\` to be a function of the event returning the caller's identity, got ${describe(options.scope)}`,
+    );
   }
   const fingerprint = options.fingerprint as unknown;
   if (fingerprint !== undefined && fingerprint !== false && typeof fingerprint !== 'function' && typeof fingerprint !== 'string') {
@@ -297,7 +298,9 @@ function resolveHttpOptions(options: IdempotentHttpOptions<HttpEvent, unknown>):
   }
   const problemTypeBase = options.problemTypeBase ?? DEFAULT_PROBLEM_TYPE_BASE;
   if (typeof problemTypeBase !== 'string' || problemTypeBase.length === 0) {
-    throw new IdempotencyConfigError(`Expected \`problemTypeBase\` to be a non-empty string (a URI prefix), got ${describe(options.problemTypeBase)}`);
+    throw new IdempotencyConfigError(
+      `Expected \`problemTypeBase\` to be a non-empty string (a URI prefix), got ${describe(options.problemTypeBase)}`,
+    );
   }
   return {
     headerName,

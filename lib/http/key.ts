@@ -71,20 +71,27 @@ function headerValues(event: HttpEvent, lowerName: string): string[] {
     for (const [name, list] of Object.entries(multi)) {
       if (name.toLowerCase() !== lowerName || list === undefined || list === null) continue;
       if (!Array.isArray(list)) {
-        throw malformed(`\`multiValueHeaders[${JSON.stringify(name)}]\` is ${describe(list)}, but the gateway always sends an array of strings`);
+        throw malformed(
+          `\`multiValueHeaders[${JSON.stringify(name)}]\` is ${describe(list)}, but the gateway always sends an array of strings`,
+        );
       }
       list.forEach((value: unknown, index) => values.push(headerValue(value, `multiValueHeaders[${JSON.stringify(name)}][${index}]`)));
     }
     if (values.length > 0) return values;
   }
   for (const [name, value] of Object.entries(headerMap(event, 'headers', 'strings') ?? {})) {
-    if (name.toLowerCase() === lowerName && value !== undefined && value !== null) values.push(headerValue(value, `headers[${JSON.stringify(name)}]`));
+    if (name.toLowerCase() === lowerName && value !== undefined && value !== null)
+      values.push(headerValue(value, `headers[${JSON.stringify(name)}]`));
   }
   return values;
 }
 
 /** `event[member]` as a map of header names, or `undefined` when absent. */
-function headerMap(event: HttpEvent, member: 'headers' | 'multiValueHeaders', values: string): Readonly<Record<string, unknown>> | undefined {
+function headerMap(
+  event: HttpEvent,
+  member: 'headers' | 'multiValueHeaders',
+  values: string,
+): Readonly<Record<string, unknown>> | undefined {
   const map: unknown = (event as unknown as Readonly<Record<string, unknown>>)[member];
   if (map === undefined || map === null) return undefined;
   if (typeof map !== 'object' || Array.isArray(map)) {

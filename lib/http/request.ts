@@ -38,7 +38,9 @@ export function describeRequest(event: unknown): HttpRequestFacts {
     const e = event as HttpApiHttpEvent;
     const method = e.requestContext.http.method.toUpperCase();
     if (e.rawPath.length === 0) {
-      throw malformed('`rawPath` is empty (the gateway always sends the requested path, at least "/"), so the adapter can tell neither the route nor the request');
+      throw malformed(
+        '`rawPath` is empty (the gateway always sends the requested path, at least "/"), so the adapter can tell neither the route nor the request',
+      );
     }
     // A route key is `METHOD /template` (the method may be ANY), or `$default` (always, for Function URLs).
     const routeKey = typeof e.routeKey === 'string' ? ROUTE_KEY.exec(e.routeKey) : null;
@@ -109,7 +111,9 @@ function describeMember(value: unknown): string {
 function checkBody(event: HttpEvent): void {
   const body: unknown = event.body;
   if (body !== undefined && body !== null && typeof body !== 'string') {
-    throw malformed(`\`body\` is ${describe(body)}, but the gateway always sends the body as a string (base64 when \`isBase64Encoded\`) or none`);
+    throw malformed(
+      `\`body\` is ${describe(body)}, but the gateway always sends the body as a string (base64 when \`isBase64Encoded\`) or none`,
+    );
   }
   const base64: unknown = event.isBase64Encoded;
   if (base64 !== undefined && typeof base64 !== 'boolean') {
@@ -169,7 +173,13 @@ function restIdentity(event: RestApiHttpEvent): Identity {
   const userArn = nonEmpty(asRecord(event.requestContext.identity)?.['userArn']);
   return {
     scope:
-      principalId !== undefined ? `principal:${principalId}` : sub !== undefined ? `sub:${sub}` : userArn !== undefined ? `iam:${userArn}` : undefined,
+      principalId !== undefined
+        ? `principal:${principalId}`
+        : sub !== undefined
+          ? `sub:${sub}`
+          : userArn !== undefined
+            ? `iam:${userArn}`
+            : undefined,
     authorizerPresent: hasMembers(authorizer, ['integrationLatency']),
     members: membersOf(authorizer),
     looked: 'requestContext.authorizer.principalId, requestContext.authorizer.claims.sub, requestContext.identity.userArn',
@@ -188,7 +198,7 @@ function httpApiIdentity(event: HttpApiHttpEvent): Identity {
       : `lambda:${lambdaPrincipal ?? hashValue(lambda)}`;
   const userArn = nonEmpty(asRecord(authorizer?.['iam'])?.['userArn']);
   return {
-    scope: sub !== undefined ? `sub:${sub}` : lambdaContext ?? (userArn !== undefined ? `iam:${userArn}` : undefined),
+    scope: sub !== undefined ? `sub:${sub}` : (lambdaContext ?? (userArn !== undefined ? `iam:${userArn}` : undefined)),
     authorizerPresent: hasMembers(authorizer, ['principalId', 'integrationLatency']),
     members: membersOf(authorizer),
     looked: 'requestContext.authorizer.jwt.claims.sub, requestContext.authorizer.lambda, requestContext.authorizer.iam.userArn',

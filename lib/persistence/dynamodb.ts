@@ -10,15 +10,7 @@ import { SingleRequests } from './dynamodb/requests';
 import type { Table } from './dynamodb/table';
 import { Transactions } from './dynamodb/transaction';
 import { DEFAULT_KEY_ATTR, DEFAULT_TTL_ATTR, IDEMPOTENCY_TABLE_NAME_ENV } from './schema';
-import type {
-  ClaimInput,
-  ClaimResult,
-  CompleteInput,
-  IdempotencyRecord,
-  IdempotencyStore,
-  CheckpointInput,
-  LeaseExtension,
-} from './store';
+import type { ClaimInput, ClaimResult, CompleteInput, IdempotencyRecord, IdempotencyStore, CheckpointInput, LeaseExtension } from './store';
 
 /** Options of {@link DynamoDBStore}. */
 export interface DynamoDBStoreOptions {

@@ -152,7 +152,9 @@ export interface IdempotencyStore {
    * Optimistic mode: writes a completed record (and `writes`) in one operation, on the condition that no
    * live record exists. On a failed condition returns the existing record and writes nothing.
    */
-  putCompleted(input: CompleteInput): Promise<{ readonly written: true } | { readonly written: false; readonly existing: IdempotencyRecord }>;
+  putCompleted(
+    input: CompleteInput,
+  ): Promise<{ readonly written: true } | { readonly written: false; readonly existing: IdempotencyRecord }>;
 
   /**
    * Releases the lease after a failure, conditional on `token` AND the record being in progress: deletes

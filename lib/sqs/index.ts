@@ -1,14 +1,7 @@
 /** `processSqsBatch`: SQS batches (standard and FIFO) with partial batch responses and idempotent records. */
 export { processSqsBatch } from './process';
 export { releaseSqsRecord, type StepResolution } from './release';
-export type {
-  SqsBatchOptions,
-  SqsVisibilityOptions,
-  SqsRecordHandler,
-  SqsRecordInfo,
-  SqsIdempotencyArgs,
-  FifoOnFailure,
-} from './options';
+export type { SqsBatchOptions, SqsVisibilityOptions, SqsRecordHandler, SqsRecordInfo, SqsIdempotencyArgs, FifoOnFailure } from './options';
 export type {
   SqsEvent,
   SqsRecord,

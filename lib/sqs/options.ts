@@ -5,7 +5,15 @@ import { IdempotencyConfigError } from '../errors';
 import { boundedSource } from '../batch/source-name';
 import { compileSelector, describe, type Selector } from '../keys';
 import { defaultOperationName } from '../engine';
-import { oneOf, optionalFunction, positiveInteger, type ExactOptionNames, type IDEMPOTENCY_OPTION_NAMES, type IdempotencyLogger, type IdempotencyOptions } from '../options';
+import {
+  oneOf,
+  optionalFunction,
+  positiveInteger,
+  type ExactOptionNames,
+  type IDEMPOTENCY_OPTION_NAMES,
+  type IdempotencyLogger,
+  type IdempotencyOptions,
+} from '../options';
 import type { IdempotencyStore } from '../persistence/store';
 import {
   DEFAULT_FIFO_ON_FAILURE,
@@ -69,8 +77,10 @@ export interface SqsVisibilityOptions {
  * idempotency engine (with its local cache) is kept for the next invocations. An object literal per call
  * works as well; it is only validated again whenever it holds new values (new functions, for example).
  */
-export interface SqsBatchOptions<TBody = unknown>
-  extends Omit<IdempotencyOptions<SqsIdempotencyArgs<TBody>>, 'store' | 'key' | 'name' | 'fingerprint'> {
+export interface SqsBatchOptions<TBody = unknown> extends Omit<
+  IdempotencyOptions<SqsIdempotencyArgs<TBody>>,
+  'store' | 'key' | 'name' | 'fingerprint'
+> {
   /**
    * Where idempotency records live. With a store each record goes through the idempotency engine: a record
    * whose key completed before is acknowledged without running the handler, one still in progress elsewhere
@@ -223,7 +233,9 @@ function resolveVisibility(value: unknown): ResolvedVisibility | undefined {
     );
   }
   if (v.queueUrl !== undefined && (typeof v.queueUrl !== 'string' || !/^https?:\/\/[^/]+\/.+/.test(v.queueUrl))) {
-    throw new IdempotencyConfigError(`Expected \`visibility.queueUrl\` to be a queue URL (http(s)://HOST/ACCOUNT/NAME), got ${describe(v.queueUrl)}`);
+    throw new IdempotencyConfigError(
+      `Expected \`visibility.queueUrl\` to be a queue URL (http(s)://HOST/ACCOUNT/NAME), got ${describe(v.queueUrl)}`,
+    );
   }
   return Object.freeze({ client: v.client, extendBySeconds, extendWhenRemainingSeconds: whenRemaining, queueUrl: v.queueUrl });
 }

@@ -167,7 +167,11 @@ class Batch {
     this.#context = context;
     this.#items = records.map((record) => this.#prepare(record));
     this.#visibility = settings.visibility
-      ? new VisibilityKeeper(settings.visibility, this.#items.map((item) => item.target), this.#logger)
+      ? new VisibilityKeeper(
+          settings.visibility,
+          this.#items.map((item) => item.target),
+          this.#logger,
+        )
       : undefined;
   }
 
@@ -268,7 +272,12 @@ class Batch {
    * The outcome of a record that is not to run, or `undefined` when it runs. `keyBefore` is the outcome of
    * `sameKeyBefore`, the record before it in the batch with the same idempotency key.
    */
-  #decide(item: Item, groupBefore: Outcome | undefined, keyBefore: Outcome | undefined, sameKeyBefore: Item | undefined): Outcome | undefined {
+  #decide(
+    item: Item,
+    groupBefore: Outcome | undefined,
+    keyBefore: Outcome | undefined,
+    sameKeyBefore: Item | undefined,
+  ): Outcome | undefined {
     const id = item.record.messageId;
     if (groupBefore?.ok === false) {
       this.#logger.warn(
@@ -287,7 +296,13 @@ class Batch {
       this.#logger.error(`${item.problem.message}; reported failed`, item.problem.error);
       return this.#failed(item);
     }
-    if (keyBefore?.ok === true && sameKeyBefore !== undefined && item.key !== undefined && item.engine !== undefined && acknowledgesDuplicates(item.engine)) {
+    if (
+      keyBefore?.ok === true &&
+      sameKeyBefore !== undefined &&
+      item.key !== undefined &&
+      item.engine !== undefined &&
+      acknowledgesDuplicates(item.engine)
+    ) {
       // Optimistic mode claims nothing before running, so the engine would run this record again: the
       // record before it with the same key completed, and this one is acknowledged with that outcome.
       const mismatch = fingerprintMismatch(item.key, sameKeyBefore.fingerprint, item.fingerprint);
@@ -335,7 +350,12 @@ class Batch {
       whileRunning:
         visibility !== undefined && engine.options.leaseSeconds !== undefined
           ? (execution) => {
-              const keeper = new LeaseKeeper(execution, visibility.extendWhenRemainingSeconds, () => invocationInfo(this.#context).remainingMs, this.#logger);
+              const keeper = new LeaseKeeper(
+                execution,
+                visibility.extendWhenRemainingSeconds,
+                () => invocationInfo(this.#context).remainingMs,
+                this.#logger,
+              );
               // Renewing stops before the completion or release, which end the lease anyway.
               return () => keeper.stop();
             }

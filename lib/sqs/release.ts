@@ -43,7 +43,12 @@ export async function releaseSqsRecord<TBody = unknown>(
   try {
     body = prepared.parse(record.body, record);
   } catch (error) {
-    throw new IdempotencyKeyError(`Could not parse the body of SQS message ${record.messageId}, so its record cannot be found`, { cause: error });
+    throw new IdempotencyKeyError(`Could not parse the body of SQS message ${record.messageId}, so its record cannot be found`, {
+      cause: error,
+    });
   }
-  return engine.resolveRecord([record, sqsRecordInfo(record, body)], resolution === undefined ? undefined : { name: resolution.step, result: resolution.result });
+  return engine.resolveRecord(
+    [record, sqsRecordInfo(record, body)],
+    resolution === undefined ? undefined : { name: resolution.step, result: resolution.result },
+  );
 }

@@ -60,7 +60,9 @@ export function classifyEvent(event: unknown): ClassifiedEvent {
   if (!isObject(event)) throw malformed(`got ${describe(event)}`);
   if (Array.isArray(event['Records'])) return classifyRecords(event['Records'] as unknown[]);
   if ('Records' in event) {
-    throw malformed(`got an object whose Records is ${describe(event['Records'])} (expected an array of Kinesis or DynamoDB Streams records)`);
+    throw malformed(
+      `got an object whose Records is ${describe(event['Records'])} (expected an array of Kinesis or DynamoDB Streams records)`,
+    );
   }
   const eventSource = event['eventSource'];
   if (typeof eventSource === 'string' && (KAFKA_EVENT_SOURCES as readonly string[]).includes(eventSource)) {
@@ -119,7 +121,8 @@ function integerOf(value: unknown): number | undefined {
 
 function classifyKafka(event: Record<string, unknown>, eventSource: string): ClassifiedEvent {
   const groups = event['records'];
-  if (!isObject(groups)) throw malformed(`a Kafka event's \`records\` must be an object of arrays by topic-partition, got ${describe(groups)}`);
+  if (!isObject(groups))
+    throw malformed(`a Kafka event's \`records\` must be an object of arrays by topic-partition, got ${describe(groups)}`);
   const partitions = Object.entries(groups).map(([topicPartition, records]): KafkaPartition => {
     if (!Array.isArray(records)) {
       throw malformed(`records[${JSON.stringify(topicPartition)}] must be an array, got ${describe(records)}`);
@@ -227,7 +230,12 @@ function convertNumber(text: string): number | bigint | NumberValue {
     // Exact, and what unmarshall gives for these by default (and the README promises).
     return BigInt(`${value.negative ? '-' : ''}${value.digits}${'0'.repeat(value.exponent)}`);
   }
-  if (roundTrip !== undefined && roundTrip.negative === value.negative && roundTrip.digits === value.digits && roundTrip.exponent === value.exponent) {
+  if (
+    roundTrip !== undefined &&
+    roundTrip.negative === value.negative &&
+    roundTrip.digits === value.digits &&
+    roundTrip.exponent === value.exponent
+  ) {
     return n === 0 ? 0 : n;
   }
   return NumberValue.from(text);

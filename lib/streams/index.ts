@@ -2,13 +2,7 @@
 export { processStreamBatch } from './process';
 export { releaseStreamRecord } from './release';
 export { DEFAULT_KAFKA_CONCURRENCY } from './defaults';
-export type {
-  StreamKind,
-  StreamBatchOptionsBase,
-  KinesisBatchOptions,
-  DynamoDBStreamBatchOptions,
-  KafkaBatchOptions,
-} from './options';
+export type { StreamKind, StreamBatchOptionsBase, KinesisBatchOptions, DynamoDBStreamBatchOptions, KafkaBatchOptions } from './options';
 export type {
   KinesisEvent,
   KinesisRecord,

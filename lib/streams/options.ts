@@ -5,7 +5,14 @@ import { IdempotencyEngine } from '../engine';
 import { IdempotencyConfigError } from '../errors';
 import type { Selector } from '../keys';
 import { defaultOperationName } from '../engine';
-import { optionalFunction, positiveInteger, type ExactOptionNames, type IDEMPOTENCY_OPTION_NAMES, type IdempotencyLogger, type IdempotencyOptions } from '../options';
+import {
+  optionalFunction,
+  positiveInteger,
+  type ExactOptionNames,
+  type IDEMPOTENCY_OPTION_NAMES,
+  type IdempotencyLogger,
+  type IdempotencyOptions,
+} from '../options';
 import type { IdempotencyStore } from '../persistence/store';
 import { DEFAULT_KAFKA_CONCURRENCY } from './defaults';
 import type {
@@ -30,8 +37,10 @@ export type StreamKind = 'kinesis' | 'dynamodb' | 'kafka';
  * idempotency engine (with its local cache) is kept for the next invocations. An object literal per call
  * works as well; it is only validated again whenever it holds new values (new functions, for example).
  */
-export interface StreamBatchOptionsBase<TRecord, TInfo>
-  extends Omit<IdempotencyOptions<[record: TRecord, info: TInfo]>, 'store' | 'key' | 'name'> {
+export interface StreamBatchOptionsBase<TRecord, TInfo> extends Omit<
+  IdempotencyOptions<[record: TRecord, info: TInfo]>,
+  'store' | 'key' | 'name'
+> {
   /**
    * Where idempotency records live. With a store each record goes through the idempotency engine: a record
    * whose key completed before is skipped without running the handler (so a batch Lambda delivers again
@@ -95,10 +104,7 @@ export interface KafkaBatchOptions<TValue = unknown> extends StreamBatchOptionsB
 }
 
 /** Options of any kind, as the implementation sees them. */
-export type AnyStreamBatchOptions =
-  | KinesisBatchOptions<unknown>
-  | DynamoDBStreamBatchOptions<unknown>
-  | KafkaBatchOptions<unknown>;
+export type AnyStreamBatchOptions = KinesisBatchOptions<unknown> | DynamoDBStreamBatchOptions<unknown> | KafkaBatchOptions<unknown>;
 
 /** The batch options, added by `processStreamBatch` to the idempotency options. */
 export const STREAM_OPTION_NAMES = ['context', 'parse', 'concurrency'] as const;

@@ -11,15 +11,7 @@ import {
 } from '../errors';
 import { describe } from '../keys';
 import { invocationInfo } from '../engine';
-import {
-  classifyEvent,
-  dynamodbInfo,
-  dynamodbSource,
-  kafkaInfo,
-  kinesisInfo,
-  kinesisSource,
-  type KafkaPartition,
-} from './events';
+import { classifyEvent, dynamodbInfo, dynamodbSource, kafkaInfo, kinesisInfo, kinesisSource, type KafkaPartition } from './events';
 import {
   preparedStreamOptions,
   type AnyStreamBatchOptions,
@@ -169,7 +161,11 @@ class RecordRunner {
   ) {}
 
   /** Kinesis and DynamoDB Streams: one at a time, stopping at the first failure. */
-  public async inOrder<TRecord>(label: string, records: readonly TRecord[], describeRecord: (record: TRecord) => OrderedRecord): Promise<StreamBatchResponse> {
+  public async inOrder<TRecord>(
+    label: string,
+    records: readonly TRecord[],
+    describeRecord: (record: TRecord) => OrderedRecord,
+  ): Promise<StreamBatchResponse> {
     for (const [index, record] of records.entries()) {
       const how = describeRecord(record);
       const outcome = await this.#process(how.kind, how.source, record, () => how.decode());
@@ -267,7 +263,9 @@ class RecordRunner {
             if (this.#completed.has(key)) {
               const mismatch = fingerprintMismatch(key, this.#completed.get(key), fingerprint);
               if (mismatch !== undefined) throw mismatch;
-              this.prepared.logger.debug(`A stream record repeats an event this batch already processed (${key}); skipped without running the handler`);
+              this.prepared.logger.debug(
+                `A stream record repeats an event this batch already processed (${key}); skipped without running the handler`,
+              );
               return;
             }
             try {

@@ -116,9 +116,7 @@ const KNOWN_OPTIONS = new Set([
 
 function checkInteger(name: string, value: number | undefined, min: number, max: number): void {
   if (value !== undefined && (!Number.isInteger(value) || value < min || value > max)) {
-    throw new TestKitConfigError(
-      `Expected \`${name}\` to be an integer from ${min} to ${max}, got \`${String(value)}\``,
-    );
+    throw new TestKitConfigError(`Expected \`${name}\` to be an integer from ${min} to ${max}, got \`${String(value)}\``);
   }
 }
 

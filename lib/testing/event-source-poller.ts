@@ -187,9 +187,7 @@ export class LocalEventSourcePoller {
       this.stats.handlerErrors += 1;
       this.errors.push({
         kind: 'invalid-response',
-        error: new TestKitError(
-          `The handler returned an invalid batchItemFailures (the whole batch failed): ${JSON.stringify(result)}`,
-        ),
+        error: new TestKitError(`The handler returned an invalid batchItemFailures (the whole batch failed): ${JSON.stringify(result)}`),
       });
     }
     return outcome;

@@ -162,18 +162,11 @@ function validate(options: FaultOptions): void {
     }
   }
   const { commands } = options;
-  if (
-    commands !== undefined &&
-    (!Array.isArray(commands) || commands.some((name) => typeof name !== 'string' || name === ''))
-  ) {
-    throw new TestKitConfigError(
-      `Expected \`commands\` to be a list of command names like 'GetItemCommand', got \`${show(commands)}\``,
-    );
+  if (commands !== undefined && (!Array.isArray(commands) || commands.some((name) => typeof name !== 'string' || name === ''))) {
+    throw new TestKitConfigError(`Expected \`commands\` to be a list of command names like 'GetItemCommand', got \`${show(commands)}\``);
   }
   if (options.throttleErrorName !== undefined && (typeof options.throttleErrorName !== 'string' || options.throttleErrorName === '')) {
-    throw new TestKitConfigError(
-      `Expected \`throttleErrorName\` to be an error name, got \`${show(options.throttleErrorName)}\``,
-    );
+    throw new TestKitConfigError(`Expected \`throttleErrorName\` to be an error name, got \`${show(options.throttleErrorName)}\``);
   }
   if (options.lostResponseError !== undefined && !['ECONNRESET', 'TimeoutError'].includes(options.lostResponseError)) {
     throw new TestKitConfigError(
@@ -187,7 +180,9 @@ function validate(options: FaultOptions): void {
 }
 
 function fakeRequestId(random: () => number): string {
-  return Array.from({ length: 32 }, () => Math.floor(random() * 36).toString(36)).join('').toUpperCase();
+  return Array.from({ length: 32 }, () => Math.floor(random() * 36).toString(36))
+    .join('')
+    .toUpperCase();
 }
 
 /** A throttling error as the SDK deserialises it (a DynamoDB exception class when there is one). */

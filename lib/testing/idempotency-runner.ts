@@ -4,7 +4,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
-import { show, type IdempotencyScenario, type IdempotencyTrial, type IdempotentFunction, type SnapshotInfo } from './assert-idempotent-options';
+import {
+  show,
+  type IdempotencyScenario,
+  type IdempotencyTrial,
+  type IdempotentFunction,
+  type SnapshotInfo,
+} from './assert-idempotent-options';
 import { runInCall, type CallControl } from './crash-points';
 import { SCENARIOS, type Delivered, type Outcome, type Plan, type ScenarioCalls, type ScenarioDefinition } from './idempotency-scenarios';
 
@@ -44,7 +50,12 @@ function describeOutcome(outcome: Outcome): string {
 }
 
 /** @throws Mismatch when a call's outcome or the final state differs from the reference's. */
-function compare<TState>(scenario: IdempotencyScenario, detail: string, result: ScenarioResult<TState>, reference: ScenarioResult<TState>): void {
+function compare<TState>(
+  scenario: IdempotencyScenario,
+  detail: string,
+  result: ScenarioResult<TState>,
+  reference: ScenarioResult<TState>,
+): void {
   const expected = reference.outcomes[0] as Outcome;
   result.outcomes.forEach((outcome, call) => {
     if (!isDeepStrictEqual(outcome, expected)) {

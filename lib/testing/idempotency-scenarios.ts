@@ -112,8 +112,7 @@ export const SCENARIOS: readonly [ScenarioDefinition, ...ScenarioDefinition[]] =
   {
     name: 'crash-and-retry',
     recoversBeforeRedelivery: true,
-    describe: (plan, crashPoints) =>
-      `${plan.kind === 'die' ? 'killed' : 'thrown'} at ${crashSite(plan, crashPoints).where}, then retried`,
+    describe: (plan, crashPoints) => `${plan.kind === 'die' ? 'killed' : 'thrown'} at ${crashSite(plan, crashPoints).where}, then retried`,
     run: async (calls) => {
       const { index } = crashSite(calls.plan, calls.crashPoints);
       const crashed = await calls.deliver(0, 1, new CallControl(index, calls.plan.kind));

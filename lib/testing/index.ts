@@ -7,31 +7,22 @@
  * dependencies, loaded only by the functions that need them.
  */
 export { TestKitError, TestKitDependencyError, LocalServerError, TestKitConfigError } from './errors';
-export {
-  startLocalDynamoDB,
-  createIdempotencyTable,
-} from './local-dynamodb';
+export { startLocalDynamoDB, createIdempotencyTable } from './local-dynamodb';
 export type { StartLocalDynamoDBOptions, LocalDynamoDB, CreateIdempotencyTableOptions } from './local-dynamodb';
 export { startLocalSqs } from './local-sqs';
 export type { StartLocalSqsOptions, LocalSqs } from './local-sqs';
-export {
-  createLambdaContext,
-} from './lambda-context';
+export { createLambdaContext } from './lambda-context';
 export type { LambdaContextOptions } from './lambda-context';
 export { startLocalEventSource } from './event-source';
 export type { LocalEventSource, LocalEventSourceStats, LocalEventSourceError } from './event-source';
-export {
-} from './event-source-options';
+export {} from './event-source-options';
 export type { LocalEventSourceOptions, LocalEventSourceHandler } from './event-source-options';
-export {
-  withFaults,
-} from './faults';
+export { withFaults } from './faults';
 export type { FaultOptions, FaultInjector, InjectedFaults, FaultInjectableClient } from './faults';
 
 export { assertIdempotent, IdempotencyAssertionError } from './assert-idempotent';
 export type { AssertIdempotentReport } from './assert-idempotent';
-export {
-} from './assert-idempotent-options';
+export {} from './assert-idempotent-options';
 export type {
   AssertIdempotentOptions,
   IdempotencyScenario,

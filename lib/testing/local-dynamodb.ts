@@ -314,9 +314,7 @@ export async function createIdempotencyTable(
     if (!known.has(key)) throw new TestKitConfigError(`Unknown option \`${key}\` of createIdempotencyTable`);
   }
   if (!/^[a-zA-Z0-9_.-]{3,255}$/.test(name)) {
-    throw new TestKitConfigError(
-      `Expected \`name\` to be a DynamoDB table name (3-255 characters of a-z A-Z 0-9 _ . -), got \`${name}\``,
-    );
+    throw new TestKitConfigError(`Expected \`name\` to be a DynamoDB table name (3-255 characters of a-z A-Z 0-9 _ . -), got \`${name}\``);
   }
   validatePositive('activeTimeoutMs', options.activeTimeoutMs);
   const keyAttr = options.keyAttr ?? DEFAULT_KEY_ATTR;
@@ -344,9 +342,7 @@ export async function createIdempotencyTable(
     const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
     if (Table?.TableStatus === 'ACTIVE') break;
     if (Date.now() >= deadline) {
-      throw new LocalServerError(
-        `Table \`${name}\` did not become ACTIVE within ${timeoutMs} ms (status ${String(Table?.TableStatus)})`,
-      );
+      throw new LocalServerError(`Table \`${name}\` did not become ACTIVE within ${timeoutMs} ms (status ${String(Table?.TableStatus)})`);
     }
     await sleep(delay);
     delay = Math.min(delay * 2, 1000);

@@ -90,7 +90,7 @@ export async function loadPackage<T>(packageName: string, feature: string, versi
     if ((error as { code?: unknown } | null)?.code === 'ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING_FLAG') {
       throw new TestKitError(
         `effectively-once/testing: ${feature} cannot load \`${packageName}\` (an ES module) inside a jest test ` +
-          'file; call it from jest\'s globalSetup and pass the endpoint to the tests (see test/global-setup.ts), ' +
+          "file; call it from jest's globalSetup and pass the endpoint to the tests (see test/global-setup.ts), " +
           'or run jest with --experimental-vm-modules',
         { cause: error },
       );

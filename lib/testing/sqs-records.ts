@@ -35,9 +35,7 @@ export function queueArnFromUrl(queueUrl: string, region?: string): { arn: strin
   }
   const [account, name, ...rest] = url.pathname.split('/').filter((part) => part !== '');
   if (account === undefined || name === undefined || rest.length > 0) {
-    throw new TestKitConfigError(
-      `Expected \`queueUrl\` to end with /ACCOUNT_ID/QUEUE_NAME, got \`${queueUrl}\``,
-    );
+    throw new TestKitConfigError(`Expected \`queueUrl\` to end with /ACCOUNT_ID/QUEUE_NAME, got \`${queueUrl}\``);
   }
   const hostRegion = /^sqs\.([a-z]{2}(?:-[a-z]+)+-\d+)\./.exec(url.hostname)?.[1];
   const resolvedRegion = region ?? hostRegion ?? DEFAULT_LAMBDA_REGION;

@@ -35,14 +35,17 @@ export function parseChaosArgs(argv: readonly string[], defaultSeed: number): Ch
       help: { type: 'boolean', default: false },
     },
   });
-  if (values.help === true) return { help: true, messages: 0, seed: defaultSeed, crashRate: DEFAULT_CRASH_RATE, plain: false, processes: undefined };
+  if (values.help === true)
+    return { help: true, messages: 0, seed: defaultSeed, crashRate: DEFAULT_CRASH_RATE, plain: false, processes: undefined };
   const messages = Number(values.messages);
   const seed = Number(values.seed);
   const crashRate = values['crash-rate'] === undefined ? DEFAULT_CRASH_RATE : Number(values['crash-rate']);
   const processes = values.processes === undefined ? undefined : Number(values.processes);
-  if (!Number.isInteger(messages) || messages < 2) throw new RangeError(`Expected --messages to be an integer >= 2, got ${values.messages}\n${USAGE}`);
+  if (!Number.isInteger(messages) || messages < 2)
+    throw new RangeError(`Expected --messages to be an integer >= 2, got ${values.messages}\n${USAGE}`);
   if (!Number.isInteger(seed)) throw new RangeError(`Expected --seed to be an integer, got ${values.seed}\n${USAGE}`);
-  if (!(crashRate >= 0 && crashRate <= 0.5)) throw new RangeError(`Expected --crash-rate to be from 0 to 0.5, got ${values['crash-rate']}\n${USAGE}`);
+  if (!(crashRate >= 0 && crashRate <= 0.5))
+    throw new RangeError(`Expected --crash-rate to be from 0 to 0.5, got ${values['crash-rate']}\n${USAGE}`);
   if (processes !== undefined) {
     if (values.processes === '' || !Number.isInteger(processes) || processes < 1 || processes > MAX_PROCESSES) {
       throw new RangeError(`Expected --processes to be an integer from 1 to ${MAX_PROCESSES}, got ${values.processes}\n${USAGE}`);

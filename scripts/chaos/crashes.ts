@@ -87,7 +87,11 @@ function deliveryKey(record: SqsRecord): string {
  */
 export class CrashInjector {
   readonly #invocations = new AsyncLocalStorage<Invocation>();
-  readonly #counts = { thrown: 0, abandoned: 0, byPoint: Object.fromEntries(CRASH_POINTS.map((p) => [p, 0])) as Record<CrashPoint, number> };
+  readonly #counts = {
+    thrown: 0,
+    abandoned: 0,
+    byPoint: Object.fromEntries(CRASH_POINTS.map((p) => [p, 0])) as Record<CrashPoint, number>,
+  };
   /** Record-level crashes per point and business event. */
   readonly #byEvent = new Map<ConsumerCheckpoint, Map<string, number>>();
 
@@ -100,7 +104,12 @@ export class CrashInjector {
   ) {}
 
   public counts(): CrashCounts {
-    return { total: this.#counts.thrown + this.#counts.abandoned, thrown: this.#counts.thrown, abandoned: this.#counts.abandoned, byPoint: { ...this.#counts.byPoint } };
+    return {
+      total: this.#counts.thrown + this.#counts.abandoned,
+      thrown: this.#counts.thrown,
+      abandoned: this.#counts.abandoned,
+      byPoint: { ...this.#counts.byPoint },
+    };
   }
 
   /** How many times each business event crashed at a record checkpoint (`after-plain-effect`, say). */

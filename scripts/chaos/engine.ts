@@ -322,7 +322,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
 }
 
 /** The plain-effect invariant of a run: which deliveries sent a notification, and how each ended. */
-function plainEffectSummary(invocations: InvocationLog, notifier: FakeNotifier): { result: InvariantResult; counts: ChaosSummary['plainEffect'] } {
+function plainEffectSummary(
+  invocations: InvocationLog,
+  notifier: FakeNotifier,
+): { result: InvariantResult; counts: ChaosSummary['plainEffect'] } {
   const deliveries = invocations.plainEffectDeliveries();
   const crashed = new Map<string, number>();
   const fates = new Map<string, string[]>();
@@ -330,7 +333,10 @@ function plainEffectSummary(invocations: InvocationLog, notifier: FakeNotifier):
   let duringCompletion = 0;
   let notStored = 0;
   for (const { eventId, fate } of deliveries) {
-    fates.set(eventId, [...(fates.get(eventId) ?? []), fate.kind === 'timed-out' && fate.duringCompletion ? 'timed-out during its completion' : fate.kind]);
+    fates.set(eventId, [
+      ...(fates.get(eventId) ?? []),
+      fate.kind === 'timed-out' && fate.duringCompletion ? 'timed-out during its completion' : fate.kind,
+    ]);
     if (fate.kind === 'not-stored') notStored += 1;
     if (fate.kind === 'crashed') crashed.set(eventId, (crashed.get(eventId) ?? 0) + 1);
     if (fate.kind === 'timed-out') {
@@ -341,7 +347,11 @@ function plainEffectSummary(invocations: InvocationLog, notifier: FakeNotifier):
       if (fate.duringCompletion) duringCompletion += 1;
     }
   }
-  const { result, counts } = checkPlainEffect(notifier.sent, crashed, (eventId) => `deliveries that sent it: ${(fates.get(eventId) ?? []).join(', ')}`);
+  const { result, counts } = checkPlainEffect(
+    notifier.sent,
+    crashed,
+    (eventId) => `deliveries that sent it: ${(fates.get(eventId) ?? []).join(', ')}`,
+  );
   return {
     result,
     counts: {

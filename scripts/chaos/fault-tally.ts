@@ -1,5 +1,11 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { FinalizeHandler, FinalizeHandlerArguments, FinalizeHandlerOutput, HandlerExecutionContext, MetadataBearer } from '@smithy/types';
+import type {
+  FinalizeHandler,
+  FinalizeHandlerArguments,
+  FinalizeHandlerOutput,
+  HandlerExecutionContext,
+  MetadataBearer,
+} from '@smithy/types';
 
 /** Per SDK command (`TransactWriteItemsCommand`, ...): attempts, and the faults `withFaults` injected into them. */
 export interface CommandFaults {

@@ -33,8 +33,7 @@ export interface InvocationTrace {
  * reported apart); `not-stored` does not.
  */
 export type PlainEffectFate =
-  | { readonly kind: 'completed' | 'crashed' | 'not-stored' }
-  | { readonly kind: 'timed-out'; readonly duringCompletion: boolean };
+  { readonly kind: 'completed' | 'crashed' | 'not-stored' } | { readonly kind: 'timed-out'; readonly duringCompletion: boolean };
 
 /** One delivery (an invocation's handling of one business event) that sent the plain effect. */
 export interface PlainEffectDelivery {

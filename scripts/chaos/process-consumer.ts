@@ -23,13 +23,21 @@ import { startLocalEventSource, type LocalEventSource } from '../../lib/testing'
 import { localDynamoClient, localSqsClient } from './clients';
 import { chaosIdOf } from './crashes';
 import { IDEMPOTENCY_KEY_HEADER, type ChargeRequest, type DeliveryRef, type NotifyRequest } from './effects-server';
-import { CHILD_CONFIG_ENV, TIMEOUT_EXIT_CODE, type ChildConfig, type ChildMessage, type LogLine, type ParentMessage } from './process-protocol';
+import {
+  CHILD_CONFIG_ENV,
+  TIMEOUT_EXIT_CODE,
+  type ChildConfig,
+  type ChildMessage,
+  type LogLine,
+  type ParentMessage,
+} from './process-protocol';
 
 const QUIET = { debug() {}, info() {}, warn() {}, error() {} };
 
 function readConfig(): ChildConfig {
   const raw = process.env[CHILD_CONFIG_ENV];
-  if (raw === undefined || raw === '') throw new Error(`${CHILD_CONFIG_ENV} is not set: this file is started by scripts/chaos/processes.ts`);
+  if (raw === undefined || raw === '')
+    throw new Error(`${CHILD_CONFIG_ENV} is not set: this file is started by scripts/chaos/processes.ts`);
   return JSON.parse(raw) as ChildConfig;
 }
 
@@ -60,7 +68,12 @@ async function post(path: string, body: unknown, headers: Record<string, string>
 
 const api: PaymentsApi = {
   async charge(input) {
-    const body: ChargeRequest = { account: input.account, amountCents: input.amountCents, reference: input.reference, delivery: delivery() };
+    const body: ChargeRequest = {
+      account: input.account,
+      amountCents: input.amountCents,
+      reference: input.reference,
+      delivery: delivery(),
+    };
     const headers: Record<string, string> = input.idempotencyKey === undefined ? {} : { [IDEMPOTENCY_KEY_HEADER]: input.idempotencyKey };
     return (await post('/charge', body, headers)) as { chargeId: string };
   },

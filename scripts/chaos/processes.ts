@@ -248,7 +248,9 @@ export async function runProcessChaos(options: ProcessChaosOptions): Promise<Pro
       children.delete(id);
       ended.push({ child, code, signal });
       if (!stopping && !child.killed && !child.ready) {
-        fatal ??= new Error(`Consumer process ${id} exited (code ${String(code)}, signal ${String(signal)}) before it was ready:\n${child.stderr.trim()}`);
+        fatal ??= new Error(
+          `Consumer process ${id} exited (code ${String(code)}, signal ${String(signal)}) before it was ready:\n${child.stderr.trim()}`,
+        );
         return;
       }
       if (!stopping) {
@@ -360,12 +362,18 @@ export async function runProcessChaos(options: ProcessChaosOptions): Promise<Pro
       timeouts,
       timeoutDetails: logs.timeouts,
       unexpectedExits: unexpected.length,
-      childErrors: unexpected.map((e) => `child ${e.child.id}: exit ${String(e.code)} ${String(e.signal)}: ${e.child.stderr.trim().slice(-500)}`),
+      childErrors: unexpected.map(
+        (e) => `child ${e.child.id}: exit ${String(e.code)} ${String(e.signal)}: ${e.child.stderr.trim().slice(-500)}`,
+      ),
       deliveries: logs.deliveries,
       acknowledged: logs.acknowledged,
       killedMidInvocation,
       plainEffect: { ...plain.counts, killedAfterEffect, timedOutAfterEffect },
-      effects: { ledgerEntries: checked.ledgerEntries, externalCalls: sumValues(effects.applied), externalRequests: effects.chargeRequests() },
+      effects: {
+        ledgerEntries: checked.ledgerEntries,
+        externalCalls: sumValues(effects.applied),
+        externalRequests: effects.chargeRequests(),
+      },
       apiLostResponses: effects.lostResponses(),
       invariants,
       violations: invariants.reduce((sum, r) => sum + r.violations, 0),
@@ -404,7 +412,12 @@ async function stopChild(child: Child): Promise<void> {
 }
 
 /** What the delivery logs of the ended children say. */
-function readLogs(ended: readonly Child[]): { deliveries: number; acknowledged: number; unfinished: Map<string, number>; timeouts: string[] } {
+function readLogs(ended: readonly Child[]): {
+  deliveries: number;
+  acknowledged: number;
+  unfinished: Map<string, number>;
+  timeouts: string[];
+} {
   const timeouts: string[] = [];
   let deliveries = 0;
   let acknowledged = 0;
@@ -418,7 +431,9 @@ function readLogs(ended: readonly Child[]): { deliveries: number; acknowledged: 
       if (line.t === 'ready') readyAt = line.at;
       if (line.t === 'timeout') {
         const since = readyAt === undefined ? '?' : String((startedAt.get(line.inv) ?? line.at) - readyAt);
-        timeouts.push(`child ${child.id} invocation ${line.inv} (started ${since} ms after the process was ready, ${open.get(line.inv) ?? 0} records)`);
+        timeouts.push(
+          `child ${child.id} invocation ${line.inv} (started ${since} ms after the process was ready, ${open.get(line.inv) ?? 0} records)`,
+        );
       }
       if (line.t === 'start') {
         startedAt.set(line.inv, line.at);

@@ -10,7 +10,10 @@ function rows(summary: ChaosSummary): Array<[string, string]> {
   const f = summary.faults;
   const p = summary.plainEffect;
   return [
-    ['messages sent', `${n(summary.messagesSent)} (${n(summary.businessEvents)} business events sent 1-3 times, ${n(summary.poisonMessages)} poison)`],
+    [
+      'messages sent',
+      `${n(summary.messagesSent)} (${n(summary.businessEvents)} business events sent 1-3 times, ${n(summary.poisonMessages)} poison)`,
+    ],
     ['deliveries', n(summary.deliveries)],
     ['duplicates suppressed', n(summary.duplicatesSuppressed)],
     [
@@ -80,15 +83,24 @@ export function formatProcessSummary(summary: ProcessChaosSummary): string {
   const k = summary.kills;
   const p = summary.plainEffect;
   const rows: Array<[string, string]> = [
-    ['messages sent', `${n(summary.messagesSent)} (${n(summary.businessEvents)} business events sent 1-3 times, ${n(summary.poisonMessages)} poison)`],
+    [
+      'messages sent',
+      `${n(summary.messagesSent)} (${n(summary.businessEvents)} business events sent 1-3 times, ${n(summary.poisonMessages)} poison)`,
+    ],
     ['consumer processes', `${n(summary.processes)} at a time; ${n(summary.replacements)} replacements started`],
     [
       'SIGKILLs',
       `${n(k.total)} (${n(k.random)} at random moments, ${n(k.afterNotification)} as a notification arrived; ${n(k.skipped)} skipped: a record received more than 3 times)`,
     ],
-    ['processes ended by a function timeout', `${n(summary.timeouts)}${summary.timeoutDetails.length === 0 ? '' : `: ${summary.timeoutDetails.join('; ')}`}`],
+    [
+      'processes ended by a function timeout',
+      `${n(summary.timeouts)}${summary.timeoutDetails.length === 0 ? '' : `: ${summary.timeoutDetails.join('; ')}`}`,
+    ],
     ['processes ended otherwise', n(summary.unexpectedExits)],
-    ['deliveries', `${n(summary.deliveries)} (${n(summary.acknowledged)} acknowledged, ${n(summary.killedMidInvocation)} killed mid-invocation)`],
+    [
+      'deliveries',
+      `${n(summary.deliveries)} (${n(summary.acknowledged)} acknowledged, ${n(summary.killedMidInvocation)} killed mid-invocation)`,
+    ],
     [
       'plain effect (notifications)',
       `${n(p.sent)} sent, ${n(p.repeats)} repeats (${n(p.eventsRepeated)} events); sent by deliveries whose process then died mid-invocation: ` +

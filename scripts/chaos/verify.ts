@@ -45,12 +45,21 @@ async function drain(sqs: SQSClient, url: string): Promise<string[]> {
   const ids: string[] = [];
   for (;;) {
     const { Messages = [] } = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 300, MessageAttributeNames: ['All'] }),
+      new ReceiveMessageCommand({
+        QueueUrl: url,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 0,
+        VisibilityTimeout: 300,
+        MessageAttributeNames: ['All'],
+      }),
     );
     if (Messages.length === 0) return ids;
     ids.push(...Messages.map((m) => m.MessageAttributes?.['chaos-id']?.StringValue ?? `(no id: ${m.Body ?? ''})`));
     await sqs.send(
-      new DeleteMessageBatchCommand({ QueueUrl: url, Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle ?? '' })) }),
+      new DeleteMessageBatchCommand({
+        QueueUrl: url,
+        Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle ?? '' })),
+      }),
     );
   }
 }

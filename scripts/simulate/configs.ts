@@ -18,7 +18,14 @@ export const RANDOM_CONFIGS: readonly SimConfig[] = [
   { ...base, name: 'plain effect, 3 copies', handler: 'plain', copies: 3 },
   { ...base, name: 'plain effect, skewed clocks', handler: 'plain', skewMs: [0, 900, -900], copies: 3 },
   // Every invoker but the first runs 900 ms ahead, and redeliveries come while the first may still run.
-  { ...base, name: 'plain effect, clocks 900 ms ahead, prompt redelivery', handler: 'plain', skewMs: [0, ...Array.from({ length: 15 }, () => 900)], redeliveryMs: 1_500, maxDeliveries: 30 },
+  {
+    ...base,
+    name: 'plain effect, clocks 900 ms ahead, prompt redelivery',
+    handler: 'plain',
+    skewMs: [0, ...Array.from({ length: 15 }, () => 900)],
+    redeliveryMs: 1_500,
+    maxDeliveries: 30,
+  },
   { ...base, name: 'commitWith, 2 keys', handler: 'staged', keys: 2 },
   { ...base, name: 'commitWith, 1 s lease (fencing)', handler: 'staged', leaseSeconds: 1, copies: 3 },
   // The holder outlives its 1 s lease (2.5 s of work) while redeliveries come every 0.5 s: fencing decides.
@@ -54,5 +61,12 @@ export const RANDOM_CONFIGS: readonly SimConfig[] = [
 export const EXHAUSTIVE_CONFIGS: readonly SimConfig[] = [
   { ...base, name: 'exhaustive: plain effect, 2 copies, 1 fault', handler: 'plain', maxFaults: 1, maxDeliveries: 8 },
   { ...base, name: 'exhaustive: commitWith, 2 copies, 2 faults', handler: 'staged', maxFaults: 2, maxDeliveries: 10 },
-  { ...base, name: 'exhaustive: commitWith, 1 s lease, 2 copies, 1 fault', handler: 'staged', leaseSeconds: 1, maxFaults: 1, maxDeliveries: 8 },
+  {
+    ...base,
+    name: 'exhaustive: commitWith, 1 s lease, 2 copies, 1 fault',
+    handler: 'staged',
+    leaseSeconds: 1,
+    maxFaults: 1,
+    maxDeliveries: 8,
+  },
 ];

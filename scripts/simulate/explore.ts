@@ -57,7 +57,8 @@ export async function exploreExhaustive(config: SimConfig, maxRuns: number): Pro
     runs += 1;
     if (result.pruned) pruned += 1;
     const path = chooser.taken.map((c) => c.chosen);
-    if (result.violations.length > 0) return { runs, pruned, states: seen.size, complete: false, failure: { config: config.name, path, result } };
+    if (result.violations.length > 0)
+      return { runs, pruned, states: seen.size, complete: false, failure: { config: config.name, path, result } };
     for (let i = chooser.taken.length - 1; i >= prefix.length; i -= 1) {
       const point = chooser.taken[i] as { n: number; chosen: number };
       for (let alternative = point.n - 1; alternative > point.chosen; alternative -= 1) stack.push([...path.slice(0, i), alternative]);

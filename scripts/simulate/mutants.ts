@@ -44,12 +44,22 @@ export const MUTANTS: readonly Mutant[] = [
         find: '    if (record.status === RecordStatus.Completed) return;\n    if (input.keepCheckpoints) {',
         replace: '    if (input.keepCheckpoints) {',
       },
-      { file: 'lib/engine/execution.ts', find: '    if (definite && this.#staged.length > 0) {', replace: '    if (!(error instanceof IdempotencyLeaseLostError)) {' },
+      {
+        file: 'lib/engine/execution.ts',
+        find: '    if (definite && this.#staged.length > 0) {',
+        replace: '    if (!(error instanceof IdempotencyLeaseLostError)) {',
+      },
     ],
   },
   {
     name: 'no recognition of our own write after a lost response',
-    patches: [{ file: 'lib/engine/engine.ts', find: '      if (found.token === token) return execution(found.steps, found.expiresAt);', replace: '' }],
+    patches: [
+      {
+        file: 'lib/engine/engine.ts',
+        find: '      if (found.token === token) return execution(found.steps, found.expiresAt);',
+        replace: '',
+      },
+    ],
   },
   {
     name: 'lease renewal without the expiry',
@@ -103,15 +113,22 @@ export function runMutant(mutant: Mutant, seeds: number): MutantReport {
     for (const patch of mutant.patches) {
       const file = join(dir, patch.file);
       const text = readFileSync(file, 'utf8');
-      if (!text.includes(patch.find)) throw new Error(`Mutant "${mutant.name}": ${patch.file} no longer contains the patched code:\n${patch.find}`);
+      if (!text.includes(patch.find))
+        throw new Error(`Mutant "${mutant.name}": ${patch.file} no longer contains the patched code:\n${patch.find}`);
       writeFileSync(file, text.replace(patch.find, patch.replace));
     }
-    const child = spawnSync(join(ROOT, 'node_modules', '.bin', 'tsx'), [join(dir, 'scripts', 'simulate.ts'), '--seeds', String(seeds), '--brief'], {
-      cwd: dir,
-      encoding: 'utf8',
-      timeout: 300_000,
-    });
-    const evidence = (child.stdout ?? '').split('\n').find((line) => line.startsWith('VIOLATION')) ?? (child.stderr ?? '').split('\n').slice(0, 3).join(' ');
+    const child = spawnSync(
+      join(ROOT, 'node_modules', '.bin', 'tsx'),
+      [join(dir, 'scripts', 'simulate.ts'), '--seeds', String(seeds), '--brief'],
+      {
+        cwd: dir,
+        encoding: 'utf8',
+        timeout: 300_000,
+      },
+    );
+    const evidence =
+      (child.stdout ?? '').split('\n').find((line) => line.startsWith('VIOLATION')) ??
+      (child.stderr ?? '').split('\n').slice(0, 3).join(' ');
     return { mutant: mutant.name, caught: child.status === 1 && evidence.startsWith('VIOLATION'), evidence, ms: Date.now() - started };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -129,7 +129,12 @@ const QUIET = { debug() {}, info() {}, warn() {}, error() {} };
 const SQS_ACKNOWLEDGED = 'acknowledged';
 
 /** The handler of one invocation, as a fresh execution environment would build it. */
-function handlerFor(config: SimConfig, store: SimStore, invocation: Invocation, clock: () => number): (context: object) => Promise<unknown> {
+function handlerFor(
+  config: SimConfig,
+  store: SimStore,
+  invocation: Invocation,
+  clock: () => number,
+): (context: object) => Promise<unknown> {
   const common = {
     store,
     name: `sim-${config.handler}`,
@@ -144,33 +149,45 @@ function handlerFor(config: SimConfig, store: SimStore, invocation: Invocation, 
   const event = { key: invocation.key };
   switch (config.handler) {
     case 'plain': {
-      const fn = makeIdempotent(async (e: { key: string }, _context: object) => {
-        await store.effect(e.key);
-        return result();
-      }, { ...common, key: 'key' } as IdempotencyOptions<[{ key: string }, object]>);
+      const fn = makeIdempotent(
+        async (e: { key: string }, _context: object) => {
+          await store.effect(e.key);
+          return result();
+        },
+        { ...common, key: 'key' } as IdempotencyOptions<[{ key: string }, object]>,
+      );
       return (context) => fn(event, context);
     }
     case 'staged': {
-      const fn = makeIdempotent(async (_e: { key: string }, _context: object) => {
-        if (config.workMs !== undefined) await new Promise((resolve) => setTimeout(resolve, config.workMs));
-        commitWith(ledgerWrite);
-        return result();
-      }, { ...common, key: 'key' } as IdempotencyOptions<[{ key: string }, object]>);
+      const fn = makeIdempotent(
+        async (_e: { key: string }, _context: object) => {
+          if (config.workMs !== undefined) await new Promise((resolve) => setTimeout(resolve, config.workMs));
+          commitWith(ledgerWrite);
+          return result();
+        },
+        { ...common, key: 'key' } as IdempotencyOptions<[{ key: string }, object]>,
+      );
       return (context) => fn(event, context);
     }
     case 'step': {
-      const fn = makeIdempotent(async (e: { key: string }, _context: object) => {
-        await step('effect', () => store.effect(e.key));
-        commitWith(ledgerWrite);
-        return result();
-      }, { ...common, key: 'key' } as IdempotencyOptions<[{ key: string }, object]>);
+      const fn = makeIdempotent(
+        async (e: { key: string }, _context: object) => {
+          await step('effect', () => store.effect(e.key));
+          commitWith(ledgerWrite);
+          return result();
+        },
+        { ...common, key: 'key' } as IdempotencyOptions<[{ key: string }, object]>,
+      );
       return (context) => fn(event, context);
     }
     case 'optimistic': {
-      const fn = makeIdempotent(async (_e: { key: string }, _context: object) => {
-        commitWith(ledgerWrite);
-        return result();
-      }, { ...common, key: 'key', mode: 'optimistic' } as IdempotencyOptions<[{ key: string }, object]>);
+      const fn = makeIdempotent(
+        async (_e: { key: string }, _context: object) => {
+          commitWith(ledgerWrite);
+          return result();
+        },
+        { ...common, key: 'key', mode: 'optimistic' } as IdempotencyOptions<[{ key: string }, object]>,
+      );
       return (context) => fn(event, context);
     }
     case 'renewing': {
@@ -264,7 +281,10 @@ export async function simulate(config: SimConfig, chooser: Chooser, options: Run
       if (invocation.state !== 'running') return;
       invocation.outcome = outcome;
       invocation.state = 'value' in outcome ? 'succeeded' : 'failed';
-      const what = 'value' in outcome ? `returned ${String(outcome.value)}` : `threw ${(outcome.error as Error)?.name}: ${(outcome.error as Error)?.message}`;
+      const what =
+        'value' in outcome
+          ? `returned ${String(outcome.value)}`
+          : `threw ${(outcome.error as Error)?.name}: ${(outcome.error as Error)?.message}`;
       trace.push(`${at()} #${invocation.id} ${what}`);
       if ('error' in outcome) {
         const error = outcome.error;
@@ -309,7 +329,8 @@ export async function simulate(config: SimConfig, chooser: Chooser, options: Run
         const stored = record.outcome === 'value' && record.result !== undefined ? (JSON.parse(record.result) as unknown) : undefined;
         for (const invocation of invocations.filter((i) => i.key === key && i.state === 'succeeded')) {
           const value = (invocation.outcome as { value: unknown }).value;
-          if (value !== stored && value !== SQS_ACKNOWLEDGED) store.violations.push(`#${invocation.id} returned ${String(value)}, but the stored result of ${key} is ${String(stored)}`);
+          if (value !== stored && value !== SQS_ACKNOWLEDGED)
+            store.violations.push(`#${invocation.id} returned ${String(value)}, but the stored result of ${key} is ${String(stored)}`);
         }
       }
     };
@@ -345,7 +366,9 @@ export async function simulate(config: SimConfig, chooser: Chooser, options: Run
       if (pending.length > 0) {
         const call = pending[chooser.pick(pending.length)] as PendingCall;
         const canFault = faults < config.maxFaults;
-        const fault: Fault = canFault ? (FAULTS[chooser.pick(FAULTS.length, [1 - config.faultRate, ...FAULTS.slice(1).map(() => config.faultRate / 4)])] as Fault) : 'ok';
+        const fault: Fault = canFault
+          ? (FAULTS[chooser.pick(FAULTS.length, [1 - config.faultRate, ...FAULTS.slice(1).map(() => config.faultRate / 4)])] as Fault)
+          : 'ok';
         if (fault !== 'ok') faults += 1;
         trace.push(`${at()} #${call.invocation.id} ${call.op}(${call.invocation.key})${fault === 'ok' ? '' : ` → ${fault}`}`);
         if (fault === 'crash-before' || fault === 'crash-after') redeliver(call.invocation.key);
@@ -375,7 +398,18 @@ async function stateHash(store: SimStore, invocations: readonly Invocation[], fa
   const records = await Promise.all(
     keys.map(async (key) => {
       const r = await store.recordOf(key);
-      return r ? [key, r.status, tokenId(r.token), r.leaseUntil - time.now(), r.expiresAt, Object.entries(r.steps).map(([k, v]) => `${k}:${v.state}`).join(',')] : [key];
+      return r
+        ? [
+            key,
+            r.status,
+            tokenId(r.token),
+            r.leaseUntil - time.now(),
+            r.expiresAt,
+            Object.entries(r.steps)
+              .map(([k, v]) => `${k}:${v.state}`)
+              .join(','),
+          ]
+        : [key];
     }),
   );
   const state = {

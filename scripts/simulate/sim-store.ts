@@ -85,7 +85,15 @@ export class SimStore implements IdempotencyStore {
     return new Promise<T>((resolve, reject) => {
       // A dead process sends nothing more.
       if (invocation.state === 'crashed' || invocation.state === 'killed') return;
-      this.pending.push({ seq: (this.#seq += 1), invocation, op, key, apply: (i) => apply(i), resolve: resolve as (v: unknown) => void, reject });
+      this.pending.push({
+        seq: (this.#seq += 1),
+        invocation,
+        op,
+        key,
+        apply: (i) => apply(i),
+        resolve: resolve as (v: unknown) => void,
+        reject,
+      });
     });
   }
 
@@ -228,7 +236,9 @@ export class SimStore implements IdempotencyStore {
     if (holder === undefined || holder === by || holder.state !== 'running') return;
     const trueLeaseEnd = before.leaseUntil - holder.skewMs;
     if (this.now() < trueLeaseEnd) {
-      this.violations.push(`#${by?.id ?? '?'} took the record of ${holder.key} over while #${holder.id}'s lease ran for ${trueLeaseEnd - this.now()} ms more`);
+      this.violations.push(
+        `#${by?.id ?? '?'} took the record of ${holder.key} over while #${holder.id}'s lease ran for ${trueLeaseEnd - this.now()} ms more`,
+      );
     }
   }
 
@@ -251,7 +261,9 @@ export class SimStore implements IdempotencyStore {
     });
   }
 
-  public putCompleted(input: CompleteInput): Promise<{ readonly written: true } | { readonly written: false; readonly existing: IdempotencyRecord }> {
+  public putCompleted(
+    input: CompleteInput,
+  ): Promise<{ readonly written: true } | { readonly written: false; readonly existing: IdempotencyRecord }> {
     return this.#park('putCompleted', input.key, async (invocation) => {
       const result = await this.inner.putCompleted({ ...input, writes: [] });
       if (result.written) {
@@ -265,7 +277,7 @@ export class SimStore implements IdempotencyStore {
   #applied(input: CompleteInput, record: IdempotencyRecord | undefined, invocation: Invocation | undefined): void {
     if (invocation) invocation.completionApplied = true;
     for (const write of input.writes) {
-      const id = String(((write as { Put?: { Item?: { id?: unknown } } }).Put?.Item?.id) ?? JSON.stringify(write));
+      const id = String((write as { Put?: { Item?: { id?: unknown } } }).Put?.Item?.id ?? JSON.stringify(write));
       this.ledger.set(id, (this.ledger.get(id) ?? 0) + 1);
     }
     if (record?.status === RecordStatus.Completed) void this.#track(input.key);

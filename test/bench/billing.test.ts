@@ -127,7 +127,12 @@ describe('bench billing model', () => {
       const model = new BillingModel();
       const bill = model.apply({
         command: 'UpdateItemCommand',
-        input: { TableName: 't', Key: { id: { S: 'missing' } }, UpdateExpression: 'SET a = :a', ExpressionAttributeValues: { ':a': { S: big } } },
+        input: {
+          TableName: 't',
+          Key: { id: { S: 'missing' } },
+          UpdateExpression: 'SET a = :a',
+          ExpressionAttributeValues: { ':a': { S: big } },
+        },
         errorName: 'ConditionalCheckFailedException',
       });
       expect(bill.writeUnits).toBe(1);
@@ -146,9 +151,15 @@ describe('bench billing model', () => {
     it('bills an UpdateItem that shrinks an item on the size before', () => {
       const model = new BillingModel();
       model.apply({ command: 'PutItemCommand', input: { TableName: 't', Item: { id: { S: 'a' }, v: { S: big } } } });
-      const bill = model.apply({ command: 'UpdateItemCommand', input: { TableName: 't', Key: { id: { S: 'a' } }, UpdateExpression: 'REMOVE v' } });
+      const bill = model.apply({
+        command: 'UpdateItemCommand',
+        input: { TableName: 't', Key: { id: { S: 'a' } }, UpdateExpression: 'REMOVE v' },
+      });
       expect(bill.writeUnits).toBe(2);
-      const after = model.apply({ command: 'UpdateItemCommand', input: { TableName: 't', Key: { id: { S: 'a' } }, UpdateExpression: 'REMOVE w' } });
+      const after = model.apply({
+        command: 'UpdateItemCommand',
+        input: { TableName: 't', Key: { id: { S: 'a' } }, UpdateExpression: 'REMOVE w' },
+      });
       expect(after.writeUnits).toBe(1);
     });
 
@@ -164,10 +175,7 @@ describe('bench billing model', () => {
       const bill = model.apply({
         command: 'TransactWriteItemsCommand',
         input: {
-          TransactItems: [
-            { Put: { TableName: 't', Item: { id: 'a', v: big } } },
-            { Put: { TableName: 'u', Item: { id: 'b' } } },
-          ],
+          TransactItems: [{ Put: { TableName: 't', Item: { id: 'a', v: big } } }, { Put: { TableName: 'u', Item: { id: 'b' } } }],
         },
       });
       expect(bill.writeUnits).toBe(2 * 2 + 2 * 1);
@@ -193,7 +201,11 @@ describe('bench billing model', () => {
 
     it('bills nothing for a request that failed for another reason than its condition', () => {
       const model = new BillingModel();
-      const bill = model.apply({ command: 'PutItemCommand', input: { TableName: 't', Item: { id: { S: 'a' } } }, errorName: 'ValidationException' });
+      const bill = model.apply({
+        command: 'PutItemCommand',
+        input: { TableName: 't', Item: { id: { S: 'a' } } },
+        errorName: 'ValidationException',
+      });
       expect(bill).toEqual({ writeUnits: 0, readUnits: 0, itemBytes: [] });
       expect(model.size).toBe(0);
     });
@@ -203,7 +215,10 @@ describe('bench billing model', () => {
 describe('PartiQL statements of batched writes', () => {
   it('bill an INSERT as the PutItem and an UPDATE as the UpdateItem they stand for', () => {
     const insert = statementAsWrite(`INSERT INTO "t" VALUE {'id': ?, 'status': ?}`, [{ S: 'k1' }, { S: 'INPROGRESS' }]);
-    expect(insert).toEqual({ command: 'PutItemCommand', input: { TableName: 't', Item: { id: { S: 'k1' }, status: { S: 'INPROGRESS' } } } });
+    expect(insert).toEqual({
+      command: 'PutItemCommand',
+      input: { TableName: 't', Item: { id: { S: 'k1' }, status: { S: 'INPROGRESS' } } },
+    });
     const update = statementAsWrite(`UPDATE "t" SET "status"=? SET "result"=? REMOVE "steps" WHERE "id"=? AND "token"=?`, [
       { S: 'COMPLETED' },
       { S: 'x' },

@@ -43,7 +43,11 @@ describe('bench report', () => {
   it('meets the SQS throughput targets on the lease mode only', () => {
     const targets = evaluateTargets(
       [
-        scenario('sqs-standard', [contender('incumbent', 'Powertools', 100, 2), contender('ours', 'lease', 120, 2), contender('ours', 'optimistic', 300, 1)]),
+        scenario('sqs-standard', [
+          contender('incumbent', 'Powertools', 100, 2),
+          contender('ours', 'lease', 120, 2),
+          contender('ours', 'optimistic', 300, 1),
+        ]),
         scenario('sqs-fifo-10', [contender('incumbent', 'Powertools', 100, 2), contender('ours', 'lease', 250, 2)]),
       ],
       undefined,
@@ -57,14 +61,23 @@ describe('bench report', () => {
   });
 
   it('names every scenario where ours sends more requests per record than the incumbent', () => {
-    const targets = evaluateTargets([scenario('storm', [contender('incumbent', 'Powertools', 100, 1.1), contender('ours', 'lease', 100, 1.2)])], undefined);
+    const targets = evaluateTargets(
+      [scenario('storm', [contender('incumbent', 'Powertools', 100, 1.1), contender('ours', 'lease', 100, 1.2)])],
+      undefined,
+    );
     expect(targets).toEqual([
-      { target: "Requests per record at most the incumbent's in every scenario", measured: 'more in storm (lease): 1.20 vs 1.10', met: false },
+      {
+        target: "Requests per record at most the incumbent's in every scenario",
+        measured: 'more in storm (lease): 1.20 vs 1.10',
+        met: false,
+      },
     ]);
   });
 
   it('puts each scenario’s ratios to its first contender in the table', () => {
-    const table = scenarioTable([scenario('sqs-standard', [contender('incumbent', 'Powertools', 100, 2), contender('ours', 'lease', 150, 2)])]);
+    const table = scenarioTable([
+      scenario('sqs-standard', [contender('incumbent', 'Powertools', 100, 2), contender('ours', 'lease', 150, 2)]),
+    ]);
     const rows = table.split('\n');
     expect(rows).toHaveLength(4);
     expect(rows[3]).toContain('| ours: lease |');
@@ -73,9 +86,9 @@ describe('bench report', () => {
 
   it('attributes bundle inputs to their package, our own files to lib', () => {
     expect(packageOf('node_modules/jmespath/jmespath.js')).toBe('jmespath');
-    expect(packageOf('node_modules/@aws-lambda-powertools/idempotency/node_modules/@aws-lambda-powertools/jmespath/lib/esm/Parser.js')).toBe(
-      '@aws-lambda-powertools/jmespath',
-    );
+    expect(
+      packageOf('node_modules/@aws-lambda-powertools/idempotency/node_modules/@aws-lambda-powertools/jmespath/lib/esm/Parser.js'),
+    ).toBe('@aws-lambda-powertools/jmespath');
     expect(packageOf('lib/engine.ts')).toBe('lib');
     expect(packageOf('bench/handlers/ours-batch.ts')).toBe('bench');
   });

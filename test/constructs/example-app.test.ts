@@ -97,7 +97,9 @@ describe('example app (bin/example-stack.ts)', () => {
       expect.objectContaining({
         name: 'ValidationFailed',
         // CDK prints the report's path relative to the working directory when that is shorter.
-        message: expect.stringMatching(new RegExp(`A copy of this report can be found in: \\S*${path.basename(dir)}/validation-report\\.json`)),
+        message: expect.stringMatching(
+          new RegExp(`A copy of this report can be found in: \\S*${path.basename(dir)}/validation-report\\.json`),
+        ),
       }),
     );
     const violations = readReport(dir).pluginReports.flatMap((r) => r.violations);

@@ -147,7 +147,9 @@ describe('IdempotentQueueConsumer guardrails', () => {
       const error = thrownBy(() => consumer(stack, { timeout: Duration.seconds(seconds) }));
       expect(error).toBeInstanceOf(ConstructValidationError);
       expect(error.property).toBe('visibilityTimeout');
-      expect(error.message).toMatch(/^visibilityTimeout cannot be derived from an unresolved function timeout \(.+\): pass visibilityTimeout \(at Test\/Consumer\)$/);
+      expect(error.message).toMatch(
+        /^visibilityTimeout cannot be derived from an unresolved function timeout \(.+\): pass visibilityTimeout \(at Test\/Consumer\)$/,
+      );
     });
   });
 
@@ -169,7 +171,11 @@ describe('IdempotentQueueConsumer guardrails', () => {
 
     it('rejects 0', () => {
       const stack = newStack();
-      expectValidationError(() => consumer(stack, { maxReceiveCount: 0 }), 'maxReceiveCount', 'maxReceiveCount (0) must be an integer between 1 and 1000');
+      expectValidationError(
+        () => consumer(stack, { maxReceiveCount: 0 }),
+        'maxReceiveCount',
+        'maxReceiveCount (0) must be an integer between 1 and 1000',
+      );
     });
 
     it('rejects more than 1000', () => {
@@ -240,7 +246,11 @@ describe('IdempotentQueueConsumer guardrails', () => {
   describe('maxConcurrency', () => {
     it('rejects 1', () => {
       const stack = newStack();
-      expectValidationError(() => consumer(stack, { maxConcurrency: 1 }), 'maxConcurrency', 'maxConcurrency (1) must be an integer between 2 and 1000');
+      expectValidationError(
+        () => consumer(stack, { maxConcurrency: 1 }),
+        'maxConcurrency',
+        'maxConcurrency (1) must be an integer between 2 and 1000',
+      );
     });
 
     it('rejects 1001', () => {
@@ -291,7 +301,11 @@ describe('IdempotentQueueConsumer guardrails', () => {
 
     it('rejects a batch above 10 on a FIFO queue', () => {
       const stack = newStack();
-      expectValidationError(() => consumer(stack, { batchSize: 11 }), 'batchSize', 'batchSize (11) must be an integer between 1 and 10 on a FIFO queue');
+      expectValidationError(
+        () => consumer(stack, { batchSize: 11 }),
+        'batchSize',
+        'batchSize (11) must be an integer between 1 and 10 on a FIFO queue',
+      );
     });
 
     it('rejects a batch above 10 on a standard queue without a batching window', () => {
@@ -314,7 +328,11 @@ describe('IdempotentQueueConsumer guardrails', () => {
 
     it('rejects a batch of 0', () => {
       const stack = newStack();
-      expectValidationError(() => consumer(stack, { batchSize: 0 }), 'batchSize', 'batchSize (0) must be an integer between 1 and 10 on a FIFO queue');
+      expectValidationError(
+        () => consumer(stack, { batchSize: 0 }),
+        'batchSize',
+        'batchSize (0) must be an integer between 1 and 10 on a FIFO queue',
+      );
     });
   });
 

@@ -25,7 +25,8 @@ function tableLogicalId(stack: Stack, table: IdempotencyTable): string {
 function policyStatements(stack: Stack): Record<string, unknown>[] {
   const policies = templateOf(stack).findResources('AWS::IAM::Policy');
   return Object.values(policies).flatMap(
-    (policy) => (policy as { Properties: { PolicyDocument: { Statement: Record<string, unknown>[] } } }).Properties.PolicyDocument.Statement,
+    (policy) =>
+      (policy as { Properties: { PolicyDocument: { Statement: Record<string, unknown>[] } } }).Properties.PolicyDocument.Statement,
   );
 }
 
@@ -231,7 +232,7 @@ describe('IdempotencyTable', () => {
       return new iam.Role(stack, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
     }
 
-    it('fromTableName names the table in the stack\'s account and Region and grants on that ARN', () => {
+    it("fromTableName names the table in the stack's account and Region and grants on that ARN", () => {
       const stack = newStack();
       const table: IIdempotencyTable = IdempotencyTable.fromTableName(stack, 'Existing', 'orders-idempotency');
       expect(table.tableName).toBe('orders-idempotency');
@@ -283,7 +284,11 @@ describe('IdempotencyTable', () => {
     });
 
     it.each([
-      [{ tableName: 't', tableArn: ARN }, 'tableName', `exactly one of tableName and tableArn must be set, got both (tableName t, tableArn ${ARN})`],
+      [
+        { tableName: 't', tableArn: ARN },
+        'tableName',
+        `exactly one of tableName and tableArn must be set, got both (tableName t, tableArn ${ARN})`,
+      ],
       [{}, 'tableName', 'exactly one of tableName and tableArn must be set, got neither'],
       [{ tableName: ' ' }, 'tableName', "tableName must not be empty, got ' '"],
       [

@@ -293,7 +293,7 @@ describe('IdempotentQueueConsumer', () => {
       });
     });
 
-    it('handler without a timeout is taken to have Lambda\'s 3-second default', () => {
+    it("handler without a timeout is taken to have Lambda's 3-second default", () => {
       const stack = newStack();
       consumer(stack, { entry: undefined, handler: inlineFunction(stack) });
       expect(sourceQueueProperties(stack).VisibilityTimeout).toBe(18);
@@ -461,7 +461,9 @@ describe('IdempotentQueueConsumer', () => {
           ]),
         },
       });
-      expect(stack.resolve(c.table.tableArn)).toEqual(stack.resolve(stack.formatArn({ service: 'dynamodb', resource: 'table', resourceName: 'existing-idempotency' })));
+      expect(stack.resolve(c.table.tableArn)).toEqual(
+        stack.resolve(stack.formatArn({ service: 'dynamodb', resource: 'table', resourceName: 'existing-idempotency' })),
+      );
     });
 
     it('table accepts IdempotencyTable.fromTableAttributes with a key, whose KMS actions are granted too', () => {
@@ -476,7 +478,11 @@ describe('IdempotentQueueConsumer', () => {
       templateOf(stack).hasResourceProperties('AWS::IAM::Policy', {
         PolicyDocument: {
           Statement: Match.arrayWith([
-            { Effect: 'Allow', Action: GRANTED_TABLE_ACTIONS, Resource: 'arn:aws:dynamodb:us-east-1:123456789012:table/existing-idempotency' },
+            {
+              Effect: 'Allow',
+              Action: GRANTED_TABLE_ACTIONS,
+              Resource: 'arn:aws:dynamodb:us-east-1:123456789012:table/existing-idempotency',
+            },
             { Effect: 'Allow', Action: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*'], Resource: arnOf(stack, key) },
           ]),
         },

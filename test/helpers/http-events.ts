@@ -179,7 +179,13 @@ export interface HttpApiEventSpec extends HttpRequestSpec {
 
 type V2Event = APIGatewayProxyEventV2WithRequestContext<APIGatewayEventRequestContextV2 & { authorizer?: HttpApiAuthorizer }>;
 
-function v2Event(spec: HttpRequestSpec, routeKey: string, domainName: string, apiId: string, authorizer: HttpApiAuthorizer | undefined): V2Event {
+function v2Event(
+  spec: HttpRequestSpec,
+  routeKey: string,
+  domainName: string,
+  apiId: string,
+  authorizer: HttpApiAuthorizer | undefined,
+): V2Event {
   const method = spec.method ?? 'POST';
   const path = spec.path ?? '/orders';
   const { body, isBase64Encoded } = encodeBody(spec.body);
@@ -222,7 +228,13 @@ export interface FunctionUrlEventSpec extends HttpRequestSpec {
 
 /** A Lambda Function URL event (route key always `$default`). */
 export function functionUrlEvent(spec: FunctionUrlEventSpec = {}): LambdaFunctionURLEvent {
-  return v2Event(spec, '$default', 'abcdefghijklmnopqrstuvwxyz0123.lambda-url.us-west-2.on.aws', 'abcdefghijklmnopqrstuvwxyz0123', spec.authorizer);
+  return v2Event(
+    spec,
+    '$default',
+    'abcdefghijklmnopqrstuvwxyz0123.lambda-url.us-west-2.on.aws',
+    'abcdefghijklmnopqrstuvwxyz0123',
+    spec.authorizer,
+  );
 }
 
 /**

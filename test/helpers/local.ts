@@ -75,10 +75,7 @@ export interface TestQueueOptions {
 }
 
 /** Creates a uniquely named queue in the local fauxqs; returns its URL and ARN. */
-export async function createTestQueue(
-  name: string,
-  options: TestQueueOptions = {},
-): Promise<{ queueUrl: string; queueArn: string }> {
+export async function createTestQueue(name: string, options: TestQueueOptions = {}): Promise<{ queueUrl: string; queueArn: string }> {
   const client = sqsClient();
   const queueName = `${name}-${uniqueSuffix()}${options.fifo ? '.fifo' : ''}`;
   const attributes: Record<string, string> = {};
@@ -87,9 +84,7 @@ export async function createTestQueue(
   if (options.visibilityTimeout !== undefined) attributes.VisibilityTimeout = String(options.visibilityTimeout);
   const { QueueUrl } = await client.send(new CreateQueueCommand({ QueueName: queueName, Attributes: attributes }));
   if (QueueUrl === undefined) throw new Error(`CreateQueue returned no URL for ${queueName}`);
-  const { Attributes } = await client.send(
-    new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
-  );
+  const { Attributes } = await client.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
   const queueArn = Attributes?.QueueArn;
   if (queueArn === undefined) throw new Error(`GetQueueAttributes returned no QueueArn for ${queueName}`);
   return { queueUrl: QueueUrl, queueArn };

@@ -30,7 +30,12 @@ export function describeStoreContract(label: string, makeStore: () => Promise<Id
       await claim(k, 't1');
       const result = await claim(k, 't2');
       expect(result.claimed).toBe(false);
-      expect(!result.claimed && result.existing).toMatchObject({ key: k, status: RecordStatus.InProgress, token: 't1', leaseUntil: NOW + 10_000 });
+      expect(!result.claimed && result.existing).toMatchObject({
+        key: k,
+        status: RecordStatus.InProgress,
+        token: 't1',
+        leaseUntil: NOW + 10_000,
+      });
     });
 
     it('claims a key whose record expired', async () => {
@@ -43,14 +48,28 @@ export function describeStoreContract(label: string, makeStore: () => Promise<Id
       const k = key();
       await claim(k, 't1', { leaseUntil: NOW - 1 });
       await store.checkpoint({ key: k, token: 't1', step: 's1', checkpoint: { state: 'done', result: '1' } });
-      const result = await store.takeOver({ key: k, token: 't2', previousToken: 't1', leaseUntil: NOW + 5_000, expiresAt: SEC + 3600, now: NOW });
+      const result = await store.takeOver({
+        key: k,
+        token: 't2',
+        previousToken: 't1',
+        leaseUntil: NOW + 5_000,
+        expiresAt: SEC + 3600,
+        now: NOW,
+      });
       expect(result).toEqual({ claimed: true, steps: { s1: { state: 'done', result: '1' } } });
     });
 
     it('refuses to take over a lease that has not ended', async () => {
       const k = key();
       await claim(k, 't1');
-      const result = await store.takeOver({ key: k, token: 't2', previousToken: 't1', leaseUntil: NOW + 5_000, expiresAt: SEC + 3600, now: NOW });
+      const result = await store.takeOver({
+        key: k,
+        token: 't2',
+        previousToken: 't1',
+        leaseUntil: NOW + 5_000,
+        expiresAt: SEC + 3600,
+        now: NOW,
+      });
       expect(result.claimed).toBe(false);
       expect(!result.claimed && result.existing.token).toBe('t1');
     });
@@ -67,8 +86,12 @@ export function describeStoreContract(label: string, makeStore: () => Promise<Id
       const k = key();
       await claim(k, 't1');
       await expect(complete(k, 'intruder')).rejects.toThrow(IdempotencyLeaseLostError);
-      await expect(store.checkpoint({ key: k, token: 'intruder', step: 's', checkpoint: { state: 'started' } })).rejects.toThrow(IdempotencyLeaseLostError);
-      await expect(store.extendLease({ key: k, token: 'intruder', leaseUntil: NOW + 99_000, expiresAt: SEC + 7200 })).rejects.toThrow(IdempotencyLeaseLostError);
+      await expect(store.checkpoint({ key: k, token: 'intruder', step: 's', checkpoint: { state: 'started' } })).rejects.toThrow(
+        IdempotencyLeaseLostError,
+      );
+      await expect(store.extendLease({ key: k, token: 'intruder', leaseUntil: NOW + 99_000, expiresAt: SEC + 7200 })).rejects.toThrow(
+        IdempotencyLeaseLostError,
+      );
     });
 
     it('succeeds without writing when the completion is retried after it was applied (its own completed record)', async () => {
@@ -103,7 +126,7 @@ export function describeStoreContract(label: string, makeStore: () => Promise<Id
       await expect(store.release({ key: k, token: 't1', keepCheckpoints: false })).resolves.toBeUndefined();
     });
 
-    it('refuses to release another token\'s record', async () => {
+    it("refuses to release another token's record", async () => {
       const k = key();
       await claim(k, 't1');
       await expect(store.release({ key: k, token: 'intruder', keepCheckpoints: false })).rejects.toThrow(IdempotencyLeaseLostError);

@@ -68,7 +68,11 @@ describe('assertIdempotent on DynamoDB Local', () => {
     const report = await assertIdempotent(
       async (payment, { namespace }) => {
         // The namespace isolates the scenarios; the result and snapshot leave it out.
-        const receipt = await handler({ ...payment, paymentId: `${namespace}-${payment.paymentId}`, customerId: `${namespace}-${payment.customerId}` });
+        const receipt = await handler({
+          ...payment,
+          paymentId: `${namespace}-${payment.paymentId}`,
+          customerId: `${namespace}-${payment.customerId}`,
+        });
         return { ...receipt, paymentId: payment.paymentId };
       },
       {
@@ -220,7 +224,9 @@ describe('assertIdempotent on DynamoDB Local', () => {
     expect(error).toBeInstanceOf(IdempotencyAssertionError);
     const failure = error as IdempotencyAssertionError;
     expect(failure.scenario).toBe('crash-and-retry');
-    expect(failure.message).toMatch(/crash-and-retry \((thrown|died) at crash point \d of \d, "[^"]+", then retried\) ended in a different state than one call:/);
+    expect(failure.message).toMatch(
+      /crash-and-retry \((thrown|died) at crash point \d of \d, "[^"]+", then retried\) ended in a different state than one call:/,
+    );
     expect(failure.message).toContain('after one call: 1');
     expect(failure.message).toContain('after crash-and-retry: 2');
     expect(failure.message).toContain('Seed: 303');

@@ -205,7 +205,11 @@ describe('processSqsBatch', () => {
     const counter = countRequests(dynamoClient());
     let result;
     try {
-      result = await processSqsBatch(event, async () => 'ok', { store: batchStore, name: opName(), key: (_r, { body }) => (body as Job).id });
+      result = await processSqsBatch(event, async () => 'ok', {
+        store: batchStore,
+        name: opName(),
+        key: (_r, { body }) => (body as Job).id,
+      });
     } finally {
       counter.remove();
     }

@@ -96,7 +96,7 @@ function outcome<T>(call: Promise<T>): Promise<T | unknown> {
   );
 }
 
-describe('measurement 1: every answer of the SDK\'s attempts at the completion is lost', () => {
+describe("measurement 1: every answer of the SDK's attempts at the completion is lost", () => {
   it('a plain handler runs its effect once: the retried completion finds its own completed record', async () => {
     const ddb = client();
     const store = new DynamoDBStore({ tableName: await createTestTable('lost'), client: ddb });
@@ -146,7 +146,7 @@ describe('measurement 1: every answer of the SDK\'s attempts at the completion i
     expect([await balance('alice'), await balance('bob')]).toEqual([90, 10]);
   });
 
-  it('an order consumer of the example app\'s shape books each order once through processSqsBatch', async () => {
+  it("an order consumer of the example app's shape books each order once through processSqsBatch", async () => {
     const ddb = client();
     const [tableName, totalsTable] = await Promise.all([createTestTable('lost-orders'), createTestTable('totals')]);
     const lose = loseAnswersUntilTheLibraryRetries(ddb, 3, ['TransactWriteItemsCommand']);
@@ -214,11 +214,10 @@ describe('measurement 2: half of the completions are throttled', () => {
       batches.map(async (batch) => {
         let pending = batch;
         while (pending.length > 0) {
-          const response = await processSqsBatch(
-            sqsEvent(pending),
-            (_record, { body }) => effects.run(body.id),
-            { ...options, context: createLambdaContext({ timeoutMs: 30_000 }) },
-          );
+          const response = await processSqsBatch(sqsEvent(pending), (_record, { body }) => effects.run(body.id), {
+            ...options,
+            context: createLambdaContext({ timeoutMs: 30_000 }),
+          });
           const failed = new Set(failedIds(response));
           pending = pending.filter((record) => failed.has(record.messageId));
         }
@@ -286,11 +285,10 @@ describe('measurement 3: a renewed lease renews the record expiry', () => {
     }
     expect(renewals.length).toBeGreaterThanOrEqual(4);
     const duplicate = jsonRecord({ orderId: 'slow' });
-    const response = await processSqsBatch(
-      sqsEvent([duplicate]),
-      async (record) => void runs.push(record.messageId),
-      { ...options, context: createLambdaContext({ timeoutMs: 30_000, now: clock }) },
-    );
+    const response = await processSqsBatch(sqsEvent([duplicate]), async (record) => void runs.push(record.messageId), {
+      ...options,
+      context: createLambdaContext({ timeoutMs: 30_000, now: clock }),
+    });
     releaseFirst();
     await expect(first).resolves.toEqual({ batchItemFailures: [] });
     expect(failedIds(response)).toEqual([duplicate.messageId]);
@@ -353,7 +351,14 @@ describe('measurement 4: clocks that disagree', () => {
       },
       { store, key: 'id', name, leaseSeconds: 5, clock, logger: quiet },
     );
-    const b = makeIdempotent(async (_event: { id: string }) => (runs += 1), { store, key: 'id', name, leaseSeconds: 5, clock: ahead, logger: quiet });
+    const b = makeIdempotent(async (_event: { id: string }) => (runs += 1), {
+      store,
+      key: 'id',
+      name,
+      leaseSeconds: 5,
+      clock: ahead,
+      logger: quiet,
+    });
     const pending = a({ id: 'y' });
     await aStarted;
     clock.advance(4_999);
@@ -495,7 +500,9 @@ describe('when the retries run out', () => {
     expect(logger.entries.filter((e) => e.level === 'error').map((e) => e.message)).toEqual([(error as Error).message]);
     // A prompt redelivery does not run the work again.
     await expect(handler({ id: 'z' })).rejects.toBeInstanceOf(IdempotencyInProgressError);
-    const item = await ddb.send(new GetItemCommand({ TableName: tableName, Key: { id: { S: (error as IdempotencyStoreError).key ?? '' } }, ConsistentRead: true }));
+    const item = await ddb.send(
+      new GetItemCommand({ TableName: tableName, Key: { id: { S: (error as IdempotencyStoreError).key ?? '' } }, ConsistentRead: true }),
+    );
     expect(item.Item?.['status']?.S).toBe('INPROGRESS');
     expect(effects.count('z')).toBe(1);
   });
@@ -519,7 +526,8 @@ function failStatements(
       const input = args.input as { Statements: { Statement: string }[] };
       const chosen = input.Statements.map((s, i) => pick(s.Statement, i));
       const kept = input.Statements.filter((_s, i) => !chosen[i]);
-      const result = kept.length > 0 ? await next({ ...args, input: { ...input, Statements: kept } }) : { output: { Responses: [] }, response: {} };
+      const result =
+        kept.length > 0 ? await next({ ...args, input: { ...input, Statements: kept } }) : { output: { Responses: [] }, response: {} };
       const answers = [...((result.output as { Responses?: unknown[] }).Responses ?? [])];
       const responses = chosen.map((isChosen, i) => {
         if (!isChosen) return answers.shift();
@@ -535,7 +543,12 @@ function failStatements(
 
 describe('batched claims and completions', () => {
   const run = async (ddb: DynamoDBClient, table: string, ids: string[], effects: ReturnType<typeof effectCounter>): Promise<string[]> => {
-    const options: SqsBatchOptions<{ id: string }> = { store: new DynamoDBStore({ tableName: table, client: ddb }), key: (_r, { body }) => body.id, name: 'batched', logger: quiet };
+    const options: SqsBatchOptions<{ id: string }> = {
+      store: new DynamoDBStore({ tableName: table, client: ddb }),
+      key: (_r, { body }) => body.id,
+      name: 'batched',
+      logger: quiet,
+    };
     const records = ids.map((id) => jsonRecord({ id }));
     const response = await processSqsBatch(sqsEvent(records), (_r, { body }) => effects.run(body.id), {
       ...options,

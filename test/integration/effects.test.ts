@@ -259,7 +259,7 @@ describe('commitWith', () => {
     expect(await ledgerEntry('entry-late')).toBeUndefined();
   });
 
-  it("names the staged write whose own condition failed, writes nothing, and releases the lease", async () => {
+  it('names the staged write whose own condition failed, writes nothing, and releases the lease', async () => {
     let attempt = 0;
     const handler = makeIdempotent(
       async (_event: Payment) => {
@@ -327,7 +327,7 @@ describe('commitWith', () => {
     }
   });
 
-  it('refuses, before sending anything, staged writes that leave no room in the transaction for the result\'s chunks', async () => {
+  it("refuses, before sending anything, staged writes that leave no room in the transaction for the result's chunks", async () => {
     const big = randomBytes(400 * 1024).toString('hex'); // about 800 KB: compressed, it needs several chunk items
     let runs = 0;
     const counter = countRequests(dynamoClient());
@@ -342,7 +342,9 @@ describe('commitWith', () => {
       );
       const error = await handler({ paymentId: 'c-crowded' }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(IdempotencyContextError);
-      expect((error as Error).message).toMatch(/chunk item\(s\), which with the record and 99 staged write\(s\) exceed the 100 items of one DynamoDB transaction; nothing was sent/);
+      expect((error as Error).message).toMatch(
+        /chunk item\(s\), which with the record and 99 staged write\(s\) exceed the 100 items of one DynamoDB transaction; nothing was sent/,
+      );
       expect(counter.counts['TransactWriteItemsCommand']).toBeUndefined();
       expect(await ledgerEntry('crowded-1-0')).toBeUndefined();
       // The lease was released: a retry runs at once (and meets the same refusal).
@@ -360,7 +362,9 @@ describe('commitWith', () => {
       },
       { store, key: 'paymentId', name: opName() },
     );
-    await expect(handler({ paymentId: 'c-bad' })).rejects.toThrow(/must have exactly one of Put, Update, Delete or ConditionCheck, got keys \[Upsert\]/);
+    await expect(handler({ paymentId: 'c-bad' })).rejects.toThrow(
+      /must have exactly one of Put, Update, Delete or ConditionCheck, got keys \[Upsert\]/,
+    );
   });
 });
 
@@ -368,7 +372,12 @@ describe("optimistic mode (mode: 'optimistic')", () => {
   it('costs one request on a first call', async () => {
     const counter = countRequests(dynamoClient());
     try {
-      const handler = makeIdempotent(async (_event: Payment) => 'one write', { store, key: 'paymentId', name: opName(), mode: 'optimistic' });
+      const handler = makeIdempotent(async (_event: Payment) => 'one write', {
+        store,
+        key: 'paymentId',
+        name: opName(),
+        mode: 'optimistic',
+      });
       counter.reset();
       await handler({ paymentId: 'o-1' });
       expect(counter.counts).toEqual({ PutItemCommand: 1 });
@@ -418,7 +427,10 @@ describe('results', () => {
     const value = {
       nothing: undefined,
       when: new Date('2026-11-26T12:00:00.000Z'),
-      lookup: new Map<string, unknown>([['a', 1], ['b', [new Date(0)]]]),
+      lookup: new Map<string, unknown>([
+        ['a', 1],
+        ['b', [new Date(0)]],
+      ]),
       tags: new Set(['x', 'y']),
       big: 2n ** 70n,
       bytes: new Uint8Array([0, 255, 7]),

@@ -26,9 +26,7 @@ function newId(): string {
 
 /** The stored item, numbers as exact NumberValues. */
 async function stored(id: string): Promise<Record<string, unknown> | undefined> {
-  const { Item } = await documentClient.send(
-    new GetCommand({ TableName: table, Key: { id }, ConsistentRead: true }),
-  );
+  const { Item } = await documentClient.send(new GetCommand({ TableName: table, Key: { id }, ConsistentRead: true }));
   return Item;
 }
 
@@ -269,11 +267,13 @@ describe("the caller's update expression", () => {
     const id = newId();
     await applyIfNewer(client, { TableName: table, Key: { id }, version: 3, versionAttribute: 'sequence.number' });
 
-    await expect(applyIfNewer(client, { TableName: table, Key: { id }, version: 2, versionAttribute: 'sequence.number' })).resolves.toEqual({
-      applied: false,
-      reason: 'stale',
-      currentVersion: '3',
-    });
+    await expect(applyIfNewer(client, { TableName: table, Key: { id }, version: 2, versionAttribute: 'sequence.number' })).resolves.toEqual(
+      {
+        applied: false,
+        reason: 'stale',
+        currentVersion: '3',
+      },
+    );
     expect(await storedVersion(id, 'sequence.number')).toBe('3');
     expect(await storedVersion(id)).toBeUndefined();
   });
@@ -429,7 +429,11 @@ describe('with a DynamoDBDocumentClient', () => {
       Key: { id },
       version: 1,
       UpdateExpression: 'SET doc = :doc, tags = :tags, big = :big',
-      ExpressionAttributeValues: { ':doc': { a: [1, 'two', null] }, ':tags': new Set(['x']), ':big': NumberValue.from('123456789012345678901') },
+      ExpressionAttributeValues: {
+        ':doc': { a: [1, 'two', null] },
+        ':tags': new Set(['x']),
+        ':big': NumberValue.from('123456789012345678901'),
+      },
     });
 
     expect(await stored(id)).toEqual({ id, version: 1, doc: { a: [1, 'two', null] }, tags: new Set(['x']), big: 123456789012345678901n });
@@ -511,7 +515,9 @@ describe('newerThan in a TransactWriteItems', () => {
 
   it('guards later applyIfNewer calls with the version it wrote (client passed first, as to applyIfNewer)', async () => {
     const id = newId();
-    await documentClient.send(new TransactWriteCommand({ TransactItems: [newerThan(client, { TableName: table, Key: { id }, version: 2 })] }));
+    await documentClient.send(
+      new TransactWriteCommand({ TransactItems: [newerThan(client, { TableName: table, Key: { id }, version: 2 })] }),
+    );
 
     await expect(write(id, 2, 'duplicate')).resolves.toEqual({ applied: false, reason: 'duplicate', currentVersion: '2' });
   });
@@ -529,7 +535,13 @@ describe('newerThan staged with commitWith', () => {
     return makeIdempotent(
       async (event: { eventId: string; id: string; version: number; payload: string }) => {
         commitWith(
-          newerThan({ TableName: table, Key: { id: event.id }, version: event.version, UpdateExpression: 'SET payload = :p', ExpressionAttributeValues: { ':p': event.payload } }),
+          newerThan({
+            TableName: table,
+            Key: { id: event.id },
+            version: event.version,
+            UpdateExpression: 'SET payload = :p',
+            ExpressionAttributeValues: { ':p': event.payload },
+          }),
           { Put: { TableName: table, Item: { id: `${event.id}-ledger-${event.eventId}`, payload: event.payload } } },
         );
         return event.payload;
@@ -549,7 +561,7 @@ describe('newerThan staged with commitWith', () => {
     expect(await stored(`${id}-ledger-e4`)).toEqual({ id: `${id}-ledger-e4`, payload: 'four' });
   });
 
-  it('the caller\'s own condition failing is still IdempotencyCommitConditionError, naming the write', async () => {
+  it("the caller's own condition failing is still IdempotencyCommitConditionError, naming the write", async () => {
     const id = newId();
     await write(id, 1, 'one');
     const project = makeIdempotent(

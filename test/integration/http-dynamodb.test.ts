@@ -43,10 +43,7 @@ function newStore(): DynamoDBStore {
 }
 
 /** A handler counting its runs; `respond` gets the event and the run number (1-based). */
-function counted(
-  respond: (event: HttpEvent, run: number) => Promise<Response> | Response,
-  options: Partial<IdempotentHttpOptions> = {},
-) {
+function counted(respond: (event: HttpEvent, run: number) => Promise<Response> | Response, options: Partial<IdempotentHttpOptions> = {}) {
   let runs = 0;
   const handler = makeIdempotentHttpHandler(
     async (event: HttpEvent) => {
@@ -241,12 +238,16 @@ describe('a handler that throws', () => {
 describe('a handler that returns a response without a valid status', () => {
   it('(a REST statusCode of null) is refused with IdempotencyConfigError and not stored: the key is released and the retry runs', async () => {
     const key = randomUUID();
-    const { handler, runs } = counted((event, run) => (run === 1 ? ({ statusCode: null, body: 'created' } as unknown as Response) : created(event, run)));
+    const { handler, runs } = counted((event, run) =>
+      run === 1 ? ({ statusCode: null, body: 'created' } as unknown as Response) : created(event, run),
+    );
     const request = () => restApiEvent({ body: '{}', headers: { 'Idempotency-Key': key } });
 
     const first = handler(request(), lambdaContext());
     await expect(first).rejects.toThrow(IdempotencyConfigError);
-    await expect(first).rejects.toThrow('The handler of POST /orders returned a statusCode of null, not an HTTP status (an integer from 100 to 599).');
+    await expect(first).rejects.toThrow(
+      'The handler of POST /orders returned a statusCode of null, not an HTTP status (an integer from 100 to 599).',
+    );
     await expect(handler(request(), lambdaContext())).resolves.toMatchObject({ statusCode: 201, body: '{"orderId":"order-2"}' });
     expect(runs()).toBe(2);
   });
@@ -293,16 +294,19 @@ describe('scoping', () => {
 });
 
 describe('header name case', () => {
-  it.each([['idempotency-key'], ['IDEMPOTENCY-KEY'], ['Idempotency-key']])('a retry sending the header as %s is recognised', async (name) => {
-    const key = randomUUID();
-    const { handler, runs } = counted(created);
+  it.each([['idempotency-key'], ['IDEMPOTENCY-KEY'], ['Idempotency-key']])(
+    'a retry sending the header as %s is recognised',
+    async (name) => {
+      const key = randomUUID();
+      const { handler, runs } = counted(created);
 
-    await handler(restApiEvent({ body: '{}', headers: { 'Idempotency-Key': key } }), lambdaContext());
-    const retry = await handler(restApiEvent({ body: '{}', headers: { [name]: key } }), lambdaContext());
+      await handler(restApiEvent({ body: '{}', headers: { 'Idempotency-Key': key } }), lambdaContext());
+      const retry = await handler(restApiEvent({ body: '{}', headers: { [name]: key } }), lambdaContext());
 
-    expect(retry).toMatchObject({ headers: { [IDEMPOTENT_REPLAYED_HEADER]: 'true' } });
-    expect(runs()).toBe(1);
-  });
+      expect(retry).toMatchObject({ headers: { [IDEMPOTENT_REPLAYED_HEADER]: 'true' } });
+      expect(runs()).toBe(1);
+    },
+  );
 });
 
 describe('binary bodies and exact replays', () => {
@@ -310,7 +314,8 @@ describe('binary bodies and exact replays', () => {
     const key = randomUUID();
     const bytes = randomBytes(64);
     const { handler, runs } = counted(created);
-    const send = (body: Buffer) => functionUrlEvent({ body, headers: { 'Idempotency-Key': key, 'content-type': 'application/octet-stream' } });
+    const send = (body: Buffer) =>
+      functionUrlEvent({ body, headers: { 'Idempotency-Key': key, 'content-type': 'application/octet-stream' } });
 
     await handler(send(bytes), lambdaContext());
     const same = await handler(send(Buffer.from(bytes)), lambdaContext());

@@ -12,7 +12,14 @@ import { createTestTable, dynamoClient } from '../helpers/local';
 
 type Example = typeof import('../../handlers/http-orders');
 
-const ENV = ['IDEMPOTENCY_TABLE_NAME', 'ORDERS_TABLE_NAME', 'AWS_ENDPOINT_URL_DYNAMODB', 'AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'];
+const ENV = [
+  'IDEMPOTENCY_TABLE_NAME',
+  'ORDERS_TABLE_NAME',
+  'AWS_ENDPOINT_URL_DYNAMODB',
+  'AWS_REGION',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+];
 const saved = Object.fromEntries(ENV.map((name) => [name, process.env[name]]));
 
 let example: Example;
@@ -80,7 +87,10 @@ describe('handlers/http-orders.ts', () => {
   it('answers 400 problem+json to a POST without Idempotency-Key and writes nothing', async () => {
     const before = await orderCount();
 
-    const response = (await example.handler(order(undefined, '{"lines":[{"sku":"A","quantity":1}]}'), lambdaContext())) as APIGatewayProxyStructuredResultV2;
+    const response = (await example.handler(
+      order(undefined, '{"lines":[{"sku":"A","quantity":1}]}'),
+      lambdaContext(),
+    )) as APIGatewayProxyStructuredResultV2;
 
     expect(response.statusCode).toBe(400);
     expect(response.headers).toEqual({ 'Content-Type': 'application/problem+json' });

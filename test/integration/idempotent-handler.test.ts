@@ -154,7 +154,13 @@ describe('keys', () => {
     let runs = 0;
     const warnings: string[] = [];
     const logger = { debug: () => {}, info: () => {}, error: () => {}, warn: (m: string) => void warnings.push(m) };
-    const handler = makeIdempotent(async (_event: Order) => (runs += 1), { store, key: 'orderId', name: opName(), onMissingKey: 'run', logger });
+    const handler = makeIdempotent(async (_event: Order) => (runs += 1), {
+      store,
+      key: 'orderId',
+      name: opName(),
+      onMissingKey: 'run',
+      logger,
+    });
     await handler({} as Order);
     await handler({} as Order);
     expect(runs).toBe(2);
@@ -232,7 +238,7 @@ describe('leases and fencing tokens', () => {
     await expect(fast({ orderId: 'takeover' })).resolves.toBe('new owner');
   });
 
-  it('does not let a late failing invocation delete the new owner\'s record', async () => {
+  it("does not let a late failing invocation delete the new owner's record", async () => {
     const clock = manualClock();
     const gate = deferred();
     const started = deferred();
@@ -362,7 +368,14 @@ describe('handler errors', () => {
       { step: 'initialize', name: failing },
     );
     let runs = 0;
-    const handler = makeIdempotent(async (_event: Order) => (runs += 1), { store, key: 'orderId', name, leaseSeconds: 5, clock, completionRetrySeconds: 1 });
+    const handler = makeIdempotent(async (_event: Order) => (runs += 1), {
+      store,
+      key: 'orderId',
+      name,
+      leaseSeconds: 5,
+      clock,
+      completionRetrySeconds: 1,
+    });
     let error: unknown;
     try {
       error = await handler({ orderId: 'store-fails' }).catch((e: unknown) => e);
@@ -494,13 +507,19 @@ describe('options', () => {
   });
 
   it('refuses two different functions that would share a default name', () => {
-    makeIdempotent(async function chargeCard() {
-      return 1;
-    }, { store });
+    makeIdempotent(
+      async function chargeCard() {
+        return 1;
+      },
+      { store },
+    );
     expect(() =>
-      makeIdempotent(async function chargeCard() {
-        return 2;
-      }, { store }),
+      makeIdempotent(
+        async function chargeCard() {
+          return 2;
+        },
+        { store },
+      ),
     ).toThrow(/share the default name "local.chargeCard"/);
   });
 });

@@ -2,13 +2,7 @@
  * The middy middleware, with the real @middy/core, on DynamoDB Local.
  */
 import type middyDefault from '@middy/core' with { 'resolution-mode': 'import' };
-import {
-  DynamoDBStore,
-  IdempotencyInProgressError,
-  idempotencyMiddleware,
-  step,
-  downstreamKey,
-} from '../../lib';
+import { DynamoDBStore, IdempotencyInProgressError, idempotencyMiddleware, step, downstreamKey } from '../../lib';
 import { createLambdaContext } from '../../lib/testing';
 import { createTestTable, dynamoClient } from '../helpers/local';
 import { countRequests } from '../helpers/request-counter';

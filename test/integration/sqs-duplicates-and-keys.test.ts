@@ -31,7 +31,14 @@ function orderId(): string {
 
 /** The order's effect, committed with its idempotency record. */
 function countOrder(_record: unknown, { body }: { body: Order }): void {
-  commitWith({ Update: { TableName: ledgerTable, Key: { id: body.orderId }, UpdateExpression: 'ADD runs :one', ExpressionAttributeValues: { ':one': 1 } } });
+  commitWith({
+    Update: {
+      TableName: ledgerTable,
+      Key: { id: body.orderId },
+      UpdateExpression: 'ADD runs :one',
+      ExpressionAttributeValues: { ':one': 1 },
+    },
+  });
 }
 
 async function runsOf(id: string): Promise<number> {
@@ -81,8 +88,12 @@ it('records of a queue whose name no real queue has (3000 characters) get keys D
   const eventSourceARN = `arn:aws:sqs:us-east-2:123456789012:${'q'.repeat(3000)}`;
   const options: SqsBatchOptions<Order> = { store, key: 'body.orderId', logger: recordingLogger() };
   const handler = jest.fn(countOrder);
-  await expect(processSqsBatch(sqsEvent([jsonRecord({ orderId: id }, { eventSourceARN })]), handler, options)).resolves.toEqual({ batchItemFailures: [] });
-  await expect(processSqsBatch(sqsEvent([jsonRecord({ orderId: id }, { eventSourceARN })]), handler, options)).resolves.toEqual({ batchItemFailures: [] });
+  await expect(processSqsBatch(sqsEvent([jsonRecord({ orderId: id }, { eventSourceARN })]), handler, options)).resolves.toEqual({
+    batchItemFailures: [],
+  });
+  await expect(processSqsBatch(sqsEvent([jsonRecord({ orderId: id }, { eventSourceARN })]), handler, options)).resolves.toEqual({
+    batchItemFailures: [],
+  });
   expect(handler).toHaveBeenCalledTimes(1);
   expect(await runsOf(id)).toBe(1);
 });

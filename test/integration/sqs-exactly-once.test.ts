@@ -124,7 +124,10 @@ function messageStream(random: () => number): OrderPlaced[] {
 
 async function messagesLeft(queueUrl: string): Promise<number> {
   const { Attributes } = await sqsClient().send(
-    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
   );
   return Number(Attributes?.ApproximateNumberOfMessages) + Number(Attributes?.ApproximateNumberOfMessagesNotVisible);
 }
@@ -200,7 +203,14 @@ async function run(kind: 'standard' | 'fifo', seed: number) {
 
   /** The side effect: counted per order, and appended to the customer's list (to check FIFO order). */
   const effect = (order: OrderPlaced): StagedWrite[] => [
-    { Update: { TableName: effectsTable, Key: { id: order.orderId }, UpdateExpression: 'ADD applied :one', ExpressionAttributeValues: { ':one': 1 } } },
+    {
+      Update: {
+        TableName: effectsTable,
+        Key: { id: order.orderId },
+        UpdateExpression: 'ADD applied :one',
+        ExpressionAttributeValues: { ':one': 1 },
+      },
+    },
     {
       Update: {
         TableName: effectsTable,
@@ -293,7 +303,9 @@ async function run(kind: 'standard' | 'fifo', seed: number) {
 
   const effects = await scanAll(client, effectsTable);
   const records = await scanAll(client, tableName);
-  numbers.effects = effects.filter((item) => String(item['id']).startsWith('order-')).reduce((sum, item) => sum + Number(item['applied']), 0);
+  numbers.effects = effects
+    .filter((item) => String(item['id']).startsWith('order-'))
+    .reduce((sum, item) => sum + Number(item['applied']), 0);
   console.log(`processSqsBatch exactly-once run: ${JSON.stringify(numbers)}`);
   return { numbers, effects, records, stream, left: await messagesLeft(queueUrl), logger };
 }
@@ -322,7 +334,7 @@ describe.each(['standard', 'fifo'] as const)('on a %s queue, with duplicates, cr
     expect(result.numbers.effects).toBe(EVENTS);
   });
 
-  it('applied each customer\'s orders once each' + (kind === 'fifo' ? ', in the order they were sent' : ''), () => {
+  it("applied each customer's orders once each" + (kind === 'fifo' ? ', in the order they were sent' : ''), () => {
     for (let c = 0; c < CUSTOMERS; c += 1) {
       const seqs = (result.effects.find((item) => item['id'] === `customer-${c}`)?.['seqs'] ?? []) as number[];
       const sent = Array.from({ length: EVENTS / CUSTOMERS }, (_, i) => i);

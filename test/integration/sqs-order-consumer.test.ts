@@ -73,7 +73,7 @@ describe('handlers/order-consumer', () => {
     }
   });
 
-  it('fails a body that is not an order, alone, and holds back its customer\'s later orders', async () => {
+  it("fails a body that is not an order, alone, and holds back its customer's later orders", async () => {
     const tableName = await createTestTable('orders');
     const consumer = createOrderConsumer({ client: dynamoClient(), tableName });
     const records = [

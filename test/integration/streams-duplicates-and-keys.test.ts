@@ -33,7 +33,9 @@ function uniqueId(label: string): string {
 
 /** One more run of `id`, committed with the record's idempotency record. */
 function count(id: string): void {
-  commitWith({ Update: { TableName: ledgerTable, Key: { id }, UpdateExpression: 'ADD runs :one', ExpressionAttributeValues: { ':one': 1 } } });
+  commitWith({
+    Update: { TableName: ledgerTable, Key: { id }, UpdateExpression: 'ADD runs :one', ExpressionAttributeValues: { ':one': 1 } },
+  });
 }
 
 async function runsOf(id: string): Promise<number> {
@@ -49,18 +51,27 @@ describe('Kafka: the default name identifies the cluster', () => {
     const topic = uniqueId('orders');
     const handler = (_r: unknown, { topic: t }: { topic: string }, account: string): void => count(`${t}@${account}`);
     for (const account of ['111111111111', '222222222222', '111111111111']) {
-      await processStreamBatch(mskEvent([firstRecord(topic)], EXAMPLE_MSK_CLUSTER, { account }), (r, info) => handler(r, info, account), { store });
+      await processStreamBatch(mskEvent([firstRecord(topic)], EXAMPLE_MSK_CLUSTER, { account }), (r, info) => handler(r, info, account), {
+        store,
+      });
     }
     expect([await runsOf(`${topic}@111111111111`), await runsOf(`${topic}@222222222222`)]).toEqual([1, 1]);
   });
 
   it('a self-managed cluster of 100 brokers with long host names gets a record key DynamoDB accepts', async () => {
     const topic = uniqueId('orders');
-    const servers = Array.from({ length: 100 }, (_, i) => `broker-${i}.a-self-managed-kafka-cluster.eu-central-1.internal.example.com:9093`).join(',');
+    const servers = Array.from(
+      { length: 100 },
+      (_, i) => `broker-${i}.a-self-managed-kafka-cluster.eu-central-1.internal.example.com:9093`,
+    ).join(',');
     expect(servers.length).toBeGreaterThan(2048);
     const handler = jest.fn((_r: unknown, { topic: t }: { topic: string }) => count(t));
-    await expect(processStreamBatch(selfManagedKafkaEvent([firstRecord(topic)], servers), handler, { store })).resolves.toEqual({ batchItemFailures: [] });
-    await expect(processStreamBatch(selfManagedKafkaEvent([firstRecord(topic)], servers), handler, { store })).resolves.toEqual({ batchItemFailures: [] });
+    await expect(processStreamBatch(selfManagedKafkaEvent([firstRecord(topic)], servers), handler, { store })).resolves.toEqual({
+      batchItemFailures: [],
+    });
+    await expect(processStreamBatch(selfManagedKafkaEvent([firstRecord(topic)], servers), handler, { store })).resolves.toEqual({
+      batchItemFailures: [],
+    });
     expect(handler).toHaveBeenCalledTimes(1);
     expect(await runsOf(topic)).toBe(1);
   });

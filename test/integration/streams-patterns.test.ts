@@ -64,7 +64,9 @@ async function requestsOf(client: DynamoDBClient, work: () => Promise<unknown>):
 
 /** The stored item, plain values, its version as the exact Number text. */
 async function view(id: string): Promise<Record<string, unknown> | undefined> {
-  const { Item } = await businessClient.send(new GetItemCommand({ TableName: businessTable, Key: { id: { S: id } }, ConsistentRead: true }));
+  const { Item } = await businessClient.send(
+    new GetItemCommand({ TableName: businessTable, Key: { id: { S: id } }, ConsistentRead: true }),
+  );
   if (Item === undefined) return undefined;
   const { version, ...rest } = Item;
   return { ...unmarshall(rest), ...(version?.N === undefined ? {} : { version: version.N }) };
@@ -144,7 +146,18 @@ describe('guarded write (applyIfNewer with the producer’s version)', () => {
     }
     // Versions 1..5 spread over two partitions: partitions run concurrently, so they land in any order.
     const versions = Array.from({ length: EVENTS }, (_, i): OrderVersion => ({ orderId, version: i + 1, status: `status-${i + 1}` }));
-    const event = mskEvent([...kafkaRecords('orders', 0, versions.filter((v) => v.version % 2 === 1)), ...kafkaRecords('orders', 1, versions.filter((v) => v.version % 2 === 0))]);
+    const event = mskEvent([
+      ...kafkaRecords(
+        'orders',
+        0,
+        versions.filter((v) => v.version % 2 === 1),
+      ),
+      ...kafkaRecords(
+        'orders',
+        1,
+        versions.filter((v) => v.version % 2 === 0),
+      ),
+    ]);
     const outcomes: ApplyIfNewerResult[] = [];
     const handler = async (_record: unknown, { value }: KafkaRecordInfo<OrderVersion>): Promise<void> => {
       outcomes.push(
@@ -173,9 +186,24 @@ describe('sequence guard (handlers/stream-projection.ts over a DynamoDB stream)'
   function orderChanges(orderId: string): ReturnType<typeof dynamodbRecord>[] {
     return [
       dynamodbRecord({ eventName: 'INSERT', keys: { orderId }, newImage: { orderId, status: 'NEW', total: 10 } }),
-      dynamodbRecord({ eventName: 'MODIFY', keys: { orderId }, oldImage: { orderId, status: 'NEW', total: 10 }, newImage: { orderId, status: 'PAID', total: 10 } }),
-      dynamodbRecord({ eventName: 'MODIFY', keys: { orderId }, oldImage: { orderId, status: 'PAID', total: 10 }, newImage: { orderId, status: 'PAID', total: 12 } }),
-      dynamodbRecord({ eventName: 'MODIFY', keys: { orderId }, oldImage: { orderId, status: 'PAID', total: 12 }, newImage: { orderId, status: 'SHIPPED', total: 12 } }),
+      dynamodbRecord({
+        eventName: 'MODIFY',
+        keys: { orderId },
+        oldImage: { orderId, status: 'NEW', total: 10 },
+        newImage: { orderId, status: 'PAID', total: 10 },
+      }),
+      dynamodbRecord({
+        eventName: 'MODIFY',
+        keys: { orderId },
+        oldImage: { orderId, status: 'PAID', total: 10 },
+        newImage: { orderId, status: 'PAID', total: 12 },
+      }),
+      dynamodbRecord({
+        eventName: 'MODIFY',
+        keys: { orderId },
+        oldImage: { orderId, status: 'PAID', total: 12 },
+        newImage: { orderId, status: 'SHIPPED', total: 12 },
+      }),
     ];
   }
 

@@ -58,7 +58,9 @@ async function applyEffect(id: string): Promise<void> {
 
 /** The same effect staged with commitWith: it lands with the record's completion, or not at all. */
 function stageEffect(id: string): void {
-  commitWith({ Update: { TableName: ledgerTable, Key: { id }, UpdateExpression: 'ADD runs :one', ExpressionAttributeValues: { ':one': 1 } } });
+  commitWith({
+    Update: { TableName: ledgerTable, Key: { id }, UpdateExpression: 'ADD runs :one', ExpressionAttributeValues: { ':one': 1 } },
+  });
 }
 
 /** How many times the effect of `id` landed. */

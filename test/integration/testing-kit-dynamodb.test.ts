@@ -159,9 +159,7 @@ describe('createIdempotencyTable', () => {
 
   it('rejects an invalid table name, naming it', async () => {
     await expect(createIdempotencyTable(dynamoClient(), 'a b')).rejects.toThrow(
-      new TestKitConfigError(
-        'Expected `name` to be a DynamoDB table name (3-255 characters of a-z A-Z 0-9 _ . -), got `a b`',
-      ),
+      new TestKitConfigError('Expected `name` to be a DynamoDB table name (3-255 characters of a-z A-Z 0-9 _ . -), got `a b`'),
     );
   });
 });

@@ -1,15 +1,7 @@
 import { createHash } from 'node:crypto';
-import {
-  GetQueueAttributesCommand,
-  SendMessageBatchCommand,
-  SendMessageCommand,
-  type MessageAttributeValue,
-} from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, SendMessageBatchCommand, SendMessageCommand, type MessageAttributeValue } from '@aws-sdk/client-sqs';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import {
-  startLocalEventSource,
-  TestKitConfigError,
-} from '../../lib/testing';
+import { startLocalEventSource, TestKitConfigError } from '../../lib/testing';
 import type { LocalEventSource, LocalEventSourceOptions } from '../../lib/testing';
 import { createTestQueue, sqsClient } from '../helpers/local';
 
@@ -105,9 +97,7 @@ describe('startLocalEventSource: the event', () => {
     expect(record.attributes.ApproximateReceiveCount).toBe('1');
     expect(record.attributes.SenderId).toEqual(expect.any(String));
     expect(Number(record.attributes.SentTimestamp)).toBeGreaterThanOrEqual(sentAt - 1000);
-    expect(Number(record.attributes.ApproximateFirstReceiveTimestamp)).toBeGreaterThanOrEqual(
-      Number(record.attributes.SentTimestamp),
-    );
+    expect(Number(record.attributes.ApproximateFirstReceiveTimestamp)).toBeGreaterThanOrEqual(Number(record.attributes.SentTimestamp));
     expect(record.messageAttributes).toEqual({
       text: { stringValue: 'hello', stringListValues: [], binaryListValues: [], dataType: 'String' },
       count: { stringValue: '42', stringListValues: [], binaryListValues: [], dataType: 'Number' },
@@ -402,19 +392,13 @@ describe('startLocalEventSource: options', () => {
     ['batchSize', { batchSize: 11 }, 'Expected `batchSize` to be an integer from 1 to 10, got `11`'],
     ['pollers', { pollers: 0 }, 'Expected `pollers` to be an integer from 1 to 100, got `0`'],
     ['waitTimeSeconds', { waitTimeSeconds: 21 }, 'Expected `waitTimeSeconds` to be an integer from 0 to 20, got `21`'],
-    [
-      'visibilityTimeout',
-      { visibilityTimeout: -1 },
-      'Expected `visibilityTimeout` to be an integer from 0 to 43200, got `-1`',
-    ],
+    ['visibilityTimeout', { visibilityTimeout: -1 }, 'Expected `visibilityTimeout` to be an integer from 0 to 43200, got `-1`'],
     ['timeoutMs', { timeoutMs: 0 }, 'Expected `timeoutMs` to be a positive number, got `0`'],
     ['an unknown option', { batchsize: 5 }, 'Unknown option `batchsize` of startLocalEventSource'],
     ['queueUrl', { queueUrl: 'http://127.0.0.1:1/' }, 'Expected `queueUrl` to end with /ACCOUNT_ID/QUEUE_NAME, got `http://127.0.0.1:1/`'],
   ])('rejects an invalid %s, naming the value', (_name, bad, message) => {
     const options = { client: sqsClient(), queueUrl: 'http://sqs.us-east-1.localhost/000000000000/q', handler: () => undefined };
 
-    expect(() => startLocalEventSource({ ...options, ...bad } as LocalEventSourceOptions)).toThrow(
-      new TestKitConfigError(message),
-    );
+    expect(() => startLocalEventSource({ ...options, ...bad } as LocalEventSourceOptions)).toThrow(new TestKitConfigError(message));
   });
 });

@@ -213,9 +213,7 @@ describe('withFaults: scope', () => {
     const id = newId();
 
     await expect(ddb.send(put(id))).resolves.toBeDefined();
-    await expect(ddb.send(new GetItemCommand({ TableName: table, Key: { id: { S: id } } }))).rejects.toBeInstanceOf(
-      ThrottlingException,
-    );
+    await expect(ddb.send(new GetItemCommand({ TableName: table, Key: { id: { S: id } } }))).rejects.toBeInstanceOf(ThrottlingException);
     expect(faults.injected()).toEqual({ requests: 1, throttled: 1, lostResponses: 0, delayed: 0 });
   });
 
@@ -224,9 +222,7 @@ describe('withFaults: scope', () => {
     const doc = DynamoDBDocumentClient.from(ddb);
     withFaults(doc, { seed: 1, throttleRate: 1, commands: ['PutItemCommand'] });
 
-    await expect(doc.send(new PutCommand({ TableName: table, Item: { id: newId() } }))).rejects.toBeInstanceOf(
-      ThrottlingException,
-    );
+    await expect(doc.send(new PutCommand({ TableName: table, Item: { id: newId() } }))).rejects.toBeInstanceOf(ThrottlingException);
   });
 
   it('remove() takes the middleware off', async () => {
@@ -272,11 +268,7 @@ describe('withFaults: options', () => {
   it.each<[string, Record<string, unknown>, string]>([
     ['seed', { seed: 1.5 }, 'Expected `seed` to be an integer, got `1.5`'],
     ['throttleRate', { seed: 1, throttleRate: 1.5 }, 'Expected `throttleRate` to be a number from 0 to 1, got `1.5`'],
-    [
-      'lostResponseRate',
-      { seed: 1, lostResponseRate: -0.1 },
-      'Expected `lostResponseRate` to be a number from 0 to 1, got `-0.1`',
-    ],
+    ['lostResponseRate', { seed: 1, lostResponseRate: -0.1 }, 'Expected `lostResponseRate` to be a number from 0 to 1, got `-0.1`'],
     [
       'latencyMs',
       { seed: 1, latencyMs: [50, 10] },

@@ -28,7 +28,10 @@ async function attempts(times: number, fn: () => Promise<unknown>): Promise<unkn
 
 describe.each([
   ['InMemoryStore', (): IdempotencyStore => new InMemoryStore()],
-  ['DynamoDBStore', async (): Promise<IdempotencyStore> => new DynamoDBStore({ tableName: await createTestTable('unstorable'), client: dynamoClient() })],
+  [
+    'DynamoDBStore',
+    async (): Promise<IdempotencyStore> => new DynamoDBStore({ tableName: await createTestTable('unstorable'), client: dynamoClient() }),
+  ],
 ])('%s', (_label, makeStore) => {
   let store: IdempotencyStore;
   beforeAll(async () => {
@@ -50,10 +53,14 @@ describe.each([
     const outcomes = await attempts(3, () => handler({ id: 'big-step' }));
     expect(effects).toBe(1);
     expect(outcomes[0]).toBeInstanceOf(IdempotencyResultTooLargeError);
-    expect((outcomes[0] as Error).message).toMatch(/step "fetch-report" .* above the 262144 a record holds; the step ran, so it is marked and does not run again/);
+    expect((outcomes[0] as Error).message).toMatch(
+      /step "fetch-report" .* above the 262144 a record holds; the step ran, so it is marked and does not run again/,
+    );
     for (const later of outcomes.slice(1)) {
       expect(later).toBeInstanceOf(IdempotencyResultNotStorableError);
-      expect((later as Error).message).toMatch(/Step "fetch-report" .* ran in an earlier attempt, but its result could not be checkpointed/);
+      expect((later as Error).message).toMatch(
+        /Step "fetch-report" .* ran in an earlier attempt, but its result could not be checkpointed/,
+      );
     }
   });
 
@@ -122,7 +129,12 @@ describe.each([
     let calls = 0;
     const request: Record<string, unknown> = { method: 'POST' };
     request['self'] = request;
-    const failure = Object.assign(new Error('Request failed with status code 409'), { name: 'AxiosError', code: 'ERR_BAD_REQUEST', status: 409, request });
+    const failure = Object.assign(new Error('Request failed with status code 409'), {
+      name: 'AxiosError',
+      code: 'ERR_BAD_REQUEST',
+      status: 409,
+      request,
+    });
     const handler = makeIdempotent(
       async (_event: { id: string }) => {
         calls += 1;
@@ -132,7 +144,13 @@ describe.each([
     );
     const [first, second] = await attempts(2, () => handler({ id: 'axios' }));
     expect(first).toBe(failure);
-    expect(second).toMatchObject({ name: 'AxiosError', message: 'Request failed with status code 409', code: 'ERR_BAD_REQUEST', status: 409, replayed: true });
+    expect(second).toMatchObject({
+      name: 'AxiosError',
+      message: 'Request failed with status code 409',
+      code: 'ERR_BAD_REQUEST',
+      status: 409,
+      replayed: true,
+    });
     expect(calls).toBe(1);
   });
 

@@ -14,7 +14,12 @@ const root = resolve(__dirname, '../..');
 let consumer: string;
 
 function run(command: string, args: string[], cwd: string): string {
-  return execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_loglevel: 'error' } });
+  return execFileSync(command, args, {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, npm_config_loglevel: 'error' },
+  });
 }
 
 beforeAll(() => {
@@ -33,21 +38,36 @@ afterAll(() => {
 
 describe('the packed tarball, installed into an empty project', () => {
   it('works through require', () => {
-    const out = run('node', ['-e', "const eo = require('effectively-once'); console.log(typeof eo.makeIdempotent, typeof eo.DynamoDBStore, typeof eo.IdempotencyError)"], consumer);
+    const out = run(
+      'node',
+      [
+        '-e',
+        "const eo = require('effectively-once'); console.log(typeof eo.makeIdempotent, typeof eo.DynamoDBStore, typeof eo.IdempotencyError)",
+      ],
+      consumer,
+    );
     expect(out.trim()).toBe('function function function');
   });
 
   it('works through import, with named exports', () => {
     const out = run(
       'node',
-      ['--input-type=module', '-e', "import { makeIdempotent, InMemoryStore } from 'effectively-once'; const f = makeIdempotent(async (e) => e.n * 2, { store: new InMemoryStore(), key: 'n', name: 'pack' }); console.log(await f({ n: 21 }));"],
+      [
+        '--input-type=module',
+        '-e',
+        "import { makeIdempotent, InMemoryStore } from 'effectively-once'; const f = makeIdempotent(async (e) => e.n * 2, { store: new InMemoryStore(), key: 'n', name: 'pack' }); console.log(await f({ n: 21 }));",
+      ],
       consumer,
     );
     expect(out.trim()).toBe('42');
   });
 
   it('serves the store contract to store authors at effectively-once/store, through import and require', () => {
-    const esm = run('node', ['--input-type=module', '-e', "import { RecordStatus } from 'effectively-once/store'; console.log(RecordStatus.Completed)"], consumer);
+    const esm = run(
+      'node',
+      ['--input-type=module', '-e', "import { RecordStatus } from 'effectively-once/store'; console.log(RecordStatus.Completed)"],
+      consumer,
+    );
     const cjs = run('node', ['-e', "console.log(require('effectively-once/store').RecordStatus.InProgress)"], consumer);
     expect([esm.trim(), cjs.trim()]).toEqual(['COMPLETED', 'INPROGRESS']);
   });
@@ -55,7 +75,11 @@ describe('the packed tarball, installed into an empty project', () => {
   it('loads the test kit through import, naming a missing optional package', () => {
     const out = run(
       'node',
-      ['--input-type=module', '-e', "import { startLocalDynamoDB } from 'effectively-once/testing'; await startLocalDynamoDB().catch((e) => console.log(e.name, e.message));"],
+      [
+        '--input-type=module',
+        '-e',
+        "import { startLocalDynamoDB } from 'effectively-once/testing'; await startLocalDynamoDB().catch((e) => console.log(e.name, e.message));",
+      ],
       consumer,
     );
     expect(out).toMatch(/^TestKitDependencyError /);
@@ -84,7 +108,11 @@ describe('the packed tarball, installed into an empty project', () => {
       ].join('\n'),
     );
     const tsc = join(root, 'node_modules/typescript/bin/tsc');
-    const out = run('node', [tsc, '--noEmit', '--strict', '--module', 'node16', '--moduleResolution', 'node16', '--skipLibCheck', 'consumer.ts'], consumer);
+    const out = run(
+      'node',
+      [tsc, '--noEmit', '--strict', '--module', 'node16', '--moduleResolution', 'node16', '--skipLibCheck', 'consumer.ts'],
+      consumer,
+    );
     expect(out).toBe('');
   });
 });
@@ -113,7 +141,12 @@ describe("a Lambda handler bundled from the installed package, as a user's esbui
   it('carries only the parts of the library the handler imports', async () => {
     const code = await bundle('cjs');
     expect(code).toContain('function makeIdempotent(');
-    for (const unused of ['function processSqsBatch(', 'function processStreamBatch(', 'function makeIdempotentHttpHandler(', 'function applyIfNewer(']) {
+    for (const unused of [
+      'function processSqsBatch(',
+      'function processStreamBatch(',
+      'function makeIdempotentHttpHandler(',
+      'function applyIfNewer(',
+    ]) {
       expect(code).not.toContain(unused);
     }
   });
@@ -142,7 +175,7 @@ describe("a Lambda handler bundled from the installed package, as a user's esbui
       "const client = new DynamoDBClient({ region: 'us-east-1', endpoint: process.env.EO_DYNAMODB_ENDPOINT, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });",
       'const store = new DynamoDBStore({ client, tableName: process.env.TABLE });',
       'export const handler = makeIdempotent(async (event) => {',
-      "  commitWith({ Put: { TableName: process.env.TABLE, Item: { id: `business#${event.id}`, n: event.n } } });",
+      '  commitWith({ Put: { TableName: process.env.TABLE, Item: { id: `business#${event.id}`, n: event.n } } });',
       '  return event.n * 2;',
       "}, { store, key: 'id' });",
     ].join('\n');
@@ -165,7 +198,11 @@ describe("a Lambda handler bundled from the installed package, as a user's esbui
 
   it('runs when bundled into an ES module', async () => {
     writeFileSync(join(consumer, 'bundled.mjs'), await bundle('esm'));
-    const out = run('node', ['--input-type=module', '-e', "const { handler } = await import('./bundled.mjs'); console.log(await handler({ n: 21 }));"], consumer);
+    const out = run(
+      'node',
+      ['--input-type=module', '-e', "const { handler } = await import('./bundled.mjs'); console.log(await handler({ n: 21 }));"],
+      consumer,
+    );
     expect(out.trim()).toBe('42');
   });
 });

@@ -10,12 +10,15 @@ import { SeededChooser, simulate } from '../../scripts/simulate/run';
 const SEEDS = 300;
 
 describe('the protocol under simulation', () => {
-  it.each(RANDOM_CONFIGS.map((config) => [config.name, config] as const))(`%s: ${SEEDS} random schedules, no violation`, async (_name, config) => {
-    const report = await exploreRandom(config, 1, SEEDS);
-    expect(report.failure?.result.violations ?? []).toEqual([]);
-    expect(report.runs).toBe(SEEDS);
-    expect(report.faults).toBeGreaterThan(SEEDS / 2);
-  });
+  it.each(RANDOM_CONFIGS.map((config) => [config.name, config] as const))(
+    `%s: ${SEEDS} random schedules, no violation`,
+    async (_name, config) => {
+      const report = await exploreRandom(config, 1, SEEDS);
+      expect(report.failure?.result.violations ?? []).toEqual([]);
+      expect(report.runs).toBe(SEEDS);
+      expect(report.faults).toBeGreaterThan(SEEDS / 2);
+    },
+  );
 
   it.each(EXHAUSTIVE_CONFIGS.map((config) => [config.name, config] as const))('%s: every schedule, no violation', async (_name, config) => {
     const report = await exploreExhaustive(config, 50_000);
@@ -35,9 +38,13 @@ describe('the protocol under simulation', () => {
 });
 
 describe('mutants of the protocol', () => {
-  it.each(MUTANTS.map((mutant) => [mutant.name, mutant] as const))('catches: %s', (_name, mutant) => {
-    const report = runMutant(mutant, 2_000);
-    expect(report.evidence).toMatch(/^VIOLATION in "/);
-    expect(report.caught).toBe(true);
-  }, 120_000);
+  it.each(MUTANTS.map((mutant) => [mutant.name, mutant] as const))(
+    'catches: %s',
+    (_name, mutant) => {
+      const report = runMutant(mutant, 2_000);
+      expect(report.evidence).toMatch(/^VIOLATION in "/);
+      expect(report.caught).toBe(true);
+    },
+    120_000,
+  );
 });

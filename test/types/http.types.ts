@@ -21,7 +21,10 @@ import { InMemoryStore } from '../../lib/persistence/memory';
 
 const store = new InMemoryStore();
 
-const rest: APIGatewayProxyHandler = makeIdempotentHttpHandler(async (event: APIGatewayProxyEvent, _context: Context) => ({ statusCode: 201, body: event.path }), { store });
+const rest: APIGatewayProxyHandler = makeIdempotentHttpHandler(
+  async (event: APIGatewayProxyEvent, _context: Context) => ({ statusCode: 201, body: event.path }),
+  { store },
+);
 const cognito: APIGatewayProxyWithCognitoAuthorizerHandler = makeIdempotentHttpHandler(
   async (event: Parameters<APIGatewayProxyWithCognitoAuthorizerHandler>[0]): Promise<APIGatewayProxyResult> => ({
     statusCode: 201,
@@ -31,7 +34,10 @@ const cognito: APIGatewayProxyWithCognitoAuthorizerHandler = makeIdempotentHttpH
 );
 const httpApi: APIGatewayProxyHandlerV2 = makeIdempotentHttpHandler(async (): Promise<APIGatewayProxyResultV2> => 'created', { store });
 const jwt: APIGatewayProxyHandlerV2WithJWTAuthorizer = makeIdempotentHttpHandler(
-  async (event: Parameters<APIGatewayProxyHandlerV2WithJWTAuthorizer>[0]) => ({ statusCode: 201, body: String(event.requestContext.authorizer.jwt.claims['sub']) }),
+  async (event: Parameters<APIGatewayProxyHandlerV2WithJWTAuthorizer>[0]) => ({
+    statusCode: 201,
+    body: String(event.requestContext.authorizer.jwt.claims['sub']),
+  }),
   { store, onInProgress: 'wait' },
 );
 const functionUrl: LambdaFunctionURLHandler = makeIdempotentHttpHandler(async () => ({ statusCode: 201, cookies: ['a=1'] }), { store });

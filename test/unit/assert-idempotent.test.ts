@@ -114,10 +114,12 @@ describe('assertIdempotent: an idempotent handler', () => {
 
   it('passes with the trial namespace isolating the scenarios instead of a reset', async () => {
     const payments = new FakePayments();
-    const handler = makeIdempotent(
-      async (order: Order) => step('charge', () => payments.charge(order, downstreamKey('charge'))),
-      { store: new InMemoryStore(), name: 'orders-by-namespace', key: 'orderId', logger: quiet },
-    );
+    const handler = makeIdempotent(async (order: Order) => step('charge', () => payments.charge(order, downstreamKey('charge'))), {
+      store: new InMemoryStore(),
+      name: 'orders-by-namespace',
+      key: 'orderId',
+      logger: quiet,
+    });
 
     await expect(
       assertIdempotent(
@@ -248,7 +250,9 @@ describe('assertIdempotent: the scenarios', () => {
       ),
     );
 
-    expect(error.message).toContain('concurrent (2 calls at once): call 1 threw Error: record reported failed, but one call returned \'done\'');
+    expect(error.message).toContain(
+      "concurrent (2 calls at once): call 1 threw Error: record reported failed, but one call returned 'done'",
+    );
     expect(attempts.every((attempt) => attempt === 1)).toBe(true);
   });
 
@@ -316,7 +320,12 @@ describe('assertIdempotent: what it catches', () => {
     let calls = 0;
 
     const error = await failure(
-      assertIdempotent(async () => (calls += 1), { inputs: fc.constant('x'), snapshot: () => null, reset: () => void (calls = 0), numRuns: 1 }),
+      assertIdempotent(async () => (calls += 1), {
+        inputs: fc.constant('x'),
+        snapshot: () => null,
+        reset: () => void (calls = 0),
+        numRuns: 1,
+      }),
     );
 
     expect(error.message).toContain('twice (two sequential calls): call 1 returned 2, but one call returned 1');
@@ -365,7 +374,8 @@ describe('assertIdempotent: what it catches', () => {
     const error = await failure(
       assertIdempotent((order: Order, { namespace }) => handler({ ...order, orderId: `${namespace}/${order.orderId}` }), {
         inputs: orders,
-        snapshot: (order, { namespace }) => [...payments.charges.values()].filter((c) => c.orderId === `${namespace}/${order.orderId}`).length,
+        snapshot: (order, { namespace }) =>
+          [...payments.charges.values()].filter((c) => c.orderId === `${namespace}/${order.orderId}`).length,
         numRuns: 10,
         seed: 11,
       }),
@@ -427,15 +437,47 @@ describe('assertIdempotent: options', () => {
   const valid = { inputs: fc.integer(), snapshot: () => null };
 
   it.each([
-    ['a first argument that is not a function', () => assertIdempotent('handler' as never, valid), "Expected the first argument of assertIdempotent to be a function, got `'handler'`"],
-    ['an unknown option', () => assertIdempotent(() => 1, { ...valid, runs: 3 } as never), 'Unknown option `runs` of assertIdempotent (known: inputs, snapshot, numRuns, seed, reset, clients, recover, maxConcurrency, maxRedeliveries, redeliverWhen)'],
-    ['inputs that are not an arbitrary', () => assertIdempotent(() => 1, { ...valid, inputs: [1, 2] as never }), 'Expected `inputs` to be a fast-check arbitrary (e.g. fc.record({...})), got `[ 1, 2 ]`'],
-    ['a snapshot that is not a function', () => assertIdempotent(() => 1, { ...valid, snapshot: 'state' as never }), "Expected `snapshot` to be a function returning the observable state, got `'state'`"],
+    [
+      'a first argument that is not a function',
+      () => assertIdempotent('handler' as never, valid),
+      "Expected the first argument of assertIdempotent to be a function, got `'handler'`",
+    ],
+    [
+      'an unknown option',
+      () => assertIdempotent(() => 1, { ...valid, runs: 3 } as never),
+      'Unknown option `runs` of assertIdempotent (known: inputs, snapshot, numRuns, seed, reset, clients, recover, maxConcurrency, maxRedeliveries, redeliverWhen)',
+    ],
+    [
+      'inputs that are not an arbitrary',
+      () => assertIdempotent(() => 1, { ...valid, inputs: [1, 2] as never }),
+      'Expected `inputs` to be a fast-check arbitrary (e.g. fc.record({...})), got `[ 1, 2 ]`',
+    ],
+    [
+      'a snapshot that is not a function',
+      () => assertIdempotent(() => 1, { ...valid, snapshot: 'state' as never }),
+      "Expected `snapshot` to be a function returning the observable state, got `'state'`",
+    ],
     ['numRuns below 1', () => assertIdempotent(() => 1, { ...valid, numRuns: 0 }), 'Expected `numRuns` to be an integer >= 1, got `0`'],
-    ['maxConcurrency below 2', () => assertIdempotent(() => 1, { ...valid, maxConcurrency: 1 }), 'Expected `maxConcurrency` to be an integer >= 2, got `1`'],
-    ['a seed that is not an integer', () => assertIdempotent(() => 1, { ...valid, seed: 1.5 }), 'Expected `seed` to be an integer, got `1.5`'],
-    ['a recover that is not a function', () => assertIdempotent(() => 1, { ...valid, recover: true as never }), 'Expected `recover` to be a function, got `true`'],
-    ['clients that are not SDK clients', () => assertIdempotent(() => 1, { ...valid, clients: [{}] as never }), 'Expected `clients` to be a list of AWS SDK v3 clients, got `[ {} ]`'],
+    [
+      'maxConcurrency below 2',
+      () => assertIdempotent(() => 1, { ...valid, maxConcurrency: 1 }),
+      'Expected `maxConcurrency` to be an integer >= 2, got `1`',
+    ],
+    [
+      'a seed that is not an integer',
+      () => assertIdempotent(() => 1, { ...valid, seed: 1.5 }),
+      'Expected `seed` to be an integer, got `1.5`',
+    ],
+    [
+      'a recover that is not a function',
+      () => assertIdempotent(() => 1, { ...valid, recover: true as never }),
+      'Expected `recover` to be a function, got `true`',
+    ],
+    [
+      'clients that are not SDK clients',
+      () => assertIdempotent(() => 1, { ...valid, clients: [{}] as never }),
+      'Expected `clients` to be a list of AWS SDK v3 clients, got `[ {} ]`',
+    ],
   ])('refuses %s, naming it and the value', async (_what, call, message) => {
     const error = await call().then(
       () => undefined,

@@ -5,11 +5,22 @@ import { MAX_PROCESSES } from '../../scripts/chaos/processes';
 
 describe('parseChaosArgs', () => {
   it('runs the in-process suite by default', () => {
-    expect(parseChaosArgs([], 42)).toEqual({ help: false, messages: 2000, seed: 42, crashRate: DEFAULT_CRASH_RATE, plain: false, processes: undefined });
+    expect(parseChaosArgs([], 42)).toEqual({
+      help: false,
+      messages: 2000,
+      seed: 42,
+      crashRate: DEFAULT_CRASH_RATE,
+      plain: false,
+      processes: undefined,
+    });
   });
 
   it('reads --processes for the process-kill mode, with --messages and --seed', () => {
-    expect(parseChaosArgs(['--processes', '3', '--messages', '300', '--seed', '7'], 42)).toMatchObject({ processes: 3, messages: 300, seed: 7 });
+    expect(parseChaosArgs(['--processes', '3', '--messages', '300', '--seed', '7'], 42)).toMatchObject({
+      processes: 3,
+      messages: 300,
+      seed: 7,
+    });
     expect(parseChaosArgs([`--processes=${MAX_PROCESSES}`], 42).processes).toBe(MAX_PROCESSES);
   });
 

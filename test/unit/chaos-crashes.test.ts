@@ -45,9 +45,14 @@ describe('CrashInjector', () => {
 
   it('counts the crashes of each record checkpoint per business event, and tells its observer before crashing', async () => {
     const observed: string[] = [];
-    const injector = new CrashInjector(SEED, NEAR_ZERO_RATE, () => 0, (point, record, kind) => {
-      observed.push(`${point} ${record.messageAttributes['chaos-id']?.stringValue ?? '?'} ${kind}`);
-    });
+    const injector = new CrashInjector(
+      SEED,
+      NEAR_ZERO_RATE,
+      () => 0,
+      (point, record, kind) => {
+        observed.push(`${point} ${record.messageAttributes['chaos-id']?.stringValue ?? '?'} ${kind}`);
+      },
+    );
     await reach(injector, 'after-plain-effect', [delivery('event-a')]);
     await reach(injector, 'after-plain-effect', [delivery('event-b')]);
     expect(Object.fromEntries(injector.crashesPerEvent('after-plain-effect'))).toEqual({ 'event-a': 1 });

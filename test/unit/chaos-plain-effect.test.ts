@@ -180,7 +180,11 @@ describe('checkPlainEffect', () => {
 describe('tallyFaults', () => {
   it("counts each attempt of a command and the faults withFaults injected into it, under the SDK's default retries", async () => {
     // Nothing listens on port 9: an attempt that gets through fails to connect (a real error, not counted).
-    const client = new DynamoDBClient({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+    const client = new DynamoDBClient({
+      region: 'us-east-1',
+      endpoint: 'http://127.0.0.1:9',
+      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+    });
     const faults = withFaults(client, { seed: 1, throttleRate: 1, lostResponseRate: 1, maxFaults: 2 });
     const tally = tallyFaults(client);
     try {
@@ -199,7 +203,11 @@ describe('tallyFaults', () => {
   });
 
   it('counts lost responses apart from throttles', async () => {
-    const client = new DynamoDBClient({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+    const client = new DynamoDBClient({
+      region: 'us-east-1',
+      endpoint: 'http://127.0.0.1:9',
+      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+    });
     const faults = withFaults(client, { seed: 1, lostResponseRate: 1, maxFaults: 1 });
     const tally = tallyFaults(client);
     try {

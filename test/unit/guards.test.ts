@@ -151,7 +151,9 @@ describe('buildGuardedUpdate', () => {
   it('rejects a version attribute that is part of the key', () => {
     const error = thrown(() => buildGuardedUpdate({ ...base, versionAttribute: 'id' }, 'applyIfNewer', true));
     expect(error).toBeInstanceOf(IdempotencyConfigError);
-    expect((error as Error).message).toBe('`versionAttribute` "id" is a key attribute of `Key`; the version must live in a non-key attribute');
+    expect((error as Error).message).toBe(
+      '`versionAttribute` "id" is a key attribute of `Key`; the version must live in a non-key attribute',
+    );
   });
 
   it('rejects an empty UpdateExpression', () => {
@@ -188,7 +190,12 @@ describe('buildGuardedUpdate', () => {
 
   it('accepts placeholders that merely start like the reserved ones', () => {
     const update = buildGuardedUpdate(
-      { ...base, UpdateExpression: 'SET #eoVersionNote = :eoVersionNote', ExpressionAttributeNames: { '#eoVersionNote': 'note' }, ExpressionAttributeValues: { ':eoVersionNote': 'n' } },
+      {
+        ...base,
+        UpdateExpression: 'SET #eoVersionNote = :eoVersionNote',
+        ExpressionAttributeNames: { '#eoVersionNote': 'note' },
+        ExpressionAttributeValues: { ':eoVersionNote': 'n' },
+      },
       'applyIfNewer',
       true,
     );
@@ -198,7 +205,9 @@ describe('buildGuardedUpdate', () => {
   it('rejects an unknown ReturnValues', () => {
     const error = thrown(() => buildGuardedUpdate({ ...base, ReturnValues: 'ALL' }, 'applyIfNewer', true));
     expect(error).toBeInstanceOf(IdempotencyConfigError);
-    expect((error as Error).message).toBe('Expected `ReturnValues` to be one of NONE, ALL_OLD, UPDATED_OLD, ALL_NEW, UPDATED_NEW, got "ALL"');
+    expect((error as Error).message).toBe(
+      'Expected `ReturnValues` to be one of NONE, ALL_OLD, UPDATED_OLD, ALL_NEW, UPDATED_NEW, got "ALL"',
+    );
   });
 
   it('validates the version', () => {
@@ -267,7 +276,9 @@ describe('applyIfNewer input checks (before anything is sent)', () => {
   it('rejects something that is not a client', async () => {
     const error = await rejected(applyIfNewer({} as DynamoDBClient, base));
     expect(error).toBeInstanceOf(IdempotencyConfigError);
-    expect((error as Error).message).toBe('Expected the client given to applyIfNewer to be a DynamoDBClient or a DynamoDBDocumentClient, got object');
+    expect((error as Error).message).toBe(
+      'Expected the client given to applyIfNewer to be a DynamoDBClient or a DynamoDBDocumentClient, got object',
+    );
   });
 
   it('rejects an invalid version with the version error', async () => {

@@ -411,7 +411,9 @@ describe('makeIdempotentHttpHandler: results and options', () => {
   it('requires a key on the methods of `requiredFor` (case-insensitive) and on no others', async () => {
     const { handler, calls } = setup({ requiredFor: ['put', 'DELETE'] });
 
-    expect(await handler(httpApiEvent({ method: 'PUT', routeKey: 'PUT /orders/{id}' }), lambdaContext())).toMatchObject({ statusCode: 400 });
+    expect(await handler(httpApiEvent({ method: 'PUT', routeKey: 'PUT /orders/{id}' }), lambdaContext())).toMatchObject({
+      statusCode: 400,
+    });
     expect(await handler(httpApiEvent({ method: 'DELETE' }), lambdaContext())).toMatchObject({ statusCode: 400 });
     expect(await handler(httpApiEvent({ method: 'POST', body: '{}' }), lambdaContext())).toMatchObject({ statusCode: 201 });
     expect(calls()).toBe(1);

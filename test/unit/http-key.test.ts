@@ -83,7 +83,9 @@ describe('parseIdempotencyKey', () => {
 });
 
 describe('parseIdempotencyKey properties', () => {
-  const allowed = Array.from({ length: 0x7f - 0x21 }, (_, i) => String.fromCharCode(0x21 + i)).filter((c) => IDEMPOTENCY_KEY_PATTERN.test(c));
+  const allowed = Array.from({ length: 0x7f - 0x21 }, (_, i) => String.fromCharCode(0x21 + i)).filter((c) =>
+    IDEMPOTENCY_KEY_PATTERN.test(c),
+  );
   const validKey = fc.string({ unit: fc.constantFrom(...allowed), minLength: 1, maxLength: IDEMPOTENCY_KEY_MAX_LENGTH });
 
   it('allows exactly the visible ASCII characters other than double quote, comma and backslash', () => {
@@ -122,8 +124,14 @@ describe('readKeyHeader', () => {
   );
 
   it('finds the header in HTTP API and Function URL events (whose header names arrive lower-cased)', () => {
-    expect(readKeyHeader(httpApiEvent({ headers: { 'Idempotency-Key': UUID } }), 'Idempotency-Key')).toEqual({ kind: 'present', key: UUID });
-    expect(readKeyHeader(functionUrlEvent({ headers: { 'Idempotency-Key': UUID } }), 'Idempotency-Key')).toEqual({ kind: 'present', key: UUID });
+    expect(readKeyHeader(httpApiEvent({ headers: { 'Idempotency-Key': UUID } }), 'Idempotency-Key')).toEqual({
+      kind: 'present',
+      key: UUID,
+    });
+    expect(readKeyHeader(functionUrlEvent({ headers: { 'Idempotency-Key': UUID } }), 'Idempotency-Key')).toEqual({
+      kind: 'present',
+      key: UUID,
+    });
   });
 
   it('matches a configured header name case-insensitively', () => {
@@ -167,13 +175,15 @@ describe('readKeyHeader on malformed events (the gateway always sends header val
     ({ ...restApiEvent({ headers: { 'Idempotency-Key': UUID } }), ...changes }) as unknown as APIGatewayProxyEvent;
 
   it('refuses a numeric key header value with IdempotencyConfigError instead of coercing it', () => {
-    const attempt = (): unknown => readKeyHeader(restWith({ headers: { 'Idempotency-Key': 123 }, multiValueHeaders: null }), 'Idempotency-Key');
+    const attempt = (): unknown =>
+      readKeyHeader(restWith({ headers: { 'Idempotency-Key': 123 }, multiValueHeaders: null }), 'Idempotency-Key');
     expect(attempt).toThrow(IdempotencyConfigError);
     expect(attempt).toThrow('the key header `headers["Idempotency-Key"]` is 123, but the gateway always sends header values as strings');
   });
 
   it('refuses a key header value that is an array in `headers`', () => {
-    const attempt = (): unknown => readKeyHeader(restWith({ headers: { 'idempotency-key': [UUID] }, multiValueHeaders: null }), 'Idempotency-Key');
+    const attempt = (): unknown =>
+      readKeyHeader(restWith({ headers: { 'idempotency-key': [UUID] }, multiValueHeaders: null }), 'Idempotency-Key');
     expect(attempt).toThrow(IdempotencyConfigError);
     expect(attempt).toThrow('the key header `headers["idempotency-key"]` is an array');
   });
@@ -191,9 +201,12 @@ describe('readKeyHeader on malformed events (the gateway always sends header val
   });
 
   it('refuses a `headers` member that is not an object', () => {
-    const attempt = (): unknown => readKeyHeader(restWith({ headers: `Idempotency-Key: ${UUID}`, multiValueHeaders: null }), 'Idempotency-Key');
+    const attempt = (): unknown =>
+      readKeyHeader(restWith({ headers: `Idempotency-Key: ${UUID}`, multiValueHeaders: null }), 'Idempotency-Key');
     expect(attempt).toThrow(IdempotencyConfigError);
-    expect(attempt).toThrow('`headers` is "Idempotency-Key: 8e03978e-40d5-43e8-bc93-6894a57f9324", but the gateway always sends an object of header names to strings');
+    expect(attempt).toThrow(
+      '`headers` is "Idempotency-Key: 8e03978e-40d5-43e8-bc93-6894a57f9324", but the gateway always sends an object of header names to strings',
+    );
   });
 
   it('refuses a `multiValueHeaders` member that is not an object', () => {

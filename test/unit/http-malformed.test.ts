@@ -15,7 +15,10 @@ const KEY = '8e03978e-40d5-43e8-bc93-6894a57f9324';
 
 const silent = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
-function setup(respond: (event: HttpEvent, calls: number) => unknown = (_e, n) => ({ statusCode: 201, body: `order-${n}` }), options: Partial<IdempotentHttpOptions> = {}) {
+function setup(
+  respond: (event: HttpEvent, calls: number) => unknown = (_e, n) => ({ statusCode: 201, body: `order-${n}` }),
+  options: Partial<IdempotentHttpOptions> = {},
+) {
   let calls = 0;
   const handler = makeIdempotentHttpHandler(
     async (event: HttpEvent) => {
@@ -75,7 +78,9 @@ describe('makeIdempotentHttpHandler: a key header that is not a string', () => {
     const attempt = handler(event, lambdaContext());
 
     await expect(attempt).rejects.toThrow(IdempotencyConfigError);
-    await expect(attempt).rejects.toThrow('the key header `multiValueHeaders["Idempotency-Key"][0]` is 123, but the gateway always sends header values as strings');
+    await expect(attempt).rejects.toThrow(
+      'the key header `multiValueHeaders["Idempotency-Key"][0]` is 123, but the gateway always sends header values as strings',
+    );
     expect(calls()).toBe(0);
   });
 
@@ -151,7 +156,9 @@ describe('makeIdempotentHttpHandler: a body that is not a string', () => {
     const { handler } = setup();
     const event = restWith(restApiEvent({ body: 'e30=', headers: { 'Idempotency-Key': KEY } }), { isBase64Encoded: 'true' });
 
-    await expect(handler(event, lambdaContext())).rejects.toThrow('`isBase64Encoded` is "true", but the gateway always sends true or false');
+    await expect(handler(event, lambdaContext())).rejects.toThrow(
+      '`isBase64Encoded` is "true", but the gateway always sends true or false',
+    );
   });
 });
 
@@ -193,7 +200,9 @@ describe('makeIdempotentHttpHandler: a result without a valid status is not stor
   ])('refuses a statusCode that is %s, naming it', async (_what, statusCode, named) => {
     const { handler } = setup(() => ({ statusCode, body: 'created' }));
 
-    await expect(handler(rest(), lambdaContext())).rejects.toThrow(`The handler of POST /orders returned a statusCode of ${named}, not an HTTP status`);
+    await expect(handler(rest(), lambdaContext())).rejects.toThrow(
+      `The handler of POST /orders returned a statusCode of ${named}, not an HTTP status`,
+    );
   });
 
   it('refuses a statusCode of null from an HTTP API handler too (a result with statusCode is not one the gateway infers)', async () => {
@@ -233,8 +242,14 @@ describe('makeIdempotentHttpHandler: a result without a valid status is not stor
   it('releases a 5xx sent as a decimal string ("503"): the retry runs again', async () => {
     const { handler, calls } = setup((_e, n) => (n === 1 ? { statusCode: '503', body: 'busy' } : { statusCode: 201, body: 'ok' }));
 
-    expect(await handler(functionUrlEvent({ body: '{}', headers: { 'Idempotency-Key': KEY } }), lambdaContext())).toEqual({ statusCode: '503', body: 'busy' });
-    expect(await handler(functionUrlEvent({ body: '{}', headers: { 'Idempotency-Key': KEY } }), lambdaContext())).toEqual({ statusCode: 201, body: 'ok' });
+    expect(await handler(functionUrlEvent({ body: '{}', headers: { 'Idempotency-Key': KEY } }), lambdaContext())).toEqual({
+      statusCode: '503',
+      body: 'busy',
+    });
+    expect(await handler(functionUrlEvent({ body: '{}', headers: { 'Idempotency-Key': KEY } }), lambdaContext())).toEqual({
+      statusCode: 201,
+      body: 'ok',
+    });
     expect(calls()).toBe(2);
   });
 

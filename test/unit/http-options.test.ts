@@ -49,7 +49,9 @@ describe('makeIdempotentHttpHandler options', () => {
   });
 
   it('refuses requiredFor that is not an array of methods', () => {
-    expect(wrapWith({ store, requiredFor: 'POST' })).toThrow('Expected `requiredFor` to be an array of HTTP methods such as [\'POST\', \'PATCH\'], got "POST"');
+    expect(wrapWith({ store, requiredFor: 'POST' })).toThrow(
+      "Expected `requiredFor` to be an array of HTTP methods such as ['POST', 'PATCH'], got \"POST\"",
+    );
     expect(wrapWith({ store, requiredFor: ['POST', ''] })).toThrow(
       'Expected `requiredFor` to be an array of HTTP methods such as [\'POST\', \'PATCH\'], got ["POST",""]',
     );
@@ -57,7 +59,9 @@ describe('makeIdempotentHttpHandler options', () => {
 
   it('refuses a scope that is not a function', () => {
     expect(wrapWith({ store, scope: 'sub' })).toThrow(IdempotencyConfigError);
-    expect(wrapWith({ store, scope: 'sub' })).toThrow("Expected `scope` to be a function of the event returning the caller's identity, got \"sub\"");
+    expect(wrapWith({ store, scope: 'sub' })).toThrow(
+      'Expected `scope` to be a function of the event returning the caller\'s identity, got "sub"',
+    );
   });
 
   it('refuses a fingerprint that is not a function, a JMESPath string or false', () => {

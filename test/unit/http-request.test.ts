@@ -98,7 +98,9 @@ describe('describeRequest: the route a key is scoped to', () => {
   it('refuses an HTTP API event with an empty rawPath', () => {
     const attempt = (): unknown => describeRequest(httpWith(httpApiEvent({ routeKey: '$default' }), { rawPath: '' }));
     expect(attempt).toThrow(IdempotencyConfigError);
-    expect(attempt).toThrow('`rawPath` is empty (the gateway always sends the requested path, at least "/"), so the adapter can tell neither the route nor the request');
+    expect(attempt).toThrow(
+      '`rawPath` is empty (the gateway always sends the requested path, at least "/"), so the adapter can tell neither the route nor the request',
+    );
   });
 
   it('refuses an empty method as not an HTTP event', () => {
@@ -108,7 +110,9 @@ describe('describeRequest: the route a key is scoped to', () => {
   it('refuses a body that is not a string with IdempotencyConfigError', () => {
     const attempt = (): unknown => describeRequest(restWith(restApiEvent(), { body: { sku: 'A' } }));
     expect(attempt).toThrow(IdempotencyConfigError);
-    expect(attempt).toThrow('`body` is an object ([object Object]), but the gateway always sends the body as a string (base64 when `isBase64Encoded`) or none');
+    expect(attempt).toThrow(
+      '`body` is an object ([object Object]), but the gateway always sends the body as a string (base64 when `isBase64Encoded`) or none',
+    );
   });
 
   it('refuses an event of another kind with IdempotencyConfigError naming its fields', () => {

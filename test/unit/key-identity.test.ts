@@ -133,7 +133,8 @@ describe('values with no identity are refused with IdempotencyKeyError', () => {
 });
 
 describe('JMESPath keys are checked at wrap time', () => {
-  const wrap = (key: string) => () => makeIdempotent(async (event: object) => event, { store: new InMemoryStore(), key, name: `jp-${key}`, logger: quiet });
+  const wrap = (key: string) => () =>
+    makeIdempotent(async (event: object) => event, { store: new InMemoryStore(), key, name: `jp-${key}`, logger: quiet });
 
   it.each([
     ["'orderId", /does not read the input/],
@@ -148,12 +149,20 @@ describe('JMESPath keys are checked at wrap time', () => {
     expect(wrap(expression)).toThrow(message);
   });
 
-  it.each(['orderId', 'order.id', 'items[0].sku', '[orderId, customerId]', '{o: orderId}', 'join(`-`, [a, b])', 'a[1:2]'])('accepts %s', (expression) => {
-    expect(wrap(expression)).not.toThrow();
-  });
+  it.each(['orderId', 'order.id', 'items[0].sku', '[orderId, customerId]', '{o: orderId}', 'join(`-`, [a, b])', 'a[1:2]'])(
+    'accepts %s',
+    (expression) => {
+      expect(wrap(expression)).not.toThrow();
+    },
+  );
 
   it('an expression that fails on one input gives IdempotencyKeyError with the cause', async () => {
-    const handler = makeIdempotent(async (event: object) => event, { store: new InMemoryStore(), key: 'sort_by(@, &a)', name: 'jp-runtime', logger: quiet });
+    const handler = makeIdempotent(async (event: object) => event, {
+      store: new InMemoryStore(),
+      key: 'sort_by(@, &a)',
+      name: 'jp-runtime',
+      logger: quiet,
+    });
     const error = await handler({ a: 1 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(IdempotencyKeyError);
     expect((error as Error).message).toMatch(/sort_by\(\) expected argument 1 to be type array/);

@@ -6,7 +6,11 @@ import { canonicalize, hashValue, isMissingKey, simplePath, walk } from '../../l
 function reorder(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(reorder);
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).reverse().map(([k, v]) => [k, reorder(v)]));
+    return Object.fromEntries(
+      Object.entries(value)
+        .reverse()
+        .map(([k, v]) => [k, reorder(v)]),
+    );
   }
   return value;
 }
@@ -42,7 +46,21 @@ describe('canonical keys', () => {
   });
 
   it('treat Maps and Sets by content, not insertion order', () => {
-    expect(canonicalize(new Map([['a', 1], ['b', 2]]))).toBe(canonicalize(new Map([['b', 2], ['a', 1]])));
+    expect(
+      canonicalize(
+        new Map([
+          ['a', 1],
+          ['b', 2],
+        ]),
+      ),
+    ).toBe(
+      canonicalize(
+        new Map([
+          ['b', 2],
+          ['a', 1],
+        ]),
+      ),
+    );
     expect(canonicalize(new Set([1, 2]))).toBe(canonicalize(new Set([2, 1])));
   });
 });

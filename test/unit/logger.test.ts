@@ -9,7 +9,12 @@ function captureStdout(): { lines: () => Record<string, unknown>[]; restore: () 
     return true;
   });
   return {
-    lines: () => written.join('').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>),
+    lines: () =>
+      written
+        .join('')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
     restore: () => spy.mockRestore(),
   };
 }
@@ -37,7 +42,7 @@ describe('the default logger', () => {
 });
 
 describe('a Powertools Logger as the logger option', () => {
-  it('receives the library\'s warnings', async () => {
+  it("receives the library's warnings", async () => {
     const logger = new Logger({ serviceName: 'orders', logLevel: 'WARN' });
     const warn = jest.spyOn(logger, 'warn').mockImplementation(() => undefined);
     const handler = makeIdempotent(async (_event: { id?: string }) => 'ran', {

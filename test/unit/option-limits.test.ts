@@ -12,9 +12,18 @@ describe('options a store cannot honour', () => {
   it.each([
     [{ expiresAfterSeconds: 1e200 }, 'Expected `expiresAfterSeconds` to be at most 315360000 (ten years), got 1e+200'],
     [{ leaseSeconds: 1e130 }, 'Expected `leaseSeconds` to be at most 43200 (12 hours), got 1e+130'],
-    [{ name: 'n'.repeat(2_100) }, "Expected `name` to be at most 1024 bytes (record keys must fit DynamoDB's 2048-byte partition key), got 2100 bytes"],
-    [{ name: 'é'.repeat(600) }, "Expected `name` to be at most 1024 bytes (record keys must fit DynamoDB's 2048-byte partition key), got 1200 bytes"],
-    [{ clock: () => '2026-11-29' as unknown as number }, 'Expected `clock` to return epoch milliseconds (a finite number), got "2026-11-29"'],
+    [
+      { name: 'n'.repeat(2_100) },
+      "Expected `name` to be at most 1024 bytes (record keys must fit DynamoDB's 2048-byte partition key), got 2100 bytes",
+    ],
+    [
+      { name: 'é'.repeat(600) },
+      "Expected `name` to be at most 1024 bytes (record keys must fit DynamoDB's 2048-byte partition key), got 1200 bytes",
+    ],
+    [
+      { clock: () => '2026-11-29' as unknown as number },
+      'Expected `clock` to return epoch milliseconds (a finite number), got "2026-11-29"',
+    ],
     [{ clock: () => Number.NaN }, 'Expected `clock` to return epoch milliseconds (a finite number), got NaN'],
     [{ clockSkewMs: -1 }, 'Expected `clockSkewMs` to be a number >= 0, got -1'],
     [{ clockSkewMs: 3_600_000 }, 'Expected `clockSkewMs` to be at most 300000 (5 minutes), got 3600000'],
@@ -24,10 +33,13 @@ describe('options a store cannot honour', () => {
     expect(wrap(options)).toThrow(new IdempotencyConfigError(message));
   });
 
-  it.each([{ expiresAfterSeconds: 315_360_000 }, { leaseSeconds: 43_200 }, { name: 'n'.repeat(1_024) }, { clockSkewMs: 0 }, { clock: () => 1_800_000_000_000 }])(
-    'accepts the largest value that works: %p',
-    (options) => {
-      expect(wrap(options)).not.toThrow();
-    },
-  );
+  it.each([
+    { expiresAfterSeconds: 315_360_000 },
+    { leaseSeconds: 43_200 },
+    { name: 'n'.repeat(1_024) },
+    { clockSkewMs: 0 },
+    { clock: () => 1_800_000_000_000 },
+  ])('accepts the largest value that works: %p', (options) => {
+    expect(wrap(options)).not.toThrow();
+  });
 });

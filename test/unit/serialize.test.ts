@@ -5,7 +5,10 @@ const roundTrip = (value: unknown): unknown => deserialize(serialize(value));
 
 describe('stored results', () => {
   it('round-trip any JSON value exactly (property)', () => {
-    fc.assert(fc.property(fc.jsonValue(), (value) => expect(roundTrip(value)).toStrictEqual(value)), { numRuns: 300 });
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => expect(roundTrip(value)).toStrictEqual(value)),
+      { numRuns: 300 },
+    );
   });
 
   it('round-trip rich values exactly (property)', () => {
@@ -24,7 +27,10 @@ describe('stored results', () => {
         fc.array(fc.integer(), { maxLength: 4 }).map((items) => new Set(items)),
       ),
     }));
-    fc.assert(fc.property(rich.value, (value) => expect(roundTrip(value)).toStrictEqual(value)), { numRuns: 300 });
+    fc.assert(
+      fc.property(rich.value, (value) => expect(roundTrip(value)).toStrictEqual(value)),
+      { numRuns: 300 },
+    );
   });
 
   it('keep undefined as an object member and an array item', () => {
@@ -67,14 +73,12 @@ describe('stored results of the types JSON changes', () => {
     expect([...new Uint8Array(back as ArrayBuffer)]).toEqual([1, 2, 250]);
   });
 
-  it.each([
-    new Int16Array([-1, 300]),
-    new Float64Array([0.5, -2]),
-    new BigInt64Array([-5n]),
-    new Uint8ClampedArray([255]),
-  ])('keep a %p of its own class', (view) => {
-    expect(roundTrip(view)).toStrictEqual(view);
-  });
+  it.each([new Int16Array([-1, 300]), new Float64Array([0.5, -2]), new BigInt64Array([-5n]), new Uint8ClampedArray([255])])(
+    'keep a %p of its own class',
+    (view) => {
+      expect(roundTrip(view)).toStrictEqual(view);
+    },
+  );
 
   it('keep a RegExp with its flags', () => {
     expect(roundTrip(/order-(\d+)/giu)).toStrictEqual(/order-(\d+)/giu);

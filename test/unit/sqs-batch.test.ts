@@ -14,16 +14,7 @@ import {
 import { hashValue } from '../../lib/keys';
 import { processSqsBatch, type SqsBatchOptions } from '../../lib/sqs';
 import { manualClock } from '../helpers/clock';
-import {
-  deferred,
-  failedIds,
-  gate,
-  jsonRecord,
-  recordingLogger,
-  recordingStore,
-  settle,
-  type Order,
-} from '../helpers/sqs-batches';
+import { deferred, failedIds, gate, jsonRecord, recordingLogger, recordingStore, settle, type Order } from '../helpers/sqs-batches';
 import { fifoRecord, lambdaContext, sqsEvent, sqsRecord } from '../helpers/sqs-events';
 
 const orderKey = (_record: unknown, { body }: { body: Order }): string => body.orderId;
@@ -129,7 +120,9 @@ describe('an event that is not an SQS event', () => {
     [[], 'an array'],
   ])('is refused when it is %p, naming it', async (event, got) => {
     await expect(processSqsBatch(event as never, handler)).rejects.toThrow(
-      new IdempotencyConfigError(`processSqsBatch expected an SQS event with a Records array, got ${got}; check the function's event source`),
+      new IdempotencyConfigError(
+        `processSqsBatch expected an SQS event with a Records array, got ${got}; check the function's event source`,
+      ),
     );
   });
 
@@ -355,7 +348,10 @@ describe('idempotency with a store', () => {
     const store = new InMemoryStore();
     const handler = jest.fn();
     const withAttribute = (orderId: string) =>
-      jsonRecord({}, { messageAttributes: { orderId: { stringValue: orderId, dataType: 'String', stringListValues: [], binaryListValues: [] } } });
+      jsonRecord(
+        {},
+        { messageAttributes: { orderId: { stringValue: orderId, dataType: 'String', stringListValues: [], binaryListValues: [] } } },
+      );
     const options = { store, key: 'messageAttributes.orderId.stringValue' };
     await processSqsBatch(sqsEvent([withAttribute('o-1'), withAttribute('o-1'), withAttribute('o-2')]), handler, options);
     expect(handler).toHaveBeenCalledTimes(2);
@@ -364,15 +360,11 @@ describe('idempotency with a store', () => {
   it('fails a record whose key function throws, and only that record', async () => {
     const logger = recordingLogger();
     const bad = jsonRecord({ amount: 1 });
-    const response = await processSqsBatch<Order>(
-      sqsEvent([jsonRecord({ orderId: 'o-1' }), bad]),
-      jest.fn(),
-      {
-        store: new InMemoryStore(),
-        key: (_r, { body }) => body.orderId.toUpperCase(),
-        logger,
-      },
-    );
+    const response = await processSqsBatch<Order>(sqsEvent([jsonRecord({ orderId: 'o-1' }), bad]), jest.fn(), {
+      store: new InMemoryStore(),
+      key: (_r, { body }) => body.orderId.toUpperCase(),
+      logger,
+    });
     expect(failedIds(response)).toEqual([bad.messageId]);
     expect(logger.messages('error')).toEqual([`Could not derive the idempotency key of SQS message ${bad.messageId}; reported failed`]);
   });
@@ -395,7 +387,10 @@ describe('idempotency with a store', () => {
     const handler = jest.fn();
     const queue = (n: number): string => `arn:aws:sqs:us-east-2:123456789012:${'q'.repeat(3000)}-${n}`;
     const response = await processSqsBatch(
-      sqsEvent([jsonRecord({ orderId: 'o-1' }, { eventSourceARN: queue(1) }), jsonRecord({ orderId: 'o-1' }, { eventSourceARN: queue(2) })]),
+      sqsEvent([
+        jsonRecord({ orderId: 'o-1' }, { eventSourceARN: queue(1) }),
+        jsonRecord({ orderId: 'o-1' }, { eventSourceARN: queue(2) }),
+      ]),
       handler,
       { store, key: orderKey },
     );
@@ -433,7 +428,10 @@ describe('idempotency with a store', () => {
     const keys: string[] = [];
     const options = { store: new InMemoryStore(), key: orderKey };
     const record = jsonRecord({ orderId: 'o-1' });
-    await processSqsBatch(sqsEvent([record]), async () => void keys.push(downstreamKey('charge')), { ...options, logger: recordingLogger() });
+    await processSqsBatch(sqsEvent([record]), async () => void keys.push(downstreamKey('charge')), {
+      ...options,
+      logger: recordingLogger(),
+    });
     expect(keys).toEqual([expect.stringMatching(/^[0-9a-f]{64}$/)]);
   });
 
@@ -488,15 +486,27 @@ describe('JMESPath keys and fingerprints: `body` is the parsed body', () => {
 
   it('evaluates any JMESPath expression, reaching the body and the record together', async () => {
     const store = recordingStore();
-    const record = jsonRecord({ order: { id: 'o-7', lines: [{ sku: 'a' }, { sku: 'b' }] } }, { attributes: { MessageGroupId: 'tenant-1' } });
-    await processSqsBatch(sqsEvent([record]), jest.fn(), { store, name: 'orders', key: '[attributes.MessageGroupId, body.order.id, body.order.lines[*].sku]' });
+    const record = jsonRecord(
+      { order: { id: 'o-7', lines: [{ sku: 'a' }, { sku: 'b' }] } },
+      { attributes: { MessageGroupId: 'tenant-1' } },
+    );
+    await processSqsBatch(sqsEvent([record]), jest.fn(), {
+      store,
+      name: 'orders',
+      key: '[attributes.MessageGroupId, body.order.id, body.order.lines[*].sku]',
+    });
     expect(store.calls.claim.map((claim) => claim.key)).toEqual([`orders#${hashValue(['tenant-1', 'o-7', ['a', 'b']])}`]);
   });
 
   it('evaluates on the body that a custom `parse` returned', async () => {
     const store = recordingStore();
     const parse = (body: string): Record<string, string> => Object.fromEntries(body.split(';').map((pair) => pair.split('=')));
-    await processSqsBatch(sqsEvent([sqsRecord({ body: 'orderId=o-9;amount=4' })]), jest.fn(), { store, name: 'orders', key: 'body.orderId', parse });
+    await processSqsBatch(sqsEvent([sqsRecord({ body: 'orderId=o-9;amount=4' })]), jest.fn(), {
+      store,
+      name: 'orders',
+      key: 'body.orderId',
+      parse,
+    });
     expect(store.calls.claim.map((claim) => claim.key)).toEqual([`orders#${hashValue('o-9')}`]);
   });
 
@@ -523,7 +533,7 @@ describe('JMESPath keys and fingerprints: `body` is the parsed body', () => {
     expect((logged?.extra[0] as Error).message).toMatch(/^No idempotency key found for orders: the key selector returned null\./);
   });
 
-  it("checks a fingerprint of body fields: the same order with another amount is refused (IdempotencyPayloadMismatchError)", async () => {
+  it('checks a fingerprint of body fields: the same order with another amount is refused (IdempotencyPayloadMismatchError)', async () => {
     const logger = recordingLogger();
     const options = { store: new InMemoryStore(), key: 'body.orderId', fingerprint: '[body.orderId, body.amount]', logger };
     const handler = jest.fn();
@@ -652,7 +662,12 @@ describe('duplicates inside one batch', () => {
         throw new Error('declined');
       });
       const records = [jsonRecord({ orderId: 'o-1' }), jsonRecord({ orderId: 'o-1' })];
-      const response = await processSqsBatch<Order>(sqsEvent(records), handler, { store: new InMemoryStore(), key: orderKey, mode, logger: recordingLogger() });
+      const response = await processSqsBatch<Order>(sqsEvent(records), handler, {
+        store: new InMemoryStore(),
+        key: orderKey,
+        mode,
+        logger: recordingLogger(),
+      });
       expect(failedIds(response)).toEqual(records.map((r) => r.messageId));
       expect(handler).toHaveBeenCalledTimes(1);
     });

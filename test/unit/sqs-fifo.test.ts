@@ -71,10 +71,7 @@ describe('ordering within a message group', () => {
 
   it('keeps groups of the same name on two queues apart', async () => {
     const other = 'arn:aws:sqs:us-east-2:123456789012:other.fifo';
-    const batch = [
-      ...fifoBatch([['a', { step: 'q1' }]]),
-      ...fifoBatch([['a', { step: 'q2' }, { eventSourceARN: other }]]),
-    ];
+    const batch = [...fifoBatch([['a', { step: 'q1' }]]), ...fifoBatch([['a', { step: 'q2' }, { eventSourceARN: other }]])];
     const g = gate();
     const pending = processSqsBatch(sqsEvent(batch), (_record, { body }) => g.enter(stepOf(body)));
     await g.running(2);
@@ -298,7 +295,9 @@ describe('a record of a FIFO queue without a MessageGroupId (malformed: SQS give
     const response = await processSqsBatch(sqsEvent(batch), handler, { logger });
     expect(failedIds(response)).toEqual([batch[0]!.messageId]);
     expect(handler).not.toHaveBeenCalled();
-    expect((logger.entries[0]?.extra[0] as Error).message).toMatch(/but its attributes\.MessageGroupId is "" \(expected a non-empty string/);
+    expect((logger.entries[0]?.extra[0] as Error).message).toMatch(
+      /but its attributes\.MessageGroupId is "" \(expected a non-empty string/,
+    );
   });
 
   it('never runs two such records at once, nor at all: each is reported failed', async () => {

@@ -64,7 +64,9 @@ describe('validation', () => {
   });
 
   it('refuses options that are not an object', async () => {
-    await expect(run('fast')).rejects.toThrow(new IdempotencyConfigError('Expected processSqsBatch\'s options to be an object, got "fast"'));
+    await expect(run('fast')).rejects.toThrow(
+      new IdempotencyConfigError('Expected processSqsBatch\'s options to be an object, got "fast"'),
+    );
   });
 
   describe('of visibility', () => {
@@ -72,22 +74,36 @@ describe('validation', () => {
     it.each([
       [{ visibility: true }, 'Expected `visibility` to be an object with a `client`, got true'],
       [{ visibility: {} }, 'Expected `visibility.client` to be an SQSClient (an object with a send method), got undefined'],
-      [{ visibility: { client, extendBy: 30 } }, 'Unknown option `visibility.extendBy` (known options: client, extendBySeconds, extendWhenRemainingSeconds, queueUrl)'],
+      [
+        { visibility: { client, extendBy: 30 } },
+        'Unknown option `visibility.extendBy` (known options: client, extendBySeconds, extendWhenRemainingSeconds, queueUrl)',
+      ],
       [{ visibility: { client, extendBySeconds: 0 } }, 'Expected `visibility.extendBySeconds` to be a positive whole number, got 0'],
-      [{ visibility: { client, extendBySeconds: 1 } }, 'Expected `visibility.extendBySeconds` to be at least 2 (an extension must be sent before the last one runs out), got 1'],
-      [{ visibility: { client, extendBySeconds: 43_201 } }, "Expected `visibility.extendBySeconds` to be at most 43200 (SQS's largest visibility timeout), got 43201"],
+      [
+        { visibility: { client, extendBySeconds: 1 } },
+        'Expected `visibility.extendBySeconds` to be at least 2 (an extension must be sent before the last one runs out), got 1',
+      ],
+      [
+        { visibility: { client, extendBySeconds: 43_201 } },
+        "Expected `visibility.extendBySeconds` to be at most 43200 (SQS's largest visibility timeout), got 43201",
+      ],
       [
         { visibility: { client, extendBySeconds: 30, extendWhenRemainingSeconds: 30 } },
         'Expected `visibility.extendWhenRemainingSeconds` (30) to be less than `visibility.extendBySeconds` (30)',
       ],
-      [{ visibility: { client, extendWhenRemainingSeconds: -1 } }, 'Expected `visibility.extendWhenRemainingSeconds` to be a positive whole number, got -1'],
-      [{ visibility: { client, queueUrl: 'orders' } }, 'Expected `visibility.queueUrl` to be a queue URL (http(s)://HOST/ACCOUNT/NAME), got "orders"'],
+      [
+        { visibility: { client, extendWhenRemainingSeconds: -1 } },
+        'Expected `visibility.extendWhenRemainingSeconds` to be a positive whole number, got -1',
+      ],
+      [
+        { visibility: { client, queueUrl: 'orders' } },
+        'Expected `visibility.queueUrl` to be a queue URL (http(s)://HOST/ACCOUNT/NAME), got "orders"',
+      ],
     ])('refuses %j', async (options, message) => {
       await expect(run(options)).rejects.toThrow(new IdempotencyConfigError(message));
     });
   });
 });
-
 
 describe('the engine kept per options', () => {
   const orderKey = (_r: unknown, { body }: { body: Order }): string => body.orderId;

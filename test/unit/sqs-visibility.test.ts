@@ -26,7 +26,8 @@ function fakeSqsClient(reply: (input: ChangeMessageVisibilityBatchCommandInput) 
 }
 
 /** Receipt handles of each request, in order. */
-const handles = (sent: readonly ChangeMessageVisibilityBatchCommandInput[]) => sent.map((input) => (input.Entries ?? []).map((e) => e.ReceiptHandle));
+const handles = (sent: readonly ChangeMessageVisibilityBatchCommandInput[]) =>
+  sent.map((input) => (input.Entries ?? []).map((e) => e.ReceiptHandle));
 
 beforeEach(() => {
   jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] });
@@ -51,7 +52,7 @@ describe('visibility extension', () => {
     ]);
   });
 
-  it('sends the extensions to the queueUrl given, for endpoints whose URLs are not AWS\'s', async () => {
+  it("sends the extensions to the queueUrl given, for endpoints whose URLs are not AWS's", async () => {
     const client = fakeSqsClient();
     const queueUrl = 'http://127.0.0.1:4566/000000000000/my-queue';
     await processSqsBatch(sqsEvent([jsonRecord({ n: 1 })]), async () => undefined, { visibility: { client, queueUrl } });

@@ -17,7 +17,11 @@ import { dynamodbEvent, dynamodbRecord } from '../helpers/stream-events';
 const LONG_DECIMAL = '0.123456789012345678901';
 
 /** A stream record whose Keys, NewImage and OldImage are the given DynamoDB JSON. */
-function recordWith(images: { keys?: Record<string, StreamAttributeValue>; newImage?: Record<string, StreamAttributeValue>; oldImage?: Record<string, StreamAttributeValue> }): DynamoDBRecord {
+function recordWith(images: {
+  keys?: Record<string, StreamAttributeValue>;
+  newImage?: Record<string, StreamAttributeValue>;
+  oldImage?: Record<string, StreamAttributeValue>;
+}): DynamoDBRecord {
   const record = dynamodbRecord({ eventName: 'MODIFY', keys: { id: 'n' } });
   record.dynamodb = {
     ...record.dynamodb,
@@ -80,7 +84,10 @@ describe('a decimal a number cannot hold exactly comes back as a NumberValue wit
     const rates = [...(info.newImage?.['rates'] as Set<unknown>)];
     expect(rates).toHaveLength(2);
     expect(rates).toContain(0.5);
-    expectExact(rates.find((rate) => rate instanceof NumberValue), LONG_DECIMAL);
+    expectExact(
+      rates.find((rate) => rate instanceof NumberValue),
+      LONG_DECIMAL,
+    );
   });
 
   it.each([
@@ -115,7 +122,9 @@ describe('a number a number holds exactly comes back as a number', () => {
     ['1.50', 1.5],
     ['1E+2', 100],
   ])('%s', async (digits, expected) => {
-    const info = await infoOf(recordWith({ newImage: { id: { S: 'n' }, value: { N: digits } }, keys: { id: { S: 'n' }, k: { N: digits } } }));
+    const info = await infoOf(
+      recordWith({ newImage: { id: { S: 'n' }, value: { N: digits } }, keys: { id: { S: 'n' }, k: { N: digits } } }),
+    );
     expect(info.newImage?.['value']).toBe(expected);
     expect(info.keys['k']).toBe(expected);
   });
@@ -174,7 +183,9 @@ describe('a number DynamoDB cannot hold fails the record (IdempotencyConfigError
     await processStreamBatch(dynamodbEvent([record]), jest.fn(), { logger });
     const error = logger.errors[0]?.extra[0] as Error;
     expect(error).toBeInstanceOf(IdempotencyConfigError);
-    expect(error.message).toBe(`Could not read dynamodb.NewImage of DynamoDB Streams record ${record.dynamodb?.SequenceNumber}: Unsupported type passed: X`);
+    expect(error.message).toBe(
+      `Could not read dynamodb.NewImage of DynamoDB Streams record ${record.dynamodb?.SequenceNumber}: Unsupported type passed: X`,
+    );
     expect(error.cause).toBeInstanceOf(Error);
   });
 });

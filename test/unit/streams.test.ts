@@ -242,7 +242,9 @@ describe('recognising the event', () => {
     };
     const error = await rejection(processStreamBatch(mixed as never, handler));
     expect(error).toBeInstanceOf(IdempotencyConfigError);
-    expect((error as Error).message).toMatch(/Records\[1\] is not a record of the same kind as Records\[0\] \(eventSource "aws:kinesis"\)$/);
+    expect((error as Error).message).toMatch(
+      /Records\[1\] is not a record of the same kind as Records\[0\] \(eventSource "aws:kinesis"\)$/,
+    );
     expect(handler).not.toHaveBeenCalled();
   });
 
@@ -544,7 +546,9 @@ describe.each(ordered)('$label: order and failures', (kind) => {
     expect(logger.lines).toHaveLength(1);
     expect(logger.lines[0]?.level).toBe('warn');
     expect(logger.lines[0]?.message).toMatch(
-      new RegExp(`^${kind.label} record ${sequenceNumbers[0]} is being processed by another invocation \\(its lease ends in \\d+ ms\\); the batch stops there`),
+      new RegExp(
+        `^${kind.label} record ${sequenceNumbers[0]} is being processed by another invocation \\(its lease ends in \\d+ ms\\); the batch stops there`,
+      ),
     );
     expect(logger.lines[0]?.extra[0]).toBeInstanceOf(IdempotencyInProgressError);
   });
@@ -552,7 +556,11 @@ describe.each(ordered)('$label: order and failures', (kind) => {
 
 describe('Kinesis: parse failures', () => {
   it('a record whose data does not parse fails like a handler failure, at that record', async () => {
-    const records = [kinesisRecord({ data: { ok: 1 } }), kinesisRecord({ data: '{not json', sequenceNumber: '2' }), kinesisRecord({ data: { ok: 3 }, sequenceNumber: '3' })];
+    const records = [
+      kinesisRecord({ data: { ok: 1 } }),
+      kinesisRecord({ data: '{not json', sequenceNumber: '2' }),
+      kinesisRecord({ data: { ok: 3 }, sequenceNumber: '3' }),
+    ];
     const handler = jest.fn();
     const logger = capturingLogger();
     const result = await processStreamBatch(kinesisEvent(records), handler, { logger });
@@ -635,7 +643,10 @@ describe('Kafka: partitions', () => {
         if (value === 'c0' || value === 'a2') throw new Error(`bad ${String(value)}`);
       }),
     );
-    expect((error as StreamBatchError).failures.map((f) => `${f.topic}-${f.partition}@${f.offset}`)).toEqual(['orders-0@12', 'payments-0@30']);
+    expect((error as StreamBatchError).failures.map((f) => `${f.topic}-${f.partition}@${f.offset}`)).toEqual([
+      'orders-0@12',
+      'payments-0@30',
+    ]);
   });
 
   it('a value that does not parse stops its partition like a handler failure', async () => {
@@ -734,7 +745,8 @@ describe('idempotency keys', () => {
     });
 
     it('and so does the same self-managed cluster whose servers are listed in another order, case or spacing', async () => {
-      const again = ' B-2.demo-cluster-1.a1bcde.c1.kafka.us-east-1.amazonaws.com:9092 , b-1.demo-cluster-1.a1bcde.c1.kafka.us-east-1.amazonaws.com:9092,';
+      const again =
+        ' B-2.demo-cluster-1.a1bcde.c1.kafka.us-east-1.amazonaws.com:9092 , b-1.demo-cluster-1.a1bcde.c1.kafka.us-east-1.amazonaws.com:9092,';
       expect(await runs(selfManagedKafkaEvent([record()]), selfManagedKafkaEvent([record()], again))).toBe(1);
     });
 
@@ -750,7 +762,9 @@ describe('idempotency keys', () => {
   it('Kafka: a long list of bootstrap servers is shortened and hashed, so the record key stays far below 2048 bytes', async () => {
     const store = new RecordingStore();
     const servers = (suffix: string): string =>
-      Array.from({ length: 60 }, (_, i) => `broker-${i}.kafka-cluster-with-a-rather-long-name.${suffix}.internal.example.com:9092`).join(',');
+      Array.from({ length: 60 }, (_, i) => `broker-${i}.kafka-cluster-with-a-rather-long-name.${suffix}.internal.example.com:9092`).join(
+        ',',
+      );
     const records = [kafkaRecord({ topic: 'orders', partition: 0, offset: 0, value: 1 })];
     await processStreamBatch(selfManagedKafkaEvent(records, servers('east')), () => undefined, { store });
     await processStreamBatch(selfManagedKafkaEvent(records, servers('west')), () => undefined, { store });
@@ -772,7 +786,11 @@ describe('idempotency keys', () => {
 
   it('Kafka: an event that names no cluster is refused before any record runs when the default name needs one', async () => {
     const handler = jest.fn();
-    const { eventSourceArn: _arn, bootstrapServers: _servers, ...anonymous } = mskEvent([kafkaRecord({ topic: 'orders', partition: 0, offset: 0, value: 1 })]);
+    const {
+      eventSourceArn: _arn,
+      bootstrapServers: _servers,
+      ...anonymous
+    } = mskEvent([kafkaRecord({ topic: 'orders', partition: 0, offset: 0, value: 1 })]);
     const error = await rejection(processStreamBatch(anonymous as never, handler, { store: new InMemoryStore() }));
     expect(error).toBeInstanceOf(IdempotencyConfigError);
     expect((error as Error).message).toBe(
@@ -780,7 +798,9 @@ describe('idempotency keys', () => {
     );
     expect(handler).not.toHaveBeenCalled();
     // With a name, or without a store, nothing needs the cluster.
-    await expect(processStreamBatch(anonymous as never, handler, { store: new InMemoryStore(), name: 'orders' })).resolves.toEqual({ batchItemFailures: [] });
+    await expect(processStreamBatch(anonymous as never, handler, { store: new InMemoryStore(), name: 'orders' })).resolves.toEqual({
+      batchItemFailures: [],
+    });
     await expect(processStreamBatch(anonymous as never, handler)).resolves.toEqual({ batchItemFailures: [] });
     expect(handler).toHaveBeenCalledTimes(2);
   });
@@ -855,7 +875,12 @@ describe('idempotency keys', () => {
           await new Promise((resolve) => setImmediate(resolve));
           throw failure;
         },
-        { store: new InMemoryStore(), key: (_record, { value }) => (value as { orderId: string }).orderId, mode, logger: capturingLogger() },
+        {
+          store: new InMemoryStore(),
+          key: (_record, { value }) => (value as { orderId: string }).orderId,
+          mode,
+          logger: capturingLogger(),
+        },
       ).catch((e: unknown) => e);
       expect(runs).toBe(1);
       expect(error).toBeInstanceOf(StreamBatchError);
@@ -867,7 +892,10 @@ describe('idempotency keys', () => {
 
     it('Kinesis: the second copy fails with IdempotencyPayloadMismatchError when its fingerprint differs', async () => {
       const logger = capturingLogger();
-      const records = kinesisRecords([{ orderId: 'o-1', total: 3 }, { orderId: 'o-1', total: 300 }]);
+      const records = kinesisRecords([
+        { orderId: 'o-1', total: 3 },
+        { orderId: 'o-1', total: 300 },
+      ]);
       const ran = jest.fn();
       const result = await processStreamBatch(kinesisEvent(records), ran, {
         store: new InMemoryStore(),
@@ -930,7 +958,7 @@ describe('idempotency keys', () => {
     expect(runs).toBe(1);
   });
 
-  it("a record without a key fails (IdempotencyKeyError), at that record", async () => {
+  it('a record without a key fails (IdempotencyKeyError), at that record', async () => {
     const store = new InMemoryStore();
     const logger = capturingLogger();
     const records = kinesisRecords([{ orderId: 'o-1' }, {}]);
@@ -975,12 +1003,17 @@ describe('options', () => {
     [{ concurrency: 0 }, 'Expected `concurrency` to be a positive whole number, got 0'],
     [{ parse: 'json' }, 'Expected `parse` to be a function, got "json"'],
     [{ context: {} }, 'Expected `context` to be the Lambda context (with getRemainingTimeInMillis), got an object ([object Object])'],
-    [{ store: new InMemoryStore(), expiresAfterSecs: 10 }, /^Unknown option `expiresAfterSecs` \(known options: .*context, parse, concurrency\)$/],
+    [
+      { store: new InMemoryStore(), expiresAfterSecs: 10 },
+      /^Unknown option `expiresAfterSecs` \(known options: .*context, parse, concurrency\)$/,
+    ],
     [{ store: new InMemoryStore(), leaseSeconds: -1 }, 'Expected `leaseSeconds` to be a positive number, got -1'],
   ])('refuses %p naming the option and the value', async (bad, message) => {
     const error = await rejection(processStreamBatch(event, () => undefined, bad as never));
     expect(error).toBeInstanceOf(IdempotencyConfigError);
-    expect((error as Error).message).toMatch(typeof message === 'string' ? new RegExp(`^${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) : message);
+    expect((error as Error).message).toMatch(
+      typeof message === 'string' ? new RegExp(`^${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) : message,
+    );
   });
 
   it('options spread anew with each context keep their engine, and so its local cache', async () => {

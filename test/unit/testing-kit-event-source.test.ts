@@ -16,9 +16,7 @@ describe('queueArnFromUrl', () => {
   });
 
   it('prefers the region it is given', () => {
-    expect(queueArnFromUrl('http://sqs.us-east-1.localhost:4566/000000000000/q', 'ap-south-1').region).toBe(
-      'ap-south-1',
-    );
+    expect(queueArnFromUrl('http://sqs.us-east-1.localhost:4566/000000000000/q', 'ap-south-1').region).toBe('ap-south-1');
   });
 
   it('falls back to us-east-1 when the host names no region', () => {

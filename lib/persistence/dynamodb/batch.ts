@@ -82,7 +82,10 @@ export class WriteBatches {
         // single claim would (its own token after a retried request, a completed record to replay, a lease
         // to take over). Absent or expired ones, and other failures, take the single claim.
         const existing = failures.filter((failure) => failure.code === 'DuplicateItem');
-        const found = await batchGet(this.#table, existing.map((failure) => failure.call.input.key)).catch(() => new Map<string, Item>());
+        const found = await batchGet(
+          this.#table,
+          existing.map((failure) => failure.call.input.key),
+        ).catch(() => new Map<string, Item>());
         await Promise.all(
           failures.map(async ({ call, code }) => {
             const item = code === 'DuplicateItem' ? found.get(call.input.key) : undefined;

@@ -52,8 +52,9 @@ export function storeError(error: unknown, key: string, action: string): Idempot
   // Our own errors (a lost lease, a refused transaction) pass through; only the SDK's are wrapped.
   if (error instanceof IdempotencyError) return error;
   const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  return new IdempotencyStoreError(
-    `DynamoDB failed to ${action} for idempotency record ${key} (${detail}); retry the invocation`,
-    { key, cause: error, retryable: isTransientAwsError(error) },
-  );
+  return new IdempotencyStoreError(`DynamoDB failed to ${action} for idempotency record ${key} (${detail}); retry the invocation`, {
+    key,
+    cause: error,
+    retryable: isTransientAwsError(error),
+  });
 }
