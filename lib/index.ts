@@ -7,7 +7,7 @@ export { makeIdempotent, type IdempotentFunction } from './make-idempotent';
 export { idempotencyMiddleware, type IdempotencyMiddleware } from './middleware';
 export { step, downstreamKey, commitWith } from './effects';
 export type { StepOptions, RecordResolution } from './engine';
-export type { IdempotencyOptions, IdempotencyLogger } from './options';
+export type { IdempotencyOptions, IdempotencyLogger, ReplayInfo } from './options';
 export type { Selector } from './keys';
 export {
   processSqsBatch,

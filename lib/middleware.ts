@@ -38,7 +38,7 @@ const HOLDER = Symbol.for('effectively-once.holder');
  * from inside the handler.
  */
 export function idempotencyMiddleware<TEvent = unknown, TResult = unknown>(
-  options: IdempotencyOptions<[TEvent, unknown]>,
+  options: IdempotencyOptions<[TEvent, unknown], TResult>,
 ): IdempotencyMiddleware<TEvent, TResult> {
   const defaultName = defaultOperationName('middleware');
   const engine = new IdempotencyEngine<[TEvent, unknown], TResult>(options, defaultName);

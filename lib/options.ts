@@ -29,8 +29,14 @@ export interface IdempotencyLogger {
   error(message: string, ...extra: unknown[]): void;
 }
 
+/** What `onReplay` learns about a replay. */
+export interface ReplayInfo {
+  /** The idempotency record key of the replayed outcome. */
+  readonly key: string;
+}
+
 /** Options of `makeIdempotent` and `idempotencyMiddleware`. */
-export interface IdempotencyOptions<TArgs extends unknown[] = unknown[]> {
+export interface IdempotencyOptions<TArgs extends unknown[] = unknown[], TResult = unknown> {
   /** Where idempotency records live: a `DynamoDBStore`, an `InMemoryStore`, or your own store. */
   readonly store: IdempotencyStore;
   /**
@@ -103,6 +109,12 @@ export interface IdempotencyOptions<TArgs extends unknown[] = unknown[]> {
    */
   readonly cacheErrors?: (error: unknown) => boolean;
   /**
+   * Transforms a replayed result (a duplicate's, never a first run's) before it is returned: mark it as a
+   * replay, say, as the HTTP adapter does with `Idempotent-Replayed`. Cached errors are rethrown as they are.
+   * @default - a replay returns the stored result as it is
+   */
+  readonly onReplay?: (value: TResult, info: ReplayInfo) => TResult;
+  /**
    * Where the library logs: a Powertools `Logger`, or anything with `debug`, `info`, `warn` and `error`.
    * @default - JSON lines on stdout in the Powertools format, at level WARN
    */
@@ -146,6 +158,7 @@ export interface ResolvedOptions<TArgs extends unknown[]> {
   readonly mode: 'lease' | 'optimistic';
   readonly maxResultBytes: number;
   readonly cacheErrors: ((error: unknown) => boolean) | undefined;
+  readonly onReplay: ((value: unknown, info: ReplayInfo) => unknown) | undefined;
   readonly logger: IdempotencyLogger;
   readonly clock: () => number;
   readonly clockSkewMs: number;
@@ -177,6 +190,7 @@ export const IDEMPOTENCY_OPTION_NAMES = [
   'mode',
   'maxResultBytes',
   'cacheErrors',
+  'onReplay',
   'logger',
   'clock',
   'clockSkewMs',
@@ -255,6 +269,7 @@ export function resolveOptions<TArgs extends unknown[]>(
     mode: oneOf('mode', options.mode ?? DEFAULT_MODE, ['lease', 'optimistic'] as const),
     maxResultBytes: positiveInteger('maxResultBytes', options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES),
     cacheErrors: optionalFunction('cacheErrors', options.cacheErrors),
+    onReplay: optionalFunction('onReplay', options.onReplay as ((value: unknown, info: ReplayInfo) => unknown) | undefined),
     logger: options.logger ?? defaultLogger(),
     clock: checkedClock(options.clock),
     clockSkewMs: atMost(

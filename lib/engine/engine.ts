@@ -29,8 +29,8 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
   public readonly options: ResolvedOptions<TArgs>;
   readonly #cache = new Map<string, CacheEntry>();
 
-  public constructor(options: IdempotencyOptions<TArgs>, defaultName: string, extraKeys: readonly string[] = []) {
-    this.options = resolveOptions(options, defaultName, extraKeys);
+  public constructor(options: IdempotencyOptions<TArgs, TResult>, defaultName: string, extraKeys: readonly string[] = []) {
+    this.options = resolveOptions(options as IdempotencyOptions<TArgs>, defaultName, extraKeys);
   }
 
   /**
@@ -329,7 +329,8 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
     const value = result === undefined ? undefined : deserialize(result);
     if (outcome === 'error') throw reviveLibraryError(value as StoredError) ?? reviveError(value as StoredError);
     this.options.logger.debug(`Replaying the stored result of ${key}`);
-    return value as TResult;
+    const onReplay = this.options.onReplay;
+    return (onReplay ? onReplay(value, { key }) : value) as TResult;
   }
 
   #leaseMs(info: InvocationInfo): number {

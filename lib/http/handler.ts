@@ -167,7 +167,7 @@ export function makeIdempotentHttpHandler<TEvent extends HttpEvent, TResult, TCo
   // The default name is not claimed per process as makeIdempotent does: the route is part of every key.
   const engine = new IdempotencyEngine<[TEvent, TContext, ScopedKey], TResult>(
     {
-      ...(options as IdempotencyOptions<[TEvent, TContext, ScopedKey]>),
+      ...(options as IdempotencyOptions<[TEvent, TContext, ScopedKey], TResult>),
       key: (_event: TEvent, _context: TContext, scoped: ScopedKey) => scoped,
       fingerprint,
       onMissingKey: 'throw',

@@ -43,6 +43,17 @@ void handler.completeStep('charge', { charged: 1 }, { orderId: 'o', amount: 1 },
 // @ts-expect-error -- the arguments must be the call's
 void handler.release({ orderId: 'o' });
 
+// onReplay gets and returns the wrapped function's result type.
+makeIdempotent(async (event: OrderEvent) => ({ charged: event.amount }), {
+  store,
+  onReplay: (value, { key }) => ({ charged: value.charged + key.length }),
+});
+makeIdempotent(async (event: OrderEvent) => ({ charged: event.amount }), {
+  store,
+  // @ts-expect-error -- a replay must keep the result's type
+  onReplay: (value) => String(value.charged),
+});
+
 // A synchronous function becomes async.
 const sync = makeIdempotent((n: number) => n * 2, { store });
 expectType<Equals<ReturnType<typeof sync>, Promise<number>>>();

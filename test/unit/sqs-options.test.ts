@@ -15,7 +15,7 @@ describe('validation', () => {
   it('refuses an unknown option, listing the known ones', async () => {
     await expect(run({ store: new InMemoryStore(), concurency: 5 })).rejects.toThrow(
       new IdempotencyConfigError(
-        'Unknown option `concurency` (known options: store, key, name, expiresAfterSeconds, leaseSeconds, fingerprint, localCache, onInProgress, onMissingKey, mode, maxResultBytes, cacheErrors, logger, clock, clockSkewMs, completionRetrySeconds, context, parse, concurrency, fifoOnFailure, visibility)',
+        'Unknown option `concurency` (known options: store, key, name, expiresAfterSeconds, leaseSeconds, fingerprint, localCache, onInProgress, onMissingKey, mode, maxResultBytes, cacheErrors, onReplay, logger, clock, clockSkewMs, completionRetrySeconds, context, parse, concurrency, fifoOnFailure, visibility)',
       ),
     );
   });
