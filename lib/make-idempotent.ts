@@ -37,7 +37,7 @@ export interface IdempotentFunction<TArgs extends unknown[], TResult> {
  */
 export function makeIdempotent<TArgs extends unknown[], TResult>(
   fn: (...args: TArgs) => Promise<TResult> | TResult,
-  options: IdempotencyOptions<TArgs, TResult>,
+  options: IdempotencyOptions<TArgs, NoInfer<TResult>>,
 ): IdempotentFunction<TArgs, TResult> {
   if (typeof fn !== 'function') {
     throw new IdempotencyConfigError(`Expected makeIdempotent's first argument to be a function, got ${describe(fn)}`);

@@ -36,7 +36,10 @@ export interface ReplayInfo {
 }
 
 /** Options of `makeIdempotent` and `idempotencyMiddleware`. */
-export interface IdempotencyOptions<TArgs extends unknown[] = unknown[], TResult = unknown> {
+// `any` by default, so that options declared without a result type (`IdempotencyOptions<[Event]>`) fit any
+// wrapped function; makeIdempotent types `onReplay` by the function's result when the options are inline.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export interface IdempotencyOptions<TArgs extends unknown[] = unknown[], TResult = any> {
   /** Where idempotency records live: a `DynamoDBStore`, an `InMemoryStore`, or your own store. */
   readonly store: IdempotencyStore;
   /**
