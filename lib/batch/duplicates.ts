@@ -4,9 +4,8 @@
  * runs, so the engine would run the second as well: the batch processors acknowledge it themselves, with the
  * same fingerprint check the engine makes on a replay.
  */
-import type { IdempotencyEngine } from '../engine';
+import { checkFingerprint, type IdempotencyEngine } from '../engine';
 import { IdempotencyPayloadMismatchError } from '../errors';
-import { hashValue } from '../keys';
 
 /**
  * Whether a record of `engine` whose key a record earlier in the batch completed must be acknowledged by the
@@ -17,13 +16,11 @@ export function acknowledgesDuplicates(engine: { readonly options: { readonly mo
 }
 
 /**
- * The fingerprint the engine compares on a replay (the hash of the `fingerprint` selector's value), or
- * `undefined` without a `fingerprint` option. Taken before the handler runs, as the engine takes it, so a
- * handler that mutates its input cannot change it. Throws whatever the selector throws.
+ * The fingerprint the engine compares on a replay, taken before the handler runs, as the engine takes it, so
+ * a handler that mutates its input cannot change it.
  */
 export function fingerprintOf<TArgs extends unknown[]>(engine: IdempotencyEngine<TArgs, unknown>, args: TArgs): string | undefined {
-  const select = engine.options.selectFingerprint;
-  return select === undefined ? undefined : hashValue(select(args));
+  return engine.fingerprintOf(args);
 }
 
 /**
@@ -35,9 +32,10 @@ export function fingerprintMismatch(
   completed: string | undefined,
   duplicate: string | undefined,
 ): IdempotencyPayloadMismatchError | undefined {
-  if (completed === undefined || duplicate === undefined || completed === duplicate) return undefined;
-  return new IdempotencyPayloadMismatchError(
-    `Idempotency key ${key} was used before with a different payload (the fingerprint differs); use a new key for a different request`,
-    { key },
-  );
+  try {
+    checkFingerprint(key, completed, duplicate);
+    return undefined;
+  } catch (error) {
+    return error as IdempotencyPayloadMismatchError;
+  }
 }

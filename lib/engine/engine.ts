@@ -65,7 +65,7 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
         `No idempotency key found for ${o.name}: the key selector returned ${describeMissing(o.selectKey(args))}. Fix the \`key\` option or the event, or set onMissingKey: 'run'`,
       );
     }
-    const fingerprint = o.selectFingerprint ? this.#hashSelected('fingerprint', () => o.selectFingerprint?.(args)) : undefined;
+    const fingerprint = this.fingerprintOf(args);
 
     const cached = this.#cached(key);
     if (cached) {
@@ -258,6 +258,16 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
       () => missing,
     );
     return hash === undefined ? undefined : `${this.options.name}#${hash}`;
+  }
+
+  /**
+   * The fingerprint `begin` compares on a replay (the hash of the `fingerprint` selector's value), or
+   * `undefined` without that option. A selector that fails, or a value with no identity, is an
+   * `IdempotencyKeyError`. Lets a batch processor compare in-batch duplicates as a replay would.
+   */
+  public fingerprintOf(args: TArgs): string | undefined {
+    const select = this.options.selectFingerprint;
+    return select === undefined ? undefined : this.#hashSelected('fingerprint', () => select(args));
   }
 
   /**

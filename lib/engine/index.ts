@@ -6,4 +6,5 @@ export { IdempotencyEngine } from './engine';
 export { Execution } from './execution';
 export { currentExecution, enterExecutionHolder } from './context';
 export { claimDefaultName, defaultOperationName, invocationInfo } from './invocation';
+export { checkFingerprint } from './outcomes';
 export type { Begin, InvocationInfo, LifecycleHooks, RecordResolution, StepOptions } from './types';
