@@ -21,9 +21,11 @@ export const IDEMPOTENCY_TABLE_ACTIONS: readonly string[] = Object.freeze([
   'dynamodb:DeleteItem',
   'dynamodb:BatchGetItem',
   'dynamodb:ConditionCheckItem',
-  // Batched claims and completions inside SQS and stream batches (PartiQL INSERT and UPDATE statements).
+  // Batched claims, completions and releases inside SQS and stream batches (PartiQL INSERT, UPDATE and
+  // DELETE statements).
   'dynamodb:PartiQLInsert',
   'dynamodb:PartiQLUpdate',
+  'dynamodb:PartiQLDelete',
 ]);
 
 /** The KMS actions granted on a table's customer managed key, when it has one. */

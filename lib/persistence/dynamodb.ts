@@ -41,14 +41,15 @@ export interface DynamoDBStoreOptions {
    */
   readonly compressAboveBytes?: number;
   /**
-   * Inside `processSqsBatch` and `processStreamBatch`, send the claims (and the plain completions) that
-   * the batch's records make in the same turn of the event loop as one PartiQL `BatchExecuteStatement` of
-   * conditional INSERTs (UPDATEs) instead of one request each: the same write units, a fraction of the
+   * Inside `processSqsBatch` and `processStreamBatch`, send the claims (and the plain completions and
+   * releases) that the batch's records make in the same turn of the event loop as one PartiQL
+   * `BatchExecuteStatement` of conditional INSERTs (UPDATEs, DELETEs) instead of one request each: the same write units, a fraction of the
    * requests and of the SDK's CPU. Claims that meet an existing record read them all with one consistent
    * `BatchGetItem`; any other failed statement (a lost lease, a throttle) is retried alone with the usual
    * single request, which applies every rule; so is the whole group when the request fails. Single calls
-   * (`makeIdempotent`, the middleware, HTTP) always send single requests. Needs `dynamodb:PartiQLInsert` and `dynamodb:PartiQLUpdate` (the CDK construct grants
-   * them); without them the store logs one warning and sends single requests.
+   * (`makeIdempotent`, the middleware, HTTP) always send single requests. Needs `dynamodb:PartiQLInsert` and `dynamodb:PartiQLUpdate`, and
+   * `dynamodb:PartiQLDelete` for batched releases (the CDK construct grants them); without them the store
+   * logs one warning and sends single requests.
    * @default true
    */
   readonly batchWrites?: boolean;
@@ -149,7 +150,7 @@ export class DynamoDBStore implements IdempotencyStore {
   }
 
   public async release(input: { readonly key: string; readonly token: string; readonly keepCheckpoints: boolean }): Promise<void> {
-    await this.#requests.release(input);
+    await (this.#batches.release(input) ?? this.#requests.release(input));
   }
 
   public get(key: string, now: number): Promise<IdempotencyRecord | undefined> {

@@ -74,7 +74,7 @@ export function withFakeDocker<T>(fn: (marker: string) => T): T {
 
 /**
  * The DynamoDB actions `grantIdempotency` is expected to grant, written out: exactly what the library
- * performs (PartiQL inserts and updates for batched claims and completions), no Scan, no Query, no wildcard.
+ * performs (PartiQL inserts, updates and deletes for batched claims, completions and releases), no Scan, no Query, no wildcard.
  */
 export const GRANTED_TABLE_ACTIONS = [
   'dynamodb:GetItem',
@@ -85,6 +85,7 @@ export const GRANTED_TABLE_ACTIONS = [
   'dynamodb:ConditionCheckItem',
   'dynamodb:PartiQLInsert',
   'dynamodb:PartiQLUpdate',
+  'dynamodb:PartiQLDelete',
 ];
 
 /** The KMS actions granted on a table's customer managed key, written out. */

@@ -185,6 +185,99 @@ describe('inside a write-batching scope', () => {
   });
 });
 
+describe('batched releases', () => {
+  /** Claims `jobs` directly on the store, as records that ran nothing yet; returns each claim's token. */
+  async function claimAll(on: DynamoDBStore, jobs: readonly Job[], name: string): Promise<string[]> {
+    const now = Date.now();
+    return Promise.all(
+      jobs.map(async (job) => {
+        const token = `token-${job.id}`;
+        const key = `${name}#${job.id}`;
+        const result = await on.claim({ key, token, leaseUntil: now + 60_000, expiresAt: Math.floor(now / 1000) + 3600, now });
+        expect(result.claimed).toBe(true);
+        return token;
+      }),
+    );
+  }
+
+  it('releases 10 unrun claims with one request, deleting their records', async () => {
+    const name = opName();
+    const jobs = ids('release', 10);
+    const tokens = await claimAll(store, jobs, name);
+    const counter = countRequests(dynamoClient());
+    try {
+      await withWriteBatching(() =>
+        Promise.all(jobs.map((job, i) => store.release({ key: `${name}#${job.id}`, token: tokens[i] as string, keepCheckpoints: false }))),
+      );
+    } finally {
+      counter.remove();
+    }
+    expect(counter.counts).toEqual({ BatchExecuteStatementCommand: 1 });
+    const left = await Promise.all(jobs.map((job) => store.get(`${name}#${job.id}`, Date.now())));
+    expect(left).toEqual(jobs.map(() => undefined));
+  });
+
+  it('never deletes a record another invocation took over: that release gets IdempotencyLeaseLostError, the others apply', async () => {
+    const name = opName();
+    const jobs = ids('release-lost', 3);
+    const tokens = await claimAll(store, jobs, name);
+    const stolen = `${name}#${(jobs[0] as Job).id}`;
+    const later = Date.now() + 120_000;
+    await store.takeOver({
+      key: stolen,
+      token: 'other-owner',
+      previousToken: tokens[0] as string,
+      leaseUntil: later + 60_000,
+      expiresAt: Math.floor(later / 1000) + 3600,
+      now: later,
+    });
+    const settled = await withWriteBatching(() =>
+      Promise.allSettled(
+        jobs.map((job, i) => store.release({ key: `${name}#${job.id}`, token: tokens[i] as string, keepCheckpoints: false })),
+      ),
+    );
+    expect(settled[0]).toMatchObject({ status: 'rejected', reason: expect.any(IdempotencyLeaseLostError) });
+    expect(settled.slice(1).map((s) => s.status)).toEqual(['fulfilled', 'fulfilled']);
+    expect(await store.get(stolen, Date.now())).toMatchObject({ token: 'other-owner' });
+  });
+
+  it('sends single deletes, and warns once naming dynamodb:PartiQLDelete, when only PartiQL deletes are refused', async () => {
+    const client = newDynamoClient();
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = args.input as { Statements?: { Statement: string }[] };
+        if (context.commandName === 'BatchExecuteStatementCommand' && input.Statements?.[0]?.Statement.startsWith('DELETE')) {
+          throw Object.assign(new Error('not authorized to perform: dynamodb:PartiQLDelete'), {
+            name: 'AccessDeniedException',
+            $fault: 'client',
+            $metadata: { httpStatusCode: 400 },
+          });
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'denyPartiQLDelete' },
+    );
+    const warnings: string[] = [];
+    const logger: IdempotencyLogger = { debug: () => {}, info: () => {}, error: () => {}, warn: (m) => void warnings.push(m) };
+    const denied = new DynamoDBStore({ tableName, client, logger });
+    const name = opName();
+    for (const round of ['first', 'second']) {
+      const jobs = ids(`denied-delete-${round}`, 4);
+      const tokens = await claimAll(denied, jobs, name);
+      await withWriteBatching(() =>
+        Promise.all(jobs.map((job, i) => denied.release({ key: `${name}#${job.id}`, token: tokens[i] as string, keepCheckpoints: false }))),
+      );
+      const left = await Promise.all(jobs.map((job) => denied.get(`${name}#${job.id}`, Date.now())));
+      expect(left).toEqual(jobs.map(() => undefined));
+    }
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /refused \(AccessDeniedException\); sending single requests for DELETE statements .* Grant dynamodb:PartiQLDelete/,
+      ),
+    ]);
+  });
+});
+
 describe('outside a write-batching scope', () => {
   it('sends single requests, even for concurrent calls', async () => {
     const handler = makeIdempotent(async (job: Job) => job.id, { store, key: 'id', name: opName() });

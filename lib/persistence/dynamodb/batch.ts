@@ -1,7 +1,8 @@
 /**
- * Batched writes: inside a write-batching scope (`processSqsBatch`, `processStreamBatch`), the claims and
- * plain completions of one event-loop turn go out as PartiQL `BatchExecuteStatement`s of up to 25
- * statements; a statement that fails is retried alone with the single request, which applies every rule.
+ * Batched writes: inside a write-batching scope (`processSqsBatch`, `processStreamBatch`), the claims,
+ * plain completions and plain releases of one event-loop turn go out as PartiQL `BatchExecuteStatement`s of
+ * up to 25 statements; a statement that fails is retried alone with the single request, which applies every
+ * rule.
  * Also the batched read of the store (`BatchGetItem`).
  */
 import { BatchExecuteStatementCommand, BatchGetItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
@@ -20,7 +21,28 @@ const MAX_BATCH_STATEMENTS = 25;
 export interface SingleWrites {
   claim(input: ClaimInput): Promise<ClaimResult>;
   complete(input: CompleteInput): Promise<void>;
+  release(input: ReleaseInput): Promise<void>;
 }
+
+/** A release, as the store takes it. */
+export interface ReleaseInput {
+  readonly key: string;
+  readonly token: string;
+  readonly keepCheckpoints: boolean;
+}
+
+/** The kinds of batched statement; each is turned off on its own when its permission is refused. */
+type StatementKind = 'insert' | 'update' | 'delete';
+
+/**
+ * The kinds of statement turned off together when their permission is refused, and the IAM actions to grant:
+ * claims and completions have always needed both PartiQL inserts and updates; releases need deletes.
+ */
+const PERMISSIONS: Readonly<Record<StatementKind, { readonly kinds: readonly StatementKind[]; readonly grant: string }>> = {
+  insert: { kinds: ['insert', 'update'], grant: 'dynamodb:PartiQLInsert and dynamodb:PartiQLUpdate' },
+  update: { kinds: ['insert', 'update'], grant: 'dynamodb:PartiQLInsert and dynamodb:PartiQLUpdate' },
+  delete: { kinds: ['delete'], grant: 'dynamodb:PartiQLDelete' },
+};
 
 /** A call whose statement failed, with the statement's error code (none when it was not sent in a batch). */
 interface Failure<I, O> {
@@ -33,22 +55,24 @@ export class WriteBatches {
   readonly #codec: RecordCodec;
   readonly #single: SingleWrites;
   readonly #logger: IdempotencyLogger;
-  #enabled: boolean;
+  /** The kinds of statement still sent in batches (all, or none with `batchWrites: false`). */
+  readonly #enabled: Set<StatementKind>;
   /** Identities of this store's coalescers in a write-batching scope. */
   readonly #claimsOwner = {};
   readonly #completionsOwner = {};
+  readonly #releasesOwner = {};
 
   public constructor(table: Table, codec: RecordCodec, single: SingleWrites, logger: IdempotencyLogger, enabled: boolean) {
     this.#table = table;
     this.#codec = codec;
     this.#single = single;
     this.#logger = logger;
-    this.#enabled = enabled;
+    this.#enabled = new Set(enabled ? (['insert', 'update', 'delete'] as const) : []);
   }
 
   /** The claim, sent with the others of this turn; undefined when it goes alone (no scope, or batching off). */
   public claim(input: ClaimInput): Promise<ClaimResult> | undefined {
-    const batched = this.#enabled
+    const batched = this.#enabled.has('insert')
       ? scopedCoalescer(this.#claimsOwner, () => coalesce<ClaimInput, ClaimResult>((calls) => this.#flushClaims(calls)))
       : undefined;
     return batched ? batched(input) : undefined;
@@ -57,8 +81,20 @@ export class WriteBatches {
   /** The completion, sent with the others of this turn; undefined when it goes alone (also: staged writes). */
   public complete(input: CompleteInput): Promise<void> | undefined {
     const batched =
-      this.#enabled && input.writes.length === 0
+      this.#enabled.has('update') && input.writes.length === 0
         ? scopedCoalescer(this.#completionsOwner, () => coalesce<CompleteInput, void>((calls) => this.#flushCompletions(calls)))
+        : undefined;
+    return batched ? batched(input) : undefined;
+  }
+
+  /**
+   * The release, sent with the others of this turn (the unrun claims of an ordered batch that stopped);
+   * undefined when it goes alone (no scope, batching off, or checkpoints to keep: that is an update).
+   */
+  public release(input: ReleaseInput): Promise<void> | undefined {
+    const batched =
+      this.#enabled.has('delete') && !input.keepCheckpoints
+        ? scopedCoalescer(this.#releasesOwner, () => coalesce<ReleaseInput, void>((calls) => this.#flushReleases(calls)))
         : undefined;
     return batched ? batched(input) : undefined;
   }
@@ -66,6 +102,7 @@ export class WriteBatches {
   /** Claims of one event-loop turn: one conditional INSERT each, in as few requests as possible. */
   async #flushClaims(calls: Pending<ClaimInput, ClaimResult>[]): Promise<void> {
     await this.#flushStatements(
+      'insert',
       calls,
       (input) => {
         const attributes = this.#codec.claimAttributes(input);
@@ -111,6 +148,7 @@ export class WriteBatches {
       }
     }
     await this.#flushStatements(
+      'update',
       simple,
       (input) => {
         const set: [string, AttributeValue][] = [
@@ -136,12 +174,33 @@ export class WriteBatches {
     );
   }
 
+  /** Plain releases of one event-loop turn: one DELETE each, conditional on the token and the status. */
+  async #flushReleases(calls: Pending<ReleaseInput, void>[]): Promise<void> {
+    await this.#flushStatements(
+      'delete',
+      calls,
+      (input) => {
+        const condition = partiqlOwnedInProgress(this.#table, input.key, input.token);
+        return {
+          Statement: `DELETE FROM ${partiqlName(this.#table.tableName)} WHERE ${condition.where}`,
+          Parameters: condition.parameters,
+        };
+      },
+      () => undefined,
+      async (failures) => {
+        // Gone already, completed, or taken over: the single request tells which, with the right error.
+        await Promise.all(failures.map(({ call }) => settle(call, this.#single.release(call.input))));
+      },
+    );
+  }
+
   /**
    * Sends the calls' statements in groups of at most 25. A call whose statement succeeded gets `applied`;
    * those whose statement failed go to `failed` with the error code; a call that shares its key with an
    * earlier one, or whose request failed, goes to `failed` too, with no code.
    */
   async #flushStatements<I extends { readonly key: string }, O>(
+    kind: StatementKind,
     calls: Pending<I, O>[],
     statement: (input: I) => { Statement: string; Parameters: AttributeValue[] },
     applied: (input: I) => O,
@@ -151,7 +210,7 @@ export class WriteBatches {
     const grouped: Pending<I, O>[] = [];
     const alone: Failure<I, O>[] = [];
     for (const call of calls) {
-      if (!this.#enabled || keys.has(call.input.key)) alone.push({ call, code: undefined });
+      if (!this.#enabled.has(kind) || keys.has(call.input.key)) alone.push({ call, code: undefined });
       else {
         keys.add(call.input.key);
         grouped.push(call);
@@ -168,13 +227,14 @@ export class WriteBatches {
         );
         responses = output.Responses ?? [];
       } catch (error) {
-        // Only a refused permission turns batching off: any other failure (a throttle, a statement
-        // DynamoDB refuses for its values) is this group's alone, and the single requests tell which.
+        // Only a refused permission turns this kind of statement off: any other failure (a throttle, a
+        // statement DynamoDB refuses for its values) is this group's alone, and the single requests tell which.
         const name = (error as { name?: string }).name;
-        if (name === 'AccessDeniedException') {
-          this.#enabled = false;
+        if (name === 'AccessDeniedException' && this.#enabled.has(kind)) {
+          const { kinds, grant } = PERMISSIONS[kind];
+          kinds.forEach((off) => this.#enabled.delete(off));
           this.#logger.warn(
-            `DynamoDBStore: BatchExecuteStatement on ${this.#table.tableName} was refused (${name}); sending single requests from now on. Grant dynamodb:PartiQLInsert and dynamodb:PartiQLUpdate, or set batchWrites: false`,
+            `DynamoDBStore: BatchExecuteStatement on ${this.#table.tableName} was refused (${name}); sending single requests for ${kinds.map((k) => k.toUpperCase()).join(' and ')} statements from now on. Grant ${grant}, or set batchWrites: false`,
           );
         }
         return failed(group.map((call) => ({ call, code: undefined })));
