@@ -50,9 +50,13 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
    * The rest of the lifecycle after {@link begin}: replays, runs unprotected, or runs `work` in the claimed
    * execution. For adapters that claim ahead of running (an ordered batch claims all its records at once).
    */
-  public proceed(begun: Begin<TResult>, work: () => Promise<TResult> | TResult, hooks: LifecycleHooks<TResult> = {}): Promise<TResult> {
-    if (begun.kind === 'replay') return Promise.resolve(hooks.onReplay ? hooks.onReplay(begun.value) : begun.value);
-    if (begun.kind === 'unprotected') return Promise.resolve(work());
+  public async proceed(
+    begun: Begin<TResult>,
+    work: () => Promise<TResult> | TResult,
+    hooks: LifecycleHooks<TResult> = {},
+  ): Promise<TResult> {
+    if (begun.kind === 'replay') return hooks.onReplay ? hooks.onReplay(begun.value) : begun.value;
+    if (begun.kind === 'unprotected') return work();
     return begun.execution.execute(work, hooks);
   }
 
