@@ -1,5 +1,6 @@
 import { withWriteBatching } from '../persistence/coalesce';
 import { runScheduled } from '../batch/concurrency';
+import { ClaimsAhead, claimsBeforeRunning } from '../batch/claims-ahead';
 import { acknowledgesDuplicates, fingerprintMismatch, fingerprintOf } from '../batch/duplicates';
 import { checkContext } from '../batch/validate';
 import type { IdempotencyEngine, LifecycleHooks } from '../engine';
@@ -51,7 +52,9 @@ const SQS_ARN = /^arn:[a-z0-9-]+:sqs:[^:]*:[^:]*:[^:]+$/;
  *   progress elsewhere is reported failed (SQS delivers it again later); two records of the batch with the
  *   same key run once, the second acknowledged with the first's outcome.
  * - Standard queues: up to `concurrency` records at once. FIFO queues: the records of one message group run
- *   one at a time, in order; up to `concurrency` groups at once; after a failure see `fifoOnFailure`.
+ *   one at a time, in order; up to `concurrency` groups at once; after a failure see `fifoOnFailure`. With
+ *   `store`, a FIFO batch claims all its records before the first runs (one request for the batch), and
+ *   releases together the claims of records that then do not run.
  *
  * @throws IdempotencyConfigError when `event` is not an SQS event, `handler` is not a function or an
  *   option is invalid (before any record runs)
@@ -154,6 +157,8 @@ class Batch {
   readonly #visibility: VisibilityKeeper | undefined;
   /** FIFO with `fifoOnFailure: 'stop'`: set by the first failure; nothing starts after it. */
   #stopped = false;
+  /** FIFO records' claims, made before the first record runs. */
+  readonly #claims = new ClaimsAhead<SqsIdempotencyArgs<unknown>, unknown>();
 
   public constructor(
     records: readonly SqsRecord[],
@@ -249,6 +254,7 @@ class Batch {
     });
 
     this.#visibility?.start();
+    this.#claimAhead(before);
     const outcomes = await runScheduled<Outcome>({
       size: items.length,
       limit: this.#settings.concurrency,
@@ -259,13 +265,29 @@ class Batch {
         return this.#decide(items[index] as Item, groupBefore, keyBefore, sameKeyBefore === undefined ? undefined : items[sameKeyBefore]);
       },
       beforeStart: (index) => (this.#stopped ? this.#notStarted((items[index] as Item).record.messageId) : undefined),
-      run: (index) => this.#execute(items[index] as Item).catch(() => FAILED),
+      run: (index) => this.#execute(index).catch(() => FAILED),
       settled: (index) => this.#visibility?.finished((items[index] as Item).target),
     });
+    // Records that did not run (their group stopped): their claims go, together.
+    await this.#claims.releaseUntaken();
     await this.#visibility?.stop();
     return {
       batchItemFailures: items.flatMap((item, index) => (outcomes[index]?.ok === true ? [] : [{ itemIdentifier: item.record.messageId }])),
     };
+  }
+
+  /**
+   * FIFO: claims, in this one turn, every record of a message group that will run through the engine, so the
+   * claims share one request instead of one request per record in turn. Records after an earlier one with
+   * the same key are not claimed: they meet that record's outcome at their turn.
+   */
+  #claimAhead(before: readonly (readonly [group: number | undefined, key: number | undefined])[]): void {
+    const info = invocationInfo(this.#context);
+    this.#items.forEach((item, index) => {
+      if (item.group === undefined || item.problem !== undefined || item.key === undefined || before[index]?.[1] !== undefined) return;
+      if (!claimsBeforeRunning(item.engine)) return;
+      this.#claims.claim(index, item.engine, [item.record, item.info as SqsRecordInfo<unknown>], info);
+    });
   }
 
   /**
@@ -327,14 +349,16 @@ class Batch {
     return FAILED;
   }
 
-  /** Runs the handler for one record: through the engine's lifecycle with a store. */
-  async #execute(item: Item): Promise<Outcome> {
+  /** Runs the handler for one record: through the engine's lifecycle with a store (claimed ahead in FIFO). */
+  async #execute(index: number): Promise<Outcome> {
+    const item = this.#items[index] as Item;
     const { record, engine } = item;
     const info = item.info as SqsRecordInfo<unknown>;
     const work = (): Promise<unknown> | unknown => this.#handler(record, info);
     try {
       if (engine === undefined) await work();
-      else await engine.run([record, info], invocationInfo(this.#context), work, this.#hooks(engine, record.messageId));
+      else
+        await this.#claims.run(index, engine, [record, info], invocationInfo(this.#context), work, this.#hooks(engine, record.messageId));
       return SUCCEEDED;
     } catch (error) {
       this.#logFailure(record.messageId, error);
