@@ -4,6 +4,7 @@
  * @packageDocumentation
  */
 export { makeIdempotent, type IdempotentFunction } from './make-idempotent';
+export { idempotent, type IdempotentMethodDecorator } from './decorator';
 export { idempotencyMiddleware, type IdempotencyMiddleware } from './middleware';
 export { step, downstreamKey, commitWith } from './effects';
 export type { StepOptions, RecordResolution } from './engine';
