@@ -46,6 +46,12 @@ export const DEFAULT_TABLE_REMOVAL_POLICY = RemovalPolicy.RETAIN;
 /** `IdempotencyTable` `pointInTimeRecovery` default. */
 export const DEFAULT_POINT_IN_TIME_RECOVERY = true;
 
+/**
+ * Regions a DynamoDB table with multi-Region strong consistency (MRSC) spans: three replicas, or two
+ * replicas and a witness. The stack's own Region is one of them.
+ */
+export const MRSC_REGION_COUNT = 3;
+
 // ---------------------------------------------------------------------------------------------------------
 // IdempotentQueueConsumer: the function
 
@@ -104,6 +110,15 @@ export const MIN_MAX_CONCURRENCY = 2;
 
 /** Largest `maxConcurrency` Lambda accepts. */
 export const MAX_MAX_CONCURRENCY = 1000;
+
+/** Smallest `provisionedPollers.minimum` (and `maximum`) Lambda accepts on an SQS event source. */
+export const MIN_PROVISIONED_POLLERS = 2;
+
+/** Largest `provisionedPollers.minimum` Lambda accepts on an SQS event source. */
+export const MAX_MINIMUM_PROVISIONED_POLLERS = 200;
+
+/** Largest `provisionedPollers.maximum` Lambda accepts on an SQS event source. */
+export const MAX_PROVISIONED_POLLERS = 2000;
 
 /** `maxReceiveCount` default; lower values warn (AWS guidance: at least 5, so throttled batches are retried). */
 export const DEFAULT_MAX_RECEIVE_COUNT = 5;

@@ -11,8 +11,11 @@ export class ConstructValidationError extends Error {
   /** Name of the offending prop, e.g. `visibilityTimeout`. */
   public readonly property: string;
 
-  public constructor(scope: IConstruct, property: string, message: string) {
-    super(`${message} (at ${scope.node.path})`);
+  /**
+   * @param cause the error this one reports, when aws-cdk-lib found the problem first (it is kept as `cause`)
+   */
+  public constructor(scope: IConstruct, property: string, message: string, cause?: unknown) {
+    super(`${message} (at ${scope.node.path})`, cause === undefined ? undefined : { cause });
     this.name = new.target.name;
     this.constructPath = scope.node.path;
     this.property = property;

@@ -1,4 +1,4 @@
-import { Token } from 'aws-cdk-lib';
+import { Annotations, Token } from 'aws-cdk-lib';
 import type { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as iam from 'aws-cdk-lib/aws-iam';
@@ -9,13 +9,16 @@ import type { IConstruct } from 'constructs';
 import { DEFAULT_KEY_ATTR, DEFAULT_TTL_ATTR } from '../lib/persistence/schema';
 import { DEFAULT_POINT_IN_TIME_RECOVERY, DEFAULT_TABLE_REMOVAL_POLICY } from './defaults';
 import { ConstructValidationError } from './errors';
+import { resolveMultiRegionLayout } from './idempotency-table-regions';
+import type { MultiRegionLayout } from './idempotency-table-regions';
 import { configureFunctionForTable, grantIdempotencyOnTable } from './table-grants';
 
 /**
  * An idempotency table: one created by {@link IdempotencyTable}, or an existing one imported with
  * {@link IdempotencyTable.fromTableName}, {@link IdempotencyTable.fromTableArn} or
  * {@link IdempotencyTable.fromTableAttributes}. The table must have partition key `id` (string) and Time
- * To Live on `expiration`.
+ * To Live on `expiration` (except a multi-Region strongly consistent table, where DynamoDB has none). A
+ * multi-Region table is imported in each Region by its name: the stack's Region's replica is the one granted.
  */
 export interface IIdempotencyTable extends IConstruct {
   /** Name of the table. */
@@ -69,12 +72,60 @@ export interface IdempotencyTableProps {
   readonly removalPolicy?: RemovalPolicy;
 
   /**
-   * Whether point-in-time recovery is enabled.
+   * Whether point-in-time recovery is enabled (on every replica of a multi-Region table).
    *
    * @default true
    */
   readonly pointInTimeRecovery?: boolean;
+
+  /**
+   * The other Regions that hold a replica: with them the table is a DynamoDB global table with multi-Region
+   * strong consistency (`AWS::DynamoDB::GlobalTable`, `MultiRegionConsistency.STRONG`), so a claim made in
+   * one Region is seen by a claim made in any other, and only one of them wins. DynamoDB requires exactly
+   * three Regions from one of its MRSC Region sets: the stack's Region and two replica Regions, or one
+   * replica Region and a `witnessRegion`. The stack must have a concrete `env.region`.
+   *
+   * A strongly consistent table has no Time To Live (DynamoDB does not offer it there): expired records stay
+   * until you delete them, though the library still treats them as expired. It refuses transactions too, so
+   * `commitWith` and results larger than one item cannot be stored in it (a synth-time warning says so).
+   * Every write waits for a second Region, which adds that round trip to its latency.
+   *
+   * @default - a single-Region table (`AWS::DynamoDB::Table`)
+   */
+  readonly replicaRegions?: readonly string[];
+
+  /**
+   * The witness Region of a multi-Region table with one replica Region: it takes part in every write (so a
+   * Region can fail without losing one) but holds no readable replica, and costs less than a third replica.
+   * It must differ from the stack's Region and the replica Region.
+   *
+   * @default - no witness: `replicaRegions` names two Regions
+   */
+  readonly witnessRegion?: string;
+
+  /**
+   * Consistency of a multi-Region table. Only `MultiRegionConsistency.STRONG` is accepted: with eventually
+   * consistent replicas DynamoDB settles concurrent writes by last writer wins, so one event claimed in two
+   * Regions at once would run in both.
+   *
+   * @default MultiRegionConsistency.STRONG
+   */
+  readonly multiRegionConsistency?: dynamodb.MultiRegionConsistency;
+
+  /**
+   * ARN of the KMS key encrypting each replica, keyed by Region, when `encryptionKey` is set on a
+   * multi-Region table (a KMS key lives in one Region; `encryptionKey` encrypts the stack's Region). It must
+   * name every replica Region and nothing else.
+   *
+   * @default - none: required only with both `encryptionKey` and `replicaRegions`
+   */
+  readonly replicaEncryptionKeyArns?: Readonly<Record<string, string>>;
 }
+
+/** Warning IDs of {@link IdempotencyTable}, for `Annotations.of(...).acknowledgeWarning(id, reason)`. */
+export const TABLE_WARNINGS = Object.freeze({
+  multiRegionLimits: 'effectively-once:multiRegionTableWithoutTtlAndTransactions',
+} as const);
 
 /** Attributes of an existing idempotency table, for {@link IdempotencyTable.fromTableAttributes}. Set exactly one of `tableName` and `tableArn`. */
 export interface IdempotencyTableAttributes {
@@ -103,6 +154,7 @@ export interface IdempotencyTableAttributes {
 /**
  * A DynamoDB table laid out for the effectively-once library: partition key `id` (string), Time To Live
  * on `expiration`, on-demand billing, point-in-time recovery, encryption at rest, retained on deletion.
+ * With `replicaRegions`, a global table with multi-Region strong consistency instead (no Time To Live there).
  *
  * @example
  * const table = new IdempotencyTable(this, 'Idempotency');
@@ -110,6 +162,9 @@ export interface IdempotencyTableAttributes {
  *
  * const existing = IdempotencyTable.fromTableName(this, 'Existing', 'orders-idempotency');
  * existing.grantIdempotency(otherFunction);
+ *
+ * // In a stack with env.region 'us-east-1':
+ * new IdempotencyTable(this, 'Global', { replicaRegions: ['us-east-2'], witnessRegion: 'us-west-2' });
  */
 export class IdempotencyTable extends Construct implements IIdempotencyTable {
   /** An existing table, by name (in the stack's account and Region). */
@@ -134,19 +189,50 @@ export class IdempotencyTable extends Construct implements IIdempotencyTable {
     });
   }
 
-  /** The underlying table. */
-  public readonly table: dynamodb.Table;
-  /** Name of the table. */
+  /**
+   * The underlying table: a `dynamodb.Table` in one Region, a `dynamodb.TableV2` (its replica in the stack's
+   * Region) with `replicaRegions`.
+   */
+  public readonly table: dynamodb.ITable;
+  /** Name of the table (the same in every Region of a multi-Region table). */
   public readonly tableName: string;
-  /** ARN of the table. */
+  /** ARN of the table (of its replica in the stack's Region, for a multi-Region table). */
   public readonly tableArn: string;
   /** The customer managed key encrypting the table, if one was given. */
   public readonly encryptionKey: kms.IKey | undefined;
+  /** The Regions holding a replica besides the stack's Region; empty for a single-Region table. */
+  public readonly replicaRegions: readonly string[];
+  /** The witness Region of a multi-Region table, if it has one. */
+  public readonly witnessRegion: string | undefined;
 
   public constructor(scope: Construct, id: string, props: IdempotencyTableProps = {}) {
     super(scope, id);
+    const layout = resolveMultiRegionLayout(this, { ...props, customerManagedKey: props.encryptionKey !== undefined });
 
-    this.table = new dynamodb.Table(this, 'Table', {
+    this.table = layout === undefined ? this.singleRegionTable(props) : this.multiRegionTable(props, layout);
+    // Escape hatches and `Validations.of(...)` on this construct reach the CloudFormation table.
+    this.node.defaultChild = this.table.node.defaultChild;
+
+    this.tableName = this.table.tableName;
+    this.tableArn = this.table.tableArn;
+    this.encryptionKey = props.encryptionKey;
+    this.replicaRegions = layout?.replicaRegions ?? [];
+    this.witnessRegion = layout?.witnessRegion;
+  }
+
+  /** {@inheritDoc IIdempotencyTable.grantIdempotency} */
+  public grantIdempotency(grantee: iam.IGrantable): iam.Grant {
+    return grantIdempotencyOnTable(this, grantee);
+  }
+
+  /** {@inheritDoc IIdempotencyTable.configureFunction} */
+  public configureFunction(fn: lambda.Function): iam.Grant {
+    return configureFunctionForTable(this, fn);
+  }
+
+  /** The table as it has always been: `AWS::DynamoDB::Table`, construct id `Table` (its logical ID must not change). */
+  private singleRegionTable(props: IdempotencyTableProps): dynamodb.Table {
+    return new dynamodb.Table(this, 'Table', {
       tableName: props.tableName,
       partitionKey: { name: DEFAULT_KEY_ATTR, type: dynamodb.AttributeType.STRING },
       timeToLiveAttribute: DEFAULT_TTL_ATTR,
@@ -159,22 +245,49 @@ export class IdempotencyTable extends Construct implements IIdempotencyTable {
         : { encryption: dynamodb.TableEncryption.AWS_MANAGED }),
       removalPolicy: props.removalPolicy ?? DEFAULT_TABLE_REMOVAL_POLICY,
     });
-    // Escape hatches and `Validations.of(...)` on this construct reach the CloudFormation table.
-    this.node.defaultChild = this.table.node.defaultChild;
-
-    this.tableName = this.table.tableName;
-    this.tableArn = this.table.tableArn;
-    this.encryptionKey = props.encryptionKey;
   }
 
-  /** {@inheritDoc IIdempotencyTable.grantIdempotency} */
-  public grantIdempotency(grantee: iam.IGrantable): iam.Grant {
-    return grantIdempotencyOnTable(this, grantee);
-  }
-
-  /** {@inheritDoc IIdempotencyTable.configureFunction} */
-  public configureFunction(fn: lambda.Function): iam.Grant {
-    return configureFunctionForTable(this, fn);
+  /**
+   * A global table with multi-Region strong consistency, construct id `GlobalTable`: the same key, billing,
+   * point-in-time recovery, encryption and removal policy, without Time To Live (DynamoDB refuses it there).
+   */
+  private multiRegionTable(props: IdempotencyTableProps, layout: MultiRegionLayout): dynamodb.TableV2 {
+    const encryption = props.encryptionKey
+      ? dynamodb.TableEncryptionV2.customerManagedKey(props.encryptionKey, { ...props.replicaEncryptionKeyArns })
+      : dynamodb.TableEncryptionV2.awsManagedKey();
+    let table: dynamodb.TableV2;
+    try {
+      table = new dynamodb.TableV2(this, 'GlobalTable', {
+        tableName: props.tableName,
+        partitionKey: { name: DEFAULT_KEY_ATTR, type: dynamodb.AttributeType.STRING },
+        billing: dynamodb.Billing.onDemand(),
+        pointInTimeRecoverySpecification: {
+          pointInTimeRecoveryEnabled: props.pointInTimeRecovery ?? DEFAULT_POINT_IN_TIME_RECOVERY,
+        },
+        encryption,
+        removalPolicy: props.removalPolicy ?? DEFAULT_TABLE_REMOVAL_POLICY,
+        multiRegionConsistency: dynamodb.MultiRegionConsistency.STRONG,
+        replicas: layout.replicaRegions.map((region) => ({ region })),
+        witnessRegion: layout.witnessRegion,
+      });
+    } catch (error) {
+      // aws-cdk-lib checks what this construct leaves to it, e.g. that the Regions form one MRSC Region set.
+      const regions = [layout.stackRegion, ...layout.replicaRegions, ...(layout.witnessRegion === undefined ? [] : [layout.witnessRegion])];
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new ConstructValidationError(
+        this,
+        'replicaRegions',
+        `the Regions ${regions.join(', ')} cannot hold a strongly consistent table: ${reason}`,
+        error,
+      );
+    }
+    Annotations.of(this).addWarningV2(
+      TABLE_WARNINGS.multiRegionLimits,
+      `a table with multi-Region strong consistency has no Time To Live (DynamoDB does not support it there): expired records ` +
+        `are no longer deleted (the library still treats them as expired), so delete them yourself; and DynamoDB refuses ` +
+        `transactions on it, so commitWith and results larger than one item fail against this table`,
+    );
+    return table;
   }
 }
 

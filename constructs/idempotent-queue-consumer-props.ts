@@ -76,11 +76,22 @@ export interface IdempotentQueueConsumerProps {
   readonly maxBatchingWindow?: Duration;
 
   /**
-   * Most concurrent invocations this event source can start, 2 to 1000.
+   * Most concurrent invocations this event source can start, 2 to 1000. Not with `provisionedPollers`.
    *
    * @default - no limit beyond the function's and the account's concurrency
    */
   readonly maxConcurrency?: number;
+
+  /**
+   * Provisioned mode of the event source: Lambda keeps between `minimum` and `maximum` event pollers
+   * dedicated to the queue (each reads up to about 1 MB/s and runs up to 10 concurrent invocations), so it
+   * absorbs bursts faster than standard polling. Pollers are billed while provisioned, `minimum` of them
+   * always. Lambda accepts `minimum` 2 to 200 and `maximum` 2 to 2,000; not with `maxConcurrency` (the
+   * pollers bound the concurrency instead).
+   *
+   * @default - standard polling: Lambda adds and removes pollers itself
+   */
+  readonly provisionedPollers?: ProvisionedPollers;
 
   /**
    * Receives of a message before it is moved to the dead-letter queue, 1 to 1000. Below 5 a warning is
@@ -144,6 +155,14 @@ export interface IdempotentQueueConsumerProps {
    * @default Duration.minutes(15)
    */
   readonly oldestMessageAgeAlarmThreshold?: Duration;
+}
+
+/** Bounds of the event pollers of {@link IdempotentQueueConsumerProps.provisionedPollers}. */
+export interface ProvisionedPollers {
+  /** Pollers kept while the queue is idle, 2 to 200 (billed all the time). */
+  readonly minimum: number;
+  /** Most pollers Lambda scales to, 2 to 2,000, at least `minimum`. */
+  readonly maximum: number;
 }
 
 /** The alarms of an {@link IdempotentQueueConsumer}. They have no actions: add yours with `addAlarmAction`. */

@@ -21,15 +21,18 @@ import {
   MAX_BATCHING_WINDOW,
   MAX_MAX_CONCURRENCY,
   MAX_MAX_RECEIVE_COUNT,
+  MAX_MINIMUM_PROVISIONED_POLLERS,
+  MAX_PROVISIONED_POLLERS,
   MAX_QUEUE_RETENTION,
   MAX_VISIBILITY_TIMEOUT,
   MIN_MAX_CONCURRENCY,
+  MIN_PROVISIONED_POLLERS,
   MIN_QUEUE_RETENTION,
   VISIBILITY_TIMEOUT_MULTIPLIER,
 } from './defaults';
 import { ConstructValidationError, describeDuration as describe } from './errors';
 import { CONSUMER_WARNINGS } from './idempotent-queue-consumer-props';
-import type { IdempotentQueueConsumerProps } from './idempotent-queue-consumer-props';
+import type { IdempotentQueueConsumerProps, ProvisionedPollers } from './idempotent-queue-consumer-props';
 
 /** The consumer's settings once its props are checked and the defaults applied. */
 export interface ConsumerSettings {
@@ -186,6 +189,42 @@ function validateEventSource(scope: Construct, props: IdempotentQueueConsumerPro
         `maxConcurrency (${maxConcurrency}) must be an integer between ${MIN_MAX_CONCURRENCY} and ${MAX_MAX_CONCURRENCY}`,
       );
     }
+  }
+  if (props.provisionedPollers !== undefined) validateProvisionedPollers(scope, props.provisionedPollers, maxConcurrency);
+}
+
+/** Provisioned mode: Lambda's ranges for an SQS event source, and never together with maxConcurrency. */
+function validateProvisionedPollers(scope: Construct, pollers: ProvisionedPollers, maxConcurrency: number | undefined): void {
+  const { minimum, maximum } = pollers;
+  if (maxConcurrency !== undefined) {
+    throw new ConstructValidationError(
+      scope,
+      'provisionedPollers',
+      `provisionedPollers (minimum ${minimum}, maximum ${maximum}) and maxConcurrency (${maxConcurrency}) cannot both be set: ` +
+        'Lambda takes either provisioned mode or a maximum concurrency on an SQS event source; bound the concurrency with provisionedPollers.maximum',
+    );
+  }
+  const ranges: [string, number, number][] = [
+    ['minimum', MIN_PROVISIONED_POLLERS, MAX_MINIMUM_PROVISIONED_POLLERS],
+    ['maximum', MIN_PROVISIONED_POLLERS, MAX_PROVISIONED_POLLERS],
+  ];
+  for (const [name, low, high] of ranges) {
+    const value = pollers[name as keyof ProvisionedPollers];
+    if (Token.isUnresolved(value)) continue;
+    if (!Number.isInteger(value) || value < low || value > high) {
+      throw new ConstructValidationError(
+        scope,
+        'provisionedPollers',
+        `provisionedPollers.${name} (${value}) must be an integer between ${low} and ${high.toLocaleString('en-US')}`,
+      );
+    }
+  }
+  if (!Token.isUnresolved(minimum) && !Token.isUnresolved(maximum) && minimum > maximum) {
+    throw new ConstructValidationError(
+      scope,
+      'provisionedPollers',
+      `provisionedPollers.minimum (${minimum}) must not exceed provisionedPollers.maximum (${maximum})`,
+    );
   }
 }
 

@@ -72,6 +72,10 @@ export class IdempotentQueueConsumer extends Construct {
         batchSize: settings.batchSize,
         maxBatchingWindow: props.maxBatchingWindow,
         maxConcurrency: props.maxConcurrency,
+        provisionedPollerConfig:
+          props.provisionedPollers === undefined
+            ? undefined
+            : { minimumPollers: props.provisionedPollers.minimum, maximumPollers: props.provisionedPollers.maximum },
         reportBatchItemFailures: true,
       }),
     );

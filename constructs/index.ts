@@ -3,10 +3,15 @@
  * `aws-cdk-lib` and `constructs` are peer dependencies. Defaults are documented on each prop
  * (`@default`), not exported.
  */
-export { IdempotencyTable } from './idempotency-table';
+export { IdempotencyTable, TABLE_WARNINGS } from './idempotency-table';
 export type { IIdempotencyTable, IdempotencyTableAttributes, IdempotencyTableProps } from './idempotency-table';
 export { IdempotentQueueConsumer } from './idempotent-queue-consumer';
 export { CONSUMER_WARNINGS } from './idempotent-queue-consumer-props';
-export type { ConsumerFunctionProps, IdempotentQueueConsumerAlarms, IdempotentQueueConsumerProps } from './idempotent-queue-consumer-props';
+export type {
+  ConsumerFunctionProps,
+  IdempotentQueueConsumerAlarms,
+  IdempotentQueueConsumerProps,
+  ProvisionedPollers,
+} from './idempotent-queue-consumer-props';
 export { ConstructValidationError } from './errors';
 export { IDEMPOTENCY_TABLE_NAME_ENV } from '../lib/persistence/schema';

@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
+import { MultiRegionConsistency } from 'aws-cdk-lib/aws-dynamodb';
 import { CONSUMER_WARNINGS, IdempotencyTable, IdempotentQueueConsumer } from '../../constructs';
 import type { IdempotentQueueConsumerProps } from '../../constructs';
 import { annotationsOf, FIXTURE_HANDLER, newStack, templateOf } from './support';
@@ -63,6 +64,8 @@ function literal(text: string): unknown {
   if (duration) return Duration[duration[1] as 'seconds' | 'minutes' | 'hours' | 'days'](Number(duration[2]));
   const policy = /^RemovalPolicy\.(RETAIN|DESTROY|SNAPSHOT|RETAIN_ON_UPDATE_OR_DELETE)$/.exec(text);
   if (policy) return RemovalPolicy[policy[1] as keyof typeof RemovalPolicy];
+  const consistency = /^MultiRegionConsistency\.(STRONG|EVENTUAL)$/.exec(text);
+  if (consistency) return MultiRegionConsistency[consistency[1] as keyof typeof MultiRegionConsistency];
   throw new Error(`@default ${text} is neither a literal nor "- <description>"`);
 }
 
@@ -91,6 +94,11 @@ const LITERAL_DEFAULT_CHECKS: Record<string, (value: never) => void> = {
       DeletionPolicy: DELETION_POLICIES[value],
       UpdateReplacePolicy: DELETION_POLICIES[value],
     });
+  },
+  'IdempotencyTableProps.multiRegionConsistency': (value: MultiRegionConsistency) => {
+    const stack = newStack({ region: 'us-east-1' });
+    new IdempotencyTable(stack, 'Idempotency', { replicaRegions: ['us-east-2', 'us-west-2'] });
+    templateOf(stack).hasResourceProperties('AWS::DynamoDB::GlobalTable', { MultiRegionConsistency: value });
   },
   'IdempotencyTableProps.pointInTimeRecovery': (value: boolean) => {
     templateOf(tableStack()).hasResourceProperties('AWS::DynamoDB::Table', {

@@ -280,6 +280,52 @@ describe('IdempotentQueueConsumer guardrails', () => {
     });
   });
 
+  describe('provisionedPollers', () => {
+    it.each([
+      [{ minimum: 1, maximum: 10 }, 'provisionedPollers.minimum (1) must be an integer between 2 and 200'],
+      [{ minimum: 201, maximum: 300 }, 'provisionedPollers.minimum (201) must be an integer between 2 and 200'],
+      [{ minimum: 2.5, maximum: 10 }, 'provisionedPollers.minimum (2.5) must be an integer between 2 and 200'],
+      [{ minimum: 2, maximum: 1 }, 'provisionedPollers.maximum (1) must be an integer between 2 and 2,000'],
+      [{ minimum: 2, maximum: 2001 }, 'provisionedPollers.maximum (2001) must be an integer between 2 and 2,000'],
+      [{ minimum: 2, maximum: 10.5 }, 'provisionedPollers.maximum (10.5) must be an integer between 2 and 2,000'],
+      [{ minimum: 20, maximum: 10 }, 'provisionedPollers.minimum (20) must not exceed provisionedPollers.maximum (10)'],
+    ])('rejects %j', (provisionedPollers, message) => {
+      const stack = newStack();
+      expectValidationError(() => consumer(stack, { provisionedPollers }), 'provisionedPollers', message);
+    });
+
+    it('rejects provisionedPollers together with maxConcurrency', () => {
+      const stack = newStack();
+      expectValidationError(
+        () => consumer(stack, { maxConcurrency: 5, provisionedPollers: { minimum: 2, maximum: 10 } }),
+        'provisionedPollers',
+        'provisionedPollers (minimum 2, maximum 10) and maxConcurrency (5) cannot both be set: Lambda takes either provisioned mode ' +
+          'or a maximum concurrency on an SQS event source; bound the concurrency with provisionedPollers.maximum',
+      );
+    });
+
+    it('accepts both ends of the ranges: minimum 2 to 200, maximum up to 2,000, minimum equal to maximum', () => {
+      for (const [minimum, maximum] of [
+        [2, 2],
+        [200, 2000],
+      ] as const) {
+        const stack = newStack();
+        consumer(stack, { provisionedPollers: { minimum, maximum } });
+        templateOf(stack).hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+          ProvisionedPollerConfig: { MinimumPollers: minimum, MaximumPollers: maximum },
+        });
+      }
+    });
+
+    it('does not check unresolved bounds', () => {
+      const stack = newStack();
+      consumer(stack, { provisionedPollers: { minimum: numberParameter(stack, 'Minimum'), maximum: numberParameter(stack, 'Maximum') } });
+      templateOf(stack).hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        ProvisionedPollerConfig: { MinimumPollers: { Ref: 'Minimum' }, MaximumPollers: { Ref: 'Maximum' } },
+      });
+    });
+  });
+
   describe('batching', () => {
     it('rejects a batching window on a FIFO queue', () => {
       const stack = newStack();

@@ -352,6 +352,21 @@ describe('IdempotentQueueConsumer', () => {
       });
     });
 
+    it('provisionedPollers puts the event source in provisioned mode with those bounds', () => {
+      const stack = newStack();
+      consumer(stack, { provisionedPollers: { minimum: 5, maximum: 50 } });
+      templateOf(stack).hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        ProvisionedPollerConfig: { MinimumPollers: 5, MaximumPollers: 50 },
+        ScalingConfig: Match.absent(),
+      });
+    });
+
+    it('without provisionedPollers the event source uses standard polling', () => {
+      const stack = newStack();
+      consumer(stack);
+      templateOf(stack).hasResourceProperties('AWS::Lambda::EventSourceMapping', { ProvisionedPollerConfig: Match.absent() });
+    });
+
     it('maxReceiveCount sets the redrive policy', () => {
       const stack = newStack();
       consumer(stack, { maxReceiveCount: 8 });
@@ -405,6 +420,24 @@ describe('IdempotentQueueConsumer', () => {
       templateOf(stack).hasResourceProperties('AWS::IAM::Policy', {
         PolicyDocument: {
           Statement: Match.arrayWith([{ Effect: 'Allow', Action: GRANTED_TABLE_ACTIONS, Resource: arnOf(stack, table.table) }]),
+        },
+      });
+    });
+
+    it('table accepts a multi-Region IdempotencyTable, granted on its replica in the stack Region', () => {
+      const stack = newStack({ region: 'us-east-1' });
+      const table = new IdempotencyTable(stack, 'Global', { replicaRegions: ['us-east-2'], witnessRegion: 'us-west-2' });
+      const c = consumer(stack, { table });
+      expect(c.table).toBe(table);
+      const template = templateOf(stack);
+      template.resourceCountIs('AWS::DynamoDB::Table', 0);
+      template.resourceCountIs('AWS::DynamoDB::GlobalTable', 1);
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: { Variables: Match.objectLike({ IDEMPOTENCY_TABLE_NAME: { Ref: logicalId(stack, table) } }) },
+      });
+      template.hasResourceProperties('AWS::IAM::Policy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([{ Effect: 'Allow', Action: GRANTED_TABLE_ACTIONS, Resource: arnOf(stack, table) }]),
         },
       });
     });

@@ -18,14 +18,14 @@ export const FIXTURE_SDK_HANDLER = path.join(__dirname, 'fixtures', 'sdk-handler
 /**
  * A new app with one stack named `Test`, its cloud assembly in a fresh temporary directory. Asset
  * bundling is skipped (CDK's `aws:cdk:bundling-stacks` context) unless `bundle` is true: only the tests
- * about the bundle itself pay for esbuild.
+ * about the bundle itself pay for esbuild. The stack is environment-agnostic unless `region` is given.
  */
-export function newStack(options: { bundle?: boolean } = {}): Stack {
+export function newStack(options: { bundle?: boolean; region?: string } = {}): Stack {
   const app = new App({
     outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'eo-cdk-')),
     context: options.bundle === true ? {} : { 'aws:cdk:bundling-stacks': [] },
   });
-  return new Stack(app, 'Test');
+  return new Stack(app, 'Test', options.region === undefined ? {} : { env: { region: options.region } });
 }
 
 export function templateOf(stack: Stack): Template {
