@@ -18,13 +18,13 @@ export function claimsBeforeRunning<TArgs extends unknown[], TResult>(
 }
 
 export class ClaimsAhead<TArgs extends unknown[], TResult> {
-  readonly #claims = new Map<number, Promise<Settled<TResult>>>();
+  readonly #claims = new Map<unknown, Promise<Settled<TResult>>>();
 
   /**
-   * Starts the claim of record `id`. Call it for every record to claim in the same turn, so that the store
+   * Starts the claim of record `id` (any value that names the record: its index, the record itself). Call it for every record to claim in the same turn, so that the store
    * sends them together; the claim waits in this object until the record's turn ({@link run}) or the end.
    */
-  public claim(id: number, engine: IdempotencyEngine<TArgs, TResult>, args: TArgs, info: InvocationInfo): void {
+  public claim(id: unknown, engine: IdempotencyEngine<TArgs, TResult>, args: TArgs, info: InvocationInfo): void {
     const settled = engine.begin(args, info).then(
       (begun): Settled<TResult> => ({ ok: true, begun, at: engine.options.clock() }),
       (error: unknown): Settled<TResult> => ({ ok: false, error }),
@@ -33,7 +33,7 @@ export class ClaimsAhead<TArgs extends unknown[], TResult> {
   }
 
   /** Whether record `id` has a claim waiting for it. */
-  public has(id: number): boolean {
+  public has(id: unknown): boolean {
     return this.#claims.has(id);
   }
 
@@ -42,7 +42,7 @@ export class ClaimsAhead<TArgs extends unknown[], TResult> {
    * whole lifecycle from the claim on). A claim that failed fails the record here, at its turn.
    */
   public async run(
-    id: number,
+    id: unknown,
     engine: IdempotencyEngine<TArgs, TResult>,
     args: TArgs,
     info: InvocationInfo,

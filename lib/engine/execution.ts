@@ -234,6 +234,11 @@ export class Execution<TResult> {
     try {
       await this.#write('release', () => o.store.release({ key: this.key, token: this.token, keepCheckpoints: this.#checkpointed }));
     } catch (releaseError) {
+      if (releaseError instanceof IdempotencyLeaseLostError) {
+        // Another invocation took the record over after this lease ended: nothing of ours left to release.
+        o.logger.debug(`Idempotency record ${this.key} was taken over by another invocation; nothing to release`);
+        return;
+      }
       // The original failure is what the caller must see; the record is never held beyond its lease.
       o.logger.warn(`Could not release idempotency record ${this.key}; it is held until its lease ends`, releaseError);
     }

@@ -1,4 +1,5 @@
 import { withWriteBatching } from '../persistence/coalesce';
+import { ClaimsAhead, claimsBeforeRunning } from '../batch/claims-ahead';
 import { KeyedQueue, runConcurrently } from '../batch/concurrency';
 import { acknowledgesDuplicates, fingerprintMismatch, fingerprintOf } from '../batch/duplicates';
 import { checkContext } from '../batch/validate';
@@ -63,7 +64,8 @@ import type {
  *   {@link StreamBatchError} so that Lambda retries the whole batch. With `store`, records that completed
  *   are skipped on the retry.
  * - With `store`, a record whose key completed before is skipped without running the handler, and two
- *   records of one batch with the same key run once.
+ *   records of one batch with the same key run once. Records of a shard or partition are claimed ahead, up to
+ *   25 at a time in one request, and the claims of records that then do not run are released together.
  *
  * @throws IdempotencyConfigError for an event of another kind (or malformed), a record handler that is not a
  *   function, or invalid options
@@ -105,19 +107,24 @@ export async function processStreamBatch(
     case 'none':
       return { batchItemFailures: [] };
     case 'kinesis':
-      return run.inOrder('Kinesis', batch.records, (record) => ({
-        kind: 'kinesis',
-        source: kinesisSource(record),
-        sequenceNumber: record.kinesis.sequenceNumber,
-        decode: () => kinesisInfo(record, prepared.parse),
-      }));
+      // Records are claimed ahead in groups: their claims (and releases) share requests.
+      return withWriteBatching(() =>
+        run.inOrder('Kinesis', batch.records, (record) => ({
+          kind: 'kinesis',
+          source: kinesisSource(record),
+          sequenceNumber: record.kinesis.sequenceNumber,
+          decode: () => kinesisInfo(record, prepared.parse),
+        })),
+      );
     case 'dynamodb':
-      return run.inOrder('DynamoDB Streams', batch.records, (record) => ({
-        kind: 'dynamodb',
-        source: dynamodbSource(record),
-        sequenceNumber: record.dynamodb?.SequenceNumber ?? '',
-        decode: () => dynamodbInfo(record),
-      }));
+      return withWriteBatching(() =>
+        run.inOrder('DynamoDB Streams', batch.records, (record) => ({
+          kind: 'dynamodb',
+          source: dynamodbSource(record),
+          sequenceNumber: record.dynamodb?.SequenceNumber ?? '',
+          decode: () => dynamodbInfo(record),
+        })),
+      );
     case 'kafka':
       // Before any record runs: refuses an event that names no cluster when the default name needs one.
       prepared.engineFor('kafka', batch.source);
@@ -132,6 +139,20 @@ interface OrderedRecord {
   readonly source: string;
   readonly sequenceNumber: string;
   decode(): unknown;
+}
+
+/** Records of a shard or partition claimed in one request, ahead of running them. */
+const CLAIM_AHEAD = 25;
+
+/** One record, decoded and keyed before the batch runs (once: the handler gets this decoded value). */
+interface PreparedRecord {
+  readonly record: unknown;
+  readonly kind: StreamKind;
+  readonly source: string | undefined;
+  /** The decoded record, or why decoding failed (the record fails at its turn). */
+  readonly decoded: { readonly ok: true; readonly info: unknown } | { readonly ok: false; readonly error: unknown };
+  /** The key, when there is a store (`error`: deriving it failed, and the record fails at its turn). */
+  readonly key: { readonly value: string | undefined } | { readonly error: unknown } | undefined;
 }
 
 interface Failure {
@@ -153,6 +174,10 @@ class RecordRunner {
    * running in that mode, so a later record with one of these keys is acknowledged here instead of running.
    */
   readonly #completed = new Map<string, string | undefined>();
+  /** Claims made ahead of the records' turns. */
+  readonly #claims = new ClaimsAhead<StreamArgs, unknown>();
+  /** How many records of the batch have each key: only a key met once is claimed ahead. */
+  readonly #keyCounts = new Map<string, number>();
 
   public constructor(
     private readonly prepared: PreparedStreamOptions,
@@ -166,19 +191,68 @@ class RecordRunner {
     records: readonly TRecord[],
     describeRecord: (record: TRecord) => OrderedRecord,
   ): Promise<StreamBatchResponse> {
-    for (const [index, record] of records.entries()) {
-      const how = describeRecord(record);
-      const outcome = await this.#process(how.kind, how.source, record, () => how.decode());
-      if (!outcome.ok) {
-        this.#logFailure(
-          `${label} record ${how.sequenceNumber}`,
-          outcome,
-          `the batch stops there (${records.length - index - 1} later record(s) not run) and Lambda resumes the shard from it`,
-        );
-        return { batchItemFailures: [{ itemIdentifier: how.sequenceNumber }] };
+    const described = records.map(describeRecord);
+    const prepared = described.map((how, index) => this.#prepare(how.kind, how.source, records[index], () => how.decode()));
+    this.#countKeys(prepared);
+    try {
+      for (const [index, how] of described.entries()) {
+        if (index % CLAIM_AHEAD === 0) this.#claimAhead(prepared, index);
+        const outcome = await this.#process(prepared[index] as PreparedRecord);
+        if (!outcome.ok) {
+          this.#logFailure(
+            `${label} record ${how.sequenceNumber}`,
+            outcome,
+            `the batch stops there (${records.length - index - 1} later record(s) not run) and Lambda resumes the shard from it`,
+          );
+          return { batchItemFailures: [{ itemIdentifier: how.sequenceNumber }] };
+        }
       }
+      return { batchItemFailures: [] };
+    } finally {
+      await this.#claims.releaseUntaken();
     }
-    return { batchItemFailures: [] };
+  }
+
+  /** Decodes a record and derives its key, before anything runs. */
+  #prepare(kind: StreamKind, source: string | undefined, record: unknown, decode: () => unknown): PreparedRecord {
+    let info: unknown;
+    try {
+      info = decode();
+    } catch (error) {
+      return { record, kind, source, decoded: { ok: false, error }, key: undefined };
+    }
+    const engine = this.prepared.engineFor(kind, source);
+    if (engine === undefined) return { record, kind, source, decoded: { ok: true, info }, key: undefined };
+    let key: PreparedRecord['key'];
+    try {
+      key = { value: engine.keyOf([record, info]) };
+    } catch (error) {
+      key = { error };
+    }
+    return { record, kind, source, decoded: { ok: true, info }, key };
+  }
+
+  #countKeys(records: readonly PreparedRecord[]): void {
+    for (const { key } of records) {
+      if (key !== undefined && 'value' in key && key.value !== undefined)
+        this.#keyCounts.set(key.value, (this.#keyCounts.get(key.value) ?? 0) + 1);
+    }
+  }
+
+  /**
+   * Claims, in this one turn, the next {@link CLAIM_AHEAD} records of a shard or partition from `start`, up to
+   * the first that cannot run (it stops the shard there). A key met more than once in the batch is not
+   * claimed ahead: its copies run one after another and the later ones meet the first's outcome.
+   */
+  #claimAhead(records: readonly PreparedRecord[], start: number): void {
+    const info = invocationInfo(this.options.context);
+    for (const prepared of records.slice(start, start + CLAIM_AHEAD)) {
+      const { key, decoded } = prepared;
+      if (!decoded.ok || (key !== undefined && 'error' in key)) return;
+      const engine = this.prepared.engineFor(prepared.kind, prepared.source);
+      if (key?.value === undefined || this.#keyCounts.get(key.value) !== 1 || !claimsBeforeRunning(engine)) continue;
+      this.#claims.claim(prepared, engine, [prepared.record, decoded.info], info);
+    }
   }
 
   /** Kafka: partitions concurrently, each in offset order until its first failure; then throws if any failed. */
@@ -186,9 +260,15 @@ class RecordRunner {
     const failures: (KafkaPartitionFailure | undefined)[] = partitions.map(() => undefined);
     let completed = 0;
     let notRun = 0;
+    const prepared = partitions.map((partition) =>
+      partition.records.map((record) => this.#prepare('kafka', source, record, () => kafkaInfo(record, this.prepared.parse))),
+    );
+    prepared.forEach((records) => this.#countKeys(records));
     await runConcurrently(partitions, this.prepared.concurrency, async (partition, index) => {
+      const records = prepared[index] as readonly PreparedRecord[];
       for (const [position, record] of partition.records.entries()) {
-        const outcome = await this.#process('kafka', source, record, () => kafkaInfo(record, this.prepared.parse));
+        if (position % CLAIM_AHEAD === 0) this.#claimAhead(records, position);
+        const outcome = await this.#process(records[position] as PreparedRecord);
         if (!outcome.ok) {
           failures[index] = { topic: record.topic, partition: record.partition, offset: record.offset, error: outcome.error };
           notRun += partition.records.length - position - 1;
@@ -198,6 +278,8 @@ class RecordRunner {
         completed += 1;
       }
     });
+    // Records of the partitions that stopped: their claims go, together.
+    await this.#claims.releaseUntaken();
     const failed = failures.filter((failure): failure is KafkaPartitionFailure => failure !== undefined);
     if (failed.length === 0) return { batchItemFailures: [] };
     const list = failed.map((f) => `${f.topic}-${f.partition} at offset ${f.offset} (${errorText(f.error)})`).join('; ');
@@ -226,21 +308,19 @@ class RecordRunner {
   }
 
   /** Decodes one record and runs the handler on it, through the engine when there is a store. Never throws. */
-  async #process(kind: StreamKind, source: string | undefined, record: unknown, decode: () => unknown): Promise<Outcome> {
-    let info: unknown;
+  async #process(prepared: PreparedRecord): Promise<Outcome> {
+    const { record, decoded } = prepared;
+    if (!decoded.ok) return { ok: false, error: decoded.error, stage: 'parse' };
+    const info = decoded.info;
     try {
-      info = decode();
-    } catch (error) {
-      return { ok: false, error, stage: 'parse' };
-    }
-    try {
-      const engine = this.prepared.engineFor(kind, source);
+      const engine = this.prepared.engineFor(prepared.kind, prepared.source);
       const work = async (): Promise<unknown> => this.handler(record, info);
       if (!engine) {
         await work();
       } else {
         const args: StreamArgs = [record, info];
-        const key = engine.keyOf(args);
+        if (prepared.key !== undefined && 'error' in prepared.key) throw prepared.key.error;
+        const key = prepared.key?.value;
         if (key === undefined || !acknowledgesDuplicates(engine)) {
           // Lease mode: a record waiting for an earlier one with its key then meets its completed record.
           // One rule with processSqsBatch: if that earlier copy failed, this one fails too, without running.
@@ -248,7 +328,7 @@ class RecordRunner {
             const earlier = key === undefined ? undefined : this.#failedKeys.get(key);
             if (earlier !== undefined) throw earlier.error;
             try {
-              await engine.run(args, invocationInfo(this.options.context), work);
+              await this.#claims.run(prepared, engine, args, invocationInfo(this.options.context), work, {});
             } catch (error) {
               if (key !== undefined) this.#failedKeys.set(key, { error });
               throw error;

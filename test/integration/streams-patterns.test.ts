@@ -75,7 +75,7 @@ async function view(id: string): Promise<Record<string, unknown> | undefined> {
 describe('claim record (processStreamBatch with a store)', () => {
   const batch = (): ReturnType<typeof kinesisEvent> => kinesisEvent(kinesisRecords(Array.from({ length: EVENTS }, (_, i) => ({ n: i }))));
 
-  it('lease mode: 2 writes per new event, 1 rejected write per replay', async () => {
+  it('lease mode: the batch claims its new events in one request, then writes a completion per event; a replay costs the batch one claim request and one read', async () => {
     const store = new DynamoDBStore({ tableName: idempotencyTable, client: storeClient });
     const options = { store, name: unique('lease') };
     const event = batch();
@@ -84,10 +84,13 @@ describe('claim record (processStreamBatch with a store)', () => {
       runs += 1;
     };
     expect(await requestsOf(storeClient, () => processStreamBatch(event, handler, options))).toEqual({
-      PutItemCommand: EVENTS,
+      BatchExecuteStatementCommand: 1,
       UpdateItemCommand: EVENTS,
     });
-    expect(await requestsOf(storeClient, () => processStreamBatch(event, handler, options))).toEqual({ PutItemCommand: EVENTS });
+    expect(await requestsOf(storeClient, () => processStreamBatch(event, handler, options))).toEqual({
+      BatchExecuteStatementCommand: 1,
+      BatchGetItemCommand: 1,
+    });
     expect(runs).toBe(EVENTS);
   });
 
@@ -99,7 +102,7 @@ describe('claim record (processStreamBatch with a store)', () => {
     expect(await requestsOf(storeClient, () => processStreamBatch(event, () => undefined, options))).toEqual({});
   });
 
-  it('lease mode with commitWith: the completion and the business write go in one transaction (2 requests per new event)', async () => {
+  it('lease mode with commitWith: the completion and the business write go in one transaction per event, after one claim request for the batch', async () => {
     const store = new DynamoDBStore({ tableName: idempotencyTable, client: storeClient });
     const options = { store, name: unique('commit') };
     const event = batch();
@@ -115,10 +118,13 @@ describe('claim record (processStreamBatch with a store)', () => {
       });
     };
     expect(await requestsOf(storeClient, () => processStreamBatch(event, handler, options))).toEqual({
-      PutItemCommand: EVENTS,
+      BatchExecuteStatementCommand: 1,
       TransactWriteItemsCommand: EVENTS,
     });
-    expect(await requestsOf(storeClient, () => processStreamBatch(event, handler, options))).toEqual({ PutItemCommand: EVENTS });
+    expect(await requestsOf(storeClient, () => processStreamBatch(event, handler, options))).toEqual({
+      BatchExecuteStatementCommand: 1,
+      BatchGetItemCommand: 1,
+    });
     expect(await view(`${prefix}-0`)).toEqual({ id: `${prefix}-0`, runs: 1 });
   });
 
