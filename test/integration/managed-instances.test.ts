@@ -9,6 +9,7 @@ import type middyDefault from '@middy/core' with { 'resolution-mode': 'import' }
 import type { Context } from 'aws-lambda';
 import {
   DynamoDBStore,
+  IdempotencyContextError,
   IdempotencyInProgressError,
   idempotencyMiddleware,
   makeIdempotent,
@@ -80,7 +81,7 @@ function barrier(count: number): Barrier {
 }
 
 /** The idempotency record of `orderId` under the operation `name`, as stored. */
-async function record(name: string, orderId: string): Promise<{ status: string; leaseUntil: number; token: string; steps?: string }> {
+async function record(name: string, orderId: string): Promise<{ status: string; leaseUntil: number; token: string; steps: string[] }> {
   const out = await dynamoClient().send(
     new GetItemCommand({ TableName: tableName, Key: { id: { S: `${name}#${hashValue(orderId)}` } }, ConsistentRead: true }),
   );
@@ -89,7 +90,7 @@ async function record(name: string, orderId: string): Promise<{ status: string; 
     status: String(out.Item['status']?.S),
     leaseUntil: Number(out.Item['leaseUntil']?.N),
     token: String(out.Item['token']?.S),
-    ...(out.Item['steps'] === undefined ? {} : { steps: JSON.stringify(out.Item['steps']) }),
+    steps: Object.keys(out.Item['steps']?.M ?? {}),
   };
 }
 
@@ -213,6 +214,28 @@ describe('one middy handler with idempotencyMiddleware serving concurrent invoca
     expect(new Set(results.map((r) => r.downstreamKey)).size).toBe(ORDERS.length);
     const completed = await Promise.all(ORDERS.map((orderId) => record(name, orderId)));
     expect(completed.map((r) => r.status)).toEqual(ORDERS.map(() => 'COMPLETED'));
+  });
+  // Fails today: lib/middleware.ts `before` calls enterExecutionHolder() (lib/engine/context.ts,
+  // `executions.enterWith(holder)`) synchronously inside the caller's call to the middy handler, so the holder,
+  // and the execution later put in it, become the store of the caller's async context too.
+  it("keeps an invocation's execution out of its caller's context: code outside every invocation gets IdempotencyContextError", async () => {
+    const name = opName();
+    const gate = barrier(1);
+    const handler = middy(async (event: OrderEvent) => {
+      await gate.arrive();
+      return event.orderId;
+    }).use(idempotencyMiddleware<OrderEvent>({ store, key: 'orderId', name }));
+
+    // Dispatched without awaiting it, as a runtime serving several invocations at once does.
+    const running = handler({ orderId: 'isolated' }, createLambdaContext({ timeoutMs: 60_000 }));
+    await gate.allArrived;
+    const outside = await step('outside', async () => 'ran outside').catch((error: unknown) => error);
+    const held = await record(name, 'isolated');
+    gate.open();
+    await running;
+
+    expect(held.steps).toEqual([]);
+    expect(outside).toBeInstanceOf(IdempotencyContextError);
   });
 });
 
