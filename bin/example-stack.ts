@@ -1,14 +1,18 @@
 /**
- * The example app: an order consumer on a FIFO queue, built from the effectively-once constructs and
- * checked by cdk-nag (AWS Solutions rules). `bin/app.ts` synthesizes it for the CDK CLI; the tests
- * build it in-process through {@link buildExampleApp}.
+ * The example app: every example handler of `handlers/` deployed with the effectively-once constructs and
+ * checked by cdk-nag (AWS Solutions rules): the order consumer on a FIFO queue, the orders HTTP API, the
+ * order-status projection fed by a DynamoDB stream, and the payment function. `bin/app.ts` synthesizes it
+ * for the CDK CLI; the tests and `scripts/architecture.ts` build it in-process through {@link buildExampleApp}.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { App, CfnOutput, Duration, Stack, Validations } from 'aws-cdk-lib';
 import type { StackProps } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import type { Construct } from 'constructs';
+import type { Construct, IConstruct } from 'constructs';
 import { IdempotentQueueConsumer } from '../constructs';
+import type { IIdempotencyTable } from '../constructs';
+import { OrderProjection, OrdersApi, Payments } from './example-parts';
 
 /** Name of the example stack. */
 export const EXAMPLE_STACK_NAME = 'EffectivelyOnceExample';
@@ -23,17 +27,43 @@ export const ORDER_CONSUMER_ENTRY = path.join(__dirname, '..', 'handlers', 'orde
  */
 export const ORDER_RETENTION = Duration.days(4);
 
+/** A cdk-nag finding acknowledged in the example: its ID, why, and on which construct. */
+export interface ExampleAcknowledgement {
+  /** `AwsSolutions::<rule>`, as CDK's validation report names it. */
+  readonly id: string;
+  /** Why the finding is accepted. */
+  readonly reason: string;
+  /** Path, under the stack, of the construct the acknowledgement covers (with its children); '' for the whole stack. */
+  readonly at: string;
+}
+
 /**
- * cdk-nag findings acknowledged in the example, each with its reason. Kept in one list so the README and
- * the tests quote the same text. The `AwsSolutions::` prefix makes CDK itself record the acknowledgement:
- * the finding stays listed, with its reason, under `suppressedViolations` in the validation report.
+ * cdk-nag findings acknowledged in the example, each with its reason and the narrowest construct it covers.
+ * Kept in one list so the docs and the tests quote the same text. The `AwsSolutions::` prefix makes CDK
+ * itself record the acknowledgement: the finding stays listed, with its reason, under `suppressedViolations`
+ * in the validation report.
  */
-export const EXAMPLE_ACKNOWLEDGEMENTS: readonly { readonly id: string; readonly reason: string }[] = [
+export const EXAMPLE_ACKNOWLEDGEMENTS: readonly ExampleAcknowledgement[] = [
   {
     id: 'AwsSolutions::AwsSolutions-L1',
     reason:
-      'The consumer is pinned to Node.js 22 (the runtime the library is built and tested on); ' +
+      'The functions are pinned to Node.js 22 (the runtime the library is built and tested on); ' +
       'moving to a newer runtime is a deliberate upgrade, not something a synth should do silently.',
+    at: '',
+  },
+  {
+    id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+    reason:
+      'dynamodb:ListStreams, which the DynamoDB event source needs, has no resource-level permission (its Resource must be *); ' +
+      'the stream reads themselves are granted on the order-status table stream ARN only.',
+    at: 'OrderProjection/FunctionRole',
+  },
+  {
+    id: 'AwsSolutions::AwsSolutions-SQS3',
+    reason:
+      'FailedRecords is the on-failure destination of the stream event source: it holds the positions of changes that failed every retry, ' +
+      'for an operator to inspect, and its alarm fires on the first one; a dead-letter queue behind it would only move those notes again.',
+    at: 'OrderProjection/FailedRecords',
   },
 ];
 
@@ -47,14 +77,28 @@ export interface EffectivelyOnceExampleStackProps extends StackProps {
   readonly orderConsumerEntry?: string;
 }
 
-/** An order consumer on a FIFO queue, with its dead-letter queue, idempotency table and alarms. */
+/**
+ * Every example handler, deployed: the order consumer on a FIFO queue and the orders HTTP API share one
+ * idempotency table; the payment function has its own; the order-status projection needs none (a sequence
+ * guard on each write).
+ */
 export class EffectivelyOnceExampleStack extends Stack {
+  /** The idempotency table of the order consumer and the orders HTTP API (created by the consumer). */
+  public readonly idempotency: IIdempotencyTable;
   /** The order consumer. */
   public readonly orders: IdempotentQueueConsumer;
+  /** `POST /orders` on an HTTP API, with the `Idempotency-Key` header. */
+  public readonly ordersApi: OrdersApi;
+  /** The order-status projection fed by a DynamoDB stream. */
+  public readonly orderProjection: OrderProjection;
+  /** The payment function and its own idempotency table. */
+  public readonly payments: Payments;
 
   public constructor(scope: Construct, id: string, props: EffectivelyOnceExampleStackProps = {}) {
     super(scope, id, {
-      description: 'effectively-once example: an idempotent order consumer on an SQS FIFO queue',
+      description:
+        'effectively-once example: an order consumer on an SQS FIFO queue, an orders HTTP API with Idempotency-Key, ' +
+        'an order-status projection on a DynamoDB stream, and a payment function',
       ...props,
     });
 
@@ -67,15 +111,35 @@ export class EffectivelyOnceExampleStack extends Stack {
       retentionPeriod: ORDER_RETENTION,
       idempotencyRetention: ORDER_RETENTION,
     });
+    this.idempotency = this.orders.table;
+    this.ordersApi = new OrdersApi(this, 'OrdersApi', { idempotencyTable: this.idempotency });
+    this.orderProjection = new OrderProjection(this, 'OrderProjection');
+    this.payments = new Payments(this, 'Payments');
 
-    for (const acknowledgement of EXAMPLE_ACKNOWLEDGEMENTS) {
-      Validations.of(this.orders).acknowledge(acknowledgement);
+    for (const { id: findingId, reason, at } of EXAMPLE_ACKNOWLEDGEMENTS) {
+      Validations.of(constructAt(this, at)).acknowledge({ id: findingId, reason });
     }
 
     new CfnOutput(this, 'OrderQueueUrl', { value: this.orders.queue.queueUrl });
     new CfnOutput(this, 'OrderDeadLetterQueueUrl', { value: this.orders.deadLetterQueue.queueUrl });
-    new CfnOutput(this, 'IdempotencyTableName', { value: this.orders.table.tableName });
+    new CfnOutput(this, 'IdempotencyTableName', { value: this.idempotency.tableName });
+    new CfnOutput(this, 'OrdersApiUrl', { value: this.ordersApi.stage.url });
+    new CfnOutput(this, 'OrderStatusTableName', { value: this.orderProjection.sourceTable.tableName });
+    new CfnOutput(this, 'OrderViewsTableName', { value: this.orderProjection.viewsTable.tableName });
+    new CfnOutput(this, 'PaymentFunctionName', { value: this.payments.function.functionName });
+    new CfnOutput(this, 'PaymentInvokePolicyArn', { value: this.payments.invokePolicy.managedPolicyArn });
   }
+}
+
+/** The construct at `path` (segments joined by `/`) under `root`; `root` itself for ''. Throws when there is none. */
+function constructAt(root: IConstruct, at: string): IConstruct {
+  return at === '' ? root : at.split('/').reduce<IConstruct>((scope, id) => scope.node.findChild(id), root);
+}
+
+/** The `context` of cdk.json: the feature flags a new `cdk init` app sets, applied to in-process synths too. */
+export function cdkJsonContext(): Record<string, unknown> {
+  const cdkJson = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'cdk.json'), 'utf8')) as { context?: Record<string, unknown> };
+  return cdkJson.context ?? {};
 }
 
 /** Options of {@link buildExampleApp}. */
@@ -92,11 +156,20 @@ export interface ExampleAppOptions {
    * @default - `ORDER_CONSUMER_ENTRY` (handlers/order-consumer.ts)
    */
   readonly orderConsumerEntry?: string;
+  /**
+   * Context set on the app over cdk.json's, e.g. `{ 'aws:cdk:bundling-stacks': [] }` to skip bundling.
+   *
+   * @default - cdk.json's context only
+   */
+  readonly context?: Record<string, unknown>;
 }
 
 /** The example app and its stack, with cdk-nag's AWS Solutions checks registered as a validation plugin. */
 export function buildExampleApp(options: ExampleAppOptions = {}): { app: App; stack: EffectivelyOnceExampleStack } {
-  const app = new App(options.outdir === undefined ? {} : { outdir: options.outdir });
+  const app = new App({
+    ...(options.outdir === undefined ? {} : { outdir: options.outdir }),
+    context: { ...cdkJsonContext(), ...options.context },
+  });
   const stack = new EffectivelyOnceExampleStack(app, EXAMPLE_STACK_NAME, {
     orderConsumerEntry: options.orderConsumerEntry,
   });

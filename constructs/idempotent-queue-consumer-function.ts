@@ -11,26 +11,27 @@ import type { ConsumerFunctionProps } from './idempotent-queue-consumer-props';
 /**
  * A `NodejsFunction` bundled by the local esbuild (never Docker), minified with source maps, `@aws-sdk/*`
  * left to the runtime; its own log group and a role allowed to write only there, unless
- * `functionProps` gives them.
+ * `functionProps` gives them. `kind` says what the function is, in its role's description.
  */
 export function createConsumerFunction(
   scope: Construct,
   entry: string,
   timeout: Duration,
   functionProps: ConsumerFunctionProps = {},
+  kind = 'consumer',
 ): lambda.Function {
   const { bundling, ...rest } = functionProps;
   const logGroup = rest.logGroup ?? new logs.LogGroup(scope, 'FunctionLogGroup', { retention: DEFAULT_LOG_RETENTION });
   // A role scoped to this function's log group instead of the AWSLambdaBasicExecutionRole managed policy.
-  const role =
+  const executionRole =
     rest.role ??
     new iam.Role(scope, 'FunctionRole', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `Execution role of the consumer ${scope.node.path}`,
+      description: `Execution role of the ${kind} ${scope.node.path}`,
     });
   // The log group ARN ends in `:*`, which covers its log streams.
   iam.Grant.addToPrincipal({
-    grantee: role,
+    grantee: executionRole,
     actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
     resourceArns: [logGroup.logGroupRef.logGroupArn],
   });
@@ -41,7 +42,7 @@ export function createConsumerFunction(
     environment: { ...FUNCTION_ENVIRONMENT, ...rest.environment },
     entry,
     timeout,
-    role,
+    role: executionRole,
     logGroup,
     bundling: {
       minify: true,
