@@ -52,6 +52,14 @@ export const MAX_CHECKPOINT_BYTES = 256 * 1024;
 export const MAX_EXPIRES_AFTER_SECONDS = 10 * 365 * 24 * 60 * 60;
 /** Largest `leaseSeconds`: twelve hours, the longest SQS visibility timeout. */
 export const MAX_LEASE_SECONDS = 12 * 60 * 60;
+/**
+ * How long a Lambda durable execution may own its record, in seconds, when `durableExecutionTimeoutSeconds`
+ * does not say: 366 days, the longest `ExecutionTimeout` Lambda allows (the SDK does not tell the handler the
+ * function's own).
+ */
+export const DEFAULT_DURABLE_EXECUTION_TIMEOUT_SECONDS = 366 * 24 * 60 * 60;
+/** Largest `durableExecutionTimeoutSeconds`: 366 days, the longest `ExecutionTimeout` of a durable function. */
+export const MAX_DURABLE_EXECUTION_TIMEOUT_SECONDS = 366 * 24 * 60 * 60;
 /** Largest `clockSkewMs`: five minutes. */
 export const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
 /** Largest `completionRetrySeconds`: one hour. */

@@ -1,11 +1,13 @@
 import {
   MAX_CLOCK_SKEW_MS,
   MAX_COMPLETION_RETRY_SECONDS,
+  MAX_DURABLE_EXECUTION_TIMEOUT_SECONDS,
   MAX_EXPIRES_AFTER_SECONDS,
   MAX_LEASE_SECONDS,
   MAX_NAME_BYTES,
   DEFAULT_CLOCK_SKEW_MS,
   DEFAULT_COMPLETION_RETRY_SECONDS,
+  DEFAULT_DURABLE_EXECUTION_TIMEOUT_SECONDS,
   DEFAULT_EXPIRES_AFTER_SECONDS,
   DEFAULT_LOCAL_CACHE_MAX_ITEMS,
   DEFAULT_MAX_RESULT_BYTES,
@@ -62,11 +64,22 @@ export interface IdempotencyOptions<TArgs extends unknown[] = unknown[], TResult
   readonly expiresAfterSeconds?: number;
   /**
    * How long a claim blocks duplicates while the work runs, in seconds. After that another invocation may
-   * take the record over (and the late one gets `IdempotencyLeaseLostError`).
+   * take the record over (and the late one gets `IdempotencyLeaseLostError`). Inside a Lambda durable
+   * execution it does not apply: see `durableExecutionTimeoutSeconds`.
    * @default - the Lambda context's remaining time (less one second) when the second argument is a Lambda
    * context, else 60
    */
   readonly leaseSeconds?: number;
+  /**
+   * Inside a Lambda durable execution (`withDurableExecution(makeIdempotent(handler, options))`): how long,
+   * from its first invocation, the execution owns its record, in seconds. Every invocation of that execution
+   * (resumes after waits and callbacks, retries) is the same execution and goes on with the record; another
+   * execution with the same key gets `IdempotencyInProgressError` until the first completes or fails, or
+   * until this time has passed (it crashed, was stopped or timed out). Set it to the function's durable
+   * `ExecutionTimeout`: the SDK does not tell the handler that timeout.
+   * @default 31622400 (366 days, the longest ExecutionTimeout)
+   */
+  readonly durableExecutionTimeoutSeconds?: number;
   /**
    * Payload fields that must match on a replay (a function of the arguments, or JMESPath on the first).
    * A duplicate key with a different fingerprint gets `IdempotencyPayloadMismatchError`.
@@ -155,6 +168,7 @@ export interface ResolvedOptions<TArgs extends unknown[]> {
   readonly name: string;
   readonly expiresAfterSeconds: number;
   readonly leaseSeconds: number | undefined;
+  readonly durableExecutionTimeoutSeconds: number;
   readonly localCacheMaxItems: number;
   readonly onInProgress: 'throw' | 'wait';
   readonly onMissingKey: 'throw' | 'run';
@@ -186,6 +200,7 @@ export const IDEMPOTENCY_OPTION_NAMES = [
   'name',
   'expiresAfterSeconds',
   'leaseSeconds',
+  'durableExecutionTimeoutSeconds',
   'fingerprint',
   'localCache',
   'onInProgress',
@@ -266,6 +281,12 @@ export function resolveOptions<TArgs extends unknown[]>(
       options.leaseSeconds === undefined
         ? undefined
         : atMost('leaseSeconds', positiveNumber('leaseSeconds', options.leaseSeconds), MAX_LEASE_SECONDS, '12 hours'),
+    durableExecutionTimeoutSeconds: atMost(
+      'durableExecutionTimeoutSeconds',
+      positiveNumber('durableExecutionTimeoutSeconds', options.durableExecutionTimeoutSeconds ?? DEFAULT_DURABLE_EXECUTION_TIMEOUT_SECONDS),
+      MAX_DURABLE_EXECUTION_TIMEOUT_SECONDS,
+      '366 days',
+    ),
     localCacheMaxItems,
     onInProgress: oneOf('onInProgress', options.onInProgress ?? DEFAULT_ON_IN_PROGRESS, ['throw', 'wait'] as const),
     onMissingKey: oneOf('onMissingKey', options.onMissingKey ?? DEFAULT_ON_MISSING_KEY, ['throw', 'run'] as const),

@@ -85,8 +85,12 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
     }
 
     const token = randomUUID();
-    const leaseMs = this.#leaseMs(info);
-    const deadline = o.clock() + (info.remainingMs ?? leaseMs) - LEASE_SAFETY_MARGIN_MS;
+    // Inside a durable execution the record belongs to the execution, not to one invocation: its lease is
+    // the execution's timeout, whatever leaseSeconds says.
+    const owner = info.durableExecutionArn;
+    const invocationLeaseMs = this.#leaseMs(info);
+    const leaseMs = owner === undefined ? invocationLeaseMs : o.durableExecutionTimeoutSeconds * 1000;
+    const deadline = o.clock() + (info.remainingMs ?? invocationLeaseMs) - LEASE_SAFETY_MARGIN_MS;
     // Store retries end with the invocation (less the margin), or after completionRetrySeconds without one.
     const invocationEnd = info.remainingMs === undefined ? undefined : monotonicNow() + info.remainingMs - LEASE_SAFETY_MARGIN_MS;
     const retryDeadline = (): number => invocationEnd ?? monotonicNow() + o.completionRetrySeconds * 1000;
@@ -100,15 +104,19 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
     let existing: IdempotencyRecord | undefined;
     for (;;) {
       const now = o.clock();
+      const previous = existing;
+      // A resumed durable execution keeps the lease its first invocation took: the timeout counts from the start.
+      const resumed = previous !== undefined && owner !== undefined && previous.owner === owner;
+      const leaseUntil = resumed && previous.leaseUntil > now ? previous.leaseUntil : now + leaseMs;
       const claim = {
         key,
         token,
-        leaseUntil: now + leaseMs,
-        expiresAt: this.#expiresAt(now, leaseMs),
+        leaseUntil,
+        expiresAt: this.#expiresAt(now, leaseUntil - now),
         ...(fingerprint === undefined ? {} : { fingerprint }),
+        ...(owner === undefined ? {} : { owner }),
         now: now - o.clockSkewMs,
       };
-      const previous = existing;
       const expiresAt = previous ? Math.max(claim.expiresAt, previous.expiresAt) : claim.expiresAt;
       const result = await this.#retryStore(
         key,
@@ -125,6 +133,12 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
       if (found.status === RecordStatus.Completed) {
         this.#remember(key, found, fingerprint);
         return { kind: 'replay', value: this.replay(key, found.outcome ?? 'value', found.result) };
+      }
+      if (owner !== undefined && found.owner === owner) {
+        // Another invocation of the same durable execution (a resume after a wait or a callback, a retry):
+        // the same execution going on, never a duplicate of itself. Take the record over, lease or not.
+        existing = found;
+        continue;
       }
       if (this.#leaseEnded(found)) {
         // The holder's lease ended (it crashed, timed out or released after a failure): take over.

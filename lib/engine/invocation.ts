@@ -2,13 +2,28 @@
 import { IdempotencyConfigError } from '../errors';
 import type { InvocationInfo } from './types';
 
-/** Facts of a Lambda invocation, when `context` is a Lambda context. */
+/**
+ * Facts of a Lambda invocation, when `context` is a Lambda context, or the `DurableContext` that
+ * `withDurableExecution` (`@aws/durable-execution-sdk-js`) passes a handler: its Lambda context gives the
+ * remaining time, its `executionContext.durableExecutionArn` the durable execution.
+ */
 export function invocationInfo(context: unknown): InvocationInfo {
-  const getRemaining = (context as { getRemainingTimeInMillis?: unknown } | null | undefined)?.getRemainingTimeInMillis;
-  if (typeof getRemaining !== 'function') return {};
-  const remainingMs = Number(getRemaining.call(context));
+  const durable = durableFacts(context);
+  const lambda = durable === undefined ? context : durable.lambdaContext;
+  const getRemaining = (lambda as { getRemainingTimeInMillis?: unknown } | null | undefined)?.getRemainingTimeInMillis;
+  const arn = durable === undefined ? {} : { durableExecutionArn: durable.arn };
+  if (typeof getRemaining !== 'function') return arn;
+  const remainingMs = Number(getRemaining.call(lambda));
   // An invocation past its timeout (a late, resumed one) gets the shortest lease, not the 60 s default.
-  return Number.isFinite(remainingMs) ? { remainingMs: Math.max(0, remainingMs) } : {};
+  return Number.isFinite(remainingMs) ? { remainingMs: Math.max(0, remainingMs), ...arn } : arn;
+}
+
+/** The durable execution's ARN and Lambda context, when `context` is a durable SDK's `DurableContext`. */
+function durableFacts(context: unknown): { arn: string; lambdaContext: unknown } | undefined {
+  if (context === null || typeof context !== 'object') return undefined;
+  const { executionContext, lambdaContext } = context as { executionContext?: unknown; lambdaContext?: unknown };
+  const arn = (executionContext as { durableExecutionArn?: unknown } | null | undefined)?.durableExecutionArn;
+  return typeof arn === 'string' && arn.length > 0 ? { arn, lambdaContext } : undefined;
 }
 
 /** `<AWS_LAMBDA_FUNCTION_NAME or "local">.<suffix>`: the default namespace of an operation's keys. */

@@ -33,6 +33,11 @@ export interface LifecycleHooks<TResult> {
 export interface InvocationInfo {
   /** Milliseconds the invocation has left (from the Lambda context), when known. */
   readonly remainingMs?: number;
+  /**
+   * The ARN of the Lambda durable execution the invocation belongs to, when it runs inside one: every
+   * invocation of that execution owns its record (see `durableExecutionTimeoutSeconds`).
+   */
+  readonly durableExecutionArn?: string;
 }
 
 /** What a hand-made release (`release`, `completeStep`) found and did. */

@@ -31,6 +31,7 @@ export class InMemoryStore implements IdempotencyStore {
       expiresAt: input.expiresAt,
       leaseUntil: input.leaseUntil,
       ...(input.fingerprint === undefined ? {} : { fingerprint: input.fingerprint }),
+      ...(input.owner === undefined ? {} : { owner: input.owner }),
       steps: {},
     });
     return { claimed: true, steps: {} };
@@ -38,19 +39,22 @@ export class InMemoryStore implements IdempotencyStore {
 
   public async takeOver(input: ClaimInput & { readonly previousToken: string }): Promise<ClaimResult> {
     const existing = this.#live(input.key, input.now);
+    const sameOwner = input.owner !== undefined && existing?.owner === input.owner;
     if (
       !existing ||
       existing.status !== RecordStatus.InProgress ||
       existing.token !== input.previousToken ||
-      existing.leaseUntil >= input.now
+      (existing.leaseUntil >= input.now && !sameOwner)
     ) {
       return existing ? { claimed: false, existing: clone(existing) } : this.claim(input);
     }
+    const { owner: _previousOwner, ...rest } = existing;
     this.#records.set(input.key, {
-      ...existing,
+      ...rest,
       token: input.token,
       leaseUntil: input.leaseUntil,
       expiresAt: Math.max(existing.expiresAt, input.expiresAt),
+      ...(input.owner === undefined ? {} : { owner: input.owner }),
     });
     return { claimed: true, steps: { ...existing.steps } };
   }
@@ -70,7 +74,7 @@ export class InMemoryStore implements IdempotencyStore {
     const record = this.#owned(input.key, input.token, 'store the result');
     // Completed already by this execution (a retried completion): done, as DynamoDBStore does.
     if (record.status === RecordStatus.Completed) return;
-    this.#records.set(input.key, completed(input, record.fingerprint));
+    this.#records.set(input.key, completed(input, record.fingerprint, record.owner));
   }
 
   public async putCompleted(
@@ -126,7 +130,7 @@ export class InMemoryStore implements IdempotencyStore {
   }
 }
 
-function completed(input: CompleteInput, fingerprint: string | undefined): IdempotencyRecord {
+function completed(input: CompleteInput, fingerprint: string | undefined, owner?: string): IdempotencyRecord {
   return {
     key: input.key,
     status: RecordStatus.Completed,
@@ -134,6 +138,7 @@ function completed(input: CompleteInput, fingerprint: string | undefined): Idemp
     expiresAt: input.expiresAt,
     leaseUntil: 0,
     ...(fingerprint === undefined ? {} : { fingerprint }),
+    ...(owner === undefined ? {} : { owner }),
     result: input.result,
     outcome: input.outcome,
     steps: {},

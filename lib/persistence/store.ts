@@ -52,6 +52,11 @@ export interface IdempotencyRecord {
   readonly outcome?: OutcomeKind;
   /** Step checkpoints of the current execution, by step name. */
   readonly steps: Readonly<Record<string, StepCheckpoint>>;
+  /**
+   * The Lambda durable execution (its ARN) that claimed the record, when it was claimed inside one: every
+   * invocation of that execution owns the record, whatever its lease.
+   */
+  readonly owner?: string;
 }
 
 /**
@@ -67,6 +72,11 @@ export interface ClaimInput {
   readonly leaseUntil: number;
   readonly expiresAt: number;
   readonly fingerprint?: string;
+  /**
+   * The Lambda durable execution (its ARN) claiming the record, when the claim is made inside one. Stored
+   * with the record; a take-over by the same owner succeeds while the lease is live (a resumed execution).
+   */
+  readonly owner?: string;
   /**
    * The time against which the store compares leases and expiry, epoch milliseconds: the engine's clock
    * less its `clockSkewMs` margin, so that a record counts as expired (or a lease as ended) only when it
@@ -123,8 +133,10 @@ export interface IdempotencyStore {
   claim(input: ClaimInput): Promise<ClaimResult>;
 
   /**
-   * Takes over an in-progress record whose lease ended: sets the new token and lease, keeps the step
-   * checkpoints. Conditional on the record still holding `previousToken` with its lease ended at `now`.
+   * Takes over an in-progress record whose lease ended, or whose `owner` is the input's `owner` (the same
+   * durable execution, resumed): sets the new token, lease and owner (removing the owner when the input has
+   * none), keeps the step checkpoints. Conditional on the record still holding `previousToken`, in progress
+   * and live, with its lease ended at `now` or its owner equal to the input's.
    */
   takeOver(input: ClaimInput & { readonly previousToken: string }): Promise<ClaimResult>;
 

@@ -74,6 +74,78 @@ export function describeStoreContract(label: string, makeStore: () => Promise<Id
       expect(!result.claimed && result.existing.token).toBe('t1');
     });
 
+    describe('durable execution owners', () => {
+      const ARN = 'arn:aws:lambda:us-east-1:123456789012:function:orders:1/durable-execution/run-1/0c8f';
+      const OTHER = 'arn:aws:lambda:us-east-1:123456789012:function:orders:1/durable-execution/run-2/7d1e';
+      const takeOver = (k: string, token: string, previousToken: string, owner?: string) =>
+        store.takeOver({
+          key: k,
+          token,
+          previousToken,
+          leaseUntil: NOW + 5_000,
+          expiresAt: SEC + 3600,
+          now: NOW,
+          ...(owner === undefined ? {} : { owner }),
+        });
+
+      it('stores the owner of a claim and returns it with the record', async () => {
+        const k = key();
+        await store.claim({ key: k, token: 't1', leaseUntil: NOW + 10_000, expiresAt: SEC + 3600, now: NOW, owner: ARN });
+        await expect(store.get(k, NOW)).resolves.toMatchObject({ token: 't1', owner: ARN });
+        const again = await claim(k, 't2');
+        expect(!again.claimed && again.existing.owner).toBe(ARN);
+      });
+
+      it('lets the owner take over its record while the lease is live, keeping the checkpoints', async () => {
+        const k = key();
+        await store.claim({ key: k, token: 't1', leaseUntil: NOW + 10_000, expiresAt: SEC + 3600, now: NOW, owner: ARN });
+        await store.checkpoint({ key: k, token: 't1', step: 's1', checkpoint: { state: 'done', result: '1' } });
+        await expect(takeOver(k, 't2', 't1', ARN)).resolves.toEqual({ claimed: true, steps: { s1: { state: 'done', result: '1' } } });
+        await expect(store.get(k, NOW)).resolves.toMatchObject({ token: 't2', owner: ARN, leaseUntil: NOW + 5_000 });
+      });
+
+      it('refuses a live lease to another owner and to a taker without one', async () => {
+        const k = key();
+        await store.claim({ key: k, token: 't1', leaseUntil: NOW + 10_000, expiresAt: SEC + 3600, now: NOW, owner: ARN });
+        const other = await takeOver(k, 't2', 't1', OTHER);
+        expect(!other.claimed && other.existing).toMatchObject({ token: 't1', owner: ARN });
+        const none = await takeOver(k, 't3', 't1');
+        expect(!none.claimed && none.existing).toMatchObject({ token: 't1', owner: ARN });
+      });
+
+      it('refuses the owner a take-over when the token it saw is no longer there', async () => {
+        const k = key();
+        await store.claim({ key: k, token: 't1', leaseUntil: NOW + 10_000, expiresAt: SEC + 3600, now: NOW, owner: ARN });
+        await takeOver(k, 't2', 't1', ARN);
+        const stale = await takeOver(k, 't3', 't1', ARN);
+        expect(!stale.claimed && stale.existing.token).toBe('t2');
+      });
+
+      it('gives an ended lease to a taker without an owner, and removes the previous owner', async () => {
+        const k = key();
+        await store.claim({ key: k, token: 't1', leaseUntil: NOW - 1, expiresAt: SEC + 3600, now: NOW, owner: ARN });
+        await expect(takeOver(k, 't2', 't1')).resolves.toEqual({ claimed: true, steps: {} });
+        const record = await store.get(k, NOW);
+        expect(record?.token).toBe('t2');
+        expect(record?.owner).toBeUndefined();
+      });
+
+      it('keeps the owner on the completed record', async () => {
+        const k = key();
+        await store.claim({ key: k, token: 't1', leaseUntil: NOW + 10_000, expiresAt: SEC + 3600, now: NOW, owner: ARN });
+        await complete(k, 't1');
+        await expect(store.get(k, NOW)).resolves.toMatchObject({ status: RecordStatus.Completed, owner: ARN });
+      });
+
+      it('never lets the owner take over a completed record', async () => {
+        const k = key();
+        await store.claim({ key: k, token: 't1', leaseUntil: NOW + 10_000, expiresAt: SEC + 3600, now: NOW, owner: ARN });
+        await complete(k, 't1');
+        const result = await takeOver(k, 't2', 't1', ARN);
+        expect(!result.claimed && result.existing).toMatchObject({ status: RecordStatus.Completed, token: 't1' });
+      });
+    });
+
     it('completes for the token holder and returns the result to the next claim', async () => {
       const k = key();
       await claim(k, 't1');

@@ -3,7 +3,9 @@
  * so its local cache survives invocations (test/unit/defaults.test.ts checks the documented defaults).
  */
 import { IdempotencyConfigError, InMemoryStore } from '../../lib';
+import { IDEMPOTENCY_OPTION_NAMES } from '../../lib/options';
 import { processSqsBatch, type SqsBatchOptions } from '../../lib/sqs';
+import { SQS_OPTION_NAMES } from '../../lib/sqs/options';
 import { jsonRecord, recordingLogger, recordingStore, type Order } from '../helpers/sqs-batches';
 import { lambdaContext, sqsEvent } from '../helpers/sqs-events';
 
@@ -15,7 +17,7 @@ describe('validation', () => {
   it('refuses an unknown option, listing the known ones', async () => {
     await expect(run({ store: new InMemoryStore(), concurency: 5 })).rejects.toThrow(
       new IdempotencyConfigError(
-        'Unknown option `concurency` (known options: store, key, name, expiresAfterSeconds, leaseSeconds, fingerprint, localCache, onInProgress, onMissingKey, mode, maxResultBytes, cacheErrors, onReplay, logger, clock, clockSkewMs, completionRetrySeconds, context, parse, concurrency, fifoOnFailure, visibility)',
+        `Unknown option \`concurency\` (known options: ${[...IDEMPOTENCY_OPTION_NAMES, ...SQS_OPTION_NAMES].join(', ')})`,
       ),
     );
   });

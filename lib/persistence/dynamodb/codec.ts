@@ -49,6 +49,7 @@ export class RecordCodec {
       [A.steps, { M: {} }],
     ];
     if (input.fingerprint !== undefined) attributes.push([A.fingerprint, { S: input.fingerprint }]);
+    if (input.owner !== undefined) attributes.push([A.owner, { S: input.owner }]);
     return attributes;
   }
 
@@ -120,6 +121,7 @@ export class RecordCodec {
     }
     const fingerprint = item[A.fingerprint]?.S;
     const outcome = item[A.outcome]?.S;
+    const owner = item[A.owner]?.S;
     const status = item[A.status]?.S === RecordStatus.Completed ? RecordStatus.Completed : RecordStatus.InProgress;
     const record: IdempotencyRecord = {
       key,
@@ -130,6 +132,7 @@ export class RecordCodec {
       steps,
       ...(fingerprint === undefined ? {} : { fingerprint }),
       ...(outcome === undefined ? {} : { outcome: outcome === 'error' ? 'error' : 'value' }),
+      ...(owner === undefined ? {} : { owner }),
     };
     if (status !== RecordStatus.Completed) return record;
     return { ...record, result: await this.#decodeResult(key, item) };

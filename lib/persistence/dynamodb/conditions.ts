@@ -67,6 +67,11 @@ function leaseEnded(now: number): Condition {
   return { expression: '#lease < :now', names: { '#lease': A.lease }, values: { ':now': { N: String(now) } } };
 }
 
+/** The record is owned by the durable execution `owner` (its ARN). */
+function ownedByExecution(owner: string): Condition {
+  return { expression: '#owner = :owner', names: { '#owner': A.owner }, values: { ':owner': { S: owner } } };
+}
+
 // The conditions of the writes.
 
 /** Claimable: there is no record, or the record has expired but TTL has not deleted it yet. */
@@ -74,9 +79,13 @@ export function claimable(table: Table, now: number): Condition {
   return combine('OR', [absent(table), expired(table, now)]);
 }
 
-/** Only the lease holder we saw, only once its lease ended, only while the record is live. */
-export function takeOverable(table: Table, previousToken: string, now: number): Condition {
-  return combine('AND', [heldBy(previousToken, ':previous'), inProgress(), leaseEnded(now), live(table, now)]);
+/**
+ * Only the lease holder we saw, only while the record is live, and only once its lease ended, or at any time
+ * by the durable execution that owns the record (`owner`: the same execution, resumed).
+ */
+export function takeOverable(table: Table, previousToken: string, now: number, owner?: string): Condition {
+  const free = owner === undefined ? leaseEnded(now) : combine('OR', [leaseEnded(now), ownedByExecution(owner)]);
+  return combine('AND', [heldBy(previousToken, ':previous'), inProgress(), free, live(table, now)]);
 }
 
 /** Only our own record (the lease is still ours). */

@@ -64,11 +64,17 @@ export class SingleRequests {
         new UpdateItemCommand({
           TableName: this.#table.tableName,
           Key: keyOf(this.#table, input.key),
-          UpdateExpression: 'SET #token = :token, #lease = :lease, #ttl = :exp',
+          // The owner is the taker's: a durable execution's, or none (removed).
+          UpdateExpression: `SET #token = :token, #lease = :lease, #ttl = :exp${input.owner === undefined ? ' REMOVE #owner' : ', #owner = :owner'}`,
           ...conditioned(
-            takeOverable(this.#table, input.previousToken, input.now),
-            { '#token': A.token, '#lease': A.lease, '#ttl': this.#table.ttlAttr },
-            { ':token': { S: input.token }, ':lease': { N: String(input.leaseUntil) }, ':exp': { N: String(input.expiresAt) } },
+            takeOverable(this.#table, input.previousToken, input.now, input.owner),
+            { '#token': A.token, '#lease': A.lease, '#ttl': this.#table.ttlAttr, '#owner': A.owner },
+            {
+              ':token': { S: input.token },
+              ':lease': { N: String(input.leaseUntil) },
+              ':exp': { N: String(input.expiresAt) },
+              ...(input.owner === undefined ? {} : { ':owner': { S: input.owner } }),
+            },
           ),
           ReturnValues: 'ALL_NEW',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',

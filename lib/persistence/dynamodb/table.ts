@@ -32,6 +32,7 @@ export const A = {
   outcome: 'outcome',
   steps: 'steps',
   data: 'data',
+  owner: 'owner',
 } as const;
 
 /** The primary key of the item `key`. */
