@@ -2,6 +2,10 @@
  * Footprint: the size of an esbuild-minified handler bundle written with each library (the AWS SDK left
  * external, as the Lambda Node.js runtime provides it), and the median time a fresh Node process takes
  * to `require` it (timed inside that process, wall and CPU), minus the same for an empty file.
+ *
+ * Cold start: the same process first requires the SDK modules the bundle itself requires at load (found
+ * by a discovery process), then the bundle; the second part is the library's own load (plus the
+ * handler's few lines), the first the bare SDK's, which both libraries pay.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,6 +34,17 @@ export interface BundleResult {
   readonly loadMs: number;
   /** The same in CPU time (user + system) of that process: less sensitive to a busy machine. */
   readonly loadCpuMs: number;
+  /** The external modules (the SDK) the bundle requires while it loads, as it names them. */
+  readonly sdkModules?: readonly string[];
+  /** Median CPU time of requiring {@link sdkModules} alone, first in the same process, milliseconds. */
+  readonly sdkLoadCpuMs?: number;
+  /**
+   * Median CPU time of requiring the bundle once its SDK modules are loaded, minus an empty file's,
+   * milliseconds: the library's own load CPU at cold start (bundle load minus the bare SDK load).
+   */
+  readonly ownLoadCpuMs?: number;
+  /** The same in wall time. */
+  readonly ownLoadMs?: number;
   /** What weighs most in the bundle: bytes in the minified output by package (`lib` is our own code). */
   readonly largestInputs: readonly { readonly path: string; readonly bytes: number }[];
 }
@@ -136,33 +151,58 @@ function largestInputs(metafile: Metafile): { path: string; bytes: number }[] {
     .slice(0, 8);
 }
 
-/** What one fresh process measured around its `require` of the file. */
+/** What one fresh process measured around its `require`s: all of them, and the preloaded SDK alone. */
 interface LoadSample {
   readonly wallMs: number;
   readonly cpuMs: number;
+  readonly sdkWallMs: number;
+  readonly sdkCpuMs: number;
 }
 
 /**
- * The child: a fresh `node -e` that times its own `require` of the file (wall and CPU), so that Node's
- * start-up, identical for every file, does not add its noise to the difference.
+ * The child: a fresh `node -e` that times its own `require`s (wall and CPU), so that Node's start-up,
+ * identical for every file, does not add its noise to the difference: first the modules of argv[2] (a JSON
+ * list of resolved paths: the SDK modules the bundle requires), then the file.
  */
 const CHILD = [
-  'const f=process.argv[1];',
+  'const f=process.argv[1];const pre=JSON.parse(process.argv[2]||"[]");',
   'const t=process.hrtime.bigint();const c=process.cpuUsage();',
+  'for(const p of pre)require(p);',
+  'const ts=process.hrtime.bigint();const cs=process.cpuUsage(c);',
   'require(f);',
-  'const u=process.cpuUsage(c);',
-  'process.stdout.write(JSON.stringify({wallMs:Number(process.hrtime.bigint()-t)/1e6,cpuMs:(u.user+u.system)/1e3}));',
+  'const u=process.cpuUsage(c);const te=process.hrtime.bigint();',
+  'process.stdout.write(JSON.stringify({wallMs:Number(te-t)/1e6,cpuMs:(u.user+u.system)/1e3,sdkWallMs:Number(ts-t)/1e6,sdkCpuMs:(cs.user+cs.system)/1e3}));',
 ].join('');
 
-/** One fresh process that requires `file`. @throws when the process fails */
-function loadOnce(file: string, env: NodeJS.ProcessEnv): LoadSample {
-  const child = spawnSync(process.execPath, ['-e', CHILD, file], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  if (child.status !== 0) {
-    const stderr = child.stderr.toString();
-    const error = stderr.split('\n').find((line) => /^\w*Error\b/.test(line)) ?? stderr.slice(-500);
-    throw new Error(`Loading ${file} in a fresh node process failed (exit ${String(child.status)}): ${error}`);
-  }
+/**
+ * The discovery: a fresh `node -e` that requires the file and lists the non-built-in modules the file
+ * itself requires while it loads (the externals of a bundle), each with the path it resolves to.
+ */
+const DISCOVER = [
+  'const f=require.resolve(process.argv[1]);const M=require("module");const seen=new Map();const load=M._load;',
+  'M._load=function(r,parent,main){if(parent&&parent.filename===f&&!M.isBuiltin(r)&&!seen.has(r))seen.set(r,M._resolveFilename(r,parent,main));return load.apply(this,arguments)};',
+  'require(f);M._load=load;',
+  'process.stdout.write(JSON.stringify([...seen].map(([name,path])=>({name,path}))));',
+].join('');
+
+function failure(file: string, child: ReturnType<typeof spawnSync>): Error {
+  const stderr = child.stderr?.toString() ?? '';
+  const error = stderr.split('\n').find((line) => /^\w*Error\b/.test(line)) ?? stderr.slice(-500);
+  return new Error(`Loading ${file} in a fresh node process failed (exit ${String(child.status)}): ${error}`);
+}
+
+/** One fresh process that requires `preload`, then `file`. @throws when the process fails */
+function loadOnce(file: string, env: NodeJS.ProcessEnv, preload: readonly string[] = []): LoadSample {
+  const child = spawnSync(process.execPath, ['-e', CHILD, file, JSON.stringify(preload)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (child.status !== 0) throw failure(file, child);
   return JSON.parse(child.stdout.toString()) as LoadSample;
+}
+
+/** The modules `file` requires while it loads (not built-ins), with their resolved paths. @throws when the process fails */
+function requiredAtLoad(file: string, env: NodeJS.ProcessEnv): { name: string; path: string }[] {
+  const child = spawnSync(process.execPath, ['-e', DISCOVER, file], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (child.status !== 0) throw failure(file, child);
+  return JSON.parse(child.stdout.toString()) as { name: string; path: string }[];
 }
 
 /**
@@ -179,7 +219,7 @@ export async function measureFootprint(root: string, runs = LOAD_RUNS): Promise<
   const dir = resolve(root, '.tmp', `bench-footprint-${process.pid}`);
   mkdirSync(dir, { recursive: true });
   try {
-    const files: { key: string; file: string }[] = [];
+    const files: { key: string; file: string; preload?: readonly string[] }[] = [];
     const bundles: Omit<BundleResult, 'loadMs' | 'loadCpuMs'>[] = [];
     for (const [index, probe] of PROBES.entries()) {
       const outfile = join(dir, `${index}-${probe.library.replace(/\W+/g, '-')}-${probe.name.replace(/\W+/g, '-')}.js`);
@@ -210,6 +250,13 @@ export async function measureFootprint(root: string, runs = LOAD_RUNS): Promise<
       });
       files.push({ key: outfile, file: outfile });
     }
+    const env = { ...process.env, IDEMPOTENCY_TABLE_NAME: 'idempotency', AWS_REGION: 'us-east-1', NODE_OPTIONS: '' };
+    bundles.forEach((bundle, index) => {
+      const entry = files[index] as { key: string; file: string; preload?: readonly string[] };
+      const required = requiredAtLoad(entry.file, env);
+      bundles[index] = { ...bundle, sdkModules: required.map((m) => m.name) };
+      entry.preload = required.map((m) => m.path);
+    });
     const empty = join(dir, 'empty.js');
     writeFileSync(empty, '');
     files.push({ key: 'empty', file: empty });
@@ -218,14 +265,13 @@ export async function measureFootprint(root: string, runs = LOAD_RUNS): Promise<
       writeFileSync(file, probe.modules.map((name) => `require(${JSON.stringify(name)});`).join('\n'));
       files.push({ key: `modules:${probe.name}`, file });
     }
-    const env = { ...process.env, IDEMPOTENCY_TABLE_NAME: 'idempotency', AWS_REGION: 'us-east-1', NODE_OPTIONS: '' };
     const samples = new Map<string, LoadSample[]>(files.map((f) => [f.key, []]));
     loadOnce(empty, env); // the first process pays for cold file caches
     for (let round = 0; round < runs; round += 1) {
       // Rotate the order every round so no file always runs first or last.
       for (let k = 0; k < files.length; k += 1) {
-        const entry = files[(round + k) % files.length] as { key: string; file: string };
-        samples.get(entry.key)?.push(loadOnce(entry.file, env));
+        const entry = files[(round + k) % files.length] as { key: string; file: string; preload?: readonly string[] };
+        samples.get(entry.key)?.push(loadOnce(entry.file, env, entry.preload));
       }
     }
     const medianOf = (key: string, field: keyof LoadSample): number => median((samples.get(key) ?? []).map((sample) => sample[field]));
@@ -235,8 +281,17 @@ export async function measureFootprint(root: string, runs = LOAD_RUNS): Promise<
       loadMs: medianOf(key, 'wallMs') - emptyWall,
       loadCpuMs: medianOf(key, 'cpuMs') - emptyCpu,
     });
+    /** The bundle's part of each process (after its SDK modules), minus an empty file's. */
+    const own = (key: string): { sdkLoadCpuMs: number; ownLoadCpuMs: number; ownLoadMs: number } => {
+      const list = samples.get(key) ?? [];
+      return {
+        sdkLoadCpuMs: median(list.map((sample) => sample.sdkCpuMs)),
+        ownLoadCpuMs: median(list.map((sample) => sample.cpuMs - sample.sdkCpuMs)) - emptyCpu,
+        ownLoadMs: median(list.map((sample) => sample.wallMs - sample.sdkWallMs)) - emptyWall,
+      };
+    };
     return {
-      bundles: bundles.map((bundle, index) => ({ ...bundle, ...net(files[index]?.key ?? '') })),
+      bundles: bundles.map((bundle, index) => ({ ...bundle, ...net(files[index]?.key ?? ''), ...own(files[index]?.key ?? '') })),
       modules: MODULE_PROBES.map((probe) => ({ name: probe.name, modules: probe.modules, ...net(`modules:${probe.name}`) })),
       emptyRequireMs: emptyWall,
       runs,

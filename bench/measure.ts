@@ -37,6 +37,14 @@ export interface ContenderResult {
   readonly maxItemBytes: number;
   /** Attempts on the wire per request (1 unless the SDK retried). */
   readonly attemptsPerRequest: number;
+  /**
+   * Lambda's billed duration of one invocation, milliseconds, averaged over the invocations: the wall time
+   * of each handler call rounded up to the next millisecond, as Lambda bills it. (Absent from results
+   * written before the Lambda model.)
+   */
+  readonly billedMsPerInvocation?: number;
+  /** Handler invocations per record (1 for the handler scenarios, 1/10 for a batch of 10). */
+  readonly invocationsPerRecord?: number;
   /** Work executions and failures per iteration, against what a correct run does. */
   readonly check: {
     readonly executionsPerIteration: Summary;
@@ -60,6 +68,8 @@ interface Accumulator {
   cpuMicros: number;
   serverTicks: number;
   latencies: number[];
+  billedMs: number;
+  invocations: number;
   requests: number;
   attempts: number;
   byCommand: Record<string, number>;
@@ -79,6 +89,8 @@ function accumulator(): Accumulator {
     cpuMicros: 0,
     serverTicks: 0,
     latencies: [],
+    billedMs: 0,
+    invocations: 0,
     requests: 0,
     attempts: 0,
     byCommand: {},
@@ -113,7 +125,8 @@ export function processTicks(pid: number | undefined): number | undefined {
   }
 }
 
-function clockTicksPerSecond(): number {
+/** The kernel's clock ticks per second (`getconf CLK_TCK`), the unit of /proc/<pid>/stat CPU times. */
+export function clockTicksPerSecond(): number {
   try {
     return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
   } catch {
@@ -121,48 +134,105 @@ function clockTicksPerSecond(): number {
   }
 }
 
-/** Runs scenarios with one billing model, so that replays are billed on the items earlier writes left. */
-export class Runner {
-  readonly #billing = new BillingModel(['id']);
-  readonly #serverPid: number | undefined;
-  readonly #ticksPerSecond = clockTicksPerSecond();
+/** Lambda's billed duration of one invocation: its wall time rounded up to the next millisecond (at least 1). */
+export function billedMilliseconds(wallMs: number): number {
+  return Math.max(1, Math.ceil(wallMs));
+}
 
-  /** @param serverPid the DynamoDB Local process, whose CPU is read from /proc around each iteration */
-  public constructor(serverPid?: number) {
-    this.#serverPid = serverPid;
-  }
-  /** The model checked against DynamoDB Local's reported capacity. */
-  public readonly billingCheck: BillingCheck = { checked: 0, agreed: 0, mismatches: [] };
+/** What a meter shares with the other meters of the same process. */
+export interface MeterContext {
+  /** One billing model per process, so that replays are billed on the items earlier writes left. */
+  readonly billing: BillingModel;
+  /** The model checked against DynamoDB Local's reported capacity (on the untimed iterations). */
+  readonly billingCheck: BillingCheck;
+  /** The DynamoDB Local process, whose CPU is read from /proc around each iteration. */
+  readonly serverPid: number | undefined;
+  readonly ticksPerSecond: number;
+}
 
-  /** Bills a request log (after the clock stopped) into `acc`, or only checks the model when `acc` is absent. */
-  public bill(
-    requests: readonly LoggedRequest[],
-    acc?: { writeUnits: number; readUnits: number; maxItemBytes: number; byCommand: Record<string, number>; requests: number },
-  ): void {
-    for (const request of requests) {
-      const bill = this.#billing.apply(request);
-      if (request.reportedUnits !== undefined) {
-        const model = bill.writeUnits + bill.readUnits;
-        this.billingCheck.checked += 1;
-        if (Math.abs(model - request.reportedUnits) < 1e-9) this.billingCheck.agreed += 1;
-        else if (this.billingCheck.mismatches.length < 10) {
-          this.billingCheck.mismatches.push({ command: request.command, model, reported: request.reportedUnits });
-        }
+/** A fresh meter context: a new billing model and check. */
+export function meterContext(serverPid?: number): MeterContext {
+  return {
+    billing: new BillingModel(['id']),
+    billingCheck: { checked: 0, agreed: 0, mismatches: [] },
+    serverPid,
+    ticksPerSecond: clockTicksPerSecond(),
+  };
+}
+
+/** Bills a request log (after the clock stopped) into `acc`, or only checks the model when `acc` is absent. */
+export function bill(
+  context: Pick<MeterContext, 'billing' | 'billingCheck'>,
+  requests: readonly LoggedRequest[],
+  acc?: { writeUnits: number; readUnits: number; maxItemBytes: number; byCommand: Record<string, number>; requests: number },
+): void {
+  const check = context.billingCheck;
+  for (const request of requests) {
+    const result = context.billing.apply(request);
+    if (request.reportedUnits !== undefined) {
+      const model = result.writeUnits + result.readUnits;
+      check.checked += 1;
+      if (Math.abs(model - request.reportedUnits) < 1e-9) check.agreed += 1;
+      else if (check.mismatches.length < 10) {
+        check.mismatches.push({ command: request.command, model, reported: request.reportedUnits });
       }
-      if (!acc) continue;
-      acc.requests += 1;
-      const name = shortCommand(request.command);
-      acc.byCommand[name] = (acc.byCommand[name] ?? 0) + 1;
-      acc.writeUnits += bill.writeUnits;
-      acc.readUnits += bill.readUnits;
-      for (const bytes of bill.itemBytes) acc.maxItemBytes = Math.max(acc.maxItemBytes, bytes);
     }
+    if (!acc) continue;
+    acc.requests += 1;
+    const name = shortCommand(request.command);
+    acc.byCommand[name] = (acc.byCommand[name] ?? 0) + 1;
+    acc.writeUnits += result.writeUnits;
+    acc.readUnits += result.readUnits;
+    for (const bytes of result.itemBytes) acc.maxItemBytes = Math.max(acc.maxItemBytes, bytes);
+  }
+}
+
+/**
+ * One contender of a scenario as the interleaving sees it: set up once, then iterations one at a time,
+ * then its result. {@link ContenderMeter} runs it in this process; the Lambda model runs it in a child
+ * process (bench/lambda.ts).
+ */
+export interface ContenderDriver {
+  setup(): Promise<void>;
+  /**
+   * One iteration. Untimed ones (`timed: false`) warm up and check the billing model against DynamoDB
+   * Local's reported capacity; timed ones are measured.
+   */
+  iterate(timed: boolean): Promise<void>;
+  result(): Promise<ContenderResult>;
+}
+
+/** Runs and measures one contender's iterations in this process. */
+export class ContenderMeter implements ContenderDriver {
+  readonly #contender: Contender;
+  readonly #recordsPerIteration: number;
+  readonly #context: MeterContext;
+  readonly #acc = accumulator();
+
+  public constructor(contender: Contender, recordsPerIteration: number, context: MeterContext) {
+    this.#contender = contender;
+    this.#recordsPerIteration = recordsPerIteration;
+    this.#context = context;
   }
 
-  /** One iteration of `contender`: prepared outside the clock, timed, then billed. */
-  async #iterate(contender: Contender, recordsPerIteration: number, acc: Accumulator | undefined): Promise<void> {
+  public async setup(): Promise<void> {
+    if (!this.#contender.setup) return;
+    const log = beginLog();
+    try {
+      await this.#contender.setup();
+    } finally {
+      endLog();
+    }
+    bill(this.#context, log.requests); // so that the model knows the items the replays meet
+  }
+
+  /** One iteration: prepared outside the clock, timed, then billed. */
+  public async iterate(timed: boolean): Promise<void> {
+    const acc = timed ? this.#acc : undefined;
+    const contender = this.#contender;
     const run = contender.prepare();
-    const serverBefore = acc ? processTicks(this.#serverPid) : undefined;
+    const serverBefore = acc ? processTicks(this.#context.serverPid) : undefined;
+    setCapacityCheck(!timed);
     const log = beginLog();
     const cpuBefore = process.cpuUsage();
     const started = process.hrtime.bigint();
@@ -171,19 +241,25 @@ export class Runner {
       facts = await run();
     } finally {
       endLog();
+      setCapacityCheck(false);
     }
     const elapsed = process.hrtime.bigint() - started;
     const cpu = process.cpuUsage(cpuBefore);
-    const serverAfter = serverBefore === undefined ? undefined : processTicks(this.#serverPid);
-    this.bill(log.requests, acc);
+    const serverAfter = serverBefore === undefined ? undefined : processTicks(this.#context.serverPid);
+    bill(this.#context, log.requests, acc);
     if (!acc) return;
     if (serverBefore !== undefined && serverAfter !== undefined) acc.serverTicks += serverAfter - serverBefore;
     else acc.serverTicks = Number.NaN;
+    const elapsedMs = Number(elapsed) / 1e6;
     acc.iterations += 1;
-    acc.records += recordsPerIteration;
+    acc.records += this.#recordsPerIteration;
     acc.wallNs += elapsed;
     acc.cpuMicros += cpu.user + cpu.system;
-    acc.latencies.push(Number(elapsed) / 1e6);
+    acc.latencies.push(elapsedMs);
+    // Each invocation is billed on its own wall time; an iteration is one invocation unless it says otherwise.
+    const invocations = facts.invocationMs ?? [elapsedMs];
+    acc.invocations += invocations.length;
+    acc.billedMs += invocations.reduce((sum, ms) => sum + billedMilliseconds(ms), 0);
     acc.attempts += log.attempts;
     acc.executions.push(facts.executions);
     acc.failures.push(facts.failures);
@@ -197,39 +273,52 @@ export class Runner {
     }
   }
 
-  /**
-   * Runs a scenario: setup, warm-up (untimed; the billing model is checked against DynamoDB Local's
-   * reported capacity here), then the timed iterations. Contenders are interleaved and their order rotates
-   * every iteration (A B C, B C A, C A B, ...), so a noisy machine hurts all alike.
-   */
-  public async run(scenario: Scenario): Promise<ContenderResult[]> {
-    for (const contender of scenario.contenders) {
-      if (!contender.setup) continue;
-      const log = beginLog();
-      try {
-        await contender.setup();
-      } finally {
-        endLog();
-      }
-      this.bill(log.requests); // so that the model knows the items the replays meet
-    }
-    const order = (i: number): Contender[] => {
-      const list = scenario.contenders;
-      return list.map((_, k) => list[(i + k) % list.length] as Contender);
-    };
-    setCapacityCheck(true);
-    try {
-      for (let i = 0; i < scenario.warmup; i += 1) {
-        for (const contender of order(i)) await this.#iterate(contender, scenario.recordsPerIteration, undefined);
-      }
-    } finally {
-      setCapacityCheck(false);
-    }
-    const accs = new Map<Contender, Accumulator>(scenario.contenders.map((c) => [c, accumulator()]));
-    for (let i = 0; i < scenario.iterations; i += 1) {
-      for (const contender of order(i)) await this.#iterate(contender, scenario.recordsPerIteration, accs.get(contender));
-    }
-    return scenario.contenders.map((contender) => finish(contender, accs.get(contender) as Accumulator, this.#ticksPerSecond));
+  public result(): Promise<ContenderResult> {
+    return Promise.resolve(finish(this.#contender, this.#acc, this.#context.ticksPerSecond));
+  }
+}
+
+/** The order of the contenders in iteration `i`: rotated by one every iteration (A B C, B C A, C A B, ...). */
+export function rotation<T>(list: readonly T[], i: number): T[] {
+  return list.map((_, k) => list[(i + k) % list.length] as T);
+}
+
+/**
+ * Runs contenders interleaved: setup, `warmup` untimed iterations (the billing model is checked against
+ * DynamoDB Local's reported capacity there), then `iterations` timed ones. Every iteration runs each
+ * contender once, in an order that rotates every iteration, so a noisy machine hurts all alike.
+ */
+export async function interleave(drivers: readonly ContenderDriver[], warmup: number, iterations: number): Promise<ContenderResult[]> {
+  for (const driver of drivers) await driver.setup();
+  for (let i = 0; i < warmup; i += 1) {
+    for (const driver of rotation(drivers, i)) await driver.iterate(false);
+  }
+  for (let i = 0; i < iterations; i += 1) {
+    for (const driver of rotation(drivers, i)) await driver.iterate(true);
+  }
+  const results: ContenderResult[] = [];
+  for (const driver of drivers) results.push(await driver.result());
+  return results;
+}
+
+/** Runs scenarios in this process with one billing model, so that replays are billed on the items earlier writes left. */
+export class Runner {
+  readonly #context: MeterContext;
+
+  /** @param serverPid the DynamoDB Local process, whose CPU is read from /proc around each iteration */
+  public constructor(serverPid?: number) {
+    this.#context = meterContext(serverPid);
+  }
+
+  /** The model checked against DynamoDB Local's reported capacity. */
+  public get billingCheck(): BillingCheck {
+    return this.#context.billingCheck;
+  }
+
+  /** Runs a scenario's contenders interleaved (see {@link interleave}). */
+  public run(scenario: Scenario): Promise<ContenderResult[]> {
+    const meters = scenario.contenders.map((contender) => new ContenderMeter(contender, scenario.recordsPerIteration, this.#context));
+    return interleave(meters, scenario.warmup, scenario.iterations);
   }
 }
 
@@ -250,6 +339,8 @@ function finish(contender: Contender, acc: Accumulator, ticksPerSecond: number):
     readUnitsPerRecord: perRecord(acc.readUnits),
     maxItemBytes: acc.maxItemBytes,
     attemptsPerRequest: acc.requests === 0 ? 1 : acc.attempts / acc.requests,
+    billedMsPerInvocation: acc.invocations === 0 ? 0 : acc.billedMs / acc.invocations,
+    invocationsPerRecord: perRecord(acc.invocations),
     check: {
       executionsPerIteration: summarize(acc.executions),
       failuresPerIteration: summarize(acc.failures),

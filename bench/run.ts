@@ -1,13 +1,17 @@
 /**
  * `npm run bench`: effectively-once against the incumbent (Powertools idempotency + batch), side by side on
- * DynamoDB Local. docs/benchmark.md says what it measures and how.
+ * DynamoDB Local, uncapped in one process and in the Lambda model (bench/lambda.ts). docs/benchmark.md
+ * says what it measures and how.
  *
- *   npm run bench                 # full run (about 3 minutes on 2 vCPUs)
- *   npm run bench -- --scale=0.2  # fewer iterations, for a quick look
- *   npm run bench -- --no-footprint
- *   npm run bench -- --from=bench/results/<date>.json   # redraw the table and chart of an earlier run
+ *   npm run bench                                   # full run: uncapped, then 512 MB and 1,769 MB
+ *   npm run bench -- --scale=0.2                    # fewer iterations, for a quick look
+ *   npm run bench -- --lambda-mb=512 --rtt-ms=3     # the Lambda model at 512 MB only
+ *   npm run bench -- --lambda-mb=none               # the uncapped in-process run only
+ *   npm run bench -- --no-footprint --no-levers
+ *   npm run bench -- --from=bench/results/<date>.json   # redraw the tables and charts of an earlier run
  *
- * Writes bench/results/<date>.json and .md, and bench/results/ratios.svg (the chart the README shows).
+ * Writes bench/results/<date>.json and .md, one chart per configuration, and the charts the docs show
+ * (bench/results/ratios.svg, ratios-<memory>mb.svg).
  */
 // The SDK warns that its 2027 releases need Node 22; the lockfile pins today's releases.
 process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
@@ -21,9 +25,19 @@ import { createIdempotencyTable, startLocalDynamoDB } from '../lib/testing';
 import { drawRatioChart } from './chart';
 import { measureFootprint, type FootprintResult } from './footprint';
 import { instrument } from './instrument';
+import { placeServer, runLambdaConfig, type LambdaRunResult } from './lambda';
 import { leverScenarios } from './levers';
 import { Runner } from './measure';
-import { chartOf, evaluateTargets, markdownReport, type BenchResults, type MachineInfo, type ScenarioResult } from './report';
+import {
+  chartOf,
+  evaluateLambdaTargets,
+  evaluateTargets,
+  lambdaChartOf,
+  markdownReport,
+  type BenchResults,
+  type MachineInfo,
+  type ScenarioResult,
+} from './report';
 import { scenarios, type Scenario } from './scenarios';
 import { median } from './stats';
 
@@ -40,32 +54,65 @@ const WARMUP_STABLE_BLOCKS = 3;
 /** ...or after this many requests in any case. */
 const WARMUP_MAX_REQUESTS = 12_000;
 
+/** Round trip slept per request attempt in the Lambda model, ms. */
+const DEFAULT_RTT_MS = 3;
+/**
+ * CFS period of the Lambda model's quota, ms. Lambda does not publish its own; throttling pauses observed
+ * in Lambda recur every 20 ms (https://github.com/pwrdrvr/lambda-dispatch/issues/246).
+ */
+const DEFAULT_PERIOD_MS = 20;
+/** The configurations of a full run: uncapped in one process, then the Lambda model at these sizes. */
+const DEFAULT_CONFIGS: readonly (number | 'none')[] = ['none', 512, 1769];
+
 interface Args {
   readonly scale: number;
   readonly footprint: boolean;
+  readonly levers: boolean;
+  /** `none` (the uncapped in-process run) and Lambda memory sizes in MB, in the order they run. */
+  readonly configs: readonly (number | 'none')[];
+  readonly rttMs: number;
+  readonly periodMs: number;
   readonly outDir: string;
   /** Redraw from this results file instead of running. */
   readonly from: string | undefined;
 }
 
+function number(name: string, value: string | undefined, minimum: number): number {
+  const parsed = Number(value);
+  if (value === undefined || value === '' || !Number.isFinite(parsed) || parsed < minimum) {
+    throw new Error(`Expected ${name}=<number ≥ ${minimum}>, got ${name}=${String(value)}`);
+  }
+  return parsed;
+}
+
 function parseArgs(argv: readonly string[]): Args {
   let scale = 1;
   let footprint = true;
+  let levers = true;
+  let configs = DEFAULT_CONFIGS;
+  let rttMs = DEFAULT_RTT_MS;
+  let periodMs = DEFAULT_PERIOD_MS;
   let outDir = join(ROOT, 'bench', 'results');
   let from: string | undefined;
   for (const arg of argv) {
     const [name, value] = arg.split('=', 2);
     if (name === '--scale' && value !== undefined && Number(value) > 0) scale = Number(value);
     else if (name === '--no-footprint') footprint = false;
+    else if (name === '--no-levers') levers = false;
+    else if (name === '--lambda-mb' && value) {
+      configs = value.split(',').map((part) => (part.trim() === 'none' ? 'none' : number('--lambda-mb', part.trim(), 128)));
+    } else if (name === '--rtt-ms') rttMs = number('--rtt-ms', value, 0);
+    else if (name === '--cfs-period-ms') periodMs = number('--cfs-period-ms', value, 1);
     else if (name === '--out' && value) outDir = resolve(value);
     else if (name === '--from' && value) from = resolve(value);
     else {
       throw new Error(
-        `Unknown argument ${arg} (expected --scale=<positive number>, --no-footprint, --out=<directory> or --from=<results.json>)`,
+        `Unknown argument ${arg} (expected --scale=<positive number>, --lambda-mb=<none and/or MB, comma-separated>, --rtt-ms=<ms>, ` +
+          '--cfs-period-ms=<ms>, --no-footprint, --no-levers, --out=<directory> or --from=<results.json>)',
       );
     }
   }
-  return { scale, footprint, outDir, from };
+  return { scale, footprint, levers, configs, rttMs, periodMs, outDir, from };
 }
 
 function run(command: string, args: string[]): string | undefined {
@@ -186,15 +233,31 @@ function resultBase(dir: string, date: string): string {
   }
 }
 
-/** Prints the table and rewrites the chart of an earlier run (its .md and .svg next to its .json). */
+/** The charts of a run: file suffix and SVG (the uncapped run's, then one per memory size). */
+function charts(results: BenchResults): { suffix: string; name: string; svg: string }[] {
+  const list: { suffix: string; name: string; svg: string }[] = [];
+  if (results.scenarios.length > 0) list.push({ suffix: '', name: 'ratios.svg', svg: drawRatioChart(chartOf(results)) });
+  for (const run of results.lambda ?? []) {
+    list.push({ suffix: `-${run.memoryMb}mb`, name: `ratios-${run.memoryMb}mb.svg`, svg: drawRatioChart(lambdaChartOf(results, run)) });
+  }
+  return list;
+}
+
+/** Writes a run's report and charts next to `base` (its .json), and the charts the docs show into `outDir`. */
+function writeReport(results: BenchResults, base: string, outDir: string): string {
+  const markdown = markdownReport(results);
+  writeFileSync(`${base}.md`, markdown);
+  for (const chart of charts(results)) {
+    writeFileSync(`${base}${chart.suffix}.svg`, chart.svg);
+    writeFileSync(join(outDir, chart.name), chart.svg);
+  }
+  return markdown;
+}
+
+/** Prints the report and rewrites the charts of an earlier run (its .md and .svg files next to its .json). */
 function redraw(file: string, outDir: string): void {
   const results = JSON.parse(readFileSync(file, 'utf8')) as BenchResults;
-  const base = file.replace(/\.json$/, '');
-  const svg = drawRatioChart(chartOf(results));
-  writeFileSync(`${base}.md`, markdownReport(results));
-  writeFileSync(`${base}.svg`, svg);
-  writeFileSync(join(outDir, 'ratios.svg'), svg);
-  process.stdout.write(`${markdownReport(results)}\n`);
+  process.stdout.write(`${writeReport(results, file.replace(/\.json$/, ''), outDir)}\n`);
 }
 
 async function main(): Promise<void> {
@@ -208,8 +271,9 @@ async function main(): Promise<void> {
   process.env['AWS_LAMBDA_FUNCTION_NAME'] ??= 'bench-function';
   process.stderr.write('Starting DynamoDB Local...\n');
   const ddb = await startLocalDynamoDB();
-  let scenarioResults: ScenarioResult[];
-  let leverResults: ScenarioResult[];
+  let scenarioResults: ScenarioResult[] = [];
+  let leverResults: ScenarioResult[] = [];
+  const lambdaResults: LambdaRunResult[] = [];
   let warmup: BenchResults['warmup'];
   const runner = new Runner(ddb.pid);
   try {
@@ -226,16 +290,48 @@ async function main(): Promise<void> {
     process.stderr.write(
       `  ${warmup.requests} requests, median per block ${warmup.blockMedianMs.map((ms) => ms.toFixed(2)).join(' → ')} ms\n`,
     );
-    const env = {
-      client,
+    const tables = {
       ours: { idempotency: oursTable as string, business: oursBusiness as string },
       incumbent: { idempotency: incumbentTable as string, business: incumbentBusiness as string },
-      scale: args.scale,
     };
-    process.stderr.write('Scenarios:\n');
-    scenarioResults = await runAll(scenarios(env), runner, 'scenario');
-    process.stderr.write('Levers:\n');
-    leverResults = await runAll(leverScenarios(client, scratch as string, args.scale), runner, 'lever');
+    const env = { client, ...tables, scale: args.scale };
+    if (args.configs.includes('none')) {
+      process.stderr.write('Uncapped, in one process:\n');
+      scenarioResults = await runAll(scenarios(env), runner, 'scenario');
+      if (args.levers) {
+        process.stderr.write('Levers:\n');
+        leverResults = await runAll(leverScenarios(client, scratch as string, args.scale), runner, 'lever');
+      }
+    }
+    const sizes = args.configs.filter((config): config is number => config !== 'none');
+    if (sizes.length > 0) {
+      const credentials = await client.config.credentials();
+      const server = placeServer(ddb.pid);
+      for (const note of server.notes) process.stderr.write(`  ${note}\n`);
+      try {
+        for (const memoryMb of sizes) {
+          process.stderr.write(`Lambda model, ${memoryMb} MB, ${args.rttMs} ms per attempt:\n`);
+          lambdaResults.push(
+            await runLambdaConfig(
+              { memoryMb, rttMs: args.rttMs, periodUs: Math.round(args.periodMs * 1000) },
+              {
+                endpoint: ddb.endpoint,
+                region: await client.config.region(),
+                credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey },
+                tables,
+                scale: args.scale,
+                serverPid: ddb.pid,
+                scenarios: scenarios(env),
+              },
+              server,
+              (line) => process.stderr.write(line),
+            ),
+          );
+        }
+      } finally {
+        server.restore();
+      }
+    }
   } finally {
     await ddb.stop();
   }
@@ -253,7 +349,7 @@ async function main(): Promise<void> {
   }
   const date = new Date().toISOString().slice(0, 10);
   const results: BenchResults = {
-    schema: 1,
+    schema: 2,
     date,
     durationSeconds: Number(process.hrtime.bigint() - started) / 1e9,
     scale: args.scale,
@@ -270,22 +366,18 @@ async function main(): Promise<void> {
     billingCheck: runner.billingCheck,
     scenarios: scenarioResults,
     levers: leverResults,
+    lambda: lambdaResults,
+    lambdaTargets: evaluateLambdaTargets(lambdaResults, footprint),
     footprint,
     ...(footprintError === undefined ? {} : { footprintError }),
-    targets: evaluateTargets(scenarioResults, footprint),
+    targets: scenarioResults.length > 0 ? evaluateTargets(scenarioResults, footprint) : [],
   };
   mkdirSync(args.outDir, { recursive: true });
   const base = resultBase(args.outDir, date);
-  const markdown = markdownReport(results);
-  const svg = drawRatioChart(chartOf(results));
   writeFileSync(`${base}.json`, `${JSON.stringify(results, null, 2)}\n`);
-  writeFileSync(`${base}.md`, markdown);
-  writeFileSync(`${base}.svg`, svg);
-  writeFileSync(join(args.outDir, 'ratios.svg'), svg);
+  const markdown = writeReport(results, base, args.outDir);
   process.stdout.write(`${markdown}\n`);
-  process.stderr.write(
-    `Wrote ${base}.json, ${base}.md and ${join(args.outDir, 'ratios.svg')} in ${results.durationSeconds.toFixed(0)} s\n`,
-  );
+  process.stderr.write(`Wrote ${base}.json, .md and the charts in ${results.durationSeconds.toFixed(0)} s\n`);
 }
 
 function readVersion(): string {

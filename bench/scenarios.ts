@@ -22,6 +22,11 @@ export interface IterationFacts {
   readonly executions: number;
   /** Invocations or records that ended in failure (rejected, or reported in `batchItemFailures`). */
   readonly failures: number;
+  /**
+   * Wall time of each handler invocation, milliseconds, when the iteration is more than one invocation
+   * (the duplicate storm); otherwise the iteration is one invocation, billed on its own wall time.
+   */
+  readonly invocationMs?: readonly number[];
 }
 
 /** One library (and mode) running a scenario. */
@@ -270,8 +275,18 @@ function storm(
       const contexts = Array.from({ length: STORM_SIZE }, () => context());
       return async () => {
         const before = executions();
-        const settled = await Promise.allSettled(contexts.map((ctx) => handler(event, ctx)));
-        return { executions: executions() - before, failures: settled.filter((s) => s.status === 'rejected').length };
+        const invocationMs: number[] = [];
+        const settled = await Promise.allSettled(
+          contexts.map(async (ctx) => {
+            const started = process.hrtime.bigint();
+            try {
+              return await handler(event, ctx);
+            } finally {
+              invocationMs.push(Number(process.hrtime.bigint() - started) / 1e6);
+            }
+          }),
+        );
+        return { executions: executions() - before, failures: settled.filter((s) => s.status === 'rejected').length, invocationMs };
       };
     },
   };
