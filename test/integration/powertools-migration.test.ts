@@ -144,3 +144,40 @@ describe('switching a live function from Powertools, both versions on one table'
     expect(ids.filter((id) => !/^orders#[A-Za-z0-9+/]{22}==$/.test(id) && !/^orders\.anonymous#[0-9a-f]{64}$/.test(id))).toEqual([]);
   });
 });
+
+describe('what the guide says of a missing key', () => {
+  type Partial = { orderId?: string; customerId?: string; n: number };
+  let ownTable: string;
+  beforeAll(async () => {
+    ownTable = await createTestTable('missing-key');
+  });
+
+  it('Powertools (throwOnNoIdempotencyKey: false, its default) hashes a list of missing fields as it is: two different events share one record', async () => {
+    let runs = 0;
+    const handler = makePowertoolsIdempotent(async (event: Partial, _context: Context) => ({ run: (runs += 1), n: event.n }), {
+      persistenceStore: new DynamoDBPersistenceLayer({ tableName: ownTable, awsSdkV3Client: dynamoClient() }),
+      config: new IdempotencyConfig({ eventKeyJmesPath: '[orderId, customerId]' }),
+      keyPrefix: 'missing-key',
+    });
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+
+    const first = await handler({ n: 1 }, createLambdaContext());
+    const second = await handler({ n: 2 }, createLambdaContext());
+    warn.mockRestore();
+
+    expect([first, second]).toEqual([
+      { run: 1, n: 1 },
+      { run: 1, n: 1 },
+    ]);
+  });
+
+  it('effectively-once refuses it by default with IdempotencyKeyError', async () => {
+    const handler = library.makeIdempotent(async (event: Partial) => event.n, {
+      store: new library.DynamoDBStore({ tableName: ownTable, client: dynamoClient() }),
+      key: '[orderId, customerId]',
+      name: 'missing-key',
+    });
+
+    await expect(handler({ n: 1 })).rejects.toThrow(library.IdempotencyKeyError);
+  });
+});
