@@ -41,6 +41,14 @@ export const HTTP_ORDERS_TABLE_ENV = 'ORDERS_TABLE_NAME';
 /** Environment variable naming the ledger table of handlers/payment.ts. */
 export const LEDGER_TABLE_ENV = 'LEDGER_TABLE_NAME';
 
+/**
+ * The description of the function bundled from `entry`: the handler file, relative to the repository (what
+ * the console shows, and what scripts/architecture.ts labels the function with).
+ */
+export function runs(entry: string): string {
+  return `Runs ${path.relative(path.join(__dirname, '..'), entry).split(path.sep).join('/')}`;
+}
+
 /** Period of the example's alarms: one minute, as the consumer's. */
 const ALARM_PERIOD = Duration.minutes(1);
 
@@ -105,7 +113,7 @@ export class OrdersApi extends Construct {
       this,
       HTTP_ORDERS_ENTRY,
       Duration.seconds(10),
-      { environment: { [HTTP_ORDERS_TABLE_ENV]: this.ordersTable.tableName } },
+      { description: runs(HTTP_ORDERS_ENTRY), environment: { [HTTP_ORDERS_TABLE_ENV]: this.ordersTable.tableName } },
       'HTTP handler',
     );
     props.idempotencyTable.configureFunction(this.function);
@@ -184,7 +192,7 @@ export class OrderProjection extends Construct {
       this,
       STREAM_PROJECTION_ENTRY,
       Duration.seconds(30),
-      { environment: { [ORDER_VIEWS_TABLE_ENV]: this.viewsTable.tableName } },
+      { description: runs(STREAM_PROJECTION_ENTRY), environment: { [ORDER_VIEWS_TABLE_ENV]: this.viewsTable.tableName } },
       'stream consumer',
     );
     // applyIfNewer: one conditional UpdateItem per change.
@@ -251,7 +259,7 @@ export class Payments extends Construct {
       this,
       PAYMENT_ENTRY,
       Duration.seconds(30),
-      { environment: { [LEDGER_TABLE_ENV]: this.ledgerTable.tableName } },
+      { description: runs(PAYMENT_ENTRY), environment: { [LEDGER_TABLE_ENV]: this.ledgerTable.tableName } },
       'payment function',
     );
     this.idempotencyTable.configureFunction(this.function);

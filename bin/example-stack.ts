@@ -12,7 +12,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct, IConstruct } from 'constructs';
 import { IdempotentQueueConsumer } from '../constructs';
 import type { IIdempotencyTable } from '../constructs';
-import { OrderProjection, OrdersApi, Payments } from './example-parts';
+import { OrderProjection, OrdersApi, Payments, runs } from './example-parts';
 
 /** Name of the example stack. */
 export const EXAMPLE_STACK_NAME = 'EffectivelyOnceExample';
@@ -102,8 +102,10 @@ export class EffectivelyOnceExampleStack extends Stack {
       ...props,
     });
 
+    const orderConsumerEntry = props.orderConsumerEntry ?? ORDER_CONSUMER_ENTRY;
     this.orders = new IdempotentQueueConsumer(this, 'Orders', {
-      entry: props.orderConsumerEntry ?? ORDER_CONSUMER_ENTRY,
+      entry: orderConsumerEntry,
+      functionProps: { description: runs(orderConsumerEntry) },
       timeout: Duration.seconds(30),
       fifo: true,
       batchSize: 10,
