@@ -66,6 +66,10 @@ export function idempotencyMiddleware<TEvent = unknown, TResult = unknown>(
           request.internal[EXECUTION as unknown as string] = begun.execution;
           request.internal[HOLDER as unknown as string] = holder;
           holder.execution = begun.execution as Execution<unknown>;
+        } else if (begun.kind === 'disabled') {
+          // The kill switch: step and downstreamKey find this execution; after and onError store nothing.
+          request.internal[HOLDER as unknown as string] = holder;
+          holder.execution = begun.execution;
         }
         return undefined;
       })();

@@ -1,12 +1,23 @@
 /** The execution the calling code runs in (for `step`, `commitWith`, `downstreamKey`). */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { IdempotencyContextError } from '../errors';
-import type { Execution } from './execution';
+import type { StagedWrite } from '../persistence/store';
+import type { StepOptions } from './types';
 
-export const executions = new AsyncLocalStorage<{ execution: Execution<unknown> | undefined }>();
+/**
+ * What `step`, `commitWith` and `downstreamKey` ask of the execution they run in: an `Execution` under a
+ * claimed record, or a `DisabledExecution` when `EFFECTIVELY_ONCE_DISABLED=true`.
+ */
+export interface CurrentExecution {
+  step<T>(name: string, fn: () => Promise<T> | T, options: StepOptions): Promise<T>;
+  stage(items: readonly StagedWrite[]): void;
+  downstreamKey(label: string): string;
+}
+
+export const executions = new AsyncLocalStorage<{ execution: CurrentExecution | undefined }>();
 
 /** The execution the calling code runs in, or a clear error naming `what` was called outside one. */
-export function currentExecution(what: string): Execution<unknown> {
+export function currentExecution(what: string): CurrentExecution {
   const execution = executions.getStore()?.execution;
   if (!execution) {
     throw new IdempotencyContextError(
@@ -20,8 +31,8 @@ export function currentExecution(what: string): Execution<unknown> {
  * Makes a holder the current store from here on (for the middy middleware, whose handler runs outside
  * any callback we control). @internal
  */
-export function enterExecutionHolder(): { execution: Execution<unknown> | undefined } {
-  const holder: { execution: Execution<unknown> | undefined } = { execution: undefined };
+export function enterExecutionHolder(): { execution: CurrentExecution | undefined } {
+  const holder: { execution: CurrentExecution | undefined } = { execution: undefined };
   executions.enterWith(holder);
   return holder;
 }

@@ -14,6 +14,7 @@ import { RecordStatus, type IdempotencyRecord, type StepCheckpoint } from '../pe
 import { isRetryable, monotonicNow, retryTransient } from '../retry';
 import { deserialize, reviveError, type StoredError } from '../serialize';
 import { Execution } from './execution';
+import { DisabledExecution, idempotencyDisabled } from './kill-switch';
 import { checkFingerprint, describeMissing, reviveLibraryError, sleep, storableStepResult } from './outcomes';
 import type { Begin, InvocationInfo, LifecycleHooks, RecordResolution } from './types';
 
@@ -57,15 +58,21 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
   ): Promise<TResult> {
     if (begun.kind === 'replay') return hooks.onReplay ? hooks.onReplay(begun.value) : begun.value;
     if (begun.kind === 'unprotected') return work();
+    if (begun.kind === 'disabled') return begun.execution.enter(work);
     return begun.execution.execute(work, hooks);
   }
 
   /**
    * Derives the key (once: a handler that mutates its input cannot change it), then claims it or finds
-   * the outcome to replay.
+   * the outcome to replay. With the kill switch on (`EFFECTIVELY_ONCE_DISABLED=true`, read on every call),
+   * nothing of that: the work is to run without the store.
    */
   public async begin(args: TArgs, info: InvocationInfo): Promise<Begin<TResult>> {
     const o = this.options;
+    if (idempotencyDisabled(o.logger)) {
+      // The key is derived only if downstreamKey asks for it: a broken selector does not stop the debugging.
+      return { kind: 'disabled', execution: new DisabledExecution(() => this.keyOf(args)) };
+    }
     const key = this.keyOf(args);
     if (key === undefined) {
       if (o.onMissingKey === 'run') {

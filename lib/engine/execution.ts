@@ -1,5 +1,4 @@
 /** One execution of the work under a claimed record: run, checkpoint steps, stage writes, complete or fail. */
-import { createHash } from 'node:crypto';
 import { MAX_CHECKPOINT_BYTES, MAX_TRANSACTION_ITEMS } from '../defaults';
 import {
   IdempotencyContextError,
@@ -17,7 +16,7 @@ import { isRetryable } from '../retry';
 import { captureError, deserialize, serialize, UnstorableValueError } from '../serialize';
 import { executions } from './context';
 import type { IdempotencyEngine } from './engine';
-import { checkFingerprint } from './outcomes';
+import { checkFingerprint, downstreamKeyOf } from './outcomes';
 import type { LifecycleHooks, StepOptions } from './types';
 
 /** Staged writes that fit in one DynamoDB transaction beside the idempotency record itself. */
@@ -442,7 +441,7 @@ export class Execution<TResult> {
 
   /** See {@link downstreamKey}. */
   public downstreamKey(label: string): string {
-    return createHash('sha256').update(`${this.key}\u0000${label}`).digest('hex');
+    return downstreamKeyOf(this.key, label);
   }
 
   /** Extends this execution's lease, and the record's expiry beyond it (used by long SQS handlers). */

@@ -1,4 +1,5 @@
-/** Small rules the engine and its executions share: stored errors, fingerprints, step results. */
+/** Small rules the engine and its executions share: stored errors, fingerprints, step results, downstream keys. */
+import { createHash } from 'node:crypto';
 import { MAX_CHECKPOINT_BYTES } from '../defaults';
 import {
   IdempotencyError,
@@ -59,6 +60,11 @@ export function checkFingerprint(key: string, stored: string | undefined, curren
       { key },
     );
   }
+}
+
+/** The `downstreamKey(label)` of the execution of record `key`: the same on every attempt, distinct per label. */
+export function downstreamKeyOf(key: string, label: string): string {
+  return createHash('sha256').update(`${key}\u0000${label}`).digest('hex');
 }
 
 export function describeMissing(value: unknown): string {

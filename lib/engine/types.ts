@@ -1,5 +1,6 @@
 /** The types the engine and its adapters share: what `begin` decides, the lifecycle hooks, invocation facts. */
 import type { Execution } from './execution';
+import type { DisabledExecution } from './kill-switch';
 
 /** What `begin` decided for one invocation. */
 export type Begin<TResult> =
@@ -7,6 +8,11 @@ export type Begin<TResult> =
   | { readonly kind: 'replay'; readonly value: TResult }
   /** No key and `onMissingKey: 'run'`: run the work unprotected. */
   | { readonly kind: 'unprotected' }
+  /**
+   * `EFFECTIVELY_ONCE_DISABLED=true`: run the work inside `execution` (for `step` and `downstreamKey`), without
+   * touching the store.
+   */
+  | { readonly kind: 'disabled'; readonly execution: DisabledExecution }
   /** This invocation runs the work inside `execution`, then calls `execution.complete` or `execution.fail`. */
   | { readonly kind: 'execute'; readonly execution: Execution<TResult> };
 
