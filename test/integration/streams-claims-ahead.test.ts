@@ -10,9 +10,10 @@ import { createTestTable, dynamoClient } from '../helpers/local';
 import { countRequests } from '../helpers/request-counter';
 import { kafkaRecords, kinesisEvent, kinesisRecords, mskEvent } from '../helpers/stream-events';
 
-interface Item {
+// A type alias (not an interface): the event factories take records of unknown values.
+type Item = {
   readonly n: number;
-}
+};
 
 let store: DynamoDBStore;
 let sequence = 0;
