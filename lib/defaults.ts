@@ -69,6 +69,8 @@ export const MAX_COMPLETION_RETRY_SECONDS = 60 * 60;
  * of a large result) must fit DynamoDB's 2048-byte partition key.
  */
 export const MAX_NAME_BYTES = 1024;
+/** CloudWatch namespace of the metrics `emfMetrics()` writes when `namespace` is not given. */
+export const DEFAULT_EMF_NAMESPACE = 'effectively-once';
 /** Logger level of the default logger. */
 export const DEFAULT_LOG_LEVEL = 'WARN' as const;
 /** `DynamoDBStore` `batchWrites` default: concurrent claims and completions share requests. */

@@ -9,6 +9,16 @@ export { idempotencyMiddleware, type IdempotencyMiddleware } from './middleware'
 export { step, downstreamKey, commitWith } from './effects';
 export type { StepOptions, RecordResolution } from './engine';
 export type { IdempotencyOptions, IdempotencyLogger, ReplayInfo } from './options';
+export {
+  emfMetrics,
+  powertoolsMetrics,
+  type EmfMetricsOptions,
+  type EmfWriter,
+  type PowertoolsMetricsLike,
+  type IdempotencyMetric,
+  type IdempotencyMetricName,
+  type IdempotencyMetricsSink,
+} from './metrics';
 export type { Selector } from './keys';
 export {
   processSqsBatch,

@@ -18,6 +18,7 @@ import {
 import { IdempotencyConfigError } from './errors';
 import { createDefaultLogger } from './logger';
 import { compileSelector, describe, type Selector } from './keys';
+import type { IdempotencyMetricsSink } from './metrics/types';
 import type { IdempotencyStore } from './persistence/store';
 
 /**
@@ -136,6 +137,14 @@ export interface IdempotencyOptions<TArgs extends unknown[] = unknown[], TResult
    */
   readonly logger?: IdempotencyLogger;
   /**
+   * Where the engine's metrics go (replays, in-progress rejections, lease take-overs, completion retries and
+   * more; names and dimensions in docs/metrics.md): `emfMetrics()` (CloudWatch Embedded Metric Format lines),
+   * `powertoolsMetrics(yourMetrics)`, or a function of `{ name, value, unit, dimensions }`. A sink that throws
+   * is logged and never fails the invocation.
+   * @default - no metrics
+   */
+  readonly metrics?: IdempotencyMetricsSink;
+  /**
    * The clock, in epoch milliseconds (inject one in tests to expire leases and records).
    * @default Date.now
    */
@@ -177,6 +186,7 @@ export interface ResolvedOptions<TArgs extends unknown[]> {
   readonly cacheErrors: ((error: unknown) => boolean) | undefined;
   readonly onReplay: ((value: unknown, info: ReplayInfo) => unknown) | undefined;
   readonly logger: IdempotencyLogger;
+  readonly metrics: IdempotencyMetricsSink | undefined;
   readonly clock: () => number;
   readonly clockSkewMs: number;
   readonly completionRetrySeconds: number;
@@ -210,6 +220,7 @@ export const IDEMPOTENCY_OPTION_NAMES = [
   'cacheErrors',
   'onReplay',
   'logger',
+  'metrics',
   'clock',
   'clockSkewMs',
   'completionRetrySeconds',
@@ -295,6 +306,7 @@ export function resolveOptions<TArgs extends unknown[]>(
     cacheErrors: optionalFunction('cacheErrors', options.cacheErrors),
     onReplay: optionalFunction('onReplay', options.onReplay as ((value: unknown, info: ReplayInfo) => unknown) | undefined),
     logger: options.logger ?? defaultLogger(),
+    metrics: optionalFunction('metrics', options.metrics),
     clock: checkedClock(options.clock),
     clockSkewMs: atMost(
       'clockSkewMs',

@@ -6,9 +6,13 @@ import {
   IdempotencyError,
   IdempotencyInProgressError,
   IdempotencyKeyError,
+  IdempotencyLeaseLostError,
+  IdempotencyPayloadMismatchError,
   IdempotencyStoreError,
 } from '../errors';
 import { hashValue, isMissingKey, UnidentifiableValueError } from '../keys';
+import { MetricsEmitter } from '../metrics/emitter';
+import type { IdempotencyMetricName } from '../metrics/types';
 import { resolveOptions, type IdempotencyOptions, type ResolvedOptions } from '../options';
 import { RecordStatus, type IdempotencyRecord, type StepCheckpoint } from '../persistence/store';
 import { isRetryable, monotonicNow, retryTransient } from '../retry';
@@ -29,9 +33,16 @@ interface CacheEntry {
 export class IdempotencyEngine<TArgs extends unknown[], TResult> {
   public readonly options: ResolvedOptions<TArgs>;
   readonly #cache = new Map<string, CacheEntry>();
+  readonly #metrics: MetricsEmitter;
 
   public constructor(options: IdempotencyOptions<TArgs, TResult>, defaultName: string, extraKeys: readonly string[] = []) {
     this.options = resolveOptions(options as IdempotencyOptions<TArgs>, defaultName, extraKeys);
+    this.#metrics = new MetricsEmitter(this.options.metrics, this.options.name, this.options.logger);
+  }
+
+  /** Counts one event of `name` for the `metrics` sink (nothing without one). @internal */
+  public count(name: IdempotencyMetricName): void {
+    this.#metrics.count(name);
   }
 
   /**
@@ -68,13 +79,25 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
    * nothing of that: the work is to run without the store.
    */
   public async begin(args: TArgs, info: InvocationInfo): Promise<Begin<TResult>> {
+    try {
+      return await this.#begin(args, info);
+    } catch (error) {
+      if (error instanceof IdempotencyInProgressError) this.count('InProgressRejections');
+      else if (error instanceof IdempotencyPayloadMismatchError) this.count('PayloadMismatches');
+      throw error;
+    }
+  }
+
+  async #begin(args: TArgs, info: InvocationInfo): Promise<Begin<TResult>> {
     const o = this.options;
     if (idempotencyDisabled(o.logger)) {
+      this.count('DisabledInvocations');
       // The key is derived only if downstreamKey asks for it: a broken selector does not stop the debugging.
       return { kind: 'disabled', execution: new DisabledExecution(() => this.keyOf(args)) };
     }
     const key = this.keyOf(args);
     if (key === undefined) {
+      this.count('MissingKeys');
       if (o.onMissingKey === 'run') {
         o.logger.warn(`No idempotency key found for ${o.name}; running without idempotency (onMissingKey: 'run')`);
         return { kind: 'unprotected' };
@@ -101,10 +124,10 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
     // Store retries end with the invocation (less the margin), or after completionRetrySeconds without one.
     const invocationEnd = info.remainingMs === undefined ? undefined : monotonicNow() + info.remainingMs - LEASE_SAFETY_MARGIN_MS;
     const retryDeadline = (): number => invocationEnd ?? monotonicNow() + o.completionRetrySeconds * 1000;
-    const execution = (steps: Readonly<Record<string, StepCheckpoint>>, expiresAt: number): Begin<TResult> => ({
-      kind: 'execute',
-      execution: new Execution(this, { key, token, fingerprint, steps, leaseMs, expiresAt, retryDeadline }),
-    });
+    const execution = (steps: Readonly<Record<string, StepCheckpoint>>, expiresAt: number): Begin<TResult> => {
+      this.count('Runs');
+      return { kind: 'execute', execution: new Execution(this, { key, token, fingerprint, steps, leaseMs, expiresAt, retryDeadline }) };
+    };
     if (o.mode === 'optimistic') return execution({}, 0);
 
     const claimDeadline = retryDeadline();
@@ -132,7 +155,10 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
         claimDeadline,
       );
       existing = undefined;
-      if (result.claimed) return execution(result.steps, expiresAt);
+      if (result.claimed) {
+        if (previous) this.count(resumed ? 'DurableResumes' : 'LeaseTakeovers');
+        return execution(result.steps, expiresAt);
+      }
       const found = result.existing;
       // Our own write, applied once and met again by the SDK's retry after a lost response.
       if (found.token === token) return execution(found.steps, found.expiresAt);
@@ -261,6 +287,8 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
         );
       });
     } catch (error) {
+      if (error instanceof IdempotencyLeaseLostError) this.count('LeasesLost');
+      else if (!(error instanceof IdempotencyError) || error instanceof IdempotencyStoreError) this.count('StoreErrors');
       if (error instanceof IdempotencyError) throw error;
       throw new IdempotencyStoreError(
         `The store failed to ${action} idempotency record ${key} (${(error as Error)?.message ?? String(error)}); retry the invocation`,
@@ -368,6 +396,7 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
 
   /** Returns a stored value, or throws a stored error marked `replayed: true`. */
   public replay(key: string, outcome: 'value' | 'error', result: string | undefined): TResult {
+    this.count('Replays');
     const value = result === undefined ? undefined : deserialize(result);
     if (outcome === 'error') throw reviveLibraryError(value as StoredError) ?? reviveError(value as StoredError);
     this.options.logger.debug(`Replaying the stored result of ${key}`);

@@ -81,6 +81,14 @@ export class Execution<TResult> {
     });
   }
 
+  /** The completion's write: a {@link #write} whose retries are counted (`CompletionRetries`). */
+  #writeCompletion<T>(call: () => Promise<T>, attempts: { ambiguous: boolean } = { ambiguous: false }): Promise<T> {
+    return this.#engine.retryStore(this.key, 'store the result', call, this.#retryDeadline(), () => {
+      attempts.ambiguous = true;
+      this.#engine.count('CompletionRetries');
+    });
+  }
+
   /** Whether the record holds this execution's completion (`unknown` when the read fails too). */
   async #ownCompletion(): Promise<'yes' | 'no' | 'unknown'> {
     const o = this.#o;
@@ -232,6 +240,7 @@ export class Execution<TResult> {
     if (o.mode === 'optimistic') return;
     try {
       await this.#write('release', () => o.store.release({ key: this.key, token: this.token, keepCheckpoints: this.#checkpointed }));
+      this.#engine.count('Releases');
     } catch (releaseError) {
       if (releaseError instanceof IdempotencyLeaseLostError) {
         // Another invocation took the record over after this lease ended: nothing of ours left to release.
@@ -261,7 +270,7 @@ export class Execution<TResult> {
     if (o.mode === 'optimistic') {
       let written: Awaited<ReturnType<typeof o.store.putCompleted>>;
       try {
-        written = await this.#write('store the result', () => o.store.putCompleted(input));
+        written = await this.#writeCompletion(() => o.store.putCompleted(input));
       } catch (error) {
         // An earlier attempt may have been applied (its answer lost): a consistent read tells.
         if ((await this.#ownCompletion()) !== 'yes') {
@@ -274,8 +283,14 @@ export class Execution<TResult> {
       }
       if (!written.written && written.existing.token !== this.token) {
         const existing = written.existing;
-        checkFingerprint(this.key, existing.fingerprint, this.#fingerprint);
+        try {
+          checkFingerprint(this.key, existing.fingerprint, this.#fingerprint);
+        } catch (mismatch) {
+          this.#engine.count('PayloadMismatches');
+          throw mismatch;
+        }
         if (existing.status !== RecordStatus.Completed) {
+          this.#engine.count('InProgressRejections');
           throw new IdempotencyInProgressError(
             `Idempotency record ${this.key} is held by a lease-mode invocation; this optimistic run's writes were dropped`,
             { key: this.key, retryAfterMs: Math.max(0, existing.leaseUntil + o.clockSkewMs - now) },
@@ -296,13 +311,14 @@ export class Execution<TResult> {
       try {
         // Fenced by the token and the in-progress status: a retry after a lost answer finds its own
         // completed record and stops there, so staged writes apply once.
-        await this.#write('store the result', () => o.store.complete(input), attempts);
+        await this.#writeCompletion(() => o.store.complete(input), attempts);
       } catch (error) {
         // An earlier attempt may have been applied (its answer lost): a consistent read tells.
         const stored = error instanceof IdempotencyLeaseLostError ? 'no' : await this.#ownCompletion();
         if (stored !== 'yes') throw await this.#notStored(error, attempts.ambiguous || stored === 'unknown');
       }
     }
+    this.#engine.count('Completions');
     this.#engine.remember(this.key, result, outcome, this.#fingerprint, input.expiresAt);
     return undefined;
   }

@@ -25,6 +25,7 @@ export interface IdempotentHttpOptions<TEvent extends HttpEvent = HttpEvent, TCo
   | 'localCache'
   | 'maxResultBytes'
   | 'logger'
+  | 'metrics'
   | 'clock'
   | 'clockSkewMs'
   | 'completionRetrySeconds'
@@ -85,6 +86,7 @@ const KNOWN_OPTIONS = [
   'localCache',
   'maxResultBytes',
   'logger',
+  'metrics',
   'clock',
   'clockSkewMs',
   'completionRetrySeconds',

@@ -55,6 +55,7 @@ const DOCUMENTED: readonly (readonly [file: string, option: string, constant: st
   ['lib/options.ts', 'clockSkewMs', 'DEFAULT_CLOCK_SKEW_MS'],
   ['lib/options.ts', 'completionRetrySeconds', 'DEFAULT_COMPLETION_RETRY_SECONDS'],
   ['lib/options.ts', 'durableExecutionTimeoutSeconds', 'DEFAULT_DURABLE_EXECUTION_TIMEOUT_SECONDS'],
+  ['lib/metrics/emf.ts', 'namespace', 'DEFAULT_EMF_NAMESPACE'],
   ['lib/persistence/dynamodb.ts', 'keyAttr', 'DEFAULT_KEY_ATTR'],
   ['lib/persistence/dynamodb.ts', 'ttlAttr', 'DEFAULT_TTL_ATTR'],
   ['lib/persistence/dynamodb.ts', 'compressAboveBytes', 'DEFAULT_COMPRESS_ABOVE_BYTES'],
