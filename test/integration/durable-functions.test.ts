@@ -9,7 +9,7 @@
 import type middyDefault from '@middy/core' with { 'resolution-mode': 'import' };
 import { withDurableExecution, type DurableContext, type DurableLambdaHandler } from '@aws/durable-execution-sdk-js';
 import { LocalDurableTestRunner, WaitingOperationStatus, type TestResult } from '@aws/durable-execution-sdk-js-testing';
-import { DynamoDBStore, idempotencyMiddleware, InMemoryStore, makeIdempotent, type IdempotencyStore } from '../../lib';
+import { DynamoDBStore, idempotencyMiddleware, idempotent, InMemoryStore, makeIdempotent, type IdempotencyStore } from '../../lib';
 import { createTestTable, dynamoClient } from '../helpers/local';
 
 // @middy/core is ESM-only; jest transpiles it to CommonJS (see jest.config.js), so require it here.
@@ -177,6 +177,35 @@ describe('withDurableExecution(middy(handler).use(idempotencyMiddleware(...)))',
       idempotencyMiddleware<OrderEvent, Receipt>({ store, key: 'orderId', name: opName() }),
     );
     const durable = withDurableExecution(wrapped as unknown as (event: OrderEvent, ctx: DurableContext) => Promise<Receipt>);
+    const event = order();
+
+    const first = await run<Receipt>(durable, event).result;
+    const second = await run<Receipt>(durable, event).result;
+
+    expect(first.getStatus()).toBe('SUCCEEDED');
+    expect(first.getResult()).toEqual({ orderId: event.orderId, chargeId: `ch-${event.orderId}-1` });
+    expect(second.getResult()).toEqual(first.getResult());
+    expect(ran).toEqual({ invocations: 2, charges: 1 });
+  });
+});
+
+describe('withDurableExecution of an @idempotent method', () => {
+  it('goes on after a wait and replays to another execution with the same key', async () => {
+    const store = new DynamoDBStore({ tableName: await createTestTable('durable-decorator'), client: dynamoClient() });
+    const ran = { invocations: 0, charges: 0 };
+    class Orders {
+      public readonly prefix = 'ch';
+
+      @idempotent({ store, key: 'orderId', name: opName() })
+      public async handle(event: OrderEvent, ctx: DurableContext): Promise<Receipt> {
+        ran.invocations += 1;
+        const chargeId = await ctx.step('charge', async () => `${this.prefix}-${event.orderId}-${(ran.charges += 1)}`);
+        await ctx.wait('pause', { seconds: 1 });
+        return { orderId: event.orderId, chargeId };
+      }
+    }
+    const orders = new Orders();
+    const durable = withDurableExecution((event: OrderEvent, ctx: DurableContext) => orders.handle(event, ctx));
     const event = order();
 
     const first = await run<Receipt>(durable, event).result;
