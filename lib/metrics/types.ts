@@ -5,7 +5,7 @@
  * of events, emitted with value 1 as it happens.
  */
 export const IDEMPOTENCY_METRIC_NAMES = [
-  'Runs',
+  'Claims',
   'Replays',
   'InProgressRejections',
   'LeaseTakeovers',

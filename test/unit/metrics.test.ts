@@ -87,16 +87,32 @@ describe('what the engine counts', () => {
     return { ...recorded, clock, charge, name };
   }
 
-  it('counts a first run and its completion, then a replay, each as { name, value: 1, unit: Count, dimensions: { Operation } }', async () => {
+  it('counts the claim of a first run and its completion, then a replay, each as { name, value: 1, unit: Count, dimensions: { Operation } }', async () => {
     const { charge, metrics, name } = setup();
     await charge({ orderId: 'o-1' });
     await charge({ orderId: 'o-1' });
 
     expect(metrics).toEqual([
-      { name: 'Runs', value: 1, unit: 'Count', dimensions: { Operation: name } },
+      { name: 'Claims', value: 1, unit: 'Count', dimensions: { Operation: name } },
       { name: 'Completions', value: 1, unit: 'Count', dimensions: { Operation: name } },
       { name: 'Replays', value: 1, unit: 'Count', dimensions: { Operation: name } },
     ]);
+  });
+
+  it('counts no claim in optimistic mode, where nothing is claimed', async () => {
+    const recorded = recordingSink();
+    const charge = makeIdempotent(async (event: OrderEvent) => event.orderId, {
+      store: new InMemoryStore(),
+      key: 'orderId',
+      mode: 'optimistic',
+      name: opName(),
+      logger: silent,
+      metrics: recorded.sink,
+    });
+    await charge({ orderId: 'o-opt' });
+    await charge({ orderId: 'o-opt' });
+
+    expect(recorded.names()).toEqual(['Completions', 'Replays']);
   });
 
   it('counts a replay from the local cache', async () => {
@@ -105,7 +121,7 @@ describe('what the engine counts', () => {
     await charge({ orderId: 'o-2' });
     await charge({ orderId: 'o-2' });
 
-    expect(tally(names())).toEqual({ Runs: 1, Completions: 1, Replays: 2 });
+    expect(tally(names())).toEqual({ Claims: 1, Completions: 1, Replays: 2 });
   });
 
   it('counts a duplicate refused while the first runs', async () => {
@@ -126,7 +142,7 @@ describe('what the engine counts', () => {
     await expect(charge({ orderId: 'o-3' })).rejects.toThrow(IdempotencyInProgressError);
     running.resolve();
     await first;
-    expect(tally(recorded.names())).toEqual({ Runs: 1, InProgressRejections: 1, Completions: 1 });
+    expect(tally(recorded.names())).toEqual({ Claims: 1, InProgressRejections: 1, Completions: 1 });
   });
 
   it('counts a take-over of an ended lease, and the late holder losing its lease', async () => {
@@ -153,7 +169,7 @@ describe('what the engine counts', () => {
     await expect(charge({ orderId: 'o-4' })).resolves.toBe('run 2');
     late.resolve();
     await expect(first).rejects.toThrow(IdempotencyLeaseLostError);
-    expect(tally(recorded.names())).toEqual({ Runs: 2, LeaseTakeovers: 1, Completions: 1, LeasesLost: 1 });
+    expect(tally(recorded.names())).toEqual({ Claims: 2, LeaseTakeovers: 1, Completions: 1, LeasesLost: 1 });
   });
 
   it('counts a durable execution resuming its own record, not as a take-over', async () => {
@@ -176,7 +192,7 @@ describe('what the engine counts', () => {
     await expect(
       workflow({ orderId: 'o-5' }, durable('arn:aws:lambda:us-east-1:123456789012:function:orders:1/durable-execution/a/1')),
     ).resolves.toBe('resumed and done');
-    expect(tally(recorded.names())).toEqual({ Runs: 2, DurableResumes: 1, Completions: 1 });
+    expect(tally(recorded.names())).toEqual({ Claims: 2, DurableResumes: 1, Completions: 1 });
   });
 
   it('counts a completion retried after a transient store failure', async () => {
@@ -194,7 +210,7 @@ describe('what the engine counts', () => {
     const { charge, names } = setup({ store: new ThrottledOnce() });
 
     await expect(charge({ orderId: 'o-6' })).resolves.toBe('charged o-6 (run 1)');
-    expect(tally(names())).toEqual({ Runs: 1, CompletionRetries: 1, Completions: 1 });
+    expect(tally(names())).toEqual({ Claims: 1, CompletionRetries: 1, Completions: 1 });
   });
 
   it('counts a store error the engine gives up on', async () => {
@@ -223,7 +239,7 @@ describe('what the engine counts', () => {
     await charge({ orderId: 'o-8', amountCents: 100 });
 
     await expect(charge({ orderId: 'o-8', amountCents: 999 })).rejects.toThrow(IdempotencyPayloadMismatchError);
-    expect(tally(recorded.names())).toEqual({ Runs: 1, Completions: 1, PayloadMismatches: 1 });
+    expect(tally(recorded.names())).toEqual({ Claims: 1, Completions: 1, PayloadMismatches: 1 });
   });
 
   it.each(['run', 'throw'] as const)('counts a missing key (onMissingKey: %s)', async (onMissingKey) => {
@@ -251,7 +267,7 @@ describe('what the engine counts', () => {
     );
 
     await expect(charge({ orderId: 'o-9' })).rejects.toThrow('card declined');
-    expect(recorded.names()).toEqual(['Runs', 'Releases']);
+    expect(recorded.names()).toEqual(['Claims', 'Releases']);
   });
 
   it('counts the invocations the kill switch ran', async () => {
@@ -310,7 +326,7 @@ describe('a sink that fails', () => {
     await new Promise((resolve) => setImmediate(resolve));
 
     expect(logger.messages('warn')).toEqual([
-      'The metrics sink failed on Runs; the invocation goes on without it (further failures are logged at debug level)',
+      'The metrics sink failed on Claims; the invocation goes on without it (further failures are logged at debug level)',
     ]);
     expect(logger.messages('debug').filter((message) => message.startsWith('The metrics sink failed'))).toEqual([
       'The metrics sink failed on Completions; the invocation goes on without it',
@@ -340,7 +356,7 @@ describe('every adapter gets the metrics from the engine', () => {
 
     await handler({ orderId: 'o-14' }, lambdaContext());
     await handler({ orderId: 'o-14' }, lambdaContext());
-    expect(recorded.names()).toEqual(['Runs', 'Completions', 'Replays']);
+    expect(recorded.names()).toEqual(['Claims', 'Completions', 'Replays']);
   });
 
   it('processSqsBatch', async () => {
@@ -350,7 +366,7 @@ describe('every adapter gets the metrics from the engine', () => {
 
     await processSqsBatch(event, async () => undefined, options);
     await processSqsBatch(event, async () => undefined, options);
-    expect(tally(recorded.names())).toEqual({ Runs: 2, Completions: 2, Replays: 2 });
+    expect(tally(recorded.names())).toEqual({ Claims: 2, Completions: 2, Replays: 2 });
   });
 
   it('processStreamBatch', async () => {
@@ -360,7 +376,7 @@ describe('every adapter gets the metrics from the engine', () => {
 
     await processStreamBatch(event, async () => undefined, options);
     await processStreamBatch(event, async () => undefined, options);
-    expect(tally(recorded.names())).toEqual({ Runs: 2, Completions: 2, Replays: 2 });
+    expect(tally(recorded.names())).toEqual({ Claims: 2, Completions: 2, Replays: 2 });
   });
 
   it('makeIdempotentHttpHandler', async () => {
@@ -375,7 +391,7 @@ describe('every adapter gets the metrics from the engine', () => {
 
     await handler(event(), lambdaContext());
     await handler(event(), lambdaContext());
-    expect(recorded.names()).toEqual(['Runs', 'Completions', 'Replays']);
+    expect(recorded.names()).toEqual(['Claims', 'Completions', 'Replays']);
   });
 });
 
@@ -430,7 +446,7 @@ describe('emfMetrics', () => {
 
     const documents = parseEmf(out.text());
     expect(documents.map(({ _aws, ...fields }) => ({ directive: _aws.CloudWatchMetrics, fields }))).toEqual(
-      (['Runs', 'Completions', 'Replays'] as const).map((metric) => ({
+      (['Claims', 'Completions', 'Replays'] as const).map((metric) => ({
         directive: [{ Namespace: 'Orders', Dimensions: [['Operation']], Metrics: [{ Name: metric, Unit: 'Count' }] }],
         fields: { Operation: name, [metric]: 1 },
       })),
@@ -454,7 +470,7 @@ describe('emfMetrics', () => {
 
   it("writes to stdout in the namespace 'effectively-once' by default", () => {
     const write = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
-    emfMetrics()({ name: 'Runs', value: 1, unit: 'Count', dimensions: { Operation: 'local.charge' } });
+    emfMetrics()({ name: 'Claims', value: 1, unit: 'Count', dimensions: { Operation: 'local.charge' } });
 
     const [document] = parseEmf(String(write.mock.calls[0]?.[0]));
     expect(document?._aws.CloudWatchMetrics[0]?.Namespace).toBe('effectively-once');
@@ -493,7 +509,7 @@ describe('powertoolsMetrics', () => {
 
     const documents = parseEmf(write.mock.calls.map(([chunk]) => String(chunk)).join(''));
     expect(documents.map((document) => document._aws.CloudWatchMetrics[0]?.Metrics.map((metric) => metric.Name))).toEqual([
-      ['Runs'],
+      ['Claims'],
       ['Completions'],
       ['Replays'],
     ]);
