@@ -124,10 +124,11 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
     // Store retries end with the invocation (less the margin), or after completionRetrySeconds without one.
     const invocationEnd = info.remainingMs === undefined ? undefined : monotonicNow() + info.remainingMs - LEASE_SAFETY_MARGIN_MS;
     const retryDeadline = (): number => invocationEnd ?? monotonicNow() + o.completionRetrySeconds * 1000;
-    const execution = (steps: Readonly<Record<string, StepCheckpoint>>, expiresAt: number): Begin<TResult> => ({
-      kind: 'execute',
-      execution: new Execution(this, { key, token, fingerprint, steps, leaseMs, expiresAt, retryDeadline }),
-    });
+    const execution = (steps: Readonly<Record<string, StepCheckpoint>>, expiresAt: number): Begin<TResult> => {
+      // Optimistic mode runs the work unclaimed.
+      if (o.mode === 'lease') this.count('Claims');
+      return { kind: 'execute', execution: new Execution(this, { key, token, fingerprint, steps, leaseMs, expiresAt, retryDeadline }) };
+    };
     if (o.mode === 'optimistic') return execution({}, 0);
 
     const claimDeadline = retryDeadline();
@@ -156,16 +157,12 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
       );
       existing = undefined;
       if (result.claimed) {
-        this.count('Claims');
         if (previous) this.count(resumed ? 'DurableResumes' : 'LeaseTakeovers');
         return execution(result.steps, expiresAt);
       }
       const found = result.existing;
       // Our own write, applied once and met again by the SDK's retry after a lost response.
-      if (found.token === token) {
-        this.count('Claims');
-        return execution(found.steps, found.expiresAt);
-      }
+      if (found.token === token) return execution(found.steps, found.expiresAt);
       checkFingerprint(key, found.fingerprint, fingerprint);
       if (found.status === RecordStatus.Completed) {
         this.#remember(key, found, fingerprint);
