@@ -329,9 +329,11 @@ class Batch {
       // record before it with the same key completed, and this one is acknowledged with that outcome.
       const mismatch = fingerprintMismatch(item.key, sameKeyBefore.fingerprint, item.fingerprint);
       if (mismatch !== undefined) {
+        item.engine.count('PayloadMismatches');
         this.#logFailure(id, mismatch);
         return this.#failed(item);
       }
+      item.engine.count('Replays');
       this.#logger.debug(`SQS message ${id} repeats an event this batch already processed; acknowledged without running the handler`);
       return SUCCEEDED;
     }

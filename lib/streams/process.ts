@@ -342,7 +342,11 @@ class RecordRunner {
             if (earlier !== undefined) throw earlier.error;
             if (this.#completed.has(key)) {
               const mismatch = fingerprintMismatch(key, this.#completed.get(key), fingerprint);
-              if (mismatch !== undefined) throw mismatch;
+              if (mismatch !== undefined) {
+                engine.count('PayloadMismatches');
+                throw mismatch;
+              }
+              engine.count('Replays');
               this.prepared.logger.debug(
                 `A stream record repeats an event this batch already processed (${key}); skipped without running the handler`,
               );

@@ -369,6 +369,34 @@ describe('every adapter gets the metrics from the engine', () => {
     expect(tally(recorded.names())).toEqual({ Claims: 2, Completions: 2, Replays: 2 });
   });
 
+  it('processSqsBatch in optimistic mode: a copy of an event the batch already processed counts as a replay', async () => {
+    const recorded = recordingSink();
+    const options = {
+      store: new InMemoryStore(),
+      key: 'body.orderId',
+      name: opName(),
+      logger: silent,
+      metrics: recorded.sink,
+      mode: 'optimistic' as const,
+    };
+    await processSqsBatch(sqsEvent([jsonRecord({ orderId: 'a' }), jsonRecord({ orderId: 'a' })]), async () => undefined, options);
+    expect(tally(recorded.names())).toEqual({ Completions: 1, Replays: 1 });
+  });
+
+  it('processStreamBatch in optimistic mode: a copy of an event the batch already processed counts as a replay', async () => {
+    const recorded = recordingSink();
+    const options = {
+      store: new InMemoryStore(),
+      name: opName(),
+      key: (_record: unknown, { data }: { data: unknown }) => (data as { orderId: string }).orderId,
+      logger: silent,
+      metrics: recorded.sink,
+      mode: 'optimistic' as const,
+    };
+    await processStreamBatch(kinesisEvent(kinesisRecords([{ orderId: 'a' }, { orderId: 'a' }])), async () => undefined, options);
+    expect(tally(recorded.names())).toEqual({ Completions: 1, Replays: 1 });
+  });
+
   it('processStreamBatch', async () => {
     const recorded = recordingSink();
     const options = { store: new InMemoryStore(), name: opName(), logger: silent, metrics: recorded.sink };
