@@ -1,4 +1,4 @@
-import { enterExecutionHolder, IdempotencyEngine, type Execution, type RecordResolution } from './engine';
+import { enterExecutionHolder, IdempotencyEngine, type DisabledExecution, type Execution, type RecordResolution } from './engine';
 import { claimDefaultName, defaultOperationName, invocationInfo } from './engine';
 import type { IdempotencyOptions } from './options';
 
@@ -28,6 +28,7 @@ export interface IdempotencyMiddleware<TEvent, TResult> {
 
 const EXECUTION = Symbol.for('effectively-once.execution');
 const HOLDER = Symbol.for('effectively-once.holder');
+const DISABLED = Symbol.for('effectively-once.disabled');
 
 /**
  * A middy-compatible middleware with the same options and behaviour as {@link makeIdempotent}:
@@ -67,7 +68,9 @@ export function idempotencyMiddleware<TEvent = unknown, TResult = unknown>(
           request.internal[HOLDER as unknown as string] = holder;
           holder.execution = begun.execution as Execution<unknown>;
         } else if (begun.kind === 'disabled') {
-          // The kill switch: step and downstreamKey find this execution; after and onError store nothing.
+          // The kill switch: step and downstreamKey find this execution; after commits its commitWith writes
+          // (no record); onError drops them.
+          request.internal[DISABLED as unknown as string] = begun.execution;
           request.internal[HOLDER as unknown as string] = holder;
           holder.execution = begun.execution;
         }
@@ -75,6 +78,9 @@ export function idempotencyMiddleware<TEvent = unknown, TResult = unknown>(
       })();
     },
     async after(request) {
+      const disabled = request.internal[DISABLED as unknown as string] as DisabledExecution | undefined;
+      delete request.internal[DISABLED as unknown as string];
+      if (disabled) await disabled.finish();
       const execution = executionOf(request);
       if (execution) request.response = await execution.complete(request.response as TResult);
     },

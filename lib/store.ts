@@ -11,6 +11,7 @@ export {
   type ClaimResult,
   type CompleteInput,
   type CheckpointInput,
+  type CommitWritesInput,
   type LeaseExtension,
   type StepCheckpoint,
   type StagedWrite,

@@ -93,7 +93,7 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
     if (idempotencyDisabled(o.logger)) {
       this.count('DisabledInvocations');
       // The key is derived only if downstreamKey asks for it: a broken selector does not stop the debugging.
-      return { kind: 'disabled', execution: new DisabledExecution(() => this.keyOf(args)) };
+      return { kind: 'disabled', execution: new DisabledExecution(() => this.keyOf(args), o.store) };
     }
     const key = this.keyOf(args);
     if (key === undefined) {

@@ -4,6 +4,7 @@
  */
 export { IdempotencyEngine } from './engine';
 export { Execution } from './execution';
+export { DisabledExecution } from './kill-switch';
 export { currentExecution, enterExecutionHolder } from './context';
 export { claimDefaultName, defaultOperationName, invocationInfo } from './invocation';
 export { checkFingerprint } from './outcomes';

@@ -3,9 +3,10 @@
  * invocation, for local debugging. A disabled invocation runs its work in a {@link DisabledExecution}: nothing is
  * claimed, replayed or stored.
  */
-import { IdempotencyContextError, IdempotencyKeyError } from '../errors';
+import { MAX_TRANSACTION_ITEMS } from '../defaults';
+import { IdempotencyConfigError, IdempotencyContextError, IdempotencyKeyError } from '../errors';
 import type { IdempotencyLogger } from '../options';
-import type { StagedWrite } from '../persistence/store';
+import type { IdempotencyStore, StagedWrite } from '../persistence/store';
 import { executions, type CurrentExecution } from './context';
 import { downstreamKeyOf } from './outcomes';
 import type { StepOptions } from './types';
@@ -46,21 +47,49 @@ export function idempotencyDisabled(logger: IdempotencyLogger): boolean {
 
 /**
  * The execution of a disabled invocation. `step` runs its function (names still checked, nothing
- * checkpointed); `downstreamKey` gives the same key as with idempotency on; `commitWith` is refused, since its
- * writes are committed with the idempotency record, which a disabled invocation does not write.
+ * checkpointed); `downstreamKey` gives the same key as with idempotency on; `commitWith` writes are committed
+ * when the work returns, in one transaction of their own (the store's `commitWrites`), as the function would
+ * write them without the library: there is no idempotency record to commit them with.
  */
 export class DisabledExecution implements CurrentExecution {
   readonly #key: () => string | undefined;
+  readonly #store: IdempotencyStore;
   readonly #usedSteps = new Set<string>();
+  readonly #staged: StagedWrite[] = [];
 
-  /** @param key the record key, derived only when `downstreamKey` asks for it */
-  public constructor(key: () => string | undefined) {
+  /**
+   * @param key the record key, derived only when `downstreamKey` (or an error message) asks for it
+   * @param store commits the `commitWith` writes
+   */
+  public constructor(key: () => string | undefined, store: IdempotencyStore) {
     this.#key = key;
+    this.#store = store;
   }
 
-  /** Runs `work` with this execution as the current one. */
-  public enter<T>(work: () => Promise<T> | T): Promise<T> {
-    return Promise.resolve(executions.run({ execution: this }, work));
+  /** Runs `work` with this execution as the current one, then commits what it staged with `commitWith`. */
+  public async enter<T>(work: () => Promise<T> | T): Promise<T> {
+    const value = await executions.run({ execution: this }, work);
+    await this.finish();
+    return value;
+  }
+
+  /** Commits the staged writes, if any, in one transaction (the middleware calls it after the handler). */
+  public async finish(): Promise<void> {
+    if (this.#staged.length === 0) return;
+    const writes = this.#staged.splice(0);
+    const store = this.#store;
+    if (typeof store.commitWrites !== 'function') {
+      throw new IdempotencyConfigError(
+        `commitWith staged ${writes.length} write(s) while ${DISABLED_ENV}=true, but this store has no commitWrites to commit them without an idempotency record (DynamoDBStore has); nothing was written. Unset ${DISABLED_ENV}, or use DynamoDBStore`,
+      );
+    }
+    let label: string;
+    try {
+      label = this.#key() ?? 'a disabled invocation';
+    } catch {
+      label = 'a disabled invocation';
+    }
+    await store.commitWrites({ label, writes });
   }
 
   public async step<T>(name: string, fn: () => Promise<T> | T, _options: StepOptions): Promise<T> {
@@ -76,10 +105,13 @@ export class DisabledExecution implements CurrentExecution {
     return fn();
   }
 
-  public stage(_items: readonly StagedWrite[]): void {
-    throw new IdempotencyContextError(
-      `commitWith() cannot be used while ${DISABLED_ENV}=true: staged writes are committed in one transaction with the idempotency record, which a disabled invocation does not write, so nothing was staged. Unset ${DISABLED_ENV} to commit them`,
-    );
+  public stage(items: readonly StagedWrite[]): void {
+    if (this.#staged.length + items.length > MAX_TRANSACTION_ITEMS) {
+      throw new IdempotencyContextError(
+        `commitWith() would stage ${this.#staged.length + items.length} writes, above the ${MAX_TRANSACTION_ITEMS} items of one DynamoDB transaction; nothing more was staged`,
+      );
+    }
+    this.#staged.push(...items);
   }
 
   public downstreamKey(label: string): string {

@@ -10,7 +10,16 @@ import { SingleRequests } from './dynamodb/requests';
 import type { Table } from './dynamodb/table';
 import { Transactions } from './dynamodb/transaction';
 import { DEFAULT_KEY_ATTR, DEFAULT_TTL_ATTR, IDEMPOTENCY_TABLE_NAME_ENV } from './schema';
-import type { ClaimInput, ClaimResult, CompleteInput, IdempotencyRecord, IdempotencyStore, CheckpointInput, LeaseExtension } from './store';
+import type {
+  ClaimInput,
+  ClaimResult,
+  CompleteInput,
+  IdempotencyRecord,
+  IdempotencyStore,
+  CheckpointInput,
+  CommitWritesInput,
+  LeaseExtension,
+} from './store';
 
 /** Options of {@link DynamoDBStore}. */
 export interface DynamoDBStoreOptions {
@@ -79,6 +88,7 @@ export class DynamoDBStore implements IdempotencyStore {
   public readonly client: DynamoDBClient;
   readonly #requests: SingleRequests;
   readonly #batches: WriteBatches;
+  readonly #transactions: Transactions;
 
   public constructor(options: DynamoDBStoreOptions = {}) {
     for (const name of Object.keys(options)) {
@@ -117,7 +127,8 @@ export class DynamoDBStore implements IdempotencyStore {
       ttlAttr: options.ttlAttr ?? DEFAULT_TTL_ATTR,
     };
     const codec = new RecordCodec(table, compressAbove, (keys) => batchGet(table, keys));
-    this.#requests = new SingleRequests(table, codec, new Transactions(table, codec, logger));
+    this.#transactions = new Transactions(table, codec, logger);
+    this.#requests = new SingleRequests(table, codec, this.#transactions);
     this.#batches = new WriteBatches(table, codec, this.#requests, logger, options.batchWrites ?? DEFAULT_BATCH_WRITES);
   }
 
@@ -151,6 +162,14 @@ export class DynamoDBStore implements IdempotencyStore {
 
   public async release(input: { readonly key: string; readonly token: string; readonly keepCheckpoints: boolean }): Promise<void> {
     await (this.#batches.release(input) ?? this.#requests.release(input));
+  }
+
+  /**
+   * Commits `commitWith` writes alone, in one transaction and without a record: only for invocations that
+   * `EFFECTIVELY_ONCE_DISABLED=true` runs without idempotency.
+   */
+  public async commitWrites(input: CommitWritesInput): Promise<void> {
+    await this.#transactions.commitWrites(input.label, input.writes);
   }
 
   public get(key: string, now: number): Promise<IdempotencyRecord | undefined> {

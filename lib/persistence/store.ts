@@ -91,6 +91,13 @@ export type ClaimResult =
   | { readonly claimed: false; readonly existing: IdempotencyRecord };
 
 /** Input of {@link IdempotencyStore.checkpoint}. */
+/** What {@link IdempotencyStore.commitWrites} commits. */
+export interface CommitWritesInput {
+  /** Names the invocation in errors and logs (its record key when it has one). */
+  readonly label: string;
+  readonly writes: readonly StagedWrite[];
+}
+
 export interface CheckpointInput {
   readonly key: string;
   readonly token: string;
@@ -178,4 +185,11 @@ export interface IdempotencyStore {
 
   /** Strongly consistent read; an expired record is reported as absent. */
   get(key: string, now: number): Promise<IdempotencyRecord | undefined>;
+
+  /**
+   * Optional: commits `commitWith` writes alone, in one transaction, with no idempotency record. Used only
+   * for invocations that `EFFECTIVELY_ONCE_DISABLED=true` runs without idempotency; a store without it
+   * refuses `commitWith` there.
+   */
+  commitWrites?(input: CommitWritesInput): Promise<void>;
 }

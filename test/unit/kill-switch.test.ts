@@ -1,10 +1,12 @@
 /**
  * The kill switch: `EFFECTIVELY_ONCE_DISABLED=true`, read on every invocation, runs the work without touching the
  * store, in every adapter (it is decided in the engine), with one warning per process through the configured
- * logger. `step` runs its function, `downstreamKey` keeps its value, `commitWith` is refused.
+ * logger. `step` runs its function, `downstreamKey` keeps its value, `commitWith` writes are committed alone by
+ * a store that can (DynamoDBStore: test/integration/kill-switch-commit.test.ts) and refused by one that cannot.
  */
 import type middyDefault from '@middy/core' with { 'resolution-mode': 'import' };
 import {
+  IdempotencyConfigError,
   commitWith,
   downstreamKey,
   IdempotencyContextError,
@@ -214,7 +216,7 @@ describe('step, downstreamKey and commitWith in a disabled invocation', () => {
     await expect(keyOf({ orderId: 'o-5' })).resolves.toBe(enabled);
   });
 
-  it('refuses commitWith with IdempotencyContextError, before anything is sent', async () => {
+  it('refuses commitWith writes with IdempotencyConfigError when the store cannot commit them without a record', async () => {
     const store = countingStore();
     const save = makeIdempotent(
       async (event: OrderEvent) => {
@@ -226,8 +228,8 @@ describe('step, downstreamKey and commitWith in a disabled invocation', () => {
     process.env[ENV] = 'true';
 
     await expect(save({ orderId: 'o-6' })).rejects.toThrow(
-      new IdempotencyContextError(
-        'commitWith() cannot be used while EFFECTIVELY_ONCE_DISABLED=true: staged writes are committed in one transaction with the idempotency record, which a disabled invocation does not write, so nothing was staged. Unset EFFECTIVELY_ONCE_DISABLED to commit them',
+      new IdempotencyConfigError(
+        'commitWith staged 1 write(s) while EFFECTIVELY_ONCE_DISABLED=true, but this store has no commitWrites to commit them without an idempotency record (DynamoDBStore has); nothing was written. Unset EFFECTIVELY_ONCE_DISABLED, or use DynamoDBStore',
       ),
     );
     expect(store.calls()).toBe(0);

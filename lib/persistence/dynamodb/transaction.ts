@@ -49,11 +49,32 @@ export class Transactions {
    * @throws ExistingRecord when `record` is a Put whose condition met a live record.
    */
   public async commit(input: CompleteInput, record: StagedWrite, chunks: readonly Uint8Array[], action: string): Promise<void> {
+    await this.#transact(input.key, input.writes, { record, input, chunks }, action);
+  }
+
+  /**
+   * Commits staged business writes alone, in ONE TransactWriteItems, with no idempotency record: for an
+   * invocation the kill switch runs without idempotency. `label` names the invocation in errors.
+   */
+  public async commitWrites(label: string, writes: readonly StagedWrite[]): Promise<void> {
+    await this.#transact(label, writes, undefined, 'commit the staged writes');
+  }
+
+  async #transact(
+    label: string,
+    staged: readonly StagedWrite[],
+    withRecord: { readonly record: StagedWrite; readonly input: CompleteInput; readonly chunks: readonly Uint8Array[] } | undefined,
+    action: string,
+  ): Promise<void> {
+    const input = { key: label, writes: staged };
+    const record = withRecord?.record;
+    const chunks = withRecord?.chunks ?? [];
+    const recordItems: StagedWrite[] = record === undefined ? [] : [record];
     const chunkItems: StagedWrite[] = chunks.map((data, index) => ({
-      Put: { TableName: this.#table.tableName, Item: this.#codec.chunkItem(input.key, input.expiresAt, index, data) },
+      Put: { TableName: this.#table.tableName, Item: this.#codec.chunkItem(label, withRecord?.input.expiresAt ?? 0, index, data) },
     }));
     let writes = [...input.writes];
-    const items = (): StagedWrite[] => [record, ...chunkItems, ...writes];
+    const items = (): StagedWrite[] => [...recordItems, ...chunkItems, ...writes];
     if (items().length > MAX_TRANSACTION_ITEMS) {
       // The staged writes were counted when staged; the result's chunks are known only now.
       throw new IdempotencyContextError(
@@ -61,7 +82,7 @@ export class Transactions {
         { key: input.key },
       );
     }
-    const firstWrite = 1 + chunkItems.length;
+    const firstWrite = recordItems.length + chunkItems.length;
     for (let attempt = 1; ; attempt += 1) {
       try {
         const { client, TransactWriteCommand } = await this.#documents();
@@ -70,13 +91,13 @@ export class Transactions {
       } catch (error) {
         if (!(error instanceof TransactionCanceledException)) throw storeError(error, input.key, action);
         const reasons = error.CancellationReasons ?? [];
-        const own = reasons[0];
-        if (own?.Code === 'ConditionalCheckFailed') {
+        const own = record === undefined ? undefined : reasons[0];
+        if (record !== undefined && withRecord !== undefined && own?.Code === 'ConditionalCheckFailed') {
           const existing = own.Item ? await this.#codec.toRecord(own.Item) : undefined;
           if ('Put' in record && existing) throw new ExistingRecord(existing);
           // An earlier attempt of this completion was applied and its answer lost: done, exactly once.
-          if (completedBy(existing, input.token)) return;
-          throw new IdempotencyLeaseLostError(leaseLostMessage(input.key, action), { key: input.key, cause: error });
+          if (completedBy(existing, withRecord.input.token)) return;
+          throw new IdempotencyLeaseLostError(leaseLostMessage(label, action), { key: label, cause: error });
         }
         const failed = reasons.flatMap((reason, index) =>
           index >= firstWrite && reason.Code === 'ConditionalCheckFailed' ? [{ write: writes[index - firstWrite], item: reason.Item }] : [],
@@ -96,7 +117,7 @@ export class Transactions {
           const writeIndex = input.writes.indexOf(refused.write as StagedWrite);
           const tableName = tableOf(refused.write);
           throw new IdempotencyCommitConditionError(
-            `The condition of staged write #${writeIndex} (table ${tableName ?? 'unknown'}) failed, so neither the business writes nor the result of ${input.key} were committed`,
+            `The condition of staged write #${writeIndex} (table ${tableName ?? 'unknown'}) failed, so neither the business writes nor the result of ${label} were committed`,
             { key: input.key, cause: error, itemIndex: writeIndex, tableName },
           );
         }
