@@ -125,6 +125,13 @@ export interface ChaosSummary {
     readonly timedOutDuringCompletion: number;
     /** Deliveries that sent the effect and returned with their record not completed, with no crash or timeout. */
     readonly notStored: number;
+    /** The errors their completions failed with, by name (none: the store call never failed). */
+    readonly notStoredErrors: Readonly<Record<string, number>>;
+    /**
+     * Of those, the deliveries whose completion the library gave up with IdempotencyStoreError (its store
+     * retries ran out of the invocation's time): crash points at the completion, as the README documents.
+     */
+    readonly gaveUpStoring: number;
     /** Notifications refused because the invocation was past its function timeout (Lambda had stopped it). */
     readonly refusedPastTimeout: number;
   };
@@ -332,12 +339,30 @@ function plainEffectSummary(
   let timedOut = 0;
   let duringCompletion = 0;
   let notStored = 0;
+  let gaveUp = 0;
+  const notStoredErrors: Record<string, number> = {};
   for (const { eventId, fate } of deliveries) {
     fates.set(eventId, [
       ...(fates.get(eventId) ?? []),
-      fate.kind === 'timed-out' && fate.duringCompletion ? 'timed-out during its completion' : fate.kind,
+      fate.kind === 'timed-out' && fate.duringCompletion
+        ? 'timed-out during its completion'
+        : fate.kind === 'not-stored'
+          ? `not-stored (completion errors: ${fate.completionErrors.join(', ') || 'none'})`
+          : fate.kind,
     ]);
-    if (fate.kind === 'not-stored') notStored += 1;
+    if (fate.kind === 'not-stored') {
+      notStored += 1;
+      for (const name of fate.completionErrors.length > 0 ? fate.completionErrors : ['none'])
+        notStoredErrors[name] = (notStoredErrors[name] ?? 0) + 1;
+      // The library gave up storing the outcome within the invocation (its store retries ran out of time
+      // under the injected faults) and said so with IdempotencyStoreError: the record stays held until its
+      // lease ends, then a redelivery runs the work again. The README's failure table lists this point with
+      // the crashes; a delivery that returned without its outcome and without that error is not excused.
+      if (fate.completionErrors.includes('IdempotencyStoreError')) {
+        crashed.set(eventId, (crashed.get(eventId) ?? 0) + 1);
+        gaveUp += 1;
+      }
+    }
     if (fate.kind === 'crashed') crashed.set(eventId, (crashed.get(eventId) ?? 0) + 1);
     if (fate.kind === 'timed-out') {
       // Lambda stops an invocation at its function timeout: one stopped between the effect and the
@@ -359,6 +384,8 @@ function plainEffectSummary(
       timedOutAfterEffect: timedOut,
       timedOutDuringCompletion: duringCompletion,
       notStored,
+      notStoredErrors,
+      gaveUpStoring: gaveUp,
       refusedPastTimeout: notifier.refused,
     },
   };

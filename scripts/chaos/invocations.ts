@@ -33,7 +33,9 @@ export interface InvocationTrace {
  * reported apart); `not-stored` does not.
  */
 export type PlainEffectFate =
-  { readonly kind: 'completed' | 'crashed' | 'not-stored' } | { readonly kind: 'timed-out'; readonly duringCompletion: boolean };
+  | { readonly kind: 'completed' | 'crashed' }
+  | { readonly kind: 'not-stored'; readonly completionErrors: readonly string[] }
+  | { readonly kind: 'timed-out'; readonly duringCompletion: boolean };
 
 /** One delivery (an invocation's handling of one business event) that sent the plain effect. */
 export interface PlainEffectDelivery {
@@ -165,5 +167,6 @@ function fateOf(trace: InvocationTrace, eventId: string): PlainEffectFate {
     const startedAt = trace.completionStarted.get(eventId);
     return { kind: 'timed-out', duringCompletion: startedAt !== undefined && startedAt <= trace.deadline };
   }
-  return { kind: 'not-stored' };
+  const completionErrors = trace.completionFailures.filter((failure) => failure.eventId === eventId).map((failure) => failure.error);
+  return { kind: 'not-stored', completionErrors };
 }

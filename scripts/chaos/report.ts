@@ -36,8 +36,9 @@ function rows(summary: ChaosSummary): Array<[string, string]> {
     [
       'plain effect (notifications)',
       `${n(p.sent)} sent, ${n(p.repeats)} repeats (${n(p.eventsRepeated)} events), ${n(p.crashedAfterEffect)} crash points between it and the completion ` +
-        `(${n(p.crashedAfterEffect - p.timedOutAfterEffect)} injected crashes, ${n(p.timedOutAfterEffect)} stopped by the function timeout, ${n(p.timedOutDuringCompletion)} of them with the completion in flight), ` +
-        `${n(p.unexplainedRepeats)} repeats beyond them; returned with it not stored: ${n(p.notStored)}; ` +
+        `(${n(p.crashedAfterEffect - p.timedOutAfterEffect - p.gaveUpStoring)} injected crashes, ${n(p.timedOutAfterEffect)} stopped by the function timeout, ${n(p.timedOutDuringCompletion)} of them with the completion in flight, ` +
+        `${n(p.gaveUpStoring)} completions given up in time with IdempotencyStoreError), ` +
+        `${n(p.unexplainedRepeats)} repeats beyond them; returned with it not stored: ${n(p.notStored)}${notStoredErrors(p.notStoredErrors)}; ` +
         `${n(p.refusedPastTimeout)} refused past the function timeout`,
     ],
     ['handler timeouts', n(summary.handlerTimeouts)],
@@ -148,4 +149,10 @@ export function formatComparison(summaries: readonly ChaosSummary[]): string {
     `| ${row.map((cell, col) => (col === 0 ? cell.padEnd(widths[col] ?? 0) : cell.padStart(widths[col] ?? 0))).join(' | ')} |`;
   const rule = `|${widths.map((w, col) => (col === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`;
   return [line(table[0] ?? []), rule, ...table.slice(1).map(line)].join('\n');
+}
+
+/** ` (completion errors: IdempotencyStoreError ×2)`, or nothing when none failed. */
+function notStoredErrors(errors: Readonly<Record<string, number>>): string {
+  const entries = Object.entries(errors);
+  return entries.length === 0 ? '' : ` (completion errors: ${entries.map(([name, count]) => `${name} ×${count}`).join(', ')})`;
 }

@@ -109,7 +109,7 @@ describe('InvocationLog', () => {
       controlled.pending[0]?.reject(Object.assign(new Error('throttled'), { name: 'IdempotencyStoreError' }));
       await expect(done).rejects.toThrow('throttled');
     });
-    expect(log.plainEffectDeliveries()[0]?.fate).toEqual({ kind: 'not-stored' });
+    expect(log.plainEffectDeliveries()[0]?.fate).toEqual({ kind: 'not-stored', completionErrors: ['IdempotencyStoreError'] });
     expect(log.traces()[0]?.completionFailures).toEqual([{ eventId: 'evt-1', at: T0, error: 'IdempotencyStoreError' }]);
   });
 
