@@ -21,8 +21,9 @@ export class ClaimsAhead<TArgs extends unknown[], TResult> {
   readonly #claims = new Map<unknown, Promise<Settled<TResult>>>();
 
   /**
-   * Starts the claim of record `id` (any value that names the record: its index, the record itself). Call it for every record to claim in the same turn, so that the store
-   * sends them together; the claim waits in this object until the record's turn ({@link run}) or the end.
+   * Starts the claim of record `id` (any value that names the record: its index, the record itself). Call
+   * it for every record to claim in the same turn, so that the store sends them together; the claim waits
+   * in this object until the record's turn ({@link run}) or the end ({@link releaseUntaken}).
    */
   public claim(id: unknown, engine: IdempotencyEngine<TArgs, TResult>, args: TArgs, info: InvocationInfo): void {
     const settled = engine.begin(args, info).then(
@@ -30,11 +31,6 @@ export class ClaimsAhead<TArgs extends unknown[], TResult> {
       (error: unknown): Settled<TResult> => ({ ok: false, error }),
     );
     this.#claims.set(id, settled);
-  }
-
-  /** Whether record `id` has a claim waiting for it. */
-  public has(id: unknown): boolean {
-    return this.#claims.has(id);
   }
 
   /**
