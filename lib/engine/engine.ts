@@ -69,7 +69,13 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
   ): Promise<TResult> {
     if (begun.kind === 'replay') return hooks.onReplay ? hooks.onReplay(begun.value) : begun.value;
     if (begun.kind === 'unprotected') return work();
-    if (begun.kind === 'disabled') return begun.execution.enter(work);
+    if (begun.kind === 'disabled') {
+      const value = await begun.execution.enter(work);
+      // As with idempotency on: an outcome the adapter does not store (an HTTP 5xx) commits nothing.
+      if (hooks.shouldStore !== undefined && !hooks.shouldStore(value)) begun.execution.discard();
+      else await begun.execution.finish();
+      return value;
+    }
     return begun.execution.execute(work, hooks);
   }
 

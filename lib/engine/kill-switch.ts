@@ -66,11 +66,14 @@ export class DisabledExecution implements CurrentExecution {
     this.#store = store;
   }
 
-  /** Runs `work` with this execution as the current one, then commits what it staged with `commitWith`. */
-  public async enter<T>(work: () => Promise<T> | T): Promise<T> {
-    const value = await executions.run({ execution: this }, work);
-    await this.finish();
-    return value;
+  /** Runs `work` with this execution as the current one (then call {@link finish} or {@link discard}). */
+  public enter<T>(work: () => Promise<T> | T): Promise<T> {
+    return Promise.resolve(executions.run({ execution: this }, work));
+  }
+
+  /** Drops the staged writes: the outcome is not a success (an HTTP 5xx), as with idempotency on. */
+  public discard(): void {
+    this.#staged.length = 0;
   }
 
   /** Commits the staged writes, if any, in one transaction (the middleware calls it after the handler). */

@@ -5,7 +5,15 @@
  */
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import type middyDefault from '@middy/core' with { 'resolution-mode': 'import' };
-import { commitWith, DynamoDBStore, IdempotencyCommitConditionError, idempotencyMiddleware, makeIdempotent } from '../../lib';
+import {
+  commitWith,
+  DynamoDBStore,
+  IdempotencyCommitConditionError,
+  idempotencyMiddleware,
+  makeIdempotent,
+  makeIdempotentHttpHandler,
+} from '../../lib';
+import { restApiEvent } from '../helpers/http-events';
 import { createTestTable, dynamoClient } from '../helpers/local';
 import { countRequests } from '../helpers/request-counter';
 import { lambdaContext } from '../helpers/sqs-events';
@@ -86,4 +94,20 @@ it("a staged write's own condition still decides: IdempotencyCommitConditionErro
   );
   await expect(save({ orderId: 'k-3' })).rejects.toThrow(IdempotencyCommitConditionError);
   expect(await order('k-3-a')).toBeUndefined();
+});
+
+it('the HTTP adapter: a 5xx response commits nothing, as with idempotency on', async () => {
+  const handler = makeIdempotentHttpHandler(
+    async () => {
+      commitWith({ Put: { TableName: ordersTable, Item: { id: 'k-4', status: 'should not land' } } });
+      return { statusCode: 503, body: '{}' };
+    },
+    { store, name: 'kill-commit-http', logger: silent },
+  );
+  const response = await handler(
+    restApiEvent({ body: '{}', headers: { 'Idempotency-Key': '5b1f2c9e-8d3a-4f6b-9c2d-7e1a0b3c4d5e' } }),
+    lambdaContext(),
+  );
+  expect(response.statusCode).toBe(503);
+  expect(await order('k-4')).toBeUndefined();
 });
