@@ -55,6 +55,22 @@ export const RANDOM_CONFIGS: readonly SimConfig[] = [
     // Each crash wastes a 6 s run while redeliveries every 1.5 s meet its lease.
     maxDeliveries: 40,
   },
+  // Two FIFO batches of the same 3 messages (one group): claims ahead, in-order runs, released leftovers.
+  { ...base, name: 'FIFO batches of 3 keys, claims ahead', handler: 'fifo-batch', keys: 3, maxDeliveries: 30 },
+  // Each record works 1.5 s under a 2 s lease claimed ahead, so the later records' claims are renewed before
+  // they run; the third's lease has ended (and counts as ended 1 s later) by its turn, while redeliveries
+  // every second meet it: without the renewal one of them takes it over before its effect.
+  {
+    ...base,
+    name: 'FIFO batches of 3 keys, 2 s lease claimed ahead, 1.5 s per record',
+    handler: 'fifo-batch',
+    keys: 3,
+    leaseSeconds: 2,
+    workMs: 1_500,
+    timeoutMs: 10_000,
+    redeliveryMs: 1_000,
+    maxDeliveries: 50,
+  },
 ];
 
 /** Exhaustive enumeration: 2 invokers, 1 key, a small fault budget. */

@@ -17,8 +17,9 @@ import {
   type IdempotencyOptions,
   type SqsBatchOptions,
 } from '../../lib';
+import { hashValue } from '../../lib/keys';
 import { RecordStatus } from '../../lib/store';
-import { current, FAULTS, SimStore, type Fault, type Invocation, type PendingCall } from './sim-store';
+import { current, FAULTS, membersOf, SimStore, type Fault, type Invocation, type PendingCall } from './sim-store';
 import { drain, inWorld, seededRandom, VirtualTime } from './world';
 
 /** The kinds of handler a configuration runs. */
@@ -32,14 +33,21 @@ export type HandlerKind =
   /** `mode: 'optimistic'` with a staged write. */
   | 'optimistic'
   /** `processSqsBatch` with `visibility` and a short `leaseSeconds`: a long handler renews its lease. */
-  | 'renewing';
+  | 'renewing'
+  /**
+   * `processSqsBatch` on FIFO batches: every invocation is one batch of records of one message group, one
+   * record per key (all the keys at first; a redelivery holds the records SQS delivers again), each a plain
+   * effect after `workMs`. The batch claims its records ahead, runs them in order, renews a `leaseSeconds`
+   * claim that waited more than half its lease, and releases the claims of records it did not run.
+   */
+  | 'fifo-batch';
 
 export interface SimConfig {
   readonly name: string;
   readonly handler: HandlerKind;
-  /** Business events (keys). */
+  /** Business events (keys); `fifo-batch`: the records of each batch. */
   readonly keys: number;
-  /** Deliveries of each event at the start (duplicates). */
+  /** Deliveries of each event at the start (duplicates); `fifo-batch`: batches of all the keys. */
   readonly copies: number;
   /** Lambda timeout of each invocation, in ms: the process is killed at its deadline. */
   readonly timeoutMs: number;
@@ -57,7 +65,7 @@ export interface SimConfig {
   readonly maxDeliveries: number;
   /** Delay before SQS delivers a failed or lost message again, in ms. */
   readonly redeliveryMs: number;
-  /** Virtual milliseconds the handler works before its effect or its commit (`renewing`, `staged`). */
+  /** Virtual milliseconds the handler works before its effect or its commit (`renewing`, `staged`, `fifo-batch`: per record). */
   readonly workMs?: number;
 }
 
@@ -221,7 +229,95 @@ function handlerFor(
         return SQS_ACKNOWLEDGED;
       };
     }
+    case 'fifo-batch': {
+      const records = invocation.records ?? [];
+      const byMessageId = new Map(records.map((r) => [r.messageId, r]));
+      // processSqsBatch reports only which records failed; what each failed with, it logs.
+      const noted = (message: string, ...extra: unknown[]): void => {
+        const record = byMessageId.get(/^SQS message (\S+) /.exec(message)?.[1]);
+        if (record === undefined) return;
+        if (extra[0] !== undefined) record.error = extra[0];
+        if (message.includes('is being processed by another invocation')) record.inProgress = true;
+      };
+      const sqsRecords = records.map((r) => ({
+        messageId: r.messageId as string,
+        receiptHandle: `r-${r.messageId as string}`,
+        body: JSON.stringify({ key: r.key }),
+        attributes: {
+          ApproximateReceiveCount: '1',
+          SentTimestamp: '0',
+          SenderId: 'sim',
+          ApproximateFirstReceiveTimestamp: '0',
+          // One message per key, sent in key order: redeliveries carry its sequence number and deduplication id.
+          SequenceNumber: String(18_000_000_000_000_000n + BigInt(r.key.slice(1))),
+          MessageGroupId: 'group-1',
+          MessageDeduplicationId: `dedup-${r.key}`,
+        },
+        messageAttributes: {},
+        md5OfBody: '',
+        eventSource: 'aws:sqs',
+        eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:sim.fifo',
+        awsRegion: 'us-east-1',
+      }));
+      // Invariant: a record's work starts under its own claim, and (an explicit lease claimed ahead, which
+      // is renewed once half of it is gone) with at least half of that lease left.
+      const startsUnderLease = (key: string): void => {
+        const member = records.find((r) => r.key === key);
+        void store.recordOf(key).then((record) => {
+          const who = `#${invocation.id} (${key})`;
+          if (member === undefined || record === undefined || store.tokenOwner.get(record.token) !== member) {
+            store.violations.push(`${who} started its work without holding its record's claim`);
+            return;
+          }
+          const leftMs = record.leaseUntil - clock();
+          if (config.leaseSeconds !== undefined && leftMs < (config.leaseSeconds * 1000) / 2)
+            store.violations.push(`${who} started its work with ${leftMs} ms left of its ${config.leaseSeconds} s lease`);
+        });
+      };
+      const options: SqsBatchOptions<{ key: string }> = {
+        ...common,
+        logger: { ...QUIET, warn: noted, error: noted },
+        key: (_record, { body }) => body.key,
+      };
+      return async (context) => {
+        const response = await processSqsBatch(
+          { Records: sqsRecords },
+          async (_r, { body }) => {
+            startsUnderLease(body.key);
+            await new Promise((resolve) => setTimeout(resolve, config.workMs ?? 0));
+            await store.effect(body.key);
+            return `${body.key}:run-${invocation.id}`;
+          },
+          { ...options, context: context as never },
+        );
+        const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
+        for (const record of records) record.reportedFailed = failed.has(record.messageId as string);
+        const keys = records.filter((r) => r.reportedFailed === true).map((r) => r.key);
+        return keys.length === 0 ? SQS_ACKNOWLEDGED : `${SQS_ACKNOWLEDGED} but for ${keys.join(', ')} (reported failed)`;
+      };
+    }
   }
+}
+
+/** One record of a batch invocation: its own key and flags, its batch's process (and so its state). */
+function batchRecord(batch: Invocation, key: string, index: number): Invocation {
+  return {
+    id: batch.id,
+    key,
+    startedAt: batch.startedAt,
+    deadline: batch.deadline,
+    skewMs: batch.skewMs,
+    get state() {
+      return batch.state;
+    },
+    set state(state: Invocation['state']) {
+      batch.state = state;
+    },
+    didEffect: false,
+    completionApplied: false,
+    batch,
+    messageId: `m-${batch.id}-${index + 1}`,
+  };
 }
 
 /** Runs one simulation. */
@@ -240,21 +336,30 @@ export async function simulate(config: SimConfig, chooser: Chooser, options: Run
     let steps = 0;
     const at = (): string => `t=${time.now() - VirtualTime.EPOCH}ms`;
 
-    const deliver = (key: string): void => {
-      const n = (deliveries.get(key) ?? 0) + 1;
-      deliveries.set(key, n);
+    const deliver = (eventKeys: readonly string[]): void => {
+      const counts = eventKeys.map((key) => {
+        const n = (deliveries.get(key) ?? 0) + 1;
+        deliveries.set(key, n);
+        return n;
+      });
       const id = invocations.length + 1;
       const skew = config.skewMs[(id - 1) % config.skewMs.length] ?? 0;
+      const records: Invocation[] = [];
       const invocation: Invocation = {
         id,
-        key,
+        key: eventKeys.join(','),
         skewMs: skew,
         startedAt: time.now(),
         deadline: time.now() + config.timeoutMs,
         state: 'running',
         didEffect: false,
         completionApplied: false,
+        ...(config.handler === 'fifo-batch' ? { records } : {}),
       };
+      if (invocation.records !== undefined) {
+        eventKeys.forEach((key, index) => records.push(batchRecord(invocation, key, index)));
+        for (const key of eventKeys) store.knowRecordKey(key, `sim-${config.handler}#${hashValue(key)}`);
+      }
       invocations.push(invocation);
       const run = handlerFor(config, store, invocation, () => time.now() + skew);
       const context = {
@@ -262,7 +367,11 @@ export async function simulate(config: SimConfig, chooser: Chooser, options: Run
         awsRequestId: `req-${id}`,
         getRemainingTimeInMillis: () => Math.max(0, invocation.deadline - time.now()),
       };
-      trace.push(`${at()} deliver #${id} (${key}, delivery ${n})`);
+      trace.push(
+        invocation.records === undefined
+          ? `${at()} deliver #${id} (${invocation.key}, delivery ${counts[0] ?? 0})`
+          : `${at()} deliver #${id} (FIFO batch: ${eventKeys.map((key, i) => `${key} delivery ${counts[i] ?? 0}`).join(', ')})`,
+      );
       void current.run(invocation, () =>
         run(context).then(
           (value) => finish(invocation, { value }),
@@ -271,10 +380,36 @@ export async function simulate(config: SimConfig, chooser: Chooser, options: Run
       );
     };
 
-    const redeliver = (key: string): void => {
-      if ((deliveries.get(key) ?? 0) >= config.maxDeliveries) return;
+    /** SQS delivers again the messages of a failed invocation, or the records a batch reported failed. */
+    const redeliver = (eventKeys: readonly string[]): void => {
+      const left = eventKeys.filter((key) => (deliveries.get(key) ?? 0) < config.maxDeliveries);
+      if (left.length === 0) return;
       // SQS's timer, not the failed process's.
-      current.exit(() => time.setTimeout(() => deliver(key), config.redeliveryMs));
+      current.exit(() => time.setTimeout(() => deliver(left), config.redeliveryMs));
+    };
+    const keysOf = (invocation: Invocation): string[] => membersOf(invocation).map((m) => m.key);
+
+    /**
+     * A delivery that failed (its invocation threw, or its record was reported failed): `error` is what it
+     * failed with, when known.
+     */
+    const failedDelivery = (invocation: Invocation, error: unknown, known: boolean, inProgress: boolean): void => {
+      const who = invocation.batch === undefined ? `#${invocation.id}` : `#${invocation.id} (${invocation.key})`;
+      // The work failed after its plain effect (the effect's own answer lost, say): a retry runs it again.
+      store.allowRepeatAfter(invocation);
+      if (known && !(error instanceof IdempotencyError)) store.violations.push(`${who} threw an untyped error: ${String(error)}`);
+      // A failure after the outcome was stored is allowed only as an error that says the work ran and
+      // its outcome is unknown (the store's answers were lost or refused, reads included).
+      if (invocation.completionApplied && !(error instanceof IdempotencyStoreError && error.workRan)) {
+        store.violations.push(`${who} reported a failure although its outcome was stored (${(error as Error)?.name})`);
+      }
+      if (inProgress) {
+        void store.recordOf(invocation.key).then((record) => {
+          if (record && store.tokenOwner.get(record.token) === invocation && record.status !== RecordStatus.Completed) {
+            store.violations.push(`${who} was refused by its own lease (it did not recognise its own claim)`);
+          }
+        });
+      }
     };
 
     const finish = (invocation: Invocation, outcome: { value: unknown } | { error: unknown }): void => {
@@ -288,27 +423,27 @@ export async function simulate(config: SimConfig, chooser: Chooser, options: Run
       trace.push(`${at()} #${invocation.id} ${what}`);
       if ('error' in outcome) {
         const error = outcome.error;
-        // The work failed after its plain effect (the effect's own answer lost, say): a retry runs it again.
-        store.allowRepeatAfter(invocation);
-        if (!(error instanceof IdempotencyError)) store.violations.push(`#${invocation.id} threw an untyped error: ${String(error)}`);
-        // A failure after the outcome was stored is allowed only as an error that says the work ran and
-        // its outcome is unknown (the store's answers were lost or refused, reads included).
-        if (invocation.completionApplied && !(error instanceof IdempotencyStoreError && error.workRan)) {
-          store.violations.push(`#${invocation.id} reported a failure although its outcome was stored (${(error as Error).name})`);
-        }
-        if (error instanceof IdempotencyInProgressError) {
-          void store.recordOf(invocation.key).then((record) => {
-            if (record && store.tokenOwner.get(record.token) === invocation && record.status !== RecordStatus.Completed) {
-              store.violations.push(`#${invocation.id} was refused by its own lease (it did not recognise its own claim)`);
-            }
+        for (const member of membersOf(invocation)) failedDelivery(member, error, true, error instanceof IdempotencyInProgressError);
+        redeliver(keysOf(invocation));
+      } else if (invocation.records !== undefined) {
+        const failed = invocation.records.filter((r) => r.reportedFailed === true);
+        for (const r of failed) failedDelivery(r, r.error, r.error !== undefined, r.inProgress === true);
+        // A record acknowledged is deleted from the queue: its event must have its outcome stored by now.
+        for (const r of invocation.records.filter((m) => m.reportedFailed !== true)) {
+          void store.recordOf(r.key).then((record) => {
+            if (record?.status !== RecordStatus.Completed)
+              store.violations.push(
+                `#${r.id} acknowledged the message of ${r.key}, whose record is ${record?.status ?? 'absent'}: the event is lost`,
+              );
           });
         }
-        redeliver(invocation.key);
+        redeliver(failed.map((r) => r.key));
       }
     };
 
     const keys = Array.from({ length: config.keys }, (_, i) => `k${i + 1}`);
-    for (const key of keys) for (let c = 0; c < config.copies; c += 1) deliver(key);
+    if (config.handler === 'fifo-batch') for (let c = 0; c < config.copies; c += 1) deliver(keys);
+    else for (const key of keys) for (let c = 0; c < config.copies; c += 1) deliver([key]);
 
     const check = async (final: boolean): Promise<void> => {
       for (const key of keys) {
@@ -327,7 +462,8 @@ export async function simulate(config: SimConfig, chooser: Chooser, options: Run
           continue;
         }
         const stored = record.outcome === 'value' && record.result !== undefined ? (JSON.parse(record.result) as unknown) : undefined;
-        for (const invocation of invocations.filter((i) => i.key === key && i.state === 'succeeded')) {
+        // A batch returns no result (its records' outcomes were checked when it returned).
+        for (const invocation of invocations.filter((i) => i.records === undefined && i.key === key && i.state === 'succeeded')) {
           const value = (invocation.outcome as { value: unknown }).value;
           if (value !== stored && value !== SQS_ACKNOWLEDGED)
             store.violations.push(`#${invocation.id} returned ${String(value)}, but the stored result of ${key} is ${String(stored)}`);
@@ -344,7 +480,7 @@ export async function simulate(config: SimConfig, chooser: Chooser, options: Run
         if (invocation.state === 'running' && time.now() >= invocation.deadline) {
           trace.push(`${at()} #${invocation.id} killed at its timeout`);
           store.crash(invocation, 'killed');
-          redeliver(invocation.key);
+          redeliver(keysOf(invocation));
         }
       }
       await check(false);
@@ -371,7 +507,7 @@ export async function simulate(config: SimConfig, chooser: Chooser, options: Run
           : 'ok';
         if (fault !== 'ok') faults += 1;
         trace.push(`${at()} #${call.invocation.id} ${call.op}(${call.invocation.key})${fault === 'ok' ? '' : ` → ${fault}`}`);
-        if (fault === 'crash-before' || fault === 'crash-after') redeliver(call.invocation.key);
+        if (fault === 'crash-before' || fault === 'crash-after') redeliver(keysOf(call.invocation));
         await store.proceed(call, fault);
         continue;
       }
@@ -394,7 +530,8 @@ async function stateHash(store: SimStore, invocations: readonly Invocation[], fa
     if (!tokens.has(token)) tokens.set(token, tokens.size);
     return tokens.get(token) as number;
   };
-  const keys = [...new Set(invocations.map((i) => i.key))].sort();
+  const members = invocations.flatMap((i) => membersOf(i));
+  const keys = [...new Set(members.map((i) => i.key))].sort();
   const records = await Promise.all(
     keys.map(async (key) => {
       const r = await store.recordOf(key);
@@ -416,7 +553,7 @@ async function stateHash(store: SimStore, invocations: readonly Invocation[], fa
     records,
     ledger: [...store.ledger].sort(),
     effects: [...store.effects].sort(),
-    invocations: invocations.map((i) => [i.state, i.didEffect, i.completionApplied, i.deadline - time.now()]),
+    invocations: members.map((i) => [i.state, i.didEffect, i.completionApplied, i.deadline - time.now()]),
     pending: store.pending.map((c) => [c.invocation.id, c.op]),
     timers: (time.nextTimerAt() ?? -1) - time.now(),
     faults,

@@ -23,9 +23,14 @@ import {
 export const FAULTS = ['ok', 'lost', 'throttle', 'refuse', 'crash-before', 'crash-after'] as const;
 export type Fault = (typeof FAULTS)[number];
 
-/** One invocation of the simulated Lambda function (a delivery of an event). */
+/**
+ * One invocation of the simulated Lambda function (a delivery of an event), or one record of a batch
+ * invocation: a record has its own key and effect/completion flags, and shares its batch's process (its
+ * `state` is the batch's, so a crash or a timeout ends every record of the batch).
+ */
 export interface Invocation {
   readonly id: number;
+  /** The event key (a batch: its keys joined, for traces only; its records carry the keys). */
   readonly key: string;
   readonly startedAt: number;
   readonly deadline: number;
@@ -39,6 +44,24 @@ export interface Invocation {
   /** A repeat of its plain effect was already allowed for this invocation. */
   repeatAllowed?: boolean;
   outcome?: { value: unknown } | { error: unknown };
+  /** A batch invocation: its records, in the batch's order. */
+  readonly records?: readonly Invocation[];
+  /** A record of a batch: the batch invocation it came in. */
+  readonly batch?: Invocation;
+  /** A record of a batch: its SQS messageId. */
+  readonly messageId?: string;
+  /** A record of a batch: reported in `batchItemFailures`. */
+  reportedFailed?: boolean;
+  /** A record of a batch: the error `processSqsBatch` logged for it, if any. */
+  error?: unknown;
+  /** A record of a batch: it was refused because the event was in progress elsewhere. */
+  inProgress?: boolean;
+}
+
+/** The invocations a process is: a batch's records, or the invocation itself. */
+export function membersOf(invocation: Invocation): readonly Invocation[] {
+  const process = invocation.batch ?? invocation;
+  return process.records ?? [process];
 }
 
 /** A store call waiting for the scheduler. */
@@ -78,10 +101,32 @@ export class SimStore implements IdempotencyStore {
 
   public constructor(private readonly now: () => number) {}
 
+  /** The event key of each record key registered ahead (batches, whose calls carry no event key). */
+  readonly #eventKeys = new Map<string, string>();
+
+  /** Registers the record key of an event key, for the records of batch invocations. */
+  public knowRecordKey(eventKey: string, recordKey: string): void {
+    this.#recordKeys.set(eventKey, recordKey);
+    this.#eventKeys.set(recordKey, eventKey);
+  }
+
+  /** The invocation a call of `process` on `key` belongs to: in a batch, the record with that key. */
+  #memberFor(process: Invocation, op: string, key: string): Invocation {
+    if (process.records === undefined) return process;
+    const eventKey = op === 'effect' ? key : this.#eventKeys.get(key);
+    const member = process.records.find((r) => r.key === eventKey);
+    if (member === undefined) {
+      this.violations.push(`#${process.id} called ${op}(${key}), a key of none of its records`);
+      return process;
+    }
+    return member;
+  }
+
   #park<T>(op: string, key: string, apply: (invocation: Invocation | undefined) => Promise<T>): Promise<T> {
-    const invocation = current.getStore();
-    if (invocation === undefined) return apply(undefined);
-    if (op !== 'effect') this.#recordKeys.set(invocation.key, key);
+    const process = current.getStore();
+    if (process === undefined) return apply(undefined);
+    const invocation = this.#memberFor(process, op, key);
+    if (op !== 'effect' && process.records === undefined) this.#recordKeys.set(invocation.key, key);
     return new Promise<T>((resolve, reject) => {
       // A dead process sends nothing more.
       if (invocation.state === 'crashed' || invocation.state === 'killed') return;
@@ -135,10 +180,12 @@ export class SimStore implements IdempotencyStore {
 
   /** The process of `invocation` dies: its parked calls never return. */
   public crash(invocation: Invocation, how: 'crashed' | 'killed'): void {
-    if (invocation.state !== 'running') return;
-    invocation.state = how;
-    for (const call of this.pending.filter((c) => c.invocation === invocation)) this.pending.splice(this.pending.indexOf(call), 1);
-    this.allowRepeatAfter(invocation);
+    const process = invocation.batch ?? invocation;
+    if (process.state !== 'running') return;
+    process.state = how;
+    const members = membersOf(process);
+    for (const call of this.pending.filter((c) => members.includes(c.invocation))) this.pending.splice(this.pending.indexOf(call), 1);
+    for (const member of members) this.allowRepeatAfter(member);
   }
 
   /**
@@ -284,8 +331,8 @@ export class SimStore implements IdempotencyStore {
   }
 
   public release(input: { readonly key: string; readonly token: string; readonly keepCheckpoints: boolean }): Promise<void> {
-    const invocation = current.getStore();
-    if (invocation) this.allowRepeatAfter(invocation);
+    const process = current.getStore();
+    if (process) this.allowRepeatAfter(this.#memberFor(process, 'release', input.key));
     return this.#park('release', input.key, () => this.inner.release(input));
   }
 
