@@ -16,7 +16,7 @@ import { isRetryable } from '../retry';
 import { captureError, deserialize, serialize, UnstorableValueError } from '../serialize';
 import { executions } from './context';
 import type { IdempotencyEngine } from './engine';
-import { checkFingerprint, downstreamKeyOf } from './outcomes';
+import { checkFingerprint, checkStagedItems, downstreamKeyOf } from './outcomes';
 import type { LifecycleHooks, StepOptions } from './types';
 
 /** Staged writes that fit in one DynamoDB transaction beside the idempotency record itself. */
@@ -435,17 +435,7 @@ export class Execution<TResult> {
 
   /** See {@link commitWith}. */
   public stage(items: readonly StagedWrite[]): void {
-    items.forEach((item, index) => {
-      const kinds = item && typeof item === 'object' ? Object.keys(item).filter((k) => WRITE_KINDS.has(k)) : [];
-      if (kinds.length !== 1 || Object.keys(item).length !== 1) {
-        throw new IdempotencyContextError(
-          `commitWith: item #${this.#staged.length + index} must have exactly one of Put, Update, Delete or ConditionCheck, got keys [${
-            item && typeof item === 'object' ? Object.keys(item).join(', ') : String(item)
-          }]`,
-          { key: this.key },
-        );
-      }
-    });
+    checkStagedItems(items, this.#staged.length, this.key);
     if (this.#staged.length + items.length > MAX_STAGED_WRITES) {
       throw new IdempotencyContextError(
         `commitWith: ${this.#staged.length + items.length} staged writes exceed the ${MAX_STAGED_WRITES} that fit in one DynamoDB transaction beside the idempotency record; nothing was sent`,
@@ -471,5 +461,3 @@ export class Execution<TResult> {
     this.#expiresAt = expiresAt;
   }
 }
-
-const WRITE_KINDS = new Set(['Put', 'Update', 'Delete', 'ConditionCheck']);

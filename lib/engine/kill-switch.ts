@@ -8,7 +8,7 @@ import { IdempotencyConfigError, IdempotencyContextError, IdempotencyKeyError } 
 import type { IdempotencyLogger } from '../options';
 import type { IdempotencyStore, StagedWrite } from '../persistence/store';
 import { executions, type CurrentExecution } from './context';
-import { downstreamKeyOf } from './outcomes';
+import { checkStagedItems, downstreamKeyOf } from './outcomes';
 import type { StepOptions } from './types';
 
 /** The environment variable of the kill switch: `true` (any case) turns idempotency off. */
@@ -109,6 +109,7 @@ export class DisabledExecution implements CurrentExecution {
   }
 
   public stage(items: readonly StagedWrite[]): void {
+    checkStagedItems(items, this.#staged.length, undefined);
     if (this.#staged.length + items.length > MAX_TRANSACTION_ITEMS) {
       throw new IdempotencyContextError(
         `commitWith() would stage ${this.#staged.length + items.length} writes, above the ${MAX_TRANSACTION_ITEMS} items of one DynamoDB transaction; nothing more was staged`,

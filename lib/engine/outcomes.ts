@@ -2,12 +2,34 @@
 import { createHash } from 'node:crypto';
 import { MAX_CHECKPOINT_BYTES } from '../defaults';
 import {
+  IdempotencyContextError,
   IdempotencyError,
   IdempotencyPayloadMismatchError,
   IdempotencyResultNotStorableError,
   IdempotencyResultTooLargeError,
 } from '../errors';
+import type { StagedWrite } from '../persistence/store';
 import { serialize, type StoredError } from '../serialize';
+
+const WRITE_KINDS = new Set(['Put', 'Update', 'Delete', 'ConditionCheck']);
+
+/**
+ * Checks the items given to `commitWith` (with `alreadyStaged` staged before them): each is exactly one of
+ * Put, Update, Delete or ConditionCheck.
+ */
+export function checkStagedItems(items: readonly StagedWrite[], alreadyStaged: number, key: string | undefined): void {
+  items.forEach((item, index) => {
+    const kinds = item && typeof item === 'object' ? Object.keys(item).filter((k) => WRITE_KINDS.has(k)) : [];
+    if (kinds.length !== 1 || Object.keys(item).length !== 1) {
+      throw new IdempotencyContextError(
+        `commitWith: item #${alreadyStaged + index} must have exactly one of Put, Update, Delete or ConditionCheck, got keys [${
+          item && typeof item === 'object' ? Object.keys(item).join(', ') : String(item)
+        }]`,
+        { key },
+      );
+    }
+  });
+}
 
 /**
  * The library's own errors kept as outcomes (a result that could not be stored) come back as instances of

@@ -216,6 +216,25 @@ describe('step, downstreamKey and commitWith in a disabled invocation', () => {
     await expect(keyOf({ orderId: 'o-5' })).resolves.toBe(enabled);
   });
 
+  it('refuses a malformed commitWith item with IdempotencyContextError, as with idempotency on', async () => {
+    const store = countingStore();
+    const save = makeIdempotent(
+      async (event: OrderEvent) => {
+        commitWith({ Put: { TableName: 'orders', Item: { pk: event.orderId } }, Delete: { TableName: 'orders', Key: { pk: 'x' } } });
+        return 'saved';
+      },
+      { store, key: 'orderId', name: opName(), logger: silent },
+    );
+    process.env[ENV] = 'true';
+
+    await expect(save({ orderId: 'o-7' })).rejects.toThrow(
+      new IdempotencyContextError(
+        'commitWith: item #0 must have exactly one of Put, Update, Delete or ConditionCheck, got keys [Put, Delete]',
+      ),
+    );
+    expect(store.calls()).toBe(0);
+  });
+
   it('refuses commitWith writes with IdempotencyConfigError when the store cannot commit them without a record', async () => {
     const store = countingStore();
     const save = makeIdempotent(
