@@ -1,6 +1,8 @@
 /**
- * Every default of the library lives here, once. Internal: the TSDoc `@default` of each option gives the value itself,
- * and test/unit/defaults.test.ts checks that they agree.
+ * The defaults and limits of the idempotency options and the engine. Internal: the TSDoc `@default` of each
+ * option gives the value itself, and test/unit/defaults.test.ts checks that they agree. The batch processors'
+ * own defaults are in `sqs/defaults.ts` and `streams/defaults.ts`, the table's attribute names in
+ * `persistence/schema.ts`, the HTTP adapter's in `http/constants.ts`.
  */
 
 /** How long a completed result is kept and replayed, in seconds. */

@@ -21,7 +21,7 @@ export function currentExecution(what: string): CurrentExecution {
   const execution = executions.getStore()?.execution;
   if (!execution) {
     throw new IdempotencyContextError(
-      `${what} was called outside an idempotent execution: call it from a function wrapped by makeIdempotent, the idempotency middleware or processSqsBatch with a store`,
+      `${what} was called outside an idempotent execution: call it from work run by makeIdempotent, @idempotent, the idempotency middleware, makeIdempotentHttpHandler, or processSqsBatch or processStreamBatch with a store`,
     );
   }
   return execution;

@@ -72,14 +72,17 @@ export interface DynamoDBStoreOptions {
 const KNOWN_OPTIONS = new Set(['tableName', 'client', 'keyAttr', 'ttlAttr', 'compressAboveBytes', 'batchWrites', 'logger']);
 
 /**
- * The DynamoDB persistence layer. Every write is a single conditional request on the low-level client;
- * a failed condition returns the stored item (`ReturnValuesOnConditionCheckFailure: ALL_OLD`), so the
- * happy paths need no extra read.
+ * The DynamoDB persistence layer. Every write is conditional on the record's status and lease token, on the
+ * low-level client; a single write whose condition fails returns the stored item
+ * (`ReturnValuesOnConditionCheckFailure: ALL_OLD`), so the happy paths need no extra read. Writes of a
+ * batch made in one turn of the event loop may share one request (`batchWrites`).
  *
  * This class validates the options and routes each call; the work is done by the modules under
- * `dynamodb/`: `requests` (one conditional request per call), `batch` (claims and completions of an SQS or
- * stream batch sent together as PartiQL), `transaction` (`commitWith`), `codec` (the stored record) and
- * `conditions` (every ConditionExpression).
+ * `dynamodb/`: `requests` (one conditional request per call), `batch` (claims, completions and releases
+ * made in one turn of a write-batching scope, sent together as PartiQL), `partiql` (quoting for its statements),
+ * `transaction` (`commitWith` and the kill switch's `commitWrites`), `codec` (the stored record),
+ * `conditions` (every ConditionExpression) and `table` (the table, its attribute names and the error a
+ * failed request becomes).
  */
 export class DynamoDBStore implements IdempotencyStore {
   /** Name of the table. */

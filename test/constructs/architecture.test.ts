@@ -1,10 +1,10 @@
 /**
- * docs/architecture.md shows the example app as it is: its diagram is drawn from the synthesized app by
+ * docs/example-app.md shows the example app as it is: its diagram is drawn from the synthesized app by
  * scripts/architecture.ts, and a change to the app without `npx tsx scripts/architecture.ts` fails here.
  */
 import { diagramOf, exampleResources, syncArchitectureDoc } from '../../scripts/architecture';
 
-describe('docs/architecture.md', () => {
+describe('docs/example-app.md', () => {
   it('shows the diagram of the app as it is now (run `npx tsx scripts/architecture.ts` after changing the app)', () => {
     expect(syncArchitectureDoc().stale).toBe(false);
   });
