@@ -1,14 +1,49 @@
 import js from '@eslint/js';
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
+import { importX } from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
+import noImportCycle from './eslint/no-import-cycle.mjs';
 
 export default tseslint.config(
-  { ignores: ['dist/**', '.tmp/**', 'cdk.out/**', 'node_modules/**', 'coverage/**', '*.js', '*.mjs'] },
+  { ignores: ['dist/**', '.tmp/**', 'cdk.out/**', 'node_modules/**', 'coverage/**', '**/*.js', '**/*.mjs'] },
+  { linterOptions: { reportUnusedDisableDirectives: 'error' } },
   js.configs.recommended,
-  ...tseslint.configs.recommended,
+  // Type-aware: the rules read the types of the whole program (tsconfig.json), not only the syntax.
+  ...tseslint.configs.recommendedTypeChecked,
   {
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    plugins: { 'import-x': importX, local: { rules: { 'no-import-cycle': noImportCycle } } },
+    settings: {
+      'import-x/resolver-next': [createTypeScriptImportResolver({ project: 'tsconfig.json' })],
+    },
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      // An async function that implements a Promise-returning contract without awaiting (a store method, a
+      // handler) is deliberate: what it throws becomes a rejection, as its callers expect.
+      '@typescript-eslint/require-await': 'off',
+      'import-x/no-self-import': 'error',
+      'import-x/no-duplicates': 'error',
+      'import-x/no-useless-path-segments': 'error',
+      'import-x/no-mutable-exports': 'error',
+      'import-x/export': 'error',
+    },
+  },
+  {
+    files: ['constructs/**/*.ts', 'handlers/**/*.ts', 'scripts/**/*.ts'],
+    rules: { 'local/no-import-cycle': 'error' },
+  },
+  {
+    // Jest's asymmetric matchers (`expect.any(String)`) are typed `any`, and `expect(object.method)` passes a
+    // method unbound on purpose: the unsafe-any and unbound-method rules would flag every such assertion.
+    files: ['test/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/no-unsafe-return': 'off',
+      '@typescript-eslint/no-unsafe-call': 'off',
+      '@typescript-eslint/unbound-method': 'off',
     },
   },
 );

@@ -254,7 +254,7 @@ export class BillingModel {
       case 'UpdateItemCommand':
       case 'DeleteItemCommand': {
         if (!ok && !conditionFailed) return { writeUnits: 0, readUnits: 0, itemBytes: [] };
-        const bytes = this.#write(request.command, input as WriteInput, ok);
+        const bytes = this.#write(request.command, input, ok);
         return { writeUnits: writeUnits(bytes), readUnits: 0, itemBytes: [bytes] };
       }
       case 'TransactWriteItemsCommand': {

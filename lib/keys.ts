@@ -50,7 +50,7 @@ function write(value: unknown, seen: Set<object>): string {
     default:
       throw new UnidentifiableValueError(`a ${typeof value} carries no data to identify an event by`);
   }
-  const obj = value as object;
+  const obj = value;
   if (seen.has(obj)) throw new UnidentifiableValueError('a circular structure cannot be canonicalised');
   seen.add(obj);
   try {

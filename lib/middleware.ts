@@ -66,7 +66,7 @@ export function idempotencyMiddleware<TEvent = unknown, TResult = unknown>(
         if (begun.kind === 'execute') {
           request.internal[EXECUTION as unknown as string] = begun.execution;
           request.internal[HOLDER as unknown as string] = holder;
-          holder.execution = begun.execution as Execution<unknown>;
+          holder.execution = begun.execution;
         } else if (begun.kind === 'disabled') {
           // The kill switch: step and downstreamKey find this execution; after commits its commitWith writes
           // (no record); onError drops them.

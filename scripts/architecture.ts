@@ -47,7 +47,8 @@ const NODE_KINDS: Record<string, { readonly kind: (resource: Resource) => string
 
 /** The construct path of a resource under its stack, without the trailing `Resource`. */
 function constructPath(resource: Resource): string {
-  const full = String(resource.Metadata?.['aws:cdk:path'] ?? '');
+  const cdkPath = resource.Metadata?.['aws:cdk:path'];
+  const full = typeof cdkPath === 'string' ? cdkPath : '';
   return full
     .split('/')
     .slice(1)
@@ -145,7 +146,8 @@ export function diagramOf(resources: Resources): string {
         const api = target(props['ApiId']);
         const integration = referencesIn(props['Target']).find((id) => resources[id]?.Type === 'AWS::ApiGatewayV2::Integration');
         const fn = target(resources[integration ?? '']?.Properties?.['IntegrationUri']);
-        if (isDrawn(api) && isDrawn(fn)) edges.push(`${api} -->|${props['RouteKey']}, ${props['AuthorizationType']} auth| ${fn}`);
+        if (isDrawn(api) && isDrawn(fn))
+          edges.push(`${api} -->|${String(props['RouteKey'])}, ${String(props['AuthorizationType'])} auth| ${fn}`);
         break;
       }
       case 'AWS::IAM::Policy': {
@@ -179,7 +181,7 @@ export function diagramOf(resources: Resources): string {
         const self = Object.keys(resources).find((id) => resources[id] === resource);
         const dimensions = (props['Dimensions'] as { Value?: unknown }[] | undefined) ?? [];
         for (const watched of dimensions.map((dimension) => target(dimension.Value)).filter(isDrawn)) {
-          edges.push(`${self} -.->|${props['MetricName']}| ${watched}`);
+          edges.push(`${self} -.->|${String(props['MetricName'])}| ${watched}`);
         }
         break;
       }

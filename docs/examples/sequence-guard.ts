@@ -17,7 +17,7 @@ export const handler = (event: DynamoDBStreamEvent, context: Context) =>
     async (_record, { keys, newImage, sequenceNumber }: DynamoDBRecordInfo<Order>) => {
       await applyIfNewer(client, {
         TableName: 'order-views',
-        Key: { id: keys.orderId },
+        Key: { id: keys['orderId'] as string },
         version: sequenceNumber, // grows with every change of the item
         UpdateExpression: 'SET #status = :status, #total = :total',
         ExpressionAttributeNames: { '#status': 'status', '#total': 'total' },

@@ -106,7 +106,7 @@ export class Execution<TResult> {
 
   /** Runs `work` with this execution as the current one (for `step`, `commitWith`, `downstreamKey`). */
   public enter<T>(work: () => Promise<T> | T): Promise<T> {
-    return Promise.resolve(executions.run({ execution: this as Execution<unknown> }, work));
+    return Promise.resolve(executions.run({ execution: this }, work));
   }
 
   /**

@@ -61,7 +61,10 @@ function show(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'object') return 'an object';
-  return String(value);
+  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'symbol') return value.toString();
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return 'undefined';
 }
 
 function config(message: string): IdempotencyConfigError {

@@ -27,7 +27,8 @@ function describeVersion(value: unknown): string {
   if (typeof value === 'object') return 'an object';
   if (typeof value === 'function') return 'a function';
   if (typeof value === 'symbol') return value.toString();
-  return String(value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return 'undefined';
 }
 
 function invalid(value: unknown, why?: string): IdempotencyVersionError {

@@ -1,7 +1,6 @@
-import { IdempotencyEngine } from '../engine';
+import { IdempotencyEngine, defaultOperationName, invocationInfo } from '../engine';
 import { IdempotencyConfigError, IdempotencyInProgressError, IdempotencyPayloadMismatchError } from '../errors';
 import { describe, type Selector } from '../keys';
-import { defaultOperationName, invocationInfo } from '../engine';
 import type { ExactOptionNames, IdempotencyOptions } from '../options';
 import {
   DEFAULT_IDEMPOTENCY_KEY_HEADER,

@@ -29,7 +29,10 @@ export function coalesce<I, O>(flush: (batch: Pending<I, O>[]) => Promise<void>)
 
 /** Settles a pending call with the outcome of `promise`. */
 export function settle<I, O>(call: Pending<I, O>, promise: Promise<O>): Promise<void> {
-  return promise.then(call.resolve, call.reject);
+  return promise.then(
+    (output) => call.resolve(output),
+    (error: unknown) => call.reject(error),
+  );
 }
 
 const scopes = new AsyncLocalStorage<Map<object, unknown>>();

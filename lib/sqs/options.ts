@@ -1,10 +1,9 @@
 import { PreparedOptionsCache } from '../batch/options-cache';
 import { resolveBatchOptions } from '../batch/validate';
-import { IdempotencyEngine } from '../engine';
+import { IdempotencyEngine, defaultOperationName } from '../engine';
 import { IdempotencyConfigError } from '../errors';
 import { boundedSource } from '../batch/source-name';
 import { compileSelector, describe, type Selector } from '../keys';
-import { defaultOperationName } from '../engine';
 import {
   oneOf,
   optionalFunction,
@@ -256,7 +255,7 @@ function prepare(options: SqsBatchOptions<unknown>): PreparedOptions {
   const engines = new Map<string, Engine>();
   return {
     logger: resolved.logger,
-    parse: parse as (body: string, record: SqsRecord) => unknown,
+    parse: parse,
     concurrency,
     fifoOnFailure,
     visibility,

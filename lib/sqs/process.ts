@@ -79,7 +79,7 @@ export async function processSqsBatch<TBody = unknown, TResult = unknown>(
 /** What an event without a `Records` array is: its type, or the keys it has instead (the first ten). */
 function describeEvent(event: unknown): string {
   if (event === null || typeof event !== 'object' || Array.isArray(event)) return describe(event);
-  if ('Records' in event) return `an object whose Records is ${describe((event as { Records: unknown }).Records)}`;
+  if ('Records' in event) return `an object whose Records is ${describe(event.Records)}`;
   const keys = Object.keys(event);
   return `an object with keys [${keys.slice(0, 10).join(', ')}${keys.length > 10 ? ', …' : ''}]`;
 }
@@ -356,7 +356,7 @@ class Batch {
     const item = this.#items[index] as Item;
     const { record, engine } = item;
     const info = item.info as SqsRecordInfo<unknown>;
-    const work = (): Promise<unknown> | unknown => this.#handler(record, info);
+    const work = (): unknown => this.#handler(record, info);
     try {
       if (engine === undefined) await work();
       else

@@ -252,7 +252,7 @@ function toSdk(value: StreamAttributeValue): AttributeValue {
   if (value.BS !== undefined) return { BS: value.BS.map(bytes) };
   if (value.L !== undefined) return { L: value.L.map(toSdk) };
   if (value.M !== undefined) return { M: toSdkMap(value.M) };
-  return value as AttributeValue;
+  return value;
 }
 
 function toSdkMap(image: Record<string, StreamAttributeValue>): Record<string, AttributeValue> {

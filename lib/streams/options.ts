@@ -1,10 +1,9 @@
 import { PreparedOptionsCache } from '../batch/options-cache';
 import { boundedSource } from '../batch/source-name';
 import { resolveBatchOptions } from '../batch/validate';
-import { IdempotencyEngine } from '../engine';
+import { IdempotencyEngine, defaultOperationName } from '../engine';
 import { IdempotencyConfigError } from '../errors';
 import type { Selector } from '../keys';
-import { defaultOperationName } from '../engine';
 import {
   optionalFunction,
   positiveInteger,

@@ -3,6 +3,11 @@
  * idempotency failures, so they do not extend `IdempotencyError`.
  */
 
+/** A value as the test kit's messages show it: what `String(value)` gives (`[object Object]` for an object). */
+export function shown(value: unknown): string {
+  return String(value);
+}
+
 /** Base class of every error the test kit throws on purpose. */
 export class TestKitError extends Error {
   /** Set literally, so that the name survives a minifying bundler. */

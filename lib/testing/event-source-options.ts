@@ -4,7 +4,7 @@
  */
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSEvent } from 'aws-lambda';
-import { TestKitConfigError } from './errors';
+import { shown, TestKitConfigError } from './errors';
 import { DEFAULT_FUNCTION_NAME } from './lambda-context';
 import { queueArnFromUrl, type InvocationTarget } from './sqs-records';
 
@@ -127,7 +127,7 @@ function validate(options: LocalEventSourceOptions): void {
   }
   const { client, handler } = options;
   if (client === undefined || typeof (client as { send?: unknown }).send !== 'function') {
-    throw new TestKitConfigError(`Expected \`client\` to be an SQSClient, got \`${String(client)}\``);
+    throw new TestKitConfigError(`Expected \`client\` to be an SQSClient, got \`${shown(client)}\``);
   }
   if (typeof handler !== 'function') {
     throw new TestKitConfigError(`Expected \`handler\` to be a function, got \`${String(handler)}\``);

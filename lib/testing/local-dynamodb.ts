@@ -11,7 +11,7 @@ import {
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { DEFAULT_KEY_ATTR, DEFAULT_TTL_ATTR } from '../persistence/schema';
-import { LocalServerError, TestKitConfigError, TestKitDependencyError } from './errors';
+import { LocalServerError, shown, TestKitConfigError, TestKitDependencyError } from './errors';
 import { loadOptional } from './optional';
 
 /** Port of the local servers when `port` is not given: 0 lets the operating system choose a free one. */
@@ -98,13 +98,13 @@ export async function findFreePort(): Promise<number> {
 
 function validatePort(name: string, value: unknown): void {
   if (value !== undefined && (!Number.isInteger(value) || (value as number) < 0 || (value as number) > 65535)) {
-    throw new TestKitConfigError(`Expected \`${name}\` to be an integer in [0, 65535], got \`${String(value)}\``);
+    throw new TestKitConfigError(`Expected \`${name}\` to be an integer in [0, 65535], got \`${shown(value)}\``);
   }
 }
 
 function validatePositive(name: string, value: unknown): void {
   if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)) {
-    throw new TestKitConfigError(`Expected \`${name}\` to be a positive number, got \`${String(value)}\``);
+    throw new TestKitConfigError(`Expected \`${name}\` to be a positive number, got \`${shown(value)}\``);
   }
 }
 

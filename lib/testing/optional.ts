@@ -40,6 +40,7 @@ function isEsmOnlyThroughRequire(error: unknown): boolean {
  * but not inside a jest test file's sandbox (vm context), where Node refuses dynamic imports without
  * `--experimental-vm-modules` (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING_FLAG).
  */
+// eslint-disable-next-line @typescript-eslint/no-implied-eval -- on purpose: see above
 const nativeImport = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<unknown>;
 
 /**

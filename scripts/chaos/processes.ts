@@ -149,7 +149,7 @@ function validate(options: ProcessChaosOptions): void {
     throw new RangeError(`Expected \`functionTimeoutMs\` to be whole seconds from 1000 to 60000, got ${String(options.functionTimeoutMs)}`);
   }
   const gap = options.killGapMs ?? DEFAULT_KILL_GAP_MS;
-  if (gap.length !== 2 || !gap.every((ms) => Number.isFinite(ms) && ms > 0) || (gap[0] as number) > (gap[1] as number)) {
+  if (gap.length !== 2 || !gap.every((ms) => Number.isFinite(ms) && ms > 0) || gap[0] > gap[1]) {
     throw new RangeError(`Expected \`killGapMs\` to be [min, max] with 0 < min <= max, got ${JSON.stringify(gap)}`);
   }
 }

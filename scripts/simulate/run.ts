@@ -14,7 +14,6 @@ import {
   makeIdempotent,
   processSqsBatch,
   step,
-  type IdempotencyOptions,
   type SqsBatchOptions,
 } from '../../lib';
 import { hashValue } from '../../lib/keys';
@@ -162,7 +161,7 @@ function handlerFor(
           await store.effect(e.key);
           return result();
         },
-        { ...common, key: 'key' } as IdempotencyOptions<[{ key: string }, object]>,
+        { ...common, key: 'key' },
       );
       return (context) => fn(event, context);
     }
@@ -173,7 +172,7 @@ function handlerFor(
           commitWith(ledgerWrite);
           return result();
         },
-        { ...common, key: 'key' } as IdempotencyOptions<[{ key: string }, object]>,
+        { ...common, key: 'key' },
       );
       return (context) => fn(event, context);
     }
@@ -184,7 +183,7 @@ function handlerFor(
           commitWith(ledgerWrite);
           return result();
         },
-        { ...common, key: 'key' } as IdempotencyOptions<[{ key: string }, object]>,
+        { ...common, key: 'key' },
       );
       return (context) => fn(event, context);
     }
@@ -194,7 +193,7 @@ function handlerFor(
           commitWith(ledgerWrite);
           return result();
         },
-        { ...common, key: 'key', mode: 'optimistic' } as IdempotencyOptions<[{ key: string }, object]>,
+        { ...common, key: 'key', mode: 'optimistic' },
       );
       return (context) => fn(event, context);
     }

@@ -136,7 +136,7 @@ export class SimStore implements IdempotencyStore {
         op,
         key,
         apply: (i) => apply(i),
-        resolve: resolve as (v: unknown) => void,
+        resolve: resolve,
         reject,
       });
     });
@@ -324,7 +324,8 @@ export class SimStore implements IdempotencyStore {
   #applied(input: CompleteInput, record: IdempotencyRecord | undefined, invocation: Invocation | undefined): void {
     if (invocation) invocation.completionApplied = true;
     for (const write of input.writes) {
-      const id = String((write as { Put?: { Item?: { id?: unknown } } }).Put?.Item?.id ?? JSON.stringify(write));
+      const item = (write as { Put?: { Item?: { id?: unknown } } }).Put?.Item;
+      const id = typeof item?.id === 'string' ? item.id : JSON.stringify(item?.id ?? write);
       this.ledger.set(id, (this.ledger.get(id) ?? 0) + 1);
     }
     if (record?.status === RecordStatus.Completed) void this.#track(input.key);

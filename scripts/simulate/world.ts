@@ -82,8 +82,7 @@ export async function inWorld<T>(time: VirtualTime, random: () => number, body: 
     return { id, unref: () => undefined, ref: () => undefined, [Symbol.toPrimitive]: () => id } as unknown as NodeJS.Timeout;
   };
   globalThis.setTimeout = fakeTimeout as unknown as typeof setTimeout;
-  globalThis.clearTimeout = ((handle: unknown) =>
-    time.clearTimeout((handle as { id?: unknown } | undefined)?.id ?? handle)) as typeof clearTimeout;
+  globalThis.clearTimeout = (handle: unknown) => time.clearTimeout((handle as { id?: unknown } | undefined)?.id ?? handle);
   Date.now = () => time.now();
   performance.now = () => time.now() - VirtualTime.EPOCH;
   Math.random = random;

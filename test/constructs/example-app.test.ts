@@ -5,6 +5,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { CfnElement } from 'aws-cdk-lib';
+import { SynthesisMessageLevel } from 'aws-cdk-lib/cx-api';
 import type { IConstruct } from 'constructs';
 import {
   buildExampleApp,
@@ -64,7 +65,9 @@ describe('example app (bin/example-stack.ts)', () => {
       const assembly = built.app.synth();
       const artifact = assembly.getStackArtifact(stack.artifactId);
       template = Template.fromJSON(artifact.template as Record<string, unknown>);
-      warnings = artifact.messages.filter((message) => message.level === 'warning').map((message) => message.entry.data);
+      warnings = artifact.messages
+        .filter((message) => message.level === SynthesisMessageLevel.WARNING)
+        .map((message) => message.entry.data);
       dockerCalled = fs.existsSync(marker);
     });
   });

@@ -26,7 +26,7 @@ function expectValidationError(build: () => unknown, property: string, message: 
 function warningsOf(stack: Stack): string[] {
   return annotationsOf(stack)
     .findWarning(PATH, Match.anyValue())
-    .map((entry) => String(entry.entry.data));
+    .map(({ entry: { data } }) => (typeof data === 'string' ? data : JSON.stringify(data)));
 }
 
 function numberParameter(stack: Stack, name: string): number {

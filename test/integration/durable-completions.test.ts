@@ -89,7 +89,7 @@ function loseAnswersUntilTheLibraryRetries(
 }
 
 /** The outcome of a call, value or error, as a retrying client sees it before it retries. */
-function outcome<T>(call: Promise<T>): Promise<T | unknown> {
+function outcome(call: Promise<unknown>): Promise<unknown> {
   return call.then(
     (value) => value,
     (error: unknown) => error,

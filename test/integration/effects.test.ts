@@ -453,7 +453,7 @@ describe('results', () => {
       { store, key: 'paymentId', name: opName() },
     );
     await handler({ paymentId: 'r-1mb' });
-    const replay = (await handler({ paymentId: 'r-1mb' })) as { big: string };
+    const replay = await handler({ paymentId: 'r-1mb' });
     expect(replay.big).toBe(big);
     expect(runs).toBe(1);
   });

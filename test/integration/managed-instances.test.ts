@@ -16,7 +16,6 @@ import {
   processSqsBatch,
   step,
   downstreamKey,
-  type SqsEvent,
 } from '../../lib';
 import { hashValue } from '../../lib/keys';
 import { createLambdaContext } from '../../lib/testing';
@@ -246,7 +245,7 @@ describe('processSqsBatch with one set of options serving concurrent batches', (
     ];
 
     const calls = batches.map(({ startedAgoMs, orders }, index) => {
-      const event = sqsEvent(orders.map((orderId) => jsonRecord({ orderId }, { messageId: orderId }))) as SqsEvent;
+      const event = sqsEvent(orders.map((orderId) => jsonRecord({ orderId }, { messageId: orderId })));
       const context = createLambdaContext({ timeoutMs: FUNCTION_TIMEOUT_MS - startedAgoMs, now: clock, awsRequestId: `batch-${index}` });
       return processSqsBatch<OrderEvent>(
         event,

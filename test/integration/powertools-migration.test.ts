@@ -66,6 +66,7 @@ function loadExample(): Example {
   const module = { exports: {} as Example };
   const requireFromExample = (id: string): unknown => (id === 'effectively-once' ? library : jest.requireActual(id));
   // Compiled in this test's realm, so that it sees this test's `process.env` and `chargeOrder`.
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- compiles the guide's example, as said above
   new Function('exports', 'require', 'module', outputText)(module.exports, requireFromExample, module);
   return module.exports;
 }

@@ -399,6 +399,6 @@ describe('startLocalEventSource: options', () => {
   ])('rejects an invalid %s, naming the value', (_name, bad, message) => {
     const options = { client: sqsClient(), queueUrl: 'http://sqs.us-east-1.localhost/000000000000/q', handler: () => undefined };
 
-    expect(() => startLocalEventSource({ ...options, ...bad } as LocalEventSourceOptions)).toThrow(new TestKitConfigError(message));
+    expect(() => startLocalEventSource({ ...options, ...bad })).toThrow(new TestKitConfigError(message));
   });
 });

@@ -171,8 +171,10 @@ describe('readKeyHeader', () => {
 });
 
 describe('readKeyHeader on malformed events (the gateway always sends header values as strings)', () => {
-  const restWith = (changes: Record<string, unknown>): APIGatewayProxyEvent =>
-    ({ ...restApiEvent({ headers: { 'Idempotency-Key': UUID } }), ...changes }) as unknown as APIGatewayProxyEvent;
+  const restWith = (changes: Record<string, unknown>): APIGatewayProxyEvent => ({
+    ...restApiEvent({ headers: { 'Idempotency-Key': UUID } }),
+    ...changes,
+  });
 
   it('refuses a numeric key header value with IdempotencyConfigError instead of coercing it', () => {
     const attempt = (): unknown =>

@@ -484,7 +484,7 @@ describe('emfMetrics', () => {
 
   it('adds the given dimensions to every metric', () => {
     const out = capture();
-    emfMetrics({ writer: out.writer, dimensions: { Service: 'orders', Stage: 'prod' } })({
+    void emfMetrics({ writer: out.writer, dimensions: { Service: 'orders', Stage: 'prod' } })({
       name: 'Replays',
       value: 1,
       unit: 'Count',
@@ -498,7 +498,7 @@ describe('emfMetrics', () => {
 
   it("writes to stdout in the namespace 'effectively-once' by default", () => {
     const write = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
-    emfMetrics()({ name: 'Claims', value: 1, unit: 'Count', dimensions: { Operation: 'local.charge' } });
+    void emfMetrics()({ name: 'Claims', value: 1, unit: 'Count', dimensions: { Operation: 'local.charge' } });
 
     const [document] = parseEmf(String(write.mock.calls[0]?.[0]));
     expect(document?._aws.CloudWatchMetrics[0]?.Namespace).toBe('effectively-once');

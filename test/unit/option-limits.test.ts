@@ -6,7 +6,7 @@ import { IdempotencyConfigError, InMemoryStore, makeIdempotent, type Idempotency
 
 const store = new InMemoryStore();
 const wrap = (options: Partial<IdempotencyOptions<[unknown]>>) => (): unknown =>
-  makeIdempotent(async (_event: unknown) => 1, { store, name: 'limits', ...options } as IdempotencyOptions<[unknown]>);
+  makeIdempotent(async (_event: unknown) => 1, { store, name: 'limits', ...options });
 
 describe('options a store cannot honour', () => {
   it.each([

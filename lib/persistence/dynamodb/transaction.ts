@@ -86,7 +86,7 @@ export class Transactions {
     for (let attempt = 1; ; attempt += 1) {
       try {
         const { client, TransactWriteCommand } = await this.#documents();
-        await client.send(new TransactWriteCommand({ TransactItems: items() as never }));
+        await client.send(new TransactWriteCommand({ TransactItems: items() }));
         return;
       } catch (error) {
         if (!(error instanceof TransactionCanceledException)) throw storeError(error, input.key, action);
