@@ -30,7 +30,35 @@ export default tseslint.config(
     },
   },
   {
-    files: ['constructs/**/*.ts', 'handlers/**/*.ts', 'scripts/**/*.ts'],
+    // The runtime library: no import cycle, type-only imports included (import-x/no-cycle sees value imports
+    // only; local/no-import-cycle sees every import and re-export), and small modules.
+    files: ['lib/**/*.ts'],
+    rules: {
+      'import-x/no-cycle': 'error',
+      'local/no-import-cycle': 'error',
+      'max-lines': ['error', { max: 400 }],
+      complexity: ['error', { max: 20 }],
+      'max-depth': ['error', { max: 4 }],
+      'max-params': ['error', { max: 6 }],
+    },
+  },
+  {
+    // Above the complexity limit today, each a chain of checks or a decoder with one branch per case: the option
+    // checks become tables when each option set is declared once, the decoders stay one function per format.
+    // A ratchet: the list only shrinks.
+    files: [
+      'lib/options.ts',
+      'lib/serialize.ts',
+      'lib/guards/expression.ts',
+      'lib/persistence/dynamodb.ts',
+      'lib/persistence/dynamodb/codec.ts',
+      'lib/persistence/dynamodb/transaction.ts',
+      'lib/testing/faults.ts',
+    ],
+    rules: { complexity: ['error', { max: 35 }] },
+  },
+  {
+    files: ['constructs/**/*.ts', 'handlers/**/*.ts', 'scripts/**/*.ts', 'bench/**/*.ts'],
     rules: { 'local/no-import-cycle': 'error' },
   },
   {

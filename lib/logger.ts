@@ -1,5 +1,16 @@
+/** The library's logging: the logger interface it writes through, and the default logger. */
 import { DEFAULT_LOG_LEVEL } from './defaults';
-import type { IdempotencyLogger } from './options';
+
+/**
+ * What the library logs through. A Powertools `Logger` fits (pass one to route the library's lines
+ * through your logger's settings); so does any object with these methods.
+ */
+export interface IdempotencyLogger {
+  debug(message: string, ...extra: unknown[]): void;
+  info(message: string, ...extra: unknown[]): void;
+  warn(message: string, ...extra: unknown[]): void;
+  error(message: string, ...extra: unknown[]): void;
+}
 
 const LEVELS = { DEBUG: 10, INFO: 20, WARN: 30, ERROR: 40 } as const;
 type Level = keyof typeof LEVELS;

@@ -16,21 +16,13 @@ import {
   DEFAULT_ON_MISSING_KEY,
 } from './defaults';
 import { IdempotencyConfigError } from './errors';
-import { createDefaultLogger } from './logger';
+import { createDefaultLogger, type IdempotencyLogger } from './logger';
 import { compileSelector, describe, type Selector } from './keys';
 import type { IdempotencyMetricsSink } from './metrics/types';
 import type { IdempotencyStore } from './persistence/store';
 
-/**
- * What the library logs through. A Powertools `Logger` fits (pass one to route the library's lines
- * through your logger's settings); so does any object with these methods.
- */
-export interface IdempotencyLogger {
-  debug(message: string, ...extra: unknown[]): void;
-  info(message: string, ...extra: unknown[]): void;
-  warn(message: string, ...extra: unknown[]): void;
-  error(message: string, ...extra: unknown[]): void;
-}
+/** What the library logs through (declared with the default logger, in logger.ts). */
+export type { IdempotencyLogger } from './logger';
 
 /** What `onReplay` learns about a replay. */
 export interface ReplayInfo {

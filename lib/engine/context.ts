@@ -2,7 +2,16 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { IdempotencyContextError } from '../errors';
 import type { StagedWrite } from '../persistence/store';
-import type { StepOptions } from './types';
+
+/** Options of {@link step}. */
+export interface StepOptions {
+  /**
+   * Checkpoint "started" before running, so a later attempt that finds the step started but unfinished
+   * throws `IdempotencyStepInterruptedError` instead of running it again.
+   * @default false
+   */
+  readonly atMostOnce?: boolean;
+}
 
 /**
  * What `step`, `commitWith` and `downstreamKey` ask of the execution they run in: an `Execution` under a

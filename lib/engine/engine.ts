@@ -1,46 +1,65 @@
 /** The engine: derives keys, claims, waits, replays, and the way out of stuck records. Executions run the work. */
 import { randomUUID } from 'node:crypto';
-import { DEFAULT_LEASE_SECONDS, LEASE_SAFETY_MARGIN_MS, WAIT_INITIAL_DELAY_MS, WAIT_MAX_DELAY_MS } from '../defaults';
-import {
-  IdempotencyContextError,
-  IdempotencyError,
-  IdempotencyInProgressError,
-  IdempotencyKeyError,
-  IdempotencyLeaseLostError,
-  IdempotencyPayloadMismatchError,
-  IdempotencyStoreError,
-} from '../errors';
-import { hashValue, isMissingKey, UnidentifiableValueError } from '../keys';
+import { LEASE_SAFETY_MARGIN_MS, WAIT_INITIAL_DELAY_MS, WAIT_MAX_DELAY_MS } from '../defaults';
+import { IdempotencyContextError, IdempotencyInProgressError, IdempotencyKeyError, IdempotencyPayloadMismatchError } from '../errors';
 import { MetricsEmitter } from '../metrics/emitter';
 import type { IdempotencyMetricName } from '../metrics/types';
 import { resolveOptions, type IdempotencyOptions, type ResolvedOptions } from '../options';
-import { RecordStatus, type ClaimInput, type IdempotencyRecord, type StepCheckpoint } from '../persistence/store';
-import { isRetryable, monotonicNow, retryTransient } from '../retry';
+import { RecordStatus, type ClaimInput, type IdempotencyRecord, type OutcomeKind, type StepCheckpoint } from '../persistence/store';
+import { monotonicNow } from '../retry';
 import { deserialize, reviveError, type StoredError } from '../serialize';
+import { sleep } from '../time';
+import type { Begin } from './begin';
 import { Execution, type Lease } from './execution';
+import type { ExecutionHost } from './host';
+import { checkFingerprint, describeMissing, fingerprintHashOf, recordKeyOf } from './identity';
 import { DisabledExecution, idempotencyDisabled } from './kill-switch';
-import { checkFingerprint, describeMissing, reviveLibraryError, sleep, storableStepResult } from './outcomes';
-import type { Begin, InvocationInfo, LifecycleHooks, RecordResolution } from './types';
+import { LeaseTime } from './lease-time';
+import { LocalCache } from './local-cache';
+import { StoreCalls } from './store-calls';
+import { reviveLibraryError, storableStepResult } from './outcomes';
+import type { InvocationInfo, LifecycleHooks, RecordResolution } from './types';
 
-interface CacheEntry {
-  readonly result: string;
-  readonly outcome: 'value' | 'error';
-  readonly fingerprint: string | undefined;
-  readonly expiresAtMs: number;
+/** What every claim attempt of one invocation shares (see `#plan`). */
+interface ClaimPlan<TResult> {
+  readonly token: string;
+  /** The durable execution that owns the record, if the invocation runs in one. */
+  readonly owner: string | undefined;
+  readonly leaseMs: number;
+  /** Until when (the options' clock) the invocation may wait for another holder. */
+  readonly deadline: number;
+  readonly retryDeadline: () => number;
+  readonly execution: (steps: Readonly<Record<string, StepCheckpoint>>, written: Lease) => Begin<TResult>;
 }
 
 /** The one place that holds the rules: claim, run, complete, release, replay. Adapters call it. */
 export class IdempotencyEngine<TArgs extends unknown[], TResult> {
   public readonly options: ResolvedOptions<TArgs>;
-  readonly #cache = new Map<string, CacheEntry>();
+  readonly #cache: LocalCache;
+  readonly #time: LeaseTime;
+  readonly #calls: StoreCalls;
   readonly #metrics: MetricsEmitter;
+  /** What this engine's executions may ask of it. */
+  readonly #host: ExecutionHost<TResult>;
 
   public constructor(options: IdempotencyOptions<TArgs, TResult>, defaultName: string, extraKeys: readonly string[] = []) {
     this.options = resolveOptions(options as IdempotencyOptions<TArgs>, defaultName, extraKeys);
     this.#metrics = new MetricsEmitter(this.options.metrics, this.options.name, this.options.logger);
+    this.#cache = new LocalCache(this.options.localCacheMaxItems, this.options.clock);
+    this.#time = new LeaseTime(this.options);
+    this.#calls = new StoreCalls(this.options.logger, (name) => this.count(name));
+    this.#host = {
+      options: this.options,
+      retryStore: (key, action, call, deadline, onRetry) => this.#calls.retry(key, action, call, deadline, onRetry),
+      count: (name) => this.count(name),
+      replay: (key, outcome, result) => this.#replay(key, outcome, result),
+      expiresAt: (now) => this.#time.completedExpiresAt(now),
+      expiresBeyondLease: (leaseUntil) => this.#time.expiresBeyondLease(leaseUntil),
+      remember: (key, result, outcome, fingerprint, expiresAt) => this.#cache.remember(key, result, outcome, fingerprint, expiresAt),
+    };
   }
 
-  /** Counts one event of `name` for the `metrics` sink (nothing without one). @internal */
+  /** Counts one event of `name` for the `metrics` sink (nothing without one): the batch runtime counts the duplicates it acknowledges. @internal */
   public count(name: IdempotencyMetricName): void {
     this.#metrics.count(name);
   }
@@ -114,38 +133,47 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
     }
     const fingerprint = this.fingerprintOf(args);
 
-    const cached = this.#cached(key);
+    const cached = this.#cache.get(key);
     if (cached) {
       checkFingerprint(key, cached.fingerprint, fingerprint);
-      return { kind: 'replay', value: this.replay(key, cached.outcome, cached.result) };
+      return { kind: 'replay', value: this.#replay(key, cached.outcome, cached.result) };
     }
+    return this.#claim(key, fingerprint, info);
+  }
 
+  /** Claims `key` (lease mode), taking over an ended lease, waiting or replaying as the record found says. */
+  /**
+   * What every claim attempt of one invocation shares: its token, the lease it asks for, its deadlines, and how
+   * the execution is made once the record is ours.
+   */
+  #plan(key: string, fingerprint: string | undefined, info: InvocationInfo): ClaimPlan<TResult> {
+    const o = this.options;
     const token = randomUUID();
     // Inside a durable execution the record belongs to the execution, not to one invocation: its lease is
     // the execution's timeout, whatever leaseSeconds says.
     const owner = info.durableExecutionArn;
-    const invocationLeaseMs = this.#leaseMs(info);
+    const invocationLeaseMs = this.#time.leaseMs(info);
     const leaseMs = owner === undefined ? invocationLeaseMs : o.durableExecutionTimeoutSeconds * 1000;
     const deadline = o.clock() + (info.remainingMs ?? invocationLeaseMs) - LEASE_SAFETY_MARGIN_MS;
     // Store retries end with the invocation (less the margin), or after completionRetrySeconds without one.
     const invocationEnd = info.remainingMs === undefined ? undefined : monotonicNow() + info.remainingMs - LEASE_SAFETY_MARGIN_MS;
     const retryDeadline = (): number => invocationEnd ?? monotonicNow() + o.completionRetrySeconds * 1000;
-    // How much of its lease the work needs left when it starts: half of a fixed lease, the rest of the
-    // invocation for a lease taken from the Lambda context; a durable execution's lease is its timeout.
-    const leaseNeededMs =
-      owner !== undefined
-        ? () => Number.NEGATIVE_INFINITY
-        : o.leaseSeconds === undefined && info.remainingMs !== undefined
-          ? () => deadline - o.clock()
-          : () => leaseMs / 2;
+    const leaseNeededMs = this.#time.neededMs(info, leaseMs, deadline);
     const execution = (steps: Readonly<Record<string, StepCheckpoint>>, written: Lease): Begin<TResult> => {
       // Optimistic mode runs the work unclaimed.
       if (o.mode === 'lease') this.count('Claims');
       return {
         kind: 'execute',
-        execution: new Execution(this, { key, token, fingerprint, steps, leaseMs, ...written, leaseNeededMs, retryDeadline }),
+        execution: new Execution(this.#host, { key, token, fingerprint, steps, leaseMs, ...written, leaseNeededMs, retryDeadline }),
       };
     };
+    return { token, owner, leaseMs, deadline, retryDeadline, execution };
+  }
+
+  /** Claims `key` (lease mode), taking over an ended lease, waiting or replaying as the record found says. */
+  async #claim(key: string, fingerprint: string | undefined, info: InvocationInfo): Promise<Begin<TResult>> {
+    const o = this.options;
+    const { token, owner, leaseMs, deadline, retryDeadline, execution } = this.#plan(key, fingerprint, info);
     if (o.mode === 'optimistic') return execution({}, { leaseUntil: 0, expiresAt: 0 });
 
     const claimDeadline = retryDeadline();
@@ -158,7 +186,7 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
       // throttled or unanswered first attempt would land partly (or wholly) spent.
       const claimAt = (now: number): ClaimInput => {
         const leaseUntil = resumed && previous.leaseUntil > now ? previous.leaseUntil : now + leaseMs;
-        const expiresAt = this.#expiresAt(now, leaseUntil - now);
+        const expiresAt = this.#time.claimExpiresAt(now, leaseUntil - now);
         return {
           key,
           token,
@@ -170,7 +198,7 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
         };
       };
       let sent = claimAt(o.clock());
-      const result = await this.#retryStore(
+      const result = await this.#calls.retry(
         key,
         'claim',
         () => {
@@ -189,8 +217,8 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
       if (found.token === token) return this.#leased(execution(found.steps, found));
       checkFingerprint(key, found.fingerprint, fingerprint);
       if (found.status === RecordStatus.Completed) {
-        this.#remember(key, found, fingerprint);
-        return { kind: 'replay', value: this.replay(key, found.outcome ?? 'value', found.result) };
+        this.#cache.rememberRecord(key, found, fingerprint);
+        return { kind: 'replay', value: this.#replay(key, found.outcome ?? 'value', found.result) };
       }
       if (owner !== undefined && found.owner === owner) {
         // Another invocation of the same durable execution (a resume after a wait or a callback, a retry):
@@ -198,7 +226,7 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
         existing = found;
         continue;
       }
-      if (this.#leaseEnded(found)) {
+      if (this.#time.leaseEnded(found)) {
         // The holder's lease ended (it crashed, timed out or released after a failure): take over.
         existing = found;
         continue;
@@ -211,7 +239,7 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
         existing = waited.record;
         continue;
       }
-      const retryAfterMs = this.#retryAfterMs(found);
+      const retryAfterMs = this.#time.retryAfterMs(found);
       throw new IdempotencyInProgressError(
         `Idempotency record ${key} is held by another invocation for ${retryAfterMs} ms more; retry after that (or use onInProgress: 'wait')`,
         { key, retryAfterMs },
@@ -248,19 +276,19 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
     const stepResult = step === undefined ? undefined : storableStepResult(key, step.name, step.result);
     this.#cache.delete(key);
     const deadline = monotonicNow() + o.completionRetrySeconds * 1000;
-    const record = await this.#retryStore(key, 'read', () => o.store.get(key, o.clock() - o.clockSkewMs), deadline);
+    const record = await this.#calls.retry(key, 'read', () => o.store.get(key, o.clock() - o.clockSkewMs), deadline);
     if (!record) return 'absent';
     if (record.status === RecordStatus.Completed) return 'completed';
-    if (!this.#leaseEnded(record)) {
-      const retryAfterMs = this.#retryAfterMs(record);
+    if (!this.#time.leaseEnded(record)) {
+      const retryAfterMs = this.#time.retryAfterMs(record);
       throw new IdempotencyInProgressError(
         `Idempotency record ${key} is held by a running invocation for ${retryAfterMs} ms more; nothing was released. Retry after that`,
         { key, retryAfterMs },
       );
     }
     const token = randomUUID();
-    const leaseMs = this.#leaseMs({});
-    const taken = await this.#retryStore(
+    const leaseMs = this.#time.leaseMs({});
+    const taken = await this.#calls.retry(
       key,
       'take over',
       () => {
@@ -271,7 +299,7 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
           token,
           previousToken: record.token,
           leaseUntil: now + leaseMs,
-          expiresAt: Math.max(record.expiresAt, this.#expiresAt(now, leaseMs)),
+          expiresAt: Math.max(record.expiresAt, this.#time.claimExpiresAt(now, leaseMs)),
           now: now - o.clockSkewMs,
         });
       },
@@ -283,59 +311,17 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
         `Idempotency record ${key} was taken over by another invocation meanwhile; nothing was released`,
         {
           key,
-          retryAfterMs: this.#retryAfterMs(taken.existing),
+          retryAfterMs: this.#time.retryAfterMs(taken.existing),
         },
       );
     }
     if (step !== undefined) {
       const checkpoint: StepCheckpoint = { state: 'done', ...(stepResult === undefined ? {} : { result: stepResult }) };
-      await this.#retryStore(key, 'checkpoint', () => o.store.checkpoint({ key, token, step: step.name, checkpoint }), deadline);
+      await this.#calls.retry(key, 'checkpoint', () => o.store.checkpoint({ key, token, step: step.name, checkpoint }), deadline);
     }
-    await this.#retryStore(key, 'release', () => o.store.release({ key, token, keepCheckpoints: step !== undefined }), deadline);
+    await this.#calls.retry(key, 'release', () => o.store.release({ key, token, keepCheckpoints: step !== undefined }), deadline);
     o.logger.info(step === undefined ? `Released idempotency record ${key} by hand` : `Marked step "${step.name}" of ${key} done by hand`);
     return step === undefined ? 'released' : 'stepDone';
-  }
-
-  /** Whether the lease of an in-progress record has ended on every invoker's clock (`clockSkewMs`). */
-  #leaseEnded(record: IdempotencyRecord): boolean {
-    return record.leaseUntil + this.options.clockSkewMs < this.options.clock();
-  }
-
-  #retryAfterMs(record: IdempotencyRecord): number {
-    return Math.max(0, record.leaseUntil + this.options.clockSkewMs - this.options.clock());
-  }
-
-  /** A store call retried on transient failures until `deadline` (monotonic milliseconds). @internal */
-  public retryStore<T>(key: string, action: string, call: () => Promise<T>, deadline: number, onRetry?: () => void): Promise<T> {
-    return this.#retryStore(key, action, call, deadline, onRetry);
-  }
-
-  /**
-   * A store call retried on transient failures until `deadline`. What a store throws that is not one of
-   * the library's errors becomes an `IdempotencyStoreError` with it as `cause`.
-   */
-  async #retryStore<T>(key: string, action: string, call: () => Promise<T>, deadline: number, onRetry?: () => void): Promise<T> {
-    try {
-      return await retryTransient(call, deadline, (error, attempt) => {
-        onRetry?.();
-        this.options.logger.debug(
-          `Retrying ${action} of idempotency record ${key} after a transient failure (attempt ${attempt + 1})`,
-          error,
-        );
-      });
-    } catch (error) {
-      if (error instanceof IdempotencyLeaseLostError) this.count('LeasesLost');
-      else if (!(error instanceof IdempotencyError) || error instanceof IdempotencyStoreError) this.count('StoreErrors');
-      if (error instanceof IdempotencyError) throw error;
-      throw new IdempotencyStoreError(
-        `The store failed to ${action} idempotency record ${key} (${(error as Error)?.message ?? String(error)}); retry the invocation`,
-        {
-          key,
-          cause: error,
-          retryable: isRetryable(error),
-        },
-      );
-    }
   }
 
   /**
@@ -344,17 +330,7 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
    * Throws whatever the key selector throws.
    */
   public keyOf(args: TArgs): string | undefined {
-    let missing = false;
-    const hash = this.#hashSelected(
-      'key',
-      () => {
-        const value = this.options.selectKey(args);
-        missing = isMissingKey(value);
-        return value;
-      },
-      () => missing,
-    );
-    return hash === undefined ? undefined : `${this.options.name}#${hash}`;
+    return recordKeyOf(this.options, args);
   }
 
   /**
@@ -363,36 +339,7 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
    * `IdempotencyKeyError`. Lets a batch processor compare in-batch duplicates as a replay would.
    */
   public fingerprintOf(args: TArgs): string | undefined {
-    const select = this.options.selectFingerprint;
-    return select === undefined ? undefined : this.#hashSelected('fingerprint', () => select(args));
-  }
-
-  /**
-   * The hash of what a selector selects, or `undefined` when `skip` says the value is missing. Whatever
-   * goes wrong (the selector throws, the value cannot identify anything) is an `IdempotencyKeyError`:
-   * a key that cannot identify an event must never send different events to one record.
-   */
-  #hashSelected(what: 'key' | 'fingerprint', select: () => unknown, skip: () => boolean = () => false): string | undefined {
-    const o = this.options;
-    let value: unknown;
-    try {
-      value = select();
-    } catch (error) {
-      throw new IdempotencyKeyError(
-        `The \`${what}\` selector of ${o.name} failed on this input (${(error as Error)?.message ?? String(error)}); fix the selector or the event`,
-        { cause: error },
-      );
-    }
-    if (skip()) return undefined;
-    try {
-      return hashValue(value);
-    } catch (error) {
-      if (!(error instanceof UnidentifiableValueError)) throw error;
-      throw new IdempotencyKeyError(
-        `The \`${what}\` of ${o.name} cannot identify an event: ${error.message}. Select a field with an identity (a string, a number, an object of those), or give the class a toJSON()`,
-        { cause: error },
-      );
-    }
+    return fingerprintHashOf(this.options, args);
   }
 
   /** Polls the record (consistent reads, backoff) until it completes, disappears or its lease ends. */
@@ -407,14 +354,14 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
     for (let delayMs = WAIT_INITIAL_DELAY_MS; ; delayMs = Math.min(delayMs * 2, WAIT_MAX_DELAY_MS)) {
       const left = deadline - o.clock();
       if (left <= 0) {
-        const retryAfterMs = this.#retryAfterMs(record);
+        const retryAfterMs = this.#time.retryAfterMs(record);
         throw new IdempotencyInProgressError(
           `Idempotency record ${key} was still held by another invocation when the wait ran out of time; retry after ${retryAfterMs} ms`,
           { key, retryAfterMs },
         );
       }
       await sleep(Math.min(delayMs, left));
-      const current: IdempotencyRecord | undefined = await this.#retryStore(
+      const current: IdempotencyRecord | undefined = await this.#calls.retry(
         key,
         'read',
         () => o.store.get(key, o.clock() - o.clockSkewMs),
@@ -423,72 +370,21 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
       if (!current) return { kind: 'retry', record: undefined };
       checkFingerprint(key, current.fingerprint, fingerprint);
       if (current.status === RecordStatus.Completed) {
-        this.#remember(key, current, fingerprint);
-        return { kind: 'replay', value: this.replay(key, current.outcome ?? 'value', current.result) };
+        this.#cache.rememberRecord(key, current, fingerprint);
+        return { kind: 'replay', value: this.#replay(key, current.outcome ?? 'value', current.result) };
       }
-      if (this.#leaseEnded(current)) return { kind: 'retry', record: current };
+      if (this.#time.leaseEnded(current)) return { kind: 'retry', record: current };
       record = current;
     }
   }
 
   /** Returns a stored value, or throws a stored error marked `replayed: true`. */
-  public replay(key: string, outcome: 'value' | 'error', result: string | undefined): TResult {
+  #replay(key: string, outcome: OutcomeKind, result: string | undefined): TResult {
     this.count('Replays');
     const value = result === undefined ? undefined : deserialize(result);
     if (outcome === 'error') throw reviveLibraryError(value as StoredError) ?? reviveError(value as StoredError);
     this.options.logger.debug(`Replaying the stored result of ${key}`);
     const onReplay = this.options.onReplay;
     return (onReplay ? onReplay(value, { key }) : value) as TResult;
-  }
-
-  #leaseMs(info: InvocationInfo): number {
-    const o = this.options;
-    if (o.leaseSeconds !== undefined) return o.leaseSeconds * 1000;
-    if (info.remainingMs !== undefined) return Math.max(info.remainingMs - LEASE_SAFETY_MARGIN_MS, 1000);
-    return DEFAULT_LEASE_SECONDS * 1000;
-  }
-
-  /** @internal */
-  public expiresAt(now: number): number {
-    return Math.floor(now / 1000) + Math.ceil(this.options.expiresAfterSeconds);
-  }
-
-  /** A new record's expiry: `expiresAfterSeconds` from now, and always beyond its lease on every clock. */
-  #expiresAt(now: number, leaseMs: number): number {
-    return Math.max(this.expiresAt(now), this.expiresBeyondLease(now + leaseMs));
-  }
-
-  /** The first expiry (epoch seconds) that outlives a lease ending at `leaseUntil` on every invoker's clock. @internal */
-  public expiresBeyondLease(leaseUntil: number): number {
-    return Math.floor((leaseUntil + this.options.clockSkewMs) / 1000) + 1;
-  }
-
-  #cached(key: string): CacheEntry | undefined {
-    if (this.options.localCacheMaxItems === 0) return undefined;
-    const entry = this.#cache.get(key);
-    if (!entry) return undefined;
-    this.#cache.delete(key);
-    if (entry.expiresAtMs <= this.options.clock()) return undefined;
-    this.#cache.set(key, entry); // most recently used last
-    return entry;
-  }
-
-  /** @internal */
-  public remember(key: string, result: string, outcome: 'value' | 'error', fingerprint: string | undefined, expiresAt: number): void {
-    const max = this.options.localCacheMaxItems;
-    if (max === 0) return;
-    this.#cache.delete(key);
-    this.#cache.set(key, { result, outcome, fingerprint, expiresAtMs: expiresAt * 1000 });
-    while (this.#cache.size > max) {
-      const oldest = this.#cache.keys().next();
-      if (oldest.done) break;
-      this.#cache.delete(oldest.value);
-    }
-  }
-
-  #remember(key: string, record: IdempotencyRecord, fingerprint: string | undefined): void {
-    if (record.result !== undefined) {
-      this.remember(key, record.result, record.outcome ?? 'value', record.fingerprint ?? fingerprint, record.expiresAt);
-    }
   }
 }

@@ -1,23 +1,31 @@
 /** One execution of the work under a claimed record: run, checkpoint steps, stage writes, complete or fail. */
-import { MAX_CHECKPOINT_BYTES, MAX_TRANSACTION_ITEMS } from '../defaults';
+import { MAX_TRANSACTION_ITEMS } from '../defaults';
 import {
   IdempotencyContextError,
   IdempotencyError,
-  IdempotencyInProgressError,
   IdempotencyLeaseLostError,
   IdempotencyResultNotStorableError,
   IdempotencyResultTooLargeError,
-  IdempotencyStepInterruptedError,
   IdempotencyStoreError,
 } from '../errors';
 import { type ResolvedOptions } from '../options';
-import { RecordStatus, type CompleteInput, type IdempotencyRecord, type StagedWrite, type StepCheckpoint } from '../persistence/store';
+import {
+  RecordStatus,
+  type CompleteInput,
+  type IdempotencyRecord,
+  type OutcomeKind,
+  type StagedWrite,
+  type StepCheckpoint,
+} from '../persistence/store';
 import { isRetryable } from '../retry';
-import { captureError, deserialize, serialize, UnstorableValueError } from '../serialize';
-import { executions } from './context';
-import type { IdempotencyEngine } from './engine';
-import { checkFingerprint, checkStagedItems, downstreamKeyOf } from './outcomes';
-import type { LifecycleHooks, StepOptions } from './types';
+import { captureError, serialize, UnstorableValueError } from '../serialize';
+import { completionOf, type CompletionStrategy } from './completion';
+import { executions, type StepOptions } from './context';
+import type { ExecutionHost } from './host';
+import { cacheableError } from './outcomes';
+import { checkStagedItems, downstreamKeyOf } from './staging';
+import { Steps } from './steps';
+import type { LifecycleHooks } from './types';
 
 /** Staged writes that fit in one DynamoDB transaction beside the idempotency record itself. */
 const MAX_STAGED_WRITES = MAX_TRANSACTION_ITEMS - 1;
@@ -63,26 +71,29 @@ export class Execution<TResult> {
   public readonly token: string;
   /** Length of the lease, in milliseconds. */
   public readonly leaseMs: number;
-  readonly #engine: IdempotencyEngine<never, TResult>;
+  readonly #host: ExecutionHost<TResult>;
+  readonly #completion: CompletionStrategy;
   readonly #fingerprint: string | undefined;
-  readonly #steps: Map<string, StepCheckpoint>;
-  readonly #usedSteps = new Set<string>();
+  readonly #steps: Steps;
   readonly #staged: StagedWrite[] = [];
   readonly #retryDeadline: () => number;
   readonly #leaseNeededMs: () => number;
   #expiresAt: number;
   #leaseUntil: number;
-  #checkpointed: boolean;
   #finished = false;
 
-  public constructor(engine: IdempotencyEngine<never, TResult> | IdempotencyEngine<unknown[], TResult>, start: ExecutionStart) {
-    this.#engine = engine as IdempotencyEngine<never, TResult>;
+  public constructor(host: ExecutionHost<TResult>, start: ExecutionStart) {
+    this.#host = host;
+    this.#completion = completionOf(host.options.mode);
     this.key = start.key;
     this.token = start.token;
     this.leaseMs = start.leaseMs;
     this.#fingerprint = start.fingerprint;
-    this.#steps = new Map(Object.entries(start.steps));
-    this.#checkpointed = this.#steps.size > 0;
+    this.#steps = new Steps(start.key, start.steps, {
+      checkpoint: (step, checkpoint) =>
+        this.#write(`checkpoint step "${step}"`, () => this.#o.store.checkpoint({ key: this.key, token: this.token, step, checkpoint })),
+      keepLease: () => this.keepLease(),
+    });
     this.#expiresAt = start.expiresAt;
     this.#leaseUntil = start.leaseUntil;
     this.#leaseNeededMs = start.leaseNeededMs;
@@ -94,16 +105,16 @@ export class Execution<TResult> {
    * `attempts.ambiguous` records whether an attempt failed in a way that may have applied it.
    */
   #write<T>(action: string, call: () => Promise<T>, attempts?: { ambiguous: boolean }): Promise<T> {
-    return this.#engine.retryStore(this.key, action, call, this.#retryDeadline(), () => {
+    return this.#host.retryStore(this.key, action, call, this.#retryDeadline(), () => {
       if (attempts) attempts.ambiguous = true;
     });
   }
 
   /** The completion's write: a {@link #write} whose retries are counted (`CompletionRetries`). */
   #writeCompletion<T>(call: () => Promise<T>, attempts: { ambiguous: boolean } = { ambiguous: false }): Promise<T> {
-    return this.#engine.retryStore(this.key, 'store the result', call, this.#retryDeadline(), () => {
+    return this.#host.retryStore(this.key, 'store the result', call, this.#retryDeadline(), () => {
       attempts.ambiguous = true;
-      this.#engine.count('CompletionRetries');
+      this.#host.count('CompletionRetries');
     });
   }
 
@@ -119,7 +130,7 @@ export class Execution<TResult> {
   }
 
   get #o(): ResolvedOptions<never> {
-    return this.#engine.options;
+    return this.#host.options;
   }
 
   /** Runs `work` with this execution as the current one (for `step`, `commitWith`, `downstreamKey`). */
@@ -184,7 +195,7 @@ export class Execution<TResult> {
     }
     const winner = await this.#store(result, 'value');
     return winner
-      ? { value: this.#engine.replay(this.key, winner.outcome ?? 'value', winner.result), replayed: true }
+      ? { value: this.#host.replay(this.key, winner.outcome ?? 'value', winner.result), replayed: true }
       : { value, replayed: false };
   }
 
@@ -195,7 +206,7 @@ export class Execution<TResult> {
    * so retries get it (typed, `replayed: true`) instead of running the work until the record expires.
    */
   async #unstorable(make: (what: string) => IdempotencyError): Promise<never> {
-    if (this.#staged.length > 0 || this.#o.mode === 'optimistic') {
+    if (this.#staged.length > 0 || !this.#completion.holdsLease) {
       await this.release();
       throw make('nothing was committed and the lease was released');
     }
@@ -208,43 +219,14 @@ export class Execution<TResult> {
 
   /** After a failure: caches the error when `cacheErrors` says so, else releases the lease. Always throws. */
   public async fail(error: unknown): Promise<never> {
-    const stored = this.#cacheable(error);
+    const stored = cacheableError(this.#o, this.key, error);
     if (stored !== undefined) {
       const winner = await this.#store(stored, 'error');
-      if (winner) return this.#engine.replay(this.key, winner.outcome ?? 'value', winner.result) as never;
+      if (winner) return this.#host.replay(this.key, winner.outcome ?? 'value', winner.result) as never;
       throw error;
     }
     await this.release();
     throw error;
-  }
-
-  /**
-   * The error as it is stored, when `cacheErrors` says to cache it and it can be stored; otherwise
-   * `undefined` (logged), and the caller releases the lease: the caller always gets its own error.
-   */
-  #cacheable(error: unknown): string | undefined {
-    const o = this.#o;
-    if (o.cacheErrors === undefined) return undefined;
-    let cache: boolean;
-    try {
-      cache = o.cacheErrors(error) === true;
-    } catch (predicateError) {
-      o.logger.warn(`cacheErrors threw for ${this.key}; the error is not cached and the lease is released`, predicateError);
-      return undefined;
-    }
-    if (!cache) return undefined;
-    let text: string;
-    try {
-      text = serialize(captureError(error));
-    } catch (serialiseError) {
-      o.logger.warn(`The error of ${this.key} cannot be stored, so it is not cached; the lease is released`, serialiseError);
-      return undefined;
-    }
-    if (Buffer.byteLength(text) > o.maxResultBytes) {
-      o.logger.warn(`The error of ${this.key} is above maxResultBytes (${o.maxResultBytes}), so it is not cached; the lease is released`);
-      return undefined;
-    }
-    return text;
   }
 
   /**
@@ -254,11 +236,16 @@ export class Execution<TResult> {
   public async release(): Promise<void> {
     if (this.#finished) return;
     this.#finished = true;
+    await this.#giveBack();
+  }
+
+  /** Deletes the in-progress record of this execution (or ends its lease, keeping its checkpoints). */
+  async #giveBack(): Promise<void> {
+    if (!this.#completion.holdsLease) return;
     const o = this.#o;
-    if (o.mode === 'optimistic') return;
     try {
-      await this.#write('release', () => o.store.release({ key: this.key, token: this.token, keepCheckpoints: this.#checkpointed }));
-      this.#engine.count('Releases');
+      await this.#write('release', () => o.store.release({ key: this.key, token: this.token, keepCheckpoints: this.#steps.checkpointed }));
+      this.#host.count('Releases');
     } catch (releaseError) {
       if (releaseError instanceof IdempotencyLeaseLostError) {
         // Another invocation took the record over after this lease ended: nothing of ours left to release.
@@ -271,7 +258,7 @@ export class Execution<TResult> {
   }
 
   /** Stores the outcome; in optimistic mode returns the record of an execution that completed first. */
-  async #store(result: string, outcome: 'value' | 'error'): Promise<IdempotencyRecord | undefined> {
+  async #store(result: string, outcome: OutcomeKind): Promise<IdempotencyRecord | undefined> {
     const o = this.#o;
     const writes = [...this.#staged];
     // Built afresh for every attempt: the expiry counts from when the outcome is written.
@@ -280,67 +267,26 @@ export class Execution<TResult> {
       token: this.token,
       result,
       outcome,
-      expiresAt: this.#engine.expiresAt(now),
+      expiresAt: this.#host.expiresAt(now),
       ...(this.#fingerprint === undefined ? {} : { fingerprint: this.#fingerprint }),
       writes,
       now: now - o.clockSkewMs,
     });
     let input = inputAt(o.clock());
-    const attempt = (): CompleteInput => (input = inputAt(o.clock()));
     this.#finished = true;
-    if (o.mode === 'optimistic') {
-      let written: Awaited<ReturnType<typeof o.store.putCompleted>>;
-      try {
-        written = await this.#writeCompletion(() => o.store.putCompleted(attempt()));
-      } catch (error) {
-        // An earlier attempt may have been applied (its answer lost): a consistent read tells.
-        if ((await this.#ownCompletion()) !== 'yes') {
-          throw new IdempotencyStoreError(
-            `The work of ${this.key} ran (optimistic mode), but its outcome could not be stored (${(error as Error)?.message ?? String(error)}); nothing was held, so a redelivery runs it again unless an earlier attempt stored it`,
-            { key: this.key, cause: error, retryable: isRetryable(error), workRan: true },
-          );
-        }
-        written = { written: true };
-      }
-      if (!written.written && written.existing.token !== this.token) {
-        const existing = written.existing;
-        try {
-          checkFingerprint(this.key, existing.fingerprint, this.#fingerprint);
-        } catch (mismatch) {
-          this.#engine.count('PayloadMismatches');
-          throw mismatch;
-        }
-        if (existing.status !== RecordStatus.Completed) {
-          this.#engine.count('InProgressRejections');
-          throw new IdempotencyInProgressError(
-            `Idempotency record ${this.key} is held by a lease-mode invocation; this optimistic run's writes were dropped`,
-            { key: this.key, retryAfterMs: Math.max(0, existing.leaseUntil + o.clockSkewMs - o.clock()) },
-          );
-        }
-        // Another execution completed first: its outcome wins and this run's staged writes were dropped.
-        this.#engine.remember(
-          this.key,
-          existing.result ?? serialize(undefined),
-          existing.outcome ?? 'value',
-          this.#fingerprint,
-          existing.expiresAt,
-        );
-        return existing;
-      }
-    } else {
-      const attempts = { ambiguous: false };
-      try {
-        // Fenced by the token and the in-progress status: a retry after a lost answer finds its own
-        // completed record and stops there, so staged writes apply once.
-        await this.#writeCompletion(() => o.store.complete(attempt()), attempts);
-      } catch (error) {
-        // An earlier attempt may have been applied (its answer lost): a consistent read tells.
-        const stored = error instanceof IdempotencyLeaseLostError ? 'no' : await this.#ownCompletion();
-        if (stored !== 'yes') throw await this.#notStored(error, attempts.ambiguous || stored === 'unknown');
-      }
-    }
-    this.#engine.count('Completions');
-    this.#engine.remember(this.key, result, outcome, this.#fingerprint, input.expiresAt);
+    const winner = await this.#completion.write({
+      key: this.key,
+      token: this.token,
+      fingerprint: this.#fingerprint,
+      host: this.#host,
+      attempt: () => (input = inputAt(o.clock())),
+      writeCompletion: (call, attempts) => this.#writeCompletion(call, attempts),
+      ownCompletion: () => this.#ownCompletion(),
+      notStored: (error, ambiguous) => this.#notStored(error, ambiguous),
+    });
+    if (winner) return winner;
+    this.#host.count('Completions');
+    this.#host.remember(this.key, result, outcome, this.#fingerprint, input.expiresAt);
     return undefined;
   }
 
@@ -356,8 +302,7 @@ export class Execution<TResult> {
     const definite = error instanceof IdempotencyError && !isRetryable(error) && !ambiguous;
     if (definite && this.#staged.length > 0) {
       // Nothing was committed, the staged writes included: end the lease so a retry runs at once.
-      this.#finished = false;
-      await this.release();
+      await this.#giveBack();
       return error;
     }
     const o = this.#o;
@@ -374,87 +319,14 @@ export class Execution<TResult> {
   }
 
   /** See {@link step}. */
-  public async step<T>(name: string, fn: () => Promise<T> | T, options: StepOptions): Promise<T> {
-    const o = this.#o;
-    if (o.mode === 'optimistic') {
+  public step<T>(name: string, fn: () => Promise<T> | T, options: StepOptions): Promise<T> {
+    if (!this.#completion.holdsLease) {
       throw new IdempotencyContextError(
         `step("${name}") cannot be used in optimistic mode (there is no lease to checkpoint under); use mode: 'lease'`,
         { key: this.key },
       );
     }
-    if (typeof name !== 'string' || name.length === 0) {
-      throw new IdempotencyContextError(`Expected the step name to be a non-empty string, got ${String(name)}`, { key: this.key });
-    }
-    if (this.#usedSteps.has(name)) {
-      throw new IdempotencyContextError(
-        `step("${name}") was already used in this execution; step names identify checkpoints and must be unique`,
-        { key: this.key },
-      );
-    }
-    this.#usedSteps.add(name);
-    const checkpoint = this.#steps.get(name);
-    if (checkpoint?.state === 'done') return (checkpoint.result === undefined ? undefined : deserialize(checkpoint.result)) as T;
-    if (checkpoint?.state === 'unstorable') {
-      throw new IdempotencyResultNotStorableError(
-        `Step "${name}" of ${this.key} ran in an earlier attempt, but its result could not be checkpointed (${checkpoint.reason ?? 'unknown reason'}), so it does not run again. Reconcile it, then call completeStep("${name}", result, ...args) with a result that can be stored, or release(...args)`,
-        { key: this.key },
-      );
-    }
-    if (checkpoint?.state === 'started') {
-      throw new IdempotencyStepInterruptedError(
-        `Step "${name}" of ${this.key} was started by an earlier attempt that did not finish it (atMostOnce), so it may or may not have had its effect. Reconcile it with the downstream system, then call completeStep("${name}", result, ...args) on the idempotent function (the step is replayed with that result) or release(...args) (the work runs afresh)`,
-        { key: this.key, step: name },
-      );
-    }
-    // A step is work: it starts only with the lease it needs left (renewed once half of it is gone).
-    await this.keepLease();
-    if (options.atMostOnce === true) {
-      await this.#write(`checkpoint step "${name}"`, () =>
-        o.store.checkpoint({ key: this.key, token: this.token, step: name, checkpoint: { state: 'started' } }),
-      );
-      this.#checkpointed = true;
-      await this.keepLease();
-    }
-    const value = await fn();
-    const result = await this.#checkpointable(name, value);
-    await this.#write(`checkpoint step "${name}"`, () =>
-      o.store.checkpoint({ key: this.key, token: this.token, step: name, checkpoint: { state: 'done', result } }),
-    );
-    this.#checkpointed = true;
-    this.#steps.set(name, { state: 'done', result });
-    return value;
-  }
-
-  /**
-   * The step's result as it is checkpointed. A result that cannot be stored, or that would take the
-   * record's checkpoints above {@link MAX_CHECKPOINT_BYTES} (the same budget in every store), is marked
-   * `unstorable` instead, so the step (which ran) never runs again, and a typed error is thrown.
-   */
-  async #checkpointable(name: string, value: unknown): Promise<string> {
-    let failure: IdempotencyError;
-    let result: string;
-    try {
-      result = serialize(value);
-      const held = [...this.#steps].reduce((sum, [step, c]) => (step === name ? sum : sum + Buffer.byteLength(c.result ?? '')), 0);
-      const bytes = held + Buffer.byteLength(result);
-      if (bytes <= MAX_CHECKPOINT_BYTES) return result;
-      failure = new IdempotencyResultTooLargeError(
-        `The result of step "${name}" of ${this.key} would take the record's step checkpoints to ${bytes} bytes, above the ${MAX_CHECKPOINT_BYTES} a record holds; the step ran, so it is marked and does not run again. Return less from steps (store the payload elsewhere and return a reference)`,
-        { key: this.key, bytes, maxBytes: MAX_CHECKPOINT_BYTES },
-      );
-    } catch (error) {
-      failure = new IdempotencyResultNotStorableError(
-        `The result of step "${name}" of ${this.key} cannot be stored (${(error as Error).message}); the step ran, so it is marked and does not run again`,
-        { key: this.key, cause: error, ...(error instanceof UnstorableValueError ? { path: error.path } : {}) },
-      );
-    }
-    const checkpoint: StepCheckpoint = { state: 'unstorable', reason: failure.message };
-    await this.#write(`checkpoint step "${name}"`, () =>
-      this.#o.store.checkpoint({ key: this.key, token: this.token, step: name, checkpoint }),
-    );
-    this.#checkpointed = true;
-    this.#steps.set(name, checkpoint);
-    throw failure;
+    return this.#steps.run(name, fn, options);
   }
 
   /** See {@link commitWith}. */
@@ -477,12 +349,12 @@ export class Execution<TResult> {
   /** Extends this execution's lease, and the record's expiry beyond it (used by long SQS handlers). */
   public async extendLease(ms: number): Promise<void> {
     const o = this.#o;
-    if (o.mode === 'optimistic' || this.#finished) return;
+    if (!this.#completion.holdsLease || this.#finished) return;
     let written: Lease | undefined;
     await this.#write('extend the lease', () => {
       // Measured from this attempt: an extension retried after a throttle extends from when it is sent.
       const leaseUntil = o.clock() + ms;
-      const expiresAt = Math.max(this.#expiresAt, this.#engine.expiresBeyondLease(leaseUntil));
+      const expiresAt = Math.max(this.#expiresAt, this.#host.expiresBeyondLease(leaseUntil));
       written = { leaseUntil, expiresAt };
       return o.store.extendLease({ key: this.key, token: this.token, leaseUntil, expiresAt });
     });
@@ -504,7 +376,7 @@ export class Execution<TResult> {
    * lease, the record is given back and the error thrown, so the work never runs on a lease that may be over.
    */
   public async keepLease(): Promise<void> {
-    if (this.#o.mode === 'optimistic' || this.#finished) return;
+    if (!this.#completion.holdsLease || this.#finished) return;
     for (let renewals = 0; this.leaseLeftMs() < this.#leaseNeededMs(); renewals += 1) {
       if (renewals === MAX_RENEWALS) {
         await this.release();

@@ -5,11 +5,10 @@
  */
 import { MAX_TRANSACTION_ITEMS } from '../defaults';
 import { IdempotencyConfigError, IdempotencyContextError, IdempotencyKeyError } from '../errors';
-import type { IdempotencyLogger } from '../options';
+import type { IdempotencyLogger } from '../logger';
 import type { IdempotencyStore, StagedWrite } from '../persistence/store';
-import { executions, type CurrentExecution } from './context';
-import { checkStagedItems, downstreamKeyOf } from './outcomes';
-import type { StepOptions } from './types';
+import { executions, type CurrentExecution, type StepOptions } from './context';
+import { checkStagedItems, downstreamKeyOf } from './staging';
 
 /** The environment variable of the kill switch: `true` (any case) turns idempotency off. */
 export const DISABLED_ENV = 'EFFECTIVELY_ONCE_DISABLED';

@@ -1,35 +1,8 @@
-/** Small rules the engine and its executions share: stored errors, fingerprints, step results, downstream keys. */
-import { createHash } from 'node:crypto';
+/** What is stored as an outcome and how it comes back: cached errors, the library's own errors, step results given by hand. */
 import { MAX_CHECKPOINT_BYTES } from '../defaults';
-import {
-  IdempotencyContextError,
-  IdempotencyError,
-  IdempotencyPayloadMismatchError,
-  IdempotencyResultNotStorableError,
-  IdempotencyResultTooLargeError,
-} from '../errors';
-import type { StagedWrite } from '../persistence/store';
-import { serialize, type StoredError } from '../serialize';
-
-const WRITE_KINDS = new Set(['Put', 'Update', 'Delete', 'ConditionCheck']);
-
-/**
- * Checks the items given to `commitWith` (with `alreadyStaged` staged before them): each is exactly one of
- * Put, Update, Delete or ConditionCheck.
- */
-export function checkStagedItems(items: readonly StagedWrite[], alreadyStaged: number, key: string | undefined): void {
-  items.forEach((item, index) => {
-    const kinds = item && typeof item === 'object' ? Object.keys(item).filter((k) => WRITE_KINDS.has(k)) : [];
-    if (kinds.length !== 1 || Object.keys(item).length !== 1) {
-      throw new IdempotencyContextError(
-        `commitWith: item #${alreadyStaged + index} must have exactly one of Put, Update, Delete or ConditionCheck, got keys [${
-          item && typeof item === 'object' ? Object.keys(item).join(', ') : String(item)
-        }]`,
-        { key },
-      );
-    }
-  });
-}
+import { IdempotencyError, IdempotencyResultNotStorableError, IdempotencyResultTooLargeError } from '../errors';
+import type { ResolvedOptions } from '../options';
+import { captureError, serialize, type StoredError } from '../serialize';
 
 /**
  * The library's own errors kept as outcomes (a result that could not be stored) come back as instances of
@@ -75,26 +48,30 @@ export function storableStepResult(key: string, step: string, value: unknown): s
   return text;
 }
 
-export function checkFingerprint(key: string, stored: string | undefined, current: string | undefined): void {
-  if (stored !== undefined && current !== undefined && stored !== current) {
-    throw new IdempotencyPayloadMismatchError(
-      `Idempotency key ${key} was used before with a different payload (the fingerprint differs); use a new key for a different request`,
-      { key },
-    );
+/**
+ * The error as it is stored, when `cacheErrors` says to cache it and it can be stored; otherwise
+ * `undefined` (logged), and the caller releases the lease: the caller always gets its own error.
+ */
+export function cacheableError(o: ResolvedOptions<never>, key: string, error: unknown): string | undefined {
+  if (o.cacheErrors === undefined) return undefined;
+  let cache: boolean;
+  try {
+    cache = o.cacheErrors(error) === true;
+  } catch (predicateError) {
+    o.logger.warn(`cacheErrors threw for ${key}; the error is not cached and the lease is released`, predicateError);
+    return undefined;
   }
-}
-
-/** The `downstreamKey(label)` of the execution of record `key`: the same on every attempt, distinct per label. */
-export function downstreamKeyOf(key: string, label: string): string {
-  return createHash('sha256').update(`${key}\u0000${label}`).digest('hex');
-}
-
-export function describeMissing(value: unknown): string {
-  if (value === null || value === undefined) return String(value);
-  if (typeof value === 'string') return 'an empty string';
-  return Array.isArray(value) ? 'an array of missing values' : 'an empty value';
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  if (!cache) return undefined;
+  let text: string;
+  try {
+    text = serialize(captureError(error));
+  } catch (serialiseError) {
+    o.logger.warn(`The error of ${key} cannot be stored, so it is not cached; the lease is released`, serialiseError);
+    return undefined;
+  }
+  if (Buffer.byteLength(text) > o.maxResultBytes) {
+    o.logger.warn(`The error of ${key} is above maxResultBytes (${o.maxResultBytes}), so it is not cached; the lease is released`);
+    return undefined;
+  }
+  return text;
 }

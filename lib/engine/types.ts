@@ -1,20 +1,14 @@
-/** The types the engine and its adapters share: what `begin` decides, the lifecycle hooks, invocation facts. */
-import type { Execution } from './execution';
-import type { DisabledExecution } from './kill-switch';
+/** The types the engine and its adapters share: the lifecycle hooks, invocation facts, what a release found. */
 
-/** What `begin` decided for one invocation. */
-export type Begin<TResult> =
-  /** A stored outcome: return `value` (or throw `error`) without running the work. */
-  | { readonly kind: 'replay'; readonly value: TResult }
-  /** No key and `onMissingKey: 'run'`: run the work unprotected. */
-  | { readonly kind: 'unprotected' }
-  /**
-   * `EFFECTIVELY_ONCE_DISABLED=true`: run the work inside `execution` (for `step` and `downstreamKey`), without
-   * touching the store.
-   */
-  | { readonly kind: 'disabled'; readonly execution: DisabledExecution }
-  /** This invocation runs the work inside `execution`, then calls `execution.complete` or `execution.fail`. */
-  | { readonly kind: 'execute'; readonly execution: Execution<TResult> };
+/** The lease of a running execution, as a hook may keep it alive (SQS: renewed while a long handler runs). */
+export interface LeaseHolder {
+  /** The record key. */
+  readonly key: string;
+  /** Length of the lease, in milliseconds. */
+  readonly leaseMs: number;
+  /** Extends the lease to `ms` from now, and the record's expiry beyond it. */
+  extendLease(ms: number): Promise<void>;
+}
 
 /**
  * Where adapters differ, they plug into the one lifecycle (begin → run → complete or fail → replay) here,
@@ -25,7 +19,7 @@ export interface LifecycleHooks<TResult> {
    * Called when the work starts (SQS: lease renewal); the function it returns is awaited when the work ends,
    * before the outcome is stored or the lease released.
    */
-  readonly whileRunning?: (execution: Execution<TResult>) => (() => Promise<void>) | undefined;
+  readonly whileRunning?: (execution: LeaseHolder) => (() => Promise<void>) | undefined;
   /**
    * Whether a result is stored. `false` releases the lease and returns the result as it is, so a retry runs
    * again (HTTP: a 5xx response is not a success).
@@ -61,13 +55,3 @@ export type RecordResolution =
   | 'absent'
   /** The record is completed: it is left as it is (its result is replayed). */
   | 'completed';
-
-/** Options of {@link step}. */
-export interface StepOptions {
-  /**
-   * Checkpoint "started" before running, so a later attempt that finds the step started but unfinished
-   * throws `IdempotencyStepInterruptedError` instead of running it again.
-   * @default false
-   */
-  readonly atMostOnce?: boolean;
-}

@@ -17,19 +17,11 @@ import {
   type SqsRecordInfo,
 } from './options';
 import type { SqsBatchResponse, SqsEvent, SqsLambdaContext, SqsRecord } from './types';
+import { checkEvent } from './event';
 import { sqsRecordInfo, sqsRecordSource } from './record';
 import { LeaseKeeper, VisibilityKeeper, type VisibilityTarget } from './visibility';
 
 type Engine = IdempotencyEngine<SqsIdempotencyArgs<unknown>, unknown>;
-
-/** Where to send events of other sources that reach processSqsBatch by mistake. */
-const OTHER_PROCESSORS: Readonly<Record<string, string>> = {
-  'aws:kinesis': '; use processStreamBatch for Kinesis',
-  'aws:dynamodb': '; use processStreamBatch for DynamoDB Streams',
-};
-
-/** `arn:PARTITION:sqs:REGION:ACCOUNT:QUEUE_NAME`. */
-const SQS_ARN = /^arn:[a-z0-9-]+:sqs:[^:]*:[^:]*:[^:]+$/;
 
 /**
  * Processes a batch of SQS records with Lambda's partial batch response, and (with `store`) each record
@@ -74,49 +66,6 @@ export async function processSqsBatch<TBody = unknown, TResult = unknown>(
   const batch = new Batch(records, handler as SqsRecordHandler<unknown, unknown>, prepared, context);
   // The batch's records run concurrently: their claims and completions may share requests.
   return withWriteBatching(() => batch.run());
-}
-
-/** What an event without a `Records` array is: its type, or the keys it has instead (the first ten). */
-function describeEvent(event: unknown): string {
-  if (event === null || typeof event !== 'object' || Array.isArray(event)) return describe(event);
-  if ('Records' in event) return `an object whose Records is ${describe(event.Records)}`;
-  const keys = Object.keys(event);
-  return `an object with keys [${keys.slice(0, 10).join(', ')}${keys.length > 10 ? ', …' : ''}]`;
-}
-
-/** Checks the event's shape, naming the first thing that is not as Lambda's SQS event source sends it. */
-function checkEvent(event: unknown): readonly SqsRecord[] {
-  const records = (event as { Records?: unknown } | null | undefined)?.Records;
-  if (event === null || typeof event !== 'object' || !Array.isArray(records)) {
-    throw new IdempotencyConfigError(
-      `processSqsBatch expected an SQS event with a Records array, got ${describeEvent(event)}; check the function's event source`,
-    );
-  }
-  records.forEach((record: unknown, index) => {
-    const r = record as Partial<Record<keyof SqsRecord, unknown>> | null;
-    const problem =
-      r === null || typeof r !== 'object'
-        ? `is ${describe(r)}`
-        : r.eventSource !== 'aws:sqs'
-          ? `has eventSource ${describe(r.eventSource ?? (r as { EventSource?: unknown }).EventSource)} (expected "aws:sqs"${
-              OTHER_PROCESSORS[String(r.eventSource)] ?? ''
-            })`
-          : typeof r.messageId !== 'string' || r.messageId.length === 0
-            ? `has messageId ${describe(r.messageId)} (expected a non-empty string)`
-            : typeof r.body !== 'string'
-              ? `has body ${describe(r.body)} (expected a string)`
-              : typeof r.eventSourceARN !== 'string' || !SQS_ARN.test(r.eventSourceARN)
-                ? `has eventSourceARN ${describe(r.eventSourceARN)} (expected arn:aws:sqs:REGION:ACCOUNT:QUEUE)`
-                : r.attributes === null || typeof r.attributes !== 'object'
-                  ? `has attributes ${describe(r.attributes)} (expected an object)`
-                  : undefined;
-    if (problem !== undefined) {
-      throw new IdempotencyConfigError(
-        `processSqsBatch expected an SQS event, but record #${index} ${problem}; check the function's event source`,
-      );
-    }
-  });
-  return records as SqsRecord[];
 }
 
 /** One record of the batch, parsed and keyed before anything runs. */

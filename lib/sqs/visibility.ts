@@ -1,5 +1,5 @@
 import { LEASE_SAFETY_MARGIN_MS } from '../defaults';
-import type { Execution } from '../engine';
+import type { LeaseHolder } from '../engine';
 import { IdempotencyLeaseLostError } from '../errors';
 import type { IdempotencyLogger } from '../options';
 import { MAX_VISIBILITY_BATCH_ENTRIES } from './defaults';
@@ -133,7 +133,7 @@ export class VisibilityKeeper {
  * lease must end soon after its holder does so that a retry can take the record over.
  */
 export class LeaseKeeper {
-  readonly #execution: Execution<unknown>;
+  readonly #execution: LeaseHolder;
   readonly #logger: IdempotencyLogger;
   readonly #remainingMs: () => number | undefined;
   readonly #periodMs: number;
@@ -142,7 +142,7 @@ export class LeaseKeeper {
   #stopped = false;
 
   public constructor(
-    execution: Execution<unknown>,
+    execution: LeaseHolder,
     whenRemainingSeconds: number,
     remainingMs: () => number | undefined,
     logger: IdempotencyLogger,

@@ -12,10 +12,39 @@ import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { TestKitError } from './errors';
 import { IdleTracker } from './event-source-idle';
 import { invokeHandler, type Invoked } from './lambda-invoke';
-import type { LocalEventSourceError, LocalEventSourceStats } from './event-source';
 import type { EventSourceSettings } from './event-source-options';
 import { loadOptional } from './optional';
 import { interpretBatchResponse, invocationContext, recordsToDelete, toSqsEvent, type BatchOutcome } from './sqs-records';
+
+/** Live counters of a {@link LocalEventSource}. */
+export interface LocalEventSourceStats {
+  /** ReceiveMessage calls that completed (empty or not). */
+  readonly receives: number;
+  /** ReceiveMessage calls that returned no message. */
+  readonly emptyReceives: number;
+  /** ReceiveMessage calls that failed. */
+  readonly receiveErrors: number;
+  /** Handler invocations. */
+  readonly invocations: number;
+  /** Records passed to the handler (a record delivered twice counts twice). */
+  readonly messagesDelivered: number;
+  /** Messages deleted after a successful invocation. */
+  readonly deletes: number;
+  /** Records left on the queue for redelivery: reported in `batchItemFailures`, or in a failed invocation. */
+  readonly failures: number;
+  /** Invocations that threw, timed out or returned an invalid `batchItemFailures`. */
+  readonly handlerErrors: number;
+  /** Invocations that ran past `timeoutMs`. */
+  readonly timeouts: number;
+  /** Messages received after `stop()` was called and made visible again without invoking the handler. */
+  readonly released: number;
+}
+
+/** Something that went wrong while the event source ran (it keeps running). */
+export interface LocalEventSourceError {
+  readonly kind: 'handler' | 'timeout' | 'invalid-response' | 'receive' | 'delete' | 'release';
+  readonly error: unknown;
+}
 
 /** Pause after a failed ReceiveMessage before the next one (doubles up to 1 s). */
 const RECEIVE_ERROR_BACKOFF_MS = 50;

@@ -4,37 +4,9 @@
  * records and events they build in `sqs-records.ts`.
  */
 import { DEFAULT_IDLE_TIMEOUT_MS, resolveEventSourceOptions, type LocalEventSourceOptions } from './event-source-options';
-import { LocalEventSourcePoller } from './event-source-poller';
+import { LocalEventSourcePoller, type LocalEventSourceError, type LocalEventSourceStats } from './event-source-poller';
 
-/** Live counters of a {@link LocalEventSource}. */
-export interface LocalEventSourceStats {
-  /** ReceiveMessage calls that completed (empty or not). */
-  readonly receives: number;
-  /** ReceiveMessage calls that returned no message. */
-  readonly emptyReceives: number;
-  /** ReceiveMessage calls that failed. */
-  readonly receiveErrors: number;
-  /** Handler invocations. */
-  readonly invocations: number;
-  /** Records passed to the handler (a record delivered twice counts twice). */
-  readonly messagesDelivered: number;
-  /** Messages deleted after a successful invocation. */
-  readonly deletes: number;
-  /** Records left on the queue for redelivery: reported in `batchItemFailures`, or in a failed invocation. */
-  readonly failures: number;
-  /** Invocations that threw, timed out or returned an invalid `batchItemFailures`. */
-  readonly handlerErrors: number;
-  /** Invocations that ran past `timeoutMs`. */
-  readonly timeouts: number;
-  /** Messages received after `stop()` was called and made visible again without invoking the handler. */
-  readonly released: number;
-}
-
-/** Something that went wrong while the event source ran (it keeps running). */
-export interface LocalEventSourceError {
-  readonly kind: 'handler' | 'timeout' | 'invalid-response' | 'receive' | 'delete' | 'release';
-  readonly error: unknown;
-}
+export type { LocalEventSourceError, LocalEventSourceStats } from './event-source-poller';
 
 /** A running local event source, returned by {@link startLocalEventSource}. */
 export interface LocalEventSource {
