@@ -58,7 +58,7 @@ export default tseslint.config(
     rules: { complexity: ['error', { max: 35 }] },
   },
   {
-    files: ['constructs/**/*.ts', 'handlers/**/*.ts', 'scripts/**/*.ts', 'bench/**/*.ts'],
+    files: ['constructs/**/*.ts', 'handlers/**/*.ts', 'scripts/**/*.ts'],
     rules: { 'local/no-import-cycle': 'error' },
   },
   {
