@@ -12,7 +12,8 @@ import { BatchProcessor, EventType, processPartialResponse, SqsFifoPartialProces
 import { IdempotencyConfig, makeIdempotent as makeIdempotentPowertools } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { commitWith, DynamoDBStore, makeIdempotent, processSqsBatch, type SqsBatchOptions } from '../lib';
+import { commitWith, DynamoDBStore, makeIdempotent } from '../lib';
+import { processSqsBatch, type SqsBatchOptions } from '../lib/sqs';
 import { createLambdaContext } from '../lib/testing';
 import { fifoRecord, sqsEvent, sqsRecord } from '../test/helpers/sqs-events';
 

@@ -20,19 +20,8 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand, UpdateCommand, type PutCommandInput, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
-import {
-  DynamoDBStore,
-  commitWith,
-  downstreamKey,
-  processSqsBatch,
-  step,
-  type IdempotencyLogger,
-  type IdempotencyStore,
-  type SqsBatchResponse,
-  type SqsEvent,
-  type SqsLambdaContext,
-  type SqsRecord,
-} from '../lib';
+import { DynamoDBStore, commitWith, downstreamKey, step, type IdempotencyLogger, type IdempotencyStore } from '../lib';
+import { processSqsBatch, type SqsBatchResponse, type SqsEvent, type SqsLambdaContext, type SqsRecord } from '../lib/sqs';
 
 /** The business event in each message body. */
 export interface AccountCharge {

@@ -14,7 +14,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { commitWith, downstreamKey, DynamoDBStore, makeIdempotentHttpHandler } from '../lib';
+import { commitWith, downstreamKey, DynamoDBStore } from '../lib';
+import { makeIdempotentHttpHandler } from '../lib/http';
 
 /** How long a key is remembered: a client may retry with it for 24 hours (the policy published to clients). */
 export const ORDER_KEY_EXPIRY_SECONDS = 24 * 60 * 60;

@@ -21,7 +21,8 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { commitWith, DynamoDBStore, processSqsBatch, type SqsBatchOptions, type SqsRecordInfo } from '../lib';
+import { commitWith, DynamoDBStore } from '../lib';
+import { processSqsBatch, type SqsBatchOptions, type SqsRecordInfo } from '../lib/sqs';
 
 /**
  * How long an order's idempotency record is kept, in seconds: four days, the queue's retention

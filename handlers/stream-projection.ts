@@ -12,15 +12,14 @@
  * view `NEW_AND_OLD_IMAGES`, and the read model's table name in `ORDER_VIEWS_TABLE_NAME`.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { applyIfNewer, type ApplyIfNewerResult } from '../lib/guards';
 import {
-  applyIfNewer,
   processStreamBatch,
-  type ApplyIfNewerResult,
   type DynamoDBRecordInfo,
   type DynamoDBStreamEvent,
   type StreamBatchResponse,
   type StreamLambdaContext,
-} from '../lib';
+} from '../lib/streams';
 
 /** Environment variable naming the read model's table. */
 export const ORDER_VIEWS_TABLE_ENV = 'ORDER_VIEWS_TABLE_NAME';

@@ -1,6 +1,7 @@
 /** Footprint probe: an SQS consumer with idempotent records written with effectively-once. */
 import type { Context, SQSEvent } from 'aws-lambda';
-import { DynamoDBStore, processSqsBatch } from 'effectively-once';
+import { DynamoDBStore } from 'effectively-once';
+import { processSqsBatch } from 'effectively-once/sqs';
 
 const options = { store: new DynamoDBStore() };
 

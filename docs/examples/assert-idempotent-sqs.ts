@@ -1,7 +1,7 @@
 // docs/examples/assert-idempotent-sqs.ts
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Arbitrary } from 'fast-check';
-import type { SqsBatchResponse, SqsEvent } from 'effectively-once';
+import type { SqsBatchResponse, SqsEvent } from 'effectively-once/sqs';
 import { assertIdempotent } from 'effectively-once/testing';
 
 interface OrderEvent {

@@ -1,6 +1,7 @@
 // docs/examples/http-scope.ts
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { DynamoDBStore, httpScope, makeIdempotentHttpHandler } from 'effectively-once';
+import { DynamoDBStore } from 'effectively-once';
+import { httpScope, makeIdempotentHttpHandler } from 'effectively-once/http';
 
 declare function createOrder(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2>; // yours
 declare function tenantOf(event: APIGatewayProxyEventV2): string; // yours

@@ -1,6 +1,7 @@
 // docs/examples/kinesis-consumer.ts
 import type { Context, KinesisStreamEvent } from 'aws-lambda';
-import { DynamoDBStore, processStreamBatch, type KinesisBatchOptions } from 'effectively-once';
+import { DynamoDBStore } from 'effectively-once';
+import { processStreamBatch, type KinesisBatchOptions } from 'effectively-once/streams';
 
 interface OrderPlaced {
   orderId: string;

@@ -1,5 +1,7 @@
 // docs/examples/metrics-emf.ts
-import { DynamoDBStore, emfMetrics, makeIdempotent, processSqsBatch, type SqsEvent } from 'effectively-once';
+import { DynamoDBStore, makeIdempotent } from 'effectively-once';
+import { emfMetrics } from 'effectively-once/metrics';
+import { processSqsBatch, type SqsEvent } from 'effectively-once/sqs';
 
 declare function chargeCard(event: { orderId: string; amount: number }): Promise<void>; // your code
 

@@ -1,6 +1,7 @@
 // docs/examples/metrics-powertools.ts
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { DynamoDBStore, makeIdempotent, powertoolsMetrics } from 'effectively-once';
+import { DynamoDBStore, makeIdempotent } from 'effectively-once';
+import { powertoolsMetrics } from 'effectively-once/metrics';
 
 declare function chargeCard(event: { orderId: string; amount: number }): Promise<void>; // your code
 

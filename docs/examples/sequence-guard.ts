@@ -1,7 +1,8 @@
 // docs/examples/sequence-guard.ts (the pattern of handlers/stream-projection.ts)
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
-import { applyIfNewer, processStreamBatch, type DynamoDBRecordInfo, type DynamoDBStreamEvent } from 'effectively-once';
+import { applyIfNewer } from 'effectively-once/guards';
+import { processStreamBatch, type DynamoDBRecordInfo, type DynamoDBStreamEvent } from 'effectively-once/streams';
 
 interface Order {
   orderId: string;

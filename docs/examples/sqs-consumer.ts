@@ -1,6 +1,7 @@
 // docs/examples/sqs-consumer.ts
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { commitWith, DynamoDBStore, processSqsBatch, type SqsBatchOptions } from 'effectively-once';
+import { commitWith, DynamoDBStore } from 'effectively-once';
+import { processSqsBatch, type SqsBatchOptions } from 'effectively-once/sqs';
 
 interface OrderPlaced {
   orderId: string;

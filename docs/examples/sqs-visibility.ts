@@ -1,6 +1,7 @@
 // docs/examples/sqs-visibility.ts
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBStore, type SqsBatchOptions } from 'effectively-once';
+import { DynamoDBStore } from 'effectively-once';
+import type { SqsBatchOptions } from 'effectively-once/sqs';
 
 interface Report {
   reportId: string;

@@ -1,5 +1,5 @@
 /**
- * Version-guarded writes: apply an update only when it carries a newer version than the item holds.
+ * `effectively-once/guards`: version-guarded writes: apply an update only when it carries a newer version than the item holds.
  *
  * At-least-once delivery and retries bring the same write twice and sometimes out of order. A version that
  * only grows (an SQS FIFO `SequenceNumber`, a counter, an event timestamp) makes a write safe to repeat:
@@ -16,6 +16,7 @@
  * });
  * if (!outcome.applied) logger.info(`skipped a ${outcome.reason} write; the item is at ${outcome.currentVersion}`);
  * ```
+ * @packageDocumentation
  */
 import { UpdateItemCommand, type AttributeValue, type DynamoDBClient, type UpdateItemCommandOutput } from '@aws-sdk/client-dynamodb';
 import { NumberValue, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
@@ -27,12 +28,12 @@ import {
   type unmarshallOptions as UnmarshallOptions,
 } from '@aws-sdk/util-dynamodb';
 import { IdempotencyConditionError, IdempotencyConfigError } from '../errors';
-import { buildGuardedUpdate, DEFAULT_VERSION_ATTRIBUTE, VERSION_VALUE, type GuardReturnValues, type GuardedUpdate } from './expression';
-import { guardFailure, transactGuardFailure, type GuardedWriteSkipped } from './failure';
+import { buildGuardedUpdate, VERSION_VALUE, type GuardReturnValues, type GuardedUpdate } from './expression';
+import { guardFailure, type GuardedWriteSkipped } from './failure';
 import { type GuardVersion } from './version';
 
-export { DEFAULT_VERSION_ATTRIBUTE, type GuardReturnValues, type GuardVersion };
-export { guardFailure, transactGuardFailure, type GuardedWriteSkipped };
+export type { GuardReturnValues, GuardVersion, GuardedWriteSkipped };
+export { IdempotencyVersionError, IdempotencyConditionError } from '../errors';
 
 /**
  * Input of {@link newerThan}, and of {@link applyIfNewer} apart from `ReturnValues`. Names and meaning follow

@@ -1,4 +1,8 @@
-/** `processSqsBatch`: SQS batches (standard and FIFO) with partial batch responses and idempotent records. */
+/**
+ * `effectively-once/sqs`: `processSqsBatch`, SQS batches (standard and FIFO) with partial batch responses and
+ * idempotent records, and `releaseSqsRecord`, the way out of a stuck record.
+ * @packageDocumentation
+ */
 export { processSqsBatch } from './process';
 export { releaseSqsRecord, type StepResolution } from './release';
 export type { SqsBatchOptions, SqsVisibilityOptions, SqsRecordHandler, SqsRecordInfo, SqsIdempotencyArgs, FifoOnFailure } from './options';
@@ -12,9 +16,3 @@ export type {
   SqsLambdaContext,
   SqsClientLike,
 } from './types';
-export {
-  DEFAULT_SQS_CONCURRENCY,
-  DEFAULT_FIFO_ON_FAILURE,
-  DEFAULT_VISIBILITY_EXTEND_BY_SECONDS,
-  DEFAULT_VISIBILITY_EXTEND_WHEN_REMAINING_SECONDS,
-} from './defaults';

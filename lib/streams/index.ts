@@ -1,7 +1,11 @@
-/** Stream batches: Kinesis, DynamoDB Streams and Kafka (Amazon MSK and self-managed). */
+/**
+ * `effectively-once/streams`: `processStreamBatch` for Kinesis, DynamoDB Streams and Kafka (Amazon MSK and
+ * self-managed) batches, and `releaseStreamRecord`.
+ * @packageDocumentation
+ */
 export { processStreamBatch } from './process';
 export { releaseStreamRecord } from './release';
-export { DEFAULT_KAFKA_CONCURRENCY } from './defaults';
+export { StreamBatchError, type KafkaPartitionFailure } from '../errors';
 export type { StreamKind, StreamBatchOptionsBase, KinesisBatchOptions, DynamoDBStreamBatchOptions, KafkaBatchOptions } from './options';
 export type {
   KinesisEvent,

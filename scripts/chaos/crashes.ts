@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { ConsumerCheckpoint, ConsumerHooks } from '../../handlers/chaos-consumer';
-import type { SqsRecord } from '../../lib';
+import type { SqsRecord } from '../../lib/sqs';
 import { draw } from './random';
 
 /**

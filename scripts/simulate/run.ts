@@ -6,16 +6,8 @@
  * every step.
  */
 import { createHash } from 'node:crypto';
-import {
-  IdempotencyError,
-  IdempotencyInProgressError,
-  IdempotencyStoreError,
-  commitWith,
-  makeIdempotent,
-  processSqsBatch,
-  step,
-  type SqsBatchOptions,
-} from '../../lib';
+import { IdempotencyError, IdempotencyInProgressError, IdempotencyStoreError, commitWith, makeIdempotent, step } from '../../lib';
+import { processSqsBatch, type SqsBatchOptions } from '../../lib/sqs';
 import { hashValue } from '../../lib/keys';
 import { RecordStatus } from '../../lib/store';
 import { current, FAULTS, membersOf, SimStore, TIME_FAULTS, type Fault, type Invocation, type PendingCall } from './sim-store';

@@ -2,7 +2,8 @@
  * Batched writes: inside an SQS or stream batch, the claims and completions that records make at the same
  * time share PartiQL BatchExecuteStatement requests, with every rule of the single requests kept.
  */
-import { DynamoDBStore, IdempotencyLeaseLostError, makeIdempotent, processSqsBatch, type IdempotencyLogger } from '../../lib';
+import { DynamoDBStore, IdempotencyLeaseLostError, makeIdempotent, type IdempotencyLogger } from '../../lib';
+import { processSqsBatch } from '../../lib/sqs';
 import { withWriteBatching } from '../../lib/persistence/coalesce';
 import { manualClock } from '../helpers/clock';
 import { createTestTable, dynamoClient, newDynamoClient } from '../helpers/local';

@@ -12,12 +12,10 @@ import {
   IdempotencyStoreError,
   commitWith,
   makeIdempotent,
-  processSqsBatch,
-  releaseSqsRecord,
   step,
   type IdempotencyLogger,
-  type SqsBatchOptions,
 } from '../../lib';
+import { processSqsBatch, releaseSqsRecord, type SqsBatchOptions } from '../../lib/sqs';
 import { createLambdaContext, withFaults } from '../../lib/testing';
 import { manualClock } from '../helpers/clock';
 import { createTestTable, newDynamoClient } from '../helpers/local';

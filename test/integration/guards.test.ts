@@ -7,7 +7,8 @@ import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-
 import { DynamoDBDocumentClient, GetCommand, NumberValue, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDBStore, commitWith, makeIdempotent } from '../../lib';
 import { IdempotencyCommitConditionError, IdempotencyConditionError, IdempotencyError, IdempotencyVersionError } from '../../lib/errors';
-import { applyIfNewer, newerThan, transactGuardFailure, type ApplyIfNewerResult, type GuardVersion } from '../../lib/guards';
+import { applyIfNewer, newerThan, type ApplyIfNewerResult, type GuardVersion } from '../../lib/guards';
+import { transactGuardFailure } from '../../lib/guards/failure';
 import { createTestTable, dynamoClient } from '../helpers/local';
 
 let table: string;

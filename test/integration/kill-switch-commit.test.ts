@@ -5,14 +5,8 @@
  */
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import type middyDefault from '@middy/core' with { 'resolution-mode': 'import' };
-import {
-  commitWith,
-  DynamoDBStore,
-  IdempotencyCommitConditionError,
-  idempotencyMiddleware,
-  makeIdempotent,
-  makeIdempotentHttpHandler,
-} from '../../lib';
+import { commitWith, DynamoDBStore, IdempotencyCommitConditionError, idempotencyMiddleware, makeIdempotent } from '../../lib';
+import { makeIdempotentHttpHandler } from '../../lib/http';
 import { restApiEvent } from '../helpers/http-events';
 import { createTestTable, dynamoClient } from '../helpers/local';
 import { countRequests } from '../helpers/request-counter';

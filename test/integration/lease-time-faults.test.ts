@@ -6,7 +6,8 @@
  * On DynamoDB Local, in real time (the SDK's own backoffs are part of the scenario).
  */
 import { randomUUID } from 'node:crypto';
-import { DynamoDBStore, IdempotencyInProgressError, makeIdempotent, processSqsBatch } from '../../lib';
+import { DynamoDBStore, IdempotencyInProgressError, makeIdempotent } from '../../lib';
+import { processSqsBatch } from '../../lib/sqs';
 import { withFaults, type FaultOutage } from '../../lib/testing';
 import { createTestTable, dynamoClient, newDynamoClient } from '../helpers/local';
 import { failedIds, fifoBatch, recordingLogger } from '../helpers/sqs-batches';

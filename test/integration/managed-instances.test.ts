@@ -13,10 +13,10 @@ import {
   IdempotencyInProgressError,
   idempotencyMiddleware,
   makeIdempotent,
-  processSqsBatch,
   step,
   downstreamKey,
 } from '../../lib';
+import { processSqsBatch } from '../../lib/sqs';
 import { hashValue } from '../../lib/keys';
 import { createLambdaContext } from '../../lib/testing';
 import { manualClock } from '../helpers/clock';

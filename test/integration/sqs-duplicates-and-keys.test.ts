@@ -4,7 +4,8 @@
  * effect is staged with commitWith and counted in a ledger table.
  */
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { commitWith, DynamoDBStore, processSqsBatch, type SqsBatchOptions } from '../../lib';
+import { commitWith, DynamoDBStore } from '../../lib';
+import { processSqsBatch, type SqsBatchOptions } from '../../lib/sqs';
 import { createTestTable, dynamoClient, newDynamoClient } from '../helpers/local';
 import { failedIds, jsonRecord, recordingLogger, type Order } from '../helpers/sqs-batches';
 import { sqsEvent } from '../helpers/sqs-events';

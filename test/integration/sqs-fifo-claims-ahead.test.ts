@@ -4,7 +4,8 @@
  * together. On DynamoDB Local, with SDK-default clients.
  */
 import { randomUUID } from 'node:crypto';
-import { DynamoDBStore, makeIdempotent, processSqsBatch } from '../../lib';
+import { DynamoDBStore, makeIdempotent } from '../../lib';
+import { processSqsBatch } from '../../lib/sqs';
 import { createLambdaContext } from '../../lib/testing';
 import { manualClock } from '../helpers/clock';
 import { createTestTable, dynamoClient } from '../helpers/local';

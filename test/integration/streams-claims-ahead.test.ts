@@ -4,8 +4,8 @@
  * On DynamoDB Local, with SDK-default clients.
  */
 import { randomUUID } from 'node:crypto';
-import { DynamoDBStore, StreamBatchError, type IdempotencyLogger } from '../../lib';
-import { processStreamBatch } from '../../lib/streams';
+import { DynamoDBStore, type IdempotencyLogger } from '../../lib';
+import { StreamBatchError, processStreamBatch } from '../../lib/streams';
 import { createTestTable, dynamoClient } from '../helpers/local';
 import { countRequests } from '../helpers/request-counter';
 import { kafkaRecords, kinesisEvent, kinesisRecords, mskEvent } from '../helpers/stream-events';

@@ -72,6 +72,22 @@ describe('the packed tarball, installed into an empty project', () => {
     expect([esm.trim(), cjs.trim()]).toEqual(['COMPLETED', 'INPROGRESS']);
   });
 
+  it.each([
+    ['sqs', 'processSqsBatch'],
+    ['streams', 'processStreamBatch'],
+    ['http', 'makeIdempotentHttpHandler'],
+    ['guards', 'applyIfNewer'],
+    ['metrics', 'emfMetrics'],
+  ])('serves each adapter at its own entry, effectively-once/%s (%s), through import and require', (entry, name) => {
+    const esm = run(
+      'node',
+      ['--input-type=module', '-e', `import { ${name} } from 'effectively-once/${entry}'; console.log(typeof ${name})`],
+      consumer,
+    );
+    const cjs = run('node', ['-e', `console.log(typeof require('effectively-once/${entry}').${name})`], consumer);
+    expect([esm.trim(), cjs.trim()]).toEqual(['function', 'function']);
+  });
+
   it('loads the test kit through import, naming a missing optional package', () => {
     const out = run(
       'node',

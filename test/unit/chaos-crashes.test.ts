@@ -3,7 +3,7 @@
  * reach the DLQ, and every crash point exercised in every run whatever the timing of the batches.
  */
 import { ChaosCrashError, CrashInjector, CRASH_POINTS, type CrashPoint } from '../../scripts/chaos/crashes';
-import type { SqsRecord } from '../../lib';
+import type { SqsRecord } from '../../lib/sqs';
 import { sqsRecord } from '../helpers/sqs-events';
 
 /** A rate no seeded draw falls under in these few deliveries: only the coverage rule can crash. */

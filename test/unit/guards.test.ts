@@ -1,16 +1,14 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { NumberValue, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { IdempotencyConfigError, IdempotencyVersionError } from '../../lib/errors';
+import { applyIfNewer, newerThan, type ApplyIfNewerInput, type VersionGuardInput } from '../../lib/guards';
 import {
-  applyIfNewer,
   DEFAULT_VERSION_ATTRIBUTE,
-  guardFailure,
-  newerThan,
-  transactGuardFailure,
-  type ApplyIfNewerInput,
-  type VersionGuardInput,
-} from '../../lib/guards';
-import { buildGuardedUpdate, mergeConditionExpression, mergeUpdateExpression } from '../../lib/guards/expression';
+  buildGuardedUpdate,
+  mergeConditionExpression,
+  mergeUpdateExpression,
+} from '../../lib/guards/expression';
+import { guardFailure, transactGuardFailure } from '../../lib/guards/failure';
 
 const GUARD = '(attribute_not_exists(#eoVersion) OR #eoVersion < :eoVersion)';
 

@@ -2,7 +2,6 @@ import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, APIGatewayProxyResul
 import { downstreamKey } from '../../lib/effects';
 import { IdempotencyConfigError } from '../../lib/errors';
 import {
-  DEFAULT_PROBLEM_TYPE_BASE,
   HttpProblem,
   IDEMPOTENT_REPLAYED_HEADER,
   PROBLEM_CONTENT_TYPE,
@@ -10,6 +9,7 @@ import {
   type HttpEvent,
   type IdempotentHttpOptions,
 } from '../../lib/http';
+import { DEFAULT_PROBLEM_TYPE_BASE } from '../../lib/http/constants';
 import { InMemoryStore } from '../../lib/persistence/memory';
 import {
   functionUrlEvent,

@@ -13,12 +13,12 @@ import {
   idempotencyMiddleware,
   InMemoryStore,
   makeIdempotent,
-  makeIdempotentHttpHandler,
-  processSqsBatch,
-  processStreamBatch,
   step,
   type IdempotencyStore,
 } from '../../lib';
+import { makeIdempotentHttpHandler } from '../../lib/http';
+import { processSqsBatch } from '../../lib/sqs';
+import { processStreamBatch } from '../../lib/streams';
 import { restApiEvent } from '../helpers/http-events';
 import { jsonRecord, recordingLogger } from '../helpers/sqs-batches';
 import { lambdaContext, sqsEvent } from '../helpers/sqs-events';

@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type middyDefault from '@middy/core' with { 'resolution-mode': 'import' };
 import {
-  emfMetrics,
   IdempotencyConfigError,
   IdempotencyInProgressError,
   IdempotencyLeaseLostError,
@@ -17,14 +16,12 @@ import {
   idempotencyMiddleware,
   InMemoryStore,
   makeIdempotent,
-  makeIdempotentHttpHandler,
-  powertoolsMetrics,
-  processSqsBatch,
-  processStreamBatch,
-  type IdempotencyMetric,
-  type IdempotencyMetricName,
   type IdempotencyStore,
 } from '../../lib';
+import { makeIdempotentHttpHandler } from '../../lib/http';
+import { emfMetrics, powertoolsMetrics, type IdempotencyMetric, type IdempotencyMetricName } from '../../lib/metrics';
+import { processSqsBatch } from '../../lib/sqs';
+import { processStreamBatch } from '../../lib/streams';
 import { IDEMPOTENCY_METRIC_NAMES } from '../../lib/metrics';
 import type { ClaimResult, CompleteInput } from '../../lib/store';
 import { manualClock } from '../helpers/clock';

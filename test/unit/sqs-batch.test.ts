@@ -4,13 +4,13 @@
  */
 import {
   downstreamKey,
-  releaseSqsRecord,
   step,
   IdempotencyConfigError,
   IdempotencyKeyError,
   IdempotencyPayloadMismatchError,
   InMemoryStore,
 } from '../../lib';
+import { releaseSqsRecord } from '../../lib/sqs';
 import { hashValue } from '../../lib/keys';
 import { processSqsBatch, type SqsBatchOptions } from '../../lib/sqs';
 import { manualClock } from '../helpers/clock';
