@@ -1,12 +1,16 @@
 import { RETRY_BASE_DELAY_MS, RETRY_MAX_DELAY_MS } from './defaults';
 import { IdempotencyError, IdempotencyStoreError } from './errors';
 import { isTransientAwsError } from './persistence/transient';
+import { backoffMs, sleep, type Backoff } from './time';
 
 /**
  * Retries of store calls that fail transiently, on top of the AWS SDK's own attempts: capped exponential
  * backoff with full jitter, until a deadline. Every write the engine retries is fenced by its token, so a
  * retry that lands after a take-over fails with `IdempotencyLeaseLostError` instead of writing.
  */
+
+/** Capped exponential backoff with full jitter: up to twice the base delay after the first attempt. */
+const RETRY_BACKOFF: Backoff = { firstMs: RETRY_BASE_DELAY_MS * 2, maxMs: RETRY_MAX_DELAY_MS, jitter: 'full' };
 
 /** Milliseconds on a monotonic clock (deadlines of retries are real time, whatever clock the options inject). */
 export function monotonicNow(): number {
@@ -34,10 +38,10 @@ export async function retryTransient<T>(
       return await attempt();
     } catch (error) {
       if (!isRetryable(error)) throw error;
-      const delayMs = Math.random() * Math.min(RETRY_MAX_DELAY_MS, RETRY_BASE_DELAY_MS * 2 ** n);
+      const delayMs = backoffMs(RETRY_BACKOFF, n);
       if (monotonicNow() + delayMs >= deadline) throw error;
       onRetry?.(error, n);
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      await sleep(delayMs);
     }
   }
 }

@@ -15,12 +15,17 @@ export interface Backoff {
   readonly firstMs: number;
   /** The longest pause, in milliseconds. */
   readonly maxMs: number;
-  /** `full`: a random pause between 0 and the capped exponential one (spreads retries of many callers). */
-  readonly jitter?: 'none' | 'full';
+  /**
+   * `full`: a random pause between 0 and the capped exponential one (spreads retries of many callers);
+   * `around`: between half and one and a half times it.
+   */
+  readonly jitter?: 'none' | 'full' | 'around';
 }
 
 /** The pause after attempt `attempt` (1 for the first): `firstMs` doubled per attempt, capped at `maxMs`. */
 export function backoffMs(backoff: Backoff, attempt: number): number {
   const capped = Math.min(backoff.maxMs, backoff.firstMs * 2 ** (attempt - 1));
-  return backoff.jitter === 'full' ? Math.random() * capped : capped;
+  if (backoff.jitter === 'full') return Math.random() * capped;
+  if (backoff.jitter === 'around') return capped * (0.5 + Math.random());
+  return capped;
 }

@@ -8,7 +8,7 @@ import { resolveOptions, type IdempotencyOptions, type ResolvedOptions } from '.
 import { RecordStatus, type ClaimInput, type IdempotencyRecord, type OutcomeKind, type StepCheckpoint } from '../persistence/store';
 import { monotonicNow } from '../retry';
 import { deserialize, reviveError, type StoredError } from '../serialize';
-import { sleep } from '../time';
+import { backoffMs, sleep, type Backoff } from '../time';
 import type { Begin } from './begin';
 import { Execution, type Lease } from './execution';
 import type { ExecutionHost } from './host';
@@ -19,6 +19,9 @@ import { LocalCache } from './local-cache';
 import { StoreCalls } from './store-calls';
 import { reviveLibraryError, storableStepResult } from './outcomes';
 import type { InvocationInfo, LifecycleHooks, RecordResolution } from './types';
+
+/** The polls of a record held by another invocation (`onInProgress: 'wait'`): doubling, capped. */
+const WAIT_BACKOFF: Backoff = { firstMs: WAIT_INITIAL_DELAY_MS, maxMs: WAIT_MAX_DELAY_MS };
 
 /** What every claim attempt of one invocation shares (see `#plan`). */
 interface ClaimPlan<TResult> {
@@ -356,7 +359,7 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
   ): Promise<{ kind: 'replay'; value: TResult } | { kind: 'retry'; record: IdempotencyRecord | undefined }> {
     const o = this.options;
     let record: IdempotencyRecord | undefined = seen;
-    for (let delayMs = WAIT_INITIAL_DELAY_MS; ; delayMs = Math.min(delayMs * 2, WAIT_MAX_DELAY_MS)) {
+    for (let attempt = 1; ; attempt += 1) {
       const left = Math.min(deadline - o.clock(), monotonicEnd - monotonicNow());
       if (left <= 0) {
         const retryAfterMs = this.#time.retryAfterMs(record);
@@ -365,7 +368,7 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
           { key, retryAfterMs },
         );
       }
-      await sleep(Math.min(delayMs, left));
+      await sleep(Math.min(backoffMs(WAIT_BACKOFF, attempt), left));
       const current: IdempotencyRecord | undefined = await this.#calls.retry(
         key,
         'read',

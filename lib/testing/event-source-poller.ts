@@ -9,6 +9,7 @@ import type {
   ReceiveMessageCommand as ReceiveMessageCommandType,
 } from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import { backoffMs, sleep } from '../time';
 import { TestKitError } from './errors';
 import { IdleTracker } from './event-source-idle';
 import { invokeHandler, type Invoked } from './lambda-invoke';
@@ -58,8 +59,6 @@ type SqsModule = {
   DeleteMessageBatchCommand: typeof DeleteMessageBatchCommandType;
   ChangeMessageVisibilityBatchCommand: typeof ChangeVisibilityBatchCommandType;
 };
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Runs `settings.pollers` polling loops against one queue; `startLocalEventSource` exposes it. */
 export class LocalEventSourcePoller {
@@ -126,19 +125,19 @@ export class LocalEventSourcePoller {
   /** One polling loop: receives until stopping, and hands each batch to {@link #processBatch}. */
   async #poll(index: number): Promise<void> {
     const { ReceiveMessageCommand } = await this.#sqsModule();
-    let backoff = RECEIVE_ERROR_BACKOFF_MS;
+    let failedReceives = 0;
     while (!this.#stopping) {
       const startedAt = this.#idle.receiveStarted();
       let messages: Message[];
       try {
         messages = await this.#receive(ReceiveMessageCommand);
-        backoff = RECEIVE_ERROR_BACKOFF_MS;
+        failedReceives = 0;
       } catch (receiveError) {
         this.stats.receiveErrors += 1;
         this.errors.push({ kind: 'receive', error: receiveError });
         this.#idle.receivedMessagesOrFailed(index);
-        await sleep(backoff);
-        backoff = Math.min(backoff * 2, MAX_RECEIVE_ERROR_BACKOFF_MS);
+        failedReceives += 1;
+        await sleep(backoffMs({ firstMs: RECEIVE_ERROR_BACKOFF_MS, maxMs: MAX_RECEIVE_ERROR_BACKOFF_MS }, failedReceives));
         continue;
       }
       if (messages.length === 0) {

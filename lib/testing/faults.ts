@@ -8,6 +8,7 @@ import type {
   MiddlewareStack,
 } from '@smithy/types';
 import { TestKitConfigError } from './errors';
+import { sleep } from '../time';
 
 /** Name of the throttling error thrown when `throttleErrorName` is not given. */
 export const DEFAULT_THROTTLE_ERROR_NAME = 'ThrottlingException';
@@ -283,8 +284,6 @@ function drawMs(range: number | readonly [number, number], draw: number): number
   const [min, max] = typeof range === 'number' ? [range, range] : range;
   return Math.round(min + (max - min) * draw);
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Adds seeded, reproducible fault injection to an AWS SDK v3 client (DynamoDB, DynamoDB document client,

@@ -11,6 +11,7 @@ import {
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { DEFAULT_KEY_ATTR, DEFAULT_TTL_ATTR } from '../persistence/schema';
+import { backoffMs, sleep } from '../time';
 import { LocalServerError, shown, TestKitConfigError, TestKitDependencyError } from './errors';
 import { loadOptional } from './optional';
 
@@ -79,8 +80,6 @@ export interface LocalDynamoDB {
 type DynamoDbLocalModule = {
   spawn(options: { command?: string; port?: number; stdio?: 'pipe' | 'ignore' | 'inherit' }): ChildProcess;
 };
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Finds a free TCP port by listening on port 0 and closing. */
 export async function findFreePort(): Promise<number> {
@@ -248,7 +247,7 @@ export async function startLocalDynamoDB(options: StartLocalDynamoDBOptions = {}
   // Poll ListTables with a short backoff until it answers, the process exits, or the timeout passes.
   const probe = localClient(endpoint, { maxAttempts: 1 });
   const deadline = Date.now() + startTimeoutMs;
-  let delay = READY_POLL_INITIAL_MS;
+  let polls = 0;
   let lastError: unknown;
   try {
     for (;;) {
@@ -268,8 +267,8 @@ export async function startLocalDynamoDB(options: StartLocalDynamoDBOptions = {}
           { cause: lastError },
         );
       }
-      await Promise.race([sleep(delay), exitedPromise]);
-      delay = Math.min(delay * 2, READY_POLL_MAX_MS);
+      polls += 1;
+      await Promise.race([sleep(backoffMs({ firstMs: READY_POLL_INITIAL_MS, maxMs: READY_POLL_MAX_MS }, polls)), exitedPromise]);
     }
   } finally {
     probe.destroy();
@@ -337,15 +336,13 @@ export async function createIdempotencyTable(
   }
 
   const deadline = Date.now() + timeoutMs;
-  let delay = 20;
-  for (;;) {
+  for (let polls = 1; ; polls += 1) {
     const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
     if (Table?.TableStatus === 'ACTIVE') break;
     if (Date.now() >= deadline) {
       throw new LocalServerError(`Table \`${name}\` did not become ACTIVE within ${timeoutMs} ms (status ${String(Table?.TableStatus)})`);
     }
-    await sleep(delay);
-    delay = Math.min(delay * 2, 1000);
+    await sleep(backoffMs({ firstMs: 20, maxMs: 1000 }, polls));
   }
 
   if (existed) {

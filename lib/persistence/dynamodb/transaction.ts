@@ -15,6 +15,10 @@ import { leaseLostMessage } from '../messages';
 import type { CompleteInput, IdempotencyRecord, StagedWrite } from '../store';
 import type { RecordCodec } from './codec';
 import { completedBy, storeError, type Table } from './table';
+import { backoffMs, sleep, type Backoff } from '../../time';
+
+/** Transaction conflicts are retried after 40 ms, then doubling, each pause spread by half either way. */
+const CONFLICT_BACKOFF: Backoff = { firstMs: 40, maxMs: Number.POSITIVE_INFINITY, jitter: 'around' };
 
 /** lib-dynamodb's document client over the store's client, and its transaction command. */
 interface DocumentClient {
@@ -123,7 +127,7 @@ export class Transactions {
         }
         const conflict = reasons.some((reason) => reason.Code === 'TransactionConflict');
         if (conflict && attempt < COMMIT_MAX_ATTEMPTS) {
-          await delay(20 * 2 ** attempt * (0.5 + Math.random()));
+          await sleep(backoffMs(CONFLICT_BACKOFF, attempt));
           continue;
         }
         throw storeError(error, input.key, action);
@@ -169,8 +173,4 @@ function tableOf(write: StagedWrite | undefined): string | undefined {
     if (typeof table === 'string') return table;
   }
   return undefined;
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
