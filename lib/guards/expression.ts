@@ -120,7 +120,9 @@ export function mergeConditionExpression(conditionExpression: string | undefined
  * @throws IdempotencyConfigError for a missing, mistyped or unknown option, or a reserved placeholder.
  * @throws IdempotencyVersionError for an unusable version.
  */
-export function buildGuardedUpdate(input: unknown, caller: string, allowReturnValues: boolean): GuardedUpdate {
+export function buildGuardedUpdate(input: unknown, caller: 'applyIfNewer' | 'newerThan'): GuardedUpdate {
+  // A transaction item (newerThan) has no ReturnValues of its own.
+  const allowReturnValues = caller === 'applyIfNewer';
   if (!isRecord(input)) throw config(`Expected the input of ${caller} to be an object, got ${show(input)}`);
   const known: readonly string[] = allowReturnValues ? [...COMMON_KEYS, 'ReturnValues'] : COMMON_KEYS;
   const unknown = Object.keys(input).filter((name) => !known.includes(name));

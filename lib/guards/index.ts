@@ -201,7 +201,7 @@ function isConditionalCheckFailed(error: unknown): error is Error & { Item?: Rec
  */
 export async function applyIfNewer(client: GuardClient, input: ApplyIfNewerInput): Promise<ApplyIfNewerResult> {
   const sender = asSender(client, 'applyIfNewer');
-  const update = buildGuardedUpdate(input, 'applyIfNewer', true);
+  const update = buildGuardedUpdate(input, 'applyIfNewer');
   const translate = sender.config?.translateConfig;
   const marshallOptions: MarshallOptions = { ...translate?.marshallOptions };
   const command = new UpdateItemCommand({
@@ -247,7 +247,7 @@ export function newerThan(input: VersionGuardInput): GuardedTransactItem;
 export function newerThan(client: GuardClient, input: VersionGuardInput): GuardedTransactItem;
 export function newerThan(...args: [VersionGuardInput] | [GuardClient, VersionGuardInput]): GuardedTransactItem {
   if (args.length === 2) asSender(args[0], 'newerThan');
-  const update = buildGuardedUpdate(args.length === 2 ? args[1] : args[0], 'newerThan', false);
+  const update = buildGuardedUpdate(args.length === 2 ? args[1] : args[0], 'newerThan');
   return {
     Update: {
       TableName: update.tableName,

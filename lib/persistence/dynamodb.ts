@@ -4,7 +4,7 @@ import { IdempotencyConfigError } from '../errors';
 import { describe } from '../keys';
 import { createDefaultLogger } from '../logger';
 import type { IdempotencyLogger } from '../options';
-import { batchGet, WriteBatches } from './dynamodb/batch';
+import { batchGet, WriteBatches, BATCHED_STATEMENTS } from './dynamodb/batch';
 import { RecordCodec } from './dynamodb/codec';
 import { SingleRequests } from './dynamodb/requests';
 import type { Table } from './dynamodb/table';
@@ -132,7 +132,13 @@ export class DynamoDBStore implements IdempotencyStore {
     const codec = new RecordCodec(table, compressAbove, (keys) => batchGet(table, keys));
     this.#transactions = new Transactions(table, codec, logger);
     this.#requests = new SingleRequests(table, codec, this.#transactions);
-    this.#batches = new WriteBatches(table, codec, this.#requests, logger, options.batchWrites ?? DEFAULT_BATCH_WRITES);
+    this.#batches = new WriteBatches(
+      table,
+      codec,
+      this.#requests,
+      logger,
+      (options.batchWrites ?? DEFAULT_BATCH_WRITES) ? BATCHED_STATEMENTS : [],
+    );
   }
 
   public claim(input: ClaimInput): Promise<ClaimResult> {

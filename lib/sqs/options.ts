@@ -21,7 +21,7 @@ import {
   DEFAULT_VISIBILITY_EXTEND_WHEN_REMAINING_SECONDS,
   MAX_VISIBILITY_TIMEOUT_SECONDS,
 } from './defaults';
-import type { SqsClientLike, SqsLambdaContext, SqsRecord } from './types';
+import type { SqsClientLike, SqsLambdaContext, SqsRecord, SqsRecordSource } from './types';
 
 /** What the record handler (and a `key` or `fingerprint` function) learns about the record besides itself. */
 export interface SqsRecordInfo<TBody> {
@@ -168,7 +168,7 @@ export interface PreparedOptions {
   readonly fifoOnFailure: FifoOnFailure;
   readonly visibility: ResolvedVisibility | undefined;
   /** The engine for records of `queueName`, or `undefined` without a store. */
-  engineFor(queueName: string, fifo: boolean): Engine | undefined;
+  engineFor(source: SqsRecordSource): Engine | undefined;
 }
 
 /**
@@ -259,7 +259,7 @@ function prepare(options: SqsBatchOptions<unknown>): PreparedOptions {
     concurrency,
     fifoOnFailure,
     visibility,
-    engineFor(queueName, fifo) {
+    engineFor({ queueName, fifo }) {
       if (store === undefined) return undefined;
       const name = options.name ?? defaultOperationName(`sqs.${boundedSource(queueName)}`);
       const cacheKey = `${fifo ? 'fifo' : 'standard'}\u0000${name}`;

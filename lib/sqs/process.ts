@@ -130,14 +130,15 @@ class Batch {
   }
 
   #prepare(record: SqsRecord): Item {
-    const { queueArn, queueName, fifo } = sqsRecordSource(record);
+    const source = sqsRecordSource(record);
+    const { queueArn, queueName, fifo } = source;
     const groupId: unknown = record.attributes.MessageGroupId;
     const base = {
       record,
       target: { messageId: record.messageId, receiptHandle: record.receiptHandle, queueArn },
       // Fair standard queues carry a MessageGroupId too: only FIFO queues order by it.
       group: fifo && typeof groupId === 'string' && groupId.length > 0 ? `${queueArn}\u0000${groupId}` : undefined,
-      engine: this.#settings.engineFor(queueName, fifo),
+      engine: this.#settings.engineFor(source),
     };
     const fails = (info: SqsRecordInfo<unknown> | undefined, message: string, error: unknown): Item => ({
       ...base,

@@ -1,13 +1,5 @@
 import type { SqsRecordInfo } from './options';
-import type { SqsRecord } from './types';
-
-/** The queue a record came from, as its `eventSourceARN` names it. */
-export interface SqsRecordSource {
-  readonly queueArn: string;
-  readonly queueName: string;
-  /** Whether the queue is a FIFO queue (its name ends in `.fifo`). */
-  readonly fifo: boolean;
-}
+import type { SqsRecord, SqsRecordSource } from './types';
 
 export function sqsRecordSource(record: SqsRecord): SqsRecordSource {
   const queueArn = record.eventSourceARN;

@@ -34,8 +34,7 @@ export async function releaseSqsRecord<TBody = unknown>(
     throw new IdempotencyConfigError(`Expected an SQS record (with eventSourceARN and body), got ${describe(record)}`);
   }
   const prepared = preparedOptions(options as unknown as SqsBatchOptions<unknown>);
-  const { queueName, fifo } = sqsRecordSource(record);
-  const engine = prepared.engineFor(queueName, fifo);
+  const engine = prepared.engineFor(sqsRecordSource(record));
   if (engine === undefined) {
     throw new IdempotencyConfigError('releaseSqsRecord needs the `store` option: pass the options processSqsBatch uses');
   }

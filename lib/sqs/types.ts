@@ -78,3 +78,11 @@ export interface SqsLambdaContext {
 export interface SqsClientLike {
   send(command: never): Promise<unknown>;
 }
+
+/** The queue a record came from, as its `eventSourceARN` names it. */
+export interface SqsRecordSource {
+  readonly queueArn: string;
+  readonly queueName: string;
+  /** Whether the queue is a FIFO queue (its name ends in `.fifo`). */
+  readonly fifo: boolean;
+}

@@ -34,19 +34,19 @@ const base: VersionGuardInput = { TableName: 'accounts', Key: { id: 'a-1' }, ver
 
 describe('the version attribute', () => {
   it("defaults to 'version', which DEFAULT_VERSION_ATTRIBUTE names", () => {
-    const { names, versionAttribute } = buildGuardedUpdate(base, 'applyIfNewer', true);
+    const { names, versionAttribute } = buildGuardedUpdate(base, 'applyIfNewer');
     expect(names).toEqual({ '#eoVersion': 'version' });
     expect(versionAttribute).toBe(DEFAULT_VERSION_ATTRIBUTE);
   });
 
   it('can be renamed', () => {
-    expect(buildGuardedUpdate({ ...base, versionAttribute: 'seq' }, 'applyIfNewer', true).names).toEqual({ '#eoVersion': 'seq' });
+    expect(buildGuardedUpdate({ ...base, versionAttribute: 'seq' }, 'applyIfNewer').names).toEqual({ '#eoVersion': 'seq' });
   });
 });
 
 describe('the guard condition', () => {
   it('reads: the item has no version yet, or an older one', () => {
-    expect(buildGuardedUpdate(base, 'applyIfNewer', true).conditionExpression).toBe(GUARD);
+    expect(buildGuardedUpdate(base, 'applyIfNewer').conditionExpression).toBe(GUARD);
   });
 
   it('stands alone without a condition of the caller', () => {
@@ -103,7 +103,6 @@ describe('buildGuardedUpdate', () => {
         ExpressionAttributeValues: { ':b': 10, ':open': 'OPEN' },
       },
       'applyIfNewer',
-      true,
     );
     expect(update).toEqual({
       tableName: 'accounts',
@@ -119,13 +118,13 @@ describe('buildGuardedUpdate', () => {
   });
 
   it('rejects an input that is not an object', () => {
-    const error = thrown(() => buildGuardedUpdate(null, 'applyIfNewer', true));
+    const error = thrown(() => buildGuardedUpdate(null, 'applyIfNewer'));
     expect(error).toBeInstanceOf(IdempotencyConfigError);
     expect((error as Error).message).toBe('Expected the input of applyIfNewer to be an object, got null');
   });
 
   it('rejects unknown options, naming them (typos are bugs)', () => {
-    const error = thrown(() => buildGuardedUpdate({ ...base, Version: 6, ConditionExpresion: 'x' }, 'applyIfNewer', true));
+    const error = thrown(() => buildGuardedUpdate({ ...base, Version: 6, ConditionExpresion: 'x' }, 'applyIfNewer'));
     expect(error).toBeInstanceOf(IdempotencyConfigError);
     expect((error as Error).message).toBe(
       'Unknown options `Version`, `ConditionExpresion` given to applyIfNewer; expected only `TableName`, `Key`, `version`, ' +
@@ -135,19 +134,19 @@ describe('buildGuardedUpdate', () => {
   });
 
   it('rejects a missing TableName', () => {
-    const error = thrown(() => buildGuardedUpdate({ Key: { id: 'x' }, version: 1 }, 'applyIfNewer', true));
+    const error = thrown(() => buildGuardedUpdate({ Key: { id: 'x' }, version: 1 }, 'applyIfNewer'));
     expect(error).toBeInstanceOf(IdempotencyConfigError);
     expect((error as Error).message).toBe('Expected `TableName` to be a non-empty string, got undefined');
   });
 
   it('rejects an empty Key', () => {
-    const error = thrown(() => buildGuardedUpdate({ ...base, Key: {} }, 'applyIfNewer', true));
+    const error = thrown(() => buildGuardedUpdate({ ...base, Key: {} }, 'applyIfNewer'));
     expect(error).toBeInstanceOf(IdempotencyConfigError);
     expect((error as Error).message).toBe('Expected `Key` to be an object of key attributes, got an object');
   });
 
   it('rejects a version attribute that is part of the key', () => {
-    const error = thrown(() => buildGuardedUpdate({ ...base, versionAttribute: 'id' }, 'applyIfNewer', true));
+    const error = thrown(() => buildGuardedUpdate({ ...base, versionAttribute: 'id' }, 'applyIfNewer'));
     expect(error).toBeInstanceOf(IdempotencyConfigError);
     expect((error as Error).message).toBe(
       '`versionAttribute` "id" is a key attribute of `Key`; the version must live in a non-key attribute',
@@ -155,31 +154,31 @@ describe('buildGuardedUpdate', () => {
   });
 
   it('rejects an empty UpdateExpression', () => {
-    const error = thrown(() => buildGuardedUpdate({ ...base, UpdateExpression: ' ' }, 'applyIfNewer', true));
+    const error = thrown(() => buildGuardedUpdate({ ...base, UpdateExpression: ' ' }, 'applyIfNewer'));
     expect(error).toBeInstanceOf(IdempotencyConfigError);
     expect((error as Error).message).toBe('Expected `UpdateExpression` to be a non-empty string, got " "');
   });
 
   it('rejects a name placeholder that is not a string', () => {
-    const error = thrown(() => buildGuardedUpdate({ ...base, ExpressionAttributeNames: { '#a': 3 } }, 'applyIfNewer', true));
+    const error = thrown(() => buildGuardedUpdate({ ...base, ExpressionAttributeNames: { '#a': 3 } }, 'applyIfNewer'));
     expect(error).toBeInstanceOf(IdempotencyConfigError);
     expect((error as Error).message).toBe('Expected `ExpressionAttributeNames["#a"]` to be a string, got 3');
   });
 
   it('rejects the reserved name placeholder in ExpressionAttributeNames', () => {
-    const error = thrown(() => buildGuardedUpdate({ ...base, ExpressionAttributeNames: { '#eoVersion': 'x' } }, 'newerThan', false));
+    const error = thrown(() => buildGuardedUpdate({ ...base, ExpressionAttributeNames: { '#eoVersion': 'x' } }, 'newerThan'));
     expect(error).toBeInstanceOf(IdempotencyConfigError);
     expect((error as Error).message).toBe('`ExpressionAttributeNames` uses #eoVersion, which newerThan reserves for the version attribute');
   });
 
   it('rejects the reserved value placeholder in ExpressionAttributeValues', () => {
-    const error = thrown(() => buildGuardedUpdate({ ...base, ExpressionAttributeValues: { ':eoVersion': 1 } }, 'applyIfNewer', true));
+    const error = thrown(() => buildGuardedUpdate({ ...base, ExpressionAttributeValues: { ':eoVersion': 1 } }, 'applyIfNewer'));
     expect(error).toBeInstanceOf(IdempotencyConfigError);
     expect((error as Error).message).toBe('`ExpressionAttributeValues` uses :eoVersion, which applyIfNewer reserves for the version');
   });
 
   it("rejects an expression of the caller's that uses a reserved placeholder", () => {
-    const error = thrown(() => buildGuardedUpdate({ ...base, ConditionExpression: '#eoVersion > :min' }, 'applyIfNewer', true));
+    const error = thrown(() => buildGuardedUpdate({ ...base, ConditionExpression: '#eoVersion > :min' }, 'applyIfNewer'));
     expect(error).toBeInstanceOf(IdempotencyConfigError);
     expect((error as Error).message).toBe(
       '`ConditionExpression` uses #eoVersion, which applyIfNewer reserves for the version guard: "#eoVersion > :min"',
@@ -195,13 +194,12 @@ describe('buildGuardedUpdate', () => {
         ExpressionAttributeValues: { ':eoVersionNote': 'n' },
       },
       'applyIfNewer',
-      true,
     );
     expect(update.updateExpression).toBe('SET #eoVersion = :eoVersion, #eoVersionNote = :eoVersionNote');
   });
 
   it('rejects an unknown ReturnValues', () => {
-    const error = thrown(() => buildGuardedUpdate({ ...base, ReturnValues: 'ALL' }, 'applyIfNewer', true));
+    const error = thrown(() => buildGuardedUpdate({ ...base, ReturnValues: 'ALL' }, 'applyIfNewer'));
     expect(error).toBeInstanceOf(IdempotencyConfigError);
     expect((error as Error).message).toBe(
       'Expected `ReturnValues` to be one of NONE, ALL_OLD, UPDATED_OLD, ALL_NEW, UPDATED_NEW, got "ALL"',
@@ -209,7 +207,7 @@ describe('buildGuardedUpdate', () => {
   });
 
   it('validates the version', () => {
-    const error = thrown(() => buildGuardedUpdate({ ...base, version: '1.5' }, 'applyIfNewer', true));
+    const error = thrown(() => buildGuardedUpdate({ ...base, version: '1.5' }, 'applyIfNewer'));
     expect(error).toBeInstanceOf(IdempotencyVersionError);
     expect((error as Error).message).toMatch(/^Expected `version` to be .*, got "1\.5" \(not a decimal integer\)$/);
   });

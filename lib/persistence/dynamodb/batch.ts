@@ -32,7 +32,11 @@ export interface ReleaseInput {
 }
 
 /** The kinds of batched statement; each is turned off on its own when its permission is refused. */
-type StatementKind = 'insert' | 'update' | 'delete';
+/** The PartiQL statements of batched writes: claims insert, completions update, releases delete. */
+export type StatementKind = 'insert' | 'update' | 'delete';
+
+/** Every statement that can be batched. */
+export const BATCHED_STATEMENTS: readonly StatementKind[] = ['insert', 'update', 'delete'];
 
 /**
  * The kinds of statement turned off together when their permission is refused, and the IAM actions to grant:
@@ -62,12 +66,13 @@ export class WriteBatches {
   readonly #completionsOwner = {};
   readonly #releasesOwner = {};
 
-  public constructor(table: Table, codec: RecordCodec, single: SingleWrites, logger: IdempotencyLogger, enabled: boolean) {
+  /** @param batched the statements that may be sent together (none: every write goes alone) */
+  public constructor(table: Table, codec: RecordCodec, single: SingleWrites, logger: IdempotencyLogger, batched: readonly StatementKind[]) {
     this.#table = table;
     this.#codec = codec;
     this.#single = single;
     this.#logger = logger;
-    this.#enabled = new Set(enabled ? (['insert', 'update', 'delete'] as const) : []);
+    this.#enabled = new Set(batched);
   }
 
   /** The claim, sent with the others of this turn; undefined when it goes alone (no scope, or batching off). */
