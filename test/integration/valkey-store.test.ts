@@ -128,7 +128,7 @@ describe('ValkeyStore on redis-server', () => {
     // Released after the refusal: the next delivery runs again, and is refused again.
     await expect(handler({ id: 'c-1' })).rejects.toThrow(IdempotencyConfigError);
     expect(runs).toBe(2);
-    await expect(redis.call('EXISTS', 'commit:commit#c-1')).resolves.toBe(0);
+    await expect(redis.call('KEYS', 'commit:*')).resolves.toEqual([]);
   });
 
   it('fails a write that fewer replicas than asked acknowledged (waitForReplicas), as retryable', async () => {
