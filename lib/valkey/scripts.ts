@@ -51,9 +51,12 @@ local function takeover(key, a, o)
   if r[2] ~= a[o + 3] or r[1] ~= 'INPROGRESS' or not (ended or sameOwner) then
     return {'existing', redis.call('HGETALL', key)}
   end
-  redis.call('HSET', key, 'token', a[o + 4], 'leaseUntil', a[o + 5], 'expiresAt', a[o + 6])
+  -- The expiry never moves earlier: the later of the stored one and the taker's.
+  local expires, expiresMs = a[o + 6], a[o + 7]
+  if tonumber(r[4]) > tonumber(expires) then expires, expiresMs = r[4], r[4] .. '000' end
+  redis.call('HSET', key, 'token', a[o + 4], 'leaseUntil', a[o + 5], 'expiresAt', expires)
   if a[o + 8] == '' then redis.call('HDEL', key, 'owner') else redis.call('HSET', key, 'owner', a[o + 8]) end
-  redis.call('PEXPIREAT', key, a[o + 7])
+  redis.call('PEXPIREAT', key, expiresMs)
   return {'claimed', redis.call('HGETALL', key)}
 end`;
 
