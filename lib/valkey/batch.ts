@@ -38,7 +38,8 @@ export class WriteBatches {
   readonly #runner: ScriptRunner;
   readonly #single: SingleWrites;
   readonly #recordKey: (key: string) => string;
-  readonly #cluster: boolean;
+  /** Whether keys are grouped by slot: a cluster client, or a server that refused a cross-slot script. */
+  #cluster: boolean;
   readonly #claimsOwner = {};
   readonly #completionsOwner = {};
   readonly #releasesOwner = {};
@@ -127,7 +128,9 @@ export class WriteBatches {
             group.flatMap((call) => args(call.input)),
             group.map((call) => call.input.key).join(', '),
           );
-        } catch {
+        } catch (error) {
+          // A proxy in front of a cluster (ElastiCache Serverless) refuses keys of several slots: group by slot from now on.
+          if (String((error as { message?: unknown } | null)?.message).startsWith('CROSSSLOT')) this.#cluster = true;
           // The batch failed as a whole (its answer lost, a connection reset): each write alone, retried as usual.
           await Promise.all(group.map((call) => settle(call, alone(call.input))));
           return;
