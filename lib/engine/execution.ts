@@ -1,6 +1,7 @@
 /** One execution of the work under a claimed record: run, checkpoint steps, stage writes, complete or fail. */
 import { MAX_CHECKPOINT_BYTES, MAX_TRANSACTION_ITEMS } from '../defaults';
 import {
+  IdempotencyConfigError,
   IdempotencyContextError,
   IdempotencyError,
   IdempotencyInProgressError,
@@ -462,6 +463,11 @@ export class Execution<TResult> {
 
   /** See {@link commitWith}. */
   public stage(items: readonly StagedWrite[]): void {
+    const refusal = this.#o.store.stagedWritesRefusal;
+    if (refusal !== undefined) {
+      // Refused at the call, before the work goes on to effects a retry would repeat.
+      throw new IdempotencyConfigError(`commitWith cannot be used here: ${refusal}; nothing was staged`, { key: this.key });
+    }
     checkStagedItems(items, this.#staged.length, this.key);
     if (this.#staged.length + items.length > MAX_STAGED_WRITES) {
       throw new IdempotencyContextError(

@@ -187,6 +187,13 @@ export interface IdempotencyStore {
   get(key: string, now: number): Promise<IdempotencyRecord | undefined>;
 
   /**
+   * Optional: why this store cannot commit `commitWith` writes at all (no transaction spans it and
+   * DynamoDB). When set, `commitWith` throws `IdempotencyConfigError` naming it at the call, before the work
+   * goes on; the execution then fails and its record is released, never stored as done.
+   */
+  readonly stagedWritesRefusal?: string;
+
+  /**
    * Optional: commits `commitWith` writes alone, in one transaction, with no idempotency record. Used only
    * for invocations that `EFFECTIVELY_ONCE_DISABLED=true` runs without idempotency; a store without it
    * refuses `commitWith` there.

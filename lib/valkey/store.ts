@@ -77,6 +77,9 @@ const KNOWN_OPTIONS = new Set<string>(['client', 'keyPrefix', 'logger', 'waitFor
 export class ValkeyStore implements IdempotencyStore {
   /** Prefix of the records' keys. */
   public readonly keyPrefix: string;
+  /** `commitWith` is refused at the call, with this reason. */
+  public readonly stagedWritesRefusal =
+    'ValkeyStore cannot commit DynamoDB writes (no transaction spans Valkey and DynamoDB). Use DynamoDBStore for commitWith, or make the writes idempotent steps';
   readonly #runner: ScriptRunner;
   readonly #batches: WriteBatches;
   readonly #logger: IdempotencyLogger;
@@ -150,9 +153,9 @@ export class ValkeyStore implements IdempotencyStore {
     if (reply !== 'ok') throw new IdempotencyLeaseLostError(leaseLostMessage(input.key, 'extend the lease'), { key: input.key });
   }
 
-  public complete(input: CompleteInput): Promise<void> {
+  public async complete(input: CompleteInput): Promise<void> {
     refuseStagedWrites(input);
-    return this.#batches.complete(input) ?? this.#complete(input);
+    await (this.#batches.complete(input) ?? this.#complete(input));
   }
 
   public async putCompleted(

@@ -111,24 +111,45 @@ describe('ValkeyStore on redis-server', () => {
     expect(counting.sent).toEqual(['EVALSHA']);
   });
 
-  it('refuses commitWith with IdempotencyConfigError naming the reason, and stores nothing as done', async () => {
+  it('refuses commitWith at the call with IdempotencyConfigError naming the reason, and stores nothing as done', async () => {
     const store = new ValkeyStore({ client: redis, keyPrefix: 'commit:' });
     let runs = 0;
+    let afterCommitWith = 0;
     const handler = makeIdempotent(
       async (order: { id: string }) => {
         runs += 1;
         commitWith({ Put: { TableName: 'orders', Item: { id: order.id } } });
+        afterCommitWith += 1;
         return 'ok';
       },
       { store, key: 'id', name: 'commit' },
     );
     const error = await handler({ id: 'c-1' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(IdempotencyConfigError);
-    expect((error as Error).message).toMatch(/ValkeyStore cannot commit them: no transaction spans Valkey and DynamoDB/);
-    // Released after the refusal: the next delivery runs again, and is refused again.
+    expect((error as Error).message).toBe(
+      'commitWith cannot be used here: ValkeyStore cannot commit DynamoDB writes (no transaction spans Valkey and DynamoDB). Use DynamoDBStore for commitWith, or make the writes idempotent steps; nothing was staged',
+    );
+    // Released after the failure: the next delivery runs again, and is refused again; nothing is completed.
     await expect(handler({ id: 'c-1' })).rejects.toThrow(IdempotencyConfigError);
     expect(runs).toBe(2);
+    expect(afterCommitWith).toBe(0);
     await expect(redis.call('KEYS', 'commit:*')).resolves.toEqual([]);
+  });
+
+  it('refuses staged writes handed to complete and putCompleted directly (a store contract caller), writing nothing', async () => {
+    const store = new ValkeyStore({ client: redis, keyPrefix: 'direct:' });
+    const input = {
+      key: 'k',
+      token: 't',
+      result: '1',
+      outcome: 'value' as const,
+      expiresAt: Math.floor(Date.now() / 1000) + 600,
+      writes: [{ Put: { TableName: 'orders', Item: { id: 'k' } } }],
+      now: Date.now(),
+    };
+    await expect(store.putCompleted(input)).rejects.toThrow(/no transaction spans Valkey and DynamoDB, so nothing was written/);
+    await expect(store.complete(input)).rejects.toThrow(IdempotencyConfigError);
+    await expect(redis.call('KEYS', 'direct:*')).resolves.toEqual([]);
   });
 
   it('fails a write that fewer replicas than asked acknowledged (waitForReplicas), as retryable', async () => {
