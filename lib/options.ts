@@ -5,6 +5,7 @@ import {
   MAX_EXPIRES_AFTER_SECONDS,
   MAX_LEASE_SECONDS,
   MAX_NAME_BYTES,
+  MAX_RESULT_BYTES,
   DEFAULT_CLOCK_SKEW_MS,
   DEFAULT_COMPLETION_RETRY_SECONDS,
   DEFAULT_DURABLE_EXECUTION_TIMEOUT_SECONDS,
@@ -19,7 +20,7 @@ import { IdempotencyConfigError } from './errors';
 import { createDefaultLogger } from './logger';
 import { compileSelector, describe, type Selector } from './keys';
 import type { IdempotencyMetricsSink } from './metrics/types';
-import type { IdempotencyStore } from './persistence/store';
+import type { IdempotencyStore, StoreLimits } from './persistence/store';
 
 /**
  * What the library logs through. A Powertools `Logger` fits (pass one to route the library's lines
@@ -115,7 +116,8 @@ export interface IdempotencyOptions<TArgs extends unknown[] = unknown[], TResult
   readonly mode?: 'lease' | 'optimistic';
   /**
    * Largest serialised result stored, in bytes; a larger one raises `IdempotencyResultTooLargeError`
-   * before anything is committed.
+   * before anything is committed. At most 64 MiB, and at most what the store can write (`store.limits`:
+   * 4170991 for `DynamoDBStore`); a larger value is refused at wrap time.
    * @default 2097152 (2 MiB)
    */
   readonly maxResultBytes?: number;
@@ -302,7 +304,7 @@ export function resolveOptions<TArgs extends unknown[]>(
     onInProgress: oneOf('onInProgress', options.onInProgress ?? DEFAULT_ON_IN_PROGRESS, ['throw', 'wait'] as const),
     onMissingKey: oneOf('onMissingKey', options.onMissingKey ?? DEFAULT_ON_MISSING_KEY, ['throw', 'run'] as const),
     mode: oneOf('mode', options.mode ?? DEFAULT_MODE, ['lease', 'optimistic'] as const),
-    maxResultBytes: positiveInteger('maxResultBytes', options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES),
+    maxResultBytes: storableResultBytes(store as IdempotencyStore, options.maxResultBytes),
     cacheErrors: optionalFunction('cacheErrors', options.cacheErrors),
     onReplay: optionalFunction('onReplay', options.onReplay as ((value: unknown, info: ReplayInfo) => unknown) | undefined),
     logger: options.logger ?? defaultLogger(),
@@ -326,6 +328,40 @@ export function resolveOptions<TArgs extends unknown[]>(
     throw new IdempotencyConfigError(`Expected \`logger\` to have debug, info, warn and error methods, got ${describe(options.logger)}`);
   }
   return Object.freeze(resolved);
+}
+
+/**
+ * `maxResultBytes`, within what the store declares it can write (`store.limits`) and never above
+ * {@link MAX_RESULT_BYTES}: a larger setting would let the work run and then fail to store its result.
+ */
+function storableResultBytes(store: IdempotencyStore, option: unknown): number {
+  const value = atMost('maxResultBytes', positiveInteger('maxResultBytes', option ?? DEFAULT_MAX_RESULT_BYTES), MAX_RESULT_BYTES, '64 MiB');
+  const limits = storeLimits(store);
+  const max = limits?.maxResultBytes;
+  if (max !== undefined && value > max) {
+    throw new IdempotencyConfigError(
+      `Expected \`maxResultBytes\` to be at most ${max}, the largest result ${storeName(store)} can always write (a DynamoDB completion is one transaction of at most 4 MB, and a result that does not compress must fit), got ${value}. Return large payloads by reference (store them in S3, say) and keep maxResultBytes within the store's limit`,
+    );
+  }
+  return value;
+}
+
+/** The store's declared limits, checked: each a positive whole number of bytes when given. */
+export function storeLimits(store: IdempotencyStore): StoreLimits | undefined {
+  const limits = store.limits as unknown;
+  if (limits === undefined) return undefined;
+  if (limits === null || typeof limits !== 'object') {
+    throw new IdempotencyConfigError(`Expected \`store.limits\` to be an object of byte counts, got ${describe(limits)}`);
+  }
+  for (const [name, value] of Object.entries(limits)) {
+    if (value !== undefined) positiveInteger(`store.limits.${name}`, value);
+  }
+  return limits as StoreLimits;
+}
+
+function storeName(store: IdempotencyStore): string {
+  const name = (store as { constructor?: { name?: unknown } }).constructor?.name;
+  return typeof name === 'string' && name.length > 0 && name !== 'Object' ? name : 'the store';
 }
 
 export function positiveNumber(option: string, value: unknown): number {

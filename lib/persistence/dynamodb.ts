@@ -6,6 +6,7 @@ import { createDefaultLogger } from '../logger';
 import type { IdempotencyLogger } from '../options';
 import { batchGet, WriteBatches } from './dynamodb/batch';
 import { RecordCodec } from './dynamodb/codec';
+import { DYNAMODB_LIMITS } from './dynamodb/limits';
 import { SingleRequests } from './dynamodb/requests';
 import type { Table } from './dynamodb/table';
 import { Transactions } from './dynamodb/transaction';
@@ -19,6 +20,7 @@ import type {
   CheckpointInput,
   CommitWritesInput,
   LeaseExtension,
+  StoreLimits,
 } from './store';
 
 /** Options of {@link DynamoDBStore}. */
@@ -86,6 +88,12 @@ export class DynamoDBStore implements IdempotencyStore {
   public readonly tableName: string;
   /** The client in use. */
   public readonly client: DynamoDBClient;
+  /**
+   * What the table can hold: a result of at most `maxResultBytes` (about 4 MB: a completion is one
+   * transaction, 4 MB at most, and a result that does not compress must fit), 256 KiB of step results per
+   * record, 400 KB per staged write (DynamoDB's item limit) and 4 MB per completion in all.
+   */
+  public readonly limits: StoreLimits = DYNAMODB_LIMITS;
   readonly #requests: SingleRequests;
   readonly #batches: WriteBatches;
   readonly #transactions: Transactions;
