@@ -68,7 +68,7 @@ describe('keys that look alike but are different events get different records', 
 
   it('an array hole is not an empty array: { ids: [ , ] } and { ids: [] } get different records', async () => {
     // eslint-disable-next-line no-sparse-arrays
-    await expect(runsFor([{ ids: [, 'x'] }, { ids: ['x'] }, { ids: [undefined, 'x'] }])).resolves.toEqual([0, 1, 2]);
+    await expect(runsFor([{ ids: [,] }, { ids: [] }, { ids: [undefined] }])).resolves.toEqual([0, 1, 2]);
   });
 
   it('a number kept as text (NumberValue) is its value: 0.1000000000000000055511151231257827 is not 0.1', async () => {
