@@ -233,35 +233,50 @@ export class SelectorError extends Error {
   public override name = 'SelectorError';
 }
 
-/** The functions jmespath.js knows; any other name fails on every call. */
-const JMESPATH_FUNCTIONS = new Set([
-  'abs',
-  'avg',
-  'ceil',
-  'contains',
-  'ends_with',
-  'floor',
-  'join',
-  'keys',
-  'length',
-  'map',
-  'max',
-  'max_by',
-  'merge',
-  'min',
-  'min_by',
-  'not_null',
-  'reverse',
-  'sort',
-  'sort_by',
-  'starts_with',
-  'sum',
-  'to_array',
-  'to_number',
-  'to_string',
-  'type',
-  'values',
+/**
+ * The functions jmespath.js knows, with how many arguments each takes (`[least, most]`); any other name, or
+ * another count, fails on every call.
+ */
+const JMESPATH_FUNCTIONS: ReadonlyMap<string, readonly [number, number]> = new Map([
+  ['abs', [1, 1]],
+  ['avg', [1, 1]],
+  ['ceil', [1, 1]],
+  ['contains', [2, 2]],
+  ['ends_with', [2, 2]],
+  ['floor', [1, 1]],
+  ['join', [2, 2]],
+  ['keys', [1, 1]],
+  ['length', [1, 1]],
+  ['map', [2, 2]],
+  ['max', [1, 1]],
+  ['max_by', [2, 2]],
+  ['merge', [1, Infinity]],
+  ['min', [1, 1]],
+  ['min_by', [2, 2]],
+  ['not_null', [1, Infinity]],
+  ['reverse', [1, 1]],
+  ['sort', [1, 1]],
+  ['sort_by', [2, 2]],
+  ['starts_with', [2, 2]],
+  ['sum', [1, 1]],
+  ['to_array', [1, 1]],
+  ['to_number', [1, 1]],
+  ['to_string', [1, 1]],
+  ['type', [1, 1]],
+  ['values', [1, 1]],
 ]);
+
+/** What is wrong with a call of a jmespath.js function: an unknown name or a wrong number of arguments. */
+function functionProblem(node: AstNode): string | undefined {
+  const name = node.name ?? '';
+  const arity = JMESPATH_FUNCTIONS.get(name);
+  if (arity === undefined) return `unknown function ${name}()`;
+  const given = node.children?.length ?? 0;
+  const [least, most] = arity;
+  if (given >= least && given <= most) return undefined;
+  const expected = least === most ? `${least} argument${least === 1 ? '' : 's'}` : `at least ${least} argument${least === 1 ? '' : 's'}`;
+  return `${name}() takes ${expected}, got ${given}`;
+}
 
 interface AstNode {
   readonly type: string;
@@ -290,7 +305,10 @@ function checkExpression(ast: unknown): string | undefined {
       problems.push('it is incomplete (a missing field name, as in `a.` or `a..b`)');
       return;
     }
-    if (node.type === 'Function' && !JMESPATH_FUNCTIONS.has(node.name ?? '')) problems.push(`unknown function ${node.name ?? ''}()`);
+    if (node.type === 'Function') {
+      const problem = functionProblem(node);
+      if (problem !== undefined) problems.push(problem);
+    }
     for (const child of childrenOf(node)) visit(child);
   };
   visit(ast as AstNode);

@@ -17,6 +17,7 @@ import { captureError, deserialize, serialize, UnstorableValueError } from '../s
 import { executions } from './context';
 import type { IdempotencyEngine } from './engine';
 import { checkFingerprint, checkpointBudget, checkStagedItems, checkStagedSizes, downstreamKeyOf } from './outcomes';
+import { checkedPut, checkedRecord } from './store-answers';
 import type { LifecycleHooks, StepOptions } from './types';
 
 /** Staged writes that fit in one DynamoDB transaction beside the idempotency record itself. */
@@ -113,7 +114,9 @@ export class Execution<TResult> {
   async #ownCompletion(): Promise<'yes' | 'no' | 'unknown'> {
     const o = this.#o;
     try {
-      const record = await this.#write('read', () => o.store.get(this.key, o.clock() - o.clockSkewMs));
+      const record = await this.#write('read', () =>
+        o.store.get(this.key, o.clock() - o.clockSkewMs).then((answer) => checkedRecord(answer, this.key)),
+      );
       return record?.status === RecordStatus.Completed && record.token === this.token ? 'yes' : 'no';
     } catch {
       return 'unknown';
@@ -316,7 +319,10 @@ export class Execution<TResult> {
       let written: Awaited<ReturnType<typeof o.store.putCompleted>>;
       const attempts = { ambiguous: false };
       try {
-        written = await this.#writeCompletion(() => o.store.putCompleted(attempt()), attempts);
+        written = await this.#writeCompletion(
+          () => o.store.putCompleted(attempt()).then((answer) => checkedPut(answer, this.key)),
+          attempts,
+        );
       } catch (error) {
         if (error instanceof IdempotencyResultTooLargeError && !attempts.ambiguous) {
           this.#refusedForSize = true;
