@@ -23,6 +23,8 @@ export const DEFAULT_ON_MISSING_KEY = 'throw';
 export const DEFAULT_MODE = 'lease';
 /** Default size of the local cache when `localCache: {}` gives no `maxItems`. */
 export const DEFAULT_LOCAL_CACHE_MAX_ITEMS = 256;
+/** Largest `localCache.maxItems`: each item holds a result in the execution environment's memory. */
+export const MAX_LOCAL_CACHE_ITEMS = 100_000;
 /** First delay of the `onInProgress: 'wait'` polling, in milliseconds (it doubles up to the maximum). */
 export const WAIT_INITIAL_DELAY_MS = 25;
 /** Largest delay between two `onInProgress: 'wait'` polls, in milliseconds. */

@@ -4,6 +4,7 @@ import {
   MAX_DURABLE_EXECUTION_TIMEOUT_SECONDS,
   MAX_EXPIRES_AFTER_SECONDS,
   MAX_LEASE_SECONDS,
+  MAX_LOCAL_CACHE_ITEMS,
   MAX_NAME_BYTES,
   MAX_RESULT_BYTES,
   DEFAULT_CLOCK_SKEW_MS,
@@ -60,13 +61,13 @@ export interface IdempotencyOptions<TArgs extends unknown[] = unknown[], TResult
    */
   readonly name?: string;
   /**
-   * How long a completed result is kept and replayed, in seconds.
+   * How long a completed result is kept and replayed, in seconds (at least 1).
    * @default 3600
    */
   readonly expiresAfterSeconds?: number;
   /**
    * How long a claim blocks duplicates while the work runs, in seconds. After that another invocation may
-   * take the record over (and the late one gets `IdempotencyLeaseLostError`). Inside a Lambda durable
+   * take the record over (and the late one gets `IdempotencyLeaseLostError`). At least 1. Inside a Lambda durable
    * execution it does not apply: see `durableExecutionTimeoutSeconds`.
    * @default - the Lambda context's remaining time (less one second) when the second argument is a Lambda
    * context, else 60
@@ -90,14 +91,14 @@ export interface IdempotencyOptions<TArgs extends unknown[] = unknown[], TResult
   readonly fingerprint?: Selector<TArgs>;
   /**
    * An in-memory LRU cache of completed results in this execution environment: replays from it cost no
-   * request.
+   * request. `maxItems` (default 256) is at most 100000; no other member is accepted.
    * @default false
    */
   readonly localCache?: false | { readonly maxItems?: number };
   /**
    * What a duplicate does while the first invocation still runs: `'throw'` an
    * `IdempotencyInProgressError`, or `'wait'` for its result (consistent reads with backoff, bounded by
-   * the remaining time).
+   * the remaining time). `'wait'` is refused with `mode: 'optimistic'`, which claims nothing to wait for.
    * @default 'throw'
    */
   readonly onInProgress?: 'throw' | 'wait';
@@ -265,6 +266,14 @@ export function resolveOptions<TArgs extends unknown[]>(
   if (typeof name !== 'string' || name.length === 0) {
     throw new IdempotencyConfigError(`Expected \`name\` to be a non-empty string, got ${describe(options.name)}`);
   }
+  // A control character (NUL above all) in a key is invisible in logs and consoles, and cut short by C tools.
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
+  const control = /[\u0000-\u001f\u007f]/.exec(name);
+  if (control !== null) {
+    throw new IdempotencyConfigError(
+      `Expected \`name\` to hold no control character, got ${JSON.stringify(name)} (U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')} at index ${control.index})`,
+    );
+  }
   if (Buffer.byteLength(name) > MAX_NAME_BYTES) {
     throw new IdempotencyConfigError(
       `Expected \`name\` to be at most ${MAX_NAME_BYTES} bytes (record keys must fit DynamoDB's 2048-byte partition key), got ${Buffer.byteLength(name)} bytes`,
@@ -276,8 +285,17 @@ export function resolveOptions<TArgs extends unknown[]>(
     if (localCache === null || typeof localCache !== 'object') {
       throw new IdempotencyConfigError(`Expected \`localCache\` to be false or { maxItems }, got ${describe(localCache)}`);
     }
+    const unknownKey = Object.keys(localCache).find((k) => k !== 'maxItems');
+    if (unknownKey !== undefined) {
+      throw new IdempotencyConfigError(`Unknown option \`localCache.${unknownKey}\` (known: maxItems)`);
+    }
     localCacheMaxItems = localCache.maxItems ?? DEFAULT_LOCAL_CACHE_MAX_ITEMS;
-    positiveInteger('localCache.maxItems', localCacheMaxItems);
+    atMost(
+      'localCache.maxItems',
+      positiveInteger('localCache.maxItems', localCacheMaxItems),
+      MAX_LOCAL_CACHE_ITEMS,
+      'each item holds a result of up to maxResultBytes in memory',
+    );
   }
   const resolved: ResolvedOptions<TArgs> = {
     store: store as IdempotencyStore,
@@ -286,14 +304,22 @@ export function resolveOptions<TArgs extends unknown[]>(
     name,
     expiresAfterSeconds: atMost(
       'expiresAfterSeconds',
-      positiveNumber('expiresAfterSeconds', options.expiresAfterSeconds ?? DEFAULT_EXPIRES_AFTER_SECONDS),
+      atLeastOneSecond(
+        'expiresAfterSeconds',
+        positiveNumber('expiresAfterSeconds', options.expiresAfterSeconds ?? DEFAULT_EXPIRES_AFTER_SECONDS),
+      ),
       MAX_EXPIRES_AFTER_SECONDS,
       'ten years',
     ),
     leaseSeconds:
       options.leaseSeconds === undefined
         ? undefined
-        : atMost('leaseSeconds', positiveNumber('leaseSeconds', options.leaseSeconds), MAX_LEASE_SECONDS, '12 hours'),
+        : atMost(
+            'leaseSeconds',
+            atLeastOneSecond('leaseSeconds', positiveNumber('leaseSeconds', options.leaseSeconds)),
+            MAX_LEASE_SECONDS,
+            '12 hours',
+          ),
     durableExecutionTimeoutSeconds: atMost(
       'durableExecutionTimeoutSeconds',
       positiveNumber('durableExecutionTimeoutSeconds', options.durableExecutionTimeoutSeconds ?? DEFAULT_DURABLE_EXECUTION_TIMEOUT_SECONDS),
@@ -323,6 +349,11 @@ export function resolveOptions<TArgs extends unknown[]>(
       'one hour',
     ),
   };
+  if (resolved.mode === 'optimistic' && resolved.onInProgress === 'wait') {
+    throw new IdempotencyConfigError(
+      "`onInProgress: 'wait'` does nothing with `mode: 'optimistic'` (an optimistic run claims nothing, so there is no holder to wait for): use mode 'lease', or leave onInProgress out",
+    );
+  }
   const logger = resolved.logger as unknown as Record<string, unknown>;
   if (['debug', 'info', 'warn', 'error'].some((method) => typeof logger[method] !== 'function')) {
     throw new IdempotencyConfigError(`Expected \`logger\` to have debug, info, warn and error methods, got ${describe(options.logger)}`);
@@ -368,6 +399,12 @@ export function positiveNumber(option: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
     throw new IdempotencyConfigError(`Expected \`${option}\` to be a positive number, got ${describe(value)}`);
   }
+  return value;
+}
+
+/** Leases and expiries are written in whole seconds and compared across clocks: below a second they mean nothing. */
+function atLeastOneSecond(option: string, value: number): number {
+  if (value < 1) throw new IdempotencyConfigError(`Expected \`${option}\` to be at least 1 (second), got ${describe(value)}`);
   return value;
 }
 

@@ -122,6 +122,24 @@ export class DynamoDBStore implements IdempotencyStore {
         `Expected \`compressAboveBytes\` to be a whole number of bytes >= 0, got ${describe(options.compressAboveBytes)}`,
       );
     }
+    const client = options.client as unknown;
+    if (
+      client !== undefined &&
+      (client === null || typeof client !== 'object' || typeof (client as { send?: unknown }).send !== 'function')
+    ) {
+      throw new IdempotencyConfigError(
+        `Expected \`client\` to be a DynamoDBClient from @aws-sdk/client-dynamodb (an object with send()), got ${describe(client)}`,
+      );
+    }
+    const givenLogger = options.logger as unknown;
+    if (
+      givenLogger !== undefined &&
+      (givenLogger === null ||
+        typeof givenLogger !== 'object' ||
+        ['debug', 'info', 'warn', 'error'].some((method) => typeof (givenLogger as Record<string, unknown>)[method] !== 'function'))
+    ) {
+      throw new IdempotencyConfigError(`Expected \`logger\` to have debug, info, warn and error methods, got ${describe(givenLogger)}`);
+    }
     this.tableName = tableName;
     this.client = options.client ?? new DynamoDBClient({});
     if (options.batchWrites !== undefined && typeof options.batchWrites !== 'boolean') {
