@@ -3,13 +3,14 @@
  * before the work ran and completes it, fenced by its token; optimistic mode claimed nothing and puts the
  * completed record unless another execution's outcome is there first, which then wins.
  */
-import { IdempotencyInProgressError, IdempotencyLeaseLostError, IdempotencyStoreError } from '../errors';
+import { IdempotencyInProgressError, IdempotencyLeaseLostError, IdempotencyResultTooLargeError, IdempotencyStoreError } from '../errors';
 import type { ResolvedOptions } from '../options';
 import { RecordStatus, type CompleteInput, type IdempotencyRecord } from '../persistence/store';
 import { isRetryable } from '../retry';
 import { serialize } from '../serialize';
 import type { ExecutionHost } from './host';
 import { checkFingerprint } from './identity';
+import { checkedPut } from './store-answers';
 
 /** What a completion strategy needs from the execution whose outcome it writes. */
 export interface OutcomeWriter {
@@ -25,6 +26,8 @@ export interface OutcomeWriter {
   ownCompletion(): Promise<'yes' | 'no' | 'unknown'>;
   /** The error a completion that failed after the work ran is reported with (see `Execution`). */
   notStored(error: unknown, ambiguous: boolean): Promise<unknown>;
+  /** Marks that the store refused the outcome definitively for its size (nothing was written). */
+  refusedForSize(): void;
 }
 
 export interface CompletionStrategy {
@@ -61,9 +64,14 @@ const optimisticCompletion: CompletionStrategy = {
   async write(w) {
     const o = w.host.options;
     let written: Awaited<ReturnType<typeof o.store.putCompleted>>;
+    const attempts = { ambiguous: false };
     try {
-      written = await w.writeCompletion(() => o.store.putCompleted(w.attempt()));
+      written = await w.writeCompletion(() => o.store.putCompleted(w.attempt()).then((answer) => checkedPut(answer, w.key)), attempts);
     } catch (error) {
+      if (error instanceof IdempotencyResultTooLargeError && !attempts.ambiguous) {
+        w.refusedForSize();
+        throw error;
+      }
       // An earlier attempt may have been applied (its answer lost): a consistent read tells.
       if ((await w.ownCompletion()) !== 'yes') {
         throw new IdempotencyStoreError(

@@ -16,6 +16,7 @@ import { checkFingerprint, describeMissing, fingerprintHashOf, recordKeyOf } fro
 import { DisabledExecution, idempotencyDisabled } from './kill-switch';
 import { LeaseTime } from './lease-time';
 import { LocalCache } from './local-cache';
+import { checkedClaim, checkedRecord } from './store-answers';
 import { StoreCalls } from './store-calls';
 import { reviveLibraryError, storableStepResult } from './outcomes';
 import type { InvocationInfo, LifecycleHooks, RecordResolution } from './types';
@@ -206,7 +207,9 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
         'claim',
         () => {
           sent = claimAt(o.clock());
-          return previous ? o.store.takeOver({ ...sent, previousToken: previous.token }) : o.store.claim(sent);
+          return previous
+            ? o.store.takeOver({ ...sent, previousToken: previous.token }).then((answer) => checkedClaim(answer, 'takeOver', key))
+            : o.store.claim(sent).then((answer) => checkedClaim(answer, 'claim', key));
         },
         claimDeadline,
       );
@@ -280,7 +283,12 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
     const stepResult = step === undefined ? undefined : storableStepResult(key, step.name, step.result);
     this.#cache.delete(key);
     const deadline = monotonicNow() + o.completionRetrySeconds * 1000;
-    const record = await this.#calls.retry(key, 'read', () => o.store.get(key, o.clock() - o.clockSkewMs), deadline);
+    const record = await this.#calls.retry(
+      key,
+      'read',
+      () => o.store.get(key, o.clock() - o.clockSkewMs).then((answer) => checkedRecord(answer, key)),
+      deadline,
+    );
     if (!record) return 'absent';
     if (record.status === RecordStatus.Completed) return 'completed';
     if (!this.#time.leaseEnded(record)) {
@@ -298,14 +306,16 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
       () => {
         // Measured from this attempt, as every lease is.
         const now = o.clock();
-        return o.store.takeOver({
-          key,
-          token,
-          previousToken: record.token,
-          leaseUntil: now + leaseMs,
-          expiresAt: Math.max(record.expiresAt, this.#time.claimExpiresAt(now, leaseMs)),
-          now: now - o.clockSkewMs,
-        });
+        return o.store
+          .takeOver({
+            key,
+            token,
+            previousToken: record.token,
+            leaseUntil: now + leaseMs,
+            expiresAt: Math.max(record.expiresAt, this.#time.claimExpiresAt(now, leaseMs)),
+            now: now - o.clockSkewMs,
+          })
+          .then((answer) => checkedClaim(answer, 'takeOver', key));
       },
       deadline,
     );
@@ -372,7 +382,7 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
       const current: IdempotencyRecord | undefined = await this.#calls.retry(
         key,
         'read',
-        () => o.store.get(key, o.clock() - o.clockSkewMs),
+        () => o.store.get(key, o.clock() - o.clockSkewMs).then((answer) => checkedRecord(answer, key)),
         monotonicNow() + Math.max(0, deadline - o.clock()),
       );
       if (!current) return { kind: 'retry', record: undefined };

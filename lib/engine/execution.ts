@@ -1,6 +1,7 @@
 /** One execution of the work under a claimed record: run, checkpoint steps, stage writes, complete or fail. */
 import { MAX_TRANSACTION_ITEMS } from '../defaults';
 import {
+  IdempotencyConfigError,
   IdempotencyContextError,
   IdempotencyError,
   IdempotencyLeaseLostError,
@@ -22,8 +23,9 @@ import { captureError, serialize, UnstorableValueError } from '../serialize';
 import { completionOf, type CompletionStrategy } from './completion';
 import { executions, type StepOptions } from './context';
 import type { ExecutionHost } from './host';
-import { cacheableError } from './outcomes';
-import { checkStagedItems, downstreamKeyOf } from './staging';
+import { cacheableError, checkpointBudget } from './outcomes';
+import { checkStagedItems, checkStagedSizes, downstreamKeyOf } from './staging';
+import { checkedRecord } from './store-answers';
 import { Steps } from './steps';
 import type { LifecycleHooks } from './types';
 
@@ -81,6 +83,8 @@ export class Execution<TResult> {
   #expiresAt: number;
   #leaseUntil: number;
   #finished = false;
+  /** Set when the store refused the completion definitively for its size (nothing was written). */
+  #refusedForSize = false;
 
   public constructor(host: ExecutionHost<TResult>, start: ExecutionStart) {
     this.#host = host;
@@ -89,11 +93,16 @@ export class Execution<TResult> {
     this.token = start.token;
     this.leaseMs = start.leaseMs;
     this.#fingerprint = start.fingerprint;
-    this.#steps = new Steps(start.key, start.steps, {
-      checkpoint: (step, checkpoint) =>
-        this.#write(`checkpoint step "${step}"`, () => this.#o.store.checkpoint({ key: this.key, token: this.token, step, checkpoint })),
-      keepLease: () => this.keepLease(),
-    });
+    this.#steps = new Steps(
+      start.key,
+      start.steps,
+      {
+        checkpoint: (step, checkpoint) =>
+          this.#write(`checkpoint step "${step}"`, () => this.#o.store.checkpoint({ key: this.key, token: this.token, step, checkpoint })),
+        keepLease: () => this.keepLease(),
+      },
+      checkpointBudget(host.options.store),
+    );
     this.#expiresAt = start.expiresAt;
     this.#leaseUntil = start.leaseUntil;
     this.#leaseNeededMs = start.leaseNeededMs;
@@ -122,7 +131,9 @@ export class Execution<TResult> {
   async #ownCompletion(): Promise<'yes' | 'no' | 'unknown'> {
     const o = this.#o;
     try {
-      const record = await this.#write('read', () => o.store.get(this.key, o.clock() - o.clockSkewMs));
+      const record = await this.#write('read', () =>
+        o.store.get(this.key, o.clock() - o.clockSkewMs).then((answer) => checkedRecord(answer, this.key)),
+      );
       return record?.status === RecordStatus.Completed && record.token === this.token ? 'yes' : 'no';
     } catch {
       return 'unknown';
@@ -193,7 +204,26 @@ export class Execution<TResult> {
           ),
       );
     }
-    const winner = await this.#store(result, 'value');
+    let winner: IdempotencyRecord | undefined;
+    try {
+      winner = await this.#store(result, 'value');
+    } catch (error) {
+      // The store refused the completion for its size (nothing written): as a result above maxResultBytes.
+      if (!(error instanceof IdempotencyResultTooLargeError) || !this.#refusedForSize) throw error;
+      this.#refusedForSize = false;
+      return this.#unstorable(
+        (what) =>
+          new IdempotencyResultTooLargeError(
+            `The result of ${this.key} (${bytes} bytes serialised) could not be stored: ${error.message}; ${what}`,
+            {
+              key: this.key,
+              cause: error,
+              bytes: error.bytes,
+              maxBytes: error.maxBytes,
+            },
+          ),
+      );
+    }
     return winner
       ? { value: this.#host.replay(this.key, winner.outcome ?? 'value', winner.result), replayed: true }
       : { value, replayed: false };
@@ -207,7 +237,9 @@ export class Execution<TResult> {
    */
   async #unstorable(make: (what: string) => IdempotencyError): Promise<never> {
     if (this.#staged.length > 0 || !this.#completion.holdsLease) {
-      await this.release();
+      // Also after a completion the store refused for its size: nothing of it was written.
+      this.#finished = true;
+      await this.#giveBack();
       throw make('nothing was committed and the lease was released');
     }
     const error = make(
@@ -286,6 +318,9 @@ export class Execution<TResult> {
       writeCompletion: (call, attempts) => this.#writeCompletion(call, attempts),
       ownCompletion: () => this.#ownCompletion(),
       notStored: (error, ambiguous) => this.#notStored(error, ambiguous),
+      refusedForSize: () => {
+        this.#refusedForSize = true;
+      },
     });
     if (winner) return winner;
     this.#host.count('Completions');
@@ -303,6 +338,12 @@ export class Execution<TResult> {
     if (error instanceof IdempotencyLeaseLostError) return error;
     // Definite only when this attempt was refused and no earlier one may have been applied.
     const definite = error instanceof IdempotencyError && !isRetryable(error) && !ambiguous;
+    if (definite && error instanceof IdempotencyResultTooLargeError) {
+      // Nothing was written and the same write would be refused again: the caller keeps the record (or
+      // releases it when every effect was staged) with this error as its outcome.
+      this.#refusedForSize = true;
+      return error;
+    }
     if (definite && this.#staged.length > 0) {
       // Nothing was committed, the staged writes included: end the lease so a retry runs at once.
       await this.#giveBack();
@@ -334,7 +375,13 @@ export class Execution<TResult> {
 
   /** See {@link commitWith}. */
   public stage(items: readonly StagedWrite[]): void {
+    const refusal = this.#o.store.stagedWritesRefusal;
+    if (refusal !== undefined) {
+      // Refused at the call, before the work goes on to effects a retry would repeat.
+      throw new IdempotencyConfigError(`commitWith cannot be used here: ${refusal}; nothing was staged`, { key: this.key });
+    }
     checkStagedItems(items, this.#staged.length, this.key);
+    checkStagedSizes(this.#o.store.limits, this.#staged, items, this.key);
     if (this.#staged.length + items.length > MAX_STAGED_WRITES) {
       throw new IdempotencyContextError(
         `commitWith: ${this.#staged.length + items.length} staged writes exceed the ${MAX_STAGED_WRITES} that fit in one DynamoDB transaction beside the idempotency record; nothing was sent`,

@@ -50,9 +50,11 @@ function hashSelected(
   try {
     return hashValue(value);
   } catch (error) {
-    if (!(error instanceof UnidentifiableValueError)) throw error;
+    // Whatever reading the value throws (a getter, toJSON, a stack overflow) is the key's failure.
+    const detail =
+      error instanceof UnidentifiableValueError ? error.message : `reading it threw ${(error as Error)?.message ?? String(error)}`;
     throw new IdempotencyKeyError(
-      `The \`${what}\` of ${name} cannot identify an event: ${error.message}. Select a field with an identity (a string, a number, an object of those), or give the class a toJSON()`,
+      `The \`${what}\` of ${name} cannot identify an event: ${detail}. Select a field with an identity (a string, a number, an object of those), or give the class a toJSON()`,
       { cause: error },
     );
   }

@@ -2,6 +2,7 @@
 import { MAX_CHECKPOINT_BYTES } from '../defaults';
 import { IdempotencyError, IdempotencyResultNotStorableError, IdempotencyResultTooLargeError } from '../errors';
 import type { ResolvedOptions } from '../options';
+import type { IdempotencyStore } from '../persistence/store';
 import { captureError, serialize, type StoredError } from '../serialize';
 
 /**
@@ -74,4 +75,9 @@ export function cacheableError(o: ResolvedOptions<never>, key: string, error: un
     return undefined;
   }
   return text;
+}
+
+/** Bytes of step results one record holds: the library's budget, or less when the store says so. */
+export function checkpointBudget(store: IdempotencyStore): number {
+  return Math.min(MAX_CHECKPOINT_BYTES, store.limits?.maxCheckpointBytes ?? MAX_CHECKPOINT_BYTES);
 }

@@ -2,7 +2,6 @@
  * The step checkpoints of one execution: a step done in an earlier attempt is replayed from its checkpoint,
  * one started and not finished (`atMostOnce`) stops the work, and a step's result is checkpointed when it returns.
  */
-import { MAX_CHECKPOINT_BYTES } from '../defaults';
 import {
   IdempotencyContextError,
   IdempotencyResultNotStorableError,
@@ -25,14 +24,17 @@ export interface StepIo {
 export class Steps {
   readonly #key: string;
   readonly #io: StepIo;
+  /** Bytes of step results one record holds (the library's budget, or less when the store says so). */
+  readonly #budget: number;
   readonly #checkpoints: Map<string, StepCheckpoint>;
   readonly #used = new Set<string>();
   #checkpointed: boolean;
 
   /** @param found the checkpoints the record held when this execution claimed it */
-  public constructor(key: string, found: Readonly<Record<string, StepCheckpoint>>, io: StepIo) {
+  public constructor(key: string, found: Readonly<Record<string, StepCheckpoint>>, io: StepIo, budget: number) {
     this.#key = key;
     this.#io = io;
+    this.#budget = budget;
     this.#checkpoints = new Map(Object.entries(found));
     this.#checkpointed = this.#checkpoints.size > 0;
   }
@@ -93,7 +95,7 @@ export class Steps {
 
   /**
    * The step's result as it is checkpointed. A result that cannot be stored, or that would take the
-   * record's checkpoints above {@link MAX_CHECKPOINT_BYTES} (the same budget in every store), is marked
+   * record's checkpoints above the budget (`MAX_CHECKPOINT_BYTES`, or a store's own lower limit), is marked
    * `unstorable` instead, so the step (which ran) never runs again, and a typed error is thrown.
    */
   async #checkpointable(name: string, value: unknown): Promise<string> {
@@ -103,10 +105,11 @@ export class Steps {
       result = serialize(value);
       const held = [...this.#checkpoints].reduce((sum, [step, c]) => (step === name ? sum : sum + Buffer.byteLength(c.result ?? '')), 0);
       const bytes = held + Buffer.byteLength(result);
-      if (bytes <= MAX_CHECKPOINT_BYTES) return result;
+      const budget = this.#budget;
+      if (bytes <= budget) return result;
       failure = new IdempotencyResultTooLargeError(
-        `The result of step "${name}" of ${this.#key} would take the record's step checkpoints to ${bytes} bytes, above the ${MAX_CHECKPOINT_BYTES} a record holds; the step ran, so it is marked and does not run again. Return less from steps (store the payload elsewhere and return a reference)`,
-        { key: this.#key, bytes, maxBytes: MAX_CHECKPOINT_BYTES },
+        `The result of step "${name}" of ${this.#key} would take the record's step checkpoints to ${bytes} bytes, above the ${budget} a record holds; the step ran, so it is marked and does not run again. Return less from steps (store the payload elsewhere and return a reference)`,
+        { key: this.#key, bytes, maxBytes: budget },
       );
     } catch (error) {
       failure = new IdempotencyResultNotStorableError(

@@ -7,6 +7,7 @@ import { IdempotencyError, IdempotencyLeaseLostError, IdempotencyStoreError } fr
 import type { IdempotencyLogger } from '../logger';
 import type { IdempotencyMetricName } from '../metrics/types';
 import { isRetryable, retryTransient } from '../retry';
+import { settledBy } from './store-answers';
 
 export class StoreCalls {
   readonly #logger: IdempotencyLogger;
@@ -20,10 +21,14 @@ export class StoreCalls {
   /** `call`, retried on transient failures until `deadline` (monotonic milliseconds); `onRetry` before each retry. */
   public async retry<T>(key: string, action: string, call: () => Promise<T>, deadline: number, onRetry?: () => void): Promise<T> {
     try {
-      return await retryTransient(call, deadline, (error, attempt) => {
-        onRetry?.();
-        this.#logger.debug(`Retrying ${action} of idempotency record ${key} after a transient failure (attempt ${attempt + 1})`, error);
-      });
+      return await retryTransient(
+        () => settledBy(call(), deadline, key, action),
+        deadline,
+        (error, attempt) => {
+          onRetry?.();
+          this.#logger.debug(`Retrying ${action} of idempotency record ${key} after a transient failure (attempt ${attempt + 1})`, error);
+        },
+      );
     } catch (error) {
       if (error instanceof IdempotencyLeaseLostError) this.#count('LeasesLost');
       else if (!(error instanceof IdempotencyError) || error instanceof IdempotencyStoreError) this.#count('StoreErrors');
