@@ -11,6 +11,10 @@ import {
   IdempotencyStoreError,
 } from '../errors';
 import { type ResolvedOptions } from '../options';
+import { packMessages } from '../outbox/items';
+import type { OutboxMessage, PublishOptions } from '../outbox/message';
+import { stagePublish } from '../outbox/stage';
+import type { OutboxTarget } from '../outbox/targets';
 import { RecordStatus, type IdempotencyRecord, type StagedWrite, type StepCheckpoint } from '../persistence/store';
 import { isRetryable } from '../retry';
 import { captureError, deserialize, serialize, UnstorableValueError } from '../serialize';
@@ -52,6 +56,7 @@ export class Execution<TResult> {
   readonly #steps: Map<string, StepCheckpoint>;
   readonly #usedSteps = new Set<string>();
   readonly #staged: StagedWrite[] = [];
+  readonly #messages: OutboxMessage[] = [];
   readonly #retryDeadline: () => number;
   #expiresAt: number;
   #leaseUntil: number;
@@ -177,7 +182,7 @@ export class Execution<TResult> {
    * so retries get it (typed, `replayed: true`) instead of running the work until the record expires.
    */
   async #unstorable(make: (what: string) => IdempotencyError): Promise<never> {
-    if (this.#staged.length > 0 || this.#o.mode === 'optimistic') {
+    if (this.#committedOnly() || this.#o.mode === 'optimistic') {
       await this.release();
       throw make('nothing was committed and the lease was released');
     }
@@ -264,6 +269,7 @@ export class Execution<TResult> {
       expiresAt: this.#engine.expiresAt(now),
       ...(this.#fingerprint === undefined ? {} : { fingerprint: this.#fingerprint }),
       writes: [...this.#staged],
+      ...(this.#messages.length === 0 ? {} : { messages: [...this.#messages] }),
       now: now - o.clockSkewMs,
     };
     this.#finished = true;
@@ -333,7 +339,7 @@ export class Execution<TResult> {
     if (error instanceof IdempotencyLeaseLostError) return error;
     // Definite only when this attempt was refused and no earlier one may have been applied.
     const definite = error instanceof IdempotencyError && !isRetryable(error) && !ambiguous;
-    if (definite && this.#staged.length > 0) {
+    if (definite && this.#committedOnly()) {
       // Nothing was committed, the staged writes included: end the lease so a retry runs at once.
       this.#finished = false;
       await this.release();
@@ -433,12 +439,32 @@ export class Execution<TResult> {
     throw failure;
   }
 
+  /**
+   * Whether the execution staged writes or messages: its effects are then taken to be all in the
+   * completion's transaction, so a definite failure to commit it lets a retry run the work again.
+   */
+  #committedOnly(): boolean {
+    return this.#staged.length > 0 || this.#messages.length > 0;
+  }
+
+  /** See `publish` (`effectively-once/outbox`). */
+  public publish(target: OutboxTarget, message: unknown, options: PublishOptions): string {
+    return stagePublish(
+      { store: this.#o.store, key: this.key, messages: this.#messages, roomForItems: MAX_STAGED_WRITES - this.#staged.length },
+      target,
+      message,
+      options,
+      () => this.key,
+    );
+  }
+
   /** See {@link commitWith}. */
   public stage(items: readonly StagedWrite[]): void {
     checkStagedItems(items, this.#staged.length, this.key);
-    if (this.#staged.length + items.length > MAX_STAGED_WRITES) {
+    const outboxItems = packMessages(this.#messages).length;
+    if (this.#staged.length + items.length + outboxItems > MAX_STAGED_WRITES) {
       throw new IdempotencyContextError(
-        `commitWith: ${this.#staged.length + items.length} staged writes exceed the ${MAX_STAGED_WRITES} that fit in one DynamoDB transaction beside the idempotency record; nothing was sent`,
+        `commitWith: ${this.#staged.length + items.length} staged writes${outboxItems > 0 ? ` and ${outboxItems} outbox item(s)` : ''} exceed the ${MAX_STAGED_WRITES} that fit in one DynamoDB transaction beside the idempotency record; nothing was sent`,
         { key: this.key },
       );
     }

@@ -11,6 +11,8 @@ export { startLocalDynamoDB, createIdempotencyTable } from './local-dynamodb';
 export type { StartLocalDynamoDBOptions, LocalDynamoDB, CreateIdempotencyTableOptions } from './local-dynamodb';
 export { startLocalSqs } from './local-sqs';
 export type { StartLocalSqsOptions, LocalSqs } from './local-sqs';
+export { startLocalOutboxRelay } from './local-outbox-relay';
+export type { StartLocalOutboxRelayOptions, LocalOutboxRelay, LocalOutboxRelayStats } from './local-outbox-relay';
 export { createLambdaContext } from './lambda-context';
 export type { LambdaContextOptions } from './lambda-context';
 export { startLocalEventSource } from './event-source';

@@ -9,9 +9,12 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { COMMIT_MAX_ATTEMPTS, MAX_TRANSACTION_ITEMS } from '../../defaults';
 import { IdempotencyCommitConditionError, IdempotencyContextError, IdempotencyLeaseLostError } from '../../errors';
 import { transactGuardFailure } from '../../guards/failure';
+import { outboxItems } from '../../outbox/items';
+import type { OutboxMessage } from '../../outbox/message';
 import { loadDocumentClient, type DocumentClientModule } from '../../lazy-modules';
 import type { IdempotencyLogger } from '../../options';
 import { leaseLostMessage } from '../messages';
+import { randomUUID } from 'node:crypto';
 import type { CompleteInput, IdempotencyRecord, StagedWrite } from '../store';
 import type { RecordCodec } from './codec';
 import { completedBy, storeError, type Table } from './table';
@@ -56,8 +59,8 @@ export class Transactions {
    * Commits staged business writes alone, in ONE TransactWriteItems, with no idempotency record: for an
    * invocation the kill switch runs without idempotency. `label` names the invocation in errors.
    */
-  public async commitWrites(label: string, writes: readonly StagedWrite[]): Promise<void> {
-    await this.#transact(label, writes, undefined, 'commit the staged writes');
+  public async commitWrites(label: string, writes: readonly StagedWrite[], messages: readonly OutboxMessage[] = []): Promise<void> {
+    await this.#transact(label, writes, undefined, 'commit the staged writes', messages);
   }
 
   async #transact(
@@ -65,6 +68,7 @@ export class Transactions {
     staged: readonly StagedWrite[],
     withRecord: { readonly record: StagedWrite; readonly input: CompleteInput; readonly chunks: readonly Uint8Array[] } | undefined,
     action: string,
+    looseMessages: readonly OutboxMessage[] = [],
   ): Promise<void> {
     const input = { key: label, writes: staged };
     const record = withRecord?.record;
@@ -73,16 +77,25 @@ export class Transactions {
     const chunkItems: StagedWrite[] = chunks.map((data, index) => ({
       Put: { TableName: this.#table.tableName, Item: this.#codec.chunkItem(label, withRecord?.input.expiresAt ?? 0, index, data) },
     }));
+    // Outbox items (never expiring: the relay deletes them once published) go in with the record.
+    const messages = withRecord?.input.messages ?? looseMessages;
+    const messageItems: StagedWrite[] = outboxItems(
+      this.#table.keyAttr,
+      label,
+      withRecord?.input.token ?? randomUUID(),
+      messages,
+      withRecord?.input.now ?? Date.now(),
+    ).map((Item) => ({ Put: { TableName: this.#table.tableName, Item } }));
     let writes = [...input.writes];
-    const items = (): StagedWrite[] => [...recordItems, ...chunkItems, ...writes];
+    const items = (): StagedWrite[] => [...recordItems, ...chunkItems, ...messageItems, ...writes];
     if (items().length > MAX_TRANSACTION_ITEMS) {
       // The staged writes were counted when staged; the result's chunks are known only now.
       throw new IdempotencyContextError(
-        `The result of ${input.key} needs ${chunkItems.length} chunk item(s), which with the record and ${input.writes.length} staged write(s) exceed the ${MAX_TRANSACTION_ITEMS} items of one DynamoDB transaction; nothing was sent. Stage fewer writes or return a smaller result`,
+        `The result of ${input.key} needs ${chunkItems.length} chunk item(s), which with the record, ${messageItems.length} outbox item(s) and ${input.writes.length} staged write(s) exceed the ${MAX_TRANSACTION_ITEMS} items of one DynamoDB transaction; nothing was sent. Stage fewer writes or return a smaller result`,
         { key: input.key },
       );
     }
-    const firstWrite = recordItems.length + chunkItems.length;
+    const firstWrite = recordItems.length + chunkItems.length + messageItems.length;
     for (let attempt = 1; ; attempt += 1) {
       try {
         const { client, TransactWriteCommand } = await this.#documents();
