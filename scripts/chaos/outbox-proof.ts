@@ -93,7 +93,12 @@ export async function runOutboxProof(options: OutboxProofOptions): Promise<Outbo
   const queueB = await createQueue(adminSqs, 'proof-b', false);
 
   const requests: Record<string, Record<string, number>> = { storeA: {}, relaySqs: {}, relayDynamo: {}, storeB: {} };
-  const clients = { storeA: options.makeDynamo(), relaySqs: options.makeSqs(), relayDynamo: options.makeDynamo(), storeB: options.makeDynamo() };
+  const clients = {
+    storeA: options.makeDynamo(),
+    relaySqs: options.makeSqs(),
+    relayDynamo: options.makeDynamo(),
+    storeB: options.makeDynamo(),
+  };
   const injectors = Object.entries(clients).map(([name, client], i) => {
     countRequests(client as never, requests[name] as Record<string, number>);
     return withFaults(client, { seed: seed + i + 1, ...faultRates });
@@ -159,8 +164,22 @@ export async function runOutboxProof(options: OutboxProofOptions): Promise<Outbo
       return response;
     },
   });
-  const sourceA = startLocalEventSource({ client: options.makeSqs(), queueUrl: queueA, handler: handlerA, batchSize: 10, pollers: 2, waitTimeSeconds: 1 });
-  const sourceB = startLocalEventSource({ client: options.makeSqs(), queueUrl: queueB, handler: handlerB, batchSize: 10, pollers: 2, waitTimeSeconds: 1 });
+  const sourceA = startLocalEventSource({
+    client: options.makeSqs(),
+    queueUrl: queueA,
+    handler: handlerA,
+    batchSize: 10,
+    pollers: 2,
+    waitTimeSeconds: 1,
+  });
+  const sourceB = startLocalEventSource({
+    client: options.makeSqs(),
+    queueUrl: queueB,
+    handler: handlerB,
+    batchSize: 10,
+    pollers: 2,
+    waitTimeSeconds: 1,
+  });
 
   // Every event twice (a producer's retry): distinct deduplication ids, so queue A delivers both.
   for (let start = 0; start < events; start += 5) {
@@ -182,7 +201,9 @@ export async function runOutboxProof(options: OutboxProofOptions): Promise<Outbo
     const out = new Map<string, { n: number; nonces: string[] }>();
     let startKey: Record<string, never> | undefined;
     do {
-      const page = await admin.send(new ScanCommand({ TableName: tableB, ConsistentRead: true, ...(startKey ? { ExclusiveStartKey: startKey } : {}) }));
+      const page = await admin.send(
+        new ScanCommand({ TableName: tableB, ConsistentRead: true, ...(startKey ? { ExclusiveStartKey: startKey } : {}) }),
+      );
       for (const item of page.Items ?? []) {
         const id = item['id']?.S ?? '';
         if (id.startsWith('effect#')) out.set(id.slice('effect#'.length), { n: Number(item['n']?.N), nonces: item['nonces']?.SS ?? [] });
@@ -196,7 +217,9 @@ export async function runOutboxProof(options: OutboxProofOptions): Promise<Outbo
     let outboxItems = 0;
     let startKey: Record<string, never> | undefined;
     do {
-      const page = await admin.send(new ScanCommand({ TableName: tableA, ConsistentRead: true, ...(startKey ? { ExclusiveStartKey: startKey } : {}) }));
+      const page = await admin.send(
+        new ScanCommand({ TableName: tableA, ConsistentRead: true, ...(startKey ? { ExclusiveStartKey: startKey } : {}) }),
+      );
       for (const item of page.Items ?? []) {
         if (item[OUTBOX_ATTRIBUTE] !== undefined) outboxItems += 1;
         else if (item['status']?.S === 'COMPLETED') done.add(item['id']?.S ?? '');
@@ -219,7 +242,10 @@ export async function runOutboxProof(options: OutboxProofOptions): Promise<Outbo
     }
     await new Promise((resolve) => setTimeout(resolve, 1_000));
   }
-  await Promise.all([sourceA.idle({ timeoutMs: 60_000 }).catch(() => undefined), sourceB.idle({ timeoutMs: 60_000 }).catch(() => undefined)]);
+  await Promise.all([
+    sourceA.idle({ timeoutMs: 60_000 }).catch(() => undefined),
+    sourceB.idle({ timeoutMs: 60_000 }).catch(() => undefined),
+  ]);
   await relay.idle(60_000).catch(() => undefined);
   await Promise.all([sourceA.stop(), sourceB.stop(), relay.stop()]);
   for (const injector of injectors) injector.remove();
@@ -228,10 +254,12 @@ export async function runOutboxProof(options: OutboxProofOptions): Promise<Outbo
   for (const key of inA.completed) completed.add(key);
 
   const violations: string[] = [];
-  if (completed.size !== events) violations.push(`${completed.size} of ${events} events completed in A (all should, their failures being transient)`);
+  if (completed.size !== events)
+    violations.push(`${completed.size} of ${events} events completed in A (all should, their failures being transient)`);
   for (const [eventId, effect] of seen) {
     if (effect.n !== 1) violations.push(`${eventId}: B's effect happened ${effect.n} times`);
-    for (const nonce of effect.nonces) if (failedNonces.has(nonce)) violations.push(`${eventId}: a message of an attempt of A that did not complete reached B`);
+    for (const nonce of effect.nonces)
+      if (failedNonces.has(nonce)) violations.push(`${eventId}: a message of an attempt of A that did not complete reached B`);
   }
   if (seen.size !== events) violations.push(`${seen.size} of ${events} events have B's effect`);
   if (inA.outboxItems > 0) violations.push(`${inA.outboxItems} outbox item(s) left in the table`);

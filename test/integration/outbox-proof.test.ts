@@ -9,7 +9,13 @@ import { newDynamoClient, newSqsClient } from '../helpers/local';
 
 describe('outbox proof', () => {
   it('has every committed event’s effect exactly once, and no message of an attempt that did not complete', async () => {
-    const report = await runOutboxProof({ events: 40, seed: 26, makeDynamo: () => newDynamoClient(), makeSqs: () => newSqsClient(), timeoutMs: 150_000 });
+    const report = await runOutboxProof({
+      events: 40,
+      seed: 26,
+      makeDynamo: () => newDynamoClient(),
+      makeSqs: () => newSqsClient(),
+      timeoutMs: 150_000,
+    });
 
     expect(report.violations).toEqual([]);
     expect(report.effects).toBe(40);

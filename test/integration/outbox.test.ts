@@ -15,7 +15,12 @@ const quiet = { debug: () => undefined, info: () => undefined, warn: () => undef
 
 async function outboxItemsIn(tableName: string): Promise<number> {
   const { Items } = await dynamoClient().send(
-    new ScanCommand({ TableName: tableName, ConsistentRead: true, FilterExpression: 'attribute_exists(#o)', ExpressionAttributeNames: { '#o': OUTBOX_ATTRIBUTE } }),
+    new ScanCommand({
+      TableName: tableName,
+      ConsistentRead: true,
+      FilterExpression: 'attribute_exists(#o)',
+      ExpressionAttributeNames: { '#o': OUTBOX_ATTRIBUTE },
+    }),
   );
   return Items?.length ?? 0;
 }
