@@ -91,7 +91,7 @@ export class Transactions {
     if (items().length > MAX_TRANSACTION_ITEMS) {
       // The staged writes were counted when staged; the result's chunks are known only now.
       throw new IdempotencyContextError(
-        `The result of ${input.key} needs ${chunkItems.length} chunk item(s), which with the record, ${messageItems.length} outbox item(s) and ${input.writes.length} staged write(s) exceed the ${MAX_TRANSACTION_ITEMS} items of one DynamoDB transaction; nothing was sent. Stage fewer writes or return a smaller result`,
+        `The result of ${input.key} needs ${chunkItems.length} chunk item(s), which with the record${messageItems.length > 0 ? `, ${messageItems.length} outbox item(s)` : ''} and ${input.writes.length} staged write(s) exceed the ${MAX_TRANSACTION_ITEMS} items of one DynamoDB transaction; nothing was sent. Stage fewer writes or return a smaller result`,
         { key: input.key },
       );
     }
