@@ -139,28 +139,54 @@ export async function startLocalOutboxRelay(options: StartLocalOutboxRelayOption
     }
   };
 
+  const positions = new Map<string, string>(); // shard id → last sequence number handled
+  const iteratorFor = async (shardId: string): Promise<string | undefined> => {
+    const after = positions.get(shardId);
+    const { ShardIterator } = await streamClient.send(
+      new streams.GetShardIteratorCommand({
+        StreamArn: streamArn,
+        ShardId: shardId,
+        ...(after === undefined
+          ? { ShardIteratorType: 'TRIM_HORIZON' }
+          : { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: after }),
+      }),
+    );
+    return ShardIterator;
+  };
+
+  const pollShard = async (id: string, iterator: string): Promise<boolean> => {
+    let output;
+    try {
+      output = await streamClient.send(new streams.GetRecordsCommand({ ShardIterator: iterator, Limit: batchSize }));
+    } catch (error) {
+      // An iterator DynamoDB Local no longer honours (expired, or trimmed under it): a new one from where
+      // this shard was left.
+      const name = (error as { name?: unknown } | null)?.name;
+      if (name !== 'ExpiredIteratorException' && name !== 'TrimmedDataAccessException') throw error;
+      iterators.set(id, await iteratorFor(id));
+      return false;
+    }
+    iterators.set(id, output.NextShardIterator);
+    const records = (output.Records ?? []).map((r) => toLambdaRecord(r, streamArn));
+    if (records.length === 0) return false;
+    lastActivity = Date.now();
+    pending += records.length;
+    await deliver(records);
+    const last = records[records.length - 1]?.dynamodb?.SequenceNumber;
+    if (last !== undefined) positions.set(id, last);
+    return true;
+  };
+
   const pollShards = async (): Promise<boolean> => {
     const { StreamDescription } = await streamClient.send(new streams.DescribeStreamCommand({ StreamArn: streamArn }));
     for (const shard of StreamDescription?.Shards ?? []) {
       const id = shard.ShardId as string;
-      if (!iterators.has(id)) {
-        const { ShardIterator } = await streamClient.send(
-          new streams.GetShardIteratorCommand({ StreamArn: streamArn, ShardId: id, ShardIteratorType: 'TRIM_HORIZON' }),
-        );
-        iterators.set(id, ShardIterator);
-      }
+      if (!iterators.has(id)) iterators.set(id, await iteratorFor(id));
     }
     let any = false;
     for (const [id, iterator] of iterators) {
       if (iterator === undefined || stopped) continue;
-      const output = await streamClient.send(new streams.GetRecordsCommand({ ShardIterator: iterator, Limit: batchSize }));
-      iterators.set(id, output.NextShardIterator);
-      const records = (output.Records ?? []).map((r) => toLambdaRecord(r, streamArn));
-      if (records.length === 0) continue;
-      any = true;
-      lastActivity = Date.now();
-      pending += records.length;
-      await deliver(records);
+      if (await pollShard(id, iterator)) any = true;
     }
     return any;
   };
