@@ -11,6 +11,13 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { OUTBOX_ATTRIBUTE } from '../lib/outbox/items';
+import {
+  DEFAULT_ITERATOR_AGE_ALARM_THRESHOLD,
+  DEFAULT_RELAY_BATCH_SIZE,
+  DEFAULT_RELAY_RETRY_ATTEMPTS,
+  DEFAULT_RELAY_TIMEOUT,
+  FAILED_RECORDS_RETENTION,
+} from './defaults';
 import { ConstructValidationError, describeDuration } from './errors';
 import { IdempotencyTable } from './idempotency-table';
 import { createConsumerFunction } from './idempotent-queue-consumer-function';
@@ -22,17 +29,17 @@ export interface OutboxRelayProps {
   readonly table: IdempotencyTable;
   /**
    * Queues the handlers publish to: the relay may `sqs:SendMessage` to these only.
-   * @default []
+   * @default - none (at least one queue, topic or bus is required)
    */
   readonly queues?: readonly sqs.IQueue[];
   /**
    * Topics the handlers publish to: the relay may `sns:Publish` to these only.
-   * @default []
+   * @default - none
    */
   readonly topics?: readonly sns.ITopic[];
   /**
    * Event buses the handlers publish to: the relay may `events:PutEvents` to these only.
-   * @default []
+   * @default - none
    */
   readonly eventBuses?: readonly events.IEventBus[];
   /**
@@ -58,7 +65,7 @@ export interface OutboxRelayProps {
   readonly timeout?: Duration;
   /**
    * Props of the relay function (memory, VPC, ...), as for `IdempotentQueueConsumer`.
-   * @default {}
+   * @default - Node.js on arm64, its own log group and role, bundled by the local esbuild
    */
   readonly functionProps?: ConsumerFunctionProps;
 }
@@ -92,9 +99,9 @@ export class OutboxRelay extends Construct {
 
   public constructor(scope: Construct, id: string, props: OutboxRelayProps) {
     super(scope, id);
-    const batchSize = props.batchSize ?? 100;
-    const retryAttempts = props.retryAttempts ?? 10;
-    const iteratorAge = props.iteratorAgeAlarmThreshold ?? Duration.minutes(5);
+    const batchSize = props.batchSize ?? DEFAULT_RELAY_BATCH_SIZE;
+    const retryAttempts = props.retryAttempts ?? DEFAULT_RELAY_RETRY_ATTEMPTS;
+    const iteratorAge = props.iteratorAgeAlarmThreshold ?? DEFAULT_ITERATOR_AGE_ALARM_THRESHOLD;
     if (!(props.table instanceof IdempotencyTable) || !(props.table.table instanceof dynamodb.Table)) {
       throw new ConstructValidationError(
         this,
@@ -125,7 +132,7 @@ export class OutboxRelay extends Construct {
     cfnTable.streamSpecification = { streamViewType: dynamodb.StreamViewType.NEW_IMAGE };
     this.streamArn = cfnTable.attrStreamArn;
 
-    const timeout = props.timeout ?? Duration.seconds(60);
+    const timeout = props.timeout ?? DEFAULT_RELAY_TIMEOUT;
     const fn = createConsumerFunction(this, relayEntry(), timeout, props.functionProps, 'outbox relay');
     this.function = fn;
     const role = fn.role as iam.IRole;
@@ -154,7 +161,7 @@ export class OutboxRelay extends Construct {
     }
 
     this.failedRecords = new sqs.Queue(this, 'FailedRecords', {
-      retentionPeriod: Duration.days(14),
+      retentionPeriod: FAILED_RECORDS_RETENTION,
       enforceSSL: true,
       encryption: sqs.QueueEncryption.SQS_MANAGED,
     });
