@@ -18,7 +18,13 @@ export interface CurrentExecution {
   publish(target: OutboxTarget, message: unknown, options: PublishOptions): string;
 }
 
-export const executions = new AsyncLocalStorage<{ execution: CurrentExecution | undefined }>();
+/** The current execution, and the step whose function is running (for `publish`, which refuses inside one). */
+export const executions = new AsyncLocalStorage<{ execution: CurrentExecution | undefined; step?: string }>();
+
+/** The name of the step whose function the calling code runs in, if any. */
+export function currentStep(): string | undefined {
+  return executions.getStore()?.step;
+}
 
 /** The execution the calling code runs in, or a clear error naming `what` was called outside one. */
 export function currentExecution(what: string): CurrentExecution {

@@ -422,7 +422,8 @@ export class Execution<TResult> {
       this.#checkpointed = true;
       await this.keepLease();
     }
-    const value = await fn();
+    // Marked as inside the step, so that `publish` (whose message a replayed step would not stage) refuses.
+    const value = await executions.run({ execution: this as Execution<unknown>, step: name }, fn);
     const result = await this.#checkpointable(name, value);
     await this.#write(`checkpoint step "${name}"`, () =>
       o.store.checkpoint({ key: this.key, token: this.token, step: name, checkpoint: { state: 'done', result } }),

@@ -1,4 +1,5 @@
-import { currentExecution } from '../engine/context';
+import { currentExecution, currentStep } from '../engine/context';
+import { IdempotencyContextError } from '../errors';
 import type { PublishOptions } from './message';
 import type { OutboxTarget } from './targets';
 
@@ -15,10 +16,17 @@ import type { OutboxTarget } from './targets';
  * @param message a string (SQS/SNS body as is), a JSON value (serialised), or for an event bus the
  *   event's `detail` object
  * @returns the message's id (as consumers see it)
- * @throws IdempotencyContextError outside an idempotent execution
+ * @throws IdempotencyContextError outside an idempotent execution, or inside a `step`
  * @throws IdempotencyConfigError when the store cannot commit messages (only DynamoDBStore can)
  * @throws OutboxMessageError when the target cannot take the message (checked now; nothing is staged)
  */
 export function publish(target: OutboxTarget, message: unknown, options?: PublishOptions): string {
-  return currentExecution('publish()').publish(target, message, options ?? {});
+  const execution = currentExecution('publish()');
+  const step = currentStep();
+  if (step !== undefined) {
+    throw new IdempotencyContextError(
+      `publish() was called inside step("${step}"): a step replayed from its checkpoint does not run again, so its message would not be committed on that attempt; call publish() outside the step, with the step's result`,
+    );
+  }
+  return execution.publish(target, message, options ?? {});
 }

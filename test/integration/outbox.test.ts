@@ -5,8 +5,8 @@
  */
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
-import { commitWith, DynamoDBStore, makeIdempotent } from '../../lib';
-import { IdempotencyCommitConditionError } from '../../lib/errors';
+import { commitWith, DynamoDBStore, makeIdempotent, step } from '../../lib';
+import { IdempotencyCommitConditionError, IdempotencyContextError } from '../../lib/errors';
 import { OUTBOX_ATTRIBUTE, OUTBOX_MESSAGE_ID_ATTRIBUTE, publish, republishOutbox, sqsQueue } from '../../lib/outbox';
 import { startLocalOutboxRelay, type LocalOutboxRelay } from '../../lib/testing';
 import { createTestQueue, createTestTable, dynamoClient, sqsClient } from '../helpers/local';
@@ -105,5 +105,34 @@ describe('outbox on DynamoDB Local and fauxqs', () => {
     const messages = await receiveAll(queueUrl, 1, 3_000);
     expect(messages.map((m) => m.MessageAttributes?.[OUTBOX_MESSAGE_ID_ATTRIBUTE]?.StringValue)).toEqual([id]);
     expect(await outboxItemsIn(tableName)).toBe(0);
+  });
+
+  it('refuses publish inside a step (a replayed step would not stage it again), and commits nothing', async () => {
+    const store = new DynamoDBStore({ client: dynamoClient(), tableName });
+    const handler = makeIdempotent(
+      async (_event: { orderId: string }) => {
+        await step('charge', () => publish(sqsQueue(queueUrl), 'm'));
+      },
+      { store, key: 'orderId', name: 'steps' },
+    );
+    await expect(handler({ orderId: 'o-5' })).rejects.toThrow(
+      new IdempotencyContextError(
+        'publish() was called inside step("charge"): a step replayed from its checkpoint does not run again, so its message would not be committed on that attempt; call publish() outside the step, with the step\'s result',
+      ),
+    );
+    expect(await outboxItemsIn(tableName)).toBe(0);
+  });
+
+  it("stages a message after a step, with the step's result", async () => {
+    const store = new DynamoDBStore({ client: dynamoClient(), tableName });
+    const handler = makeIdempotent(
+      async (_event: { orderId: string }) => {
+        const charge = await step('charge', () => 'ch_1');
+        return publish(sqsQueue(queueUrl), { charge });
+      },
+      { store, key: 'orderId', name: 'steps' },
+    );
+    await handler({ orderId: 'o-6' });
+    expect(await outboxItemsIn(tableName)).toBe(1);
   });
 });
