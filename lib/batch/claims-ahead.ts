@@ -5,7 +5,7 @@
  * The claims no record takes (the batch stopped before them) are released together, also in one request.
  */
 import type { Begin, IdempotencyEngine, InvocationInfo, LifecycleHooks } from '../engine';
-import { IdempotencyInProgressError } from '../errors';
+import { IdempotencyInProgressError, IdempotencyStoreError } from '../errors';
 
 /**
  * How long a record whose claim made ahead met another invocation's claim waits for that holder (within the
@@ -26,6 +26,8 @@ export function claimsBeforeRunning<TArgs extends unknown[], TResult>(
 
 export class ClaimsAhead<TArgs extends unknown[], TResult> {
   readonly #claims = new Map<unknown, Promise<Settled<TResult>>>();
+  /** Whether this batch claims ahead at all (ordered batches do; a standard queue's never does). */
+  #claimsAhead = false;
 
   /**
    * Starts the claim of record `id` (any value that names the record: its index, the record itself). Call
@@ -33,6 +35,7 @@ export class ClaimsAhead<TArgs extends unknown[], TResult> {
    * in this object until the record's turn ({@link run}) or the end ({@link releaseUntaken}).
    */
   public claim(id: unknown, engine: IdempotencyEngine<TArgs, TResult>, args: TArgs, info: InvocationInfo): void {
+    this.#claimsAhead = true;
     const settled = engine.begin(args, info).then(
       (begun): Settled<TResult> => ({ ok: true, begun }),
       (error: unknown): Settled<TResult> => ({ ok: false, error }),
@@ -67,13 +70,40 @@ export class ClaimsAhead<TArgs extends unknown[], TResult> {
       if (settled.begun.kind === 'execute') await settled.begun.execution.keepLease();
       return settled.begun;
     } catch (error) {
-      if (!(error instanceof IdempotencyInProgressError)) throw error;
+      // Only a batch that claims ahead can hold what another consumer waits for: others fail at once, as before.
+      if (!(error instanceof IdempotencyInProgressError) || !this.#claimsAhead) throw error;
       // Held by another invocation: perhaps another consumer's claim made ahead, held while that consumer
       // waits on one of ours (two shards carrying the same keys in opposite order). Give ours back, so it
       // can go on, and wait a while for the holder before failing the record.
-      await this.releaseUntaken();
+      await this.#giveBack();
       return engine.begin(args, { ...info, waitForHolderMs: HOLDER_WAIT_MS });
     }
+  }
+
+  /**
+   * Gives back, mid-batch, the claims made ahead that no record took yet: their records claim again at their
+   * turn. A claim whose release failed stays held by this batch (a new claim would not know it as its own),
+   * and its record fails at its turn instead, to be delivered again once the lease ends; so does a record
+   * whose claim failed (its outcome may be a claim of ours whose answer was lost).
+   */
+  async #giveBack(): Promise<void> {
+    await Promise.all(
+      [...this.#claims].map(async ([id, claim]) => {
+        const settled = await claim;
+        // A claim that failed fails its record at its turn, as before: its outcome may be a claim of ours.
+        if (!settled.ok || settled.begun.kind !== 'execute') return;
+        const execution = settled.begun.execution;
+        if (await execution.release()) {
+          this.#claims.delete(id);
+          return;
+        }
+        const error = new IdempotencyStoreError(
+          `The claim of idempotency record ${execution.key} made ahead could not be given back while its batch waited for another invocation; the record is held until its lease ends, then delivered again`,
+          { key: execution.key, retryable: true },
+        );
+        this.#claims.set(id, Promise.resolve({ ok: false, error }));
+      }),
+    );
   }
 
   /** Releases the claims no record took (the records that did not run), all in the same turn. */

@@ -254,24 +254,27 @@ export class Execution<TResult> {
 
   /**
    * Releases the lease so a retry may run at once; keeps checkpoints (and ends the lease) when there are
-   * any. Only an in-progress record of this execution is released, never a completed one.
+   * any. Only an in-progress record of this execution is released, never a completed one. Never throws:
+   * resolves `false` when the release failed (logged), and the record is then held until its lease ends.
    */
-  public async release(): Promise<void> {
-    if (this.#finished) return;
+  public async release(): Promise<boolean> {
+    if (this.#finished) return true;
     this.#finished = true;
     const o = this.#o;
-    if (o.mode === 'optimistic') return;
+    if (o.mode === 'optimistic') return true;
     try {
       await this.#write('release', () => o.store.release({ key: this.key, token: this.token, keepCheckpoints: this.#checkpointed }));
       this.#engine.count('Releases');
+      return true;
     } catch (releaseError) {
       if (releaseError instanceof IdempotencyLeaseLostError) {
         // Another invocation took the record over after this lease ended: nothing of ours left to release.
         o.logger.debug(`Idempotency record ${this.key} was taken over by another invocation; nothing to release`);
-        return;
+        return true;
       }
       // The original failure is what the caller must see; the record is never held beyond its lease.
       o.logger.warn(`Could not release idempotency record ${this.key}; it is held until its lease ends`, releaseError);
+      return false;
     }
   }
 
