@@ -45,6 +45,19 @@ export interface StartLocalOutboxRelayOptions {
    * @default 100
    */
   readonly retryDelayMs?: number;
+  /**
+   * Where the position of each shard (the sequence number of the last record handled without failure) is
+   * kept, so that a relay started again resumes there, as Lambda's event source mapping does after the
+   * function is restarted.
+   * @default - in this relay only (a new relay starts at the oldest record of the stream)
+   */
+  readonly checkpoints?: LocalOutboxRelayCheckpoints;
+}
+
+/** Where {@link startLocalOutboxRelay} keeps each shard's position. */
+export interface LocalOutboxRelayCheckpoints {
+  get(shardId: string): string | undefined;
+  set(shardId: string, sequenceNumber: string): void;
 }
 
 /** Counts of a {@link LocalOutboxRelay}. */
@@ -69,7 +82,17 @@ export interface LocalOutboxRelay {
   stop(): Promise<void>;
 }
 
-const KNOWN = new Set(['client', 'tableName', 'clients', 'handler', 'logger', 'pollIntervalMs', 'batchSize', 'retryDelayMs']);
+const KNOWN = new Set([
+  'client',
+  'tableName',
+  'clients',
+  'handler',
+  'logger',
+  'pollIntervalMs',
+  'batchSize',
+  'retryDelayMs',
+  'checkpoints',
+]);
 
 /**
  * Reads the stream of a DynamoDB Local table and gives its records to `relayOutbox`, batch by batch and
@@ -115,7 +138,7 @@ export async function startLocalOutboxRelay(options: StartLocalOutboxRelayOption
   let lastActivity = Date.now();
 
   const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-  const deliver = async (records: DynamoDBStreamRecord[]): Promise<void> => {
+  const deliver = async (records: DynamoDBStreamRecord[]): Promise<boolean> => {
     let batch = records;
     while (batch.length > 0 && !stopped) {
       counts.invocations += 1;
@@ -130,16 +153,21 @@ export async function startLocalOutboxRelay(options: StartLocalOutboxRelayOption
       }
       if (failedFrom < 0) {
         pending -= batch.length;
-        return;
+        return true;
       }
       counts.failedInvocations += 1;
       pending -= failedFrom;
       batch = batch.slice(failedFrom);
       await sleep(retryDelayMs);
     }
+    return false;
   };
 
-  const positions = new Map<string, string>(); // shard id → last sequence number handled
+  const kept = new Map<string, string>();
+  const positions: LocalOutboxRelayCheckpoints = options.checkpoints ?? {
+    get: (id) => kept.get(id),
+    set: (id, seq) => void kept.set(id, seq),
+  };
   const iteratorFor = async (shardId: string): Promise<string | undefined> => {
     const after = positions.get(shardId);
     const { ShardIterator } = await streamClient.send(
@@ -171,7 +199,7 @@ export async function startLocalOutboxRelay(options: StartLocalOutboxRelayOption
     if (records.length === 0) return false;
     lastActivity = Date.now();
     pending += records.length;
-    await deliver(records);
+    if (!(await deliver(records))) return true;
     const last = records[records.length - 1]?.dynamodb?.SequenceNumber;
     if (last !== undefined) positions.set(id, last);
     return true;

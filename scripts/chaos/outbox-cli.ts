@@ -1,7 +1,8 @@
 /**
- * `npm run chaos -- --outbox [--events N] [--seed S] [--fail-rate R] [--fault-rate R] [--relay-crash-rate R]`:
+ * `npm run chaos -- --outbox [--events N] [--seed S] [--fail-rate R] [--fault-rate R] [--relay-crash-rate R] [--kill-relay]`:
  * the outbox proof (scripts/chaos/outbox-proof.ts) at any size, on DynamoDB Local and fauxqs started here.
- * Exits with 1 when an invariant is violated.
+ * `--kill-relay` runs the relay as a child process SIGKILLed every 2 to 5 s. Exits with 1 when an invariant
+ * is violated.
  */
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -10,7 +11,7 @@ import { startLocalDynamoDB, startLocalSqs } from '../../lib/testing';
 import { formatOutboxProof, runOutboxProof } from './outbox-proof';
 
 export const OUTBOX_USAGE =
-  'Usage: npm run chaos -- --outbox [--events N] [--seed S] [--fail-rate R] [--fault-rate R] [--relay-crash-rate R]';
+  'Usage: npm run chaos -- --outbox [--events N] [--seed S] [--fail-rate R] [--fault-rate R] [--relay-crash-rate R] [--kill-relay]';
 
 /** Parses the outbox mode's flags. @throws RangeError naming the flag, with the usage */
 export function parseOutboxArgs(argv: readonly string[], defaultSeed: number) {
@@ -23,6 +24,7 @@ export function parseOutboxArgs(argv: readonly string[], defaultSeed: number) {
       'fail-rate': { type: 'string', default: '0.2' },
       'fault-rate': { type: 'string', default: '0.05' },
       'relay-crash-rate': { type: 'string', default: '0.2' },
+      'kill-relay': { type: 'boolean', default: false },
     },
   });
   const events = Number(values.events);
@@ -35,14 +37,21 @@ export function parseOutboxArgs(argv: readonly string[], defaultSeed: number) {
     if (!(value >= 0 && value <= 0.5)) throw new RangeError(`Expected --${flag} to be from 0 to 0.5, got ${values[flag]}\n${OUTBOX_USAGE}`);
     return value;
   };
-  return { events, seed, failRate: rate('fail-rate'), faultRate: rate('fault-rate'), relayCrashRate: rate('relay-crash-rate') };
+  return {
+    events,
+    seed,
+    failRate: rate('fail-rate'),
+    faultRate: rate('fault-rate'),
+    relayCrashRate: rate('relay-crash-rate'),
+    killRelay: values['kill-relay'] === true,
+  };
 }
 
 /** Runs the outbox mode; resolves with the process exit code. */
 export async function runOutboxChaos(argv: readonly string[]): Promise<number> {
   const args = parseOutboxArgs(argv, Date.now() % 1_000_000);
   console.log(
-    `Outbox proof: ${args.events} events (each sent twice), seed ${args.seed}, fail rate ${args.failRate}, fault rate ${args.faultRate}, relay crash rate ${args.relayCrashRate}; starting DynamoDB Local and fauxqs ...`,
+    `Outbox proof: ${args.events} events (each sent twice), seed ${args.seed}, fail rate ${args.failRate}, fault rate ${args.faultRate}, relay crash rate ${args.relayCrashRate}${args.killRelay ? ', relay processes SIGKILLed' : ''}; starting DynamoDB Local and fauxqs ...`,
   );
   const [dynamo, sqs] = await Promise.all([startLocalDynamoDB(), startLocalSqs()]);
   const credentials = () => ({ accessKeyId: 'local', secretAccessKey: 'local' });
@@ -56,6 +65,7 @@ export async function runOutboxChaos(argv: readonly string[]): Promise<number> {
       throttleRate: args.faultRate,
       lostResponseRate: args.faultRate,
       relayCrashRate: args.relayCrashRate,
+      ...(args.killRelay ? { killRelay: { dynamodbEndpoint: dynamo.endpoint, sqsEndpoint: sqs.endpoint } } : {}),
       timeoutMs: Math.max(300_000, args.events * 2_000),
       makeDynamo: () => new DynamoDBClient({ region: 'us-east-1', credentials: credentials(), endpoint: dynamo.endpoint }),
       makeSqs: () => new SQSClient({ region: 'us-east-1', credentials: credentials(), endpoint: sqs.endpoint }),

@@ -10,7 +10,10 @@
  * - no outbox item is left in the table.
  * Used by test/integration/outbox-proof.test.ts (CI size) and `npm run chaos -- --outbox` (any size).
  */
+import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
@@ -34,6 +37,11 @@ export interface OutboxProofOptions {
   readonly lostResponseRate?: number;
   /** Probability that a relay invocation's answer is lost after it published (the batch is given again). */
   readonly relayCrashRate?: number;
+  /**
+   * Run the relay as a child process SIGKILLed every 2 to 5 s and started again (resuming from
+   * checkpointed stream positions), instead of in this process with lost answers; needs the servers' endpoints.
+   */
+  readonly killRelay?: { readonly dynamodbEndpoint: string; readonly sqsEndpoint: string };
   /** Milliseconds to wait for everything to settle. */
   readonly timeoutMs?: number;
   readonly onProgress?: (effects: number, total: number) => void;
@@ -46,6 +54,8 @@ export interface OutboxProofReport {
   readonly failedAttemptsOfA: number;
   readonly relayInvocations: number;
   readonly relayCrashes: number;
+  /** Relay processes SIGKILLed (`killRelay`). */
+  readonly relayKills: number;
   readonly deliveriesToB: number;
   readonly effects: number;
   readonly faults: { throttled: number; lostResponses: number };
@@ -150,20 +160,26 @@ export async function runOutboxProof(options: OutboxProofOptions): Promise<Outbo
     );
   };
 
-  const relay = await startLocalOutboxRelay({
-    client: clients.relayDynamo,
-    tableName: tableA,
-    logger: quiet,
-    retryDelayMs: 50,
-    handler: async (event) => {
-      const response = await relayOutbox(event, { clients: { sqs: clients.relaySqs, dynamodb: clients.relayDynamo }, logger: quiet });
-      if (random() < relayCrashRate) {
-        relayCrashes += 1;
-        throw new Error('relay crashed after publishing');
-      }
-      return response;
-    },
-  });
+  const killer = options.killRelay === undefined ? undefined : startRelayProcesses(tableA, options.killRelay, random);
+  // The first relay process enables the table's stream: nothing may be committed before (as after a deploy).
+  await killer?.ready;
+  const relay =
+    killer !== undefined
+      ? undefined
+      : await startLocalOutboxRelay({
+          client: clients.relayDynamo,
+          tableName: tableA,
+          logger: quiet,
+          retryDelayMs: 50,
+          handler: async (event) => {
+            const response = await relayOutbox(event, { clients: { sqs: clients.relaySqs, dynamodb: clients.relayDynamo }, logger: quiet });
+            if (random() < relayCrashRate) {
+              relayCrashes += 1;
+              throw new Error('relay crashed after publishing');
+            }
+            return response;
+          },
+        });
   const sourceA = startLocalEventSource({
     client: options.makeSqs(),
     queueUrl: queueA,
@@ -235,7 +251,7 @@ export async function runOutboxProof(options: OutboxProofOptions): Promise<Outbo
   while (Date.now() < deadline) {
     seen = await effects();
     options.onProgress?.(seen.size, events);
-    if (seen.size >= events) {
+    if (seen.size >= events && (killer === undefined || (await completedInA()).outboxItems === 0)) {
       // Let redeliveries of duplicates (visibility timeouts) and relay retries play out, then stop.
       settled += 1;
       if (settled >= 3) break;
@@ -246,8 +262,8 @@ export async function runOutboxProof(options: OutboxProofOptions): Promise<Outbo
     sourceA.idle({ timeoutMs: 60_000 }).catch(() => undefined),
     sourceB.idle({ timeoutMs: 60_000 }).catch(() => undefined),
   ]);
-  await relay.idle(60_000).catch(() => undefined);
-  await Promise.all([sourceA.stop(), sourceB.stop(), relay.stop()]);
+  await relay?.idle(60_000).catch(() => undefined);
+  await Promise.all([sourceA.stop(), sourceB.stop(), relay?.stop(), killer?.stop()]);
   for (const injector of injectors) injector.remove();
   seen = await effects();
   const inA = await completedInA();
@@ -268,8 +284,9 @@ export async function runOutboxProof(options: OutboxProofOptions): Promise<Outbo
     events,
     deliveriesToA,
     failedAttemptsOfA: failedNonces.size,
-    relayInvocations: relay.stats().invocations,
+    relayInvocations: relay?.stats().invocations ?? 0,
     relayCrashes,
+    relayKills: killer?.kills() ?? 0,
     deliveriesToB,
     effects: [...seen.values()].reduce((sum, e) => sum + e.n, 0),
     faults: { throttled: injected.reduce((s, i) => s + i.throttled, 0), lostResponses: injected.reduce((s, i) => s + i.lostResponses, 0) },
@@ -285,7 +302,9 @@ export function formatOutboxProof(report: OutboxProofReport): string {
     `events                      ${report.events} (each sent twice to A)`,
     `deliveries to A             ${report.deliveriesToA}`,
     `attempts of A that failed   ${report.failedAttemptsOfA} (after publish: their messages must not exist)`,
-    `relay invocations           ${report.relayInvocations} (${report.relayCrashes} crashed after publishing)`,
+    report.relayKills > 0
+      ? `relay processes SIGKILLed   ${report.relayKills}`
+      : `relay invocations           ${report.relayInvocations} (${report.relayCrashes} crashed after publishing)`,
     `deliveries to B             ${report.deliveriesToB}`,
     `B's effects                 ${report.effects}`,
     `injected faults             ${report.faults.throttled} throttles, ${report.faults.lostResponses} lost answers`,
@@ -297,4 +316,65 @@ export function formatOutboxProof(report: OutboxProofReport): string {
     ...report.violations.slice(0, 20).map((v) => `  - ${v}`),
   ];
   return lines.join('\n');
+}
+
+/**
+ * Keeps one relay process running on `tableName`, SIGKILLing it every 2 to 5 s (drawn from `random`) and
+ * starting another; `stop()` ends the kills and leaves the last one running until the proof has settled.
+ */
+function startRelayProcesses(
+  tableName: string,
+  endpoints: { readonly dynamodbEndpoint: string; readonly sqsEndpoint: string },
+  random: () => number,
+): { ready: Promise<void>; kills(): number; stop(): Promise<void> } {
+  let child: ChildProcess | undefined;
+  let kills = 0;
+  const checkpoints = path.join(os.tmpdir(), `outbox-relay-${randomUUID()}.json`);
+  let stopped = false;
+  const spawn = (): ChildProcess =>
+    fork(path.join(__dirname, 'outbox-relay-process.ts'), [], {
+      execArgv: ['--import', 'tsx'],
+      env: {
+        ...process.env,
+        OUTBOX_TABLE: tableName,
+        OUTBOX_DYNAMODB_ENDPOINT: endpoints.dynamodbEndpoint,
+        OUTBOX_SQS_ENDPOINT: endpoints.sqsEndpoint,
+        OUTBOX_CHECKPOINTS: checkpoints,
+      },
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    });
+  child = spawn();
+  const first = child;
+  const ready = new Promise<void>((resolve, reject) => {
+    first.once('message', () => resolve());
+    first.once('exit', (code) => reject(new Error(`the first relay process exited with ${String(code)} before it was ready`)));
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const schedule = (): void => {
+    timer = setTimeout(
+      () => {
+        if (stopped) return;
+        // Only the process this proof started, by its own handle.
+        child?.kill('SIGKILL');
+        kills += 1;
+        child = spawn();
+        schedule();
+      },
+      2_000 + random() * 3_000,
+    );
+  };
+  return {
+    ready: ready.then(schedule),
+    kills: () => kills,
+    stop: async () => {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      const last = child;
+      if (last && last.exitCode === null) {
+        const exited = new Promise<void>((resolve) => last.once('exit', () => resolve()));
+        last.kill('SIGTERM');
+        await exited;
+      }
+    },
+  };
 }
