@@ -8,6 +8,7 @@
  *   npm run bench -- --lambda-mb=512 --rtt-ms=3     # the Lambda model at 512 MB only
  *   npm run bench -- --lambda-mb=none               # the uncapped in-process run only
  *   npm run bench -- --no-footprint --no-levers
+ *   npm run bench -- --valkey-only --scale=0.1      # the Valkey contenders only (bench/valkey/)
  *   npm run bench -- --from=bench/results/<date>.json   # redraw the tables and charts of an earlier run
  *
  * Writes bench/results/<date>.json and .md, one chart per configuration, and the charts the docs show
@@ -40,6 +41,7 @@ import {
 } from './report';
 import { scenarios, type Scenario } from './scenarios';
 import { median } from './stats';
+import { formatValkeyBench, runValkeyBench } from './valkey/run';
 
 const ROOT = resolve(__dirname, '..');
 
@@ -75,6 +77,8 @@ interface Args {
   readonly outDir: string;
   /** Redraw from this results file instead of running. */
   readonly from: string | undefined;
+  /** `all`: DynamoDB then Valkey; `none`: DynamoDB only (`--no-valkey`); `only`: Valkey only (`--valkey-only`). */
+  readonly valkey: 'all' | 'none' | 'only';
 }
 
 function number(name: string, value: string | undefined, minimum: number): number {
@@ -94,11 +98,14 @@ function parseArgs(argv: readonly string[]): Args {
   let periodMs = DEFAULT_PERIOD_MS;
   let outDir = join(ROOT, 'bench', 'results');
   let from: string | undefined;
+  let valkey: Args['valkey'] = 'all';
   for (const arg of argv) {
     const [name, value] = arg.split('=', 2);
     if (name === '--scale' && value !== undefined && Number(value) > 0) scale = Number(value);
     else if (name === '--no-footprint') footprint = false;
     else if (name === '--no-levers') levers = false;
+    else if (name === '--no-valkey') valkey = 'none';
+    else if (name === '--valkey-only') valkey = 'only';
     else if (name === '--lambda-mb' && value) {
       configs = value.split(',').map((part) => (part.trim() === 'none' ? 'none' : number('--lambda-mb', part.trim(), 128)));
     } else if (name === '--rtt-ms') rttMs = number('--rtt-ms', value, 0);
@@ -108,11 +115,11 @@ function parseArgs(argv: readonly string[]): Args {
     else {
       throw new Error(
         `Unknown argument ${arg} (expected --scale=<positive number>, --lambda-mb=<none and/or MB, comma-separated>, --rtt-ms=<ms>, ` +
-          '--cfs-period-ms=<ms>, --no-footprint, --no-levers, --out=<directory> or --from=<results.json>)',
+          '--cfs-period-ms=<ms>, --no-footprint, --no-levers, --no-valkey, --valkey-only, --out=<directory> or --from=<results.json>)',
       );
     }
   }
-  return { scale, footprint, levers, configs, rttMs, periodMs, outDir, from };
+  return { scale, footprint, levers, configs, rttMs, periodMs, outDir, from, valkey };
 }
 
 function run(command: string, args: string[]): string | undefined {
@@ -260,10 +267,28 @@ function redraw(file: string, outDir: string): void {
   process.stdout.write(`${writeReport(results, file.replace(/\.json$/, ''), outDir)}\n`);
 }
 
+/** The Valkey contenders (bench/valkey/): printed, and written next to the DynamoDB results. */
+async function valkeyBench(args: Args): Promise<void> {
+  process.stderr.write('Valkey: ValkeyStore vs Powertools CachePersistenceLayer...\n');
+  const results = await runValkeyBench({
+    scale: args.scale,
+    configs: args.configs,
+    periodMs: args.periodMs,
+    progress: (line) => process.stderr.write(line),
+  });
+  process.stdout.write(`${formatValkeyBench(results)}\n`);
+  mkdirSync(args.outDir, { recursive: true });
+  writeFileSync(join(args.outDir, `valkey-${new Date().toISOString().slice(0, 10)}.json`), `${JSON.stringify(results, null, 2)}\n`);
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   if (args.from !== undefined) {
     redraw(args.from, args.outDir);
+    return;
+  }
+  if (args.valkey === 'only') {
+    await valkeyBench(args);
     return;
   }
   const started = process.hrtime.bigint();
@@ -335,6 +360,7 @@ async function main(): Promise<void> {
   } finally {
     await ddb.stop();
   }
+  if (args.valkey === 'all') await valkeyBench(args);
   let footprint: FootprintResult | undefined;
   let footprintError: string | undefined;
   if (args.footprint) {

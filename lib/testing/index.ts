@@ -9,6 +9,8 @@
 export { TestKitError, TestKitDependencyError, LocalServerError, TestKitConfigError } from './errors';
 export { startLocalDynamoDB, createIdempotencyTable } from './local-dynamodb';
 export type { StartLocalDynamoDBOptions, LocalDynamoDB, CreateIdempotencyTableOptions } from './local-dynamodb';
+export { startLocalValkey } from './local-valkey';
+export type { StartLocalValkeyOptions, LocalValkey } from './local-valkey';
 export { startLocalSqs } from './local-sqs';
 export type { StartLocalSqsOptions, LocalSqs } from './local-sqs';
 export { startLocalOutboxRelay } from './local-outbox-relay';
