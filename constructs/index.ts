@@ -13,5 +13,7 @@ export type {
   IdempotentQueueConsumerProps,
   ProvisionedPollers,
 } from './idempotent-queue-consumer-props';
+export { OutboxRelay } from './outbox-relay';
+export type { OutboxRelayProps, OutboxRelayAlarms } from './outbox-relay';
 export { ConstructValidationError } from './errors';
 export { IDEMPOTENCY_TABLE_NAME_ENV } from '../lib/persistence/schema';

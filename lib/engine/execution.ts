@@ -12,6 +12,10 @@ import {
   IdempotencyStoreError,
 } from '../errors';
 import { type ResolvedOptions } from '../options';
+import { packMessages } from '../outbox/items';
+import type { OutboxMessage, PublishOptions } from '../outbox/message';
+import { stagePublish } from '../outbox/stage';
+import type { OutboxTarget } from '../outbox/targets';
 import { RecordStatus, type CompleteInput, type IdempotencyRecord, type StagedWrite, type StepCheckpoint } from '../persistence/store';
 import { isRetryable } from '../retry';
 import { captureError, deserialize, serialize, UnstorableValueError } from '../serialize';
@@ -70,6 +74,7 @@ export class Execution<TResult> {
   readonly #steps: Map<string, StepCheckpoint>;
   readonly #usedSteps = new Set<string>();
   readonly #staged: StagedWrite[] = [];
+  readonly #messages: OutboxMessage[] = [];
   readonly #retryDeadline: () => number;
   readonly #leaseNeededMs: () => number;
   #expiresAt: number;
@@ -220,7 +225,7 @@ export class Execution<TResult> {
    * so retries get it (typed, `replayed: true`) instead of running the work until the record expires.
    */
   async #unstorable(make: (what: string) => IdempotencyError): Promise<never> {
-    if (this.#staged.length > 0 || this.#o.mode === 'optimistic') {
+    if (this.#committedOnly() || this.#o.mode === 'optimistic') {
       await this.release();
       throw make('nothing was committed and the lease was released');
     }
@@ -302,6 +307,7 @@ export class Execution<TResult> {
   async #store(result: string, outcome: 'value' | 'error'): Promise<IdempotencyRecord | undefined> {
     const o = this.#o;
     const writes = [...this.#staged];
+    const messages = [...this.#messages];
     // Built afresh for every attempt: the expiry counts from when the outcome is written.
     const inputAt = (now: number): CompleteInput => ({
       key: this.key,
@@ -311,6 +317,7 @@ export class Execution<TResult> {
       expiresAt: this.#engine.expiresAt(now),
       ...(this.#fingerprint === undefined ? {} : { fingerprint: this.#fingerprint }),
       writes,
+      ...(messages.length === 0 ? {} : { messages }),
       now: now - o.clockSkewMs,
     });
     let input = inputAt(o.clock());
@@ -397,7 +404,7 @@ export class Execution<TResult> {
       this.#refusedForSize = true;
       return error;
     }
-    if (definite && this.#staged.length > 0) {
+    if (definite && this.#committedOnly()) {
       // Nothing was committed, the staged writes included: end the lease so a retry runs at once.
       this.#finished = false;
       await this.release();
@@ -458,7 +465,8 @@ export class Execution<TResult> {
       this.#checkpointed = true;
       await this.keepLease();
     }
-    const value = await fn();
+    // Marked as inside the step, so that `publish` (whose message a replayed step would not stage) refuses.
+    const value = await executions.run({ execution: this as Execution<unknown>, step: name }, fn);
     const result = await this.#checkpointable(name, value);
     await this.#write(`checkpoint step "${name}"`, () =>
       o.store.checkpoint({ key: this.key, token: this.token, step: name, checkpoint: { state: 'done', result } }),
@@ -501,6 +509,25 @@ export class Execution<TResult> {
     throw failure;
   }
 
+  /**
+   * Whether the execution staged writes or messages: its effects are then taken to be all in the
+   * completion's transaction, so a definite failure to commit it lets a retry run the work again.
+   */
+  #committedOnly(): boolean {
+    return this.#staged.length > 0 || this.#messages.length > 0;
+  }
+
+  /** See `publish` (`effectively-once/outbox`). */
+  public publish(target: OutboxTarget, message: unknown, options: PublishOptions): string {
+    return stagePublish(
+      { store: this.#o.store, key: this.key, messages: this.#messages, roomForItems: MAX_STAGED_WRITES - this.#staged.length },
+      target,
+      message,
+      options,
+      () => this.key,
+    );
+  }
+
   /** See {@link commitWith}. */
   public stage(items: readonly StagedWrite[]): void {
     const refusal = this.#o.store.stagedWritesRefusal;
@@ -510,9 +537,10 @@ export class Execution<TResult> {
     }
     checkStagedItems(items, this.#staged.length, this.key);
     checkStagedSizes(this.#o.store.limits, this.#staged, items, this.key);
-    if (this.#staged.length + items.length > MAX_STAGED_WRITES) {
+    const outboxItems = packMessages(this.#messages).length;
+    if (this.#staged.length + items.length + outboxItems > MAX_STAGED_WRITES) {
       throw new IdempotencyContextError(
-        `commitWith: ${this.#staged.length + items.length} staged writes exceed the ${MAX_STAGED_WRITES} that fit in one DynamoDB transaction beside the idempotency record; nothing was sent`,
+        `commitWith: ${this.#staged.length + items.length} staged writes${outboxItems > 0 ? ` and ${outboxItems} outbox item(s)` : ''} exceed the ${MAX_STAGED_WRITES} that fit in one DynamoDB transaction beside the idempotency record; nothing was sent`,
         { key: this.key },
       );
     }

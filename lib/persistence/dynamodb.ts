@@ -97,6 +97,8 @@ export class DynamoDBStore implements IdempotencyStore {
   readonly #requests: SingleRequests;
   readonly #batches: WriteBatches;
   readonly #transactions: Transactions;
+  /** Outbox messages (`publish`) are committed in the completion's transaction, as items of the table. */
+  public readonly supportsOutbox = true;
 
   public constructor(options: DynamoDBStoreOptions = {}) {
     for (const name of Object.keys(options)) {
@@ -195,7 +197,7 @@ export class DynamoDBStore implements IdempotencyStore {
    * `EFFECTIVELY_ONCE_DISABLED=true` runs without idempotency.
    */
   public async commitWrites(input: CommitWritesInput): Promise<void> {
-    await this.#transactions.commitWrites(input.label, input.writes);
+    await this.#transactions.commitWrites(input.label, input.writes, input.messages);
   }
 
   public get(key: string, now: number): Promise<IdempotencyRecord | undefined> {

@@ -13,6 +13,8 @@ export { startLocalValkey } from './local-valkey';
 export type { StartLocalValkeyOptions, LocalValkey } from './local-valkey';
 export { startLocalSqs } from './local-sqs';
 export type { StartLocalSqsOptions, LocalSqs } from './local-sqs';
+export { startLocalOutboxRelay } from './local-outbox-relay';
+export type { StartLocalOutboxRelayOptions, LocalOutboxRelay, LocalOutboxRelayStats } from './local-outbox-relay';
 export { createLambdaContext } from './lambda-context';
 export type { LambdaContextOptions } from './lambda-context';
 export { startLocalEventSource } from './event-source';
