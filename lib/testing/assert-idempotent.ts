@@ -38,6 +38,7 @@ export interface AssertIdempotentReport {
  * the seed; the same facts are fields.
  */
 export class IdempotencyAssertionError extends TestKitError {
+  public override name = 'IdempotencyAssertionError';
   /** The seed that reproduces the failure (`seed` option). */
   public readonly seed: number;
   /** The shrunk input. */
