@@ -9,10 +9,13 @@
 export { TestKitError, TestKitDependencyError, LocalServerError, TestKitConfigError } from './errors';
 export { startLocalDynamoDB, createIdempotencyTable } from './local-dynamodb';
 export type { StartLocalDynamoDBOptions, LocalDynamoDB, CreateIdempotencyTableOptions } from './local-dynamodb';
+export { localClientConfig } from './local-client';
+export type { LocalClientConfig } from './local-client';
 export { startLocalSqs } from './local-sqs';
 export type { StartLocalSqsOptions, LocalSqs } from './local-sqs';
 export { createLambdaContext } from './lambda-context';
 export type { LambdaContextOptions } from './lambda-context';
+export type { LambdaContext, LocalSqsClient, AwsCommandLike } from './lambda-types';
 export { startLocalEventSource } from './event-source';
 export type { LocalEventSource, LocalEventSourceStats, LocalEventSourceError } from './event-source';
 export {} from './event-source-options';
@@ -25,6 +28,7 @@ export type { AssertIdempotentReport } from './assert-idempotent';
 export {} from './assert-idempotent-options';
 export type {
   AssertIdempotentOptions,
+  InputsArbitrary,
   IdempotencyScenario,
   IdempotencyTrial,
   IdempotentFunction,

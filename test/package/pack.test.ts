@@ -115,6 +115,27 @@ describe('the packed tarball, installed into an empty project', () => {
     );
     expect(out).toBe('');
   });
+  it('type checks a user of the DynamoDB test helpers with skipLibCheck: false and no optional peer installed', () => {
+    writeFileSync(
+      join(consumer, 'kit-user.ts'),
+      [
+        "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';",
+        "import { DynamoDBStore } from 'effectively-once';",
+        "import { createIdempotencyTable, localClientConfig, startLocalDynamoDB, withFaults } from 'effectively-once/testing';",
+        'export async function use(): Promise<string> {',
+        '  const dynamo = await startLocalDynamoDB();',
+        '  const client = new DynamoDBClient(localClientConfig(dynamo.endpoint));',
+        '  withFaults(client, { seed: 1 }).remove();',
+        "  return new DynamoDBStore({ client, tableName: await createIdempotencyTable(client, 'idempotency') }).tableName;",
+        '}',
+      ].join('\n'),
+    );
+    const tsc = join(root, 'node_modules/typescript/bin/tsc');
+    const types = join(root, 'node_modules/@types');
+    const args = ['--noEmit', '--strict', '--module', 'node16', '--moduleResolution', 'node16', '--skipLibCheck', 'false'];
+    const out = run('node', [tsc, ...args, '--typeRoots', types, '--types', 'node', 'kit-user.ts'], consumer);
+    expect(out).toBe('');
+  });
 });
 
 describe("a Lambda handler bundled from the installed package, as a user's esbuild does", () => {
