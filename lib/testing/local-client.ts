@@ -36,4 +36,3 @@ export function localClientConfig(endpoint: string | undefined): LocalClientConf
   }
   return { endpoint, region: LOCAL_REGION, credentials: localCredentials() };
 }
-

@@ -165,7 +165,7 @@ describe('createIdempotencyTable', () => {
   });
 });
 
-describe('clients of your own for the kit\'s DynamoDB Local', () => {
+describe("clients of your own for the kit's DynamoDB Local", () => {
   it('localClientConfig(endpoint) gives a client that reaches it with no AWS variables set', async () => {
     const table = await createTestTable('own-client');
     const client = new DynamoDBClient(localClientConfig(process.env.EO_DYNAMODB_ENDPOINT));
