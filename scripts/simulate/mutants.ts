@@ -148,6 +148,19 @@ export interface MutantReport {
   readonly ms: number;
 }
 
+/** What a simulator run that printed no violation did instead: never an empty reason. */
+function whyNoViolation(child: ReturnType<typeof spawnSync>, seeds: number): string {
+  if (child.error !== undefined) return `the simulator did not finish: ${child.error.message}`;
+  if (child.status === 0) return `no violation in ${seeds} seeds of every configuration`;
+  const stderr = String(child.stderr ?? '')
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .slice(0, 3)
+    .join(' ');
+  const how = child.signal === null ? `exit code ${String(child.status)}` : `signal ${child.signal}`;
+  return `the simulator failed without a violation (${how})${stderr === '' ? '' : `: ${stderr}`}`;
+}
+
 /** Runs the simulator against one mutant, in a patched copy of the sources. */
 export function runMutant(mutant: Mutant, seeds: number): MutantReport {
   const started = Date.now();
@@ -173,9 +186,7 @@ export function runMutant(mutant: Mutant, seeds: number): MutantReport {
         timeout: 300_000,
       },
     );
-    const evidence =
-      (child.stdout ?? '').split('\n').find((line) => line.startsWith('VIOLATION')) ??
-      (child.stderr ?? '').split('\n').slice(0, 3).join(' ');
+    const evidence = (child.stdout ?? '').split('\n').find((line) => line.startsWith('VIOLATION')) ?? whyNoViolation(child, seeds);
     return { mutant: mutant.name, caught: child.status === 1 && evidence.startsWith('VIOLATION'), evidence, ms: Date.now() - started };
   } finally {
     rmSync(dir, { recursive: true, force: true });
