@@ -15,10 +15,10 @@ import { App, Stack } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import fc from 'fast-check';
-import { commitWith, DynamoDBStore, InMemoryStore, makeIdempotent, type SqsEvent } from '../../lib';
+import { commitWith, DynamoDBStore, InMemoryStore, makeIdempotent, processSqsBatch, type SqsEvent } from '../../lib';
 import { createLambdaContext, type LocalSqs } from '../../lib/testing';
 import { httpApiEvent } from '../helpers/http-events';
-import { createTestTable, dynamoClient, newSqsClient } from '../helpers/local';
+import { createTestTable, dynamoClient, newDynamoClient, newSqsClient } from '../helpers/local';
 import { sqsEvent, sqsRecord } from '../helpers/sqs-events';
 
 const root = resolve(__dirname, '../..');
@@ -71,7 +71,7 @@ const HOW: Record<string, string> = {
   'testing-with-faults.ts': 'underFaults() around a handler on DynamoDB Local',
   'assert-idempotent.ts': 'handlerIsIdempotent() with a real handler and ledger on DynamoDB Local',
   'assert-idempotent-recover.ts': 'survivesDyingCalls() with an in-memory store',
-  'assert-idempotent-sqs.ts': 'loaded (a fragment: the SQS consumer, its event builder and snapshot are yours)',
+  'assert-idempotent-sqs.ts': 'consumerIsIdempotent() with processSqsBatch on DynamoDB Local',
 };
 
 let table: string;
@@ -266,6 +266,35 @@ describe('docs/examples, run against the local servers', () => {
     const { survivesDyingCalls } = load<{ survivesDyingCalls: () => Promise<void> }>('assert-idempotent-recover.ts');
     await expect(survivesDyingCalls()).resolves.toBeUndefined();
   });
+
+  it('assert-idempotent-sqs.ts: consumerIsIdempotent() passes for a processSqsBatch consumer', async () => {
+    const client = newDynamoClient(); // its own: the kit's crash points are a middleware on it
+    const seen = new Map<string, number>();
+    const store = new DynamoDBStore({ client, tableName: table });
+    let now = Date.now();
+    g.consumer = (event: SqsEvent) =>
+      // An upsert keyed by the event (repeating it changes nothing): a plain counter here would be caught
+      // repeating after a crash before the completion, as it should.
+      processSqsBatch<{ eventId: string }>(event, async (_r, { body }) => void seen.set(body.eventId, 1), {
+        store,
+        key: (_r, { body }) => body.eventId,
+        name: 'examples-sqs',
+        clock: () => now,
+      });
+    g.sqsEventOf = (e: unknown) => sqsEvent([sqsRecord({ body: JSON.stringify(e) })]);
+    g.client = client;
+    g.inputs = fc.record({ eventId: fc.uuid(), amountCents: fc.integer({ min: 1, max: 100 }) });
+    g.snapshot = async (e: { eventId: string }, { namespace }: { namespace: string }) => seen.get(`${namespace}-${e.eventId}`) ?? 0;
+    g.recover = () => {
+      now += 61_000; // past the lease (60 s) and the clock skew allowance: a crashed delivery's lease ends
+    };
+    try {
+      const { consumerIsIdempotent } = load<{ consumerIsIdempotent: () => Promise<void> }>('assert-idempotent-sqs.ts');
+      await expect(consumerIsIdempotent()).resolves.toBeUndefined();
+    } finally {
+      client.destroy();
+    }
+  }, 120_000);
 
   it('testing-event-source.ts: drain() delivers every message of a queue to the handler', async () => {
     const client = newSqsClient();
