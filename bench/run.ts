@@ -8,6 +8,7 @@
  *   npm run bench -- --lambda-mb=512 --rtt-ms=3     # the Lambda model at 512 MB only
  *   npm run bench -- --lambda-mb=none               # the uncapped in-process run only
  *   npm run bench -- --no-footprint --no-levers
+ *   npm run bench -- --valkey-only --scale=0.1      # the Valkey contenders only (bench/valkey/)
  *   npm run bench -- --from=bench/results/<date>.json   # redraw the tables and charts of an earlier run
  *
  * Writes bench/results/<date>.json and .md, one chart per configuration, and the charts the docs show
@@ -41,6 +42,7 @@ import {
 } from './report';
 import { scenarios, type Scenario } from './scenarios';
 import { median } from './stats';
+import { formatValkeyBench, runValkeyBench } from './valkey/run';
 
 const ROOT = resolve(__dirname, '..');
 
@@ -76,6 +78,8 @@ interface Args {
   readonly outDir: string;
   /** Redraw from this results file instead of running. */
   readonly from: string | undefined;
+  /** `all`: DynamoDB then Valkey; `none`: DynamoDB only (`--no-valkey`); `only`: Valkey only (`--valkey-only`). */
+  readonly valkey: 'all' | 'none' | 'only';
 }
 
 function number(name: string, value: string | undefined, minimum: number): number {
@@ -96,6 +100,8 @@ function parseArgs(argv: readonly string[]): Args {
       scale: { type: 'string' },
       'no-footprint': { type: 'boolean' },
       'no-levers': { type: 'boolean' },
+      'no-valkey': { type: 'boolean' },
+      'valkey-only': { type: 'boolean' },
       'lambda-mb': { type: 'string' },
       'rtt-ms': { type: 'string' },
       'cfs-period-ms': { type: 'string' },
@@ -118,6 +124,7 @@ function parseArgs(argv: readonly string[]): Args {
     periodMs: values['cfs-period-ms'] === undefined ? DEFAULT_PERIOD_MS : number('--cfs-period-ms', values['cfs-period-ms'], 1),
     outDir: values.out === undefined ? join(ROOT, 'bench', 'results') : resolve(values.out),
     from: values.from === undefined ? undefined : resolve(values.from),
+    valkey: values['valkey-only'] === true ? 'only' : values['no-valkey'] === true ? 'none' : 'all',
   };
 }
 
@@ -266,10 +273,28 @@ function redraw(file: string, outDir: string): void {
   process.stdout.write(`${writeReport(results, file.replace(/\.json$/, ''), outDir)}\n`);
 }
 
+/** The Valkey contenders (bench/valkey/): printed, and written next to the DynamoDB results. */
+async function valkeyBench(args: Args): Promise<void> {
+  process.stderr.write('Valkey: ValkeyStore vs Powertools CachePersistenceLayer...\n');
+  const results = await runValkeyBench({
+    scale: args.scale,
+    configs: args.configs,
+    periodMs: args.periodMs,
+    progress: (line) => process.stderr.write(line),
+  });
+  process.stdout.write(`${formatValkeyBench(results)}\n`);
+  mkdirSync(args.outDir, { recursive: true });
+  writeFileSync(join(args.outDir, `valkey-${new Date().toISOString().slice(0, 10)}.json`), `${JSON.stringify(results, null, 2)}\n`);
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   if (args.from !== undefined) {
     redraw(args.from, args.outDir);
+    return;
+  }
+  if (args.valkey === 'only') {
+    await valkeyBench(args);
     return;
   }
   const started = process.hrtime.bigint();
@@ -341,6 +366,7 @@ async function main(): Promise<void> {
   } finally {
     await ddb.stop();
   }
+  if (args.valkey === 'all') await valkeyBench(args);
   let footprint: FootprintResult | undefined;
   let footprintError: string | undefined;
   if (args.footprint) {

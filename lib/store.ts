@@ -15,6 +15,12 @@ export {
   type LeaseExtension,
   type StepCheckpoint,
   type StagedWrite,
+  type StoreLimits,
   type OutcomeKind,
 } from './persistence/store';
-export { IdempotencyStoreError, IdempotencyLeaseLostError, IdempotencyCommitConditionError } from './errors';
+export {
+  IdempotencyStoreError,
+  IdempotencyLeaseLostError,
+  IdempotencyCommitConditionError,
+  IdempotencyResultTooLargeError,
+} from './errors';

@@ -3,6 +3,9 @@
  * DynamoDB Local and fauxqs, runs the scenario of scripts/chaos/engine.ts and prints its summary table and
  * invariants; exits with 1 when any invariant is violated (with effectively-once).
  *
+ * `npm run chaos -- --store valkey [--messages N] [--seed S] [--client iovalkey|ioredis|redis]`: the chaos
+ * run over ValkeyStore against a local redis-server (scripts/chaos/valkey/).
+ *
  * `npm run chaos -- --processes N [--messages M] [--seed S]`: the consumers run as N child processes that
  * the parent SIGKILLs at random moments and replaces (scripts/chaos/processes.ts).
  */
@@ -12,6 +15,7 @@ import { startLocalDynamoDB, startLocalSqs } from '../lib/testing';
 import { parseChaosArgs, USAGE } from './chaos/args';
 import { runChaos, type ChaosProgress } from './chaos/engine';
 import { runProcessChaos } from './chaos/processes';
+import { valkeyChaosMain, wantsValkey } from './chaos/valkey/cli';
 import { formatInvariants, formatProcessSummary, formatSummary } from './chaos/report';
 
 function progress(): (p: ChaosProgress) => void {
@@ -24,6 +28,10 @@ function progress(): (p: ChaosProgress) => void {
 }
 
 async function main(): Promise<void> {
+  if (wantsValkey(process.argv.slice(2))) {
+    process.exitCode = await valkeyChaosMain(process.argv.slice(2), Date.now() % 1_000_000);
+    return;
+  }
   const args = parseChaosArgs(process.argv.slice(2), Date.now() % 1_000_000);
   if (args.help) {
     console.log(USAGE);

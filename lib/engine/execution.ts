@@ -1,6 +1,7 @@
 /** One execution of the work under a claimed record: run, checkpoint steps, stage writes, complete or fail. */
-import { MAX_CHECKPOINT_BYTES, MAX_TRANSACTION_ITEMS } from '../defaults';
+import { MAX_TRANSACTION_ITEMS } from '../defaults';
 import {
+  IdempotencyConfigError,
   IdempotencyContextError,
   IdempotencyError,
   IdempotencyInProgressError,
@@ -16,7 +17,8 @@ import { isRetryable } from '../retry';
 import { captureError, deserialize, serialize, UnstorableValueError } from '../serialize';
 import { executions } from './context';
 import type { IdempotencyEngine } from './engine';
-import { checkFingerprint, checkStagedItems, downstreamKeyOf } from './outcomes';
+import { checkFingerprint, checkpointBudget, checkStagedItems, checkStagedSizes, downstreamKeyOf } from './outcomes';
+import { checkedPut, checkedRecord } from './store-answers';
 import type { LifecycleHooks, StepOptions } from './types';
 
 /** Staged writes that fit in one DynamoDB transaction beside the idempotency record itself. */
@@ -74,6 +76,8 @@ export class Execution<TResult> {
   #leaseUntil: number;
   #checkpointed: boolean;
   #finished = false;
+  /** Set when the store refused the completion definitively for its size (nothing was written). */
+  #refusedForSize = false;
 
   public constructor(engine: IdempotencyEngine<never, TResult> | IdempotencyEngine<unknown[], TResult>, start: ExecutionStart) {
     this.#engine = engine as IdempotencyEngine<never, TResult>;
@@ -111,7 +115,9 @@ export class Execution<TResult> {
   async #ownCompletion(): Promise<'yes' | 'no' | 'unknown'> {
     const o = this.#o;
     try {
-      const record = await this.#write('read', () => o.store.get(this.key, o.clock() - o.clockSkewMs));
+      const record = await this.#write('read', () =>
+        o.store.get(this.key, o.clock() - o.clockSkewMs).then((answer) => checkedRecord(answer, this.key)),
+      );
       return record?.status === RecordStatus.Completed && record.token === this.token ? 'yes' : 'no';
     } catch {
       return 'unknown';
@@ -182,7 +188,26 @@ export class Execution<TResult> {
           ),
       );
     }
-    const winner = await this.#store(result, 'value');
+    let winner: IdempotencyRecord | undefined;
+    try {
+      winner = await this.#store(result, 'value');
+    } catch (error) {
+      // The store refused the completion for its size (nothing written): as a result above maxResultBytes.
+      if (!(error instanceof IdempotencyResultTooLargeError) || !this.#refusedForSize) throw error;
+      this.#refusedForSize = false;
+      return this.#unstorable(
+        (what) =>
+          new IdempotencyResultTooLargeError(
+            `The result of ${this.key} (${bytes} bytes serialised) could not be stored: ${error.message}; ${what}`,
+            {
+              key: this.key,
+              cause: error,
+              bytes: error.bytes,
+              maxBytes: error.maxBytes,
+            },
+          ),
+      );
+    }
     return winner
       ? { value: this.#engine.replay(this.key, winner.outcome ?? 'value', winner.result), replayed: true }
       : { value, replayed: false };
@@ -293,9 +318,17 @@ export class Execution<TResult> {
     this.#finished = true;
     if (o.mode === 'optimistic') {
       let written: Awaited<ReturnType<typeof o.store.putCompleted>>;
+      const attempts = { ambiguous: false };
       try {
-        written = await this.#writeCompletion(() => o.store.putCompleted(attempt()));
+        written = await this.#writeCompletion(
+          () => o.store.putCompleted(attempt()).then((answer) => checkedPut(answer, this.key)),
+          attempts,
+        );
       } catch (error) {
+        if (error instanceof IdempotencyResultTooLargeError && !attempts.ambiguous) {
+          this.#refusedForSize = true;
+          throw error;
+        }
         // An earlier attempt may have been applied (its answer lost): a consistent read tells.
         if ((await this.#ownCompletion()) !== 'yes') {
           throw new IdempotencyStoreError(
@@ -357,6 +390,13 @@ export class Execution<TResult> {
     if (error instanceof IdempotencyLeaseLostError) return error;
     // Definite only when this attempt was refused and no earlier one may have been applied.
     const definite = error instanceof IdempotencyError && !isRetryable(error) && !ambiguous;
+    if (definite && error instanceof IdempotencyResultTooLargeError) {
+      // Nothing was written and the same write would be refused again: the caller keeps the record (or
+      // releases it when every effect was staged) with this error as its outcome.
+      this.#finished = false;
+      this.#refusedForSize = true;
+      return error;
+    }
     if (definite && this.#staged.length > 0) {
       // Nothing was committed, the staged writes included: end the lease so a retry runs at once.
       this.#finished = false;
@@ -440,10 +480,11 @@ export class Execution<TResult> {
       result = serialize(value);
       const held = [...this.#steps].reduce((sum, [step, c]) => (step === name ? sum : sum + Buffer.byteLength(c.result ?? '')), 0);
       const bytes = held + Buffer.byteLength(result);
-      if (bytes <= MAX_CHECKPOINT_BYTES) return result;
+      const budget = checkpointBudget(this.#o.store);
+      if (bytes <= budget) return result;
       failure = new IdempotencyResultTooLargeError(
-        `The result of step "${name}" of ${this.key} would take the record's step checkpoints to ${bytes} bytes, above the ${MAX_CHECKPOINT_BYTES} a record holds; the step ran, so it is marked and does not run again. Return less from steps (store the payload elsewhere and return a reference)`,
-        { key: this.key, bytes, maxBytes: MAX_CHECKPOINT_BYTES },
+        `The result of step "${name}" of ${this.key} would take the record's step checkpoints to ${bytes} bytes, above the ${budget} a record holds; the step ran, so it is marked and does not run again. Return less from steps (store the payload elsewhere and return a reference)`,
+        { key: this.key, bytes, maxBytes: budget },
       );
     } catch (error) {
       failure = new IdempotencyResultNotStorableError(
@@ -462,7 +503,13 @@ export class Execution<TResult> {
 
   /** See {@link commitWith}. */
   public stage(items: readonly StagedWrite[]): void {
+    const refusal = this.#o.store.stagedWritesRefusal;
+    if (refusal !== undefined) {
+      // Refused at the call, before the work goes on to effects a retry would repeat.
+      throw new IdempotencyConfigError(`commitWith cannot be used here: ${refusal}; nothing was staged`, { key: this.key });
+    }
     checkStagedItems(items, this.#staged.length, this.key);
+    checkStagedSizes(this.#o.store.limits, this.#staged, items, this.key);
     if (this.#staged.length + items.length > MAX_STAGED_WRITES) {
       throw new IdempotencyContextError(
         `commitWith: ${this.#staged.length + items.length} staged writes exceed the ${MAX_STAGED_WRITES} that fit in one DynamoDB transaction beside the idempotency record; nothing was sent`,

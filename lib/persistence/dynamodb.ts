@@ -6,6 +6,7 @@ import { createDefaultLogger } from '../logger';
 import type { IdempotencyLogger } from '../options';
 import { batchGet, WriteBatches } from './dynamodb/batch';
 import { RecordCodec } from './dynamodb/codec';
+import { DYNAMODB_LIMITS } from './dynamodb/limits';
 import { SingleRequests } from './dynamodb/requests';
 import type { Table } from './dynamodb/table';
 import { Transactions } from './dynamodb/transaction';
@@ -19,6 +20,7 @@ import type {
   CheckpointInput,
   CommitWritesInput,
   LeaseExtension,
+  StoreLimits,
 } from './store';
 
 /** Options of {@link DynamoDBStore}. */
@@ -92,6 +94,12 @@ const KNOWN_OPTIONS = new Set(['tableName', 'client', 'keyAttr', 'ttlAttr', 'com
 export class DynamoDBStore implements IdempotencyStore {
   /** The client in use. */
   public readonly client: DynamoDBClient;
+  /**
+   * What the table can hold: a result of at most `maxResultBytes` (about 4 MB: a completion is one
+   * transaction, 4 MB at most, and a result that does not compress must fit), 256 KiB of step results per
+   * record, 400 KB per staged write (DynamoDB's item limit) and 4 MB per completion in all.
+   */
+  public readonly limits: StoreLimits = DYNAMODB_LIMITS;
   readonly #requests: SingleRequests;
   readonly #batches: WriteBatches;
   readonly #transactions: Transactions;
@@ -121,6 +129,24 @@ export class DynamoDBStore implements IdempotencyStore {
       throw new IdempotencyConfigError(
         `Expected \`compressAboveBytes\` to be a whole number of bytes >= 0, got ${describe(options.compressAboveBytes)}`,
       );
+    }
+    const client = options.client as unknown;
+    if (
+      client !== undefined &&
+      (client === null || typeof client !== 'object' || typeof (client as { send?: unknown }).send !== 'function')
+    ) {
+      throw new IdempotencyConfigError(
+        `Expected \`client\` to be a DynamoDBClient from @aws-sdk/client-dynamodb (an object with send()), got ${describe(client)}`,
+      );
+    }
+    const givenLogger = options.logger as unknown;
+    if (
+      givenLogger !== undefined &&
+      (givenLogger === null ||
+        typeof givenLogger !== 'object' ||
+        ['debug', 'info', 'warn', 'error'].some((method) => typeof (givenLogger as Record<string, unknown>)[method] !== 'function'))
+    ) {
+      throw new IdempotencyConfigError(`Expected \`logger\` to have debug, info, warn and error methods, got ${describe(givenLogger)}`);
     }
     this.client = options.client ?? new DynamoDBClient({});
     if (options.batchWrites !== undefined && typeof options.batchWrites !== 'boolean') {

@@ -12,6 +12,8 @@ export { startLocalDynamoDB, createIdempotencyTable } from './local-dynamodb';
 export type { StartLocalDynamoDBOptions, LocalDynamoDB, CreateIdempotencyTableOptions } from './local-dynamodb';
 export { localClientConfig } from './local-client';
 export type { LocalClientConfig } from './local-client';
+export { startLocalValkey } from './local-valkey';
+export type { StartLocalValkeyOptions, LocalValkey } from './local-valkey';
 export { startLocalSqs } from './local-sqs';
 export type { StartLocalSqsOptions, LocalSqs } from './local-sqs';
 export { createLambdaContext } from './lambda-context';

@@ -7,13 +7,20 @@ import { TransactionCanceledException, type AttributeValue } from '@aws-sdk/clie
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { COMMIT_MAX_ATTEMPTS, MAX_TRANSACTION_ITEMS } from '../../defaults';
-import { IdempotencyCommitConditionError, IdempotencyContextError, IdempotencyLeaseLostError } from '../../errors';
+import {
+  IdempotencyCommitConditionError,
+  IdempotencyContextError,
+  IdempotencyLeaseLostError,
+  IdempotencyResultTooLargeError,
+} from '../../errors';
 import { transactGuardFailure } from '../../guards/failure';
 import { loadDocumentClient, type DocumentClientModule } from '../../lazy-modules';
 import type { IdempotencyLogger } from '../../options';
+import { stagedWriteBytes } from '../item-size';
 import { leaseLostMessage } from '../messages';
 import type { CompleteInput, IdempotencyRecord, StagedWrite } from '../store';
 import type { RecordCodec } from './codec';
+import { DYNAMODB_MAX_TRANSACTION_BYTES } from './limits';
 import { completedBy, storeError, type Table } from './table';
 
 /** lib-dynamodb's document client over the store's client, and its transaction command. */
@@ -80,6 +87,14 @@ export class Transactions {
       throw new IdempotencyContextError(
         `The result of ${input.key} needs ${chunkItems.length} chunk item(s), which with the record and ${input.writes.length} staged write(s) exceed the ${MAX_TRANSACTION_ITEMS} items of one DynamoDB transaction; nothing was sent. Stage fewer writes or return a smaller result`,
         { key: input.key },
+      );
+    }
+    const bytes = [...recordItems, ...chunkItems, ...writes].reduce((sum, write) => sum + stagedWriteBytes(write), 0);
+    if (bytes > DYNAMODB_MAX_TRANSACTION_BYTES) {
+      const resultBytes = chunkItems.reduce((sum, write) => sum + stagedWriteBytes(write), 0);
+      throw new IdempotencyResultTooLargeError(
+        `The completion of ${input.key} needs a DynamoDB transaction of about ${bytes} bytes (${resultBytes} of them the compressed result, ${bytes - resultBytes} the record and ${input.writes.length} staged write(s)), above the ${DYNAMODB_MAX_TRANSACTION_BYTES} bytes of one transaction; nothing was written. Return less (store the payload elsewhere and return a reference) or stage fewer writes`,
+        { key: input.key, bytes, maxBytes: DYNAMODB_MAX_TRANSACTION_BYTES },
       );
     }
     const firstWrite = recordItems.length + chunkItems.length;
