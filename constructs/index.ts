@@ -2,6 +2,7 @@
  * CDK v2 constructs for effectively-once consumers, exported as `effectively-once/constructs`.
  * `aws-cdk-lib` and `constructs` are peer dependencies. Defaults are documented on each prop
  * (`@default`), not exported.
+ * @module effectively-once/constructs
  */
 export { IdempotencyTable, TABLE_WARNINGS } from './idempotency-table';
 export type { IIdempotencyTable, IdempotencyTableAttributes, IdempotencyTableProps } from './idempotency-table';

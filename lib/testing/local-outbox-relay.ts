@@ -8,7 +8,7 @@ import { relayOutbox, type RelayClients, type RelayOutboxResponse } from '../out
 import type { IdempotencyLogger } from '../options';
 import type { DynamoDBStreamEvent, DynamoDBStreamRecord } from '../streams/types';
 import { TestKitConfigError } from './errors';
-import { localCredentials } from './local-dynamodb';
+import { localCredentials } from './local-client';
 import { loadOptional } from './optional';
 
 /** Options of {@link startLocalOutboxRelay}. */
