@@ -21,6 +21,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem, type } from 'node:os';
 import { join, resolve } from 'node:path';
+import { parseArgs as parseCommandLine } from 'node:util';
 import { PutItemCommand, UpdateItemCommand, GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createIdempotencyTable, startLocalDynamoDB } from '../lib/testing';
 import { drawRatioChart } from './chart';
@@ -89,37 +90,42 @@ function number(name: string, value: string | undefined, minimum: number): numbe
   return parsed;
 }
 
+/** The command line, parsed with `node:util` `parseArgs` (`--scale 0.2` and `--scale=0.2` both work). */
 function parseArgs(argv: readonly string[]): Args {
-  let scale = 1;
-  let footprint = true;
-  let levers = true;
-  let configs = DEFAULT_CONFIGS;
-  let rttMs = DEFAULT_RTT_MS;
-  let periodMs = DEFAULT_PERIOD_MS;
-  let outDir = join(ROOT, 'bench', 'results');
-  let from: string | undefined;
-  let valkey: Args['valkey'] = 'all';
-  for (const arg of argv) {
-    const [name, value] = arg.split('=', 2);
-    if (name === '--scale' && value !== undefined && Number(value) > 0) scale = Number(value);
-    else if (name === '--no-footprint') footprint = false;
-    else if (name === '--no-levers') levers = false;
-    else if (name === '--no-valkey') valkey = 'none';
-    else if (name === '--valkey-only') valkey = 'only';
-    else if (name === '--lambda-mb' && value) {
-      configs = value.split(',').map((part) => (part.trim() === 'none' ? 'none' : number('--lambda-mb', part.trim(), 128)));
-    } else if (name === '--rtt-ms') rttMs = number('--rtt-ms', value, 0);
-    else if (name === '--cfs-period-ms') periodMs = number('--cfs-period-ms', value, 1);
-    else if (name === '--out' && value) outDir = resolve(value);
-    else if (name === '--from' && value) from = resolve(value);
-    else {
-      throw new Error(
-        `Unknown argument ${arg} (expected --scale=<positive number>, --lambda-mb=<none and/or MB, comma-separated>, --rtt-ms=<ms>, ` +
-          '--cfs-period-ms=<ms>, --no-footprint, --no-levers, --no-valkey, --valkey-only, --out=<directory> or --from=<results.json>)',
-      );
-    }
-  }
-  return { scale, footprint, levers, configs, rttMs, periodMs, outDir, from, valkey };
+  const { values } = parseCommandLine({
+    args: [...argv],
+    strict: true,
+    allowPositionals: false,
+    options: {
+      scale: { type: 'string' },
+      'no-footprint': { type: 'boolean' },
+      'no-levers': { type: 'boolean' },
+      'no-valkey': { type: 'boolean' },
+      'valkey-only': { type: 'boolean' },
+      'lambda-mb': { type: 'string' },
+      'rtt-ms': { type: 'string' },
+      'cfs-period-ms': { type: 'string' },
+      out: { type: 'string' },
+      from: { type: 'string' },
+    },
+  });
+  const scale = values.scale === undefined ? 1 : Number(values.scale);
+  if (!(scale > 0) || !Number.isFinite(scale)) throw new Error(`Expected --scale=<positive number>, got --scale=${String(values.scale)}`);
+  const configs =
+    values['lambda-mb'] === undefined
+      ? DEFAULT_CONFIGS
+      : values['lambda-mb'].split(',').map((part) => (part.trim() === 'none' ? 'none' : number('--lambda-mb', part.trim(), 128)));
+  return {
+    scale,
+    footprint: values['no-footprint'] !== true,
+    levers: values['no-levers'] !== true,
+    configs,
+    rttMs: values['rtt-ms'] === undefined ? DEFAULT_RTT_MS : number('--rtt-ms', values['rtt-ms'], 0),
+    periodMs: values['cfs-period-ms'] === undefined ? DEFAULT_PERIOD_MS : number('--cfs-period-ms', values['cfs-period-ms'], 1),
+    outDir: values.out === undefined ? join(ROOT, 'bench', 'results') : resolve(values.out),
+    from: values.from === undefined ? undefined : resolve(values.from),
+    valkey: values['valkey-only'] === true ? 'only' : values['no-valkey'] === true ? 'none' : 'all',
+  };
 }
 
 function run(command: string, args: string[]): string | undefined {

@@ -175,6 +175,30 @@ export class IdempotencyResultTooLargeError extends IdempotencyResultNotStorable
   }
 }
 
+/** What an outbox message was refused for (see {@link OutboxMessageError}). */
+export type OutboxMessageProblem = 'body' | 'size' | 'attributes' | 'group' | 'delay' | 'id' | 'option' | 'count';
+
+/**
+ * `publish(target, message, options)` was given a message its target cannot take (too large, too many or
+ * invalid attributes, a FIFO target without `groupId`, `delaySeconds` where the target has no delay, an
+ * invalid or repeated `id`). Raised at call time: nothing was staged, nothing is sent.
+ * What to do: fix the message or its options as the message says (store a large payload elsewhere and send
+ * a reference).
+ */
+export class OutboxMessageError extends IdempotencyError {
+  public override name = 'OutboxMessageError';
+  /** What was wrong with the message. */
+  public readonly problem: OutboxMessageProblem;
+  /** The target: a queue URL, topic ARN or event bus. */
+  public readonly target: string;
+
+  public constructor(message: string, options: IdempotencyErrorOptions & { problem: OutboxMessageProblem; target: string }) {
+    super(message, options);
+    this.problem = options.problem;
+    this.target = options.target;
+  }
+}
+
 /**
  * `step`, `downstreamKey` or `commitWith` was called outside an idempotent execution, or in a mode that
  * refuses it. What to do: call it from inside a function wrapped by `makeIdempotent` or the middleware.

@@ -6,7 +6,8 @@
  * the options, the stores and the errors. Each adapter has its own entry: `effectively-once/sqs`,
  * `effectively-once/streams`, `effectively-once/http`, `effectively-once/guards` and `effectively-once/metrics`;
  * store authors use `effectively-once/store`, tests `effectively-once/testing`.
- * @packageDocumentation
+ * `effectively-once/outbox` holds the transactional outbox and `effectively-once/valkey` the Valkey store.
+ * @module effectively-once
  */
 export { makeIdempotent, type IdempotentFunction } from './make-idempotent';
 export { idempotent, type IdempotentMethodDecorator } from './decorator';

@@ -1,7 +1,7 @@
 /**
  * `effectively-once/store`: the contract a persistence layer implements, for authors of stores. Users of the
  * library need none of it beyond `IdempotencyStore` (also at the root). See docs/writing-a-store.md.
- * @packageDocumentation
+ * @module effectively-once/store
  */
 export {
   RecordStatus,

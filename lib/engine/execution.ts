@@ -1,7 +1,5 @@
 /** One execution of the work under a claimed record: run, checkpoint steps, stage writes, complete or fail. */
-import { MAX_TRANSACTION_ITEMS } from '../defaults';
 import {
-  IdempotencyConfigError,
   IdempotencyContextError,
   IdempotencyError,
   IdempotencyLeaseLostError,
@@ -10,6 +8,8 @@ import {
   IdempotencyStoreError,
 } from '../errors';
 import { type ResolvedOptions } from '../options';
+import type { PublishOptions } from '../outbox/message';
+import type { OutboxTarget } from '../outbox/targets';
 import {
   RecordStatus,
   type CompleteInput,
@@ -24,13 +24,10 @@ import { completionOf, type CompletionStrategy } from './completion';
 import { executions, type StepOptions } from './context';
 import type { ExecutionHost } from './host';
 import { cacheableError, checkpointBudget } from './outcomes';
-import { checkStagedItems, checkStagedSizes, downstreamKeyOf } from './staging';
+import { downstreamKeyOf, StagedEffects } from './staging';
 import { checkedRecord } from './store-answers';
 import { Steps } from './steps';
 import type { LifecycleHooks } from './types';
-
-/** Staged writes that fit in one DynamoDB transaction beside the idempotency record itself. */
-const MAX_STAGED_WRITES = MAX_TRANSACTION_ITEMS - 1;
 
 /** What the engine hands an execution when it claims a record. */
 interface ExecutionStart {
@@ -77,7 +74,7 @@ export class Execution<TResult> {
   readonly #completion: CompletionStrategy;
   readonly #fingerprint: string | undefined;
   readonly #steps: Steps;
-  readonly #staged: StagedWrite[] = [];
+  readonly #effects: StagedEffects;
   readonly #retryDeadline: () => number;
   readonly #leaseNeededMs: () => number;
   #expiresAt: number;
@@ -93,6 +90,7 @@ export class Execution<TResult> {
     this.token = start.token;
     this.leaseMs = start.leaseMs;
     this.#fingerprint = start.fingerprint;
+    this.#effects = new StagedEffects(host.options.store, start.key);
     this.#steps = new Steps(
       start.key,
       start.steps,
@@ -100,6 +98,8 @@ export class Execution<TResult> {
         checkpoint: (step, checkpoint) =>
           this.#write(`checkpoint step "${step}"`, () => this.#o.store.checkpoint({ key: this.key, token: this.token, step, checkpoint })),
         keepLease: () => this.keepLease(),
+        // Marked as inside the step, so that `publish` (whose message a replayed step would not stage) refuses.
+        inside: (step, fn) => executions.run({ execution: this, step }, fn),
       },
       checkpointBudget(host.options.store),
     );
@@ -236,7 +236,7 @@ export class Execution<TResult> {
    * so retries get it (typed, `replayed: true`) instead of running the work until the record expires.
    */
   async #unstorable(make: (what: string) => IdempotencyError): Promise<never> {
-    if (this.#staged.length > 0 || !this.#completion.holdsLease) {
+    if (this.#effects.any || !this.#completion.holdsLease) {
       // Also after a completion the store refused for its size: nothing of it was written.
       this.#finished = true;
       await this.#giveBack();
@@ -295,7 +295,8 @@ export class Execution<TResult> {
   /** Stores the outcome; in optimistic mode returns the record of an execution that completed first. */
   async #store(result: string, outcome: OutcomeKind): Promise<IdempotencyRecord | undefined> {
     const o = this.#o;
-    const writes = [...this.#staged];
+    const writes = [...this.#effects.writes];
+    const messages = [...this.#effects.messages];
     // Built afresh for every attempt: the expiry counts from when the outcome is written.
     const inputAt = (now: number): CompleteInput => ({
       key: this.key,
@@ -305,6 +306,7 @@ export class Execution<TResult> {
       expiresAt: this.#host.expiresAt(now),
       ...(this.#fingerprint === undefined ? {} : { fingerprint: this.#fingerprint }),
       writes,
+      ...(messages.length === 0 ? {} : { messages }),
       now: now - o.clockSkewMs,
     });
     let input = inputAt(o.clock());
@@ -344,7 +346,7 @@ export class Execution<TResult> {
       this.#refusedForSize = true;
       return error;
     }
-    if (definite && this.#staged.length > 0) {
+    if (definite && this.#effects.any) {
       // Nothing was committed, the staged writes included: end the lease so a retry runs at once.
       await this.#giveBack();
       return error;
@@ -373,22 +375,14 @@ export class Execution<TResult> {
     return this.#steps.run(name, fn, options);
   }
 
+  /** See `publish` (`effectively-once/outbox`). */
+  public publish(target: OutboxTarget, message: unknown, options: PublishOptions): string {
+    return this.#effects.publish(target, message, options);
+  }
+
   /** See {@link commitWith}. */
   public stage(items: readonly StagedWrite[]): void {
-    const refusal = this.#o.store.stagedWritesRefusal;
-    if (refusal !== undefined) {
-      // Refused at the call, before the work goes on to effects a retry would repeat.
-      throw new IdempotencyConfigError(`commitWith cannot be used here: ${refusal}; nothing was staged`, { key: this.key });
-    }
-    checkStagedItems(items, this.#staged.length, this.key);
-    checkStagedSizes(this.#o.store.limits, this.#staged, items, this.key);
-    if (this.#staged.length + items.length > MAX_STAGED_WRITES) {
-      throw new IdempotencyContextError(
-        `commitWith: ${this.#staged.length + items.length} staged writes exceed the ${MAX_STAGED_WRITES} that fit in one DynamoDB transaction beside the idempotency record; nothing was sent`,
-        { key: this.key },
-      );
-    }
-    this.#staged.push(...items);
+    this.#effects.stage(items);
   }
 
   /** See {@link downstreamKey}. */

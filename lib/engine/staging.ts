@@ -1,8 +1,66 @@
 /** What the work inside an execution hands it: `commitWith` items, checked before they are staged, and downstream keys. */
 import { createHash } from 'node:crypto';
-import { IdempotencyContextError } from '../errors';
+import { MAX_TRANSACTION_ITEMS } from '../defaults';
+import { IdempotencyConfigError, IdempotencyContextError } from '../errors';
+import { packMessages } from '../outbox/items';
+import type { OutboxMessage, PublishOptions } from '../outbox/message';
+import { stagePublish } from '../outbox/stage';
+import type { OutboxTarget } from '../outbox/targets';
 import { stagedWriteBytes } from '../persistence/item-size';
-import type { StagedWrite, StoreLimits } from '../persistence/store';
+import type { IdempotencyStore, StagedWrite, StoreLimits } from '../persistence/store';
+
+/** Staged writes that fit in one DynamoDB transaction beside the idempotency record itself. */
+const MAX_STAGED_WRITES = MAX_TRANSACTION_ITEMS - 1;
+
+/**
+ * What an execution stages for its completion's transaction: the `commitWith` writes and the outbox messages,
+ * each checked when it is staged, while the work still runs.
+ */
+export class StagedEffects {
+  public readonly writes: StagedWrite[] = [];
+  public readonly messages: OutboxMessage[] = [];
+  readonly #store: IdempotencyStore;
+  readonly #key: string;
+
+  public constructor(store: IdempotencyStore, key: string) {
+    this.#store = store;
+    this.#key = key;
+  }
+
+  /**
+   * Whether writes or messages were staged: the execution's effects are then taken to be all in the
+   * completion's transaction, so a definite failure to commit it lets a retry run the work again.
+   */
+  public get any(): boolean {
+    return this.writes.length > 0 || this.messages.length > 0;
+  }
+
+  /** See `publish` (`effectively-once/outbox`). */
+  public publish(target: OutboxTarget, message: unknown, options: PublishOptions): string {
+    const key = this.#key;
+    const room = MAX_STAGED_WRITES - this.writes.length;
+    return stagePublish({ store: this.#store, key, messages: this.messages, roomForItems: room }, target, message, options, () => key);
+  }
+
+  /** See `commitWith`. */
+  public stage(items: readonly StagedWrite[]): void {
+    const refusal = this.#store.stagedWritesRefusal;
+    if (refusal !== undefined) {
+      // Refused at the call, before the work goes on to effects a retry would repeat.
+      throw new IdempotencyConfigError(`commitWith cannot be used here: ${refusal}; nothing was staged`, { key: this.#key });
+    }
+    checkStagedItems(items, this.writes.length, this.#key);
+    checkStagedSizes(this.#store.limits, this.writes, items, this.#key);
+    const outboxItems = packMessages(this.messages).length;
+    if (this.writes.length + items.length + outboxItems > MAX_STAGED_WRITES) {
+      throw new IdempotencyContextError(
+        `commitWith: ${this.writes.length + items.length} staged writes${outboxItems > 0 ? ` and ${outboxItems} outbox item(s)` : ''} exceed the ${MAX_STAGED_WRITES} that fit in one DynamoDB transaction beside the idempotency record; nothing was sent`,
+        { key: this.#key },
+      );
+    }
+    this.writes.push(...items);
+  }
+}
 
 const WRITE_KINDS = new Set(['Put', 'Update', 'Delete', 'ConditionCheck']);
 

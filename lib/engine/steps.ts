@@ -19,6 +19,8 @@ export interface StepIo {
   checkpoint(step: string, checkpoint: StepCheckpoint): Promise<void>;
   /** Makes sure the lease has what the work needs left before a step starts (see `Execution.keepLease`). */
   keepLease(): Promise<void>;
+  /** Runs the function of `step` marked as inside it (for `publish`, which refuses there). */
+  inside<T>(step: string, fn: () => Promise<T> | T): Promise<T> | T;
 }
 
 export class Steps {
@@ -66,7 +68,7 @@ export class Steps {
       await this.#write(name, { state: 'started' });
       await this.#io.keepLease();
     }
-    const value = await fn();
+    const value = await this.#io.inside(name, fn);
     const result = await this.#checkpointable(name, value);
     await this.#write(name, { state: 'done', result });
     return value;

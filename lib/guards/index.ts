@@ -16,7 +16,7 @@
  * });
  * if (!outcome.applied) logger.info(`skipped a ${outcome.reason} write; the item is at ${outcome.currentVersion}`);
  * ```
- * @packageDocumentation
+ * @module effectively-once/guards
  */
 import { UpdateItemCommand, type AttributeValue, type DynamoDBClient, type UpdateItemCommandOutput } from '@aws-sdk/client-dynamodb';
 import { NumberValue, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';

@@ -1,7 +1,7 @@
 /**
  * `effectively-once/http`: the HTTP `Idempotency-Key` adapter for API Gateway REST and HTTP API proxy events
  * and Lambda Function URLs.
- * @packageDocumentation
+ * @module effectively-once/http
  */
 export { makeIdempotentHttpHandler, type IdempotentHttpOptions } from './handler';
 export { httpFingerprint, httpScope } from './request';

@@ -1,7 +1,7 @@
 /**
  * `effectively-once/metrics`: what the engine counts for operators, and ready sinks for the `metrics` option
  * (CloudWatch EMF lines, a Powertools `Metrics` instance).
- * @packageDocumentation
+ * @module effectively-once/metrics
  */
 export { emfMetrics, type EmfMetricsOptions, type EmfWriter } from './emf';
 export { powertoolsMetrics, type PowertoolsMetricsLike } from './powertools';

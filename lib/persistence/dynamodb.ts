@@ -27,7 +27,9 @@ import type {
 export interface DynamoDBStoreOptions {
   /**
    * Name of the idempotency table (partition key `keyAttr` of type string, TTL on `ttlAttr`).
-   * @default - the value of the environment variable `IDEMPOTENCY_TABLE_NAME` (set by the CDK constructs)
+   * @default - the value of the environment variable `IDEMPOTENCY_TABLE_NAME` (set by the CDK constructs), read
+   * when the store is created or, if it is unset then, on first use: a store created at module level never
+   * throws at import, and a first call without the variable fails with `IdempotencyConfigError`
    */
   readonly tableName?: string;
   /**
@@ -71,6 +73,12 @@ export interface DynamoDBStoreOptions {
   readonly logger?: IdempotencyLogger;
 }
 
+/** The table name the environment gives, if any. */
+function tableNameFromEnvironment(): string | undefined {
+  const name = process.env[IDEMPOTENCY_TABLE_NAME_ENV];
+  return name === undefined || name.length === 0 ? undefined : name;
+}
+
 const KNOWN_OPTIONS = new Set(['tableName', 'client', 'keyAttr', 'ttlAttr', 'compressAboveBytes', 'batchWrites', 'logger']);
 
 /**
@@ -87,8 +95,6 @@ const KNOWN_OPTIONS = new Set(['tableName', 'client', 'keyAttr', 'ttlAttr', 'com
  * failed request becomes).
  */
 export class DynamoDBStore implements IdempotencyStore {
-  /** Name of the table. */
-  public readonly tableName: string;
   /** The client in use. */
   public readonly client: DynamoDBClient;
   /**
@@ -100,6 +106,10 @@ export class DynamoDBStore implements IdempotencyStore {
   readonly #requests: SingleRequests;
   readonly #batches: WriteBatches;
   readonly #transactions: Transactions;
+  /** Outbox messages (`publish`) are committed in the completion's transaction, as items of the table. */
+  public readonly supportsOutbox = true;
+  /** The table name, once known (from the option or the environment variable). */
+  #tableName: string | undefined;
 
   public constructor(options: DynamoDBStoreOptions = {}) {
     for (const name of Object.keys(options)) {
@@ -107,12 +117,12 @@ export class DynamoDBStore implements IdempotencyStore {
         throw new IdempotencyConfigError(`Unknown DynamoDBStore option \`${name}\` (known: ${[...KNOWN_OPTIONS].join(', ')})`);
       }
     }
-    const tableName = options.tableName ?? process.env[IDEMPOTENCY_TABLE_NAME_ENV];
-    if (typeof tableName !== 'string' || tableName.length === 0) {
-      throw new IdempotencyConfigError(
-        `Expected \`tableName\` to be a non-empty string (or the environment variable ${IDEMPOTENCY_TABLE_NAME_ENV} to be set), got ${describe(options.tableName)}`,
-      );
+    if (options.tableName !== undefined && (typeof options.tableName !== 'string' || options.tableName.length === 0)) {
+      throw new IdempotencyConfigError(`Expected \`tableName\` to be a non-empty string, got ${describe(options.tableName)}`);
     }
+    // Without the option, the environment variable may be set after the module that creates the store is
+    // imported (a jest setup file, a test's beforeAll): it is read again on first use.
+    this.#tableName = options.tableName ?? tableNameFromEnvironment();
     for (const name of ['keyAttr', 'ttlAttr'] as const) {
       const value = options[name];
       if (value !== undefined && (typeof value !== 'string' || value.length === 0)) {
@@ -143,15 +153,17 @@ export class DynamoDBStore implements IdempotencyStore {
     ) {
       throw new IdempotencyConfigError(`Expected \`logger\` to have debug, info, warn and error methods, got ${describe(givenLogger)}`);
     }
-    this.tableName = tableName;
     this.client = options.client ?? new DynamoDBClient({});
     if (options.batchWrites !== undefined && typeof options.batchWrites !== 'boolean') {
       throw new IdempotencyConfigError(`Expected \`batchWrites\` to be a boolean, got ${describe(options.batchWrites)}`);
     }
     const logger = options.logger ?? createDefaultLogger();
+    const store = this; // eslint-disable-line @typescript-eslint/no-this-alias -- the table reads the name resolved on first use
     const table: Table = {
       client: this.client,
-      tableName,
+      get tableName(): string {
+        return store.tableName;
+      },
       keyAttr: options.keyAttr ?? DEFAULT_KEY_ATTR,
       ttlAttr: options.ttlAttr ?? DEFAULT_TTL_ATTR,
     };
@@ -167,35 +179,65 @@ export class DynamoDBStore implements IdempotencyStore {
     );
   }
 
+  /**
+   * Name of the table.
+   * @throws IdempotencyConfigError when no `tableName` was given and `IDEMPOTENCY_TABLE_NAME` is not set.
+   */
+  public get tableName(): string {
+    this.#tableName ??= tableNameFromEnvironment();
+    if (this.#tableName === undefined) {
+      throw new IdempotencyConfigError(
+        `DynamoDBStore has no table name: set the environment variable ${IDEMPOTENCY_TABLE_NAME_ENV} (the CDK constructs set it ` +
+          'on the function; in tests, set it in a jest setup file) or pass `tableName` to new DynamoDBStore()',
+      );
+    }
+    return this.#tableName;
+  }
+
+  /** Rejects with the missing table name's error, if the name is still unknown. */
+  #unconfigured(): Promise<never> | undefined {
+    try {
+      void this.tableName;
+      return undefined;
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
   public claim(input: ClaimInput): Promise<ClaimResult> {
-    return this.#batches.claim(input) ?? this.#requests.claim(input);
+    return this.#unconfigured() ?? this.#batches.claim(input) ?? this.#requests.claim(input);
   }
 
   public async takeOver(input: ClaimInput & { readonly previousToken: string }): Promise<ClaimResult> {
+    await this.#unconfigured();
     // The record is gone: claim it anew.
     return (await this.#requests.takeOver(input)) ?? this.claim(input);
   }
 
   public async checkpoint(input: CheckpointInput): Promise<void> {
+    await this.#unconfigured();
     await this.#requests.checkpoint(input);
   }
 
   public async extendLease(input: LeaseExtension): Promise<void> {
+    await this.#unconfigured();
     await this.#requests.extendLease(input);
   }
 
   public complete(input: CompleteInput): Promise<void> {
-    return this.#batches.complete(input) ?? this.#requests.complete(input);
+    return this.#unconfigured() ?? this.#batches.complete(input) ?? this.#requests.complete(input);
   }
 
   public async putCompleted(
     input: CompleteInput,
   ): Promise<{ readonly written: true } | { readonly written: false; readonly existing: IdempotencyRecord }> {
+    await this.#unconfigured();
     // A record met was gone by the time its condition failed: put again.
     return (await this.#requests.putCompleted(input)) ?? this.putCompleted(input);
   }
 
   public async release(input: { readonly key: string; readonly token: string; readonly keepCheckpoints: boolean }): Promise<void> {
+    await this.#unconfigured();
     await (this.#batches.release(input) ?? this.#requests.release(input));
   }
 
@@ -204,10 +246,11 @@ export class DynamoDBStore implements IdempotencyStore {
    * `EFFECTIVELY_ONCE_DISABLED=true` runs without idempotency.
    */
   public async commitWrites(input: CommitWritesInput): Promise<void> {
-    await this.#transactions.commitWrites(input.label, input.writes);
+    await this.#unconfigured();
+    await this.#transactions.commitWrites(input.label, input.writes, input.messages);
   }
 
   public get(key: string, now: number): Promise<IdempotencyRecord | undefined> {
-    return this.#requests.get(key, now);
+    return this.#unconfigured() ?? this.#requests.get(key, now);
   }
 }

@@ -7,6 +7,7 @@
  * - a record whose `expiresAt` (epoch seconds) is in the past counts as absent;
  * - a failed condition returns (or throws with) the record as it is, so the engine needs no extra read.
  */
+import type { OutboxMessage } from '../outbox/message';
 
 /** Status of an idempotency record, as stored. */
 export const RecordStatus = {
@@ -96,6 +97,8 @@ export interface CommitWritesInput {
   /** Names the invocation in errors and logs (its record key when it has one). */
   readonly label: string;
   readonly writes: readonly StagedWrite[];
+  /** Outbox messages to commit with the writes (only to a store with `supportsOutbox`). */
+  readonly messages?: readonly OutboxMessage[];
 }
 
 export interface CheckpointInput {
@@ -126,6 +129,11 @@ export interface CompleteInput {
   readonly fingerprint?: string;
   /** Business writes to commit atomically with the record. */
   readonly writes: readonly StagedWrite[];
+  /**
+   * Outbox messages staged with `publish`, committed in the same atomic operation as the record (only given
+   * to a store with `supportsOutbox`).
+   */
+  readonly messages?: readonly OutboxMessage[];
   /** Current time, epoch milliseconds. */
   readonly now: number;
 }
@@ -226,4 +234,11 @@ export interface IdempotencyStore {
    * refuses `commitWith` there.
    */
   commitWrites?(input: CommitWritesInput): Promise<void>;
+
+  /**
+   * Optional: `true` when `complete`, `putCompleted` (and `commitWrites`) commit the input's `messages` in
+   * the same atomic operation as the rest, where a relay publishes them from. `publish` refuses with
+   * `IdempotencyConfigError` on a store without it.
+   */
+  readonly supportsOutbox?: boolean;
 }

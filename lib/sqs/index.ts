@@ -1,7 +1,7 @@
 /**
  * `effectively-once/sqs`: `processSqsBatch`, SQS batches (standard and FIFO) with partial batch responses and
  * idempotent records, and `releaseSqsRecord`, the way out of a stuck record.
- * @packageDocumentation
+ * @module effectively-once/sqs
  */
 export { processSqsBatch } from './process';
 export { releaseSqsRecord, type StepResolution } from './release';

@@ -1,7 +1,7 @@
 /**
  * `effectively-once/streams`: `processStreamBatch` for Kinesis, DynamoDB Streams and Kafka (Amazon MSK and
  * self-managed) batches, and `releaseStreamRecord`.
- * @packageDocumentation
+ * @module effectively-once/streams
  */
 export { processStreamBatch } from './process';
 export { releaseStreamRecord } from './release';
