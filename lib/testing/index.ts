@@ -17,7 +17,15 @@ export type { StartLocalValkeyOptions, LocalValkey } from './local-valkey';
 export { startLocalSqs } from './local-sqs';
 export type { StartLocalSqsOptions, LocalSqs } from './local-sqs';
 export { startLocalOutboxRelay } from './local-outbox-relay';
-export type { StartLocalOutboxRelayOptions, LocalOutboxRelay, LocalOutboxRelayStats } from './local-outbox-relay';
+export type {
+  StartLocalOutboxRelayOptions,
+  LocalOutboxRelay,
+  LocalOutboxRelayStats,
+  LocalOutboxRelayCheckpoints,
+  LocalRelayClients,
+  LocalRelaySdkClient,
+  LocalRelayResponse,
+} from './local-outbox-relay';
 export { createLambdaContext } from './lambda-context';
 export type { LambdaContextOptions } from './lambda-context';
 export type { LambdaContext, LocalSqsClient, AwsCommandLike } from './lambda-types';

@@ -4,13 +4,35 @@
  */
 import { DescribeTableCommand, UpdateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { _Record as StreamRecord } from '@aws-sdk/client-dynamodb-streams';
-import { relayOutbox, type RelayClients, type RelayOutboxResponse } from '../outbox/relay';
+import { relayOutbox, type RelayClients } from '../outbox/relay';
 import type { IdempotencyLogger } from '../options';
 import type { DynamoDBStreamEvent, DynamoDBStreamRecord } from '../streams/types';
 import { TestKitConfigError } from './errors';
 import { localCredentials } from './local-client';
 import { loadOptional } from './optional';
 import { sleep } from '../time';
+
+/**
+ * An AWS SDK v3 client as far as the relay uses it. Structural, so that the kit's declarations need none of
+ * the optional SDK packages: the real `SQSClient`, `SNSClient` and `EventBridgeClient` fit.
+ */
+export interface LocalRelaySdkClient {
+  send(command: never): Promise<unknown>;
+}
+
+/** The clients of a local relay; see `relayOutbox`'s `clients`. */
+export interface LocalRelayClients {
+  readonly sqs?: LocalRelaySdkClient;
+  readonly sns?: LocalRelaySdkClient;
+  readonly eventBridge?: LocalRelaySdkClient;
+  /** Deletes published items. @default - the `client` of the options */
+  readonly dynamodb?: DynamoDBClient;
+}
+
+/** What the relay's handler answers Lambda: the stream records it could not publish. */
+export interface LocalRelayResponse {
+  readonly batchItemFailures: readonly { readonly itemIdentifier: string }[];
+}
 
 /** Options of {@link startLocalOutboxRelay}. */
 export interface StartLocalOutboxRelayOptions {
@@ -19,12 +41,12 @@ export interface StartLocalOutboxRelayOptions {
   /** The idempotency table; its stream is enabled (`NEW_IMAGE`) when it has none. */
   readonly tableName: string;
   /** The relay's clients (e.g. `{ sqs: localSqs.client }`); `dynamodb` defaults to `client`. */
-  readonly clients?: RelayClients;
+  readonly clients?: LocalRelayClients;
   /**
    * The handler given each batch of stream records, as Lambda gives it.
    * @default - relayOutbox with `clients`
    */
-  readonly handler?: (event: DynamoDBStreamEvent) => Promise<RelayOutboxResponse>;
+  readonly handler?: (event: DynamoDBStreamEvent) => Promise<LocalRelayResponse>;
   /**
    * Where the relay logs.
    * @default - the relay's default logger
@@ -130,7 +152,11 @@ export async function startLocalOutboxRelay(options: StartLocalOutboxRelayOption
   const handler =
     options.handler ??
     ((event: DynamoDBStreamEvent) =>
-      relayOutbox(event, { clients: { dynamodb: client, ...options.clients }, ...(options.logger ? { logger: options.logger } : {}) }));
+      relayOutbox(event, {
+        // The structural clients are the SDK's own clients (the kit's declarations only avoid naming them).
+        clients: { dynamodb: client, ...options.clients } as RelayClients,
+        ...(options.logger ? { logger: options.logger } : {}),
+      }));
 
   const counts = { invocations: 0, records: 0, failedInvocations: 0 };
   const iterators = new Map<string, string | undefined>(); // shard id → iterator (undefined: closed)

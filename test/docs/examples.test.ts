@@ -76,6 +76,10 @@ const HOW: Record<string, string> = {
   'cdk-valkey.ts': 'valkeyFor() in a stack with a VPC',
   'valkey-store.ts': 'not run here: its client connects to VALKEY_HOST when loaded (the Valkey suites run ValkeyStore)',
   'assert-idempotent-sqs.ts': 'consumerIsIdempotent() with processSqsBatch on DynamoDB Local',
+  'outbox-publish.ts': 'loaded (the outbox runs end to end in test/integration/outbox*.test.ts)',
+  'outbox-consumer.ts': 'loaded (the outbox runs end to end in test/integration/outbox*.test.ts)',
+  'outbox-relay-cdk.ts':
+    'loaded: it builds its app at load, bundling both handlers (OutboxRelay is synthesized in test/constructs/outbox-relay.test.ts)',
 };
 
 let table: string;
