@@ -15,6 +15,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { commitWith, DynamoDBStore, makeIdempotent, processSqsBatch, type SqsBatchOptions } from '../lib';
 import { createLambdaContext } from '../lib/testing';
 import { fifoRecord, sqsEvent, sqsRecord } from '../test/helpers/sqs-events';
+import { floorBatchContenders, floorFirstCall } from './floor';
 
 /** What one timed iteration did, for the sanity checks (not timed). */
 export interface IterationFacts {
@@ -381,6 +382,7 @@ export function scenarios(env: ScenarioEnv): Scenario[] {
         firstCall('incumbent', 'Powertools', () => powertoolsHandler(env)),
         firstCall('ours', 'lease', () => oursHandler(env, 'bench.first.lease')),
         firstCall('ours', 'optimistic', () => oursHandler(env, 'bench.first.optimistic', { mode: 'optimistic' })),
+        floorFirstCall(env),
       ],
     },
     {
@@ -446,6 +448,7 @@ export function scenarios(env: ScenarioEnv): Scenario[] {
         batchContender('incumbent', 'Powertools', standardBatch, powertoolsBatch(env, false)),
         batchContender('ours', 'lease', standardBatch, oursBatch(env, 'bench.sqs.lease', 'lease')),
         batchContender('ours', 'optimistic', standardBatch, oursBatch(env, 'bench.sqs.optimistic', 'optimistic')),
+        ...floorBatchContenders(env, standardBatch, 'together', BATCH_SIZE),
       ],
     },
     {
@@ -459,6 +462,7 @@ export function scenarios(env: ScenarioEnv): Scenario[] {
         batchContender('incumbent', 'Powertools', () => fifoBatch(10), powertoolsBatch(env, true)),
         batchContender('ours', 'lease', () => fifoBatch(10), oursBatch(env, 'bench.fifo10.lease', 'lease')),
         batchContender('ours', 'optimistic', () => fifoBatch(10), oursBatch(env, 'bench.fifo10.optimistic', 'optimistic')),
+        ...floorBatchContenders(env, () => fifoBatch(10), 'together', BATCH_SIZE),
       ],
     },
     {
@@ -472,6 +476,7 @@ export function scenarios(env: ScenarioEnv): Scenario[] {
         batchContender('incumbent', 'Powertools', () => fifoBatch(1), powertoolsBatch(env, true)),
         batchContender('ours', 'lease', () => fifoBatch(1), oursBatch(env, 'bench.fifo1.lease', 'lease')),
         batchContender('ours', 'optimistic', () => fifoBatch(1), oursBatch(env, 'bench.fifo1.optimistic', 'optimistic')),
+        ...floorBatchContenders(env, () => fifoBatch(1), 'in order', BATCH_SIZE),
       ],
     },
   ];
