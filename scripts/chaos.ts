@@ -29,7 +29,10 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
-  const what = args.processes === undefined ? `crash rate ${args.crashRate}` : `${args.processes} consumer processes, SIGKILLed at random`;
+  const what =
+    args.processes === undefined
+      ? `crash rate ${args.crashRate}${args.slowStore ? ', slow store' : ''}`
+      : `${args.processes} consumer processes, SIGKILLed at random`;
   console.log(`Starting DynamoDB Local and fauxqs; ${args.messages} messages, seed ${args.seed}, ${what} ...`);
   const [dynamo, sqs] = await Promise.all([startLocalDynamoDB(), startLocalSqs()]);
   try {
@@ -55,6 +58,7 @@ async function main(): Promise<void> {
       seed: args.seed,
       crashRate: args.crashRate,
       useLibrary: !args.plain,
+      slowStore: args.slowStore,
       dynamo,
       sqs,
       onProgress: progress(),

@@ -5,10 +5,17 @@
  * The claims no record takes (the batch stopped before them) are released together, also in one request.
  */
 import type { Begin, IdempotencyEngine, InvocationInfo, LifecycleHooks } from '../engine';
+import { IdempotencyInProgressError, IdempotencyStoreError } from '../errors';
+
+/**
+ * How long a record whose claim made ahead met another invocation's claim waits for that holder (within the
+ * invocation's deadline) before it fails: long enough for a consumer that holds our next key only as a claim
+ * ahead to give it back or finish it, short enough that a crashed holder costs little.
+ */
+const HOLDER_WAIT_MS = 5_000;
 
 /** How one claim made ahead ended: the engine's decision, or the error the record fails with at its turn. */
-type Settled<TResult> =
-  { readonly ok: true; readonly begun: Begin<TResult>; readonly at: number } | { readonly ok: false; readonly error: unknown };
+type Settled<TResult> = { readonly ok: true; readonly begun: Begin<TResult> } | { readonly ok: false; readonly error: unknown };
 
 /** Whether records of `engine` are worth claiming ahead: lease mode claims before running; optimistic does not. */
 export function claimsBeforeRunning<TArgs extends unknown[], TResult>(
@@ -27,7 +34,7 @@ export class ClaimsAhead<TArgs extends unknown[], TResult> {
    */
   public claim(id: unknown, engine: IdempotencyEngine<TArgs, TResult>, args: TArgs, info: InvocationInfo): void {
     const settled = engine.begin(args, info).then(
-      (begun): Settled<TResult> => ({ ok: true, begun, at: engine.options.clock() }),
+      (begun): Settled<TResult> => ({ ok: true, begun }),
       (error: unknown): Settled<TResult> => ({ ok: false, error }),
     );
     this.#claims.set(id, settled);
@@ -35,7 +42,8 @@ export class ClaimsAhead<TArgs extends unknown[], TResult> {
 
   /**
    * Runs record `id` through its engine's lifecycle, with the claim made ahead for it (without one, the
-   * whole lifecycle from the claim on). A claim that failed fails the record here, at its turn.
+   * whole lifecycle from the claim on). A claim that failed fails the record here, at its turn; one that met
+   * another invocation's claim first gives back this batch's untaken claims and waits for the holder.
    */
   public async run(
     id: unknown,
@@ -45,13 +53,53 @@ export class ClaimsAhead<TArgs extends unknown[], TResult> {
     work: () => Promise<TResult> | TResult,
     hooks: LifecycleHooks<TResult>,
   ): Promise<TResult> {
+    return engine.proceed(await this.#begin(id, engine, args, info), work, hooks);
+  }
+
+  async #begin(id: unknown, engine: IdempotencyEngine<TArgs, TResult>, args: TArgs, info: InvocationInfo): Promise<Begin<TResult>> {
     const claim = this.#claims.get(id);
-    if (claim === undefined) return engine.run(args, info, work, hooks);
     this.#claims.delete(id);
-    const settled = await claim;
-    if (!settled.ok) throw settled.error;
-    await renewIfHalfGone(engine, settled);
-    return engine.proceed(settled.begun, work, hooks);
+    try {
+      if (claim === undefined) return await engine.begin(args, info);
+      const settled = await claim;
+      if (!settled.ok) throw settled.error;
+      // The record waited for the ones before it: its lease, as written, may be half gone by now.
+      if (settled.begun.kind === 'execute') await settled.begun.execution.keepLease();
+      return settled.begun;
+    } catch (error) {
+      if (!(error instanceof IdempotencyInProgressError)) throw error;
+      // Held by another invocation: perhaps another consumer's claim made ahead, held while that consumer
+      // waits on one of ours (two shards carrying the same keys in opposite order). Give ours back, so it
+      // can go on, and wait a while for the holder before failing the record.
+      await this.#giveBack();
+      return engine.begin(args, { ...info, waitForHolderMs: HOLDER_WAIT_MS });
+    }
+  }
+
+  /**
+   * Gives back, mid-batch, the claims made ahead that no record took yet: their records claim again at their
+   * turn. A claim whose release failed stays held by this batch (a new claim would not know it as its own),
+   * and its record fails at its turn instead, to be delivered again once the lease ends; so does a record
+   * whose claim failed (its outcome may be a claim of ours whose answer was lost).
+   */
+  async #giveBack(): Promise<void> {
+    await Promise.all(
+      [...this.#claims].map(async ([id, claim]) => {
+        const settled = await claim;
+        // A claim that failed fails its record at its turn, as before: its outcome may be a claim of ours.
+        if (!settled.ok || settled.begun.kind !== 'execute') return;
+        const execution = settled.begun.execution;
+        if (await execution.release()) {
+          this.#claims.delete(id);
+          return;
+        }
+        const error = new IdempotencyStoreError(
+          `The claim of idempotency record ${execution.key} made ahead could not be given back while its batch waited for another invocation; the record is held until its lease ends, then delivered again`,
+          { key: execution.key, retryable: true },
+        );
+        this.#claims.set(id, Promise.resolve({ ok: false, error }));
+      }),
+    );
   }
 
   /** Releases the claims no record took (the records that did not run), all in the same turn. */
@@ -65,26 +113,5 @@ export class ClaimsAhead<TArgs extends unknown[], TResult> {
         if (settled.ok && settled.begun.kind === 'execute') await settled.begun.execution.release();
       }),
     );
-  }
-}
-
-/**
- * An explicit `leaseSeconds` lease runs from the claim: a record that waited for the records before it
- * may start with little of it left. Renew it to a full lease before running, once half of it is gone.
- * (A lease taken from the Lambda context ends with the invocation whenever the claim was made.)
- */
-async function renewIfHalfGone<TResult>(
-  engine: IdempotencyEngine<never, TResult>,
-  settled: Settled<TResult> & { ok: true },
-): Promise<void> {
-  const begun = settled.begun;
-  if (begun.kind !== 'execute' || engine.options.leaseSeconds === undefined) return;
-  const execution = begun.execution;
-  if (engine.options.clock() - settled.at < execution.leaseMs / 2) return;
-  try {
-    await execution.extendLease(execution.leaseMs);
-  } catch (error) {
-    await execution.release();
-    throw error;
   }
 }

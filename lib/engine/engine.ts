@@ -14,10 +14,10 @@ import { hashValue, isMissingKey, UnidentifiableValueError } from '../keys';
 import { MetricsEmitter } from '../metrics/emitter';
 import type { IdempotencyMetricName } from '../metrics/types';
 import { resolveOptions, type IdempotencyOptions, type ResolvedOptions } from '../options';
-import { RecordStatus, type IdempotencyRecord, type StepCheckpoint } from '../persistence/store';
+import { RecordStatus, type ClaimInput, type IdempotencyRecord, type StepCheckpoint } from '../persistence/store';
 import { isRetryable, monotonicNow, retryTransient } from '../retry';
 import { deserialize, reviveError, type StoredError } from '../serialize';
-import { Execution } from './execution';
+import { Execution, type Lease } from './execution';
 import { DisabledExecution, idempotencyDisabled } from './kill-switch';
 import { checkFingerprint, describeMissing, reviveLibraryError, sleep, storableStepResult } from './outcomes';
 import type { Begin, InvocationInfo, LifecycleHooks, RecordResolution } from './types';
@@ -130,45 +130,63 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
     // Store retries end with the invocation (less the margin), or after completionRetrySeconds without one.
     const invocationEnd = info.remainingMs === undefined ? undefined : monotonicNow() + info.remainingMs - LEASE_SAFETY_MARGIN_MS;
     const retryDeadline = (): number => invocationEnd ?? monotonicNow() + o.completionRetrySeconds * 1000;
-    const execution = (steps: Readonly<Record<string, StepCheckpoint>>, expiresAt: number): Begin<TResult> => {
+    // How much of its lease the work needs left when it starts: half of a fixed lease, the rest of the
+    // invocation for a lease taken from the Lambda context; a durable execution's lease is its timeout.
+    const leaseNeededMs =
+      owner !== undefined
+        ? () => Number.NEGATIVE_INFINITY
+        : o.leaseSeconds === undefined && info.remainingMs !== undefined
+          ? () => deadline - o.clock()
+          : () => leaseMs / 2;
+    const execution = (steps: Readonly<Record<string, StepCheckpoint>>, written: Lease): Begin<TResult> => {
       // Optimistic mode runs the work unclaimed.
       if (o.mode === 'lease') this.count('Claims');
-      return { kind: 'execute', execution: new Execution(this, { key, token, fingerprint, steps, leaseMs, expiresAt, retryDeadline }) };
+      return {
+        kind: 'execute',
+        execution: new Execution(this, { key, token, fingerprint, steps, leaseMs, ...written, leaseNeededMs, retryDeadline }),
+      };
     };
-    if (o.mode === 'optimistic') return execution({}, 0);
+    if (o.mode === 'optimistic') return execution({}, { leaseUntil: 0, expiresAt: 0 });
 
     const claimDeadline = retryDeadline();
     let existing: IdempotencyRecord | undefined;
     for (;;) {
-      const now = o.clock();
       const previous = existing;
       // A resumed durable execution keeps the lease its first invocation took: the timeout counts from the start.
       const resumed = previous !== undefined && owner !== undefined && previous.owner === owner;
-      const leaseUntil = resumed && previous.leaseUntil > now ? previous.leaseUntil : now + leaseMs;
-      const claim = {
-        key,
-        token,
-        leaseUntil,
-        expiresAt: this.#expiresAt(now, leaseUntil - now),
-        ...(fingerprint === undefined ? {} : { fingerprint }),
-        ...(owner === undefined ? {} : { owner }),
-        now: now - o.clockSkewMs,
+      // Built afresh for every attempt, from the clock read as it is sent: a lease computed before a
+      // throttled or unanswered first attempt would land partly (or wholly) spent.
+      const claimAt = (now: number): ClaimInput => {
+        const leaseUntil = resumed && previous.leaseUntil > now ? previous.leaseUntil : now + leaseMs;
+        const expiresAt = this.#expiresAt(now, leaseUntil - now);
+        return {
+          key,
+          token,
+          leaseUntil,
+          expiresAt: previous ? Math.max(expiresAt, previous.expiresAt) : expiresAt,
+          ...(fingerprint === undefined ? {} : { fingerprint }),
+          ...(owner === undefined ? {} : { owner }),
+          now: now - o.clockSkewMs,
+        };
       };
-      const expiresAt = previous ? Math.max(claim.expiresAt, previous.expiresAt) : claim.expiresAt;
+      let sent = claimAt(o.clock());
       const result = await this.#retryStore(
         key,
         'claim',
-        () => (previous ? o.store.takeOver({ ...claim, previousToken: previous.token, expiresAt }) : o.store.claim(claim)),
+        () => {
+          sent = claimAt(o.clock());
+          return previous ? o.store.takeOver({ ...sent, previousToken: previous.token }) : o.store.claim(sent);
+        },
         claimDeadline,
       );
       existing = undefined;
       if (result.claimed) {
         if (previous) this.count(resumed ? 'DurableResumes' : 'LeaseTakeovers');
-        return execution(result.steps, expiresAt);
+        return this.#leased(execution(result.steps, sent));
       }
       const found = result.existing;
       // Our own write, applied once and met again by the SDK's retry after a lost response.
-      if (found.token === token) return execution(found.steps, found.expiresAt);
+      if (found.token === token) return this.#leased(execution(found.steps, found));
       checkFingerprint(key, found.fingerprint, fingerprint);
       if (found.status === RecordStatus.Completed) {
         this.#remember(key, found, fingerprint);
@@ -185,8 +203,9 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
         existing = found;
         continue;
       }
-      if (o.onInProgress === 'wait') {
-        const waited = await this.#waitFor(key, found, fingerprint, deadline);
+      if (o.onInProgress === 'wait' || info.waitForHolderMs !== undefined) {
+        const until = o.onInProgress === 'wait' ? deadline : Math.min(deadline, o.clock() + (info.waitForHolderMs ?? 0));
+        const waited = await this.#waitFor(key, found, fingerprint, until);
         if (waited.kind === 'replay') return waited;
         // Gone (released after a failure): claim afresh. Lease ended: take over.
         existing = waited.record;
@@ -198,6 +217,15 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
         { key, retryAfterMs },
       );
     }
+  }
+
+  /**
+   * A claim or take-over landed: the work may start only with enough of the lease as written left (see
+   * {@link Execution.keepLease}), which renews it, or gives the record back and throws.
+   */
+  async #leased(begun: Begin<TResult>): Promise<Begin<TResult>> {
+    if (begun.kind === 'execute') await begun.execution.keepLease();
+    return begun;
   }
 
   /**
@@ -231,20 +259,22 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
       );
     }
     const token = randomUUID();
-    const now = o.clock();
     const leaseMs = this.#leaseMs({});
     const taken = await this.#retryStore(
       key,
       'take over',
-      () =>
-        o.store.takeOver({
+      () => {
+        // Measured from this attempt, as every lease is.
+        const now = o.clock();
+        return o.store.takeOver({
           key,
           token,
           previousToken: record.token,
           leaseUntil: now + leaseMs,
           expiresAt: Math.max(record.expiresAt, this.#expiresAt(now, leaseMs)),
           now: now - o.clockSkewMs,
-        }),
+        });
+      },
       deadline,
     );
     if (!taken.claimed && taken.existing.token !== token) {

@@ -11,7 +11,7 @@ import {
   IdempotencyStoreError,
 } from '../errors';
 import { type ResolvedOptions } from '../options';
-import { RecordStatus, type IdempotencyRecord, type StagedWrite, type StepCheckpoint } from '../persistence/store';
+import { RecordStatus, type CompleteInput, type IdempotencyRecord, type StagedWrite, type StepCheckpoint } from '../persistence/store';
 import { isRetryable } from '../retry';
 import { captureError, deserialize, serialize, UnstorableValueError } from '../serialize';
 import { executions } from './context';
@@ -33,11 +33,27 @@ interface ExecutionStart {
   readonly steps: Readonly<Record<string, StepCheckpoint>>;
   /** Length of the lease, in milliseconds. */
   readonly leaseMs: number;
+  /** The lease end as written by the claim that landed, on the invoker's clock (0 in optimistic mode). */
+  readonly leaseUntil: number;
   /** The record's expiry as claimed, epoch seconds (0 in optimistic mode). */
   readonly expiresAt: number;
+  /** How many milliseconds of the lease the work needs left when it (or a step) starts, asked at each start. */
+  readonly leaseNeededMs: () => number;
   /** Until when (monotonic milliseconds) a store write that fails transiently is retried, asked at each write. */
   readonly retryDeadline: () => number;
 }
+
+/** A lease as written in the store: its end on the invoker's clock, and the record's expiry (epoch seconds). */
+export interface Lease {
+  readonly leaseUntil: number;
+  readonly expiresAt: number;
+}
+
+/**
+ * Renewals in a row that {@link Execution.keepLease} tries when each lands with less than the work needs:
+ * a store that slow cannot protect the work, and the record is given back.
+ */
+const MAX_RENEWALS = 2;
 
 /** State of one idempotent execution: its key, lease token, checkpoints and staged writes. */
 export class Execution<TResult> {
@@ -53,6 +69,7 @@ export class Execution<TResult> {
   readonly #usedSteps = new Set<string>();
   readonly #staged: StagedWrite[] = [];
   readonly #retryDeadline: () => number;
+  readonly #leaseNeededMs: () => number;
   #expiresAt: number;
   #leaseUntil: number;
   #checkpointed: boolean;
@@ -67,7 +84,8 @@ export class Execution<TResult> {
     this.#steps = new Map(Object.entries(start.steps));
     this.#checkpointed = this.#steps.size > 0;
     this.#expiresAt = start.expiresAt;
-    this.#leaseUntil = this.#engine.options.clock() + start.leaseMs;
+    this.#leaseUntil = start.leaseUntil;
+    this.#leaseNeededMs = start.leaseNeededMs;
     this.#retryDeadline = start.retryDeadline;
   }
 
@@ -231,46 +249,52 @@ export class Execution<TResult> {
 
   /**
    * Releases the lease so a retry may run at once; keeps checkpoints (and ends the lease) when there are
-   * any. Only an in-progress record of this execution is released, never a completed one.
+   * any. Only an in-progress record of this execution is released, never a completed one. Never throws:
+   * resolves `false` when the release failed (logged), and the record is then held until its lease ends.
    */
-  public async release(): Promise<void> {
-    if (this.#finished) return;
+  public async release(): Promise<boolean> {
+    if (this.#finished) return true;
     this.#finished = true;
     const o = this.#o;
-    if (o.mode === 'optimistic') return;
+    if (o.mode === 'optimistic') return true;
     try {
       await this.#write('release', () => o.store.release({ key: this.key, token: this.token, keepCheckpoints: this.#checkpointed }));
       this.#engine.count('Releases');
+      return true;
     } catch (releaseError) {
       if (releaseError instanceof IdempotencyLeaseLostError) {
         // Another invocation took the record over after this lease ended: nothing of ours left to release.
         o.logger.debug(`Idempotency record ${this.key} was taken over by another invocation; nothing to release`);
-        return;
+        return true;
       }
       // The original failure is what the caller must see; the record is never held beyond its lease.
       o.logger.warn(`Could not release idempotency record ${this.key}; it is held until its lease ends`, releaseError);
+      return false;
     }
   }
 
   /** Stores the outcome; in optimistic mode returns the record of an execution that completed first. */
   async #store(result: string, outcome: 'value' | 'error'): Promise<IdempotencyRecord | undefined> {
     const o = this.#o;
-    const now = o.clock();
-    const input = {
+    const writes = [...this.#staged];
+    // Built afresh for every attempt: the expiry counts from when the outcome is written.
+    const inputAt = (now: number): CompleteInput => ({
       key: this.key,
       token: this.token,
       result,
       outcome,
       expiresAt: this.#engine.expiresAt(now),
       ...(this.#fingerprint === undefined ? {} : { fingerprint: this.#fingerprint }),
-      writes: [...this.#staged],
+      writes,
       now: now - o.clockSkewMs,
-    };
+    });
+    let input = inputAt(o.clock());
+    const attempt = (): CompleteInput => (input = inputAt(o.clock()));
     this.#finished = true;
     if (o.mode === 'optimistic') {
       let written: Awaited<ReturnType<typeof o.store.putCompleted>>;
       try {
-        written = await this.#writeCompletion(() => o.store.putCompleted(input));
+        written = await this.#writeCompletion(() => o.store.putCompleted(attempt()));
       } catch (error) {
         // An earlier attempt may have been applied (its answer lost): a consistent read tells.
         if ((await this.#ownCompletion()) !== 'yes') {
@@ -293,7 +317,7 @@ export class Execution<TResult> {
           this.#engine.count('InProgressRejections');
           throw new IdempotencyInProgressError(
             `Idempotency record ${this.key} is held by a lease-mode invocation; this optimistic run's writes were dropped`,
-            { key: this.key, retryAfterMs: Math.max(0, existing.leaseUntil + o.clockSkewMs - now) },
+            { key: this.key, retryAfterMs: Math.max(0, existing.leaseUntil + o.clockSkewMs - o.clock()) },
           );
         }
         // Another execution completed first: its outcome wins and this run's staged writes were dropped.
@@ -311,7 +335,7 @@ export class Execution<TResult> {
       try {
         // Fenced by the token and the in-progress status: a retry after a lost answer finds its own
         // completed record and stops there, so staged writes apply once.
-        await this.#writeCompletion(() => o.store.complete(input), attempts);
+        await this.#writeCompletion(() => o.store.complete(attempt()), attempts);
       } catch (error) {
         // An earlier attempt may have been applied (its answer lost): a consistent read tells.
         const stored = error instanceof IdempotencyLeaseLostError ? 'no' : await this.#ownCompletion();
@@ -385,11 +409,14 @@ export class Execution<TResult> {
         { key: this.key, step: name },
       );
     }
+    // A step is work: it starts only with the lease it needs left (renewed once half of it is gone).
+    await this.keepLease();
     if (options.atMostOnce === true) {
       await this.#write(`checkpoint step "${name}"`, () =>
         o.store.checkpoint({ key: this.key, token: this.token, step: name, checkpoint: { state: 'started' } }),
       );
       this.#checkpointed = true;
+      await this.keepLease();
     }
     const value = await fn();
     const result = await this.#checkpointable(name, value);
@@ -454,10 +481,48 @@ export class Execution<TResult> {
   public async extendLease(ms: number): Promise<void> {
     const o = this.#o;
     if (o.mode === 'optimistic' || this.#finished) return;
-    const leaseUntil = o.clock() + ms;
-    const expiresAt = Math.max(this.#expiresAt, this.#engine.expiresBeyondLease(leaseUntil));
-    await this.#write('extend the lease', () => o.store.extendLease({ key: this.key, token: this.token, leaseUntil, expiresAt }));
-    this.#leaseUntil = leaseUntil;
-    this.#expiresAt = expiresAt;
+    let written: Lease | undefined;
+    await this.#write('extend the lease', () => {
+      // Measured from this attempt: an extension retried after a throttle extends from when it is sent.
+      const leaseUntil = o.clock() + ms;
+      const expiresAt = Math.max(this.#expiresAt, this.#engine.expiresBeyondLease(leaseUntil));
+      written = { leaseUntil, expiresAt };
+      return o.store.extendLease({ key: this.key, token: this.token, leaseUntil, expiresAt });
+    });
+    if (written === undefined) return;
+    this.#leaseUntil = written.leaseUntil;
+    this.#expiresAt = written.expiresAt;
+  }
+
+  /** Milliseconds left of this execution's lease as last written, on the invoker's clock. */
+  public leaseLeftMs(): number {
+    return this.#leaseUntil - this.#o.clock();
+  }
+
+  /**
+   * Makes sure the work (or a step) starts with the lease it needs left: half of a fixed lease, or the
+   * rest of the invocation for a lease taken from the Lambda context. A claim that landed late (its
+   * attempts throttled, its answer slow, the process paused) or a record that waited its turn in a batch
+   * is renewed first, fenced by the token; when the renewal fails, or the store is too slow to keep any
+   * lease, the record is given back and the error thrown, so the work never runs on a lease that may be over.
+   */
+  public async keepLease(): Promise<void> {
+    if (this.#o.mode === 'optimistic' || this.#finished) return;
+    for (let renewals = 0; this.leaseLeftMs() < this.#leaseNeededMs(); renewals += 1) {
+      if (renewals === MAX_RENEWALS) {
+        await this.release();
+        throw new IdempotencyStoreError(
+          `The lease on idempotency record ${this.key} was renewed ${MAX_RENEWALS} times and each renewal landed with less than the work needs (${Math.round(this.leaseLeftMs())} ms of ${this.leaseMs} ms left): the store answers too slowly to protect the work, so the record was given back and the work did not run; retry the invocation`,
+          { key: this.key, retryable: true },
+        );
+      }
+      try {
+        await this.extendLease(this.leaseMs);
+      } catch (error) {
+        // Taken over meanwhile (the lease ended before the renewal landed), or the store is down: not ours to run.
+        await this.release();
+        throw error;
+      }
+    }
   }
 }

@@ -44,6 +44,11 @@ export interface InvocationInfo {
    * invocation of that execution owns its record (see `durableExecutionTimeoutSeconds`).
    */
   readonly durableExecutionArn?: string;
+  /**
+   * How long (ms) this call waits for an invocation that holds the record to finish, whatever `onInProgress`
+   * says: an ordered batch whose claim made ahead met another consumer's waits this long before failing.
+   */
+  readonly waitForHolderMs?: number;
 }
 
 /** What a hand-made release (`release`, `completeStep`) found and did. */

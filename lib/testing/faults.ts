@@ -76,6 +76,39 @@ export interface FaultOptions {
    * @default Infinity (no limit)
    */
   readonly maxFaults?: number;
+  /**
+   * Probability (0 to 1) that a request is sent and applied at once but its answer reaches the caller only
+   * after `slowAnswerMs`: a slow network, a paused process, a long GC. Drawn from a generator of its own, so
+   * adding it keeps the throttles and lost responses a seed gives.
+   * @default 0
+   */
+  readonly slowAnswerRate?: number;
+  /**
+   * How late a slow answer (`slowAnswerRate`) arrives, in milliseconds: a number, or `[min, max]` for a
+   * seeded uniform draw in that range.
+   * @default 0
+   */
+  readonly slowAnswerMs?: number | readonly [number, number];
+  /**
+   * Windows of time, in milliseconds from the call to `withFaults`, during which every request fails
+   * before it is sent: with a throttling error (`'throttle'`, see `throttleErrorName`) or as if the service
+   * were down (`'unreachable'`: the connection is refused). The SDK retries both. Not counted in `maxFaults`.
+   * @default [] (no outage)
+   */
+  readonly outages?: readonly FaultOutage[];
+}
+
+/** A window of time during which every request fails (see {@link FaultOptions.outages}). */
+export interface FaultOutage {
+  /** Start of the window, in milliseconds from the call to `withFaults`. */
+  readonly fromMs: number;
+  /** End of the window (exclusive), in milliseconds from the call to `withFaults`. */
+  readonly toMs: number;
+  /**
+   * How requests fail in the window.
+   * @default 'throttle'
+   */
+  readonly as?: 'throttle' | 'unreachable';
 }
 
 /** Counts of what {@link withFaults} injected so far. */
@@ -88,6 +121,10 @@ export interface InjectedFaults {
   readonly lostResponses: number;
   /** Requests delayed by `latencyMs`. */
   readonly delayed: number;
+  /** Requests whose answer was delayed by `slowAnswerMs`. */
+  readonly slowAnswers: number;
+  /** Requests failed because they fell in an outage window. */
+  readonly outaged: number;
 }
 
 /** Handle returned by {@link withFaults}. */
@@ -126,6 +163,9 @@ const KNOWN_OPTIONS = new Set([
   'throttleErrorName',
   'lostResponseError',
   'maxFaults',
+  'slowAnswerRate',
+  'slowAnswerMs',
+  'outages',
 ]);
 
 function show(value: unknown): string {
@@ -142,24 +182,39 @@ function validate(options: FaultOptions): void {
   if (!Number.isInteger(options.seed)) {
     throw new TestKitConfigError(`Expected \`seed\` to be an integer, got \`${show(options.seed)}\``);
   }
-  for (const name of ['throttleRate', 'lostResponseRate'] as const) {
+  for (const name of ['throttleRate', 'lostResponseRate', 'slowAnswerRate'] as const) {
     const value = options[name];
     if (value !== undefined && (typeof value !== 'number' || !(value >= 0 && value <= 1))) {
       throw new TestKitConfigError(`Expected \`${name}\` to be a number from 0 to 1, got \`${show(value)}\``);
     }
   }
-  const { latencyMs } = options;
-  if (latencyMs !== undefined) {
-    const valid = Array.isArray(latencyMs)
-      ? latencyMs.length === 2 &&
-        latencyMs.every((ms) => typeof ms === 'number' && Number.isFinite(ms) && ms >= 0) &&
-        (latencyMs[0] as number) <= (latencyMs[1] as number)
-      : typeof latencyMs === 'number' && Number.isFinite(latencyMs) && latencyMs >= 0;
+  for (const name of ['latencyMs', 'slowAnswerMs'] as const) {
+    const value = options[name];
+    if (value === undefined) continue;
+    const valid = Array.isArray(value)
+      ? value.length === 2 &&
+        value.every((ms) => typeof ms === 'number' && Number.isFinite(ms) && ms >= 0) &&
+        (value[0] as number) <= (value[1] as number)
+      : typeof value === 'number' && Number.isFinite(value) && value >= 0;
     if (!valid) {
-      throw new TestKitConfigError(
-        `Expected \`latencyMs\` to be a number >= 0 or [min, max] with 0 <= min <= max, got \`${show(latencyMs)}\``,
-      );
+      throw new TestKitConfigError(`Expected \`${name}\` to be a number >= 0 or [min, max] with 0 <= min <= max, got \`${show(value)}\``);
     }
+  }
+  const { outages } = options;
+  if (
+    outages !== undefined &&
+    (!Array.isArray(outages) ||
+      outages.some(
+        (o: FaultOutage) =>
+          o === null ||
+          typeof o !== 'object' ||
+          !(Number.isFinite(o.fromMs) && Number.isFinite(o.toMs) && o.fromMs >= 0 && o.toMs >= o.fromMs) ||
+          (o.as !== undefined && o.as !== 'throttle' && o.as !== 'unreachable'),
+      ))
+  ) {
+    throw new TestKitConfigError(
+      `Expected \`outages\` to be a list of { fromMs, toMs, as? } with 0 <= fromMs <= toMs and as 'throttle' or 'unreachable', got \`${show(outages)}\``,
+    );
   }
   const { commands } = options;
   if (commands !== undefined && (!Array.isArray(commands) || commands.some((name) => typeof name !== 'string' || name === ''))) {
@@ -216,6 +271,19 @@ function networkError(kind: 'ECONNRESET' | 'TimeoutError'): Error {
   });
 }
 
+/** The error a request to a service that is down fails with: the connection is refused. */
+function unreachableError(): Error {
+  return Object.assign(new Error('connect ECONNREFUSED (service unreachable, injected by effectively-once/testing)'), {
+    code: 'ECONNREFUSED',
+  });
+}
+
+/** A number of milliseconds or a `[min, max]` range, drawn with `draw` in [0, 1). */
+function drawMs(range: number | readonly [number, number], draw: number): number {
+  const [min, max] = typeof range === 'number' ? [range, range] : range;
+  return Math.round(min + (max - min) * draw);
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -250,7 +318,13 @@ export function withFaults(client: FaultInjectableClient, options: FaultOptions)
   const random = mulberry32(options.seed);
   // Request ids come from a second generator so that the fault draws stay three per request.
   const idRandom = mulberry32(options.seed ^ 0x9e3779b9);
-  const counts = { requests: 0, throttled: 0, lostResponses: 0, delayed: 0 };
+  const counts = { requests: 0, throttled: 0, lostResponses: 0, delayed: 0, slowAnswers: 0, outaged: 0 };
+  const slowAnswerRate = options.slowAnswerRate ?? 0;
+  const slowAnswerMs = options.slowAnswerMs ?? 0;
+  const outages = options.outages ?? [];
+  const startedAt = Date.now();
+  // The time faults draw from a third generator, so that adding them keeps what a seed injected before.
+  const timeRandom = mulberry32(options.seed ^ 0x7f4a7c15);
 
   const middleware =
     (next: FinalizeHandler<object, MetadataBearer>, context: HandlerExecutionContext) =>
@@ -262,10 +336,30 @@ export function withFaults(client: FaultInjectableClient, options: FaultOptions)
       const lostDraw = random();
       const faultsLeft = counts.throttled + counts.lostResponses < maxFaults;
 
+      const slowDraw = timeRandom();
+      const slowMsDraw = timeRandom();
       const delay = Math.round(minLatency + (maxLatency - minLatency) * latencyDraw);
       if (delay > 0) {
         counts.delayed += 1;
         await sleep(delay);
+      }
+      const sinceStart = Date.now() - startedAt;
+      const outage = outages.find((o) => sinceStart >= o.fromMs && sinceStart < o.toMs);
+      if (outage !== undefined) {
+        counts.outaged += 1;
+        throw outage.as === 'unreachable' ? unreachableError() : throttlingError(throttleErrorName, serviceId, fakeRequestId(idRandom));
+      }
+      if (slowDraw < slowAnswerRate) {
+        const answerMs = drawMs(slowAnswerMs, slowMsDraw);
+        counts.slowAnswers += 1;
+        try {
+          const output = await next(args);
+          await sleep(answerMs);
+          return output;
+        } catch (error) {
+          await sleep(answerMs);
+          throw error;
+        }
       }
       if (faultsLeft && throttleDraw < throttleRate) {
         counts.throttled += 1;

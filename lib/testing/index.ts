@@ -18,7 +18,7 @@ export type { LocalEventSource, LocalEventSourceStats, LocalEventSourceError } f
 export {} from './event-source-options';
 export type { LocalEventSourceOptions, LocalEventSourceHandler } from './event-source-options';
 export { withFaults } from './faults';
-export type { FaultOptions, FaultInjector, InjectedFaults, FaultInjectableClient } from './faults';
+export type { FaultOptions, FaultOutage, FaultInjector, InjectedFaults, FaultInjectableClient } from './faults';
 
 export { assertIdempotent, IdempotencyAssertionError } from './assert-idempotent';
 export type { AssertIdempotentReport } from './assert-idempotent';

@@ -4,7 +4,8 @@ import { DEFAULT_CRASH_RATE } from './engine';
 import { MAX_PROCESSES } from './processes';
 
 export const USAGE = [
-  'Usage: npm run chaos -- [--messages N] [--seed S] [--crash-rate R] [--plain]',
+  'Usage: npm run chaos -- [--messages N] [--seed S] [--crash-rate R] [--plain] [--slow-store]',
+  '       --slow-store: also 2% of DynamoDB answers late by up to twice the lease, and a 3 s outage (every request throttled)',
   `       npm run chaos -- --processes P [--messages N] [--seed S]   (P consumer processes, 1 to ${MAX_PROCESSES}, SIGKILLed at random)`,
 ].join('\n');
 
@@ -15,6 +16,8 @@ export interface ChaosArgs {
   readonly seed: number;
   readonly crashRate: number;
   readonly plain: boolean;
+  /** Faults of time on DynamoDB: slow answers and an outage (see the chaos engine's `slowStore`). */
+  readonly slowStore: boolean;
   /** Consumer processes, in process-kill mode; undefined for the in-process suite. */
   readonly processes: number | undefined;
 }
@@ -31,12 +34,21 @@ export function parseChaosArgs(argv: readonly string[], defaultSeed: number): Ch
       seed: { type: 'string', default: String(defaultSeed) },
       'crash-rate': { type: 'string' },
       plain: { type: 'boolean', default: false },
+      'slow-store': { type: 'boolean', default: false },
       processes: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
   if (values.help === true)
-    return { help: true, messages: 0, seed: defaultSeed, crashRate: DEFAULT_CRASH_RATE, plain: false, processes: undefined };
+    return {
+      help: true,
+      messages: 0,
+      seed: defaultSeed,
+      crashRate: DEFAULT_CRASH_RATE,
+      plain: false,
+      slowStore: false,
+      processes: undefined,
+    };
   const messages = Number(values.messages);
   const seed = Number(values.seed);
   const crashRate = values['crash-rate'] === undefined ? DEFAULT_CRASH_RATE : Number(values['crash-rate']);
@@ -50,9 +62,9 @@ export function parseChaosArgs(argv: readonly string[], defaultSeed: number): Ch
     if (values.processes === '' || !Number.isInteger(processes) || processes < 1 || processes > MAX_PROCESSES) {
       throw new RangeError(`Expected --processes to be an integer from 1 to ${MAX_PROCESSES}, got ${values.processes}\n${USAGE}`);
     }
-    if (values['crash-rate'] !== undefined || values.plain === true) {
-      throw new RangeError(`--processes kills real processes: --crash-rate and --plain do not apply to it\n${USAGE}`);
+    if (values['crash-rate'] !== undefined || values.plain === true || values['slow-store'] === true) {
+      throw new RangeError(`--processes kills real processes: --crash-rate, --plain and --slow-store do not apply to it\n${USAGE}`);
     }
   }
-  return { help: false, messages, seed, crashRate, plain: values.plain === true, processes };
+  return { help: false, messages, seed, crashRate, plain: values.plain === true, slowStore: values['slow-store'] === true, processes };
 }

@@ -49,6 +49,21 @@ export const HANDLER_TIMEOUT_MS = 2_000;
 export const VISIBILITY_TIMEOUT_SECONDS = 2;
 /** Receives after which SQS moves a message to the DLQ. */
 export const MAX_RECEIVE_COUNT = 8;
+/**
+ * Slow-store mode (`slowStore`): the share of DynamoDB requests whose answer comes late, by up to twice the
+ * lease (the function timeout less one second), as a slow network, a frozen sandbox or a long GC would make it.
+ */
+export const SLOW_ANSWER_RATE = 0.02;
+/**
+ * Slow-store mode: receives after which SQS moves a message to the DLQ. A batch of 10 records sends about
+ * forty DynamoDB requests, so one answer late by up to 2 s often takes the whole invocation past its 2 s
+ * timeout and every record of the batch is received again: the redrive policy a team with a slow store sets.
+ */
+export const SLOW_STORE_MAX_RECEIVE_COUNT = 30;
+/** Slow-store mode: how late a slow answer comes, in ms (0 to twice the lease). */
+export const SLOW_ANSWER_MS: readonly [number, number] = [0, 2 * (HANDLER_TIMEOUT_MS - 1_000)];
+/** Slow-store mode: every DynamoDB request throttled in this window (ms from the start), longer than a lease. */
+export const OUTAGE_WINDOW: { readonly fromMs: number; readonly toMs: number } = { fromMs: 3_000, toMs: 6_000 };
 /** An abandoned attempt stalls this long (plus up to a second), past its timeout and its lease. */
 const STALL_MS = HANDLER_TIMEOUT_MS + 500;
 /** How often progress is reported and the queues are looked at. */
@@ -81,6 +96,11 @@ export interface ChaosOptions {
   readonly dynamo: Endpoint;
   /** fauxqs. */
   readonly sqs: Endpoint;
+  /**
+   * Slow-store mode: on top of the other faults, {@link SLOW_ANSWER_RATE} of DynamoDB answers late by up to
+   * twice the lease, and every request throttled during {@link OUTAGE_WINDOW}. @default false
+   */
+  readonly slowStore?: boolean;
   /** Pollers per queue. @default {@link DEFAULT_POLLERS} (3) */
   readonly pollers?: number;
   /** Give up waiting for the queues to drain after this long. @default - 60 s plus 30 ms per message */
@@ -93,6 +113,8 @@ export interface ChaosSummary {
   readonly mode: 'effectively-once' | 'plain';
   readonly seed: number;
   readonly crashRate: number;
+  /** Slow-store mode (see {@link ChaosOptions.slowStore}). */
+  readonly slowStore: boolean;
   readonly businessEvents: number;
   readonly messagesSent: number;
   readonly poisonMessages: number;
@@ -114,6 +136,9 @@ export interface ChaosSummary {
     /** Per SDK command. */
     readonly byCommand: FaultTally;
     readonly apiLostResponses: number;
+    /** Slow-store mode: DynamoDB answers delayed, and requests failed in the outage window. */
+    readonly slowAnswers: number;
+    readonly outaged: number;
   };
   /** The plain effect (notifications), its repeats, and how the deliveries that sent it ended. */
   readonly plainEffect: PlainEffectCounts & {
@@ -185,6 +210,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
     lostResponseRate: COMPLETION_LOST_RESPONSE_RATE,
     commands: COMPLETION_COMMANDS,
   });
+  const timeFaults = withFaults(
+    faulty,
+    options.slowStore === true
+      ? { seed: seed ^ 0x2545f491, slowAnswerRate: SLOW_ANSWER_RATE, slowAnswerMs: SLOW_ANSWER_MS, outages: [OUTAGE_WINDOW] }
+      : { seed },
+  );
   const faults = withFaults(faulty, { seed, throttleRate: THROTTLE_RATE, lostResponseRate: LOST_RESPONSE_RATE });
   const tally = tallyFaults(faulty);
   const sqs = localSqsClient(options.sqs);
@@ -195,7 +226,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
     const [idempotencyTable, ledgerTable, queues] = await Promise.all([
       createIdempotencyTable(admin, `${runId}-idempotency`),
       createIdempotencyTable(admin, `${runId}-ledger`),
-      createQueues(sqs, runId, { visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_SECONDS, maxReceiveCount: MAX_RECEIVE_COUNT }),
+      createQueues(sqs, runId, {
+        visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_SECONDS,
+        maxReceiveCount: options.slowStore === true ? SLOW_STORE_MAX_RECEIVE_COUNT : MAX_RECEIVE_COUNT,
+      }),
     ]);
     const api = new FakePaymentsApi(seeded(seed, 'api'), API_LOST_RESPONSE_RATE);
     const invocations = new InvocationLog();
@@ -287,6 +321,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
       mode,
       seed,
       crashRate,
+      slowStore: options.slowStore === true,
       businessEvents: workload.events.length,
       messagesSent: workload.messages.length,
       poisonMessages: workload.poison.size,
@@ -306,6 +341,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
         },
         byCommand,
         apiLostResponses: api.lostResponses,
+        slowAnswers: timeFaults.injected().slowAnswers,
+        outaged: timeFaults.injected().outaged,
       },
       plainEffect: plainEffect.counts,
       effects: { ledgerEntries, externalCalls: api.charges, externalRequests: api.requests },
@@ -320,6 +357,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
     await Promise.all(sources.map((source) => source.stop()));
     tally.remove();
     faults.remove();
+    timeFaults.remove();
     completionFaults.remove();
     admin.destroy();
     faulty.destroy();

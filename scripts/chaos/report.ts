@@ -28,6 +28,14 @@ function rows(summary: ChaosSummary): Array<[string, string]> {
       `${n(f.total)} (DynamoDB, SDK default retries: ${n(f.throttled)} of ${n(f.requests)} attempts throttled, ${n(f.lostResponses)} responses lost; ` +
         `payments API: ${n(f.apiLostResponses)} responses lost)`,
     ],
+    ...(summary.slowStore
+      ? [
+          [
+            'faults of time (slow store)',
+            `${n(f.slowAnswers)} DynamoDB answers late by up to twice the lease, ${n(f.outaged)} requests throttled in a 3 s outage`,
+          ] as [string, string],
+        ]
+      : []),
     [
       'DynamoDB faults by command',
       `completions, checkpoints and batched writes (UpdateItem, TransactWriteItems, BatchExecuteStatement): ${n(f.completions.throttled)} throttled, ` +

@@ -13,6 +13,9 @@ const base = {
   redeliveryMs: 4_000,
 } as const;
 
+/** Slow answers and requests of up to twice a 2 s lease, and an outage longer than it. */
+const slowStore = { slowMs: [300, 1_200, 2_500, 4_000], outageMs: 3_000 } as const;
+
 /** Random exploration: several keys, duplicates, every fault, skewed clocks, short leases. */
 export const RANDOM_CONFIGS: readonly SimConfig[] = [
   { ...base, name: 'plain effect, 3 copies', handler: 'plain', copies: 3 },
@@ -71,6 +74,61 @@ export const RANDOM_CONFIGS: readonly SimConfig[] = [
     redeliveryMs: 1_000,
     maxDeliveries: 50,
   },
+  // Faults of time: requests that land late, answers that arrive late (a paused process) and an outage
+  // whose throttles last longer than the lease, while the engine's backoffs add up.
+  {
+    ...base,
+    name: 'plain effect, 2 s lease, slow store, 3 s outage',
+    handler: 'plain',
+    leaseSeconds: 2,
+    timeoutMs: 15_000,
+    redeliveryMs: 1_000,
+    maxDeliveries: 40,
+    timeFaults: slowStore,
+  },
+  {
+    ...base,
+    name: 'commitWith, 2 s lease, 0.8 s handler, slow store, 3 s outage',
+    handler: 'staged',
+    leaseSeconds: 2,
+    workMs: 800,
+    timeoutMs: 15_000,
+    redeliveryMs: 1_000,
+    maxDeliveries: 40,
+    timeFaults: slowStore,
+  },
+  {
+    ...base,
+    name: 'step then commitWith, 2 s lease, slow store, 3 s outage',
+    handler: 'step',
+    leaseSeconds: 2,
+    timeoutMs: 15_000,
+    redeliveryMs: 1_000,
+    maxDeliveries: 40,
+    timeFaults: slowStore,
+  },
+  {
+    ...base,
+    name: 'lease from the Lambda context, slow store, 4 s outage',
+    handler: 'plain',
+    timeoutMs: 6_000,
+    redeliveryMs: 1_000,
+    maxDeliveries: 40,
+    timeFaults: { slowMs: [500, 2_000, 5_000], outageMs: 4_000 },
+  },
+  // Claims made ahead that land late, then wait for the records before them (0.6 s each) under a 2 s lease.
+  {
+    ...base,
+    name: 'FIFO batches of 3 keys, 2 s lease claimed ahead, 0.6 s per record, slow store',
+    handler: 'fifo-batch',
+    keys: 3,
+    leaseSeconds: 2,
+    workMs: 600,
+    timeoutMs: 15_000,
+    redeliveryMs: 1_000,
+    maxDeliveries: 50,
+    timeFaults: { slowMs: [300, 700, 1_200, 2_500], outageMs: 2_500 },
+  },
 ];
 
 /** Exhaustive enumeration: 2 invokers, 1 key, a small fault budget. */
@@ -84,5 +142,17 @@ export const EXHAUSTIVE_CONFIGS: readonly SimConfig[] = [
     leaseSeconds: 1,
     maxFaults: 1,
     maxDeliveries: 8,
+  },
+  // A 1 s lease and one fault of time: a request or an answer 1.5 s late, or an outage of 1.5 s (the
+  // engine's backoffs outlast the lease).
+  {
+    ...base,
+    name: 'exhaustive: plain effect, 1 s lease, 2 copies, 1 fault of time',
+    handler: 'plain',
+    leaseSeconds: 1,
+    timeoutMs: 5_000,
+    maxFaults: 1,
+    maxDeliveries: 8,
+    timeFaults: { slowMs: [1_500], outageMs: 1_500 },
   },
 ];

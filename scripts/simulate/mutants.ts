@@ -56,7 +56,7 @@ export const MUTANTS: readonly Mutant[] = [
     patches: [
       {
         file: 'lib/engine/engine.ts',
-        find: '      if (found.token === token) return execution(found.steps, found.expiresAt);',
+        find: '      if (found.token === token) return this.#leased(execution(found.steps, found));',
         replace: '',
       },
     ],
@@ -88,7 +88,42 @@ export const MUTANTS: readonly Mutant[] = [
     patches: [
       {
         file: 'lib/batch/claims-ahead.ts',
-        find: '    await renewIfHalfGone(engine, settled);\n',
+        find: "      if (settled.begun.kind === 'execute') await settled.begun.execution.keepLease();\n",
+        replace: '',
+      },
+    ],
+  },
+  {
+    // Issue 22, as the code was: the claim built once and re-sent by every retry, its lease measured from
+    // before the first attempt's throttle and backoff.
+    name: 'lease computed once before the retry loop',
+    patches: [{ file: 'lib/engine/engine.ts', find: '          sent = claimAt(o.clock());\n', replace: '' }],
+  },
+  {
+    // Issue 22, as the code was: a record claimed ahead renewed once half a lease had passed since its claim
+    // landed, not once half of the lease as written was gone (a claim that landed late never renewed).
+    name: 'claims-ahead renewal measured from when the claim landed',
+    patches: [
+      {
+        file: 'lib/batch/claims-ahead.ts',
+        find: '      (begun): Settled<TResult> => ({ ok: true, begun }),',
+        replace: '      (begun): Settled<TResult> => ({ ok: true, begun, at: engine.options.clock() }) as Settled<TResult>,',
+      },
+      {
+        file: 'lib/batch/claims-ahead.ts',
+        find: "      if (settled.begun.kind === 'execute') await settled.begun.execution.keepLease();",
+        replace:
+          "      if (settled.begun.kind === 'execute' && engine.options.clock() - (settled as unknown as { at: number }).at >= settled.begun.execution.leaseMs / 2) await settled.begun.execution.extendLease(settled.begun.execution.leaseMs);",
+      },
+    ],
+  },
+  {
+    // The work starts on whatever lease the claim landed with.
+    name: 'no half-lease check after a claim lands',
+    patches: [
+      {
+        file: 'lib/engine/engine.ts',
+        find: "    if (begun.kind === 'execute') await begun.execution.keepLease();\n",
         replace: '',
       },
     ],

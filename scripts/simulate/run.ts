@@ -19,7 +19,7 @@ import {
 } from '../../lib';
 import { hashValue } from '../../lib/keys';
 import { RecordStatus } from '../../lib/store';
-import { current, FAULTS, membersOf, SimStore, type Fault, type Invocation, type PendingCall } from './sim-store';
+import { current, FAULTS, membersOf, SimStore, TIME_FAULTS, type Fault, type Invocation, type PendingCall } from './sim-store';
 import { drain, inWorld, seededRandom, VirtualTime } from './world';
 
 /** The kinds of handler a configuration runs. */
@@ -67,6 +67,12 @@ export interface SimConfig {
   readonly redeliveryMs: number;
   /** Virtual milliseconds the handler works before its effect or its commit (`renewing`, `staged`, `fifo-batch`: per record). */
   readonly workMs?: number;
+  /**
+   * Faults of time for the store's calls (never the effect itself): a request that lands late or an answer
+   * that arrives late (a paused process), by one of `slowMs`, and at most one outage of `outageMs` during
+   * which every call is throttled while the engine's backoffs add up. Each counts in `maxFaults`.
+   */
+  readonly timeFaults?: { readonly slowMs: readonly number[]; readonly outageMs?: number };
 }
 
 /** Where the choices of a run come from. */
@@ -153,37 +159,51 @@ function handlerFor(
     ...(config.clockSkewMs === undefined ? {} : { clockSkewMs: config.clockSkewMs }),
   };
   const result = (): string => `${invocation.key}:run-${invocation.id}`;
+  const leaseMs = config.leaseSeconds === undefined ? undefined : config.leaseSeconds * 1000;
+  /** Runs `work` as the work of `member`, checking the invariants of time as it starts. */
+  const working = async <T>(member: Invocation, work: () => Promise<T>): Promise<T> => {
+    const end = store.startWork(member, clock, leaseMs);
+    try {
+      return await work();
+    } finally {
+      end();
+    }
+  };
   const ledgerWrite = { Put: { TableName: 'ledger', Item: { id: `ledger#${invocation.key}` } } };
   const event = { key: invocation.key };
   switch (config.handler) {
     case 'plain': {
       const fn = makeIdempotent(
-        async (e: { key: string }, _context: object) => {
-          await store.effect(e.key);
-          return result();
-        },
+        (e: { key: string }, _context: object) =>
+          working(invocation, async () => {
+            await store.effect(e.key);
+            return result();
+          }),
         { ...common, key: 'key' } as IdempotencyOptions<[{ key: string }, object]>,
       );
       return (context) => fn(event, context);
     }
     case 'staged': {
       const fn = makeIdempotent(
-        async (_e: { key: string }, _context: object) => {
-          if (config.workMs !== undefined) await new Promise((resolve) => setTimeout(resolve, config.workMs));
-          commitWith(ledgerWrite);
-          return result();
-        },
+        (_e: { key: string }, _context: object) =>
+          working(invocation, async () => {
+            if (config.workMs !== undefined) await new Promise((resolve) => setTimeout(resolve, config.workMs));
+            commitWith(ledgerWrite);
+            return result();
+          }),
         { ...common, key: 'key' } as IdempotencyOptions<[{ key: string }, object]>,
       );
       return (context) => fn(event, context);
     }
     case 'step': {
       const fn = makeIdempotent(
-        async (e: { key: string }, _context: object) => {
-          await step('effect', () => store.effect(e.key));
-          commitWith(ledgerWrite);
-          return result();
-        },
+        (e: { key: string }, _context: object) =>
+          working(invocation, async () => {
+            // A step is work too: it starts under the lease it needs.
+            await step('effect', () => working(invocation, () => store.effect(e.key)));
+            commitWith(ledgerWrite);
+            return result();
+          }),
         { ...common, key: 'key' } as IdempotencyOptions<[{ key: string }, object]>,
       );
       return (context) => fn(event, context);
@@ -218,11 +238,12 @@ function handlerFor(
       return async (context) => {
         const response = await processSqsBatch(
           { Records: [record] },
-          async (_r, { body }) => {
-            await new Promise((resolve) => setTimeout(resolve, config.workMs ?? 0));
-            await store.effect(body.key);
-            return result();
-          },
+          (_r, { body }) =>
+            working(invocation, async () => {
+              await new Promise((resolve) => setTimeout(resolve, config.workMs ?? 0));
+              await store.effect(body.key);
+              return result();
+            }),
           { ...options, context: context as never },
         );
         if (response.batchItemFailures.length > 0) throw new IdempotencyError('the record was reported failed');
@@ -259,21 +280,6 @@ function handlerFor(
         eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:sim.fifo',
         awsRegion: 'us-east-1',
       }));
-      // Invariant: a record's work starts under its own claim, and (an explicit lease claimed ahead, which
-      // is renewed once half of it is gone) with at least half of that lease left.
-      const startsUnderLease = (key: string): void => {
-        const member = records.find((r) => r.key === key);
-        void store.recordOf(key).then((record) => {
-          const who = `#${invocation.id} (${key})`;
-          if (member === undefined || record === undefined || store.tokenOwner.get(record.token) !== member) {
-            store.violations.push(`${who} started its work without holding its record's claim`);
-            return;
-          }
-          const leftMs = record.leaseUntil - clock();
-          if (config.leaseSeconds !== undefined && leftMs < (config.leaseSeconds * 1000) / 2)
-            store.violations.push(`${who} started its work with ${leftMs} ms left of its ${config.leaseSeconds} s lease`);
-        });
-      };
       const options: SqsBatchOptions<{ key: string }> = {
         ...common,
         logger: { ...QUIET, warn: noted, error: noted },
@@ -282,12 +288,13 @@ function handlerFor(
       return async (context) => {
         const response = await processSqsBatch(
           { Records: sqsRecords },
-          async (_r, { body }) => {
-            startsUnderLease(body.key);
-            await new Promise((resolve) => setTimeout(resolve, config.workMs ?? 0));
-            await store.effect(body.key);
-            return `${body.key}:run-${invocation.id}`;
-          },
+          (_r, { body }) =>
+            // A record's work starts under its own claim with the lease it needs (claimed ahead: renewed at its turn).
+            working(records.find((r) => r.key === body.key) ?? invocation, async () => {
+              await new Promise((resolve) => setTimeout(resolve, config.workMs ?? 0));
+              await store.effect(body.key);
+              return `${body.key}:run-${invocation.id}`;
+            }),
           { ...options, context: context as never },
         );
         const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
@@ -325,6 +332,8 @@ export async function simulate(config: SimConfig, chooser: Chooser, options: Run
   const time = new VirtualTime();
   return inWorld(time, seededRandom(0x5eed), async () => {
     const store = new SimStore(() => time.now());
+    if (config.leaseSeconds !== undefined) store.leaseMs = config.leaseSeconds * 1000;
+    let outageUntil: number | undefined;
     time.liveness = () => {
       const invocation = current.getStore();
       return () => invocation === undefined || invocation.state === 'running';
@@ -486,7 +495,7 @@ export async function simulate(config: SimConfig, chooser: Chooser, options: Run
       await check(false);
       if (store.violations.length > 0) break;
       if (options.seen && options.replaying?.() !== true) {
-        const state = await stateHash(store, invocations, faults, time);
+        const state = await stateHash(store, invocations, faults, time, Math.max(0, (outageUntil ?? 0) - time.now()));
         if (options.seen.has(state)) {
           pruned = true;
           break;
@@ -498,23 +507,44 @@ export async function simulate(config: SimConfig, chooser: Chooser, options: Run
         store.violations.push(`no end after ${maxSteps} steps`);
         break;
       }
-      const pending = store.pending;
-      if (pending.length > 0) {
-        const call = pending[chooser.pick(pending.length)] as PendingCall;
+      const timeFaults = config.timeFaults;
+      // An outage: for its length every call to the store is throttled (the engine backs off and retries).
+      if (timeFaults?.outageMs !== undefined && outageUntil === undefined && faults < config.maxFaults && store.pending.length > 0) {
+        if (chooser.pick(2, [1 - config.faultRate / 4, config.faultRate / 4]) === 1) {
+          faults += 1;
+          outageUntil = time.now() + timeFaults.outageMs;
+          trace.push(`${at()} the store is throttled for ${timeFaults.outageMs} ms`);
+        }
+      }
+      const ready = store.ready(time.now());
+      if (ready.length > 0) {
+        const call = ready[chooser.pick(ready.length)] as PendingCall;
         const canFault = faults < config.maxFaults;
-        const fault: Fault = canFault
-          ? (FAULTS[chooser.pick(FAULTS.length, [1 - config.faultRate, ...FAULTS.slice(1).map(() => config.faultRate / 4)])] as Fault)
+        const kinds: readonly Fault[] = timeFaults !== undefined && call.op !== 'effect' ? [...FAULTS, ...TIME_FAULTS] : FAULTS;
+        let fault: Fault = canFault
+          ? (kinds[chooser.pick(kinds.length, [1 - config.faultRate, ...kinds.slice(1).map(() => config.faultRate / 4)])] as Fault)
           : 'ok';
         if (fault !== 'ok') faults += 1;
-        trace.push(`${at()} #${call.invocation.id} ${call.op}(${call.invocation.key})${fault === 'ok' ? '' : ` → ${fault}`}`);
+        const inOutage = outageUntil !== undefined && time.now() < outageUntil && call.op !== 'effect';
+        if (inOutage && fault === 'ok') fault = 'throttle';
+        const delayMs = fault === 'slow' || fault === 'slow-answer' ? (timeFaults?.slowMs[chooser.pick(timeFaults.slowMs.length)] ?? 0) : 0;
+        const what = fault === 'ok' ? '' : ` → ${fault}${delayMs > 0 ? ` ${delayMs} ms` : ''}${inOutage ? ' (outage)' : ''}`;
+        trace.push(`${at()} #${call.invocation.id} ${call.op}(${call.invocation.key})${what}`);
+        if (fault === 'slow') {
+          store.delay(call, time.now() + delayMs);
+          continue;
+        }
         if (fault === 'crash-before' || fault === 'crash-after') redeliver(keysOf(call.invocation));
-        await store.proceed(call, fault);
+        if (fault === 'slow-answer') {
+          // The answer comes on a timer of the calling process: a process that dies meanwhile never sees it.
+          await store.proceed(call, 'ok', (settle) => current.run(call.invocation, () => void setTimeout(settle, delayMs)));
+        } else await store.proceed(call, fault);
         continue;
       }
       const nextTimer = time.nextTimerAt();
       const running = invocations.filter((i) => i.state === 'running');
       const nextDeadline = running.length > 0 ? Math.min(...running.map((i) => i.deadline)) : undefined;
-      const next = [nextTimer, nextDeadline].filter((t): t is number => t !== undefined);
+      const next = [nextTimer, nextDeadline, store.nextReadyAt(time.now())].filter((t): t is number => t !== undefined);
       if (next.length === 0) break;
       time.advanceTo(Math.min(...next));
     }
@@ -524,7 +554,13 @@ export async function simulate(config: SimConfig, chooser: Chooser, options: Run
 }
 
 /** A hash of everything that decides what can happen next (exhaustive search prunes on it). */
-async function stateHash(store: SimStore, invocations: readonly Invocation[], faults: number, time: VirtualTime): Promise<string> {
+async function stateHash(
+  store: SimStore,
+  invocations: readonly Invocation[],
+  faults: number,
+  time: VirtualTime,
+  outageLeftMs: number,
+): Promise<string> {
   const tokens = new Map<string, number>();
   const tokenId = (token: string): number => {
     if (!tokens.has(token)) tokens.set(token, tokens.size);
@@ -554,9 +590,10 @@ async function stateHash(store: SimStore, invocations: readonly Invocation[], fa
     ledger: [...store.ledger].sort(),
     effects: [...store.effects].sort(),
     invocations: members.map((i) => [i.state, i.didEffect, i.completionApplied, i.deadline - time.now()]),
-    pending: store.pending.map((c) => [c.invocation.id, c.op]),
+    pending: store.pending.map((c) => [c.invocation.id, c.op, Math.max(0, (c.readyAt ?? 0) - time.now())]),
     timers: (time.nextTimerAt() ?? -1) - time.now(),
     faults,
+    outageLeftMs,
   };
   return createHash('sha1').update(JSON.stringify(state)).digest('hex');
 }

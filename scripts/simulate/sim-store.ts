@@ -21,7 +21,13 @@ import {
 
 /** What happens to one parked call. */
 export const FAULTS = ['ok', 'lost', 'throttle', 'refuse', 'crash-before', 'crash-after'] as const;
-export type Fault = (typeof FAULTS)[number];
+/**
+ * Faults of time, for configurations that ask for them: the request lands only later (`slow`: it stays
+ * parked until then, while the clock runs), or it is applied now and its answer reaches the process later
+ * (`slow-answer`: a slow network, a paused process, a long GC between two awaits of the engine).
+ */
+export const TIME_FAULTS = ['slow', 'slow-answer'] as const;
+export type Fault = (typeof FAULTS)[number] | (typeof TIME_FAULTS)[number];
 
 /**
  * One invocation of the simulated Lambda function (a delivery of an event), or one record of a batch
@@ -70,6 +76,10 @@ export interface PendingCall {
   readonly invocation: Invocation;
   readonly op: string;
   readonly key: string;
+  /** The call lands no earlier than this (virtual epoch ms): a `slow` request. */
+  readyAt?: number;
+  /** The lease the call writes, when it writes one (claims, take-overs, extensions). */
+  readonly leaseUntil?: number;
   apply(invocation: Invocation): Promise<unknown>;
   resolve(value: unknown): void;
   reject(error: unknown): void;
@@ -95,6 +105,12 @@ export class SimStore implements IdempotencyStore {
   readonly allowance = new Map<string, number>();
   readonly violations: string[] = [];
   readonly #completed = new Map<string, IdempotencyRecord>();
+  /** The lease last written by each token, on its invoker's clock. */
+  readonly #leases = new Map<string, number>();
+  /** Who runs work on each event key right now (from the work's start to its end). */
+  readonly #working = new Map<string, Set<Invocation>>();
+  /** A fixed lease (`leaseSeconds`) of the configuration, in ms: every claim must carry a fresh one. */
+  public leaseMs: number | undefined;
   /** The record key of each event key. */
   readonly #recordKeys = new Map<string, string>();
   #seq = 0;
@@ -122,10 +138,11 @@ export class SimStore implements IdempotencyStore {
     return member;
   }
 
-  #park<T>(op: string, key: string, apply: (invocation: Invocation | undefined) => Promise<T>): Promise<T> {
+  #park<T>(op: string, key: string, apply: (invocation: Invocation | undefined) => Promise<T>, leaseUntil?: number): Promise<T> {
     const process = current.getStore();
     if (process === undefined) return apply(undefined);
     const invocation = this.#memberFor(process, op, key);
+    if (leaseUntil !== undefined && (op === 'claim' || op === 'takeOver')) this.#checkFreshLease(invocation, op, leaseUntil);
     if (op !== 'effect' && process.records === undefined) this.#recordKeys.set(invocation.key, key);
     return new Promise<T>((resolve, reject) => {
       // A dead process sends nothing more.
@@ -135,6 +152,7 @@ export class SimStore implements IdempotencyStore {
         invocation,
         op,
         key,
+        ...(leaseUntil === undefined ? {} : { leaseUntil }),
         apply: (i) => apply(i),
         resolve: resolve as (v: unknown) => void,
         reject,
@@ -142,8 +160,42 @@ export class SimStore implements IdempotencyStore {
     });
   }
 
-  /** Lets a parked call proceed with `fault`. */
-  public async proceed(call: PendingCall, fault: Fault): Promise<void> {
+  /**
+   * Invariant: every attempt of a claim or take-over carries a lease measured from when it is sent (a fixed
+   * lease: `leaseSeconds` from the invoker's clock now), never one computed before a retry's backoff.
+   */
+  #checkFreshLease(invocation: Invocation, op: string, leaseUntil: number): void {
+    if (this.leaseMs === undefined) return;
+    const sentAt = this.now() + invocation.skewMs;
+    const staleMs = sentAt + this.leaseMs - leaseUntil;
+    if (staleMs > 1) {
+      this.violations.push(
+        `#${invocation.id} sent a ${op} of ${invocation.key} whose lease was measured ${Math.round(staleMs)} ms before the attempt`,
+      );
+    }
+  }
+
+  /** The calls that may land now (a `slow` request waits for its time). */
+  public ready(now: number): PendingCall[] {
+    return this.pending.filter((call) => (call.readyAt ?? 0) <= now);
+  }
+
+  /** When the earliest slow request may land, if any waits. */
+  public nextReadyAt(now: number): number | undefined {
+    const waiting = this.pending.map((call) => call.readyAt ?? 0).filter((at) => at > now);
+    return waiting.length === 0 ? undefined : Math.min(...waiting);
+  }
+
+  /** A slow request: it stays parked until `at`, and the scheduler picks its fate then. */
+  public delay(call: PendingCall, at: number): void {
+    call.readyAt = at;
+  }
+
+  /**
+   * Lets a parked call proceed with `fault`; `answer` delivers its answer (`slow-answer`: later, on a timer
+   * of the calling process, so a process that dies meanwhile never sees it).
+   */
+  public async proceed(call: PendingCall, fault: Fault, answer: (settle: () => void) => void = (settle) => settle()): Promise<void> {
     this.pending.splice(this.pending.indexOf(call), 1);
     if (fault === 'throttle') {
       call.reject(transient('throttle', call.key));
@@ -174,8 +226,51 @@ export class SimStore implements IdempotencyStore {
       call.reject(transient('lost response', call.key));
       return;
     }
-    if (failure) call.reject(failure.error);
-    else call.resolve(result);
+    answer(() => {
+      if (failure) call.reject(failure.error);
+      else call.resolve(result);
+    });
+  }
+
+  /** The work of `invocation` on its key starts: checks the invariants of time, and notes it until `end`. */
+  public startWork(invocation: Invocation, clock: () => number, explicitLeaseMs: number | undefined): () => void {
+    const key = invocation.key;
+    const who = invocation.batch === undefined ? `#${invocation.id}` : `#${invocation.id} (${key})`;
+    void this.recordOf(key).then((record) => {
+      if (record === undefined || this.tokenOwner.get(record.token) !== invocation) {
+        this.violations.push(`${who} started its work without holding its record's claim`);
+        return;
+      }
+      // Work starts with half of a fixed lease left, or (a lease from the Lambda context) a lease that
+      // lasts as long as the invocation, less the engine's 1 s margin.
+      const leftMs = record.leaseUntil - clock();
+      if (explicitLeaseMs !== undefined && leftMs < explicitLeaseMs / 2) {
+        this.violations.push(`${who} started its work with ${leftMs} ms left of its ${explicitLeaseMs / 1000} s lease`);
+      }
+      if (explicitLeaseMs === undefined && record.leaseUntil < invocation.deadline + invocation.skewMs - 1_000 - 1) {
+        this.violations.push(
+          `${who} started its work on a lease that ends ${invocation.deadline + invocation.skewMs - record.leaseUntil} ms before its invocation`,
+        );
+      }
+    });
+    // No two executions of one key run work at once, unless the first one's lease (as written) had ended.
+    const working = this.#working.get(key) ?? new Set<Invocation>();
+    this.#working.set(key, working);
+    for (const other of working) {
+      if (other === invocation || other.state !== 'running') continue;
+      const token = [...this.tokenOwner].find(([, owner]) => owner === other)?.[0];
+      const lease = token === undefined ? undefined : this.#leases.get(token);
+      const trueEnd = lease === undefined ? Number.POSITIVE_INFINITY : lease - other.skewMs;
+      if (this.now() < trueEnd) {
+        this.violations.push(
+          `${who} started work on ${key} while #${other.id} worked on it under a lease that ran ${trueEnd - this.now()} ms more`,
+        );
+      }
+    }
+    // A step inside the work: checked as work, and the work's own end ends it.
+    if (working.has(invocation)) return () => undefined;
+    working.add(invocation);
+    return () => working.delete(invocation);
   }
 
   /** The process of `invocation` dies: its parked calls never return. */
@@ -250,30 +345,42 @@ export class SimStore implements IdempotencyStore {
   }
 
   public claim(input: ClaimInput): Promise<ClaimResult> {
-    return this.#park('claim', input.key, async (invocation) => {
-      const before = await this.peek(input.key);
-      const result = await this.inner.claim(input);
-      if (result.claimed) this.#checkLiveLease(before, invocation);
-      if (result.claimed) this.#owner(input.token, invocation);
-      // A completed record that expired is claimed afresh: the event runs again, as documented.
-      if (result.claimed && before?.status === RecordStatus.Completed && invocation) this.allow(invocation.key);
-      return result;
-    });
+    return this.#park(
+      'claim',
+      input.key,
+      async (invocation) => {
+        const before = await this.peek(input.key);
+        const result = await this.inner.claim(input);
+        if (result.claimed) this.#checkLiveLease(before, invocation);
+        if (result.claimed) this.#owner(input.token, invocation);
+        if (result.claimed) this.#leases.set(input.token, input.leaseUntil);
+        // A completed record that expired is claimed afresh: the event runs again, as documented.
+        if (result.claimed && before?.status === RecordStatus.Completed && invocation) this.allow(invocation.key);
+        return result;
+      },
+      input.leaseUntil,
+    );
   }
 
   public takeOver(input: ClaimInput & { readonly previousToken: string }): Promise<ClaimResult> {
-    return this.#park('takeOver', input.key, async (invocation) => {
-      const before = await this.peek(input.key);
-      const result = await this.inner.takeOver(input);
-      if (result.claimed) {
-        this.#checkLiveLease(before, invocation);
-        this.#owner(input.token, invocation);
-        // The holder outlived its lease (alive, effect done, not completed): a documented limit.
-        const previous = this.tokenOwner.get(input.previousToken);
-        if (previous && previous.state === 'running' && previous.didEffect && !previous.completionApplied) this.allow(previous.key);
-      }
-      return result;
-    });
+    return this.#park(
+      'takeOver',
+      input.key,
+      async (invocation) => {
+        const before = await this.peek(input.key);
+        const result = await this.inner.takeOver(input);
+        if (result.claimed) {
+          this.#checkLiveLease(before, invocation);
+          this.#owner(input.token, invocation);
+          this.#leases.set(input.token, input.leaseUntil);
+          // The holder outlived its lease (alive, effect done, not completed): a documented limit.
+          const previous = this.tokenOwner.get(input.previousToken);
+          if (previous && previous.state === 'running' && previous.didEffect && !previous.completionApplied) this.allow(previous.key);
+        }
+        return result;
+      },
+      input.leaseUntil,
+    );
   }
 
   /** Invariant: a lease that has not ended in true time is never claimed or taken over while its holder runs. */
@@ -294,7 +401,15 @@ export class SimStore implements IdempotencyStore {
   }
 
   public extendLease(input: LeaseExtension): Promise<void> {
-    return this.#park('extendLease', input.key, () => this.inner.extendLease(input));
+    return this.#park(
+      'extendLease',
+      input.key,
+      async () => {
+        await this.inner.extendLease(input);
+        this.#leases.set(input.token, input.leaseUntil);
+      },
+      input.leaseUntil,
+    );
   }
 
   public complete(input: CompleteInput): Promise<void> {

@@ -56,7 +56,7 @@ describe('withFaults: lost responses', () => {
     await expect(attempt).rejects.toBeInstanceOf(ConditionalCheckFailedException);
     await expect(attempt).rejects.toMatchObject({ $metadata: { attempts: 2 } });
     expect(await exists(id)).toBe(true);
-    expect(faults.injected()).toEqual({ requests: 2, throttled: 0, lostResponses: 1, delayed: 0 });
+    expect(faults.injected()).toEqual({ requests: 2, throttled: 0, lostResponses: 1, delayed: 0, slowAnswers: 0, outaged: 0 });
   });
 
   it('is invisible to the caller of an unconditional put: the retry succeeds', async () => {
@@ -102,7 +102,7 @@ describe('withFaults: throttling', () => {
     const output = await ddb.send(put(id, true));
 
     expect(output.$metadata.attempts).toBe(3);
-    expect(faults.injected()).toEqual({ requests: 3, throttled: 2, lostResponses: 0, delayed: 0 });
+    expect(faults.injected()).toEqual({ requests: 3, throttled: 2, lostResponses: 0, delayed: 0, slowAnswers: 0, outaged: 0 });
     expect(await exists(id)).toBe(true);
   });
 
@@ -214,7 +214,7 @@ describe('withFaults: scope', () => {
 
     await expect(ddb.send(put(id))).resolves.toBeDefined();
     await expect(ddb.send(new GetItemCommand({ TableName: table, Key: { id: { S: id } } }))).rejects.toBeInstanceOf(ThrottlingException);
-    expect(faults.injected()).toEqual({ requests: 1, throttled: 1, lostResponses: 0, delayed: 0 });
+    expect(faults.injected()).toEqual({ requests: 1, throttled: 1, lostResponses: 0, delayed: 0, slowAnswers: 0, outaged: 0 });
   });
 
   it('sees the document client’s PutCommand as PutItemCommand', async () => {

@@ -11,8 +11,17 @@ describe('parseChaosArgs', () => {
       seed: 42,
       crashRate: DEFAULT_CRASH_RATE,
       plain: false,
+      slowStore: false,
       processes: undefined,
     });
+  });
+
+  it('reads --slow-store for faults of time on DynamoDB', () => {
+    expect(parseChaosArgs(['--slow-store', '--messages', '10000'], 42)).toMatchObject({ slowStore: true, messages: 10_000 });
+  });
+
+  it('refuses --slow-store with --processes', () => {
+    expect(() => parseChaosArgs(['--processes', '3', '--slow-store'], 42)).toThrow(/--crash-rate, --plain and --slow-store do not apply/);
   });
 
   it('reads --processes for the process-kill mode, with --messages and --seed', () => {
@@ -31,8 +40,8 @@ describe('parseChaosArgs', () => {
   });
 
   it('refuses --crash-rate and --plain with --processes: they belong to the in-process suite', () => {
-    expect(() => parseChaosArgs(['--processes', '3', '--crash-rate', '0.1'], 42)).toThrow(/--crash-rate and --plain do not apply/);
-    expect(() => parseChaosArgs(['--processes', '3', '--plain'], 42)).toThrow(/--crash-rate and --plain do not apply/);
+    expect(() => parseChaosArgs(['--processes', '3', '--crash-rate', '0.1'], 42)).toThrow(/--crash-rate, --plain and --slow-store do not apply/);
+    expect(() => parseChaosArgs(['--processes', '3', '--plain'], 42)).toThrow(/--crash-rate, --plain and --slow-store do not apply/);
   });
 
   it('checks the other flags as before', () => {

@@ -13,7 +13,7 @@ describe('withFaults accepts every AWS SDK v3 client type', () => {
     const client = make();
     const injector = withFaults(client, { seed: 1 });
 
-    expect(injector.injected()).toEqual({ requests: 0, throttled: 0, lostResponses: 0, delayed: 0 });
+    expect(injector.injected()).toEqual({ requests: 0, throttled: 0, lostResponses: 0, delayed: 0, slowAnswers: 0, outaged: 0 });
     injector.remove();
     client.destroy();
   });
