@@ -161,3 +161,31 @@ export function floorChart(
     }),
   };
 }
+
+/** The standard-queue scenarios by batch size: 10, 100, 1,000 records. */
+const STANDARD_BY_SIZE = /^sqs-standard(?:-(\d+))?$/;
+
+/**
+ * Standard-queue batches of 10, 100 and 1,000 records side by side: records/s, requests and Node CPU per
+ * record, the peak memory of the contender's process (Lambda model only) and records/s against the incumbent.
+ */
+export function largeBatchTable(scenarios: readonly ScenarioResult[]): string {
+  const standard = scenarios.filter((s) => STANDARD_BY_SIZE.test(s.id));
+  if (standard.filter((s) => s.id !== 'sqs-standard').length === 0) return '';
+  const rows = standard.flatMap((scenario) => {
+    const incumbent = scenario.contenders[0];
+    return libraries(scenario).map(
+      (c, index) =>
+        `| ${index === 0 ? scenario.recordsPerIteration.toLocaleString('en-US') : ''} | ${name(c)} | ${sig(c.recordsPerSecond)} | ${sig(
+          c.requestsPerRecord,
+        )} | ${sig(c.cpuMicrosPerRecord)} | ${c.peakRssMb === undefined ? 'n/a' : c.peakRssMb.toFixed(0)} | ${
+          index === 0 ? '' : times(ratio(c.recordsPerSecond, incumbent?.recordsPerSecond))
+        } |`,
+    );
+  });
+  return [
+    '| Records per batch | Contender | records/s | requests/record | Node CPU µs/record | peak RSS MB | records/s vs incumbent |',
+    '|--:|---|--:|--:|--:|--:|--:|',
+    ...rows,
+  ].join('\n');
+}

@@ -4,7 +4,7 @@
 import type { ChartSection, RatioChart } from './chart';
 import { contenderCost, dollars, DYNAMODB_PRICES, LAMBDA_PRICES, type RecordCost } from './cost';
 import { FLOOR } from './floor';
-import { floorTable, floorTargets } from './floor-report';
+import { floorTable, floorTargets, largeBatchTable } from './floor-report';
 import type { FootprintResult } from './footprint';
 import type { LambdaRunResult } from './lambda';
 import type { BillingCheck, ContenderResult } from './measure';
@@ -343,6 +343,8 @@ export function markdownReport(results: BenchResults): string {
     lines.push('### Uncapped, in one process (ratios: ours / incumbent)', '', scenarioTable(results.scenarios), '');
     const floor = floorTable(results.scenarios);
     if (floor) lines.push("Each contender's share of the floor (the raw protocol, no library), uncapped:", '', floor, '');
+    const large = largeBatchTable(results.scenarios);
+    if (large) lines.push('Standard-queue batches by size, uncapped (one process: no memory per contender):', '', large, '');
   }
   const problems = results.scenarios.flatMap((s) =>
     s.contenders.filter((c) => !c.check.ok).map((c) => `- ⚠ ${s.id} ${c.library} ${c.variant}: ${c.check.problems.join('; ')}`),
@@ -653,6 +655,14 @@ export function lambdaReport(results: BenchResults): string[] {
       '',
       ...(floorTable(run.scenarios)
         ? [`Each contender's share of the floor at ${megabytes(run.memoryMb)}:`, '', floorTable(run.scenarios), '']
+        : []),
+      ...(largeBatchTable(run.scenarios)
+        ? [
+            `Standard-queue batches by size at ${megabytes(run.memoryMb)} (peak RSS of each contender's own process):`,
+            '',
+            largeBatchTable(run.scenarios),
+            '',
+          ]
         : []),
       ...(problems.length > 0 ? ['Sanity checks that failed:', '', ...problems, ''] : []),
       `Cost per million records at ${megabytes(run.memoryMb)}:`,

@@ -1,4 +1,4 @@
-import { floorChart, floorOf, floorTable, floorTargets, shareOfFloor } from '../../bench/floor-report';
+import { floorChart, floorOf, floorTable, floorTargets, largeBatchTable, shareOfFloor } from '../../bench/floor-report';
 import type { LambdaRunResult } from '../../bench/lambda';
 import type { ContenderResult } from '../../bench/measure';
 import type { ScenarioResult } from '../../bench/report';
@@ -138,5 +138,31 @@ describe('the floor in the bench report', () => {
     expect(chart.sections).toHaveLength(1);
     expect(chart.sections[0]?.rows).toEqual(['sqs-standard — incumbent: Powertools', 'sqs-standard — ours: lease']);
     expect(chart.sections[0]?.panels[0]?.values.map((v) => v?.toFixed(2))).toEqual(['0.67', '0.75']);
+  });
+});
+
+describe('large batches in the bench report', () => {
+  it('puts the standard-queue batches of 10, 100 and 1,000 side by side, with peak memory where measured', () => {
+    const sized = (id: string, records: number, rss?: number): ScenarioResult => ({
+      id,
+      title: id,
+      short: id,
+      recordsPerIteration: records,
+      contenders: [
+        { ...contender('incumbent', 'Powertools', 400), ...(rss === undefined ? {} : { peakRssMb: rss * 2 }) },
+        { ...contender('ours', 'lease', 500), ...(rss === undefined ? {} : { peakRssMb: rss }) },
+      ],
+    });
+    const rows = largeBatchTable([sized('sqs-standard', 10), sized('sqs-standard-1000', 1000, 90), sized('sqs-fifo-10', 10)]).split('\n');
+    expect(rows.slice(2)).toEqual([
+      '| 10 | incumbent: Powertools | 400 | 0.200 | 100 | n/a |  |',
+      '|  | ours: lease | 500 | 0.200 | 100 | n/a | 1.25× |',
+      '| 1,000 | incumbent: Powertools | 400 | 0.200 | 100 | 180 |  |',
+      '|  | ours: lease | 500 | 0.200 | 100 | 90 | 1.25× |',
+    ]);
+  });
+
+  it('has no table without a large batch', () => {
+    expect(largeBatchTable([scenario('sqs-standard', { incumbent: 1, lease: 1, batched: 1, single: 1 })])).toBe('');
   });
 });
