@@ -8,6 +8,7 @@
  *   npm run bench -- --lambda-mb=512 --rtt-ms=3     # the Lambda model at 512 MB only
  *   npm run bench -- --lambda-mb=none               # the uncapped in-process run only
  *   npm run bench -- --no-footprint --no-levers
+ *   npm run bench -- --only=sqs-standard,sqs-fifo-1     # only these scenarios, for a quick look
  *   npm run bench -- --from=bench/results/<date>.json   # redraw the tables and charts of an earlier run
  *
  * Writes bench/results/<date>.json and .md, one chart per configuration, and the charts the docs show
@@ -76,6 +77,8 @@ interface Args {
   readonly outDir: string;
   /** Redraw from this results file instead of running. */
   readonly from: string | undefined;
+  /** Run only the scenarios with these ids (all when undefined): for quick looks at one scenario. */
+  readonly only: readonly string[] | undefined;
 }
 
 function number(name: string, value: string | undefined, minimum: number): number {
@@ -95,6 +98,7 @@ function parseArgs(argv: readonly string[]): Args {
   let periodMs = DEFAULT_PERIOD_MS;
   let outDir = join(ROOT, 'bench', 'results');
   let from: string | undefined;
+  let only: string[] | undefined;
   for (const arg of argv) {
     const [name, value] = arg.split('=', 2);
     if (name === '--scale' && value !== undefined && Number(value) > 0) scale = Number(value);
@@ -106,14 +110,15 @@ function parseArgs(argv: readonly string[]): Args {
     else if (name === '--cfs-period-ms') periodMs = number('--cfs-period-ms', value, 1);
     else if (name === '--out' && value) outDir = resolve(value);
     else if (name === '--from' && value) from = resolve(value);
+    else if (name === '--only' && value) only = value.split(',').map((id) => id.trim());
     else {
       throw new Error(
         `Unknown argument ${arg} (expected --scale=<positive number>, --lambda-mb=<none and/or MB, comma-separated>, --rtt-ms=<ms>, ` +
-          '--cfs-period-ms=<ms>, --no-footprint, --no-levers, --out=<directory> or --from=<results.json>)',
+          '--cfs-period-ms=<ms>, --no-footprint, --no-levers, --only=<scenario ids, comma-separated>, --out=<directory> or --from=<results.json>)',
       );
     }
   }
-  return { scale, footprint, levers, configs, rttMs, periodMs, outDir, from };
+  return { scale, footprint, levers, configs, rttMs, periodMs, outDir, from, only };
 }
 
 function run(command: string, args: string[]): string | undefined {
@@ -207,6 +212,14 @@ async function warmUp(client: DynamoDBClient, table: string): Promise<BenchResul
     }
   }
   return { requests, seconds: Number(process.hrtime.bigint() - started) / 1e9, blockMedianMs, blockSize: WARMUP_BLOCK };
+}
+
+/** The scenarios `only` names (all without it). @throws for an id that names no scenario */
+function selected(list: readonly Scenario[], only: readonly string[] | undefined): readonly Scenario[] {
+  if (only === undefined) return list;
+  const unknown = only.filter((id) => !list.some((s) => s.id === id));
+  if (unknown.length > 0) throw new Error(`--only names no scenario ${unknown.join(', ')} (ids: ${list.map((s) => s.id).join(', ')})`);
+  return list.filter((s) => only.includes(s.id));
 }
 
 async function runAll(list: readonly Scenario[], runner: Runner, label: string): Promise<ScenarioResult[]> {
@@ -307,7 +320,7 @@ async function main(): Promise<void> {
     const env = { client, ...tables, scale: args.scale };
     if (args.configs.includes('none')) {
       process.stderr.write('Uncapped, in one process:\n');
-      scenarioResults = await runAll(scenarios(env), runner, 'scenario');
+      scenarioResults = await runAll(selected(scenarios(env), args.only), runner, 'scenario');
       if (args.levers) {
         process.stderr.write('Levers:\n');
         leverResults = await runAll(leverScenarios(client, scratch as string, args.scale), runner, 'lever');
@@ -331,7 +344,7 @@ async function main(): Promise<void> {
                 tables,
                 scale: args.scale,
                 serverPid: ddb.pid,
-                scenarios: scenarios(env),
+                scenarios: selected(scenarios(env), args.only),
               },
               server,
               (line) => process.stderr.write(line),
