@@ -15,7 +15,7 @@ import { MUTANTS, runMutant } from './simulate/mutants';
 import { SeededChooser, simulate, type SimConfig } from './simulate/run';
 
 const USAGE =
-  "Usage: npm run simulate -- [--seeds N] [--first S] [--exhaustive-runs N] [--mutants] [--replay 'config name' --seed S] [--brief]";
+  "Usage: npm run simulate -- [--seeds N] [--first S] [--exhaustive-runs N] [--mutants] [--replay 'config name' --seed S] [--first-config 'config name'] [--brief]";
 
 function report(config: SimConfig, failure: Failure, brief: boolean): void {
   console.log(
@@ -36,6 +36,7 @@ async function main(): Promise<void> {
       replay: { type: 'string' },
       seed: { type: 'string' },
       brief: { type: 'boolean', default: false },
+      'first-config': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -81,7 +82,15 @@ async function main(): Promise<void> {
   const brief = values.brief === true;
   const started = Date.now();
   let schedules = 0;
-  for (const config of RANDOM_CONFIGS) {
+  // --first-config: that configuration is explored first (a mutant names where it is expected to show).
+  const firstName = values['first-config'];
+  if (firstName !== undefined && ![...RANDOM_CONFIGS, ...EXHAUSTIVE_CONFIGS].some((c) => c.name === firstName))
+    throw new RangeError(`No configuration named "${firstName}"\n${USAGE}`);
+  const firstConfigFirst = <T extends { readonly name: string }>(configs: readonly T[]): T[] => [
+    ...configs.filter((c) => c.name === firstName),
+    ...configs.filter((c) => c.name !== firstName),
+  ];
+  for (const config of firstConfigFirst(RANDOM_CONFIGS)) {
     const t = Date.now();
     const result = await exploreRandom(config, first, seeds);
     schedules += result.runs;
@@ -93,7 +102,7 @@ async function main(): Promise<void> {
     if (!brief)
       console.log(`ok  ${config.name}: ${result.runs} seeds, ${result.steps} steps, ${result.faults} faults, ${Date.now() - t} ms`);
   }
-  for (const config of EXHAUSTIVE_CONFIGS) {
+  for (const config of firstConfigFirst(EXHAUSTIVE_CONFIGS)) {
     const t = Date.now();
     const result = await exploreExhaustive(config, exhaustiveRuns);
     schedules += result.runs;

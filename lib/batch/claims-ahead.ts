@@ -26,6 +26,8 @@ export function claimsBeforeRunning<TArgs extends unknown[], TResult>(
 
 export class ClaimsAhead<TArgs extends unknown[], TResult> {
   readonly #claims = new Map<unknown, Promise<Settled<TResult>>>();
+  /** Whether this batch claims ahead at all (ordered batches do; a standard queue's never does). */
+  #claimsAhead = false;
 
   /**
    * Starts the claim of record `id` (any value that names the record: its index, the record itself). Call
@@ -33,6 +35,7 @@ export class ClaimsAhead<TArgs extends unknown[], TResult> {
    * in this object until the record's turn ({@link run}) or the end ({@link releaseUntaken}).
    */
   public claim(id: unknown, engine: IdempotencyEngine<TArgs, TResult>, args: TArgs, info: InvocationInfo): void {
+    this.#claimsAhead = true;
     const settled = engine.begin(args, info).then(
       (begun): Settled<TResult> => ({ ok: true, begun }),
       (error: unknown): Settled<TResult> => ({ ok: false, error }),
@@ -67,7 +70,8 @@ export class ClaimsAhead<TArgs extends unknown[], TResult> {
       if (settled.begun.kind === 'execute') await settled.begun.execution.keepLease();
       return settled.begun;
     } catch (error) {
-      if (!(error instanceof IdempotencyInProgressError)) throw error;
+      // Only a batch that claims ahead can hold what another consumer waits for: others fail at once, as before.
+      if (!(error instanceof IdempotencyInProgressError) || !this.#claimsAhead) throw error;
       // Held by another invocation: perhaps another consumer's claim made ahead, held while that consumer
       // waits on one of ours (two shards carrying the same keys in opposite order). Give ours back, so it
       // can go on, and wait a while for the holder before failing the record.

@@ -204,8 +204,9 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
         continue;
       }
       if (o.onInProgress === 'wait' || info.waitForHolderMs !== undefined) {
-        const until = o.onInProgress === 'wait' ? deadline : Math.min(deadline, o.clock() + (info.waitForHolderMs ?? 0));
-        const waited = await this.#waitFor(key, found, fingerprint, until);
+        // A wait for the holder asked by the adapter is bounded in real time too (an injected clock may stand still).
+        const holderWaitEnd = o.onInProgress === 'wait' ? undefined : monotonicNow() + (info.waitForHolderMs ?? 0);
+        const waited = await this.#waitFor(key, found, fingerprint, deadline, holderWaitEnd);
         if (waited.kind === 'replay') return waited;
         // Gone (released after a failure): claim afresh. Lease ended: take over.
         existing = waited.record;
@@ -395,17 +396,21 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
     }
   }
 
-  /** Polls the record (consistent reads, backoff) until it completes, disappears or its lease ends. */
+  /**
+   * Polls the record (consistent reads, backoff) until it completes, disappears or its lease ends, or the
+   * wait ends: at `deadline` on the options' clock, or at `monotonicEnd` in real time.
+   */
   async #waitFor(
     key: string,
     seen: IdempotencyRecord,
     fingerprint: string | undefined,
     deadline: number,
+    monotonicEnd = Number.POSITIVE_INFINITY,
   ): Promise<{ kind: 'replay'; value: TResult } | { kind: 'retry'; record: IdempotencyRecord | undefined }> {
     const o = this.options;
     let record: IdempotencyRecord | undefined = seen;
     for (let delayMs = WAIT_INITIAL_DELAY_MS; ; delayMs = Math.min(delayMs * 2, WAIT_MAX_DELAY_MS)) {
-      const left = deadline - o.clock();
+      const left = Math.min(deadline - o.clock(), monotonicEnd - monotonicNow());
       if (left <= 0) {
         const retryAfterMs = this.#retryAfterMs(record);
         throw new IdempotencyInProgressError(
