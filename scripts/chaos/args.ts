@@ -5,7 +5,7 @@ import { MAX_PROCESSES } from './processes';
 
 export const USAGE = [
   'Usage: npm run chaos -- [--messages N] [--seed S] [--crash-rate R] [--plain] [--slow-store]',
-  '       --slow-store: also 2% of DynamoDB answers late by up to twice the lease, and a 3 s outage (every request throttled)',
+  '       --slow-store: also 2% of DynamoDB answers late by up to twice the lease, and a 3 s outage every 20 s (every request throttled)',
   `       npm run chaos -- --processes P [--messages N] [--seed S]   (P consumer processes, 1 to ${MAX_PROCESSES}, SIGKILLed at random)`,
 ].join('\n');
 

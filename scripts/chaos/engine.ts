@@ -59,11 +59,20 @@ export const SLOW_ANSWER_RATE = 0.02;
  * forty DynamoDB requests, so one answer late by up to 2 s often takes the whole invocation past its 2 s
  * timeout and every record of the batch is received again: the redrive policy a team with a slow store sets.
  */
-export const SLOW_STORE_MAX_RECEIVE_COUNT = 30;
+export const SLOW_STORE_MAX_RECEIVE_COUNT = 20;
 /** Slow-store mode: how late a slow answer comes, in ms (0 to twice the lease). */
 export const SLOW_ANSWER_MS: readonly [number, number] = [0, 2 * (HANDLER_TIMEOUT_MS - 1_000)];
-/** Slow-store mode: every DynamoDB request throttled in this window (ms from the start), longer than a lease. */
-export const OUTAGE_WINDOW: { readonly fromMs: number; readonly toMs: number } = { fromMs: 3_000, toMs: 6_000 };
+/** Slow-store mode: an outage (every DynamoDB request throttled) this long, longer than a lease ... */
+export const OUTAGE_MS = 3_000;
+/** ... every this many ms from the start of the run, the first after one period. */
+export const OUTAGE_EVERY_MS = 20_000;
+
+/** The outage windows of a run that may last `runMs`. */
+export function outageWindows(runMs: number): { readonly fromMs: number; readonly toMs: number }[] {
+  const windows: { fromMs: number; toMs: number }[] = [];
+  for (let fromMs = OUTAGE_EVERY_MS; fromMs < runMs; fromMs += OUTAGE_EVERY_MS) windows.push({ fromMs, toMs: fromMs + OUTAGE_MS });
+  return windows;
+}
 /** An abandoned attempt stalls this long (plus up to a second), past its timeout and its lease. */
 const STALL_MS = HANDLER_TIMEOUT_MS + 500;
 /** How often progress is reported and the queues are looked at. */
@@ -98,12 +107,12 @@ export interface ChaosOptions {
   readonly sqs: Endpoint;
   /**
    * Slow-store mode: on top of the other faults, {@link SLOW_ANSWER_RATE} of DynamoDB answers late by up to
-   * twice the lease, and every request throttled during {@link OUTAGE_WINDOW}. @default false
+   * twice the lease, and every request throttled for {@link OUTAGE_MS} every {@link OUTAGE_EVERY_MS}. @default false
    */
   readonly slowStore?: boolean;
   /** Pollers per queue. @default {@link DEFAULT_POLLERS} (3) */
   readonly pollers?: number;
-  /** Give up waiting for the queues to drain after this long. @default - 60 s plus 30 ms per message */
+  /** Give up waiting for the queues to drain after this long. @default - 60 s, plus two visibility timeouts per receive of the redrive policy, plus 30 ms per message */
   readonly timeoutMs?: number;
   readonly onProgress?: (progress: ChaosProgress) => void;
 }
@@ -193,7 +202,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
   const { messages, seed, useLibrary, onProgress } = options;
   const crashRate = options.crashRate ?? DEFAULT_CRASH_RATE;
   const pollers = options.pollers ?? DEFAULT_POLLERS;
-  const timeoutMs = options.timeoutMs ?? 60_000 + 30 * messages;
+  // A poison message needs every receive of the redrive policy, a visibility timeout each, to reach its DLQ.
+  const maxReceiveCount = options.slowStore === true ? SLOW_STORE_MAX_RECEIVE_COUNT : MAX_RECEIVE_COUNT;
+  const timeoutMs = options.timeoutMs ?? 60_000 + 2 * maxReceiveCount * VISIBILITY_TIMEOUT_SECONDS * 1000 + 30 * messages;
   const mode = useLibrary ? 'effectively-once' : 'plain';
   const report = (progress: ChaosProgress): void => onProgress?.(progress);
   report({ phase: 'setup', settled: 0, total: messages, deliveries: 0 });
@@ -213,7 +224,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
   const timeFaults = withFaults(
     faulty,
     options.slowStore === true
-      ? { seed: seed ^ 0x2545f491, slowAnswerRate: SLOW_ANSWER_RATE, slowAnswerMs: SLOW_ANSWER_MS, outages: [OUTAGE_WINDOW] }
+      ? { seed: seed ^ 0x2545f491, slowAnswerRate: SLOW_ANSWER_RATE, slowAnswerMs: SLOW_ANSWER_MS, outages: outageWindows(timeoutMs) }
       : { seed },
   );
   const faults = withFaults(faulty, { seed, throttleRate: THROTTLE_RATE, lostResponseRate: LOST_RESPONSE_RATE });
@@ -228,7 +239,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
       createIdempotencyTable(admin, `${runId}-ledger`),
       createQueues(sqs, runId, {
         visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_SECONDS,
-        maxReceiveCount: options.slowStore === true ? SLOW_STORE_MAX_RECEIVE_COUNT : MAX_RECEIVE_COUNT,
+        maxReceiveCount,
       }),
     ]);
     const api = new FakePaymentsApi(seeded(seed, 'api'), API_LOST_RESPONSE_RATE);

@@ -32,7 +32,7 @@ function rows(summary: ChaosSummary): Array<[string, string]> {
       ? [
           [
             'faults of time (slow store)',
-            `${n(f.slowAnswers)} DynamoDB answers late by up to twice the lease, ${n(f.outaged)} requests throttled in a 3 s outage`,
+            `${n(f.slowAnswers)} DynamoDB answers late by up to twice the lease, ${n(f.outaged)} requests throttled in 3 s outages every 20 s`,
           ] as [string, string],
         ]
       : []),

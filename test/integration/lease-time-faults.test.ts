@@ -6,8 +6,9 @@
  * On DynamoDB Local, in real time (the SDK's own backoffs are part of the scenario).
  */
 import { randomUUID } from 'node:crypto';
-import { DynamoDBStore, IdempotencyInProgressError, makeIdempotent, processSqsBatch } from '../../lib';
+import { DynamoDBStore, IdempotencyInProgressError, makeIdempotent, processSqsBatch, step } from '../../lib';
 import { withFaults, type FaultOutage } from '../../lib/testing';
+import { manualClock } from '../helpers/clock';
 import { createTestTable, dynamoClient, newDynamoClient } from '../helpers/local';
 import { failedIds, fifoBatch, recordingLogger } from '../helpers/sqs-batches';
 import { sqsEvent } from '../helpers/sqs-events';
@@ -118,4 +119,32 @@ describe('claims made ahead for a FIFO batch that land late', () => {
     // The second consumer meets records the first holds: it waits for them (or reports them for a retry), never runs them.
     expect(failedIds(second).every((id) => records.some((r) => r.messageId === id))).toBe(true);
   }, 60_000);
+});
+
+describe('a step that starts late in a long handler', () => {
+  it('renews a lease more than half gone before it runs, so a duplicate cannot take the record over and run the step again', async () => {
+    const clock = manualClock();
+    const store = new DynamoDBStore({ tableName, client: dynamoClient() });
+    const name = `late-step-${randomUUID()}`;
+    const charges: string[] = [];
+    let duplicateOutcome: unknown;
+    const options = { store, name, key: 'orderId', leaseSeconds: 2, clock };
+    const duplicate = makeIdempotent(async (event: { orderId: string }) => {
+      await step('charge', () => void charges.push(`duplicate ${event.orderId}`));
+      return 'duplicate';
+    }, options);
+    const first = makeIdempotent(async (event: { orderId: string }) => {
+      // 1.5 s of the 2 s lease go by before the step.
+      clock.advance(1_500);
+      await step('charge', () => void charges.push(`first ${event.orderId}`));
+      // Past the lease as first claimed (2 s, plus the 1 s skew margin): a duplicate arrives.
+      clock.advance(1_700);
+      duplicateOutcome = await duplicate(event).catch((error: unknown) => error);
+      return 'first';
+    }, options);
+    const orderId = randomUUID();
+    await expect(first({ orderId })).resolves.toBe('first');
+    expect(charges).toEqual([`first ${orderId}`]);
+    expect(duplicateOutcome).toBeInstanceOf(IdempotencyInProgressError);
+  });
 });

@@ -40,7 +40,9 @@ describe('parseChaosArgs', () => {
   });
 
   it('refuses --crash-rate and --plain with --processes: they belong to the in-process suite', () => {
-    expect(() => parseChaosArgs(['--processes', '3', '--crash-rate', '0.1'], 42)).toThrow(/--crash-rate, --plain and --slow-store do not apply/);
+    expect(() => parseChaosArgs(['--processes', '3', '--crash-rate', '0.1'], 42)).toThrow(
+      /--crash-rate, --plain and --slow-store do not apply/,
+    );
     expect(() => parseChaosArgs(['--processes', '3', '--plain'], 42)).toThrow(/--crash-rate, --plain and --slow-store do not apply/);
   });
 
