@@ -8,7 +8,7 @@
  *   npm run bench -- --lambda-mb=512 --rtt-ms=3     # the Lambda model at 512 MB only
  *   npm run bench -- --lambda-mb=none               # the uncapped in-process run only
  *   npm run bench -- --no-footprint --no-levers
- *   npm run bench -- --only=sqs-standard,sqs-fifo-1     # only these scenarios, for a quick look
+ *   npm run bench -- --valkey-only --scale=0.1      # the Valkey contenders only (bench/valkey/)
  *   npm run bench -- --from=bench/results/<date>.json   # redraw the tables and charts of an earlier run
  *
  * Writes bench/results/<date>.json and .md, one chart per configuration, and the charts the docs show
@@ -21,6 +21,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem, type } from 'node:os';
 import { join, resolve } from 'node:path';
+import { parseArgs as parseCommandLine } from 'node:util';
 import { PutItemCommand, UpdateItemCommand, GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createIdempotencyTable, startLocalDynamoDB } from '../lib/testing';
 import { drawRatioChart } from './chart';
@@ -42,6 +43,7 @@ import {
 } from './report';
 import { scenarios, type Scenario } from './scenarios';
 import { median } from './stats';
+import { formatValkeyBench, runValkeyBench } from './valkey/run';
 
 const ROOT = resolve(__dirname, '..');
 
@@ -77,8 +79,8 @@ interface Args {
   readonly outDir: string;
   /** Redraw from this results file instead of running. */
   readonly from: string | undefined;
-  /** Run only the scenarios with these ids (all when undefined): for quick looks at one scenario. */
-  readonly only: readonly string[] | undefined;
+  /** `all`: DynamoDB then Valkey; `none`: DynamoDB only (`--no-valkey`); `only`: Valkey only (`--valkey-only`). */
+  readonly valkey: 'all' | 'none' | 'only';
 }
 
 function number(name: string, value: string | undefined, minimum: number): number {
@@ -89,36 +91,42 @@ function number(name: string, value: string | undefined, minimum: number): numbe
   return parsed;
 }
 
+/** The command line, parsed with `node:util` `parseArgs` (`--scale 0.2` and `--scale=0.2` both work). */
 function parseArgs(argv: readonly string[]): Args {
-  let scale = 1;
-  let footprint = true;
-  let levers = true;
-  let configs = DEFAULT_CONFIGS;
-  let rttMs = DEFAULT_RTT_MS;
-  let periodMs = DEFAULT_PERIOD_MS;
-  let outDir = join(ROOT, 'bench', 'results');
-  let from: string | undefined;
-  let only: string[] | undefined;
-  for (const arg of argv) {
-    const [name, value] = arg.split('=', 2);
-    if (name === '--scale' && value !== undefined && Number(value) > 0) scale = Number(value);
-    else if (name === '--no-footprint') footprint = false;
-    else if (name === '--no-levers') levers = false;
-    else if (name === '--lambda-mb' && value) {
-      configs = value.split(',').map((part) => (part.trim() === 'none' ? 'none' : number('--lambda-mb', part.trim(), 128)));
-    } else if (name === '--rtt-ms') rttMs = number('--rtt-ms', value, 0);
-    else if (name === '--cfs-period-ms') periodMs = number('--cfs-period-ms', value, 1);
-    else if (name === '--out' && value) outDir = resolve(value);
-    else if (name === '--from' && value) from = resolve(value);
-    else if (name === '--only' && value) only = value.split(',').map((id) => id.trim());
-    else {
-      throw new Error(
-        `Unknown argument ${arg} (expected --scale=<positive number>, --lambda-mb=<none and/or MB, comma-separated>, --rtt-ms=<ms>, ` +
-          '--cfs-period-ms=<ms>, --no-footprint, --no-levers, --only=<scenario ids, comma-separated>, --out=<directory> or --from=<results.json>)',
-      );
-    }
-  }
-  return { scale, footprint, levers, configs, rttMs, periodMs, outDir, from, only };
+  const { values } = parseCommandLine({
+    args: [...argv],
+    strict: true,
+    allowPositionals: false,
+    options: {
+      scale: { type: 'string' },
+      'no-footprint': { type: 'boolean' },
+      'no-levers': { type: 'boolean' },
+      'no-valkey': { type: 'boolean' },
+      'valkey-only': { type: 'boolean' },
+      'lambda-mb': { type: 'string' },
+      'rtt-ms': { type: 'string' },
+      'cfs-period-ms': { type: 'string' },
+      out: { type: 'string' },
+      from: { type: 'string' },
+    },
+  });
+  const scale = values.scale === undefined ? 1 : Number(values.scale);
+  if (!(scale > 0) || !Number.isFinite(scale)) throw new Error(`Expected --scale=<positive number>, got --scale=${String(values.scale)}`);
+  const configs =
+    values['lambda-mb'] === undefined
+      ? DEFAULT_CONFIGS
+      : values['lambda-mb'].split(',').map((part) => (part.trim() === 'none' ? 'none' : number('--lambda-mb', part.trim(), 128)));
+  return {
+    scale,
+    footprint: values['no-footprint'] !== true,
+    levers: values['no-levers'] !== true,
+    configs,
+    rttMs: values['rtt-ms'] === undefined ? DEFAULT_RTT_MS : number('--rtt-ms', values['rtt-ms'], 0),
+    periodMs: values['cfs-period-ms'] === undefined ? DEFAULT_PERIOD_MS : number('--cfs-period-ms', values['cfs-period-ms'], 1),
+    outDir: values.out === undefined ? join(ROOT, 'bench', 'results') : resolve(values.out),
+    from: values.from === undefined ? undefined : resolve(values.from),
+    valkey: values['valkey-only'] === true ? 'only' : values['no-valkey'] === true ? 'none' : 'all',
+  };
 }
 
 function run(command: string, args: string[]): string | undefined {
@@ -214,14 +222,6 @@ async function warmUp(client: DynamoDBClient, table: string): Promise<BenchResul
   return { requests, seconds: Number(process.hrtime.bigint() - started) / 1e9, blockMedianMs, blockSize: WARMUP_BLOCK };
 }
 
-/** The scenarios `only` names (all without it). @throws for an id that names no scenario */
-function selected(list: readonly Scenario[], only: readonly string[] | undefined): readonly Scenario[] {
-  if (only === undefined) return list;
-  const unknown = only.filter((id) => !list.some((s) => s.id === id));
-  if (unknown.length > 0) throw new Error(`--only names no scenario ${unknown.join(', ')} (ids: ${list.map((s) => s.id).join(', ')})`);
-  return list.filter((s) => only.includes(s.id));
-}
-
 async function runAll(list: readonly Scenario[], runner: Runner, label: string): Promise<ScenarioResult[]> {
   const results: ScenarioResult[] = [];
   for (const scenario of list) {
@@ -283,10 +283,28 @@ function redraw(file: string, outDir: string): void {
   process.stdout.write(`${writeReport(results, file.replace(/\.json$/, ''), outDir)}\n`);
 }
 
+/** The Valkey contenders (bench/valkey/): printed, and written next to the DynamoDB results. */
+async function valkeyBench(args: Args): Promise<void> {
+  process.stderr.write('Valkey: ValkeyStore vs Powertools CachePersistenceLayer...\n');
+  const results = await runValkeyBench({
+    scale: args.scale,
+    configs: args.configs,
+    periodMs: args.periodMs,
+    progress: (line) => process.stderr.write(line),
+  });
+  process.stdout.write(`${formatValkeyBench(results)}\n`);
+  mkdirSync(args.outDir, { recursive: true });
+  writeFileSync(join(args.outDir, `valkey-${new Date().toISOString().slice(0, 10)}.json`), `${JSON.stringify(results, null, 2)}\n`);
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   if (args.from !== undefined) {
     redraw(args.from, args.outDir);
+    return;
+  }
+  if (args.valkey === 'only') {
+    await valkeyBench(args);
     return;
   }
   const started = process.hrtime.bigint();
@@ -320,7 +338,7 @@ async function main(): Promise<void> {
     const env = { client, ...tables, scale: args.scale };
     if (args.configs.includes('none')) {
       process.stderr.write('Uncapped, in one process:\n');
-      scenarioResults = await runAll(selected(scenarios(env), args.only), runner, 'scenario');
+      scenarioResults = await runAll(scenarios(env), runner, 'scenario');
       if (args.levers) {
         process.stderr.write('Levers:\n');
         leverResults = await runAll(leverScenarios(client, scratch as string, args.scale), runner, 'lever');
@@ -344,7 +362,7 @@ async function main(): Promise<void> {
                 tables,
                 scale: args.scale,
                 serverPid: ddb.pid,
-                scenarios: selected(scenarios(env), args.only),
+                scenarios: scenarios(env),
               },
               server,
               (line) => process.stderr.write(line),
@@ -358,6 +376,7 @@ async function main(): Promise<void> {
   } finally {
     await ddb.stop();
   }
+  if (args.valkey === 'all') await valkeyBench(args);
   let footprint: FootprintResult | undefined;
   let footprintError: string | undefined;
   if (args.footprint) {

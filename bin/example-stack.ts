@@ -1,17 +1,20 @@
 /**
  * The example app: every example handler of `handlers/` deployed with the effectively-once constructs and
- * checked by cdk-nag (AWS Solutions rules): the order consumer on a FIFO queue, the orders HTTP API, the
+ * checked by cdk-nag (AWS Solutions rules): the order consumer on a FIFO queue (publishing "order accepted"
+ * through the outbox relay to a second FIFO queue and its idempotent consumer), the orders HTTP API, the
  * order-status projection fed by a DynamoDB stream, and the payment function. `bin/app.ts` synthesizes it
  * for the CDK CLI; the tests and `scripts/architecture.ts` build it in-process through {@link buildExampleApp}.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { App, CfnOutput, Duration, Stack, Validations } from 'aws-cdk-lib';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { StackProps } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct, IConstruct } from 'constructs';
-import { IdempotentQueueConsumer } from '../constructs';
+import { IdempotencyTable, IdempotentQueueConsumer, OutboxRelay } from '../constructs';
 import type { IIdempotencyTable } from '../constructs';
+import { ACCEPTED_QUEUE_URL_ENV } from '../handlers/order-consumer';
 import { OrderProjection, OrdersApi, Payments, runs } from './example-parts';
 
 /** Name of the example stack. */
@@ -19,6 +22,9 @@ export const EXAMPLE_STACK_NAME = 'EffectivelyOnceExample';
 
 /** The example handler bundled for the order consumer. */
 export const ORDER_CONSUMER_ENTRY = path.join(__dirname, '..', 'handlers', 'order-consumer.ts');
+
+/** The example handler bundled for the consumer of `OrderAccepted` messages. */
+export const ORDER_ACCEPTED_ENTRY = path.join(__dirname, '..', 'handlers', 'order-accepted.ts');
 
 /**
  * How long the example keeps orders in the queue and idempotency records in the table. Both are equal so
@@ -59,6 +65,20 @@ export const EXAMPLE_ACKNOWLEDGEMENTS: readonly ExampleAcknowledgement[] = [
     at: 'OrderProjection/FunctionRole',
   },
   {
+    id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+    reason:
+      'dynamodb:ListStreams, which reading the idempotency table stream needs, has no resource-level permission (its Resource must be *); ' +
+      'the stream reads themselves are granted on the idempotency table stream ARN only.',
+    at: 'Outbox/FunctionRole',
+  },
+  {
+    id: 'AwsSolutions::AwsSolutions-SQS3',
+    reason:
+      'The outbox relay FailedRecords queue is the on-failure destination of its stream: it holds the positions of outbox records that failed every retry ' +
+      '(their messages stay in the table for republishOutbox), and its alarm fires on the first one.',
+    at: 'Outbox/FailedRecords',
+  },
+  {
     id: 'AwsSolutions::AwsSolutions-SQS3',
     reason:
       'FailedRecords is the on-failure destination of the stream event source: it holds the positions of changes that failed every retry, ' +
@@ -87,6 +107,10 @@ export class EffectivelyOnceExampleStack extends Stack {
   public readonly idempotency: IIdempotencyTable;
   /** The order consumer. */
   public readonly orders: IdempotentQueueConsumer;
+  /** The consumer of the `OrderAccepted` messages the order consumer publishes through the outbox. */
+  public readonly acceptedOrders: IdempotentQueueConsumer;
+  /** The outbox relay of the shared idempotency table: sends the `OrderAccepted` messages. */
+  public readonly outbox: OutboxRelay;
   /** `POST /orders` on an HTTP API, with the `Idempotency-Key` header. */
   public readonly ordersApi: OrdersApi;
   /** The order-status projection fed by a DynamoDB stream. */
@@ -114,6 +138,18 @@ export class EffectivelyOnceExampleStack extends Stack {
       idempotencyRetention: ORDER_RETENTION,
     });
     this.idempotency = this.orders.table;
+    // "Order accepted": published by the order consumer through the outbox, consumed once per message.
+    this.acceptedOrders = new IdempotentQueueConsumer(this, 'AcceptedOrders', {
+      entry: ORDER_ACCEPTED_ENTRY,
+      functionProps: { description: runs(ORDER_ACCEPTED_ENTRY) },
+      timeout: Duration.seconds(30),
+      fifo: true,
+      retentionPeriod: ORDER_RETENTION,
+      idempotencyRetention: ORDER_RETENTION,
+      table: this.idempotency,
+    });
+    (this.orders.function as lambda.Function).addEnvironment(ACCEPTED_QUEUE_URL_ENV, this.acceptedOrders.queue.queueUrl);
+    this.outbox = new OutboxRelay(this, 'Outbox', { table: this.idempotency as IdempotencyTable, queues: [this.acceptedOrders.queue] });
     this.ordersApi = new OrdersApi(this, 'OrdersApi', { idempotencyTable: this.idempotency });
     this.orderProjection = new OrderProjection(this, 'OrderProjection');
     this.payments = new Payments(this, 'Payments');
@@ -124,6 +160,7 @@ export class EffectivelyOnceExampleStack extends Stack {
 
     new CfnOutput(this, 'OrderQueueUrl', { value: this.orders.queue.queueUrl });
     new CfnOutput(this, 'OrderDeadLetterQueueUrl', { value: this.orders.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'AcceptedOrderQueueUrl', { value: this.acceptedOrders.queue.queueUrl });
     new CfnOutput(this, 'IdempotencyTableName', { value: this.idempotency.tableName });
     new CfnOutput(this, 'OrdersApiUrl', { value: this.ordersApi.stage.url });
     new CfnOutput(this, 'OrderStatusTableName', { value: this.orderProjection.sourceTable.tableName });

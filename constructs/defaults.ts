@@ -158,3 +158,21 @@ export const DEAD_LETTER_QUEUE_ALARM_THRESHOLD = 1;
 
 /** Period of both alarms' metrics. */
 export const ALARM_PERIOD = Duration.minutes(1);
+
+// ---------------------------------------------------------------------------------------------------------
+// OutboxRelay
+
+/** `OutboxRelay` `batchSize` default: stream records per invocation. */
+export const DEFAULT_RELAY_BATCH_SIZE = 100;
+
+/** `OutboxRelay` `retryAttempts` default. */
+export const DEFAULT_RELAY_RETRY_ATTEMPTS = 10;
+
+/** `OutboxRelay` `iteratorAgeAlarmThreshold` default. */
+export const DEFAULT_ITERATOR_AGE_ALARM_THRESHOLD = Duration.minutes(5);
+
+/** `OutboxRelay` `timeout` default. */
+export const DEFAULT_RELAY_TIMEOUT = Duration.seconds(60);
+
+/** How long the relay's on-failure queue keeps the positions of failed records. */
+export const FAILED_RECORDS_RETENTION = Duration.days(14);

@@ -151,6 +151,16 @@ export function resolveMultiRegionLayout(scope: Construct, props: MultiRegionPro
     }
     return undefined;
   }
+  const given = props.replicaRegions as unknown;
+  if (!Array.isArray(given) || given.some((region) => typeof region !== 'string')) {
+    throw new ConstructValidationError(
+      scope,
+      'replicaRegions',
+      typeof given === 'string'
+        ? `replicaRegions must be an array of Region names, got the string ${JSON.stringify(given)}: write [${JSON.stringify(given)}]`
+        : `replicaRegions must be an array of Region names, got ${Array.isArray(given) ? `[${given.map((r) => (typeof r === 'string' ? JSON.stringify(r) : String(r))).join(', ')}]` : String(given)}`,
+    );
+  }
   const input: RuleInput = { ...props, stackRegion: Stack.of(scope).region, replicas: props.replicaRegions };
   for (const rule of MULTI_REGION_RULES) {
     const message = rule.broken(input);

@@ -10,6 +10,7 @@ import { DEFAULT_KEY_ATTR, DEFAULT_TTL_ATTR } from '../lib/persistence/schema';
 import { DEFAULT_POINT_IN_TIME_RECOVERY, DEFAULT_TABLE_REMOVAL_POLICY } from './defaults';
 import { ConstructValidationError } from './errors';
 import { resolveMultiRegionLayout } from './idempotency-table-regions';
+import { checkTableName } from './table-name';
 import type { MultiRegionLayout } from './idempotency-table-regions';
 import { configureFunctionForTable, grantIdempotencyOnTable } from './table-grants';
 
@@ -207,6 +208,7 @@ export class IdempotencyTable extends Construct implements IIdempotencyTable {
 
   public constructor(scope: Construct, id: string, props: IdempotencyTableProps = {}) {
     super(scope, id);
+    checkTableName(this, props.tableName);
     const layout = resolveMultiRegionLayout(this, { ...props, customerManagedKey: props.encryptionKey !== undefined });
 
     this.table = layout === undefined ? this.singleRegionTable(props) : this.multiRegionTable(props, layout);
@@ -334,6 +336,7 @@ function validateAttributes(scope: Construct, attrs: IdempotencyTableAttributes)
   if (tableName !== undefined && !Token.isUnresolved(tableName) && tableName.trim() === '') {
     throw new ConstructValidationError(scope, 'tableName', `tableName must not be empty, got '${tableName}'`);
   }
+  checkTableName(scope, tableName);
   if (tableArn !== undefined && !Token.isUnresolved(tableArn) && !TABLE_ARN.test(tableArn)) {
     throw new ConstructValidationError(
       scope,

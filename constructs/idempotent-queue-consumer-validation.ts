@@ -56,6 +56,9 @@ export function resolveConsumerSettings(scope: Construct, props: IdempotentQueue
     throw new ConstructValidationError(scope, 'handler', 'exactly one of handler and entry must be set, got neither');
   }
   const fifo = props.fifo ?? DEFAULT_FIFO;
+  if (typeof fifo !== 'boolean') {
+    throw new ConstructValidationError(scope, 'fifo', `fifo must be true or false, got the ${typeof fifo} ${JSON.stringify(fifo)}`);
+  }
   const functionTimeout = resolveFunctionTimeout(scope, props);
   const visibilityTimeout = resolveVisibilityTimeout(scope, props, functionTimeout);
   validateEventSource(scope, props, fifo);
@@ -69,8 +72,12 @@ export function resolveConsumerSettings(scope: Construct, props: IdempotentQueue
     batchSize: props.batchSize ?? DEFAULT_BATCH_SIZE,
     maxReceiveCount,
     retentionPeriod,
-    idempotencyRetention: props.idempotencyRetention ?? DEFAULT_IDEMPOTENCY_RETENTION,
-    oldestMessageAgeAlarmThreshold: props.oldestMessageAgeAlarmThreshold ?? DEFAULT_OLDEST_MESSAGE_AGE_ALARM_THRESHOLD,
+    idempotencyRetention: positiveDuration(scope, 'idempotencyRetention', props.idempotencyRetention ?? DEFAULT_IDEMPOTENCY_RETENTION),
+    oldestMessageAgeAlarmThreshold: positiveDuration(
+      scope,
+      'oldestMessageAgeAlarmThreshold',
+      props.oldestMessageAgeAlarmThreshold ?? DEFAULT_OLDEST_MESSAGE_AGE_ALARM_THRESHOLD,
+    ),
   };
 }
 
@@ -245,6 +252,19 @@ function validateMaxReceiveCount(scope: Construct, count: number): number {
     );
   }
   return count;
+}
+
+/** A Duration of at least one second (zero keeps no record, or alarms on every message). */
+function positiveDuration(scope: Construct, property: string, value: Duration): Duration {
+  if (!(value instanceof Duration)) {
+    throw new ConstructValidationError(scope, property, `${property} must be a Duration, got ${typeof value} ${String(value)}`);
+  }
+  if (value.isUnresolved() || value.toMilliseconds() >= 1000) return value;
+  throw new ConstructValidationError(
+    scope,
+    property,
+    `${property} (${describe(value)}) must be at least 1 second: ${property === 'idempotencyRetention' ? 'records kept for no time deduplicate nothing' : 'the alarm would fire on every message'}`,
+  );
 }
 
 function validateRetention(scope: Construct, retention: Duration): Duration {

@@ -2,6 +2,7 @@
  * CDK v2 constructs for effectively-once consumers, exported as `effectively-once/constructs`.
  * `aws-cdk-lib` and `constructs` are peer dependencies. Defaults are documented on each prop
  * (`@default`), not exported.
+ * @module effectively-once/constructs
  */
 export { IdempotencyTable, TABLE_WARNINGS } from './idempotency-table';
 export type { IIdempotencyTable, IdempotencyTableAttributes, IdempotencyTableProps } from './idempotency-table';
@@ -13,5 +14,7 @@ export type {
   IdempotentQueueConsumerProps,
   ProvisionedPollers,
 } from './idempotent-queue-consumer-props';
+export { OutboxRelay } from './outbox-relay';
+export type { OutboxRelayProps, OutboxRelayAlarms } from './outbox-relay';
 export { ConstructValidationError } from './errors';
 export { IDEMPOTENCY_TABLE_NAME_ENV } from '../lib/persistence/schema';

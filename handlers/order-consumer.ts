@@ -13,6 +13,9 @@
  *   are reported failed without running, so they are retried after it, in order.
  * - A body that is not an order fails that record only (logged); after `maxReceiveCount` deliveries SQS
  *   moves it to the dead-letter queue.
+ * - When `ACCEPTED_QUEUE_URL` is set, an `OrderAccepted` message to that FIFO queue (group = customer) is
+ *   staged with `publish` and committed in the same transaction: it exists if and only if the order was
+ *   applied, and the outbox relay (the `OutboxRelay` construct) sends it with its id.
  *
  * Environment: `IDEMPOTENCY_TABLE_NAME` (set by the `IdempotentQueueConsumer` construct). The totals live in
  * `ORDERS_TABLE_NAME` when set (partition key `id`), else in the idempotency table itself under `customer#…`
@@ -22,6 +25,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { commitWith, DynamoDBStore, processSqsBatch, type SqsBatchOptions, type SqsRecordInfo } from '../lib';
+import { publish, sqsQueue } from '../lib/outbox';
 
 /**
  * How long an order's idempotency record is kept, in seconds: four days, the queue's retention
@@ -32,6 +36,17 @@ export const ORDER_RECORD_EXPIRY_SECONDS = 4 * 24 * 60 * 60;
 
 /** Environment variable naming the table of customer totals (optional, see above). */
 export const ORDERS_TABLE_NAME_ENV = 'ORDERS_TABLE_NAME';
+
+/** Environment variable naming the FIFO queue of `OrderAccepted` messages (optional: none are sent without it). */
+export const ACCEPTED_QUEUE_URL_ENV = 'ACCEPTED_QUEUE_URL';
+
+/** The message the consumer publishes for each applied order. */
+export interface OrderAccepted {
+  readonly type: 'OrderAccepted';
+  readonly orderId: string;
+  readonly customerId: string;
+  readonly amountCents: number;
+}
 
 /** The event producers send, one per order. */
 export interface OrderPlaced {
@@ -54,6 +69,8 @@ export interface OrderConsumerDeps {
   readonly tableName?: string;
   /** The table of customer totals (partition key `id`). @default - `ORDERS_TABLE_NAME`, else the idempotency table */
   readonly totalsTable?: string;
+  /** The FIFO queue of `OrderAccepted` messages. @default - `ACCEPTED_QUEUE_URL`, else no message */
+  readonly acceptedQueueUrl?: string;
 }
 
 /** Turns a body into an order, or throws naming what is wrong (the record then fails alone). */
@@ -80,6 +97,8 @@ export function createOrderConsumer(deps: OrderConsumerDeps = {}): (event: SQSEv
     ...(deps.tableName === undefined ? {} : { tableName: deps.tableName }),
   });
   const totalsTable = deps.totalsTable ?? process.env[ORDERS_TABLE_NAME_ENV] ?? store.tableName;
+  const acceptedUrl = deps.acceptedQueueUrl ?? process.env[ACCEPTED_QUEUE_URL_ENV];
+  const accepted = acceptedUrl === undefined || acceptedUrl === '' ? undefined : sqsQueue(acceptedUrl);
 
   const applyOrder = async (_record: unknown, { body: order }: SqsRecordInfo<OrderPlaced>): Promise<OrderApplied> => {
     commitWith({
@@ -90,6 +109,15 @@ export function createOrderConsumer(deps: OrderConsumerDeps = {}): (event: SQSEv
         ExpressionAttributeValues: { ':one': 1, ':amount': order.amountCents },
       },
     });
+    if (accepted !== undefined) {
+      const message: OrderAccepted = {
+        type: 'OrderAccepted',
+        orderId: order.orderId,
+        customerId: order.customerId,
+        amountCents: order.amountCents,
+      };
+      publish(accepted, message, { groupId: order.customerId });
+    }
     return { orderId: order.orderId, customerId: order.customerId };
   };
 

@@ -9,6 +9,8 @@ export const DEFAULT_EXPIRES_AFTER_SECONDS = 3600;
 export const DEFAULT_LEASE_SECONDS = 60;
 /** Maximum size of a serialised result, in bytes (before compression). */
 export const DEFAULT_MAX_RESULT_BYTES = 2 * 1024 * 1024;
+/** Largest `maxResultBytes` any store is asked to hold: 64 MiB (a store may declare less, as DynamoDB does). */
+export const MAX_RESULT_BYTES = 64 * 1024 * 1024;
 /** Serialised results above this many bytes are compressed before they are stored. */
 export const DEFAULT_COMPRESS_ABOVE_BYTES = 4 * 1024;
 /** Size of one stored chunk of a large result, in bytes (DynamoDB items hold at most 400 KB). */
@@ -21,6 +23,8 @@ export const DEFAULT_ON_MISSING_KEY = 'throw';
 export const DEFAULT_MODE = 'lease';
 /** Default size of the local cache when `localCache: {}` gives no `maxItems`. */
 export const DEFAULT_LOCAL_CACHE_MAX_ITEMS = 256;
+/** Largest `localCache.maxItems`: each item holds a result in the execution environment's memory. */
+export const MAX_LOCAL_CACHE_ITEMS = 100_000;
 /** First delay of the `onInProgress: 'wait'` polling, in milliseconds (it doubles up to the maximum). */
 export const WAIT_INITIAL_DELAY_MS = 25;
 /** Largest delay between two `onInProgress: 'wait'` polls, in milliseconds. */

@@ -154,21 +154,48 @@ export class IdempotencyResultNotStorableError extends IdempotencyError {
 }
 
 /**
- * The result to store is larger than `maxResultBytes` (or a step's result does not fit in the record's
- * checkpoints). See {@link IdempotencyResultNotStorableError} for what happens to the record.
- * What to do: return less (store the payload elsewhere and return a reference) or raise `maxResultBytes`.
+ * The result to store is larger than `maxResultBytes`, a step's result does not fit in the record's
+ * checkpoints, or the store refused the completion for its size (a DynamoDB transaction holds 4 MB: the
+ * compressed result and the staged writes together). See {@link IdempotencyResultNotStorableError} for what
+ * happens to the record.
+ * What to do: return less (store the payload elsewhere and return a reference), stage fewer writes, or
+ * raise `maxResultBytes` (within what the store can write).
  */
 export class IdempotencyResultTooLargeError extends IdempotencyResultNotStorableError {
   public override name = 'IdempotencyResultTooLargeError';
-  /** Size in bytes of the serialised result. */
+  /** Size in bytes of the serialised result (or of the store's write); `NaN` when the store did not say. */
   public readonly bytes: number;
-  /** The configured limit. */
+  /** The limit it went beyond (`maxResultBytes`, the checkpoint budget or the store's); `NaN` when unknown. */
   public readonly maxBytes: number;
 
   public constructor(message: string, options: IdempotencyErrorOptions & { bytes: number; maxBytes: number }) {
     super(message, options);
     this.bytes = options.bytes;
     this.maxBytes = options.maxBytes;
+  }
+}
+
+/** What an outbox message was refused for (see {@link OutboxMessageError}). */
+export type OutboxMessageProblem = 'body' | 'size' | 'attributes' | 'group' | 'delay' | 'id' | 'option' | 'count';
+
+/**
+ * `publish(target, message, options)` was given a message its target cannot take (too large, too many or
+ * invalid attributes, a FIFO target without `groupId`, `delaySeconds` where the target has no delay, an
+ * invalid or repeated `id`). Raised at call time: nothing was staged, nothing is sent.
+ * What to do: fix the message or its options as the message says (store a large payload elsewhere and send
+ * a reference).
+ */
+export class OutboxMessageError extends IdempotencyError {
+  public override name = 'OutboxMessageError';
+  /** What was wrong with the message. */
+  public readonly problem: OutboxMessageProblem;
+  /** The target: a queue URL, topic ARN or event bus. */
+  public readonly target: string;
+
+  public constructor(message: string, options: IdempotencyErrorOptions & { problem: OutboxMessageProblem; target: string }) {
+    super(message, options);
+    this.problem = options.problem;
+    this.target = options.target;
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * effectively-once: each logical event has its effect once, however often Lambda, SQS or a client
  * delivers it.
- * @packageDocumentation
+ * @module effectively-once
  */
 export { makeIdempotent, type IdempotentFunction } from './make-idempotent';
 export { idempotent, type IdempotentMethodDecorator } from './decorator';

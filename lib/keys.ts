@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { IdempotencyConfigError } from './errors';
+import { decimalValue, exactNumber } from './json';
+import { NumberValueImpl as NumberValue } from '@aws-sdk/util-dynamodb';
 import { jmespathEngine } from './selectors/jmespath-engine';
 import { evaluatePlainPath, parsePlainPath } from './selectors/plain-path';
 
@@ -13,16 +15,24 @@ export class UnidentifiableValueError extends Error {
   public override name = 'UnidentifiableValueError';
 }
 
+/** Deepest nesting of a key value: deeper values are refused (they would otherwise overflow the stack). */
+export const MAX_KEY_DEPTH = 1000;
+
 /**
  * Canonical text of a value, one text per distinct value (the map is injective):
  * - object keys are sorted, so `{a:1,b:2}` and `{b:2,a:1}` give the same text;
  * - types JSON cannot tell apart are tagged (`Date`, `BigInt`, `Map`, `Set`, binary, `Infinity`,
- *   `undefined` in arrays); a plain object's own keys that start with `$` get one more `$`, so that no
- *   plain object is ever written like a tag;
+ *   `undefined` and holes in arrays); a plain object's own keys that start with `$` get one more `$`, so
+ *   that no plain object is ever written like a tag;
+ * - a number is written by its value, whatever its type: a `NumberValue` (`@aws-sdk/util-dynamodb`, what
+ *   DynamoDB Streams and `parseJson` give for numbers a `number` cannot hold) that a `number` holds exactly
+ *   is that number, one that is an integer is that `bigint`, any other is its decimal value;
  * - an object with `toJSON` (a value object, a `URL`) is written as what `toJSON` returns, as JSON does;
- * - a class instance without `toJSON` is written as its class name and its own enumerable data;
  * - `undefined` object members are left out, as JSON does.
- * @throws UnidentifiableValueError for a value with no identity (see there)
+ * A class instance without `toJSON` is refused: its identity would rest on its class name, which
+ * minifiers rewrite and two classes may share.
+ * @throws UnidentifiableValueError for a value with no identity (see there), a getter or `toJSON` that
+ *   throws, or nesting deeper than {@link MAX_KEY_DEPTH}
  */
 export function canonicalize(value: unknown): string {
   return write(value, new Set());
@@ -49,6 +59,9 @@ function write(value: unknown, seen: Set<object>): string {
   }
   const obj = value as object;
   if (seen.has(obj)) throw new UnidentifiableValueError('a circular structure cannot be canonicalised');
+  if (seen.size >= MAX_KEY_DEPTH) {
+    throw new UnidentifiableValueError(`it is nested more than ${MAX_KEY_DEPTH} levels deep; select the part that identifies the event`);
+  }
   seen.add(obj);
   try {
     return writeObject(obj, seen);
@@ -65,10 +78,18 @@ function writeObject(obj: object, seen: Set<object>): string {
   if (obj instanceof Uint8Array) return `{"$bytes":"${Buffer.from(obj.buffer, obj.byteOffset, obj.byteLength).toString('base64')}"}`;
   if (ArrayBuffer.isView(obj)) {
     const bytes = Buffer.from(obj.buffer, obj.byteOffset, obj.byteLength).toString('base64');
-    return `{"$view":${JSON.stringify(obj.constructor.name)},"bytes":"${bytes}"}`;
+    return `{"$view":${JSON.stringify(Object.prototype.toString.call(obj))},"bytes":"${bytes}"}`;
   }
   if (obj instanceof ArrayBuffer) return `{"$arraybuffer":"${Buffer.from(obj).toString('base64')}"}`;
-  if (Array.isArray(obj)) return `[${obj.map((item) => write(item, seen)).join(',')}]`;
+  if (obj instanceof NumberValue) return writeNumberValue(obj, seen);
+  if (Array.isArray(obj)) {
+    const items: string[] = [];
+    for (let index = 0; index < obj.length; index += 1) {
+      // A hole is not `undefined`, nor absent: `[ , ]` is not `[]`.
+      items.push(index in obj ? write(read(obj, index), seen) : '{"$hole":true}');
+    }
+    return `[${items.join(',')}]`;
+  }
   if (obj instanceof Map) {
     const entries = [...obj.entries()].map(([k, v]) => `[${write(k, seen)},${write(v, seen)}]`).sort();
     return `{"$map":[${entries.join(',')}]}`;
@@ -79,25 +100,55 @@ function writeObject(obj: object, seen: Set<object>): string {
   }
   if (obj instanceof RegExp) return `{"$regexp":${JSON.stringify(String(obj))}}`;
   if (obj instanceof Number || obj instanceof String || obj instanceof Boolean) return write(obj.valueOf(), seen);
-  const toJSON = (obj as { toJSON?: unknown }).toJSON;
+  const toJSON = read(obj, 'toJSON');
   if (typeof toJSON === 'function') {
-    const json: unknown = toJSON.call(obj, '');
+    let json: unknown;
+    try {
+      json = toJSON.call(obj, '');
+    } catch (error) {
+      throw new UnidentifiableValueError(`its toJSON() threw (${describeError(error)})`, { cause: error });
+    }
     if (json === obj) throw new UnidentifiableValueError('toJSON returned the object itself');
     return write(json, seen);
   }
-  const record = obj as Record<string, unknown>;
-  const keys = Object.keys(record)
-    .filter((k) => record[k] !== undefined)
-    .sort();
-  const members = keys.map((k) => `${JSON.stringify(k.startsWith('$') ? `$${k}` : k)}:${write(record[k], seen)}`).join(',');
-  if (isPlainObject(obj)) return `{${members}}`;
-  // A class instance: its class is part of its identity; with no readable data it has none.
-  if (keys.length === 0) {
+  if (!isPlainObject(obj)) {
     throw new UnidentifiableValueError(
-      `an instance of ${className(obj)} has no own enumerable data and no toJSON(), so every instance would look the same`,
+      `an instance of ${className(obj)} has no toJSON(), and a class name is no identity (minifiers rewrite it, and two classes may share one)`,
     );
   }
-  return `{"$class":${JSON.stringify(className(obj))},"data":{${members}}}`;
+  const record = obj as Record<string, unknown>;
+  const members: string[] = [];
+  for (const k of Object.keys(record).sort()) {
+    const member = read(record, k);
+    if (member !== undefined) members.push(`${JSON.stringify(k.startsWith('$') ? `$${k}` : k)}:${write(member, seen)}`);
+  }
+  return `{${members.join(',')}}`;
+}
+
+/** A member of the value, read once; a getter that throws makes the value unidentifiable. */
+function read(obj: object, key: string | number): unknown {
+  try {
+    return (obj as Record<string | number, unknown>)[key];
+  } catch (error) {
+    throw new UnidentifiableValueError(`reading its member ${JSON.stringify(String(key))} threw (${describeError(error)})`, {
+      cause: error,
+    });
+  }
+}
+
+/** A number kept as text, written by its value: as the `number` or `bigint` of that value when there is one. */
+function writeNumberValue(obj: NumberValue, seen: Set<object>): string {
+  const text = String(obj.value);
+  const exact = exactNumber(text);
+  const decimal = decimalValue(text);
+  if (exact === undefined || decimal === undefined)
+    throw new UnidentifiableValueError(`NumberValue ${JSON.stringify(text)} is not a number`);
+  if (!(exact instanceof NumberValue)) return write(exact, seen);
+  return `{"$decimal":"${decimal.negative ? '-' : ''}${decimal.digits}e${decimal.exponent}"}`;
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** An object whose prototype is an `Object.prototype` (of any realm) or null. */
@@ -181,35 +232,50 @@ export class SelectorError extends Error {
   public override name = 'SelectorError';
 }
 
-/** The functions jmespath.js knows; any other name fails on every call. */
-const JMESPATH_FUNCTIONS = new Set([
-  'abs',
-  'avg',
-  'ceil',
-  'contains',
-  'ends_with',
-  'floor',
-  'join',
-  'keys',
-  'length',
-  'map',
-  'max',
-  'max_by',
-  'merge',
-  'min',
-  'min_by',
-  'not_null',
-  'reverse',
-  'sort',
-  'sort_by',
-  'starts_with',
-  'sum',
-  'to_array',
-  'to_number',
-  'to_string',
-  'type',
-  'values',
+/**
+ * The functions jmespath.js knows, with how many arguments each takes (`[least, most]`); any other name, or
+ * another count, fails on every call.
+ */
+const JMESPATH_FUNCTIONS: ReadonlyMap<string, readonly [number, number]> = new Map([
+  ['abs', [1, 1]],
+  ['avg', [1, 1]],
+  ['ceil', [1, 1]],
+  ['contains', [2, 2]],
+  ['ends_with', [2, 2]],
+  ['floor', [1, 1]],
+  ['join', [2, 2]],
+  ['keys', [1, 1]],
+  ['length', [1, 1]],
+  ['map', [2, 2]],
+  ['max', [1, 1]],
+  ['max_by', [2, 2]],
+  ['merge', [1, Infinity]],
+  ['min', [1, 1]],
+  ['min_by', [2, 2]],
+  ['not_null', [1, Infinity]],
+  ['reverse', [1, 1]],
+  ['sort', [1, 1]],
+  ['sort_by', [2, 2]],
+  ['starts_with', [2, 2]],
+  ['sum', [1, 1]],
+  ['to_array', [1, 1]],
+  ['to_number', [1, 1]],
+  ['to_string', [1, 1]],
+  ['type', [1, 1]],
+  ['values', [1, 1]],
 ]);
+
+/** What is wrong with a call of a jmespath.js function: an unknown name or a wrong number of arguments. */
+function functionProblem(node: AstNode): string | undefined {
+  const name = node.name ?? '';
+  const arity = JMESPATH_FUNCTIONS.get(name);
+  if (arity === undefined) return `unknown function ${name}()`;
+  const given = node.children?.length ?? 0;
+  const [least, most] = arity;
+  if (given >= least && given <= most) return undefined;
+  const expected = least === most ? `${least} argument${least === 1 ? '' : 's'}` : `at least ${least} argument${least === 1 ? '' : 's'}`;
+  return `${name}() takes ${expected}, got ${given}`;
+}
 
 interface AstNode {
   readonly type: string;
@@ -238,7 +304,10 @@ function checkExpression(ast: unknown): string | undefined {
       problems.push('it is incomplete (a missing field name, as in `a.` or `a..b`)');
       return;
     }
-    if (node.type === 'Function' && !JMESPATH_FUNCTIONS.has(node.name ?? '')) problems.push(`unknown function ${node.name ?? ''}()`);
+    if (node.type === 'Function') {
+      const problem = functionProblem(node);
+      if (problem !== undefined) problems.push(problem);
+    }
     for (const child of childrenOf(node)) visit(child);
   };
   visit(ast as AstNode);

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import type { DocumentClientModule, SqsModule } from './lazy-modules';
+import type { DocumentClientModule, EventBridgeModule, SnsModule, SqsModule } from './lazy-modules';
 
 /*
  * The ES module build's loader (`scripts/build-esm.ts` puts this file in place of `lazy-modules.ts`):
@@ -31,4 +31,14 @@ export async function loadSqs(): Promise<SqsModule> {
 /** `@aws-sdk/lib-dynamodb`. */
 export async function loadDocumentClient(): Promise<DocumentClientModule> {
   return load('@aws-sdk/lib-dynamodb', () => import('@aws-sdk/lib-dynamodb'));
+}
+
+/** `@aws-sdk/client-sns`. */
+export async function loadSns(): Promise<SnsModule> {
+  return load('@aws-sdk/client-sns', () => import('@aws-sdk/client-sns'));
+}
+
+/** `@aws-sdk/client-eventbridge`. */
+export async function loadEventBridge(): Promise<EventBridgeModule> {
+  return load('@aws-sdk/client-eventbridge', () => import('@aws-sdk/client-eventbridge'));
 }

@@ -4,7 +4,9 @@ import {
   MAX_DURABLE_EXECUTION_TIMEOUT_SECONDS,
   MAX_EXPIRES_AFTER_SECONDS,
   MAX_LEASE_SECONDS,
+  MAX_LOCAL_CACHE_ITEMS,
   MAX_NAME_BYTES,
+  MAX_RESULT_BYTES,
   DEFAULT_CLOCK_SKEW_MS,
   DEFAULT_COMPLETION_RETRY_SECONDS,
   DEFAULT_DURABLE_EXECUTION_TIMEOUT_SECONDS,
@@ -19,7 +21,7 @@ import { IdempotencyConfigError } from './errors';
 import { createDefaultLogger } from './logger';
 import { compileSelector, describe, type Selector } from './keys';
 import type { IdempotencyMetricsSink } from './metrics/types';
-import type { IdempotencyStore } from './persistence/store';
+import type { IdempotencyStore, StoreLimits } from './persistence/store';
 
 /**
  * What the library logs through. A Powertools `Logger` fits (pass one to route the library's lines
@@ -59,13 +61,13 @@ export interface IdempotencyOptions<TArgs extends unknown[] = unknown[], TResult
    */
   readonly name?: string;
   /**
-   * How long a completed result is kept and replayed, in seconds.
+   * How long a completed result is kept and replayed, in seconds (at least 1).
    * @default 3600
    */
   readonly expiresAfterSeconds?: number;
   /**
    * How long a claim blocks duplicates while the work runs, in seconds. After that another invocation may
-   * take the record over (and the late one gets `IdempotencyLeaseLostError`). Inside a Lambda durable
+   * take the record over (and the late one gets `IdempotencyLeaseLostError`). At least 1. Inside a Lambda durable
    * execution it does not apply: see `durableExecutionTimeoutSeconds`.
    * @default - the Lambda context's remaining time (less one second) when the second argument is a Lambda
    * context, else 60
@@ -89,14 +91,14 @@ export interface IdempotencyOptions<TArgs extends unknown[] = unknown[], TResult
   readonly fingerprint?: Selector<TArgs>;
   /**
    * An in-memory LRU cache of completed results in this execution environment: replays from it cost no
-   * request.
+   * request. `maxItems` (default 256) is at most 100000; no other member is accepted.
    * @default false
    */
   readonly localCache?: false | { readonly maxItems?: number };
   /**
    * What a duplicate does while the first invocation still runs: `'throw'` an
    * `IdempotencyInProgressError`, or `'wait'` for its result (consistent reads with backoff, bounded by
-   * the remaining time).
+   * the remaining time). `'wait'` is refused with `mode: 'optimistic'`, which claims nothing to wait for.
    * @default 'throw'
    */
   readonly onInProgress?: 'throw' | 'wait';
@@ -115,7 +117,8 @@ export interface IdempotencyOptions<TArgs extends unknown[] = unknown[], TResult
   readonly mode?: 'lease' | 'optimistic';
   /**
    * Largest serialised result stored, in bytes; a larger one raises `IdempotencyResultTooLargeError`
-   * before anything is committed.
+   * before anything is committed. At most 64 MiB, and at most what the store can write (`store.limits`:
+   * 4170991 for `DynamoDBStore`); a larger value is refused at wrap time.
    * @default 2097152 (2 MiB)
    */
   readonly maxResultBytes?: number;
@@ -263,6 +266,14 @@ export function resolveOptions<TArgs extends unknown[]>(
   if (typeof name !== 'string' || name.length === 0) {
     throw new IdempotencyConfigError(`Expected \`name\` to be a non-empty string, got ${describe(options.name)}`);
   }
+  // A control character (NUL above all) in a key is invisible in logs and consoles, and cut short by C tools.
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
+  const control = /[\u0000-\u001f\u007f]/.exec(name);
+  if (control !== null) {
+    throw new IdempotencyConfigError(
+      `Expected \`name\` to hold no control character, got ${JSON.stringify(name)} (U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')} at index ${control.index})`,
+    );
+  }
   if (Buffer.byteLength(name) > MAX_NAME_BYTES) {
     throw new IdempotencyConfigError(
       `Expected \`name\` to be at most ${MAX_NAME_BYTES} bytes (record keys must fit DynamoDB's 2048-byte partition key), got ${Buffer.byteLength(name)} bytes`,
@@ -274,8 +285,17 @@ export function resolveOptions<TArgs extends unknown[]>(
     if (localCache === null || typeof localCache !== 'object') {
       throw new IdempotencyConfigError(`Expected \`localCache\` to be false or { maxItems }, got ${describe(localCache)}`);
     }
+    const unknownKey = Object.keys(localCache).find((k) => k !== 'maxItems');
+    if (unknownKey !== undefined) {
+      throw new IdempotencyConfigError(`Unknown option \`localCache.${unknownKey}\` (known: maxItems)`);
+    }
     localCacheMaxItems = localCache.maxItems ?? DEFAULT_LOCAL_CACHE_MAX_ITEMS;
-    positiveInteger('localCache.maxItems', localCacheMaxItems);
+    atMost(
+      'localCache.maxItems',
+      positiveInteger('localCache.maxItems', localCacheMaxItems),
+      MAX_LOCAL_CACHE_ITEMS,
+      'each item holds a result of up to maxResultBytes in memory',
+    );
   }
   const resolved: ResolvedOptions<TArgs> = {
     store: store as IdempotencyStore,
@@ -284,14 +304,22 @@ export function resolveOptions<TArgs extends unknown[]>(
     name,
     expiresAfterSeconds: atMost(
       'expiresAfterSeconds',
-      positiveNumber('expiresAfterSeconds', options.expiresAfterSeconds ?? DEFAULT_EXPIRES_AFTER_SECONDS),
+      atLeastOneSecond(
+        'expiresAfterSeconds',
+        positiveNumber('expiresAfterSeconds', options.expiresAfterSeconds ?? DEFAULT_EXPIRES_AFTER_SECONDS),
+      ),
       MAX_EXPIRES_AFTER_SECONDS,
       'ten years',
     ),
     leaseSeconds:
       options.leaseSeconds === undefined
         ? undefined
-        : atMost('leaseSeconds', positiveNumber('leaseSeconds', options.leaseSeconds), MAX_LEASE_SECONDS, '12 hours'),
+        : atMost(
+            'leaseSeconds',
+            atLeastOneSecond('leaseSeconds', positiveNumber('leaseSeconds', options.leaseSeconds)),
+            MAX_LEASE_SECONDS,
+            '12 hours',
+          ),
     durableExecutionTimeoutSeconds: atMost(
       'durableExecutionTimeoutSeconds',
       positiveNumber('durableExecutionTimeoutSeconds', options.durableExecutionTimeoutSeconds ?? DEFAULT_DURABLE_EXECUTION_TIMEOUT_SECONDS),
@@ -302,7 +330,7 @@ export function resolveOptions<TArgs extends unknown[]>(
     onInProgress: oneOf('onInProgress', options.onInProgress ?? DEFAULT_ON_IN_PROGRESS, ['throw', 'wait'] as const),
     onMissingKey: oneOf('onMissingKey', options.onMissingKey ?? DEFAULT_ON_MISSING_KEY, ['throw', 'run'] as const),
     mode: oneOf('mode', options.mode ?? DEFAULT_MODE, ['lease', 'optimistic'] as const),
-    maxResultBytes: positiveInteger('maxResultBytes', options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES),
+    maxResultBytes: storableResultBytes(store as IdempotencyStore, options.maxResultBytes),
     cacheErrors: optionalFunction('cacheErrors', options.cacheErrors),
     onReplay: optionalFunction('onReplay', options.onReplay as ((value: unknown, info: ReplayInfo) => unknown) | undefined),
     logger: options.logger ?? defaultLogger(),
@@ -321,6 +349,11 @@ export function resolveOptions<TArgs extends unknown[]>(
       'one hour',
     ),
   };
+  if (resolved.mode === 'optimistic' && resolved.onInProgress === 'wait') {
+    throw new IdempotencyConfigError(
+      "`onInProgress: 'wait'` does nothing with `mode: 'optimistic'` (an optimistic run claims nothing, so there is no holder to wait for): use mode 'lease', or leave onInProgress out",
+    );
+  }
   const logger = resolved.logger as unknown as Record<string, unknown>;
   if (['debug', 'info', 'warn', 'error'].some((method) => typeof logger[method] !== 'function')) {
     throw new IdempotencyConfigError(`Expected \`logger\` to have debug, info, warn and error methods, got ${describe(options.logger)}`);
@@ -328,10 +361,50 @@ export function resolveOptions<TArgs extends unknown[]>(
   return Object.freeze(resolved);
 }
 
+/**
+ * `maxResultBytes`, within what the store declares it can write (`store.limits`) and never above
+ * {@link MAX_RESULT_BYTES}: a larger setting would let the work run and then fail to store its result.
+ */
+function storableResultBytes(store: IdempotencyStore, option: unknown): number {
+  const value = atMost('maxResultBytes', positiveInteger('maxResultBytes', option ?? DEFAULT_MAX_RESULT_BYTES), MAX_RESULT_BYTES, '64 MiB');
+  const limits = storeLimits(store);
+  const max = limits?.maxResultBytes;
+  if (max !== undefined && value > max) {
+    throw new IdempotencyConfigError(
+      `Expected \`maxResultBytes\` to be at most ${max}, the largest result ${storeName(store)} can always write (a DynamoDB completion is one transaction of at most 4 MB, and a result that does not compress must fit), got ${value}. Return large payloads by reference (store them in S3, say) and keep maxResultBytes within the store's limit`,
+    );
+  }
+  return value;
+}
+
+/** The store's declared limits, checked: each a positive whole number of bytes when given. */
+export function storeLimits(store: IdempotencyStore): StoreLimits | undefined {
+  const limits = store.limits as unknown;
+  if (limits === undefined) return undefined;
+  if (limits === null || typeof limits !== 'object') {
+    throw new IdempotencyConfigError(`Expected \`store.limits\` to be an object of byte counts, got ${describe(limits)}`);
+  }
+  for (const [name, value] of Object.entries(limits)) {
+    if (value !== undefined) positiveInteger(`store.limits.${name}`, value);
+  }
+  return limits as StoreLimits;
+}
+
+function storeName(store: IdempotencyStore): string {
+  const name = (store as { constructor?: { name?: unknown } }).constructor?.name;
+  return typeof name === 'string' && name.length > 0 && name !== 'Object' ? name : 'the store';
+}
+
 export function positiveNumber(option: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
     throw new IdempotencyConfigError(`Expected \`${option}\` to be a positive number, got ${describe(value)}`);
   }
+  return value;
+}
+
+/** Leases and expiries are written in whole seconds and compared across clocks: below a second they mean nothing. */
+function atLeastOneSecond(option: string, value: number): number {
+  if (value < 1) throw new IdempotencyConfigError(`Expected \`${option}\` to be at least 1 (second), got ${describe(value)}`);
   return value;
 }
 

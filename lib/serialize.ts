@@ -1,6 +1,7 @@
 /**
  * Exact round trips of stored results: JSON values plus `undefined` (also as an object member or array
- * item), `Date`, `Map`, `Set`, `BigInt`, non-finite numbers and `-0`, `Uint8Array` and `Buffer`, the other
+ * item), holes of sparse arrays, `NumberValue` (exact numbers of DynamoDB and `parseJson`), `Date`, `Map`,
+ * `Set`, `BigInt`, non-finite numbers and `-0`, `Uint8Array` and `Buffer`, the other
  * typed arrays, `ArrayBuffer`, `RegExp` and `Error` (name, message and own enumerable properties); objects
  * with `toJSON` are stored as what it returns, and functions and symbols as `undefined`, as JSON does. A
  * class instance without `toJSON` (or a circular structure) is refused with {@link UnstorableValueError}:
@@ -10,6 +11,8 @@
  * `{"$eo": <tag>, "v": ...}`, and a user object that itself has a `$eo` member is escaped with the tag `o`,
  * so no user value can be mistaken for a tag.
  */
+
+import { NumberValueImpl as NumberValue } from '@aws-sdk/util-dynamodb';
 
 const TAG = '$eo';
 
@@ -102,7 +105,14 @@ function encodeObject(obj: object, seen: Set<object>, path: string): Json {
     return { [TAG]: 't', c: name, v: base64(obj) };
   }
   if (obj instanceof ArrayBuffer) return { [TAG]: 'a', v: base64(obj) };
-  if (Array.isArray(obj)) return obj.map((item, index) => encode(item, seen, `${path}[${index}]`));
+  if (Array.isArray(obj)) {
+    const items: Json[] = [];
+    // A hole stays a hole (JSON would write null).
+    for (let index = 0; index < obj.length; index += 1)
+      items.push(index in obj ? encode(obj[index], seen, `${path}[${index}]`) : { [TAG]: 'h' });
+    return items;
+  }
+  if (obj instanceof NumberValue) return { [TAG]: 'N', v: obj.value };
   if (obj instanceof Map) {
     return {
       [TAG]: 'm',
@@ -137,7 +147,13 @@ function encodeObject(obj: object, seen: Set<object>, path: string): Json {
 
 function decode(value: Json): unknown {
   if (value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map(decode);
+  if (Array.isArray(value)) {
+    const items: unknown[] = new Array<unknown>(value.length);
+    value.forEach((item, index) => {
+      if (!isHole(item)) items[index] = decode(item);
+    });
+    return items;
+  }
   const tag = value[TAG];
   if (tag === undefined) return decodeMembers(value);
   const v = value['v'];
@@ -148,6 +164,8 @@ function decode(value: Json): unknown {
       return Number(v);
     case 'b':
       return BigInt(v as string);
+    case 'N':
+      return NumberValue.from(v as string);
     case 'd':
       return new Date(v === null ? Number.NaN : (v as string));
     case 'y': {
@@ -181,6 +199,10 @@ function decode(value: Json): unknown {
     default:
       throw new TypeError(`unknown serialisation tag ${JSON.stringify(tag)}`);
   }
+}
+
+function isHole(item: Json): boolean {
+  return item !== null && typeof item === 'object' && !Array.isArray(item) && item[TAG] === 'h' && Object.keys(item).length === 1;
 }
 
 function decodeMembers(value: { [key: string]: Json }): Record<string, unknown> {

@@ -1,7 +1,7 @@
 /**
  * `effectively-once/store`: the contract a persistence layer implements, for authors of stores. Users of the
  * library need none of it beyond `IdempotencyStore` (also at the root). See docs/writing-a-store.md.
- * @packageDocumentation
+ * @module effectively-once/store
  */
 export {
   RecordStatus,
@@ -15,6 +15,12 @@ export {
   type LeaseExtension,
   type StepCheckpoint,
   type StagedWrite,
+  type StoreLimits,
   type OutcomeKind,
 } from './persistence/store';
-export { IdempotencyStoreError, IdempotencyLeaseLostError, IdempotencyCommitConditionError } from './errors';
+export {
+  IdempotencyStoreError,
+  IdempotencyLeaseLostError,
+  IdempotencyCommitConditionError,
+  IdempotencyResultTooLargeError,
+} from './errors';

@@ -98,7 +98,7 @@ const COMMON: BuildOptions = {
   platform: 'node',
   target: 'node20',
   outExtension: { '.js': '.mjs' },
-  sourcemap: true,
+  sourcemap: false, // the package ships no maps: they would point at lib/*.ts, which it does not ship
   tsconfig: resolve(root, 'tsconfig.build.json'),
   plugins: [siblingImports, bundledPackages],
   logLevel: 'warning',

@@ -3,8 +3,13 @@
  * DynamoDB Local and fauxqs, runs the scenario of scripts/chaos/engine.ts and prints its summary table and
  * invariants; exits with 1 when any invariant is violated (with effectively-once).
  *
+ * `npm run chaos -- --store valkey [--messages N] [--seed S] [--client iovalkey|ioredis|redis]`: the chaos
+ * run over ValkeyStore against a local redis-server (scripts/chaos/valkey/).
+ *
  * `npm run chaos -- --processes N [--messages M] [--seed S]`: the consumers run as N child processes that
  * the parent SIGKILLs at random moments and replaces (scripts/chaos/processes.ts).
+ *
+ * `npm run chaos -- --outbox [--events N] [--seed S]`: the outbox proof (scripts/chaos/outbox-cli.ts).
  */
 process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
 
@@ -12,6 +17,8 @@ import { startLocalDynamoDB, startLocalSqs } from '../lib/testing';
 import { parseChaosArgs, USAGE } from './chaos/args';
 import { runChaos, type ChaosProgress } from './chaos/engine';
 import { runProcessChaos } from './chaos/processes';
+import { runOutboxChaos } from './chaos/outbox-cli';
+import { valkeyChaosMain, wantsValkey } from './chaos/valkey/cli';
 import { formatInvariants, formatProcessSummary, formatSummary } from './chaos/report';
 
 function progress(): (p: ChaosProgress) => void {
@@ -24,6 +31,14 @@ function progress(): (p: ChaosProgress) => void {
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--outbox')) {
+    process.exitCode = await runOutboxChaos(process.argv.slice(2));
+    return;
+  }
+  if (wantsValkey(process.argv.slice(2))) {
+    process.exitCode = await valkeyChaosMain(process.argv.slice(2), Date.now() % 1_000_000);
+    return;
+  }
   const args = parseChaosArgs(process.argv.slice(2), Date.now() % 1_000_000);
   if (args.help) {
     console.log(USAGE);

@@ -53,12 +53,14 @@ async function main(): Promise<void> {
   console.log('Starting DynamoDB Local (Java) and fauxqs (SQS) ...');
   const [dynamo, sqs] = await Promise.all([startLocalDynamoDB(), startLocalSqs()]);
   console.log(
-    `Sending ${messages} messages per run (business events sent 1-3 times, to a standard and a FIFO queue), ` +
-      `crash rate ${crashRate}, 20% throttling and lost responses on DynamoDB (SDK default retries), seed ${seed}.\n`,
+    `Sending ${messages} messages per run (business events sent 1-3 times, to a standard and a FIFO queue),\n` +
+      `crash rate ${crashRate}, 20% throttling and lost responses on DynamoDB (SDK default retries),\nseed ${seed}.\n`,
   );
   const bars = new MultiBar(
     {
-      format: ' {label} [{bar}] {value}/{total} messages settled | {deliveries} deliveries | {phase}',
+      // Within 80 columns at the demo's size (400 messages): a 16-character label and a 12-character bar.
+      format: ' {label} [{bar}] {value}/{total} settled | {deliveries} deliveries | {phase}',
+      barsize: 12,
       hideCursor: true,
       clearOnComplete: false,
       stopOnComplete: false,
@@ -74,7 +76,7 @@ async function main(): Promise<void> {
     barsStopped = true;
   };
   const run = (useLibrary: boolean): Promise<ChaosSummary> => {
-    const label = useLibrary ? 'with effectively-once   ' : 'without effectively-once';
+    const label = useLibrary ? 'effectively-once' : 'without         ';
     const bar = bars.create(messages, 0, { label, deliveries: 0, phase: 'setup' });
     return runChaos({
       messages,

@@ -1,13 +1,13 @@
 /**
- * Keeps the TypeScript blocks of README.md and docs/*.md equal to the example files they show: a block whose
- * first line is `// docs/examples/<file>` holds that file's content. `tsx scripts/doc-examples.ts` rewrites
+ * Keeps the code blocks of README.md and docs/*.md equal to the example files they show: a block whose first
+ * line is `// docs/examples/<file>` or `// examples/user-project/<file>` holds that file's content. `tsx scripts/doc-examples.ts` rewrites
  * the blocks from the files (after a reformat, say); `--check` lists the blocks that differ and exits 1.
  */
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 const ROOT = resolve(__dirname, '..');
-const BLOCK = /```(ts|typescript)\n(\/\/ (docs\/examples\/[^\s]+)[^\n]*\n)([\s\S]*?)```/g;
+const BLOCK = /```(ts|typescript|js|jsonc)\n(\/\/ ((?:docs\/)?examples\/[^\s]+)[^\n]*\n)([\s\S]*?)```/g;
 
 /** The markdown files whose blocks show examples. */
 export function markdownFiles(): string[] {

@@ -20,7 +20,7 @@ export function createApp(): App {
     idempotencyRetention: Duration.days(4), // = expiresAfterSeconds in the handler
     table, // optional: one is created otherwise
   });
-  const onCall = new sns.Topic(stack, 'OnCall');
+  const onCall = new sns.Topic(stack, 'OnCall', { enforceSSL: true }); // cdk-nag AwsSolutions-SNS3
   orders.alarms.deadLetterQueueDepth.addAlarmAction(new SnsAction(onCall));
   orders.alarms.oldestMessageAge.addAlarmAction(new SnsAction(onCall));
 

@@ -10,7 +10,7 @@ import type { IdempotencyStore } from '../persistence/store';
 /** A stand-in that passes `resolveOptions`' store check, so options without a store are validated alike. */
 const VALIDATION_ONLY_STORE: IdempotencyStore = /* @__PURE__ */ new Proxy({} as IdempotencyStore, {
   get: (_target, property) =>
-    typeof property === 'string'
+    typeof property === 'string' && property !== 'limits'
       ? () => {
           throw new Error(`a batch processor without a store called ${property}: this is a bug`);
         }

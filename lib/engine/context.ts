@@ -1,20 +1,30 @@
 /** The execution the calling code runs in (for `step`, `commitWith`, `downstreamKey`). */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { IdempotencyContextError } from '../errors';
+import type { PublishOptions } from '../outbox/message';
+import type { OutboxTarget } from '../outbox/targets';
 import type { StagedWrite } from '../persistence/store';
 import type { StepOptions } from './types';
 
 /**
- * What `step`, `commitWith` and `downstreamKey` ask of the execution they run in: an `Execution` under a
+ * What `step`, `commitWith`, `downstreamKey` and `publish` ask of the execution they run in: an `Execution` under a
  * claimed record, or a `DisabledExecution` when `EFFECTIVELY_ONCE_DISABLED=true`.
  */
 export interface CurrentExecution {
   step<T>(name: string, fn: () => Promise<T> | T, options: StepOptions): Promise<T>;
   stage(items: readonly StagedWrite[]): void;
   downstreamKey(label: string): string;
+  /** Stages an outbox message; returns its id. */
+  publish(target: OutboxTarget, message: unknown, options: PublishOptions): string;
 }
 
-export const executions = new AsyncLocalStorage<{ execution: CurrentExecution | undefined }>();
+/** The current execution, and the step whose function is running (for `publish`, which refuses inside one). */
+export const executions = new AsyncLocalStorage<{ execution: CurrentExecution | undefined; step?: string }>();
+
+/** The name of the step whose function the calling code runs in, if any. */
+export function currentStep(): string | undefined {
+  return executions.getStore()?.step;
+}
 
 /** The execution the calling code runs in, or a clear error naming `what` was called outside one. */
 export function currentExecution(what: string): CurrentExecution {

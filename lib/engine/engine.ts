@@ -19,6 +19,7 @@ import { isRetryable, monotonicNow, retryTransient } from '../retry';
 import { deserialize, reviveError, type StoredError } from '../serialize';
 import { Execution, type Lease } from './execution';
 import { DisabledExecution, idempotencyDisabled } from './kill-switch';
+import { checkedClaim, checkedRecord, settledBy } from './store-answers';
 import { checkFingerprint, describeMissing, reviveLibraryError, sleep, storableStepResult } from './outcomes';
 import type { Begin, InvocationInfo, LifecycleHooks, RecordResolution } from './types';
 
@@ -175,7 +176,9 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
         'claim',
         () => {
           sent = claimAt(o.clock());
-          return previous ? o.store.takeOver({ ...sent, previousToken: previous.token }) : o.store.claim(sent);
+          return previous
+            ? o.store.takeOver({ ...sent, previousToken: previous.token }).then((answer) => checkedClaim(answer, 'takeOver', key))
+            : o.store.claim(sent).then((answer) => checkedClaim(answer, 'claim', key));
         },
         claimDeadline,
       );
@@ -249,7 +252,12 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
     const stepResult = step === undefined ? undefined : storableStepResult(key, step.name, step.result);
     this.#cache.delete(key);
     const deadline = monotonicNow() + o.completionRetrySeconds * 1000;
-    const record = await this.#retryStore(key, 'read', () => o.store.get(key, o.clock() - o.clockSkewMs), deadline);
+    const record = await this.#retryStore(
+      key,
+      'read',
+      () => o.store.get(key, o.clock() - o.clockSkewMs).then((answer) => checkedRecord(answer, key)),
+      deadline,
+    );
     if (!record) return 'absent';
     if (record.status === RecordStatus.Completed) return 'completed';
     if (!this.#leaseEnded(record)) {
@@ -267,14 +275,16 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
       () => {
         // Measured from this attempt, as every lease is.
         const now = o.clock();
-        return o.store.takeOver({
-          key,
-          token,
-          previousToken: record.token,
-          leaseUntil: now + leaseMs,
-          expiresAt: Math.max(record.expiresAt, this.#expiresAt(now, leaseMs)),
-          now: now - o.clockSkewMs,
-        });
+        return o.store
+          .takeOver({
+            key,
+            token,
+            previousToken: record.token,
+            leaseUntil: now + leaseMs,
+            expiresAt: Math.max(record.expiresAt, this.#expiresAt(now, leaseMs)),
+            now: now - o.clockSkewMs,
+          })
+          .then((answer) => checkedClaim(answer, 'takeOver', key));
       },
       deadline,
     );
@@ -317,13 +327,17 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
    */
   async #retryStore<T>(key: string, action: string, call: () => Promise<T>, deadline: number, onRetry?: () => void): Promise<T> {
     try {
-      return await retryTransient(call, deadline, (error, attempt) => {
-        onRetry?.();
-        this.options.logger.debug(
-          `Retrying ${action} of idempotency record ${key} after a transient failure (attempt ${attempt + 1})`,
-          error,
-        );
-      });
+      return await retryTransient(
+        () => settledBy(call(), deadline, key, action),
+        deadline,
+        (error, attempt) => {
+          onRetry?.();
+          this.options.logger.debug(
+            `Retrying ${action} of idempotency record ${key} after a transient failure (attempt ${attempt + 1})`,
+            error,
+          );
+        },
+      );
     } catch (error) {
       if (error instanceof IdempotencyLeaseLostError) this.count('LeasesLost');
       else if (!(error instanceof IdempotencyError) || error instanceof IdempotencyStoreError) this.count('StoreErrors');
@@ -388,9 +402,11 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
     try {
       return hashValue(value);
     } catch (error) {
-      if (!(error instanceof UnidentifiableValueError)) throw error;
+      // Whatever reading the value throws (a getter, toJSON, a stack overflow) is the key's failure.
+      const detail =
+        error instanceof UnidentifiableValueError ? error.message : `reading it threw ${(error as Error)?.message ?? String(error)}`;
       throw new IdempotencyKeyError(
-        `The \`${what}\` of ${o.name} cannot identify an event: ${error.message}. Select a field with an identity (a string, a number, an object of those), or give the class a toJSON()`,
+        `The \`${what}\` of ${o.name} cannot identify an event: ${detail}. Select a field with an identity (a string, a number, an object of those), or give the class a toJSON()`,
         { cause: error },
       );
     }
@@ -422,7 +438,7 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
       const current: IdempotencyRecord | undefined = await this.#retryStore(
         key,
         'read',
-        () => o.store.get(key, o.clock() - o.clockSkewMs),
+        () => o.store.get(key, o.clock() - o.clockSkewMs).then((answer) => checkedRecord(answer, key)),
         monotonicNow() + Math.max(0, deadline - o.clock()),
       );
       if (!current) return { kind: 'retry', record: undefined };

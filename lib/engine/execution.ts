@@ -1,6 +1,7 @@
 /** One execution of the work under a claimed record: run, checkpoint steps, stage writes, complete or fail. */
-import { MAX_CHECKPOINT_BYTES, MAX_TRANSACTION_ITEMS } from '../defaults';
+import { MAX_TRANSACTION_ITEMS } from '../defaults';
 import {
+  IdempotencyConfigError,
   IdempotencyContextError,
   IdempotencyError,
   IdempotencyInProgressError,
@@ -11,12 +12,17 @@ import {
   IdempotencyStoreError,
 } from '../errors';
 import { type ResolvedOptions } from '../options';
+import { packMessages } from '../outbox/items';
+import type { OutboxMessage, PublishOptions } from '../outbox/message';
+import { stagePublish } from '../outbox/stage';
+import type { OutboxTarget } from '../outbox/targets';
 import { RecordStatus, type CompleteInput, type IdempotencyRecord, type StagedWrite, type StepCheckpoint } from '../persistence/store';
 import { isRetryable } from '../retry';
 import { captureError, deserialize, serialize, UnstorableValueError } from '../serialize';
 import { executions } from './context';
 import type { IdempotencyEngine } from './engine';
-import { checkFingerprint, checkStagedItems, downstreamKeyOf } from './outcomes';
+import { checkFingerprint, checkpointBudget, checkStagedItems, checkStagedSizes, downstreamKeyOf } from './outcomes';
+import { checkedPut, checkedRecord } from './store-answers';
 import type { LifecycleHooks, StepOptions } from './types';
 
 /** Staged writes that fit in one DynamoDB transaction beside the idempotency record itself. */
@@ -68,12 +74,15 @@ export class Execution<TResult> {
   readonly #steps: Map<string, StepCheckpoint>;
   readonly #usedSteps = new Set<string>();
   readonly #staged: StagedWrite[] = [];
+  readonly #messages: OutboxMessage[] = [];
   readonly #retryDeadline: () => number;
   readonly #leaseNeededMs: () => number;
   #expiresAt: number;
   #leaseUntil: number;
   #checkpointed: boolean;
   #finished = false;
+  /** Set when the store refused the completion definitively for its size (nothing was written). */
+  #refusedForSize = false;
 
   public constructor(engine: IdempotencyEngine<never, TResult> | IdempotencyEngine<unknown[], TResult>, start: ExecutionStart) {
     this.#engine = engine as IdempotencyEngine<never, TResult>;
@@ -111,7 +120,9 @@ export class Execution<TResult> {
   async #ownCompletion(): Promise<'yes' | 'no' | 'unknown'> {
     const o = this.#o;
     try {
-      const record = await this.#write('read', () => o.store.get(this.key, o.clock() - o.clockSkewMs));
+      const record = await this.#write('read', () =>
+        o.store.get(this.key, o.clock() - o.clockSkewMs).then((answer) => checkedRecord(answer, this.key)),
+      );
       return record?.status === RecordStatus.Completed && record.token === this.token ? 'yes' : 'no';
     } catch {
       return 'unknown';
@@ -182,7 +193,26 @@ export class Execution<TResult> {
           ),
       );
     }
-    const winner = await this.#store(result, 'value');
+    let winner: IdempotencyRecord | undefined;
+    try {
+      winner = await this.#store(result, 'value');
+    } catch (error) {
+      // The store refused the completion for its size (nothing written): as a result above maxResultBytes.
+      if (!(error instanceof IdempotencyResultTooLargeError) || !this.#refusedForSize) throw error;
+      this.#refusedForSize = false;
+      return this.#unstorable(
+        (what) =>
+          new IdempotencyResultTooLargeError(
+            `The result of ${this.key} (${bytes} bytes serialised) could not be stored: ${error.message}; ${what}`,
+            {
+              key: this.key,
+              cause: error,
+              bytes: error.bytes,
+              maxBytes: error.maxBytes,
+            },
+          ),
+      );
+    }
     return winner
       ? { value: this.#engine.replay(this.key, winner.outcome ?? 'value', winner.result), replayed: true }
       : { value, replayed: false };
@@ -195,7 +225,7 @@ export class Execution<TResult> {
    * so retries get it (typed, `replayed: true`) instead of running the work until the record expires.
    */
   async #unstorable(make: (what: string) => IdempotencyError): Promise<never> {
-    if (this.#staged.length > 0 || this.#o.mode === 'optimistic') {
+    if (this.#committedOnly() || this.#o.mode === 'optimistic') {
       await this.release();
       throw make('nothing was committed and the lease was released');
     }
@@ -277,6 +307,7 @@ export class Execution<TResult> {
   async #store(result: string, outcome: 'value' | 'error'): Promise<IdempotencyRecord | undefined> {
     const o = this.#o;
     const writes = [...this.#staged];
+    const messages = [...this.#messages];
     // Built afresh for every attempt: the expiry counts from when the outcome is written.
     const inputAt = (now: number): CompleteInput => ({
       key: this.key,
@@ -286,6 +317,7 @@ export class Execution<TResult> {
       expiresAt: this.#engine.expiresAt(now),
       ...(this.#fingerprint === undefined ? {} : { fingerprint: this.#fingerprint }),
       writes,
+      ...(messages.length === 0 ? {} : { messages }),
       now: now - o.clockSkewMs,
     });
     let input = inputAt(o.clock());
@@ -293,9 +325,17 @@ export class Execution<TResult> {
     this.#finished = true;
     if (o.mode === 'optimistic') {
       let written: Awaited<ReturnType<typeof o.store.putCompleted>>;
+      const attempts = { ambiguous: false };
       try {
-        written = await this.#writeCompletion(() => o.store.putCompleted(attempt()));
+        written = await this.#writeCompletion(
+          () => o.store.putCompleted(attempt()).then((answer) => checkedPut(answer, this.key)),
+          attempts,
+        );
       } catch (error) {
+        if (error instanceof IdempotencyResultTooLargeError && !attempts.ambiguous) {
+          this.#refusedForSize = true;
+          throw error;
+        }
         // An earlier attempt may have been applied (its answer lost): a consistent read tells.
         if ((await this.#ownCompletion()) !== 'yes') {
           throw new IdempotencyStoreError(
@@ -357,7 +397,14 @@ export class Execution<TResult> {
     if (error instanceof IdempotencyLeaseLostError) return error;
     // Definite only when this attempt was refused and no earlier one may have been applied.
     const definite = error instanceof IdempotencyError && !isRetryable(error) && !ambiguous;
-    if (definite && this.#staged.length > 0) {
+    if (definite && error instanceof IdempotencyResultTooLargeError) {
+      // Nothing was written and the same write would be refused again: the caller keeps the record (or
+      // releases it when every effect was staged) with this error as its outcome.
+      this.#finished = false;
+      this.#refusedForSize = true;
+      return error;
+    }
+    if (definite && this.#committedOnly()) {
       // Nothing was committed, the staged writes included: end the lease so a retry runs at once.
       this.#finished = false;
       await this.release();
@@ -418,7 +465,8 @@ export class Execution<TResult> {
       this.#checkpointed = true;
       await this.keepLease();
     }
-    const value = await fn();
+    // Marked as inside the step, so that `publish` (whose message a replayed step would not stage) refuses.
+    const value = await executions.run({ execution: this as Execution<unknown>, step: name }, fn);
     const result = await this.#checkpointable(name, value);
     await this.#write(`checkpoint step "${name}"`, () =>
       o.store.checkpoint({ key: this.key, token: this.token, step: name, checkpoint: { state: 'done', result } }),
@@ -440,10 +488,11 @@ export class Execution<TResult> {
       result = serialize(value);
       const held = [...this.#steps].reduce((sum, [step, c]) => (step === name ? sum : sum + Buffer.byteLength(c.result ?? '')), 0);
       const bytes = held + Buffer.byteLength(result);
-      if (bytes <= MAX_CHECKPOINT_BYTES) return result;
+      const budget = checkpointBudget(this.#o.store);
+      if (bytes <= budget) return result;
       failure = new IdempotencyResultTooLargeError(
-        `The result of step "${name}" of ${this.key} would take the record's step checkpoints to ${bytes} bytes, above the ${MAX_CHECKPOINT_BYTES} a record holds; the step ran, so it is marked and does not run again. Return less from steps (store the payload elsewhere and return a reference)`,
-        { key: this.key, bytes, maxBytes: MAX_CHECKPOINT_BYTES },
+        `The result of step "${name}" of ${this.key} would take the record's step checkpoints to ${bytes} bytes, above the ${budget} a record holds; the step ran, so it is marked and does not run again. Return less from steps (store the payload elsewhere and return a reference)`,
+        { key: this.key, bytes, maxBytes: budget },
       );
     } catch (error) {
       failure = new IdempotencyResultNotStorableError(
@@ -460,12 +509,38 @@ export class Execution<TResult> {
     throw failure;
   }
 
+  /**
+   * Whether the execution staged writes or messages: its effects are then taken to be all in the
+   * completion's transaction, so a definite failure to commit it lets a retry run the work again.
+   */
+  #committedOnly(): boolean {
+    return this.#staged.length > 0 || this.#messages.length > 0;
+  }
+
+  /** See `publish` (`effectively-once/outbox`). */
+  public publish(target: OutboxTarget, message: unknown, options: PublishOptions): string {
+    return stagePublish(
+      { store: this.#o.store, key: this.key, messages: this.#messages, roomForItems: MAX_STAGED_WRITES - this.#staged.length },
+      target,
+      message,
+      options,
+      () => this.key,
+    );
+  }
+
   /** See {@link commitWith}. */
   public stage(items: readonly StagedWrite[]): void {
+    const refusal = this.#o.store.stagedWritesRefusal;
+    if (refusal !== undefined) {
+      // Refused at the call, before the work goes on to effects a retry would repeat.
+      throw new IdempotencyConfigError(`commitWith cannot be used here: ${refusal}; nothing was staged`, { key: this.key });
+    }
     checkStagedItems(items, this.#staged.length, this.key);
-    if (this.#staged.length + items.length > MAX_STAGED_WRITES) {
+    checkStagedSizes(this.#o.store.limits, this.#staged, items, this.key);
+    const outboxItems = packMessages(this.#messages).length;
+    if (this.#staged.length + items.length + outboxItems > MAX_STAGED_WRITES) {
       throw new IdempotencyContextError(
-        `commitWith: ${this.#staged.length + items.length} staged writes exceed the ${MAX_STAGED_WRITES} that fit in one DynamoDB transaction beside the idempotency record; nothing was sent`,
+        `commitWith: ${this.#staged.length + items.length} staged writes${outboxItems > 0 ? ` and ${outboxItems} outbox item(s)` : ''} exceed the ${MAX_STAGED_WRITES} that fit in one DynamoDB transaction beside the idempotency record; nothing was sent`,
         { key: this.key },
       );
     }

@@ -3,9 +3,14 @@
  * invocation, for local debugging. A disabled invocation runs its work in a {@link DisabledExecution}: nothing is
  * claimed, replayed or stored.
  */
+import { randomUUID } from 'node:crypto';
 import { MAX_TRANSACTION_ITEMS } from '../defaults';
 import { IdempotencyConfigError, IdempotencyContextError, IdempotencyKeyError } from '../errors';
 import type { IdempotencyLogger } from '../options';
+import type { OutboxMessage, PublishOptions } from '../outbox/message';
+import { packMessages } from '../outbox/items';
+import { stagePublish } from '../outbox/stage';
+import type { OutboxTarget } from '../outbox/targets';
 import type { IdempotencyStore, StagedWrite } from '../persistence/store';
 import { executions, type CurrentExecution } from './context';
 import { checkStagedItems, downstreamKeyOf } from './outcomes';
@@ -56,6 +61,7 @@ export class DisabledExecution implements CurrentExecution {
   readonly #store: IdempotencyStore;
   readonly #usedSteps = new Set<string>();
   readonly #staged: StagedWrite[] = [];
+  readonly #messages: OutboxMessage[] = [];
 
   /**
    * @param key the record key, derived only when `downstreamKey` (or an error message) asks for it
@@ -74,12 +80,14 @@ export class DisabledExecution implements CurrentExecution {
   /** Drops the staged writes: the outcome is not a success (an HTTP 5xx), as with idempotency on. */
   public discard(): void {
     this.#staged.length = 0;
+    this.#messages.length = 0;
   }
 
   /** Commits the staged writes, if any, in one transaction (the middleware calls it after the handler). */
   public async finish(): Promise<void> {
-    if (this.#staged.length === 0) return;
+    if (this.#staged.length === 0 && this.#messages.length === 0) return;
     const writes = this.#staged.splice(0);
+    const messages = this.#messages.splice(0);
     const store = this.#store;
     if (typeof store.commitWrites !== 'function') {
       throw new IdempotencyConfigError(
@@ -92,7 +100,7 @@ export class DisabledExecution implements CurrentExecution {
     } catch {
       label = 'a disabled invocation';
     }
-    await store.commitWrites({ label, writes });
+    await store.commitWrites({ label, writes, ...(messages.length === 0 ? {} : { messages }) });
   }
 
   public async step<T>(name: string, fn: () => Promise<T> | T, _options: StepOptions): Promise<T> {
@@ -110,12 +118,29 @@ export class DisabledExecution implements CurrentExecution {
 
   public stage(items: readonly StagedWrite[]): void {
     checkStagedItems(items, this.#staged.length, undefined);
-    if (this.#staged.length + items.length > MAX_TRANSACTION_ITEMS) {
+    if (this.#staged.length + items.length + packMessages(this.#messages).length > MAX_TRANSACTION_ITEMS) {
       throw new IdempotencyContextError(
         `commitWith() would stage ${this.#staged.length + items.length} writes, above the ${MAX_TRANSACTION_ITEMS} items of one DynamoDB transaction; nothing more was staged`,
       );
     }
     this.#staged.push(...items);
+  }
+
+  /** Stages a message, committed with the writes when the work returns (as `commitWith` writes are). */
+  public publish(target: OutboxTarget, message: unknown, options: PublishOptions): string {
+    let key: string | undefined;
+    try {
+      key = this.#key();
+    } catch {
+      key = undefined;
+    }
+    return stagePublish(
+      { store: this.#store, key, messages: this.#messages, roomForItems: MAX_TRANSACTION_ITEMS - this.#staged.length },
+      target,
+      message,
+      options,
+      () => randomUUID(),
+    );
   }
 
   public downstreamKey(label: string): string {

@@ -8,7 +8,8 @@ import {
   IdempotencyResultNotStorableError,
   IdempotencyResultTooLargeError,
 } from '../errors';
-import type { StagedWrite } from '../persistence/store';
+import { stagedWriteBytes } from '../persistence/item-size';
+import type { IdempotencyStore, StagedWrite, StoreLimits } from '../persistence/store';
 import { serialize, type StoredError } from '../serialize';
 
 const WRITE_KINDS = new Set(['Put', 'Update', 'Delete', 'ConditionCheck']);
@@ -29,6 +30,44 @@ export function checkStagedItems(items: readonly StagedWrite[], alreadyStaged: n
       );
     }
   });
+}
+
+/**
+ * Checks the sizes of `items` about to be staged (after `staged`) against what the store can write: each
+ * within `maxStagedWriteBytes`, all together within `maxCommitBytes`. Refused before anything is sent, while
+ * the work still runs.
+ */
+export function checkStagedSizes(
+  limits: StoreLimits | undefined,
+  staged: readonly StagedWrite[],
+  items: readonly StagedWrite[],
+  key: string | undefined,
+): void {
+  if (limits === undefined) return;
+  let total = staged.reduce((sum, write) => sum + stagedWriteBytes(write), 0);
+  items.forEach((item, index) => {
+    const bytes = stagedWriteBytes(item);
+    const max = limits.maxStagedWriteBytes;
+    if (max !== undefined && bytes > max) {
+      throw new IdempotencyContextError(
+        `commitWith: item #${staged.length + index} is about ${bytes} bytes, above the ${max} bytes the store writes in one item; nothing was sent. Store large data elsewhere (S3) and write a reference`,
+        { key },
+      );
+    }
+    total += bytes;
+  });
+  const max = limits.maxCommitBytes;
+  if (max !== undefined && total > max) {
+    throw new IdempotencyContextError(
+      `commitWith: the staged writes are about ${total} bytes together, above the ${max} bytes of one atomic commit of the store; nothing was sent. Stage less, or split the work`,
+      { key },
+    );
+  }
+}
+
+/** Bytes of step results one record holds: the library's budget, or less when the store says so. */
+export function checkpointBudget(store: IdempotencyStore): number {
+  return Math.min(MAX_CHECKPOINT_BYTES, store.limits?.maxCheckpointBytes ?? MAX_CHECKPOINT_BYTES);
 }
 
 /**

@@ -104,6 +104,53 @@ export function mergeUpdateExpression(updateExpression: string | undefined): str
   return `${updateExpression.slice(0, keywordEnd)} ${VERSION_SET_ACTION},${updateExpression.slice(keywordEnd)}`.trim();
 }
 
+const CLAUSE = /(^|[^A-Za-z0-9_#:.-])(SET|REMOVE|ADD|DELETE)(?![A-Za-z0-9_])/gi;
+
+/** The paths an UpdateExpression writes: the left side of each SET action, each REMOVE path, each ADD/DELETE path. */
+export function writtenTargets(updateExpression: string): string[] {
+  const clauses: { keyword: string; body: string }[] = [];
+  let last: { keyword: string; start: number } | undefined;
+  for (const match of updateExpression.matchAll(CLAUSE)) {
+    const keywordStart = (match.index ?? 0) + (match[1] ?? '').length;
+    if (last !== undefined) clauses.push({ keyword: last.keyword, body: updateExpression.slice(last.start, keywordStart) });
+    last = { keyword: (match[2] ?? '').toUpperCase(), start: keywordStart + (match[2] ?? '').length };
+  }
+  if (last !== undefined) clauses.push({ keyword: last.keyword, body: updateExpression.slice(last.start) });
+  const targets: string[] = [];
+  for (const { keyword, body } of clauses) {
+    for (const action of topLevelParts(body)) {
+      const text = action.trim();
+      const target = keyword === 'SET' ? text.split('=')[0] : keyword === 'REMOVE' ? text : text.split(/\s+/)[0];
+      if (target !== undefined && target.trim() !== '') targets.push(target.trim());
+    }
+  }
+  return targets;
+}
+
+/** The comma-separated parts of a clause, commas inside function calls left alone. */
+function topLevelParts(body: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < body.length; i += 1) {
+    const c = body[i];
+    if (c === '(') depth += 1;
+    else if (c === ')') depth -= 1;
+    else if (c === ',' && depth === 0) {
+      parts.push(body.slice(start, i));
+      start = i + 1;
+    }
+  }
+  parts.push(body.slice(start));
+  return parts;
+}
+
+/** The top-level attribute a document path starts with, its placeholder resolved. */
+function rootName(path: string, names: Record<string, string> | undefined): string {
+  const root = /^[^.[\s]+/.exec(path)?.[0] ?? path;
+  return root.startsWith('#') ? (names?.[root] ?? root) : root;
+}
+
 /** Combines the guard with the caller's condition: both must hold. */
 export function mergeConditionExpression(conditionExpression: string | undefined): string {
   return conditionExpression === undefined ? GUARD_CONDITION : `${GUARD_CONDITION} AND (${conditionExpression})`;
@@ -176,6 +223,17 @@ export function buildGuardedUpdate(input: unknown, caller: string, allowReturnVa
       if (usesPlaceholder(expression, placeholder)) {
         throw config(`\`${entry}\` uses ${placeholder}, which ${caller} reserves for the version guard: ${JSON.stringify(expression)}`);
       }
+    }
+  }
+
+  if (updateExpression !== undefined) {
+    const target = writtenTargets(updateExpression).find(
+      (path) => rootName(path, names as Record<string, string> | undefined) === versionAttribute,
+    );
+    if (target !== undefined) {
+      throw config(
+        `\`UpdateExpression\` writes the version attribute ${show(versionAttribute)} (${JSON.stringify(target)}), which ${caller} writes itself (DynamoDB would refuse two writes of one path): remove that action from ${JSON.stringify(updateExpression)}`,
+      );
     }
   }
 

@@ -119,7 +119,15 @@ function checkBody(event: HttpEvent): void {
   if (base64 !== undefined && typeof base64 !== 'boolean') {
     throw malformed(`\`isBase64Encoded\` is ${describe(base64)}, but the gateway always sends true or false`);
   }
+  // Node's decoder skips what is not base64 ("!!!" decodes to no bytes): two different bodies would look alike.
+  if (base64 === true && typeof body === 'string' && !(BASE64.test(body) && body.length % 4 === 0)) {
+    const shown = body.length > 40 ? `${JSON.stringify(body.slice(0, 40))}… (${body.length} characters)` : JSON.stringify(body);
+    throw malformed(`\`body\` is ${shown} with \`isBase64Encoded: true\`, but it is not base64, which the gateway always sends then`);
+  }
 }
+
+/** Standard base64 with its padding, as API Gateway and Function URLs encode binary bodies. */
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /** The bytes of the request body: base64 decoded when `isBase64Encoded`, UTF-8 otherwise. */
 export function requestBodyBytes(event: HttpEvent): Buffer {

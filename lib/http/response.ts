@@ -46,7 +46,8 @@ const STATUS_TEXT = /^[1-5][0-9]{2}$/;
 /**
  * The status a gateway sends for a handler's result, or why the result is not a response it can send.
  * - A result with a `statusCode` (any kind of event): the status, which must be an integer from 100 to 599
- *   (a decimal string such as `"201"` is read as its number); its `body`, when present and not `null`, must be a
+ *   (for an HTTP API or Function URL, a decimal string such as `"201"` is read as its number; a REST API
+ *   refuses a string); its `body`, when present and not `null`, must be a
  *   string. Anything else is a malformed response.
  * - A REST result without `statusCode` is malformed (API Gateway answers it with 502 "Malformed Lambda proxy
  *   response").
@@ -54,7 +55,13 @@ const STATUS_TEXT = /^[1-5][0-9]{2}$/;
  */
 export function readResponseStatus(result: unknown, kind: 'rest' | 'http'): ResponseStatus {
   if (isStructured(result)) {
-    const status = statusNumber(result.statusCode);
+    const status = statusNumber(result.statusCode, kind);
+    if (status === undefined && kind === 'rest' && typeof result.statusCode === 'string' && STATUS_TEXT.test(result.statusCode)) {
+      return {
+        valid: false,
+        problem: `a statusCode of ${brief(result.statusCode)}, a string, not the integer a REST API needs (API Gateway answers it with 502 "Malformed Lambda proxy response")`,
+      };
+    }
     if (status === undefined) {
       return { valid: false, problem: `a statusCode of ${brief(result.statusCode)}, not an HTTP status (an integer from 100 to 599)` };
     }
@@ -74,8 +81,10 @@ export function readResponseStatus(result: unknown, kind: 'rest' | 'http'): Resp
   return { valid: false, problem: `${what}, not a REST API proxy response (an object with a statusCode)` };
 }
 
-function statusNumber(value: unknown): number | undefined {
-  const status = typeof value === 'number' ? value : typeof value === 'string' && STATUS_TEXT.test(value) ? Number(value) : NaN;
+/** A REST API takes an integer only (a string is a "Malformed Lambda proxy response"); HTTP APIs read "201" too. */
+function statusNumber(value: unknown, kind: 'rest' | 'http'): number | undefined {
+  const text = kind === 'http' && typeof value === 'string' && STATUS_TEXT.test(value);
+  const status = typeof value === 'number' ? value : text ? Number(value) : NaN;
   return Number.isInteger(status) && status >= 100 && status <= 599 ? status : undefined;
 }
 

@@ -6,6 +6,7 @@ import { createDefaultLogger } from '../logger';
 import type { IdempotencyLogger } from '../options';
 import { batchGet, WriteBatches } from './dynamodb/batch';
 import { RecordCodec } from './dynamodb/codec';
+import { DYNAMODB_LIMITS } from './dynamodb/limits';
 import { SingleRequests } from './dynamodb/requests';
 import type { Table } from './dynamodb/table';
 import { Transactions } from './dynamodb/transaction';
@@ -19,13 +20,16 @@ import type {
   CheckpointInput,
   CommitWritesInput,
   LeaseExtension,
+  StoreLimits,
 } from './store';
 
 /** Options of {@link DynamoDBStore}. */
 export interface DynamoDBStoreOptions {
   /**
    * Name of the idempotency table (partition key `keyAttr` of type string, TTL on `ttlAttr`).
-   * @default - the value of the environment variable `IDEMPOTENCY_TABLE_NAME` (set by the CDK constructs)
+   * @default - the value of the environment variable `IDEMPOTENCY_TABLE_NAME` (set by the CDK constructs), read
+   * when the store is created or, if it is unset then, on first use: a store created at module level never
+   * throws at import, and a first call without the variable fails with `IdempotencyConfigError`
    */
   readonly tableName?: string;
   /**
@@ -70,6 +74,12 @@ export interface DynamoDBStoreOptions {
   readonly logger?: IdempotencyLogger;
 }
 
+/** The table name the environment gives, if any. */
+function tableNameFromEnvironment(): string | undefined {
+  const name = process.env[IDEMPOTENCY_TABLE_NAME_ENV];
+  return name === undefined || name.length === 0 ? undefined : name;
+}
+
 const KNOWN_OPTIONS = new Set(['tableName', 'client', 'keyAttr', 'ttlAttr', 'compressAboveBytes', 'batchWrites', 'logger']);
 
 /**
@@ -83,13 +93,21 @@ const KNOWN_OPTIONS = new Set(['tableName', 'client', 'keyAttr', 'ttlAttr', 'com
  * `conditions` (every ConditionExpression).
  */
 export class DynamoDBStore implements IdempotencyStore {
-  /** Name of the table. */
-  public readonly tableName: string;
   /** The client in use. */
   public readonly client: DynamoDBClient;
+  /**
+   * What the table can hold: a result of at most `maxResultBytes` (about 4 MB: a completion is one
+   * transaction, 4 MB at most, and a result that does not compress must fit), 256 KiB of step results per
+   * record, 400 KB per staged write (DynamoDB's item limit) and 4 MB per completion in all.
+   */
+  public readonly limits: StoreLimits = DYNAMODB_LIMITS;
   readonly #requests: SingleRequests;
   readonly #batches: WriteBatches;
   readonly #transactions: Transactions;
+  /** Outbox messages (`publish`) are committed in the completion's transaction, as items of the table. */
+  public readonly supportsOutbox = true;
+  /** The table name, once known (from the option or the environment variable). */
+  #tableName: string | undefined;
 
   public constructor(options: DynamoDBStoreOptions = {}) {
     for (const name of Object.keys(options)) {
@@ -97,12 +115,12 @@ export class DynamoDBStore implements IdempotencyStore {
         throw new IdempotencyConfigError(`Unknown DynamoDBStore option \`${name}\` (known: ${[...KNOWN_OPTIONS].join(', ')})`);
       }
     }
-    const tableName = options.tableName ?? process.env[IDEMPOTENCY_TABLE_NAME_ENV];
-    if (typeof tableName !== 'string' || tableName.length === 0) {
-      throw new IdempotencyConfigError(
-        `Expected \`tableName\` to be a non-empty string (or the environment variable ${IDEMPOTENCY_TABLE_NAME_ENV} to be set), got ${describe(options.tableName)}`,
-      );
+    if (options.tableName !== undefined && (typeof options.tableName !== 'string' || options.tableName.length === 0)) {
+      throw new IdempotencyConfigError(`Expected \`tableName\` to be a non-empty string, got ${describe(options.tableName)}`);
     }
+    // Without the option, the environment variable may be set after the module that creates the store is
+    // imported (a jest setup file, a test's beforeAll): it is read again on first use.
+    this.#tableName = options.tableName ?? tableNameFromEnvironment();
     for (const name of ['keyAttr', 'ttlAttr'] as const) {
       const value = options[name];
       if (value !== undefined && (typeof value !== 'string' || value.length === 0)) {
@@ -115,15 +133,35 @@ export class DynamoDBStore implements IdempotencyStore {
         `Expected \`compressAboveBytes\` to be a whole number of bytes >= 0, got ${describe(options.compressAboveBytes)}`,
       );
     }
-    this.tableName = tableName;
+    const client = options.client as unknown;
+    if (
+      client !== undefined &&
+      (client === null || typeof client !== 'object' || typeof (client as { send?: unknown }).send !== 'function')
+    ) {
+      throw new IdempotencyConfigError(
+        `Expected \`client\` to be a DynamoDBClient from @aws-sdk/client-dynamodb (an object with send()), got ${describe(client)}`,
+      );
+    }
+    const givenLogger = options.logger as unknown;
+    if (
+      givenLogger !== undefined &&
+      (givenLogger === null ||
+        typeof givenLogger !== 'object' ||
+        ['debug', 'info', 'warn', 'error'].some((method) => typeof (givenLogger as Record<string, unknown>)[method] !== 'function'))
+    ) {
+      throw new IdempotencyConfigError(`Expected \`logger\` to have debug, info, warn and error methods, got ${describe(givenLogger)}`);
+    }
     this.client = options.client ?? new DynamoDBClient({});
     if (options.batchWrites !== undefined && typeof options.batchWrites !== 'boolean') {
       throw new IdempotencyConfigError(`Expected \`batchWrites\` to be a boolean, got ${describe(options.batchWrites)}`);
     }
     const logger = options.logger ?? createDefaultLogger();
+    const store = this; // eslint-disable-line @typescript-eslint/no-this-alias -- the table reads the name resolved on first use
     const table: Table = {
       client: this.client,
-      tableName,
+      get tableName(): string {
+        return store.tableName;
+      },
       keyAttr: options.keyAttr ?? DEFAULT_KEY_ATTR,
       ttlAttr: options.ttlAttr ?? DEFAULT_TTL_ATTR,
     };
@@ -133,30 +171,59 @@ export class DynamoDBStore implements IdempotencyStore {
     this.#batches = new WriteBatches(table, codec, this.#requests, logger, options.batchWrites ?? DEFAULT_BATCH_WRITES);
   }
 
+  /**
+   * Name of the table.
+   * @throws IdempotencyConfigError when no `tableName` was given and `IDEMPOTENCY_TABLE_NAME` is not set.
+   */
+  public get tableName(): string {
+    this.#tableName ??= tableNameFromEnvironment();
+    if (this.#tableName === undefined) {
+      throw new IdempotencyConfigError(
+        `DynamoDBStore has no table name: set the environment variable ${IDEMPOTENCY_TABLE_NAME_ENV} (the CDK constructs set it ` +
+          'on the function; in tests, set it in a jest setup file) or pass `tableName` to new DynamoDBStore()',
+      );
+    }
+    return this.#tableName;
+  }
+
+  /** Rejects with the missing table name's error, if the name is still unknown. */
+  #unconfigured(): Promise<never> | undefined {
+    try {
+      void this.tableName;
+      return undefined;
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+  }
+
   public claim(input: ClaimInput): Promise<ClaimResult> {
-    return this.#batches.claim(input) ?? this.#requests.claim(input);
+    return this.#unconfigured() ?? this.#batches.claim(input) ?? this.#requests.claim(input);
   }
 
   public async takeOver(input: ClaimInput & { readonly previousToken: string }): Promise<ClaimResult> {
+    await this.#unconfigured();
     // The record is gone: claim it anew.
     return (await this.#requests.takeOver(input)) ?? this.claim(input);
   }
 
   public async checkpoint(input: CheckpointInput): Promise<void> {
+    await this.#unconfigured();
     await this.#requests.checkpoint(input);
   }
 
   public async extendLease(input: LeaseExtension): Promise<void> {
+    await this.#unconfigured();
     await this.#requests.extendLease(input);
   }
 
   public complete(input: CompleteInput): Promise<void> {
-    return this.#batches.complete(input) ?? this.#requests.complete(input);
+    return this.#unconfigured() ?? this.#batches.complete(input) ?? this.#requests.complete(input);
   }
 
   public async putCompleted(
     input: CompleteInput,
   ): Promise<{ readonly written: true } | { readonly written: false; readonly existing: IdempotencyRecord }> {
+    await this.#unconfigured();
     const batched = this.#batches.putCompleted(input);
     if (batched) return batched;
     // A record met was gone by the time its condition failed: put again.
@@ -164,6 +231,7 @@ export class DynamoDBStore implements IdempotencyStore {
   }
 
   public async release(input: { readonly key: string; readonly token: string; readonly keepCheckpoints: boolean }): Promise<void> {
+    await this.#unconfigured();
     await (this.#batches.release(input) ?? this.#requests.release(input));
   }
 
@@ -172,10 +240,11 @@ export class DynamoDBStore implements IdempotencyStore {
    * `EFFECTIVELY_ONCE_DISABLED=true` runs without idempotency.
    */
   public async commitWrites(input: CommitWritesInput): Promise<void> {
-    await this.#transactions.commitWrites(input.label, input.writes);
+    await this.#unconfigured();
+    await this.#transactions.commitWrites(input.label, input.writes, input.messages);
   }
 
   public get(key: string, now: number): Promise<IdempotencyRecord | undefined> {
-    return this.#requests.get(key, now);
+    return this.#unconfigured() ?? this.#requests.get(key, now);
   }
 }

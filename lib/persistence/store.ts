@@ -7,6 +7,7 @@
  * - a record whose `expiresAt` (epoch seconds) is in the past counts as absent;
  * - a failed condition returns (or throws with) the record as it is, so the engine needs no extra read.
  */
+import type { OutboxMessage } from '../outbox/message';
 
 /** Status of an idempotency record, as stored. */
 export const RecordStatus = {
@@ -96,6 +97,8 @@ export interface CommitWritesInput {
   /** Names the invocation in errors and logs (its record key when it has one). */
   readonly label: string;
   readonly writes: readonly StagedWrite[];
+  /** Outbox messages to commit with the writes (only to a store with `supportsOutbox`). */
+  readonly messages?: readonly OutboxMessage[];
 }
 
 export interface CheckpointInput {
@@ -126,12 +129,44 @@ export interface CompleteInput {
   readonly fingerprint?: string;
   /** Business writes to commit atomically with the record. */
   readonly writes: readonly StagedWrite[];
+  /**
+   * Outbox messages staged with `publish`, committed in the same atomic operation as the record (only given
+   * to a store with `supportsOutbox`).
+   */
+  readonly messages?: readonly OutboxMessage[];
   /** Current time, epoch milliseconds. */
   readonly now: number;
 }
 
+/**
+ * The sizes a store can write, in bytes, as it declares them. The engine refuses at wrap time a
+ * `maxResultBytes` above `maxResultBytes` here, checkpoints steps within `maxCheckpointBytes`, and refuses a
+ * `commitWith` item above `maxStagedWriteBytes` (or staged writes above `maxCommitBytes` together) when it is
+ * staged. A store that cannot write a completion for its size after all throws
+ * `IdempotencyResultTooLargeError` from `complete` / `putCompleted`, writing nothing.
+ */
+export interface StoreLimits {
+  /**
+   * Largest serialised result (UTF-8 bytes of the text the engine hands over, before any compression) that
+   * the store can always write in one completion with no staged writes, whatever the result's content.
+   */
+  readonly maxResultBytes?: number;
+  /** Largest total of serialised step results (UTF-8 bytes) that one record holds. */
+  readonly maxCheckpointBytes?: number;
+  /** Largest single staged write (`commitWith` item), as the store counts an item's size. */
+  readonly maxStagedWriteBytes?: number;
+  /** Largest total of one completion's atomic write: the record, its result and the staged writes. */
+  readonly maxCommitBytes?: number;
+}
+
 /** The contract between the engine and a persistence layer. */
 export interface IdempotencyStore {
+  /**
+   * Optional: what the store can hold (see {@link StoreLimits}). A store without it is taken to hold
+   * any size the engine allows.
+   */
+  readonly limits?: StoreLimits;
+
   /**
    * ONE conditional write that creates an in-progress record with a fresh token, on the condition that
    * no record exists or the existing one has expired (`expiresAt` in the past). On a failed condition it
@@ -187,9 +222,23 @@ export interface IdempotencyStore {
   get(key: string, now: number): Promise<IdempotencyRecord | undefined>;
 
   /**
+   * Optional: why this store cannot commit `commitWith` writes at all (no transaction spans it and
+   * DynamoDB). When set, `commitWith` throws `IdempotencyConfigError` naming it at the call, before the work
+   * goes on; the execution then fails and its record is released, never stored as done.
+   */
+  readonly stagedWritesRefusal?: string;
+
+  /**
    * Optional: commits `commitWith` writes alone, in one transaction, with no idempotency record. Used only
    * for invocations that `EFFECTIVELY_ONCE_DISABLED=true` runs without idempotency; a store without it
    * refuses `commitWith` there.
    */
   commitWrites?(input: CommitWritesInput): Promise<void>;
+
+  /**
+   * Optional: `true` when `complete`, `putCompleted` (and `commitWrites`) commit the input's `messages` in
+   * the same atomic operation as the rest, where a relay publishes them from. `publish` refuses with
+   * `IdempotencyConfigError` on a store without it.
+   */
+  readonly supportsOutbox?: boolean;
 }

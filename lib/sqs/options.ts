@@ -1,4 +1,5 @@
 import { PreparedOptionsCache } from '../batch/options-cache';
+import { parseJson } from '../json';
 import { resolveBatchOptions } from '../batch/validate';
 import { IdempotencyEngine } from '../engine';
 import { IdempotencyConfigError } from '../errors';
@@ -121,7 +122,8 @@ export interface SqsBatchOptions<TBody = unknown> extends Omit<
   /**
    * Turns a record's body into the `body` the handler (and a key function) receives. A body it cannot
    * parse (it throws) fails that record only, with the error logged; the rest of the batch goes on.
-   * @default - `JSON.parse`
+   * @default - `JSON.parse`, with numbers kept exact (an integer beyond 2^53 as a `bigint`, a decimal a `number`
+   * does not hold as a `NumberValue`; see docs)
    */
   readonly parse?: (body: string, record: SqsRecord) => TBody;
   /**
@@ -192,7 +194,7 @@ function defaultKey(fifo: boolean): (record: SqsRecord) => unknown {
 }
 
 function jsonParse(body: string): unknown {
-  return JSON.parse(body);
+  return parseJson(body);
 }
 
 function resolveVisibility(value: unknown): ResolvedVisibility | undefined {

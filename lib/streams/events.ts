@@ -3,6 +3,7 @@
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { NumberValue } from '@aws-sdk/lib-dynamodb';
+import { decimalValue } from '../json';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { IdempotencyConfigError } from '../errors';
 import { describe } from '../keys';
@@ -181,29 +182,8 @@ export function kinesisInfo(record: KinesisRecord, parse: (text: string, record:
   return { data: parse(utf8(record.kinesis.data), record), sequenceNumber: record.kinesis.sequenceNumber };
 }
 
-/** A decimal number as text: sign, digits with an optional point, optional exponent. */
-const DECIMAL = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d{1,9}))?$/;
-
 /** The most significant digits a DynamoDB number has. */
 const MAX_DYNAMODB_DIGITS = 38;
-
-/**
- * The value of a decimal text, written one way only: its significant digits (no leading or trailing zeros)
- * and the power of ten they are multiplied by. `'12.50'`, `'1.25E+1'` and `'0012.5'` all give
- * `{ negative: false, digits: '125', exponent: -1 }`; zero is `{ negative: false, digits: '0', exponent: 0 }`.
- * `undefined` when `text` is not a decimal number.
- */
-function decimalValue(text: string): { negative: boolean; digits: string; exponent: number } | undefined {
-  const match = DECIMAL.exec(text);
-  if (match === null) return undefined;
-  const whole = match[2] ?? '';
-  const fraction = match[3] ?? '';
-  if (whole.length === 0 && fraction.length === 0) return undefined;
-  const all = `${whole}${fraction}`.replace(/^0+/, '');
-  const digits = all.replace(/0+$/, '');
-  if (digits.length === 0) return { negative: false, digits: '0', exponent: 0 };
-  return { negative: match[1] === '-', digits, exponent: Number(match[4] ?? '0') - fraction.length + (all.length - digits.length) };
-}
 
 /**
  * A number of a stream image as the handler receives it. DynamoDB holds up to 38 significant digits, a

@@ -1,4 +1,5 @@
 import { PreparedOptionsCache } from '../batch/options-cache';
+import { parseJson } from '../json';
 import { boundedSource } from '../batch/source-name';
 import { resolveBatchOptions } from '../batch/validate';
 import { IdempotencyEngine } from '../engine';
@@ -79,7 +80,8 @@ export interface KinesisBatchOptions<TData = unknown> extends StreamBatchOptions
    * Turns a record's data (base64-decoded, read as UTF-8) into the `data` the handler receives. A record
    * whose data it cannot parse (it throws) fails like a record whose handler throws. For binary data, decode
    * `record.kinesis.data` yourself from the second argument.
-   * @default - `JSON.parse`
+   * @default - `JSON.parse`, with numbers kept exact (an integer beyond 2^53 as a `bigint`, a decimal a `number`
+   * does not hold as a `NumberValue`; see docs)
    */
   readonly parse?: (text: string, record: KinesisRecord) => TData;
 }
@@ -93,7 +95,8 @@ export interface KafkaBatchOptions<TValue = unknown> extends StreamBatchOptionsB
    * Turns a record's value (base64-decoded, read as UTF-8) into the `value` the handler receives; not called
    * for a record without a value. A value it cannot parse (it throws) fails the record like a handler that
    * throws. For binary values, decode `record.value` yourself from the second argument.
-   * @default - `JSON.parse`
+   * @default - `JSON.parse`, with numbers kept exact (an integer beyond 2^53 as a `bigint`, a decimal a `number`
+   * does not hold as a `NumberValue`; see docs)
    */
   readonly parse?: (text: string, record: KafkaRecord) => TValue;
   /**
@@ -129,7 +132,7 @@ export interface PreparedStreamOptions {
 }
 
 function jsonParse(text: string): unknown {
-  return JSON.parse(text);
+  return parseJson(text);
 }
 
 /** The default key of each kind: what the event source itself identifies the record by. */

@@ -3,7 +3,6 @@
  * function under test learns about each call; and the validation of the options.
  */
 import { inspect } from 'node:util';
-import type { Arbitrary } from 'fast-check';
 import { TestKitConfigError } from './errors';
 // eslint-disable-next-line @typescript-eslint/no-unused-vars -- named by the TSDoc links of IdempotencyTrial
 import type { crashPoint, SimulatedCrashError } from './crash-points';
@@ -60,10 +59,18 @@ export interface SnapshotInfo {
 /** The function under test: your idempotent handler, called with one generated input. */
 export type IdempotentFunction<TInput, TResult> = (input: TInput, trial: IdempotencyTrial) => Promise<TResult> | TResult;
 
+/**
+ * A fast-check `Arbitrary<T>` (`fc.record(...)`, `fc.uuid()`, ...), declared structurally so that the kit's
+ * types compile without `fast-check` installed (`skipLibCheck: false`).
+ */
+export interface InputsArbitrary<T> {
+  generate(...args: never[]): { readonly value: T };
+}
+
 /** Options of {@link assertIdempotent}. */
 export interface AssertIdempotentOptions<TInput, TState> {
   /** A fast-check arbitrary of inputs (events) to call the function with. */
-  readonly inputs: Arbitrary<TInput>;
+  readonly inputs: InputsArbitrary<TInput>;
   /**
    * Reads the observable state a scenario ended in (ledger rows, calls a fake API received, ...). It is
    * compared (`util.isDeepStrictEqual`) with the state after one call: return what must not depend on

@@ -3,7 +3,7 @@
  * `assert-idempotent-options.ts`, the scenarios in `idempotency-scenarios.ts`, their runner in
  * `idempotency-runner.ts` and the crash points in `crash-points.ts`.
  */
-import type { RunDetails } from 'fast-check';
+import type { Arbitrary, RunDetails } from 'fast-check';
 import {
   DEFAULT_IDEMPOTENCY_RUNS,
   DEFAULT_MAX_CONCURRENCY,
@@ -38,6 +38,7 @@ export interface AssertIdempotentReport {
  * the seed; the same facts are fields.
  */
 export class IdempotencyAssertionError extends TestKitError {
+  public override name = 'IdempotencyAssertionError';
   /** The seed that reproduces the failure (`seed` option). */
   public readonly seed: number;
   /** The shrunk input. */
@@ -126,7 +127,7 @@ export async function assertIdempotent<TInput, TResult, TState>(
     maxRedeliveries: options.maxRedeliveries ?? DEFAULT_MAX_REDELIVERIES,
   });
   const plans = planArbitrary(fc, options.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY, recover !== undefined);
-  const property = fc.asyncProperty(options.inputs, plans, (input, plan) => checker.check(input, plan));
+  const property = fc.asyncProperty(options.inputs as Arbitrary<TInput>, plans, (input, plan) => checker.check(input, plan));
 
   const uninstrument = instrumentClients(options.clients ?? [], recover !== undefined);
   let details: RunDetails<[TInput, Plan]>;

@@ -26,6 +26,7 @@ export type CrashKind =
 
 /** The error a crash point throws when the kit crashes the call there. */
 export class SimulatedCrashError extends TestKitError {
+  public override name = 'SimulatedCrashError';
   /** Label of the crash point. */
   public readonly point: string;
   /** How the call crashes. */

@@ -2,11 +2,11 @@
  * The options of `startLocalEventSource`: what each one means, its default, and their validation into
  * the settings a running event source uses.
  */
-import type { SQSClient } from '@aws-sdk/client-sqs';
-import type { Context, SQSEvent } from 'aws-lambda';
+import type { SqsEvent } from '../sqs/types';
 import { TestKitConfigError } from './errors';
 import { DEFAULT_FUNCTION_NAME } from './lambda-context';
-import { queueArnFromUrl, type InvocationTarget } from './sqs-records';
+import type { InvocationTarget, LambdaContext, LocalSqsClient } from './lambda-types';
+import { queueArnFromUrl } from './sqs-records';
 
 /** Records per invocation when `batchSize` is not given (Lambda's default for SQS). */
 export const DEFAULT_BATCH_SIZE = 10;
@@ -28,12 +28,12 @@ export const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
 const MAX_RECEIVE_BATCH = 10;
 
 /** What a handler may return; Lambda reads `batchItemFailures` when `reportBatchItemFailures` is on. */
-export type LocalEventSourceHandler = (event: SQSEvent, context: Context) => unknown;
+export type LocalEventSourceHandler = (event: SqsEvent, context: LambdaContext) => unknown;
 
 /** Options of {@link startLocalEventSource}. */
 export interface LocalEventSourceOptions {
   /** The SQS client to poll with (e.g. the one `startLocalSqs` returns, or one built for its endpoint). */
-  readonly client: SQSClient;
+  readonly client: LocalSqsClient;
   /** The queue to poll. The event's `eventSourceARN` is derived from it. */
   readonly queueUrl: string;
   /** The Lambda handler to invoke with each batch. */
@@ -90,7 +90,7 @@ export interface LocalEventSourceOptions {
 
 /** The options with their defaults applied and the queue ARN derived: what a running event source uses. */
 export interface EventSourceSettings extends InvocationTarget {
-  readonly client: SQSClient;
+  readonly client: LocalSqsClient;
   readonly queueUrl: string;
   readonly handler: LocalEventSourceHandler;
   readonly batchSize: number;

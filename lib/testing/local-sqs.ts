@@ -1,6 +1,7 @@
-import type { SQSClient } from '@aws-sdk/client-sqs';
-import { DEFAULT_LOCAL_PORT, localCredentials, LOCAL_REGION } from './local-dynamodb';
+import { localCredentials, LOCAL_REGION } from './local-client';
+import { DEFAULT_LOCAL_PORT } from './local-dynamodb';
 import { TestKitConfigError } from './errors';
+import type { LocalSqsClient } from './lambda-types';
 import { loadOptional } from './optional';
 
 /** Region fauxqs puts in queue URLs and ARNs when `region` is not given. */
@@ -25,7 +26,7 @@ export interface LocalSqs {
   /** `http://127.0.0.1:PORT`. */
   readonly endpoint: string;
   /** A client for this server (dummy credentials). Destroyed by `stop()`. */
-  readonly client: SQSClient;
+  readonly client: LocalSqsClient;
   /** Stops the server and resolves when it has closed. Idempotent. */
   stop(): Promise<void>;
 }

@@ -12,6 +12,7 @@ export const OPTIONAL_PEERS = {
   fauxqs: '1',
   'fast-check': '4',
   '@aws-sdk/client-sqs': '3',
+  '@aws-sdk/client-dynamodb-streams': '3',
 } as const;
 
 /** Name of an optional peer dependency of the test kit. */

@@ -6,21 +6,15 @@ import type { Message, MessageAttributeValue } from '@aws-sdk/client-sqs';
 import type { Context, SQSEvent, SQSMessageAttributes, SQSRecord, SQSRecordAttributes } from 'aws-lambda';
 import { TestKitConfigError } from './errors';
 import { createLambdaContext, DEFAULT_ACCOUNT_ID, DEFAULT_LAMBDA_REGION } from './lambda-context';
+import type { InvocationTarget } from './lambda-types';
+
+export type { InvocationTarget } from './lambda-types';
 
 /**
  * How a handler result settles its batch: the message ids of the records that failed (the others are
  * deleted), or `ok: false` when the whole batch failed.
  */
 export type BatchOutcome = { readonly ok: true; readonly failed: ReadonlySet<string> } | { readonly ok: false };
-
-/** Where the records of an event come from, and the function that receives them. */
-export interface InvocationTarget {
-  /** The queue ARN (see {@link queueArnFromUrl}). */
-  readonly eventSourceArn: string;
-  readonly region: string;
-  readonly functionName: string;
-  readonly timeoutMs: number;
-}
 
 /**
  * The queue ARN for a queue URL `https://sqs.REGION.HOST/ACCOUNT/NAME` (AWS's and fauxqs's format).

@@ -1,11 +1,12 @@
 /**
  * The simulated world: virtual time and seeded randomness. While a simulation runs it replaces the
- * process's `setTimeout`, `clearTimeout`, `Date.now`, `performance.now` and `Math.random`, so that the real
+ * process's `setTimeout`, `clearTimeout` (the globals and `node:timers`'), `Date.now`, `performance.now` and `Math.random`, so that the real
  * engine's backoffs, deadlines and jitter run on the simulator's clock and seed: the same seed gives the same
  * run. Only the simulator's own event loop (`drain`) uses the real `setImmediate`.
  */
 
 import { AsyncResource } from 'node:async_hooks';
+import timers from 'node:timers';
 import { mulberry32 } from '../../lib/testing/faults';
 
 const realSetImmediate = setImmediate;
@@ -73,6 +74,8 @@ export async function inWorld<T>(time: VirtualTime, random: () => number, body: 
     dateNow: Date.now,
     perfNow: performance.now.bind(performance),
     random: Math.random,
+    timersSetTimeout: timers.setTimeout,
+    timersClearTimeout: timers.clearTimeout,
   };
   const fakeTimeout = (callback: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) => {
     // Bound to the async context that set it, as Node's own timers are.
@@ -84,6 +87,10 @@ export async function inWorld<T>(time: VirtualTime, random: () => number, body: 
   globalThis.setTimeout = fakeTimeout as unknown as typeof setTimeout;
   globalThis.clearTimeout = ((handle: unknown) =>
     time.clearTimeout((handle as { id?: unknown } | undefined)?.id ?? handle)) as typeof clearTimeout;
+  // Code that takes Node's own timers (to escape a test's fake timers) runs on the world's clock as well.
+  const nodeTimers = timers as { setTimeout: unknown; clearTimeout: unknown };
+  nodeTimers.setTimeout = globalThis.setTimeout;
+  nodeTimers.clearTimeout = globalThis.clearTimeout;
   Date.now = () => time.now();
   performance.now = () => time.now() - VirtualTime.EPOCH;
   Math.random = random;
@@ -95,6 +102,8 @@ export async function inWorld<T>(time: VirtualTime, random: () => number, body: 
     Date.now = saved.dateNow;
     performance.now = saved.perfNow;
     Math.random = saved.random;
+    nodeTimers.setTimeout = saved.timersSetTimeout;
+    nodeTimers.clearTimeout = saved.timersClearTimeout;
   }
 }
 

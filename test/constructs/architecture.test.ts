@@ -47,7 +47,7 @@ describe('the architecture diagram', () => {
 
   it('draws an edge from each alarm to what it watches', () => {
     const alarms = diagram.split('\n').filter((line) => /^ {4}\w+\{\{".*CloudWatch alarm"\}\}$/.test(line));
-    expect(alarms).toHaveLength(6);
+    expect(alarms).toHaveLength(10);
     for (const line of alarms) {
       const id = line.trim().split('{{')[0] as string;
       expect(diagram).toMatch(new RegExp(`\\n  ${id} -\\.->\\|\\w+\\| \\w+`));

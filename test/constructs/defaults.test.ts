@@ -10,7 +10,8 @@ import * as path from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { MultiRegionConsistency } from 'aws-cdk-lib/aws-dynamodb';
-import { CONSUMER_WARNINGS, IdempotencyTable, IdempotentQueueConsumer } from '../../constructs';
+import { CONSUMER_WARNINGS, IdempotencyTable, IdempotentQueueConsumer, OutboxRelay } from '../../constructs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { IdempotentQueueConsumerProps } from '../../constructs';
 import { annotationsOf, FIXTURE_HANDLER, newStack, templateOf } from './support';
 
@@ -81,6 +82,13 @@ function tableStack(): ReturnType<typeof newStack> {
   return stack;
 }
 
+function relayStack(): ReturnType<typeof newStack> {
+  const stack = newStack();
+  const table = new IdempotencyTable(stack, 'Idempotency');
+  new OutboxRelay(stack, 'Outbox', { table, queues: [new sqs.Queue(stack, 'Downstream')] });
+  return stack;
+}
+
 const DELETION_POLICIES: Partial<Record<RemovalPolicy, string>> = {
   [RemovalPolicy.RETAIN]: 'Retain',
   [RemovalPolicy.DESTROY]: 'Delete',
@@ -89,6 +97,21 @@ const DELETION_POLICIES: Partial<Record<RemovalPolicy, string>> = {
 
 /** For each prop with a literal default: synthesize with the prop omitted, assert the literal's effect. */
 const LITERAL_DEFAULT_CHECKS: Record<string, (value: never) => void> = {
+  'OutboxRelayProps.batchSize': (value: number) => {
+    templateOf(relayStack()).hasResourceProperties('AWS::Lambda::EventSourceMapping', { BatchSize: value });
+  },
+  'OutboxRelayProps.retryAttempts': (value: number) => {
+    templateOf(relayStack()).hasResourceProperties('AWS::Lambda::EventSourceMapping', { MaximumRetryAttempts: value });
+  },
+  'OutboxRelayProps.iteratorAgeAlarmThreshold': (value: Duration) => {
+    templateOf(relayStack()).hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'IteratorAge',
+      Threshold: value.toMilliseconds(),
+    });
+  },
+  'OutboxRelayProps.timeout': (value: Duration) => {
+    templateOf(relayStack()).hasResourceProperties('AWS::Lambda::Function', { Timeout: value.toSeconds() });
+  },
   'IdempotencyTableProps.removalPolicy': (value: RemovalPolicy) => {
     templateOf(tableStack()).hasResource('AWS::DynamoDB::Table', {
       DeletionPolicy: DELETION_POLICIES[value],

@@ -12,12 +12,14 @@ import {
   EXAMPLE_STACK_NAME,
   ORDER_CONSUMER_ENTRY,
   ORDER_RETENTION,
+  ORDER_ACCEPTED_ENTRY,
 } from '../../bin/example-stack';
 import type { EffectivelyOnceExampleStack } from '../../bin/example-stack';
 import { HTTP_ORDERS_ENTRY, PAYMENT_ENTRY, STREAM_PROJECTION_ENTRY } from '../../bin/example-parts';
 import { GRANTED_TABLE_ACTIONS, withFakeDocker } from './support';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
+const RELAY_ENTRY = path.join(REPO_ROOT, 'lib', 'outbox', 'handler.ts');
 
 /** The parts of CDK's validation-report.json these tests read. */
 interface ValidationReport {
@@ -40,6 +42,8 @@ function tempDir(): string {
 /** Text that only the bundle of each example handler contains (a message of its own, kept by the minifier). */
 const HANDLER_MARKERS: Record<string, string> = {
   [ORDER_CONSUMER_ENTRY]: 'Expected an OrderPlaced event',
+  [ORDER_ACCEPTED_ENTRY]: 'Expected an OrderAccepted message',
+  [RELAY_ENTRY]: 'was not published',
   [HTTP_ORDERS_ENTRY]: 'The body must be JSON',
   [STREAM_PROJECTION_ENTRY]: "it must name the read model's table",
   [PAYMENT_ENTRY]: 'Wire a real payment provider here',
@@ -115,7 +119,8 @@ describe('example app (bin/example-stack.ts)', () => {
 
     it('suppresses only the listed findings, each with its written reason', () => {
       const suppressed = readReport(outdir).pluginReports.flatMap((r) => r.suppressedViolations ?? []);
-      const byId = (a: { id: string }, b: { id: string }): number => a.id.localeCompare(b.id);
+      const byId = (a: { id: string; reason: string }, b: { id: string; reason: string }): number =>
+        a.id.localeCompare(b.id) || a.reason.localeCompare(b.reason);
       expect(suppressed.map((s) => ({ id: s.acknowledgedId, reason: s.reason })).sort(byId)).toEqual(
         EXAMPLE_ACKNOWLEDGEMENTS.map((a) => ({ id: a.id, reason: a.reason })).sort(byId),
       );
@@ -126,8 +131,10 @@ describe('example app (bin/example-stack.ts)', () => {
 
     it('suppresses each finding only on the construct its acknowledgement names', () => {
       const suppressed = readReport(outdir).pluginReports.flatMap((r) => r.suppressedViolations ?? []);
-      for (const { id, at } of EXAMPLE_ACKNOWLEDGEMENTS) {
-        const paths = suppressed.filter((s) => s.acknowledgedId === id).flatMap((s) => s.violatingConstructs.map((c) => c.constructPath));
+      for (const { id, reason, at } of EXAMPLE_ACKNOWLEDGEMENTS) {
+        const paths = suppressed
+          .filter((s) => s.acknowledgedId === id && s.reason === reason)
+          .flatMap((s) => s.violatingConstructs.map((c) => c.constructPath));
         expect(paths.length).toBeGreaterThan(0);
         const prefix = at === '' ? `${EXAMPLE_STACK_NAME}/` : `${EXAMPLE_STACK_NAME}/${at}/`;
         expect(paths.filter((p) => !p.startsWith(prefix))).toEqual([]);
@@ -175,15 +182,24 @@ describe('example app (bin/example-stack.ts)', () => {
 
   describe('functions', () => {
     it('runs each example handler in its own Node.js 22 function, from its own bundle', () => {
-      const functions = [stack.orders.function, stack.ordersApi.function, stack.orderProjection.function, stack.payments.function];
-      const entries = [ORDER_CONSUMER_ENTRY, HTTP_ORDERS_ENTRY, STREAM_PROJECTION_ENTRY, PAYMENT_ENTRY];
+      const functions = [
+        stack.orders.function,
+        stack.acceptedOrders.function,
+        stack.outbox.function,
+        stack.ordersApi.function,
+        stack.orderProjection.function,
+        stack.payments.function,
+      ];
+      const entries = [ORDER_CONSUMER_ENTRY, ORDER_ACCEPTED_ENTRY, RELAY_ENTRY, HTTP_ORDERS_ENTRY, STREAM_PROJECTION_ENTRY, PAYMENT_ENTRY];
       expect(entries.map((entry) => path.relative(REPO_ROOT, entry))).toEqual([
         'handlers/order-consumer.ts',
+        'handlers/order-accepted.ts',
+        'lib/outbox/handler.ts',
         'handlers/http-orders.ts',
         'handlers/stream-projection.ts',
         'handlers/payment.ts',
       ]);
-      template.resourceCountIs('AWS::Lambda::Function', 4);
+      template.resourceCountIs('AWS::Lambda::Function', 6);
       functions.forEach((fn, index) => {
         const resource = template.toJSON().Resources[stack.getLogicalId(fn.node.defaultChild as CfnElement)] as {
           Properties: { Runtime: string; Handler: string; Code: { S3Key: string } };
@@ -200,7 +216,7 @@ describe('example app (bin/example-stack.ts)', () => {
 
     it('does not deploy the chaos suite consumer', () => {
       const bundles = fs.readdirSync(outdir).filter((name) => name.startsWith('asset.'));
-      expect(bundles).toHaveLength(4);
+      expect(bundles).toHaveLength(6);
       for (const bundle of bundles) {
         expect(fs.readFileSync(path.join(outdir, bundle, 'index.js'), 'utf8')).not.toContain(CHAOS_CONSUMER_MARKER);
       }
@@ -233,6 +249,35 @@ describe('example app (bin/example-stack.ts)', () => {
     it('has its dead-letter and oldest-message alarms', () => {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ApproximateNumberOfMessagesVisible' });
       template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ApproximateAgeOfOldestMessage' });
+    });
+  });
+
+  describe('order accepted, through the outbox (handlers/order-accepted.ts, OutboxRelay)', () => {
+    it('gives the order consumer the accepted-orders FIFO queue to publish to', () => {
+      expect(environmentOf(stack.orders.function)).toMatchObject({ ACCEPTED_QUEUE_URL: ref(stack.acceptedOrders.queue) });
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        FunctionName: ref(stack.acceptedOrders.function),
+        EventSourceArn: arn(stack.acceptedOrders.queue),
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      });
+    });
+
+    it('relays the idempotency table stream, filtered to outbox items, with an on-failure queue', () => {
+      template.hasResourceProperties('AWS::DynamoDB::Table', { StreamSpecification: { StreamViewType: 'NEW_IMAGE' } });
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        FunctionName: ref(stack.outbox.function),
+        EventSourceArn: arn(stack.idempotency, 'StreamArn'),
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ dynamodb: { NewImage: { outbox: { S: [{ exists: true }] } } } }) }] },
+        DestinationConfig: { OnFailure: { Destination: arn(stack.outbox.failedRecords) } },
+      });
+    });
+
+    it('lets the relay send to the accepted-orders queue only', () => {
+      const sends = (statementsOf(stack.outbox.function) as { Action: unknown; Resource: unknown }[]).filter(
+        (s) => s.Action === 'sqs:SendMessage',
+      );
+      expect(sends.flatMap((s) => s.Resource)).toEqual([arn(stack.acceptedOrders.queue), arn(stack.outbox.failedRecords)]);
     });
   });
 
@@ -347,7 +392,8 @@ describe('example app (bin/example-stack.ts)', () => {
       template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
         PolicyDocument: { Statement: [{ Action: 'lambda:InvokeFunction', Effect: 'Allow', Resource: arn(stack.payments.function) }] },
       });
-      template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
+      // The two queue consumers, the projection and the outbox relay: the payment function has none.
+      template.resourceCountIs('AWS::Lambda::EventSourceMapping', 4);
     });
 
     it('has an error alarm', () => {
@@ -363,6 +409,6 @@ describe('example app (bin/example-stack.ts)', () => {
     const withTtl = tables.filter((table) => table.Properties.TimeToLiveSpecification !== undefined);
     expect(withTtl).toHaveLength(2);
     expect(tables).toHaveLength(6);
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 6);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 10);
   });
 });

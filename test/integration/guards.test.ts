@@ -6,7 +6,13 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, NumberValue, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDBStore, commitWith, makeIdempotent } from '../../lib';
-import { IdempotencyCommitConditionError, IdempotencyConditionError, IdempotencyError, IdempotencyVersionError } from '../../lib/errors';
+import {
+  IdempotencyCommitConditionError,
+  IdempotencyConditionError,
+  IdempotencyConfigError,
+  IdempotencyError,
+  IdempotencyVersionError,
+} from '../../lib/errors';
 import { applyIfNewer, newerThan, transactGuardFailure, type ApplyIfNewerResult, type GuardVersion } from '../../lib/guards';
 import { createTestTable, dynamoClient } from '../helpers/local';
 
@@ -301,15 +307,14 @@ describe("the caller's update expression", () => {
         TableName: table,
         Key: { id },
         version: 1,
-        UpdateExpression: 'SET #v = :v',
-        ExpressionAttributeNames: { '#v': 'version' },
+        // Writing the version attribute is refused before sending (see below); a value of the wrong type is DynamoDB's to refuse.
+        UpdateExpression: 'SET payload = payload + :v',
         ExpressionAttributeValues: { ':v': 2 },
       }),
     );
 
     expect(error).not.toBeInstanceOf(IdempotencyError);
     expect((error as Error).name).toBe('ValidationException');
-    expect((error as Error).message).toMatch(/Two document paths overlap/);
   });
 });
 
@@ -574,5 +579,54 @@ describe('newerThan staged with commitWith', () => {
     const error = await rejected(project({ eventId: 'e2' }));
     expect(error).toBeInstanceOf(IdempotencyCommitConditionError);
     expect(error).toMatchObject({ itemIndex: 0, tableName: table });
+  });
+});
+
+describe('an UpdateExpression that writes the version attribute itself', () => {
+  it.each([
+    ['SET of the attribute', 'SET payload = :payload, version = :mine', {}],
+    ['SET through a placeholder', 'SET payload = :payload, #v = :mine', { '#v': 'version' }],
+    ['ADD to it', 'SET payload = :payload ADD version :mine', {}],
+    ['REMOVE of a path under it', 'SET payload = :payload REMOVE version.old', {}],
+  ])('%s: IdempotencyConfigError naming it, and nothing is written', async (_label, UpdateExpression, names) => {
+    const id = newId();
+    const error = await applyIfNewer(client, {
+      TableName: table,
+      Key: { id },
+      version: 2,
+      UpdateExpression,
+      ...(Object.keys(names).length === 0 ? {} : { ExpressionAttributeNames: names }),
+      ExpressionAttributeValues: { ':payload': 'p', ':mine': 7 },
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(IdempotencyConfigError);
+    expect((error as Error).message).toMatch(
+      /^`UpdateExpression` writes the version attribute "version" \(".*"\), which applyIfNewer writes itself/,
+    );
+    expect(await stored(id)).toBeUndefined();
+  });
+
+  it('newerThan refuses it when staged, before anything is sent', () => {
+    expect(() =>
+      newerThan({
+        TableName: table,
+        Key: { id: newId() },
+        version: 2,
+        UpdateExpression: 'SET version = :mine',
+        ExpressionAttributeValues: { ':mine': 7 },
+      }),
+    ).toThrow(/writes the version attribute "version" \("version"\), which newerThan writes itself/);
+  });
+
+  it('reading the version on the right of a SET is not writing it', async () => {
+    const id = newId();
+    await expect(
+      applyIfNewer(client, {
+        TableName: table,
+        Key: { id },
+        version: 2,
+        UpdateExpression: 'SET previous = if_not_exists(version, :zero)',
+        ExpressionAttributeValues: { ':zero': 0 },
+      }),
+    ).resolves.toMatchObject({ applied: true });
   });
 });

@@ -534,9 +534,37 @@ describe('DynamoDBStore', () => {
     }
   });
 
-  it('rejects a missing table name naming the environment variable', () => {
-    expect(() => new DynamoDBStore({ client: dynamoClient() })).toThrow(
-      /Expected `tableName` to be a non-empty string \(or the environment variable IDEMPOTENCY_TABLE_NAME to be set\), got undefined/,
+  it('is created without a table name, so a store at module level never throws at import', () => {
+    expect(process.env['IDEMPOTENCY_TABLE_NAME']).toBeUndefined();
+    expect(() => new DynamoDBStore({ client: dynamoClient() })).not.toThrow();
+  });
+
+  it('fails the first call with IdempotencyConfigError naming IDEMPOTENCY_TABLE_NAME, without running the work', async () => {
+    const work = jest.fn(async (_event: Order) => 'ran');
+    const handler = makeIdempotent(work, { store: new DynamoDBStore({ client: dynamoClient() }), key: 'orderId', name: opName() });
+    const failure = handler({ orderId: 'no-table' });
+    await expect(failure).rejects.toThrow(IdempotencyConfigError);
+    await expect(failure).rejects.toThrow(
+      /DynamoDBStore has no table name: set the environment variable IDEMPOTENCY_TABLE_NAME .* or pass `tableName` to new DynamoDBStore\(\)/,
+    );
+    expect(work).not.toHaveBeenCalled();
+  });
+
+  it('reads IDEMPOTENCY_TABLE_NAME on first use when it was set after the store was created', async () => {
+    const lateStore = new DynamoDBStore({ client: dynamoClient() });
+    process.env['IDEMPOTENCY_TABLE_NAME'] = tableName;
+    try {
+      const handler = makeIdempotent(async (_event: Order) => 'ran', { store: lateStore, key: 'orderId', name: opName() });
+      await expect(handler({ orderId: 'late-env' })).resolves.toBe('ran');
+      expect(lateStore.tableName).toBe(tableName);
+    } finally {
+      delete process.env['IDEMPOTENCY_TABLE_NAME'];
+    }
+  });
+
+  it('rejects an empty tableName option when it is created', () => {
+    expect(() => new DynamoDBStore({ client: dynamoClient(), tableName: '' })).toThrow(
+      new IdempotencyConfigError('Expected `tableName` to be a non-empty string, got ""'),
     );
   });
 

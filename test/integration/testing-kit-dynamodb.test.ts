@@ -1,16 +1,17 @@
-import { DescribeTableCommand, DescribeTimeToLiveCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   createIdempotencyTable,
+  localClientConfig,
   LocalServerError,
   startLocalDynamoDB,
   TestKitConfigError,
   TestKitDependencyError,
 } from '../../lib/testing';
 import type { LocalDynamoDB } from '../../lib/testing';
-import { dynamoClient } from '../helpers/local';
+import { createTestTable, dynamoClient } from '../helpers/local';
 
 function isAlive(pid: number): boolean {
   try {
@@ -161,5 +162,45 @@ describe('createIdempotencyTable', () => {
     await expect(createIdempotencyTable(dynamoClient(), 'a b')).rejects.toThrow(
       new TestKitConfigError('Expected `name` to be a DynamoDB table name (3-255 characters of a-z A-Z 0-9 _ . -), got `a b`'),
     );
+  });
+});
+
+describe("clients of your own for the kit's DynamoDB Local", () => {
+  it('localClientConfig(endpoint) gives a client that reaches it with no AWS variables set', async () => {
+    const table = await createTestTable('own-client');
+    const client = new DynamoDBClient(localClientConfig(process.env.EO_DYNAMODB_ENDPOINT));
+    try {
+      expect(localClientConfig('http://127.0.0.1:8000')).toEqual({
+        endpoint: 'http://127.0.0.1:8000',
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      });
+      await expect(client.send(new DescribeTableCommand({ TableName: table }))).resolves.toMatchObject({
+        Table: { TableStatus: 'ACTIVE' },
+      });
+    } finally {
+      client.destroy();
+    }
+  });
+
+  it('a client with any credentials and region sees the same tables (the server runs with -sharedDb)', async () => {
+    const table = await createTestTable('shared-db');
+    const client = new DynamoDBClient({
+      endpoint: process.env.EO_DYNAMODB_ENDPOINT,
+      region: 'eu-west-3',
+      credentials: { accessKeyId: 'AKIAEXAMPLEUSERKEY', secretAccessKey: 'someone-elses-secret' },
+    });
+    try {
+      await expect(client.send(new DescribeTableCommand({ TableName: table }))).resolves.toMatchObject({
+        Table: { TableName: table },
+      });
+    } finally {
+      client.destroy();
+    }
+  });
+
+  it('localClientConfig rejects a missing endpoint, naming the globalSetup', () => {
+    expect(() => localClientConfig(undefined)).toThrow(TestKitConfigError);
+    expect(() => localClientConfig(undefined)).toThrow(/did the jest globalSetup set it\?\), got `undefined`/);
   });
 });

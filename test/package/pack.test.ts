@@ -2,8 +2,8 @@
  * The published package: `npm pack` produces a tarball that works in an empty project, through
  * `require` and `import`, with types; and a Lambda bundle of the runtime library carries no test-only code.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
@@ -12,6 +12,7 @@ import { createTestTable, dynamoClient } from '../helpers/local';
 
 const root = resolve(__dirname, '../..');
 let consumer: string;
+let tarballPath: string;
 
 function run(command: string, args: string[], cwd: string): string {
   return execFileSync(command, args, {
@@ -28,6 +29,7 @@ beforeAll(() => {
   run('npm', ['pack', '--pack-destination', consumer], root);
   const tarball = readdirSync(consumer).find((f) => f.endsWith('.tgz'));
   if (!tarball) throw new Error('npm pack produced no tarball');
+  tarballPath = join(consumer, tarball);
   writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, version: '1.0.0' }));
   run('npm', ['install', `./${tarball}`, '--no-audit', '--no-fund', '--prefer-offline', '--omit=peer'], consumer);
 }, 240_000);
@@ -113,6 +115,27 @@ describe('the packed tarball, installed into an empty project', () => {
       [tsc, '--noEmit', '--strict', '--module', 'node16', '--moduleResolution', 'node16', '--skipLibCheck', 'consumer.ts'],
       consumer,
     );
+    expect(out).toBe('');
+  });
+  it('type checks a user of the DynamoDB test helpers with skipLibCheck: false and no optional peer installed', () => {
+    writeFileSync(
+      join(consumer, 'kit-user.ts'),
+      [
+        "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';",
+        "import { DynamoDBStore } from 'effectively-once';",
+        "import { createIdempotencyTable, localClientConfig, startLocalDynamoDB, withFaults } from 'effectively-once/testing';",
+        'export async function use(): Promise<string> {',
+        '  const dynamo = await startLocalDynamoDB();',
+        '  const client = new DynamoDBClient(localClientConfig(dynamo.endpoint));',
+        '  withFaults(client, { seed: 1 }).remove();',
+        "  return new DynamoDBStore({ client, tableName: await createIdempotencyTable(client, 'idempotency') }).tableName;",
+        '}',
+      ].join('\n'),
+    );
+    const tsc = join(root, 'node_modules/typescript/bin/tsc');
+    const types = join(root, 'node_modules/@types');
+    const args = ['--noEmit', '--strict', '--module', 'node16', '--moduleResolution', 'node16', '--skipLibCheck', 'false'];
+    const out = run('node', [tsc, ...args, '--typeRoots', types, '--types', 'node', 'kit-user.ts'], consumer);
     expect(out).toBe('');
   });
 });
@@ -241,4 +264,41 @@ describe('a Lambda bundle of the runtime library', () => {
       expect(inputs.filter((path) => path.includes(testOnly))).toEqual([]);
     }
   });
+});
+
+describe('the packed tarball', () => {
+  it('ships no source maps (they would point at lib/*.ts, which it does not ship) and the MIT-0 LICENSE', () => {
+    const listing = run('tar', ['-tzf', tarballPath], consumer).split('\n');
+    expect(listing.filter((f) => f.endsWith('.map'))).toEqual([]);
+    expect(listing).toContain('package/LICENSE');
+  });
+});
+
+describe('examples/user-project, installed from the packed tarball', () => {
+  let project: string;
+
+  beforeAll(() => {
+    project = mkdtempSync(join(tmpdir(), 'eo-user-project-'));
+    cpSync(join(root, 'examples/user-project'), project, { recursive: true, filter: (src) => !src.includes('node_modules') });
+    const manifest = JSON.parse(readFileSync(join(project, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    manifest.dependencies['effectively-once'] = `file:${tarballPath}`;
+    writeFileSync(join(project, 'package.json'), JSON.stringify(manifest, null, 2));
+    // From npm's cache when the repository's own install filled it (the same versions): no binary is downloaded.
+    run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline'], project);
+  }, 240_000);
+
+  afterAll(() => {
+    if (project) rmSync(project, { recursive: true, force: true });
+  });
+
+  it('passes its own jest run, with no ts-jest TS151002 warning', () => {
+    expect(existsSync(join(project, 'node_modules/effectively-once/package.json'))).toBe(true);
+    const env: NodeJS.ProcessEnv = { ...process.env, npm_config_loglevel: 'error' };
+    for (const name of ['JEST_WORKER_ID', 'IDEMPOTENCY_TABLE_NAME', 'AWS_ENDPOINT_URL_DYNAMODB']) delete env[name];
+    const jest = spawnSync('npx', ['jest', '--ci'], { cwd: project, encoding: 'utf8', env });
+    const output = `${jest.stdout}${jest.stderr}`;
+    expect({ status: jest.status, output }).toMatchObject({ status: 0 });
+    expect(output).toMatch(/Tests: +2 passed, 2 total/);
+    expect(output).not.toContain('TS151002');
+  }, 180_000);
 });

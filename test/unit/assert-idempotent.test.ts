@@ -83,6 +83,29 @@ function idempotentOrders(): {
   };
 }
 
+/**
+ * A store whose completion is a crash point: a crash there leaves the record in progress (the completion
+ * never reached the store), as a crash before a DynamoDB completion request does.
+ */
+class CompletionCrashStore extends InMemoryStore {
+  public override async complete(input: Parameters<InMemoryStore['complete']>[0]): Promise<void> {
+    await crashPoint('store: before the completion');
+    return super.complete(input);
+  }
+}
+
+/** A handler on a {@link CompletionCrashStore}; each scenario's calls share a key in its own namespace. */
+function completionCrashes(): (order: Order, trial: IdempotencyTrial) => Promise<unknown> {
+  const handler = makeIdempotent(async (order: Order) => ({ charged: order.amount }), {
+    store: new CompletionCrashStore(),
+    name: 'completion-crash',
+    key: 'orderId',
+    leaseSeconds: 30,
+    logger: quiet,
+  });
+  return (order, { namespace }) => handler({ ...order, orderId: `${namespace}/${order.orderId}` });
+}
+
 async function failure(run: Promise<unknown>): Promise<IdempotencyAssertionError> {
   const error = await run.then(
     () => undefined,
@@ -409,6 +432,44 @@ describe('assertIdempotent: what it catches', () => {
     expect(error.message).toContain('pass { seed: 42 } to reproduce');
     const again = await runOnce(42);
     expect(again.message).toBe(error.message);
+  });
+
+  it('prints as IdempotencyAssertionError, its documented name', async () => {
+    const error = await failure(assertIdempotent(() => Math.random(), { inputs: fc.constant(0), snapshot: () => 0, numRuns: 1 }));
+    expect(error.name).toBe('IdempotencyAssertionError');
+    expect(String(error)).toMatch(/^IdempotencyAssertionError: assertIdempotent: /);
+  });
+
+  it('a lease a crash left held: tells to pass `recover` and a `clock`', async () => {
+    const error = await failure(
+      assertIdempotent(completionCrashes(), {
+        inputs: orders,
+        snapshot: () => 0,
+        numRuns: 10,
+        seed: 7,
+      }),
+    );
+
+    expect(error.scenario).toBe('crash-and-retry');
+    expect(error.message).toContain('threw IdempotencyInProgressError');
+    expect(error.message).toContain('A lease was still held after every redelivery');
+    expect(error.message).toContain('Pass `recover` and a `clock`');
+    expect(error.message).toContain('the `clock` option of makeIdempotent');
+  });
+
+  it('a lease still held although `recover` was given: tells `recover` to advance the injected `clock` past the lease', async () => {
+    const error = await failure(
+      assertIdempotent(completionCrashes(), {
+        inputs: orders,
+        snapshot: () => 0,
+        recover: () => {}, // makes no lease expire
+        numRuns: 10,
+        seed: 7,
+      }),
+    );
+
+    expect(error.message).toContain('threw IdempotencyInProgressError');
+    expect(error.message).toContain('`recover` must make leases expire. Advance the `clock` you inject into the handler');
   });
 
   it('names an error thrown by snapshot or reset', async () => {

@@ -160,6 +160,30 @@ describe('makeIdempotentHttpHandler: a body that is not a string', () => {
       '`isBase64Encoded` is "true", but the gateway always sends true or false',
     );
   });
+
+  it.each(['!!!', 'YWJj$$$$', 'YWJ', 'YW=j'])(
+    'refuses a body %p with isBase64Encoded: true, which is not base64, instead of replaying another request',
+    async (body) => {
+      const { handler, calls } = setup();
+      const valid = restWith(restApiEvent({ body: '', headers: { 'Idempotency-Key': KEY } }), { isBase64Encoded: true });
+      await handler(valid, lambdaContext());
+      const event = restWith(restApiEvent({ headers: { 'Idempotency-Key': KEY } }), { body, isBase64Encoded: true });
+
+      const error = await handler(event, lambdaContext()).catch((e: unknown) => e);
+
+      expect(error).toBeInstanceOf(IdempotencyConfigError);
+      expect((error as Error).message).toContain(
+        `\`body\` is ${JSON.stringify(body)} with \`isBase64Encoded: true\`, but it is not base64, which the gateway always sends then`,
+      );
+      expect(calls()).toBe(1);
+    },
+  );
+
+  it('accepts a base64 body with its padding', async () => {
+    const { handler } = setup();
+    const event = restWith(restApiEvent({ headers: { 'Idempotency-Key': KEY } }), { body: 'YWJjZA==', isBase64Encoded: true });
+    await expect(handler(event, lambdaContext())).resolves.toMatchObject({ statusCode: 201 });
+  });
 });
 
 describe('makeIdempotentHttpHandler: a result without a valid status is not stored', () => {
@@ -229,11 +253,27 @@ describe('makeIdempotentHttpHandler: a result without a valid status is not stor
     );
   });
 
-  it('stores and replays a status sent as a decimal string ("201"), which API Gateway accepts', async () => {
-    const { handler, calls } = setup(() => ({ statusCode: '201', body: 'created' }));
+  it('refuses a REST status sent as a string ("200"), which API Gateway answers with 502: nothing is stored, the retry runs again', async () => {
+    const { handler, calls } = setup(() => ({ statusCode: '200', body: 'created' }));
 
-    await handler(rest(), lambdaContext());
-    const replay = await handler(rest(), lambdaContext());
+    const first = await handler(rest(), lambdaContext()).catch((error: unknown) => error);
+    const second = await handler(rest(), lambdaContext()).catch((error: unknown) => error);
+
+    expect(first).toBeInstanceOf(IdempotencyConfigError);
+    expect((first as Error).message).toMatch(
+      /^The handler of POST \/orders returned a statusCode of "200", a string, not the integer a REST API needs \(API Gateway answers it with 502 "Malformed Lambda proxy response"\)\. Nothing was stored/,
+    );
+    expect(second).toBeInstanceOf(IdempotencyConfigError);
+    expect(calls()).toBe(2);
+  });
+
+  it('stores and replays an HTTP API status sent as a decimal string ("201")', async () => {
+    const { handler, calls } = setup(() => ({ statusCode: '201', body: 'created' }));
+    const event = (): APIGatewayProxyEventV2 =>
+      httpApiEvent({ method: 'POST', path: '/orders', body: '{}', headers: { 'Idempotency-Key': KEY } });
+
+    await handler(event(), lambdaContext());
+    const replay = await handler(event(), lambdaContext());
 
     expect(replay).toEqual({ statusCode: '201', body: 'created', headers: { [IDEMPOTENT_REPLAYED_HEADER]: 'true' } });
     expect(calls()).toBe(1);

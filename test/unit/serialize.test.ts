@@ -1,3 +1,4 @@
+import { NumberValue } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { captureError, deserialize, serialize, UnstorableValueError } from '../../lib/serialize';
 
@@ -38,6 +39,23 @@ describe('stored results', () => {
     const back = roundTrip(value) as typeof value;
     expect(Object.keys(back)).toEqual(['a', 'b']);
     expect(back.b).toHaveLength(2);
+  });
+
+  it('keep a sparse array sparse: [1, , 3] comes back with its hole, not null', () => {
+    // eslint-disable-next-line no-sparse-arrays
+    const back = roundTrip([1, , 3]) as unknown[];
+    expect(back).toHaveLength(3);
+    expect(1 in back).toBe(false);
+    // eslint-disable-next-line no-sparse-arrays
+    expect(back).toStrictEqual([1, , 3]);
+    expect(roundTrip([undefined])).toStrictEqual([undefined]);
+    expect(roundTrip([{ $eo: 'h' }])).toStrictEqual([{ $eo: 'h' }]);
+  });
+
+  it('keep a NumberValue (an exact number from DynamoDB or a JSON payload) a NumberValue', () => {
+    const back = roundTrip({ amount: NumberValue.from('0.1000000000000000055511151231257827') }) as { amount: unknown };
+    expect(back.amount).toBeInstanceOf(NumberValue);
+    expect(String(back.amount)).toBe('0.1000000000000000055511151231257827');
   });
 
   it('keep a Buffer a Buffer and a Uint8Array a Uint8Array', () => {

@@ -87,7 +87,7 @@ export class WriteBatches {
   /** The completion, sent with the others of this turn; undefined when it goes alone (also: staged writes). */
   public complete(input: CompleteInput): Promise<void> | undefined {
     const batched =
-      this.#enabled.has('update') && input.writes.length === 0
+      this.#enabled.has('update') && input.writes.length === 0 && (input.messages?.length ?? 0) === 0
         ? scopedCoalescer(this.#completionsOwner, () => coalesce<CompleteInput, void>((calls) => this.#flushCompletions(calls)))
         : undefined;
     return batched ? batched(input) : undefined;

@@ -142,7 +142,7 @@ export class SingleRequests {
       ...conditioned(ownedInProgress(input.token), names, values),
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
     };
-    if (input.writes.length === 0 && encoded.chunks.length === 0) {
+    if (input.writes.length === 0 && encoded.chunks.length === 0 && (input.messages?.length ?? 0) === 0) {
       try {
         await this.#table.client.send(new UpdateItemCommand(update));
         return;
@@ -167,7 +167,7 @@ export class SingleRequests {
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
     };
     try {
-      if (input.writes.length === 0 && encoded.chunks.length === 0) {
+      if (input.writes.length === 0 && encoded.chunks.length === 0 && (input.messages?.length ?? 0) === 0) {
         await this.#table.client.send(new PutItemCommand(put));
       } else {
         await this.#transactions.commit(input, { Put: unmarshallRequest(put) }, encoded.chunks, 'store the result');

@@ -3,7 +3,7 @@
  * the error a failed request becomes.
  */
 import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { IdempotencyError, IdempotencyStoreError } from '../../errors';
+import { IdempotencyError, IdempotencyResultTooLargeError, IdempotencyStoreError } from '../../errors';
 import { RecordStatus, type IdempotencyRecord } from '../store';
 import { isTransientAwsError } from '../transient';
 
@@ -53,9 +53,22 @@ export function storeError(error: unknown, key: string, action: string): Idempot
   // Our own errors (a lost lease, a refused transaction) pass through; only the SDK's are wrapped.
   if (error instanceof IdempotencyError) return error;
   const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  if (isSizeRefusal(error)) {
+    // Definite: DynamoDB wrote nothing, and the same write is refused every time.
+    return new IdempotencyResultTooLargeError(
+      `DynamoDB refused to ${action} for idempotency record ${key} for its size (${detail}); nothing was written. Return less (store the payload elsewhere and return a reference)`,
+      { key, cause: error, bytes: Number.NaN, maxBytes: Number.NaN },
+    );
+  }
   return new IdempotencyStoreError(`DynamoDB failed to ${action} for idempotency record ${key} (${detail}); retry the invocation`, {
     key,
     cause: error,
     retryable: isTransientAwsError(error),
   });
+}
+
+/** DynamoDB's ValidationException for an item or a transaction above its size limit. */
+export function isSizeRefusal(error: unknown): boolean {
+  if (!(error instanceof Error) || error.name !== 'ValidationException') return false;
+  return /Item size (?:to update )?has exceeded|payload size cannot exceed|size cannot exceed|Item size exceeded/i.test(error.message);
 }

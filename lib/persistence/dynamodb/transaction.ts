@@ -7,13 +7,23 @@ import { TransactionCanceledException, type AttributeValue } from '@aws-sdk/clie
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { COMMIT_MAX_ATTEMPTS, MAX_TRANSACTION_ITEMS } from '../../defaults';
-import { IdempotencyCommitConditionError, IdempotencyContextError, IdempotencyLeaseLostError } from '../../errors';
+import {
+  IdempotencyCommitConditionError,
+  IdempotencyContextError,
+  IdempotencyLeaseLostError,
+  IdempotencyResultTooLargeError,
+} from '../../errors';
 import { transactGuardFailure } from '../../guards/failure';
+import { outboxItems } from '../../outbox/items';
+import type { OutboxMessage } from '../../outbox/message';
 import { loadDocumentClient, type DocumentClientModule } from '../../lazy-modules';
 import type { IdempotencyLogger } from '../../options';
+import { stagedWriteBytes } from '../item-size';
 import { leaseLostMessage } from '../messages';
+import { randomUUID } from 'node:crypto';
 import type { CompleteInput, IdempotencyRecord, StagedWrite } from '../store';
 import type { RecordCodec } from './codec';
+import { DYNAMODB_MAX_TRANSACTION_BYTES } from './limits';
 import { completedBy, storeError, type Table } from './table';
 
 /** lib-dynamodb's document client over the store's client, and its transaction command. */
@@ -56,8 +66,8 @@ export class Transactions {
    * Commits staged business writes alone, in ONE TransactWriteItems, with no idempotency record: for an
    * invocation the kill switch runs without idempotency. `label` names the invocation in errors.
    */
-  public async commitWrites(label: string, writes: readonly StagedWrite[]): Promise<void> {
-    await this.#transact(label, writes, undefined, 'commit the staged writes');
+  public async commitWrites(label: string, writes: readonly StagedWrite[], messages: readonly OutboxMessage[] = []): Promise<void> {
+    await this.#transact(label, writes, undefined, 'commit the staged writes', messages);
   }
 
   async #transact(
@@ -65,6 +75,7 @@ export class Transactions {
     staged: readonly StagedWrite[],
     withRecord: { readonly record: StagedWrite; readonly input: CompleteInput; readonly chunks: readonly Uint8Array[] } | undefined,
     action: string,
+    looseMessages: readonly OutboxMessage[] = [],
   ): Promise<void> {
     const input = { key: label, writes: staged };
     const record = withRecord?.record;
@@ -73,16 +84,33 @@ export class Transactions {
     const chunkItems: StagedWrite[] = chunks.map((data, index) => ({
       Put: { TableName: this.#table.tableName, Item: this.#codec.chunkItem(label, withRecord?.input.expiresAt ?? 0, index, data) },
     }));
+    // Outbox items (never expiring: the relay deletes them once published) go in with the record.
+    const messages = withRecord?.input.messages ?? looseMessages;
+    const messageItems: StagedWrite[] = outboxItems(
+      this.#table.keyAttr,
+      label,
+      withRecord?.input.token ?? randomUUID(),
+      messages,
+      withRecord?.input.now ?? Date.now(),
+    ).map((Item) => ({ Put: { TableName: this.#table.tableName, Item } }));
     let writes = [...input.writes];
-    const items = (): StagedWrite[] => [...recordItems, ...chunkItems, ...writes];
+    const items = (): StagedWrite[] => [...recordItems, ...chunkItems, ...messageItems, ...writes];
     if (items().length > MAX_TRANSACTION_ITEMS) {
       // The staged writes were counted when staged; the result's chunks are known only now.
       throw new IdempotencyContextError(
-        `The result of ${input.key} needs ${chunkItems.length} chunk item(s), which with the record and ${input.writes.length} staged write(s) exceed the ${MAX_TRANSACTION_ITEMS} items of one DynamoDB transaction; nothing was sent. Stage fewer writes or return a smaller result`,
+        `The result of ${input.key} needs ${chunkItems.length} chunk item(s), which with the record${messageItems.length > 0 ? `, ${messageItems.length} outbox item(s)` : ''} and ${input.writes.length} staged write(s) exceed the ${MAX_TRANSACTION_ITEMS} items of one DynamoDB transaction; nothing was sent. Stage fewer writes or return a smaller result`,
         { key: input.key },
       );
     }
-    const firstWrite = recordItems.length + chunkItems.length;
+    const bytes = [...recordItems, ...chunkItems, ...messageItems, ...writes].reduce((sum, write) => sum + stagedWriteBytes(write), 0);
+    if (bytes > DYNAMODB_MAX_TRANSACTION_BYTES) {
+      const resultBytes = chunkItems.reduce((sum, write) => sum + stagedWriteBytes(write), 0);
+      throw new IdempotencyResultTooLargeError(
+        `The completion of ${input.key} needs a DynamoDB transaction of about ${bytes} bytes (${resultBytes} of them the compressed result, ${bytes - resultBytes} the record and ${input.writes.length} staged write(s)), above the ${DYNAMODB_MAX_TRANSACTION_BYTES} bytes of one transaction; nothing was written. Return less (store the payload elsewhere and return a reference) or stage fewer writes`,
+        { key: input.key, bytes, maxBytes: DYNAMODB_MAX_TRANSACTION_BYTES },
+      );
+    }
+    const firstWrite = recordItems.length + chunkItems.length + messageItems.length;
     for (let attempt = 1; ; attempt += 1) {
       try {
         const { client, TransactWriteCommand } = await this.#documents();

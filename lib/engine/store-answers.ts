@@ -1,0 +1,90 @@
+/**
+ * What a store answers, checked before the engine acts on it: a custom store that resolves `undefined`, `{}`
+ * or a malformed record gets an `IdempotencyStoreError` naming its method, never a raw `TypeError` deep in
+ * the engine; and a store call that never settles is given up at the invocation's deadline.
+ */
+// Node's own timers: the deadline is real time (monotonic), whatever a test's fake timers do to the globals.
+import { clearTimeout, setTimeout } from 'node:timers';
+import { IdempotencyStoreError } from '../errors';
+import { describe } from '../keys';
+import { RecordStatus, type ClaimResult, type IdempotencyRecord } from '../persistence/store';
+import { monotonicNow } from '../retry';
+
+/** The method of the store that gave an answer, as the error names it. */
+type Method = 'claim' | 'takeOver' | 'get' | 'putCompleted';
+
+function malformed(method: Method, key: string, what: string, answer: unknown): IdempotencyStoreError {
+  return new IdempotencyStoreError(
+    `The store's ${method}() answered ${describe(answer)} for idempotency record ${key}, which is not ${what}; fix the store (see docs/writing-a-store.md)`,
+    { key },
+  );
+}
+
+/** Whether `value` has the fields of an {@link IdempotencyRecord} the engine reads. */
+function isRecord(value: unknown): value is IdempotencyRecord {
+  if (value === null || typeof value !== 'object') return false;
+  const r = value as Record<string, unknown>;
+  return (
+    (r['status'] === RecordStatus.InProgress || r['status'] === RecordStatus.Completed) &&
+    typeof r['token'] === 'string' &&
+    typeof r['expiresAt'] === 'number' &&
+    typeof r['leaseUntil'] === 'number' &&
+    r['steps'] !== null &&
+    typeof r['steps'] === 'object' &&
+    (r['result'] === undefined || typeof r['result'] === 'string') &&
+    (r['fingerprint'] === undefined || typeof r['fingerprint'] === 'string')
+  );
+}
+
+const RECORD = 'an IdempotencyRecord (status, token, expiresAt, leaseUntil, steps)';
+
+/** A claim's or take-over's answer: `{ claimed: true, steps }` or `{ claimed: false, existing: <record> }`. */
+export function checkedClaim(answer: unknown, method: 'claim' | 'takeOver', key: string): ClaimResult {
+  const a = answer as { claimed?: unknown; steps?: unknown; existing?: unknown } | null | undefined;
+  if (a !== null && typeof a === 'object' && a.claimed === true && a.steps !== null && typeof a.steps === 'object') return a as ClaimResult;
+  if (a !== null && typeof a === 'object' && a.claimed === false && isRecord(a.existing)) return a as ClaimResult;
+  throw malformed(method, key, `{ claimed: true, steps } or { claimed: false, existing: ${RECORD} }`, answer);
+}
+
+/** A read's answer: a record, or `undefined` when there is none. */
+export function checkedRecord(answer: unknown, key: string): IdempotencyRecord | undefined {
+  if (answer === undefined || isRecord(answer)) return answer;
+  throw malformed('get', key, `undefined or ${RECORD}`, answer);
+}
+
+/** An optimistic completion's answer: `{ written: true }` or `{ written: false, existing: <record> }`. */
+export function checkedPut(
+  answer: unknown,
+  key: string,
+): { readonly written: true } | { readonly written: false; readonly existing: IdempotencyRecord } {
+  const a = answer as { written?: unknown; existing?: unknown } | null | undefined;
+  if (a !== null && typeof a === 'object' && (a.written === true || (a.written === false && isRecord(a.existing)))) {
+    return a as { readonly written: true } | { readonly written: false; readonly existing: IdempotencyRecord };
+  }
+  throw malformed('putCompleted', key, `{ written: true } or { written: false, existing: ${RECORD} }`, answer);
+}
+
+/** The least time a store call is given, in milliseconds, even when the deadline is nearer (or past). */
+export const MIN_STORE_CALL_MS = 2000;
+
+/**
+ * The store call, given up when it has not settled by `deadline` (monotonic milliseconds), or after
+ * {@link MIN_STORE_CALL_MS} when that is later: a store that never answers fails the invocation with a
+ * retryable `IdempotencyStoreError` instead of keeping it pending. The call may still be applied later;
+ * every write is fenced by its token, so that is handled like a lost answer.
+ */
+export function settledBy<T>(call: Promise<T>, deadline: number, key: string, what: string): Promise<T> {
+  const waitMs = Math.max(MIN_STORE_CALL_MS, Math.round(deadline - monotonicNow()));
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      reject(
+        new IdempotencyStoreError(
+          `The store's ${what} of idempotency record ${key} did not answer within ${waitMs} ms (the invocation's deadline, or completionRetrySeconds without a Lambda context), so it was given up; retry the invocation`,
+          { key, retryable: true },
+        ),
+      );
+    }, waitMs);
+  });
+  return Promise.race([call, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,233 @@
+/**
+ * The relay: publishes the messages of outbox items (from the table's stream, or read from the table by
+ * `republishOutbox`) at least once, then deletes the items it published. An item whose messages were not
+ * all published is kept, and its stream record reported failed, so it is published again.
+ */
+import { BatchWriteItemCommand, DynamoDBClient, type AttributeValue, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import { IdempotencyConfigError } from '../errors';
+import { describe } from '../keys';
+import { createDefaultLogger } from '../logger';
+import type { IdempotencyLogger } from '../options';
+import type { DynamoDBStreamEvent } from '../streams/types';
+import { readOutboxItem, type OutboxEnvelope } from './items';
+import type { OutboxMessage } from './message';
+import { Senders, type OutboxClients, type UnsentMessage } from './senders';
+import { targetName } from './targets';
+
+/** Attempts of a batch request whose messages were throttled or failed, before the relay gives up on them. */
+const DEFAULT_MAX_ATTEMPTS = 5;
+/** Delete requests per BatchWriteItem. */
+const MAX_DELETES_PER_REQUEST = 25;
+
+/** The clients of {@link relayOutbox}: SQS, SNS and EventBridge to publish, DynamoDB to delete published items. */
+export interface RelayClients extends OutboxClients {
+  /** Deletes the outbox items once published. @default - a new `DynamoDBClient` with the SDK's default configuration */
+  readonly dynamodb?: DynamoDBClient;
+}
+
+/** Options of {@link relayOutbox} and {@link republishOutbox}. */
+export interface RelayOutboxOptions {
+  /**
+   * The clients to publish with (and the DynamoDB client that deletes published items). The SDK's default
+   * retries apply to each request; the relay retries what a batch answer reports failed on top.
+   * @default {} (clients made once per process with the SDK's default configuration)
+   */
+  readonly clients?: RelayClients;
+  /**
+   * Where the relay logs messages it could not publish (errors) and items it could not delete (warnings).
+   * @default - JSON lines on stdout at WARN, as the library's default logger
+   */
+  readonly logger?: IdempotencyLogger;
+  /**
+   * Attempts of a batch request, for the messages it did not take (throttled, failed inside the service),
+   * before the relay reports them unpublished.
+   * @default 5
+   */
+  readonly maxAttempts?: number;
+}
+
+/** The answer of {@link relayOutbox}: Lambda's partial batch response for a stream. */
+export interface RelayOutboxResponse {
+  /** The stream records (their `SequenceNumber`) whose messages were not all published. */
+  readonly batchItemFailures: { readonly itemIdentifier: string }[];
+}
+
+const OPTION_NAMES: ReadonlySet<string> = new Set<keyof RelayOutboxOptions>(['clients', 'logger', 'maxAttempts']);
+
+/** An outbox item to publish: its messages, the key to delete it by, and what identifies it to the caller. */
+export interface OutboxUnit {
+  readonly id: string;
+  readonly tableName: string | undefined;
+  readonly keys: Record<string, AttributeValue> | undefined;
+  readonly envelope: OutboxEnvelope;
+}
+
+/** Options checked once: the relay's settings. */
+export interface RelaySettings {
+  readonly senders: Senders;
+  readonly dynamodb: () => DynamoDBClient;
+  readonly logger: IdempotencyLogger;
+  readonly maxAttempts: number;
+}
+
+let defaultDynamoDB: DynamoDBClient | undefined;
+
+/** Validates the options. @throws IdempotencyConfigError naming the option and the value. */
+export function relaySettings(options: RelayOutboxOptions, extraNames: readonly string[] = []): RelaySettings {
+  if (options === null || typeof options !== 'object')
+    throw new IdempotencyConfigError(`Expected the relay options to be an object, got ${describe(options)}`);
+  for (const name of Object.keys(options)) {
+    if (!OPTION_NAMES.has(name) && !extraNames.includes(name)) {
+      throw new IdempotencyConfigError(`Unknown relay option \`${name}\` (known: ${[...OPTION_NAMES, ...extraNames].join(', ')})`);
+    }
+  }
+  const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
+    throw new IdempotencyConfigError(`Expected \`maxAttempts\` to be a whole number >= 1, got ${describe(options.maxAttempts)}`);
+  }
+  const clients = options.clients ?? {};
+  if (clients === null || typeof clients !== 'object')
+    throw new IdempotencyConfigError(`Expected \`clients\` to be an object, got ${describe(clients)}`);
+  for (const name of Object.keys(clients)) {
+    if (!['sqs', 'sns', 'eventBridge', 'dynamodb'].includes(name)) {
+      throw new IdempotencyConfigError(`Unknown client \`${name}\` in \`clients\` (known: sqs, sns, eventBridge, dynamodb)`);
+    }
+    if (typeof (clients as Record<string, { send?: unknown } | undefined>)[name]?.send !== 'function') {
+      throw new IdempotencyConfigError(
+        `Expected \`clients.${name}\` to be an AWS SDK v3 client, got ${describe((clients as Record<string, unknown>)[name])}`,
+      );
+    }
+  }
+  const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+  return {
+    senders: new Senders(clients, maxAttempts, sleep),
+    dynamodb: () => clients.dynamodb ?? (defaultDynamoDB ??= new DynamoDBClient({})),
+    logger: options.logger ?? createDefaultLogger(),
+    maxAttempts,
+  };
+}
+
+/**
+ * The Lambda handler of the outbox relay, for the idempotency table's DynamoDB stream (view `NEW_IMAGE` or
+ * `NEW_AND_OLD_IMAGES`, with `ReportBatchItemFailures`; the `OutboxRelay` construct sets it up). Publishes
+ * the messages of every outbox item the records carry (other records are ignored) at least once, each
+ * with its id: `MessageDeduplicationId` on FIFO queues and topics, the message attribute
+ * `outbox-message-id`, the event's `detail.outboxMessageId`. Batches of 10 per request; throttles and
+ * entries a batch answer reports failed are retried. Items fully published are deleted from the table;
+ * records whose messages were not all published are reported in `batchItemFailures`, so Lambda delivers
+ * them again (and their items stay in the table for `republishOutbox`).
+ *
+ * @throws IdempotencyConfigError for invalid options (before anything is sent)
+ */
+export async function relayOutbox(event: DynamoDBStreamEvent, options: RelayOutboxOptions = {}): Promise<RelayOutboxResponse> {
+  const settings = relaySettings(options);
+  if (!Array.isArray(event?.Records)) {
+    throw new IdempotencyConfigError(`relayOutbox expects a DynamoDB stream event (with Records), got ${describe(event)}`);
+  }
+  const units: OutboxUnit[] = [];
+  const failed = new Set<string>();
+  for (const record of event.Records) {
+    const id = record.dynamodb?.SequenceNumber ?? record.eventID ?? '';
+    let envelope: OutboxEnvelope | undefined;
+    try {
+      envelope = readOutboxItem(record.dynamodb?.NewImage as Record<string, AttributeValue> | undefined);
+    } catch (error) {
+      settings.logger.error(
+        `Outbox item of stream record ${id} cannot be read (${(error as Error).message}); reported failed, the item stays in the table`,
+      );
+      failed.add(id);
+      continue;
+    }
+    if (envelope === undefined) continue;
+    units.push({
+      id,
+      tableName: tableOf(record.eventSourceARN),
+      keys: record.dynamodb?.Keys as Record<string, AttributeValue> | undefined,
+      envelope,
+    });
+  }
+  for (const id of await publishUnits(units, settings)) failed.add(id);
+  return {
+    batchItemFailures: event.Records.flatMap((record) => {
+      const id = record.dynamodb?.SequenceNumber ?? record.eventID ?? '';
+      return failed.has(id) ? [{ itemIdentifier: id }] : [];
+    }),
+  };
+}
+
+/**
+ * Publishes the messages of the units (all targets at once; each target's messages in order), deletes the
+ * units fully published, and returns the ids of the others.
+ */
+export async function publishUnits(units: readonly OutboxUnit[], settings: RelaySettings): Promise<string[]> {
+  const byTarget = new Map<string, { message: OutboxMessage; unit: OutboxUnit }[]>();
+  for (const unit of units) {
+    for (const message of unit.envelope.messages) {
+      const target = `${message.target.kind} ${targetName(message.target)}`;
+      const list = byTarget.get(target) ?? [];
+      list.push({ message, unit });
+      byTarget.set(target, list);
+    }
+  }
+  const unitOf = new Map<OutboxMessage, OutboxUnit>();
+  for (const list of byTarget.values()) for (const { message, unit } of list) unitOf.set(message, unit);
+  const unsent: UnsentMessage[] = (
+    await Promise.all([...byTarget.values()].map((list) => settings.senders.sendAll(list.map(({ message }) => message))))
+  ).flat();
+  const failed = new Set<OutboxUnit>();
+  for (const { message, reason } of unsent) {
+    const unit = unitOf.get(message) as OutboxUnit;
+    failed.add(unit);
+    settings.logger.error(
+      `Outbox message ${message.id} (from ${unit.envelope.key}) to ${targetName(message.target)} was not published (${reason}); it stays in the table and is sent again`,
+    );
+  }
+  await deleteItems(
+    units.filter((unit) => !failed.has(unit)),
+    settings,
+  );
+  return [...failed].map((unit) => unit.id);
+}
+
+/** Deletes the published outbox items; one that cannot be deleted is logged (republishing it sends repeats). */
+async function deleteItems(units: readonly OutboxUnit[], settings: RelaySettings): Promise<void> {
+  const byTable = new Map<string, WriteRequest[]>();
+  for (const unit of units) {
+    if (unit.tableName === undefined || unit.keys === undefined) continue;
+    const list = byTable.get(unit.tableName) ?? [];
+    list.push({ DeleteRequest: { Key: unit.keys } });
+    byTable.set(unit.tableName, list);
+  }
+  for (const [tableName, requests] of byTable) {
+    for (let start = 0; start < requests.length; start += MAX_DELETES_PER_REQUEST) {
+      let pending = requests.slice(start, start + MAX_DELETES_PER_REQUEST);
+      for (let attempt = 1; pending.length > 0; attempt += 1) {
+        try {
+          const output = await settings.dynamodb().send(new BatchWriteItemCommand({ RequestItems: { [tableName]: pending } }));
+          pending = output.UnprocessedItems?.[tableName] ?? [];
+        } catch (error) {
+          if (attempt >= settings.maxAttempts) {
+            settings.logger.warn(
+              `Could not delete ${pending.length} published outbox item(s) of ${tableName}; they stay until deleted (republishOutbox would send their messages again)`,
+              error,
+            );
+            break;
+          }
+        }
+        if (pending.length > 0 && attempt >= settings.maxAttempts) {
+          settings.logger.warn(
+            `Could not delete ${pending.length} published outbox item(s) of ${tableName} (unprocessed); they stay until deleted`,
+          );
+          break;
+        }
+        if (pending.length > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1_000, 50 * 2 ** attempt)));
+      }
+    }
+  }
+}
+
+/** The table name in a stream ARN (`arn:aws:dynamodb:REGION:ACCOUNT:table/NAME/stream/LABEL`). */
+function tableOf(arn: string | undefined): string | undefined {
+  const match = /:table\/([^/]+)\//.exec(arn ?? '');
+  return match?.[1];
+}

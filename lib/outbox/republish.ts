@@ -1,0 +1,92 @@
+/**
+ * Recovery: publishes the messages of the outbox items still in the table (those the relay did not publish,
+ * e.g. when it failed for longer than the stream keeps records, 24 hours), then deletes them.
+ */
+import { ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { IdempotencyConfigError } from '../errors';
+import { describe } from '../keys';
+import { DEFAULT_KEY_ATTR } from '../persistence/schema';
+import { OUTBOX_ATTRIBUTE, readOutboxItem } from './items';
+import { publishUnits, relaySettings, type OutboxUnit, type RelayOutboxOptions } from './relay';
+
+/** Options of {@link republishOutbox}. */
+export interface RepublishOutboxOptions extends RelayOutboxOptions {
+  /** The idempotency table. */
+  readonly tableName: string;
+  /**
+   * Partition key attribute of the table (as `DynamoDBStore`'s `keyAttr`).
+   * @default 'id'
+   */
+  readonly keyAttr?: string;
+  /**
+   * Leave items committed less than this many seconds ago (the relay is likely publishing them now).
+   * @default 0
+   */
+  readonly minAgeSeconds?: number;
+}
+
+/** What {@link republishOutbox} did. */
+export interface RepublishOutboxReport {
+  /** Outbox items found (old enough). */
+  readonly items: number;
+  /** Messages published (their items deleted). */
+  readonly published: number;
+  /** Items whose messages were not all published (kept; run again), or that cannot be read. */
+  readonly failed: number;
+}
+
+/**
+ * Scans the idempotency table for outbox items (the attribute `outbox`; a consistent scan), publishes their
+ * messages as the relay does, and deletes the items it published. Consumers keyed on `outboxMessageId` drop
+ * any message the relay had already sent. Run it with the relay's permissions plus `dynamodb:Scan`:
+ *
+ * ```sh
+ * node -e "require('effectively-once/outbox').republishOutbox({ tableName: 'TABLE' }).then(console.log)"
+ * ```
+ *
+ * @throws IdempotencyConfigError for invalid options
+ */
+export async function republishOutbox(options: RepublishOutboxOptions): Promise<RepublishOutboxReport> {
+  const settings = relaySettings(options, ['tableName', 'keyAttr', 'minAgeSeconds']);
+  const { tableName, keyAttr = DEFAULT_KEY_ATTR, minAgeSeconds = 0 } = options;
+  if (typeof tableName !== 'string' || tableName.length === 0) {
+    throw new IdempotencyConfigError(`Expected \`tableName\` to be a non-empty string, got ${describe(tableName)}`);
+  }
+  if (typeof minAgeSeconds !== 'number' || !(minAgeSeconds >= 0)) {
+    throw new IdempotencyConfigError(`Expected \`minAgeSeconds\` to be a number >= 0, got ${describe(minAgeSeconds)}`);
+  }
+  const cutoff = Date.now() - minAgeSeconds * 1000;
+  let items = 0;
+  let published = 0;
+  let failed = 0;
+  let startKey: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await settings.dynamodb().send(
+      new ScanCommand({
+        TableName: tableName,
+        ConsistentRead: true,
+        FilterExpression: 'attribute_exists(#outbox)',
+        ExpressionAttributeNames: { '#outbox': OUTBOX_ATTRIBUTE },
+        ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
+      }),
+    );
+    startKey = page.LastEvaluatedKey;
+    const units: OutboxUnit[] = [];
+    for (const item of page.Items ?? []) {
+      const key = item[keyAttr];
+      try {
+        const envelope = readOutboxItem(item);
+        if (envelope === undefined || envelope.committedAt > cutoff) continue;
+        units.push({ id: key?.S ?? '', tableName, keys: key === undefined ? undefined : { [keyAttr]: key }, envelope });
+      } catch (error) {
+        failed += 1;
+        settings.logger.error(`Outbox item ${key?.S ?? '?'} cannot be read (${(error as Error).message}); left in the table`);
+      }
+    }
+    items += units.length;
+    const unpublished = new Set(await publishUnits(units, settings));
+    failed += unpublished.size;
+    published += units.filter((unit) => !unpublished.has(unit.id)).reduce((sum, unit) => sum + unit.envelope.messages.length, 0);
+  } while (startKey !== undefined);
+  return { items, published, failed };
+}

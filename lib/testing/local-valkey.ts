@@ -1,0 +1,258 @@
+/**
+ * A local Valkey (or Redis OSS) server for tests: `valkey-server` or `redis-server` from the PATH, on a
+ * free port, without persistence, stopped by its pid.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { LocalServerError, TestKitConfigError, TestKitDependencyError } from './errors';
+import { findFreePort, STOP_GRACE_MS } from './local-dynamodb';
+
+/** The server executables looked up on the PATH, in this order. */
+const SERVERS = ['valkey-server', 'redis-server'] as const;
+const OUTPUT_TAIL_CHARS = 4_000;
+const MISSING_MESSAGE =
+  'startLocalValkey needs `valkey-server` or `redis-server` on the PATH: install one (on Debian/Ubuntu ' +
+  '`apt-get install redis-server`, or `apt-get install valkey-server`; on macOS `brew install valkey`) or pass `serverPath`.';
+
+/** Options of {@link startLocalValkey}. */
+export interface StartLocalValkeyOptions {
+  /**
+   * TCP port to listen on.
+   * @default 0 (a free port chosen by the operating system)
+   */
+  readonly port?: number;
+  /**
+   * The server executable.
+   * @default - `valkey-server`, else `redis-server`, looked up on the `PATH`
+   */
+  readonly serverPath?: string;
+  /**
+   * Milliseconds to wait for the server to answer PING before giving up (the process is then killed).
+   * @default 10000
+   */
+  readonly startTimeoutMs?: number;
+  /**
+   * Keep the data across {@link LocalValkey.restart}: an append-only file synced on every write, in a
+   * temporary directory removed by `stop()`. Without it the server keeps nothing on disk.
+   * @default false
+   */
+  readonly appendOnly?: boolean;
+}
+
+/** A running local server, returned by {@link startLocalValkey}. */
+export interface LocalValkey {
+  /** `127.0.0.1`. */
+  readonly host: string;
+  readonly port: number;
+  /** `redis://127.0.0.1:PORT`, for `createClient({ url })` or `new Redis(url)`. */
+  readonly url: string;
+  /** The server executable that runs. */
+  readonly serverPath: string;
+  /** The process id of the server now running (the one `stop()` ends); a restart changes it. */
+  readonly pid: number;
+  /**
+   * Stops the server (SIGTERM) and starts it again on the same port; resolves once it answers. Clients see
+   * their connection reset. With `appendOnly`, the data survives; without, the server starts empty.
+   */
+  restart(): Promise<void>;
+  /** Kills exactly the process this kit started and resolves when it has exited. Idempotent. */
+  stop(): Promise<void>;
+}
+
+function executable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The first server executable on the PATH, or undefined. */
+function findServer(): string | undefined {
+  const dirs = (process.env['PATH'] ?? '').split(delimiter).filter((dir) => dir !== '');
+  for (const name of SERVERS) {
+    for (const dir of dirs) {
+      const path = join(dir, name);
+      if (executable(path)) return path;
+    }
+  }
+  return undefined;
+}
+
+/** Resolves when the server at `port` answers PING with PONG; rejects on any other outcome. */
+function ping(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    let reply = '';
+    socket.setTimeout(1_000, () => socket.destroy(new Error('PING timed out')));
+    socket.once('error', reject);
+    socket.on('data', (chunk) => {
+      reply += chunk.toString('utf8');
+      if (!reply.includes('\r\n')) return;
+      socket.end();
+      if (reply.startsWith('+PONG')) resolve();
+      else reject(new Error(`PING answered ${reply.trim()}`));
+    });
+    socket.once('connect', () => socket.write('PING\r\n'));
+  });
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+function validate(options: StartLocalValkeyOptions): void {
+  const known = new Set(['port', 'serverPath', 'startTimeoutMs', 'appendOnly']);
+  for (const key of Object.keys(options)) {
+    if (!known.has(key)) throw new TestKitConfigError(`Unknown option \`${key}\` of startLocalValkey (known: ${[...known].join(', ')})`);
+  }
+  const { port, startTimeoutMs, serverPath, appendOnly } = options;
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
+    throw new TestKitConfigError(`Expected \`port\` to be an integer in [0, 65535], got \`${String(port)}\``);
+  }
+  if (startTimeoutMs !== undefined && (typeof startTimeoutMs !== 'number' || !(startTimeoutMs > 0))) {
+    throw new TestKitConfigError(`Expected \`startTimeoutMs\` to be a positive number, got \`${String(startTimeoutMs)}\``);
+  }
+  if (serverPath !== undefined && (typeof serverPath !== 'string' || serverPath === '')) {
+    throw new TestKitConfigError(`Expected \`serverPath\` to be a non-empty string, got \`${String(serverPath)}\``);
+  }
+  if (appendOnly !== undefined && typeof appendOnly !== 'boolean') {
+    throw new TestKitConfigError(`Expected \`appendOnly\` to be a boolean, got \`${String(appendOnly)}\``);
+  }
+}
+
+/**
+ * Starts `valkey-server` (or `redis-server`) from the PATH on a free port of 127.0.0.1, without
+ * persistence (`--save '' --appendonly no`, unless `appendOnly`), and resolves once it answers PING.
+ *
+ * @throws TestKitDependencyError when neither server is installed (the message names the package).
+ * @throws LocalServerError when the server exits early or does not answer within `startTimeoutMs`.
+ */
+export async function startLocalValkey(options: StartLocalValkeyOptions = {}): Promise<LocalValkey> {
+  validate(options);
+  const serverPath = options.serverPath ?? findServer();
+  if (serverPath === undefined) throw new TestKitDependencyError(MISSING_MESSAGE, { dependency: 'redis-server' });
+  const port = options.port === undefined || options.port === 0 ? await findFreePort() : options.port;
+  const startTimeoutMs = options.startTimeoutMs ?? 10_000;
+  const dir = mkdtempSync(join(tmpdir(), 'effectively-once-valkey-'));
+  const persistence = options.appendOnly === true ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', dir, '--daemonize', 'no'];
+
+  let child: ChildProcess | undefined;
+  let output = '';
+  const killOnExit = (): void => {
+    if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null) {
+      try {
+        process.kill(child.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  };
+  process.once('exit', killOnExit);
+
+  const launch = async (): Promise<void> => {
+    output = '';
+    const started = spawn(serverPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    child = started;
+    const keep = (chunk: Buffer): void => {
+      output = (output + chunk.toString('utf8')).slice(-OUTPUT_TAIL_CHARS);
+    };
+    started.stdout?.on('data', keep);
+    started.stderr?.on('data', keep);
+    let failure: NodeJS.ErrnoException | undefined;
+    let exited = false;
+    started.once('error', (error: NodeJS.ErrnoException) => {
+      failure = error;
+      exited = true;
+    });
+    started.once('exit', () => {
+      exited = true;
+    });
+    const deadline = Date.now() + startTimeoutMs;
+    for (let delay = 20; ; delay = Math.min(delay * 2, 200)) {
+      if (exited) {
+        if (failure?.code === 'ENOENT' || failure?.code === 'EACCES') {
+          throw new TestKitDependencyError(`${MISSING_MESSAGE} (\`${serverPath}\`: ${failure.code})`, {
+            dependency: 'redis-server',
+            cause: failure,
+          });
+        }
+        throw new LocalServerError(
+          `${serverPath} exited before answering on port ${port} (exit code ${String(started.exitCode)}). Output tail:\n${output.trim()}`,
+          { cause: failure },
+        );
+      }
+      try {
+        await ping(port);
+        return;
+      } catch (error) {
+        if (Date.now() >= deadline) {
+          await terminate();
+          throw new LocalServerError(
+            `${serverPath} did not answer PING on port ${port} within ${startTimeoutMs} ms. Output tail:\n${output.trim()}`,
+            {
+              cause: error,
+            },
+          );
+        }
+      }
+      await sleep(delay);
+    }
+  };
+
+  const terminate = async (): Promise<void> => {
+    const running = child;
+    if (running?.pid === undefined || running.exitCode !== null || running.signalCode !== null) return;
+    const exit = new Promise<void>((resolve) => running.once('exit', () => resolve()));
+    try {
+      process.kill(running.pid, 'SIGTERM');
+    } catch {
+      return; // already gone
+    }
+    const pid = running.pid;
+    const timer = setTimeout(() => {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // exited in between
+      }
+    }, STOP_GRACE_MS);
+    await exit;
+    clearTimeout(timer);
+  };
+
+  let stopped: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopped ??= (async () => {
+      process.removeListener('exit', killOnExit);
+      await terminate();
+      rmSync(dir, { recursive: true, force: true });
+    })();
+    return stopped;
+  };
+
+  try {
+    await launch();
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return {
+    host: '127.0.0.1',
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    serverPath,
+    get pid(): number {
+      return child?.pid as number;
+    },
+    restart: async () => {
+      if (stopped !== undefined) throw new LocalServerError('startLocalValkey: restart() after stop()');
+      await terminate();
+      await launch();
+    },
+    stop,
+  };
+}

@@ -1,0 +1,241 @@
+import { IdempotencyConfigError, IdempotencyLeaseLostError } from '../errors';
+import { describe } from '../keys';
+import { createDefaultLogger } from '../logger';
+import type { IdempotencyLogger } from '../options';
+import { leaseLostMessage } from '../persistence/messages';
+import type {
+  CheckpointInput,
+  ClaimInput,
+  ClaimResult,
+  CompleteInput,
+  IdempotencyRecord,
+  IdempotencyStore,
+  LeaseExtension,
+} from '../persistence/store';
+import { WriteBatches, type ReleaseInput } from './batch';
+import { commandsOf, type ValkeyClient } from './client';
+import {
+  STEP_FIELD,
+  claimArgs,
+  completeArgs,
+  extendArgs,
+  putCompletedArgs,
+  refuseStagedWrites,
+  releaseArgs,
+  storeError,
+  takeOverArgs,
+  toRecord,
+} from './record';
+import { ScriptRunner, type ReplicaWait } from './runner';
+import { SCRIPTS, type Script } from './scripts';
+
+/** Options of {@link ValkeyStore}. */
+export interface ValkeyStoreOptions {
+  /**
+   * A connected Valkey or Redis OSS client: `iovalkey` or `ioredis` (`Redis`, or `Cluster` for cluster
+   * mode), or `redis` (node-redis, a client made by `createClient`). The store never connects, closes or
+   * configures it. See {@link ValkeyClient}.
+   */
+  readonly client: ValkeyClient;
+  /**
+   * Prefix of every record's key on the server (each record is one hash at `keyPrefix + key`).
+   * @default 'idempotency:'
+   */
+  readonly keyPrefix?: string;
+  /**
+   * Where the store logs.
+   * @default - JSON lines on stdout at WARN, as the library's default logger
+   */
+  readonly logger?: IdempotencyLogger;
+  /**
+   * After each write, send `WAIT replicas timeoutMs` and treat a write that fewer replicas acknowledged as
+   * failed and retryable (the engine retries it fenced, as after a lost answer). It narrows, and does not
+   * close, the window in which a failover of an asynchronously replicated primary (ElastiCache) loses an
+   * acknowledged claim or completion; MemoryDB gives the strict guarantee. Costs one round trip per write.
+   * Not available with a cluster client (WAIT goes to the key's shard, which a keyless command cannot name).
+   * @default undefined (no WAIT)
+   */
+  readonly waitForReplicas?: { readonly replicas: number; readonly timeoutMs: number };
+}
+
+const DEFAULTS = { keyPrefix: 'idempotency:' } as const;
+const KNOWN_OPTIONS = new Set<string>(['client', 'keyPrefix', 'logger', 'waitForReplicas']);
+
+/**
+ * The Valkey / Redis OSS persistence layer (ElastiCache, MemoryDB, or any server from 6.2 on). Every
+ * conditional write is ONE Lua script (EVALSHA, EVAL when the server lacks it), fenced by the token and the
+ * status exactly as `DynamoDBStore`'s conditions are; a record is one hash that the server expires
+ * at its `expiresAt` (PEXPIREAT). Inside `processSqsBatch` and `processStreamBatch` the claims, plain
+ * completions and releases of a batch go out as one script call per hash slot.
+ *
+ * What it cannot do is refused with `IdempotencyConfigError`, and never stored as done: `commitWith`
+ * (no transaction spans Valkey and DynamoDB), and so the kill switch's `commitWrites`.
+ *
+ * Durability: an acknowledged write lives on the primary; with asynchronous replication (ElastiCache) a
+ * failover can lose it and a duplicate then runs. See docs/valkey.md.
+ */
+export class ValkeyStore implements IdempotencyStore {
+  /** Prefix of the records' keys. */
+  public readonly keyPrefix: string;
+  /** `commitWith` is refused at the call, with this reason. */
+  public readonly stagedWritesRefusal =
+    'ValkeyStore cannot commit DynamoDB writes (no transaction spans Valkey and DynamoDB). Use DynamoDBStore for commitWith, or make the writes idempotent steps';
+  readonly #runner: ScriptRunner;
+  readonly #batches: WriteBatches;
+  readonly #logger: IdempotencyLogger;
+
+  public constructor(options: ValkeyStoreOptions) {
+    if (options === null || typeof options !== 'object') {
+      throw new IdempotencyConfigError(`Expected ValkeyStore options to be an object with a \`client\`, got ${describe(options)}`);
+    }
+    for (const name of Object.keys(options)) {
+      if (!KNOWN_OPTIONS.has(name)) {
+        throw new IdempotencyConfigError(`Unknown ValkeyStore option \`${name}\` (known: ${[...KNOWN_OPTIONS].join(', ')})`);
+      }
+    }
+    const commands = commandsOf(options.client);
+    const keyPrefix = options.keyPrefix ?? DEFAULTS.keyPrefix;
+    if (typeof keyPrefix !== 'string') {
+      throw new IdempotencyConfigError(`Expected \`keyPrefix\` to be a string, got ${describe(options.keyPrefix)}`);
+    }
+    const wait = replicaWait(options.waitForReplicas);
+    if (wait !== undefined && commands.cluster) {
+      throw new IdempotencyConfigError(
+        '`waitForReplicas` cannot be used with a cluster client: WAIT must reach the shard of each key, which a keyless command cannot name. Use MemoryDB for durable writes in cluster mode',
+      );
+    }
+    this.keyPrefix = keyPrefix;
+    this.#logger = options.logger ?? createDefaultLogger();
+    this.#runner = new ScriptRunner(commands, wait);
+    this.#batches = new WriteBatches(
+      this.#runner,
+      {
+        claim: (input) => this.#claim(input),
+        complete: (input) => this.#complete(input),
+        release: (input) => this.#release(input),
+        claimResult: (input, reply) => this.#claimResult(input, reply),
+        completeResult: (input, reply) => completed(input, reply),
+        releaseResult: (input, reply) => released(input, reply),
+      },
+      (key) => this.#recordKey(key),
+      commands.cluster,
+    );
+  }
+
+  public claim(input: ClaimInput): Promise<ClaimResult> {
+    return this.#batches.claim(input) ?? this.#claim(input);
+  }
+
+  public async takeOver(input: ClaimInput & { readonly previousToken: string }): Promise<ClaimResult> {
+    const reply = await this.#write(SCRIPTS.takeOver, input.key, takeOverArgs(input), 'take over');
+    const [verdict, fields] = Array.isArray(reply) ? (reply as [unknown, unknown]) : [reply, undefined];
+    // Gone or expired: claim it anew.
+    if (verdict === 'gone') return this.claim(input);
+    const record = toRecord(input.key, fields);
+    if (verdict === 'claimed') return { claimed: true, steps: record?.steps ?? {} };
+    if (record === undefined) return this.claim(input);
+    return { claimed: false, existing: record };
+  }
+
+  public async checkpoint(input: CheckpointInput): Promise<void> {
+    const action = `checkpoint step "${input.step}"`;
+    const reply = await this.#write(
+      SCRIPTS.checkpoint,
+      input.key,
+      [input.token, `${STEP_FIELD}${input.step}`, JSON.stringify(input.checkpoint)],
+      action,
+    );
+    if (reply !== 'ok') throw new IdempotencyLeaseLostError(leaseLostMessage(input.key, action), { key: input.key });
+  }
+
+  public async extendLease(input: LeaseExtension): Promise<void> {
+    const reply = await this.#write(SCRIPTS.extendLease, input.key, extendArgs(input), 'extend the lease');
+    if (reply !== 'ok') throw new IdempotencyLeaseLostError(leaseLostMessage(input.key, 'extend the lease'), { key: input.key });
+  }
+
+  public async complete(input: CompleteInput): Promise<void> {
+    refuseStagedWrites(input);
+    await (this.#batches.complete(input) ?? this.#complete(input));
+  }
+
+  public async putCompleted(
+    input: CompleteInput,
+  ): Promise<{ readonly written: true } | { readonly written: false; readonly existing: IdempotencyRecord }> {
+    refuseStagedWrites(input);
+    const reply = await this.#write(SCRIPTS.putCompleted, input.key, putCompletedArgs(input), 'store the result');
+    const [verdict, fields] = Array.isArray(reply) ? (reply as [unknown, unknown]) : [reply, undefined];
+    const existing = verdict === 'existing' ? toRecord(input.key, fields) : undefined;
+    return existing === undefined ? { written: true } : { written: false, existing };
+  }
+
+  public release(input: ReleaseInput): Promise<void> {
+    return this.#batches.release(input) ?? this.#release(input);
+  }
+
+  public async get(key: string, now: number): Promise<IdempotencyRecord | undefined> {
+    let reply: unknown;
+    try {
+      reply = await this.#runner.read(['HGETALL', this.#recordKey(key)]);
+    } catch (error) {
+      throw storeError(error, key, 'read');
+    }
+    const record = toRecord(key, reply);
+    return record !== undefined && record.expiresAt > Math.floor(now / 1000) ? record : undefined;
+  }
+
+  async #claim(input: ClaimInput): Promise<ClaimResult> {
+    return this.#claimResult(input, await this.#write(SCRIPTS.claim, input.key, claimArgs(input), 'claim'));
+  }
+
+  async #claimResult(input: ClaimInput, reply: unknown): Promise<ClaimResult> {
+    const [verdict, fields] = Array.isArray(reply) ? (reply as [unknown, unknown]) : [reply, undefined];
+    if (verdict === 'claimed') return { claimed: true, steps: {} };
+    const existing = toRecord(input.key, fields);
+    if (existing !== undefined) return { claimed: false, existing };
+    this.#logger.warn(`Unexpected reply of the claim script for ${input.key}: ${describe(reply)}; claiming again`);
+    return this.#claim(input);
+  }
+
+  async #complete(input: CompleteInput): Promise<void> {
+    completed(input, await this.#write(SCRIPTS.complete, input.key, completeArgs(input), 'store the result'));
+  }
+
+  async #release(input: ReleaseInput): Promise<void> {
+    released(input, await this.#write(SCRIPTS.release, input.key, releaseArgs(input), 'release the lease'));
+  }
+
+  async #write(script: Script, key: string, args: string[], action: string): Promise<unknown> {
+    try {
+      return await this.#runner.write(script, [this.#recordKey(key)], args, key);
+    } catch (error) {
+      throw storeError(error, key, action);
+    }
+  }
+
+  #recordKey(key: string): string {
+    return `${this.keyPrefix}${key}`;
+  }
+}
+
+/** A completion's reply: done, or done before by this token (its answer lost); otherwise the lease is lost. */
+function completed(input: CompleteInput, reply: unknown): void {
+  if (reply === 'done' || reply === 'already') return;
+  throw new IdempotencyLeaseLostError(leaseLostMessage(input.key, 'store the result'), { key: input.key });
+}
+
+function released(input: ReleaseInput, reply: unknown): void {
+  if (reply === 'ok') return;
+  throw new IdempotencyLeaseLostError(leaseLostMessage(input.key, 'release the lease'), { key: input.key });
+}
+
+function replicaWait(value: unknown): ReplicaWait | undefined {
+  if (value === undefined) return undefined;
+  const wait = value as Partial<ReplicaWait> | null;
+  const whole = (n: unknown, min: number): boolean => typeof n === 'number' && Number.isInteger(n) && n >= min;
+  if (wait === null || typeof wait !== 'object' || !whole(wait.replicas, 1) || !whole(wait.timeoutMs, 1)) {
+    throw new IdempotencyConfigError(
+      `Expected \`waitForReplicas\` to be { replicas: a whole number >= 1, timeoutMs: a whole number of milliseconds >= 1 }, got ${describe(value)}`,
+    );
+  }
+  return { replicas: wait.replicas as number, timeoutMs: wait.timeoutMs as number };
+}
