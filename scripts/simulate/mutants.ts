@@ -52,7 +52,7 @@ export const MUTANTS: readonly Mutant[] = [
       },
       {
         file: 'lib/engine/execution.ts',
-        find: '    if (definite && this.#staged.length > 0) {',
+        find: '    if (definite && this.#committedOnly()) {',
         replace: '    if (!(error instanceof IdempotencyLeaseLostError)) {',
       },
     ],
