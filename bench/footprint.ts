@@ -108,9 +108,16 @@ const STUBS: Readonly<Record<string, string>> = {
     'class Logger{constructor(o){this.l=o&&o.logLevel==="WARN"?2:0}debug(...a){this.l<1&&console.debug(...a)}info(...a){this.l<2&&console.info(...a)}warn(...a){console.warn(...a)}error(...a){console.error(...a)}}module.exports={Logger};',
 };
 
+/**
+ * Where the package's build imports a stubbed module under another name: the ES module build carries
+ * `jmespath` inside its engine module (`scripts/build-esm.ts`), which its `keys` module imports.
+ */
+const IMPORTED_AS: Readonly<Record<string, string>> = { jmespath: './selectors/jmespath-engine.mjs' };
+
 /** Resolves `modules` to stubs (see {@link STUBS}; an empty CommonJS module otherwise). */
 function stubPlugin(modules: readonly string[]): Plugin {
-  const filter = new RegExp(`^(${modules.map((name) => name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|')})$`);
+  const specifiers = modules.flatMap((name) => [name, ...(IMPORTED_AS[name] === undefined ? [] : [IMPORTED_AS[name]])]);
+  const filter = new RegExp(`^(${specifiers.map((name) => name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|')})$`);
   return {
     name: 'bench-stub',
     setup(builder) {
@@ -123,8 +130,12 @@ function stubPlugin(modules: readonly string[]): Plugin {
   };
 }
 
-/** `node_modules/@scope/name/...` → `@scope/name`; our own files → `lib`. */
+/**
+ * `node_modules/@scope/name/...` → `@scope/name`; our own files → `lib`, except the ES module build's
+ * JMESPath engine module, which is the `jmespath` package (bundled into it, a few lines aside).
+ */
 export function packageOf(path: string): string {
+  if (path.endsWith('/selectors/jmespath-engine.mjs')) return 'jmespath';
   const parts = path.split('/');
   const at = parts.lastIndexOf('node_modules');
   if (at < 0) return parts[0] === 'bench' ? 'bench' : 'lib';

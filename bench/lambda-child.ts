@@ -44,7 +44,10 @@ async function handle(request: ChildRequest): Promise<unknown> {
     case 'iterate':
       return meter.iterate(request.timed);
     case 'result':
-      return { result: await meter.result(), billingCheck: context.billingCheck };
+      return {
+        result: { ...(await meter.result()), peakRssMb: process.resourceUsage().maxRSS / 1024 },
+        billingCheck: context.billingCheck,
+      };
   }
 }
 

@@ -45,6 +45,11 @@ export interface ContenderResult {
   readonly billedMsPerInvocation?: number;
   /** Handler invocations per record (1 for the handler scenarios, 1/10 for a batch of 10). */
   readonly invocationsPerRecord?: number;
+  /**
+   * Peak resident memory of the contender's process, MB (`process.resourceUsage().maxRSS`): only in the
+   * Lambda model, where each contender of each scenario has its own process, modules included.
+   */
+  readonly peakRssMb?: number;
   /** Work executions and failures per iteration, against what a correct run does. */
   readonly check: {
     readonly executionsPerIteration: Summary;

@@ -3,6 +3,8 @@
  */
 import type { ChartSection, RatioChart } from './chart';
 import { contenderCost, dollars, DYNAMODB_PRICES, LAMBDA_PRICES, type RecordCost } from './cost';
+import { FLOOR } from './floor';
+import { floorTable, floorTargets, largeBatchTable } from './floor-report';
 import type { FootprintResult } from './footprint';
 import type { LambdaRunResult } from './lambda';
 import type { BillingCheck, ContenderResult } from './measure';
@@ -249,7 +251,7 @@ export function chartOf(results: BenchResults): RatioChart {
   for (const scenario of results.scenarios) {
     const reference = scenario.contenders[0];
     if (!reference) continue;
-    for (const contender of scenario.contenders.slice(1)) {
+    for (const contender of scenario.contenders.slice(1).filter((c) => c.library !== FLOOR)) {
       const r = ratios(contender, reference);
       rows.push(`${scenario.short} — ${contender.variant}`);
       values.rps.push(r.recordsPerSecond);
@@ -339,6 +341,10 @@ export function markdownReport(results: BenchResults): string {
   }
   if (results.scenarios.length > 0) {
     lines.push('### Uncapped, in one process (ratios: ours / incumbent)', '', scenarioTable(results.scenarios), '');
+    const floor = floorTable(results.scenarios);
+    if (floor) lines.push("Each contender's share of the floor (the raw protocol, no library), uncapped:", '', floor, '');
+    const large = largeBatchTable(results.scenarios);
+    if (large) lines.push('Standard-queue batches by size, uncapped (one process: no memory per contender):', '', large, '');
   }
   const problems = results.scenarios.flatMap((s) =>
     s.contenders.filter((c) => !c.check.ok).map((c) => `- ⚠ ${s.id} ${c.library} ${c.variant}: ${c.check.problems.join('; ')}`),
@@ -470,7 +476,7 @@ export function lambdaSummaryTable(runs: readonly LambdaRunResult[]): string {
   if (!first) return '';
   for (const scenario of first.scenarios) {
     for (const [index, contender] of scenario.contenders.entries()) {
-      if (index === 0) continue;
+      if (index === 0 || contender.library === FLOOR) continue;
       const cells = runs.map((run) => {
         const same = run.scenarios.find((s) => s.id === scenario.id);
         const reference = same?.contenders[0];
@@ -499,7 +505,7 @@ export function lambdaChartOf(results: BenchResults, run: LambdaRunResult): Rati
     const reference = scenario.contenders[0];
     if (!reference) continue;
     const referenceCost = contenderCost(reference, run.memoryMb);
-    for (const contender of scenario.contenders.slice(1)) {
+    for (const contender of scenario.contenders.slice(1).filter((c) => c.library !== FLOOR)) {
       const r = ratios(contender, reference);
       const cost = contenderCost(contender, run.memoryMb);
       rows.push(`${scenario.short} — ${contender.variant}`);
@@ -647,6 +653,17 @@ export function lambdaReport(results: BenchResults): string[] {
       '',
       lambdaTable(run),
       '',
+      ...(floorTable(run.scenarios)
+        ? [`Each contender's share of the floor at ${megabytes(run.memoryMb)}:`, '', floorTable(run.scenarios), '']
+        : []),
+      ...(largeBatchTable(run.scenarios)
+        ? [
+            `Standard-queue batches by size at ${megabytes(run.memoryMb)} (peak RSS of each contender's own process):`,
+            '',
+            largeBatchTable(run.scenarios),
+            '',
+          ]
+        : []),
       ...(problems.length > 0 ? ['Sanity checks that failed:', '', ...problems, ''] : []),
       `Cost per million records at ${megabytes(run.memoryMb)}:`,
       '',
@@ -657,5 +674,7 @@ export function lambdaReport(results: BenchResults): string[] {
   if (results.lambdaTargets && results.lambdaTargets.length > 0) {
     lines.push('### Targets of the Lambda model', '', targetList(results.lambdaTargets), '');
   }
+  const floor = floorTargets(runs);
+  if (floor.length > 0) lines.push('### Targets of issue 28: the floor, the incumbent, optimistic batches', '', targetList(floor), '');
   return lines;
 }

@@ -25,6 +25,7 @@ import { parseArgs as parseCommandLine } from 'node:util';
 import { PutItemCommand, UpdateItemCommand, GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createIdempotencyTable, startLocalDynamoDB } from '../lib/testing';
 import { drawRatioChart } from './chart';
+import { floorChart } from './floor-report';
 import { measureFootprint, type FootprintResult } from './footprint';
 import { instrument } from './instrument';
 import { placeServer, runLambdaConfig, type LambdaRunResult } from './lambda';
@@ -253,6 +254,15 @@ function charts(results: BenchResults): { suffix: string; name: string; svg: str
   for (const run of results.lambda ?? []) {
     list.push({ suffix: `-${run.memoryMb}mb`, name: `ratios-${run.memoryMb}mb.svg`, svg: drawRatioChart(lambdaChartOf(results, run)) });
   }
+  const floors = [
+    ...(results.scenarios.length > 0 ? [{ label: 'Uncapped, in one process', scenarios: results.scenarios }] : []),
+    ...(results.lambda ?? []).map((run) => ({
+      label: `Lambda model, ${run.memoryMb.toLocaleString('en-US')} MB`,
+      scenarios: run.scenarios,
+    })),
+  ];
+  const chart = floorChart(results.date, floors);
+  if (chart.sections.length > 0) list.push({ suffix: '-floor', name: 'floor.svg', svg: drawRatioChart(chart) });
   return list;
 }
 

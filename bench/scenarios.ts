@@ -16,6 +16,7 @@ import { commitWith, DynamoDBStore, makeIdempotent } from '../lib';
 import { processSqsBatch, type SqsBatchOptions } from '../lib/sqs';
 import { createLambdaContext } from '../lib/testing';
 import { fifoRecord, sqsEvent, sqsRecord } from '../test/helpers/sqs-events';
+import { floorBatchContenders, floorFirstCall } from './floor';
 
 /** What one timed iteration did, for the sanity checks (not timed). */
 export interface IterationFacts {
@@ -79,6 +80,14 @@ export interface ScenarioEnv {
 export const STORM_SIZE = 10;
 /** Records per SQS batch (Lambda's default batch size for SQS). */
 export const BATCH_SIZE = 10;
+/**
+ * Large standard-queue batches (up to 10,000 with a batching window): records per batch, timed and warm-up
+ * batches. Few batches: each is hundreds of requests, and the point is memory and requests per record.
+ */
+export const LARGE_BATCHES: readonly { readonly size: number; readonly iterations: number; readonly warmup: number }[] = [
+  { size: 100, iterations: 12, warmup: 3 },
+  { size: 1000, iterations: 4, warmup: 1 },
+];
 /** Completed keys the replay scenarios cycle through. */
 const REPLAY_POOL = 32;
 /** Lambda timeout of the simulated invocations. */
@@ -116,8 +125,8 @@ function orderBody(): string {
   return JSON.stringify({ orderId: randomUUID(), amount: 129.9, currency: 'EUR' });
 }
 
-function standardBatch(): SQSEvent {
-  return sqsEvent(Array.from({ length: BATCH_SIZE }, () => sqsRecord({ body: orderBody() })));
+function standardBatch(size = BATCH_SIZE): SQSEvent {
+  return sqsEvent(Array.from({ length: size }, () => sqsRecord({ body: orderBody() })));
 }
 
 /** A FIFO batch of `BATCH_SIZE` records spread round-robin over `groups` message groups. */
@@ -302,12 +311,13 @@ function batchContender(
   variant: string,
   makeEvent: () => SQSEvent,
   make: () => { handler: BatchHandler; executions: () => number },
+  size = BATCH_SIZE,
 ): Contender {
   const { handler, executions } = make();
   return {
     library,
     variant,
-    expect: { executions: BATCH_SIZE, failures: 0 },
+    expect: { executions: size, failures: 0 },
     prepare() {
       const event = makeEvent();
       const ctx = context();
@@ -317,7 +327,7 @@ function batchContender(
         try {
           failures = (await handler(event, ctx)).batchItemFailures.length;
         } catch {
-          failures = BATCH_SIZE; // Powertools throws FullBatchFailureError when every record failed
+          failures = size; // Powertools throws FullBatchFailureError when every record failed
         }
         return { executions: executions() - before, failures };
       };
@@ -382,6 +392,7 @@ export function scenarios(env: ScenarioEnv): Scenario[] {
         firstCall('incumbent', 'Powertools', () => powertoolsHandler(env)),
         firstCall('ours', 'lease', () => oursHandler(env, 'bench.first.lease')),
         firstCall('ours', 'optimistic', () => oursHandler(env, 'bench.first.optimistic', { mode: 'optimistic' })),
+        floorFirstCall(env),
       ],
     },
     {
@@ -444,9 +455,10 @@ export function scenarios(env: ScenarioEnv): Scenario[] {
       iterations: scaled(env, 250),
       warmup: warm(env, 60),
       contenders: [
-        batchContender('incumbent', 'Powertools', standardBatch, powertoolsBatch(env, false)),
-        batchContender('ours', 'lease', standardBatch, oursBatch(env, 'bench.sqs.lease', 'lease')),
-        batchContender('ours', 'optimistic', standardBatch, oursBatch(env, 'bench.sqs.optimistic', 'optimistic')),
+        batchContender('incumbent', 'Powertools', () => standardBatch(), powertoolsBatch(env, false)),
+        batchContender('ours', 'lease', () => standardBatch(), oursBatch(env, 'bench.sqs.lease', 'lease')),
+        batchContender('ours', 'optimistic', () => standardBatch(), oursBatch(env, 'bench.sqs.optimistic', 'optimistic')),
+        ...floorBatchContenders(env, () => standardBatch(), 'together', BATCH_SIZE),
       ],
     },
     {
@@ -460,6 +472,7 @@ export function scenarios(env: ScenarioEnv): Scenario[] {
         batchContender('incumbent', 'Powertools', () => fifoBatch(10), powertoolsBatch(env, true)),
         batchContender('ours', 'lease', () => fifoBatch(10), oursBatch(env, 'bench.fifo10.lease', 'lease')),
         batchContender('ours', 'optimistic', () => fifoBatch(10), oursBatch(env, 'bench.fifo10.optimistic', 'optimistic')),
+        ...floorBatchContenders(env, () => fifoBatch(10), 'together', BATCH_SIZE),
       ],
     },
     {
@@ -473,7 +486,21 @@ export function scenarios(env: ScenarioEnv): Scenario[] {
         batchContender('incumbent', 'Powertools', () => fifoBatch(1), powertoolsBatch(env, true)),
         batchContender('ours', 'lease', () => fifoBatch(1), oursBatch(env, 'bench.fifo1.lease', 'lease')),
         batchContender('ours', 'optimistic', () => fifoBatch(1), oursBatch(env, 'bench.fifo1.optimistic', 'optimistic')),
+        ...floorBatchContenders(env, () => fifoBatch(1), 'in order', BATCH_SIZE),
       ],
     },
+    ...LARGE_BATCHES.map(({ size, iterations, warmup }) => ({
+      id: `sqs-standard-${size}`,
+      short: `SQS standard ×${size.toLocaleString('en-US')}`,
+      title: `SQS standard queue, batches of ${size.toLocaleString('en-US')}`,
+      recordsPerIteration: size,
+      iterations: Math.max(2, Math.round(iterations * Math.min(env.scale, 1))),
+      warmup,
+      contenders: [
+        batchContender('incumbent', 'Powertools', () => standardBatch(size), powertoolsBatch(env, false), size),
+        batchContender('ours', 'lease', () => standardBatch(size), oursBatch(env, `bench.sqs${size}.lease`, 'lease'), size),
+        batchContender('ours', 'optimistic', () => standardBatch(size), oursBatch(env, `bench.sqs${size}.optimistic`, 'optimistic'), size),
+      ],
+    })),
   ];
 }

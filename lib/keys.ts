@@ -1,12 +1,9 @@
 import { createHash } from 'node:crypto';
-// The default import: jmespath is CommonJS whose exports Node's ES module loader cannot name (dist/esm).
-import jmespathLib from 'jmespath';
-
-/** The jmespath package exports `compile`, which its type definitions omit. */
-const jmespath = jmespathLib as typeof jmespathLib & { compile(expression: string): unknown };
 import { IdempotencyConfigError } from './errors';
 import { decimalValue, exactNumber } from './json';
 import { NumberValueImpl as NumberValue } from '@aws-sdk/util-dynamodb';
+import { jmespathEngine } from './selectors/jmespath-engine';
+import { evaluatePlainPath, parsePlainPath } from './selectors/plain-path';
 
 /**
  * A value that cannot identify anything: `NaN`, an invalid `Date`, a function, a symbol, a circular
@@ -188,13 +185,17 @@ export function isMissingKey(value: unknown): boolean {
 export type Selector<TArgs extends unknown[]> = string | ((...args: TArgs) => unknown);
 
 /**
- * Turns a selector option into a function. A string is a JMESPath expression on the first argument,
- * compiled now so a syntax error is reported at wrap time.
+ * Turns a selector option into a function. A string is a JMESPath expression on the first argument: a plain
+ * path (`orderId`, `body.orderId`, `items[0]`) is evaluated natively and needs no JMESPath engine; any other
+ * expression is compiled now by the engine (loaded on this first use), so a syntax error is reported at wrap time.
  */
 export function compileSelector<TArgs extends unknown[]>(option: string, selector: Selector<TArgs> | undefined): (args: TArgs) => unknown {
   if (selector === undefined) return (args) => args[0];
   if (typeof selector === 'function') return (args) => selector(...args);
   if (typeof selector === 'string') {
+    const path = parsePlainPath(selector);
+    if (path) return (args) => evaluatePlainPath(args[0], path);
+    const jmespath = jmespathEngine();
     let ast: unknown;
     try {
       ast = jmespath.compile(selector);
@@ -210,11 +211,9 @@ export function compileSelector<TArgs extends unknown[]>(option: string, selecto
         `Expected \`${option}\` to be a valid JMESPath expression, got ${JSON.stringify(selector)}: ${problem}`,
       );
     }
-    const path = simplePath(selector);
-    if (path) return (args) => walk(args[0], path);
     return (args) => {
       try {
-        return jmespath.search(args[0], selector) as unknown;
+        return jmespath.search(args[0], selector);
       } catch (error) {
         throw new SelectorError(
           `The JMESPath \`${option}\` ${JSON.stringify(selector)} failed on this input: ${(error as Error).message}`,
@@ -343,36 +342,14 @@ function readsInput(node: AstNode): boolean {
   }
 }
 
-const SIMPLE_PATH = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*|\[-?\d+\])*$/;
-
 /**
- * The steps of a JMESPath expression made only of field names and indexes (`order.id`, `items[0].sku`),
- * evaluated natively: the common case costs no parse per call. Anything else returns undefined.
+ * The steps of a plain path (field names and indexes: `order.id`, `items[0].sku`), or undefined for any
+ * other expression. See `./selectors/plain-path`.
  */
-export function simplePath(expression: string): (string | number)[] | undefined {
-  if (!SIMPLE_PATH.test(expression)) return undefined;
-  const steps: (string | number)[] = [];
-  for (const match of expression.matchAll(/([A-Za-z_][A-Za-z0-9_]*)|\[(-?\d+)\]/g)) {
-    steps.push(match[1] ?? Number(match[2]));
-  }
-  return steps;
-}
+export const simplePath = parsePlainPath;
 
 /** JMESPath semantics for field and index steps: anything absent or of the wrong kind is null. */
-export function walk(value: unknown, steps: readonly (string | number)[]): unknown {
-  let current: unknown = value;
-  for (const step of steps) {
-    if (typeof step === 'number') {
-      if (!Array.isArray(current)) return null;
-      current = current[step < 0 ? current.length + step : step];
-    } else {
-      if (current === null || typeof current !== 'object' || Array.isArray(current)) return null;
-      current = Object.prototype.hasOwnProperty.call(current, step) ? (current as Record<string, unknown>)[step] : null;
-    }
-    if (current === undefined) return null;
-  }
-  return current;
-}
+export const walk = evaluatePlainPath;
 
 /** Short description of a received option value for error messages. */
 export function describe(value: unknown): string {

@@ -59,6 +59,25 @@ const siblingImports: Plugin = {
 };
 
 /**
+ * Packages bundled into one module of the ES module build instead of imported: `jmespath` into
+ * `selectors/jmespath-engine`, whose `require('jmespath')` inside a function then becomes a call of a
+ * CommonJS closure in the same file. That keeps the engine's load synchronous and lazy (evaluated on the
+ * first expression that needs it) with no `require` left in the output, in Node's ES module loader and in
+ * a user's bundle alike.
+ */
+const BUNDLED: ReadonlyMap<string, string> = new Map([['jmespath', resolve(lib, 'selectors/jmespath-engine.ts')]]);
+
+const bundledPackages: Plugin = {
+  name: 'bundled-packages',
+  setup(builder) {
+    builder.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (BUNDLED.get(args.path) !== args.importer) return undefined;
+      return { path: require.resolve(args.path, { paths: [root] }) };
+    });
+  },
+};
+
+/**
  * The test kit loads its optional peers (DynamoDB Local, fauxqs, fast-check) with `require` and finds them
  * from `__filename`: both defined for its modules here. Only the test kit gets this banner: the runtime
  * library may be bundled into CommonJS by a user's bundler, where `import.meta.url` is empty.
@@ -81,12 +100,15 @@ const COMMON: BuildOptions = {
   outExtension: { '.js': '.mjs' },
   sourcemap: false, // the package ships no maps: they would point at lib/*.ts, which it does not ship
   tsconfig: resolve(root, 'tsconfig.build.json'),
-  plugins: [siblingImports],
+  plugins: [siblingImports, bundledPackages],
   logLevel: 'warning',
 };
 
-/** CommonJS-only names that must not appear in the runtime library's modules. */
-const COMMONJS_ONLY = /\b(__require|require\(|__filename|__dirname|import\.meta)/;
+/**
+ * CommonJS-only names that must not appear in the runtime library's modules (`function __require` is the
+ * name of esbuild's CommonJS closure helper for a bundled package, not its `require` shim).
+ */
+const COMMONJS_ONLY = /(?<!function )\b(__require|require\(|__filename|__dirname|import\.meta)/;
 
 async function main(): Promise<void> {
   rmSync(outdir, { recursive: true, force: true });

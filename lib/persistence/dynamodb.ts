@@ -55,9 +55,10 @@ export interface DynamoDBStoreOptions {
   readonly compressAboveBytes?: number;
   /**
    * Inside `processSqsBatch` and `processStreamBatch`, send the claims (and the plain completions and
-   * releases) that the batch's records make in the same turn of the event loop as one PartiQL
-   * `BatchExecuteStatement` of conditional INSERTs (UPDATEs, DELETEs) instead of one request each: the same write units, a fraction of the
-   * requests and of the SDK's CPU. Claims that meet an existing record read them all with one consistent
+   * releases, and in optimistic mode the completed records) that the batch's records make in the same turn of
+   * the event loop as one PartiQL `BatchExecuteStatement` of conditional INSERTs (UPDATEs, DELETEs) instead of
+   * one request each: the same write units, a fraction of the requests and of the SDK's CPU. Claims (and
+   * optimistic records) that meet an existing record read them all with one consistent
    * `BatchGetItem`; any other failed statement (a lost lease, a throttle) is retried alone with the usual
    * single request, which applies every rule; so is the whole group when the request fails. Single calls
    * (`makeIdempotent`, the middleware, HTTP) always send single requests. Needs `dynamodb:PartiQLInsert` and `dynamodb:PartiQLUpdate`, and
@@ -89,7 +90,7 @@ const KNOWN_OPTIONS = new Set(['tableName', 'client', 'keyAttr', 'ttlAttr', 'com
  *
  * This class validates the options and routes each call; the work is done by the modules under
  * `dynamodb/`: `requests` (one conditional request per call), `batch` (claims, completions and releases
- * made in one turn of a write-batching scope, sent together as PartiQL), `partiql` (quoting for its statements),
+ * made in one turn of a write-batching scope, and optimistic records, sent together as PartiQL), `partiql` (quoting for its statements),
  * `transaction` (`commitWith` and the kill switch's `commitWrites`), `codec` (the stored record),
  * `conditions` (every ConditionExpression) and `table` (the table, its attribute names and the error a
  * failed request becomes).
@@ -232,6 +233,8 @@ export class DynamoDBStore implements IdempotencyStore {
     input: CompleteInput,
   ): Promise<{ readonly written: true } | { readonly written: false; readonly existing: IdempotencyRecord }> {
     await this.#unconfigured();
+    const batched = this.#batches.putCompleted(input);
+    if (batched) return batched;
     // A record met was gone by the time its condition failed: put again.
     return (await this.#requests.putCompleted(input)) ?? this.putCompleted(input);
   }

@@ -64,13 +64,15 @@ export const SLOW_STORE_MAX_RECEIVE_COUNT = 20;
 export const SLOW_ANSWER_MS: readonly [number, number] = [0, 2 * (HANDLER_TIMEOUT_MS - 1_000)];
 /** Slow-store mode: an outage (every DynamoDB request throttled) this long, longer than a lease ... */
 export const OUTAGE_MS = 3_000;
-/** ... every this many ms from the start of the run, the first after one period. */
+/** ... every this many ms of the run ... */
 export const OUTAGE_EVERY_MS = 20_000;
+/** ... the first this long after the start, while the consumers work through the first messages. */
+export const FIRST_OUTAGE_MS = 5_000;
 
 /** The outage windows of a run that may last `runMs`. */
 export function outageWindows(runMs: number): { readonly fromMs: number; readonly toMs: number }[] {
   const windows: { fromMs: number; toMs: number }[] = [];
-  for (let fromMs = OUTAGE_EVERY_MS; fromMs < runMs; fromMs += OUTAGE_EVERY_MS) windows.push({ fromMs, toMs: fromMs + OUTAGE_MS });
+  for (let fromMs = FIRST_OUTAGE_MS; fromMs < runMs; fromMs += OUTAGE_EVERY_MS) windows.push({ fromMs, toMs: fromMs + OUTAGE_MS });
   return windows;
 }
 /** An abandoned attempt stalls this long (plus up to a second), past its timeout and its lease. */

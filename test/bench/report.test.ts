@@ -92,4 +92,9 @@ describe('bench report', () => {
     expect(packageOf('lib/engine.ts')).toBe('lib');
     expect(packageOf('bench/handlers/ours-batch.ts')).toBe('bench');
   });
+
+  it("attributes the ES module build's JMESPath engine module to jmespath, which it carries", () => {
+    expect(packageOf('dist/esm/selectors/jmespath-engine.mjs')).toBe('jmespath');
+    expect(packageOf('dist/esm/selectors/plain-path.mjs')).toBe('lib');
+  });
 });

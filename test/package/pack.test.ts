@@ -244,6 +244,23 @@ describe("a Lambda handler bundled from the installed package, as a user's esbui
     );
     expect(out.trim()).toBe('42');
   });
+
+  it('evaluates a key that needs the JMESPath engine, bundled into CommonJS and imported by Node', async () => {
+    const source = [
+      "import { makeIdempotent, InMemoryStore } from 'effectively-once';",
+      "export const handler = makeIdempotent(async (event) => event.items.length, { store: new InMemoryStore(), key: 'join(`-`, items[*].sku)', name: 'full' });",
+    ].join('\n');
+    writeFileSync(join(consumer, 'full.cjs'), await bundle('cjs', source, true));
+    writeFileSync(join(consumer, 'full.mjs'), source);
+    const event = "{ items: [{ sku: 'a' }, { sku: 'b' }] }";
+    const cjs = run('node', ['-e', `require('./full.cjs').handler(${event}).then(console.log)`], consumer);
+    const esm = run(
+      'node',
+      ['--input-type=module', '-e', `const { handler } = await import('./full.mjs'); console.log(await handler(${event}));`],
+      consumer,
+    );
+    expect([cjs.trim(), esm.trim()]).toEqual(['2', '2']);
+  });
 });
 
 describe('a Lambda bundle of the runtime library', () => {

@@ -1,14 +1,14 @@
 /**
  * Batched writes: inside a write-batching scope (`processSqsBatch`, `processStreamBatch`), the claims,
- * plain completions and plain releases of one event-loop turn go out as PartiQL `BatchExecuteStatement`s of
- * up to 25 statements; a statement that fails is retried alone with the single request, which applies every
- * rule.
+ * plain completions, plain releases and plain completed records of optimistic mode (`putCompleted`) of one
+ * event-loop turn go out as PartiQL `BatchExecuteStatement`s of up to 25 statements; a statement that fails
+ * is retried alone with the single request, which applies every rule.
  * Also the batched read of the store (`BatchGetItem`).
  */
 import { BatchExecuteStatementCommand, BatchGetItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { IdempotencyLogger } from '../../options';
 import { coalesce, scopedCoalescer, settle, type Pending } from '../coalesce';
-import { RecordStatus, type ClaimInput, type ClaimResult, type CompleteInput } from '../store';
+import { RecordStatus, type ClaimInput, type ClaimResult, type CompleteInput, type IdempotencyRecord } from '../store';
 import type { EncodedResult, RecordCodec } from './codec';
 import { partiqlOwnedInProgress } from './conditions';
 import { partiqlName, partiqlString } from './partiql';
@@ -17,11 +17,16 @@ import { A, keyOf, nowSeconds, type Item, type Table } from './table';
 /** Most statements DynamoDB takes in one BatchExecuteStatement. */
 const MAX_BATCH_STATEMENTS = 25;
 
+/** What `putCompleted` returns: written, or the live record that was there. */
+export type PutCompletedResult = { readonly written: true } | { readonly written: false; readonly existing: IdempotencyRecord };
+
 /** The single requests that a call whose statement failed falls back to. */
 export interface SingleWrites {
   claim(input: ClaimInput): Promise<ClaimResult>;
   complete(input: CompleteInput): Promise<void>;
   release(input: ReleaseInput): Promise<void>;
+  /** Undefined when a record met was gone by the time its condition failed (then it is put again). */
+  putCompleted(input: CompleteInput): Promise<PutCompletedResult | undefined>;
 }
 
 /** A release, as the store takes it. */
@@ -65,6 +70,7 @@ export class WriteBatches {
   readonly #claimsOwner = {};
   readonly #completionsOwner = {};
   readonly #releasesOwner = {};
+  readonly #putsOwner = {};
 
   /** @param batched the statements that may be sent together (none: every write goes alone) */
   public constructor(table: Table, codec: RecordCodec, single: SingleWrites, logger: IdempotencyLogger, batched: readonly StatementKind[]) {
@@ -104,6 +110,18 @@ export class WriteBatches {
     return batched ? batched(input) : undefined;
   }
 
+  /**
+   * Optimistic mode's completed record, sent with the others of this turn; undefined when it goes alone (no
+   * scope, batching off, or staged writes: a transaction).
+   */
+  public putCompleted(input: CompleteInput): Promise<PutCompletedResult> | undefined {
+    const batched =
+      this.#enabled.has('insert') && input.writes.length === 0
+        ? scopedCoalescer(this.#putsOwner, () => coalesce<CompleteInput, PutCompletedResult>((calls) => this.#flushPuts(calls)))
+        : undefined;
+    return batched ? batched(input) : undefined;
+  }
+
   /** Claims of one event-loop turn: one conditional INSERT each, in as few requests as possible. */
   async #flushClaims(calls: Pending<ClaimInput, ClaimResult>[]): Promise<void> {
     await this.#flushStatements(
@@ -138,6 +156,60 @@ export class WriteBatches {
         );
       },
     );
+  }
+
+  /**
+   * Completed records of one event-loop turn (optimistic mode): one INSERT each, which fails on any existing
+   * item. A live record there is returned as a failed single put would return it; an expired one, a result
+   * in chunks and any other failure take the single put.
+   */
+  async #flushPuts(calls: Pending<CompleteInput, PutCompletedResult>[]): Promise<void> {
+    const simple: Pending<CompleteInput, PutCompletedResult>[] = [];
+    const items = new Map<CompleteInput, Item>();
+    for (const call of calls) {
+      const encoded = this.#codec.encodeResult(call.input.result);
+      if (encoded.chunks.length > 0) void settle(call, this.#putAlone(call.input));
+      else {
+        items.set(call.input, this.#codec.completedItem(call.input, encoded));
+        simple.push(call);
+      }
+    }
+    await this.#flushStatements(
+      'insert',
+      simple,
+      (input) => {
+        const attributes = Object.entries(items.get(input) ?? {});
+        const fields = attributes.map(([name]) => `${partiqlString(name)}: ?`).join(', ');
+        return {
+          Statement: `INSERT INTO ${partiqlName(this.#table.tableName)} VALUE {${fields}}`,
+          Parameters: attributes.map(([, value]) => value),
+        };
+      },
+      (): PutCompletedResult => ({ written: true }),
+      async (failures) => {
+        const existing = failures.filter((failure) => failure.code === 'DuplicateItem');
+        const found = await batchGet(
+          this.#table,
+          existing.map((failure) => failure.call.input.key),
+        ).catch(() => new Map<string, Item>());
+        await Promise.all(
+          failures.map(async ({ call, code }) => {
+            const item = code === 'DuplicateItem' ? found.get(call.input.key) : undefined;
+            const record = item ? await this.#codec.toRecord(item).catch(() => undefined) : undefined;
+            if (record && record.expiresAt > nowSeconds(call.input.now)) call.resolve({ written: false, existing: record });
+            else await settle(call, this.#putAlone(call.input));
+          }),
+        );
+      },
+    );
+  }
+
+  /** The single put, again while a record it met is gone by the time its condition failed. */
+  async #putAlone(input: CompleteInput): Promise<PutCompletedResult> {
+    for (;;) {
+      const result = await this.#single.putCompleted(input);
+      if (result) return result;
+    }
   }
 
   /** Plain completions of one event-loop turn: one UPDATE each, conditional on the token. */
