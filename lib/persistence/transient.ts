@@ -32,8 +32,8 @@ export const TRANSIENT_CODES = new Set([
   'InternalServerError',
 ]);
 
-/** Network failures of the socket under the SDK. */
-const NETWORK_CODES = new Set([
+/** Network failures of a socket under a client (the AWS SDK's, or a Valkey client's). */
+export const NETWORK_CODES: ReadonlySet<string> = new Set([
   'ECONNRESET',
   'ECONNREFUSED',
   'ECONNABORTED',

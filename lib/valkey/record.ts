@@ -3,6 +3,7 @@
  * failed command becomes.
  */
 import { IdempotencyConfigError, IdempotencyError, IdempotencyStoreError } from '../errors';
+import { NETWORK_CODES } from '../persistence/transient';
 import {
   RecordStatus,
   type ClaimInput,
@@ -118,18 +119,6 @@ export function toRecord(key: string, reply: unknown): IdempotencyRecord | undef
     steps,
   };
 }
-
-/** Error codes of a socket failing under the client. */
-const NETWORK_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ECONNABORTED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EAI_AGAIN',
-]);
 
 /**
  * Error replies a later attempt may not meet: a server loading its data or busy with a script, a cluster

@@ -127,34 +127,17 @@ export class WriteBatches {
     await this.#flushStatements(
       'insert',
       calls,
-      (input) => {
-        const attributes = this.#codec.claimAttributes(input);
-        // INSERT fails on any existing item, expired or not: those fall back to the single claim.
-        const fields = attributes.map(([name]) => `${partiqlString(name)}: ?`).join(', ');
-        return {
-          Statement: `INSERT INTO ${partiqlName(this.#table.tableName)} VALUE {${fields}}`,
-          Parameters: attributes.map(([, value]) => value),
-        };
-      },
+      // INSERT fails on any existing item, expired or not: those fall back to the single claim.
+      (input) => this.#insert(this.#codec.claimAttributes(input)),
       (): ClaimResult => ({ claimed: true, steps: {} }),
-      async (failures) => {
-        // Records that exist already: read them all at once and hand them to the engine, as a failed
-        // single claim would (its own token after a retried request, a completed record to replay, a lease
-        // to take over). Absent or expired ones, and other failures, take the single claim.
-        const existing = failures.filter((failure) => failure.code === 'DuplicateItem');
-        const found = await batchGet(
-          this.#table,
-          existing.map((failure) => failure.call.input.key),
-        ).catch(() => new Map<string, Item>());
-        await Promise.all(
-          failures.map(async ({ call, code }) => {
-            const item = code === 'DuplicateItem' ? found.get(call.input.key) : undefined;
-            const record = item ? await this.#codec.toRecord(item).catch(() => undefined) : undefined;
-            if (record && record.expiresAt > nowSeconds(call.input.now)) call.resolve({ claimed: false, existing: record });
-            else await settle(call, this.#single.claim(call.input));
-          }),
-        );
-      },
+      // Records that exist already go to the engine as a failed single claim would give them (its own token
+      // after a retried request, a completed record to replay, a lease to take over).
+      (failures) =>
+        this.#existingOrAlone(
+          failures,
+          (existing): ClaimResult => ({ claimed: false, existing }),
+          (input) => this.#single.claim(input),
+        ),
     );
   }
 
@@ -177,30 +160,47 @@ export class WriteBatches {
     await this.#flushStatements(
       'insert',
       simple,
-      (input) => {
-        const attributes = Object.entries(items.get(input) ?? {});
-        const fields = attributes.map(([name]) => `${partiqlString(name)}: ?`).join(', ');
-        return {
-          Statement: `INSERT INTO ${partiqlName(this.#table.tableName)} VALUE {${fields}}`,
-          Parameters: attributes.map(([, value]) => value),
-        };
-      },
+      (input) => this.#insert(Object.entries(items.get(input) ?? {})),
       (): PutCompletedResult => ({ written: true }),
-      async (failures) => {
-        const existing = failures.filter((failure) => failure.code === 'DuplicateItem');
-        const found = await batchGet(
-          this.#table,
-          existing.map((failure) => failure.call.input.key),
-        ).catch(() => new Map<string, Item>());
-        await Promise.all(
-          failures.map(async ({ call, code }) => {
-            const item = code === 'DuplicateItem' ? found.get(call.input.key) : undefined;
-            const record = item ? await this.#codec.toRecord(item).catch(() => undefined) : undefined;
-            if (record && record.expiresAt > nowSeconds(call.input.now)) call.resolve({ written: false, existing: record });
-            else await settle(call, this.#putAlone(call.input));
-          }),
-        );
-      },
+      (failures) =>
+        this.#existingOrAlone(
+          failures,
+          (existing): PutCompletedResult => ({ written: false, existing }),
+          (input) => this.#putAlone(input),
+        ),
+    );
+  }
+
+  /** A PartiQL INSERT of one item's attributes: it fails on any existing item, expired or not. */
+  #insert(attributes: readonly [string, AttributeValue][]): { Statement: string; Parameters: AttributeValue[] } {
+    const fields = attributes.map(([name]) => `${partiqlString(name)}: ?`).join(', ');
+    return {
+      Statement: `INSERT INTO ${partiqlName(this.#table.tableName)} VALUE {${fields}}`,
+      Parameters: attributes.map(([, value]) => value),
+    };
+  }
+
+  /**
+   * The INSERTs of a batch that failed: a live record found there (all read at once) is answered with `found`,
+   * as the single write would answer; an absent or expired one, and every other failure, takes the single write.
+   */
+  async #existingOrAlone<TInput extends { readonly key: string; readonly now: number }, TOutput>(
+    failures: readonly { readonly call: Pending<TInput, TOutput>; readonly code: string | undefined }[],
+    found: (existing: IdempotencyRecord) => TOutput,
+    alone: (input: TInput) => Promise<TOutput>,
+  ): Promise<void> {
+    const duplicates = failures.filter((failure) => failure.code === 'DuplicateItem');
+    const items = await batchGet(
+      this.#table,
+      duplicates.map((failure) => failure.call.input.key),
+    ).catch(() => new Map<string, Item>());
+    await Promise.all(
+      failures.map(async ({ call, code }) => {
+        const item = code === 'DuplicateItem' ? items.get(call.input.key) : undefined;
+        const record = item ? await this.#codec.toRecord(item).catch(() => undefined) : undefined;
+        if (record && record.expiresAt > nowSeconds(call.input.now)) call.resolve(found(record));
+        else await settle(call, alone(call.input));
+      }),
     );
   }
 
