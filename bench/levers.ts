@@ -29,7 +29,7 @@ import { BasePersistenceLayer, IdempotencyRecord } from '@aws-lambda-powertools/
 import type { Context } from 'aws-lambda';
 import { InMemoryStore, makeIdempotent } from '../lib';
 import { createLambdaContext } from '../lib/testing';
-import type { Contender, Scenario } from './scenarios';
+import type { Contender, Scenario } from './scenario-types';
 
 /** Records per grouped experiment (one SQS batch). */
 const GROUP = 10;
