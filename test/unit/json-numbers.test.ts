@@ -44,6 +44,15 @@ describe('parseJson', () => {
     expect(Object.is((parseJson('[-0.0, 12345678901234567]') as unknown[])[0], -0)).toBe(true);
   });
 
+  it('puts an exact number back anywhere: the whole text, an array, a member named __proto__', () => {
+    expect(parseJson(BIG_A)).toBe(12345678901234567890n);
+    expect(parseJson(`[[1, [${BIG_A}]], {"x": [${BIG_B}]}]`)).toEqual([[1, [12345678901234567890n]], { x: [12345678901234567891n] }]);
+    const value = parseJson(`{"__proto__": ${BIG_A}, "a": "${BIG_B}"}`) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(value)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(value, '__proto__')?.value).toBe(12345678901234567890n);
+    expect(value['a']).toBe(BIG_B);
+  });
+
   it('refuses what JSON.parse refuses, with its SyntaxError', () => {
     for (const text of ['[1,]', `{"a" ${BIG_A}}`, `[${BIG_A}`, '', `"${BIG_A}`, '01234567890123456789']) {
       expect(() => parseJson(text)).toThrow(SyntaxError);
