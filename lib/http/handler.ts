@@ -1,6 +1,7 @@
 import { IdempotencyEngine, defaultOperationName, invocationInfo } from '../engine';
 import { IdempotencyConfigError, IdempotencyInProgressError, IdempotencyPayloadMismatchError } from '../errors';
-import { describe, type Selector } from '../keys';
+import { describe } from '../describe';
+import { type Selector } from '../selectors/compile';
 import type { ExactOptionNames, IdempotencyOptions } from '../options';
 import {
   DEFAULT_IDEMPOTENCY_KEY_HEADER,

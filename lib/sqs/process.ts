@@ -4,7 +4,7 @@ import { prepareItem, type BatchItem } from '../batch/items';
 import { checkContext } from '../batch/validate';
 import { invocationInfo, type IdempotencyEngine, type LifecycleHooks } from '../engine';
 import { IdempotencyConfigError } from '../errors';
-import { describe } from '../keys';
+import { describe } from '../describe';
 import { preparedOptions, type PreparedOptions, type SqsBatchOptions, type SqsIdempotencyArgs, type SqsRecordHandler } from './options';
 import type { SqsBatchResponse, SqsEvent, SqsRecord } from './types';
 import { checkEvent } from './event';

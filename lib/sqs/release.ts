@@ -1,7 +1,7 @@
 import { releaseBatchRecord, type StepResolution } from '../batch/release';
 import type { RecordResolution } from '../engine';
 import { IdempotencyConfigError } from '../errors';
-import { describe } from '../keys';
+import { describe } from '../describe';
 import { preparedOptions, type SqsBatchOptions, type SqsIdempotencyArgs } from './options';
 import { sqsRecordInfo, sqsRecordSource } from './record';
 import type { SqsRecord } from './types';

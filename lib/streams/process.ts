@@ -3,7 +3,7 @@ import { prepareItem, type BatchItem, type RecordParts } from '../batch/items';
 import { runBatch, type BatchRun, type RecordOutcome } from '../batch/runtime';
 import { checkContext } from '../batch/validate';
 import { IdempotencyConfigError, StreamBatchError, type KafkaPartitionFailure } from '../errors';
-import { describe } from '../keys';
+import { describe } from '../describe';
 import { classifyEvent, dynamodbInfo, dynamodbSource, kafkaInfo, kinesisInfo, kinesisSource, type KafkaPartition } from './events';
 import {
   preparedStreamOptions,

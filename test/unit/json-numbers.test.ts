@@ -7,7 +7,7 @@ import { NumberValue } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { InMemoryStore } from '../../lib';
 import { parseJson } from '../../lib/json';
-import { canonicalize } from '../../lib/keys';
+import { canonicalize } from '../../lib/keys/canonical';
 import { processSqsBatch } from '../../lib/sqs';
 import { processStreamBatch } from '../../lib/streams';
 import { sqsEvent, sqsRecord } from '../helpers/sqs-events';
