@@ -18,7 +18,7 @@
  * - Write batching: the records run inside one write-batching scope, so concurrent claims, completions and
  *   releases share requests.
  */
-import { invocationInfo, type LifecycleHooks } from '../engine';
+import { invocationInfo, type InvocationInfo, type LifecycleHooks } from '../engine';
 import type { IdempotencyLogger } from '../logger';
 import { withWriteBatching } from '../persistence/coalesce';
 import { ClaimsAhead, claimsBeforeRunning } from './claims-ahead';
@@ -108,7 +108,8 @@ class BatchRuntime<TArgs extends unknown[]> {
     const { watch } = this.#batch;
     watch?.start();
     try {
-      for (const lane of this.#lanes.values()) this.#claimAhead(lane, 0);
+      const info = invocationInfo(this.#batch.context);
+      for (const lane of this.#lanes.values()) this.#claimAhead(lane, 0, info);
       return await runScheduled<RecordOutcome>({
         size: this.#items.length,
         limit: this.#batch.concurrency,
@@ -130,8 +131,7 @@ class BatchRuntime<TArgs extends unknown[]> {
    * lease-mode engine, up to the first that fails without running (its lane stops there). A record after an
    * earlier one with the same key is not claimed: it meets that record's outcome at its turn.
    */
-  #claimAhead(lane: readonly number[], start: number): void {
-    const info = invocationInfo(this.#batch.context);
+  #claimAhead(lane: readonly number[], start: number, info: InvocationInfo): void {
     for (const index of lane.slice(start, start + this.#batch.claimAhead)) {
       const { problem, key, engine, args } = this.#items[index] as BatchItem<TArgs>;
       if (problem !== undefined) return;
@@ -194,7 +194,7 @@ class BatchRuntime<TArgs extends unknown[]> {
     const item = this.#items[index] as BatchItem<TArgs>;
     const position = this.#position[index] ?? 0;
     if (item.lane !== undefined && position > 0 && position % this.#batch.claimAhead === 0) {
-      this.#claimAhead(this.#lanes.get(item.lane) ?? [], position);
+      this.#claimAhead(this.#lanes.get(item.lane) ?? [], position, invocationInfo(this.#batch.context));
     }
     const { engine } = item;
     const args = item.args as TArgs;
