@@ -43,6 +43,7 @@ import {
   type ScenarioResult,
 } from './report';
 import { scenarios, type Scenario } from './scenarios';
+import { oursCompiled } from './ours';
 import { median } from './stats';
 import { formatValkeyBench, runValkeyBench } from './valkey/run';
 
@@ -331,6 +332,11 @@ async function main(): Promise<void> {
   const started = process.hrtime.bigint();
   const loadAtStart = loadavg();
   process.env['AWS_LAMBDA_FUNCTION_NAME'] ??= 'bench-function';
+  process.stderr.write(
+    oursCompiled
+      ? 'Ours: the build in dist/lib (as published)\n'
+      : 'Ours: the TypeScript sources through tsx (set EO_BENCH_OURS=dist after npm run build for the published build)\n',
+  );
   process.stderr.write('Starting DynamoDB Local...\n');
   const ddb = await startLocalDynamoDB();
   let scenarioResults: ScenarioResult[] = [];

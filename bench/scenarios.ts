@@ -12,11 +12,16 @@ import { BatchProcessor, EventType, processPartialResponse, SqsFifoPartialProces
 import { IdempotencyConfig, makeIdempotent as makeIdempotentPowertools } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { commitWith, DynamoDBStore, makeIdempotent } from '../lib';
-import { processSqsBatch, type SqsBatchOptions } from '../lib/sqs';
+import type { DynamoDBStore as OursDynamoDBStore } from '../lib';
+import type { SqsBatchOptions } from '../lib/sqs';
 import { createLambdaContext } from '../lib/testing';
 import { fifoRecord, sqsEvent, sqsRecord } from '../test/helpers/sqs-events';
 import { floorBatchContenders, floorFirstCall } from './floor';
+import { ours, oursSqs } from './ours';
+
+// Ours as built (bench/ours.ts): `npm run bench` loads dist/lib, quick runs the sources.
+const { commitWith, DynamoDBStore, makeIdempotent } = ours;
+const { processSqsBatch } = oursSqs;
 
 /** What one timed iteration did, for the sanity checks (not timed). */
 export interface IterationFacts {
@@ -190,7 +195,7 @@ function powertoolsHandler(
 
 // --- ours ---------------------------------------------------------------------------------------------------
 
-function oursStore(env: ScenarioEnv): DynamoDBStore {
+function oursStore(env: ScenarioEnv): OursDynamoDBStore {
   return new DynamoDBStore({ tableName: env.ours.idempotency, client: env.client });
 }
 
