@@ -215,7 +215,7 @@ class Batch {
         return this.#decide(items[index] as Item, groupBefore, keyBefore, sameKeyBefore === undefined ? undefined : items[sameKeyBefore]);
       },
       beforeStart: (index) => (this.#stopped ? this.#notStarted((items[index] as Item).record.messageId) : undefined),
-      run: (index) => this.#execute(index).catch(() => FAILED),
+      run: (index, freeSlot) => this.#execute(index, freeSlot).catch(() => FAILED),
       settled: (index) => this.#visibility?.finished((items[index] as Item).target),
     });
     // Records that did not run (their group stopped): their claims go, together.
@@ -227,14 +227,19 @@ class Batch {
   }
 
   /**
-   * FIFO: claims, in this one turn, every record of a message group that will run through the engine, so the
-   * claims share one request instead of one request per record in turn. Records after an earlier one with
-   * the same key are not claimed: they meet that record's outcome at their turn.
+   * Claims, in this one turn, every record that will run through the engine but not at once, so the claims
+   * share requests (25 a request) instead of one request per turn of `concurrency` records: the records of
+   * a FIFO message group, and in a standard queue's batch larger than `concurrency` all of them (a batch of
+   * 1,000 at concurrency 10 would otherwise wait a round trip for the claims of each of its 100 turns).
+   * Records after an earlier one with the same key are not claimed: they meet that record's outcome at
+   * their turn.
    */
   #claimAhead(before: readonly (readonly [group: number | undefined, key: number | undefined])[]): void {
     const info = invocationInfo(this.#context);
+    const waits = this.#items.length > this.#settings.concurrency;
     this.#items.forEach((item, index) => {
-      if (item.group === undefined || item.problem !== undefined || item.key === undefined || before[index]?.[1] !== undefined) return;
+      if ((item.group === undefined && !waits) || item.problem !== undefined || item.key === undefined || before[index]?.[1] !== undefined)
+        return;
       if (!claimsBeforeRunning(item.engine)) return;
       this.#claims.claim(index, item.engine, [item.record, item.info as SqsRecordInfo<unknown>], info);
     });
@@ -301,12 +306,25 @@ class Batch {
     return FAILED;
   }
 
-  /** Runs the handler for one record: through the engine's lifecycle with a store (claimed ahead in FIFO). */
-  async #execute(index: number): Promise<Outcome> {
+  /**
+   * Runs the handler for one record: through the engine's lifecycle with a store (claimed ahead in FIFO).
+   * `concurrency` bounds the handlers running at once: in a standard queue the slot is freed as the handler
+   * returns, so the next record starts while this one's outcome is stored (the completions of several such
+   * turns share requests); a handler that throws keeps it until its claim is released.
+   */
+  async #execute(index: number, freeSlot: () => void): Promise<Outcome> {
     const item = this.#items[index] as Item;
     const { record, engine } = item;
     const info = item.info as SqsRecordInfo<unknown>;
-    const work = (): unknown => this.#handler(record, info);
+    // FIFO keeps the slot until the outcome: `fifoOnFailure: 'stop'` must know it before anything else starts.
+    const work =
+      item.group === undefined
+        ? async (): Promise<unknown> => {
+            const value = await this.#handler(record, info);
+            freeSlot();
+            return value;
+          }
+        : (): unknown => this.#handler(record, info);
     try {
       if (engine === undefined) await work();
       else
