@@ -52,24 +52,21 @@ export default tseslint.config(
   },
   {
     // Above the complexity limit today, each a chain of checks or a decoder with one branch per case: the option
-    // checks become tables when each option set is declared once, the decoders stay one function per format.
+    // checks become tables when each option set is declared once (options.ts, persistence/dynamodb.ts,
+    // testing/faults.ts); the DynamoDB codec and transaction are to be split with the DynamoDB path's rework.
     // A ratchet: the list only shrinks.
     files: [
       'lib/options.ts',
-      'lib/serialize.ts',
-      'lib/guards/expression.ts',
       'lib/persistence/dynamodb.ts',
       'lib/persistence/dynamodb/codec.ts',
       'lib/persistence/dynamodb/transaction.ts',
       'lib/testing/faults.ts',
-      'lib/keys.ts',
     ],
     rules: { complexity: ['error', { max: 35 }] },
   },
   {
-    // Over 400 lines after the last merge (issue 23's store-answer and size checks landed in them): to be split
-    // again (the execution's completion paths; the option set declared once). A ratchet: the list only shrinks.
-    files: ['lib/engine/engine.ts', 'lib/engine/execution.ts', 'lib/options.ts'],
+    // Over 400 lines: to be split when the option set is declared once. A ratchet: the list only shrinks.
+    files: ['lib/options.ts'],
     rules: { 'max-lines': ['error', { max: 460 }] },
   },
   {

@@ -19,7 +19,8 @@ import {
 } from './defaults';
 import { IdempotencyConfigError } from './errors';
 import { createDefaultLogger, type IdempotencyLogger } from './logger';
-import { compileSelector, describe, type Selector } from './keys';
+import { compileSelector, type Selector } from './selectors/compile';
+import { describe } from './describe';
 import type { IdempotencyMetricsSink } from './metrics/types';
 import type { IdempotencyStore, StoreLimits } from './persistence/store';
 

@@ -3,7 +3,7 @@
  * a batch may be processed without a store) plus options of their own.
  */
 import { IdempotencyConfigError } from '../errors';
-import { describe } from '../keys';
+import { describe } from '../describe';
 import { resolveOptions, type IdempotencyOptions, type ResolvedOptions } from '../options';
 import type { IdempotencyStore } from '../persistence/store';
 

@@ -1,6 +1,7 @@
 import { IdempotencyEngine, defaultOperationName, invocationInfo } from '../engine';
 import { IdempotencyConfigError, IdempotencyInProgressError, IdempotencyPayloadMismatchError } from '../errors';
-import { describe, type Selector } from '../keys';
+import { describe } from '../describe';
+import { type Selector } from '../selectors/compile';
 import type { ExactOptionNames, IdempotencyOptions } from '../options';
 import {
   DEFAULT_IDEMPOTENCY_KEY_HEADER,
@@ -162,20 +163,7 @@ export function makeIdempotentHttpHandler<TEvent extends HttpEvent, TResult, TCo
     }
   }
   const settings = resolveHttpOptions(options as IdempotentHttpOptions<HttpEvent, unknown>);
-  const userFingerprint = options.fingerprint;
-  const fingerprint: Selector<[TEvent, TContext, ScopedKey]> | undefined =
-    userFingerprint === false ? undefined : (userFingerprint ?? ((event: TEvent) => httpFingerprint(event)));
-  // The default name is not claimed per process as makeIdempotent does: the route is part of every key.
-  const engine = new IdempotencyEngine<[TEvent, TContext, ScopedKey], TResult>(
-    {
-      ...(options as IdempotencyOptions<[TEvent, TContext, ScopedKey], TResult>),
-      key: (_event: TEvent, _context: TContext, scoped: ScopedKey) => scoped,
-      fingerprint,
-      onMissingKey: 'throw',
-    },
-    defaultOperationName(HTTP_NAME_SUFFIX),
-    HTTP_OPTIONS,
-  );
+  const engine = httpEngine<TEvent, TContext, TResult>(options);
   const scopeOf = (settings.scope ?? httpScope) as (event: TEvent) => string;
 
   return async function idempotentHttpHandler(event: TEvent, context: TContext): Promise<TResult | HttpStructuredResponse> {
@@ -195,42 +183,74 @@ export function makeIdempotentHttpHandler<TEvent extends HttpEvent, TResult, TCo
       return handler(event, context);
     }
     const scoped: ScopedKey = { scope: checkScope(scopeOf(event)), route: request.route, key: header.key };
-
-    const args: [TEvent, TContext, ScopedKey] = [event, context, scoped];
-    let started = false;
-    try {
-      return await engine.run(
-        args,
-        invocationInfo(context),
-        async () => {
-          started = true;
-          const result = await handler(event, context);
-          const response = readResponseStatus(result, request.kind);
-          if (!response.valid) {
-            // Not stored: the gateway cannot send it (it answers 5xx), and a stored one would be replayed to every retry.
-            throw new IdempotencyConfigError(
-              `The handler of ${request.route} returned ${response.problem}. Nothing was stored and the ${settings.headerName} was released, so a retry runs the handler again. Return { statusCode, body } with an integer statusCode from 100 to 599 and a string body`,
-              { key: engine.keyOf(args) },
-            );
-          }
-          return result;
-        },
-        {
-          // Not stored: a 5xx says the request did not succeed, so the client may retry it at once.
-          shouldStore: (result) => {
-            const response = readResponseStatus(result, request.kind);
-            return response.valid && response.status < 500;
-          },
-          onReplay: (value) => markReplayed(value, request.kind) as TResult,
-        },
-      );
-    } catch (error) {
-      // The engine's refusals before the handler ran (in progress, key reused) are answers of the protocol.
-      const problem = started ? undefined : problemFor(error, request, settings);
-      if (problem) return problem;
-      throw error;
-    }
+    return runProtected(engine, () => handler(event, context), [event, context, scoped], request, settings);
   };
+}
+
+/** The engine of an HTTP handler: keyed by the scoped header, fingerprinted by the request unless `fingerprint` says otherwise. */
+function httpEngine<TEvent extends HttpEvent, TContext, TResult>(
+  options: IdempotentHttpOptions<TEvent, TContext>,
+): IdempotencyEngine<[TEvent, TContext, ScopedKey], TResult> {
+  const userFingerprint = options.fingerprint;
+  const fingerprint: Selector<[TEvent, TContext, ScopedKey]> | undefined =
+    userFingerprint === false ? undefined : (userFingerprint ?? ((event: TEvent) => httpFingerprint(event)));
+  // The default name is not claimed per process as makeIdempotent does: the route is part of every key.
+  return new IdempotencyEngine<[TEvent, TContext, ScopedKey], TResult>(
+    {
+      ...(options as IdempotencyOptions<[TEvent, TContext, ScopedKey], TResult>),
+      key: (_event: TEvent, _context: TContext, scoped: ScopedKey) => scoped,
+      fingerprint,
+      onMissingKey: 'throw',
+    },
+    defaultOperationName(HTTP_NAME_SUFFIX),
+    HTTP_OPTIONS,
+  );
+}
+
+/**
+ * Runs a request that carries a key through the engine: a response the gateway can send and below 500 is
+ * stored, a replay is marked, and the engine's refusals before the handler ran are answered as problems.
+ */
+async function runProtected<TEvent extends HttpEvent, TContext, TResult>(
+  engine: IdempotencyEngine<[TEvent, TContext, ScopedKey], TResult>,
+  handle: () => Promise<TResult> | TResult,
+  args: [TEvent, TContext, ScopedKey],
+  request: HttpRequestFacts,
+  settings: HttpSettings,
+): Promise<TResult | HttpStructuredResponse> {
+  let started = false;
+  try {
+    return await engine.run(
+      args,
+      invocationInfo(args[1]),
+      async () => {
+        started = true;
+        const result = await handle();
+        const response = readResponseStatus(result, request.kind);
+        if (!response.valid) {
+          // Not stored: the gateway cannot send it (it answers 5xx), and a stored one would be replayed to every retry.
+          throw new IdempotencyConfigError(
+            `The handler of ${request.route} returned ${response.problem}. Nothing was stored and the ${settings.headerName} was released, so a retry runs the handler again. Return { statusCode, body } with an integer statusCode from 100 to 599 and a string body`,
+            { key: engine.keyOf(args) },
+          );
+        }
+        return result;
+      },
+      {
+        // Not stored: a 5xx says the request did not succeed, so the client may retry it at once.
+        shouldStore: (result) => {
+          const response = readResponseStatus(result, request.kind);
+          return response.valid && response.status < 500;
+        },
+        onReplay: (value) => markReplayed(value, request.kind) as TResult,
+      },
+    );
+  } catch (error) {
+    // The engine's refusals before the handler ran (in progress, key reused) are answers of the protocol.
+    const problem = started ? undefined : problemFor(error, request, settings);
+    if (problem) return problem;
+    throw error;
+  }
 }
 
 /**

@@ -1,7 +1,7 @@
 /** A metrics sink that writes CloudWatch Embedded Metric Format lines (Lambda sends stdout to CloudWatch Logs). */
 import { DEFAULT_EMF_NAMESPACE } from '../defaults';
 import { IdempotencyConfigError } from '../errors';
-import { describe } from '../keys';
+import { describe } from '../describe';
 import type { ExactOptionNames } from '../options';
 import type { IdempotencyMetricsSink } from './types';
 

@@ -4,7 +4,8 @@ import { resolveBatchOptions } from '../batch/validate';
 import { IdempotencyEngine, defaultOperationName } from '../engine';
 import { IdempotencyConfigError } from '../errors';
 import { boundedSource } from '../batch/source-name';
-import { compileSelector, describe, type Selector } from '../keys';
+import { compileSelector, type Selector } from '../selectors/compile';
+import { describe } from '../describe';
 import {
   oneOf,
   optionalFunction,

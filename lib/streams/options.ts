@@ -4,7 +4,7 @@ import { boundedSource } from '../batch/source-name';
 import { resolveBatchOptions } from '../batch/validate';
 import { IdempotencyEngine, defaultOperationName } from '../engine';
 import { IdempotencyConfigError } from '../errors';
-import type { Selector } from '../keys';
+import type { Selector } from '../selectors/compile';
 import {
   optionalFunction,
   positiveInteger,
