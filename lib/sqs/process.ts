@@ -76,6 +76,8 @@ interface Item {
   readonly group: string | undefined;
   /** Absent when the body could not be parsed. */
   readonly info: SqsRecordInfo<unknown> | undefined;
+  /** The engine's arguments, `[record, info]`, one array from the key's derivation to the claim; absent with a problem. */
+  readonly args: SqsIdempotencyArgs<unknown> | undefined;
   /** Absent without a store. */
   readonly engine: Engine | undefined;
   /** The idempotency record key, when the engine found one (records with equal keys run one after another). */
@@ -143,6 +145,7 @@ class Batch {
     const fails = (info: SqsRecordInfo<unknown> | undefined, message: string, error: unknown): Item => ({
       ...base,
       info,
+      args: undefined,
       key: undefined,
       fingerprint: undefined,
       problem: { message, error },
@@ -165,22 +168,24 @@ class Batch {
       return fails(undefined, `Could not parse the body of SQS message ${record.messageId}`, error);
     }
     const info = sqsRecordInfo(record, body);
+    // One arguments array from here to the engine's claim: the key and fingerprint are hashed once.
+    const args: SqsIdempotencyArgs<unknown> = [record, info];
     const engine = base.engine;
     let key: string | undefined;
     try {
-      key = engine?.keyOf([record, info]);
+      key = engine?.keyOf(args);
     } catch (error) {
       return fails(info, `Could not derive the idempotency key of SQS message ${record.messageId}`, error);
     }
     let fingerprint: string | undefined;
     if (engine !== undefined && key !== undefined && acknowledgesDuplicates(engine)) {
       try {
-        fingerprint = fingerprintOf(engine, [record, info]);
+        fingerprint = fingerprintOf(engine, args);
       } catch (error) {
         return fails(info, `Could not derive the idempotency fingerprint of SQS message ${record.messageId}`, error);
       }
     }
-    return { ...base, info, key, fingerprint, problem: undefined };
+    return { ...base, info, args, key, fingerprint, problem: undefined };
   }
 
   /**
@@ -241,7 +246,7 @@ class Batch {
       if ((item.group === undefined && !waits) || item.problem !== undefined || item.key === undefined || before[index]?.[1] !== undefined)
         return;
       if (!claimsBeforeRunning(item.engine)) return;
-      this.#claims.claim(index, item.engine, [item.record, item.info as SqsRecordInfo<unknown>], info);
+      this.#claims.claim(index, item.engine, item.args ?? [item.record, item.info as SqsRecordInfo<unknown>], info);
     });
   }
 
@@ -328,7 +333,14 @@ class Batch {
     try {
       if (engine === undefined) await work();
       else
-        await this.#claims.run(index, engine, [record, info], invocationInfo(this.#context), work, this.#hooks(engine, record.messageId));
+        await this.#claims.run(
+          index,
+          engine,
+          item.args ?? [record, info],
+          invocationInfo(this.#context),
+          work,
+          this.#hooks(engine, record.messageId),
+        );
       return SUCCEEDED;
     } catch (error) {
       this.#logFailure(record.messageId, error);
