@@ -65,8 +65,12 @@ export interface Schedule<TOutcome extends object> {
    * @default - every task runs
    */
   beforeStart?(index: number): TOutcome | undefined;
-  /** Runs the task. It must not reject (a batch processor turns its failures into outcomes). */
-  run(index: number): Promise<TOutcome>;
+  /**
+   * Runs the task. It must not reject (a batch processor turns its failures into outcomes). It may call
+   * `freeSlot` before it settles, once the part that `limit` bounds is done (a record's handler), so that the
+   * next task starts while this one finishes (stores its outcome).
+   */
+  run(index: number, freeSlot: () => void): Promise<TOutcome>;
   /** Called as each task settles, run or not. */
   settled?(index: number, outcome: TOutcome): void;
 }
@@ -126,8 +130,18 @@ export async function runScheduled<TOutcome extends object>(schedule: Schedule<T
           continue;
         }
         running += 1;
-        void schedule.run(index).then((outcome) => {
+        let holding = true;
+        const freeSlot = (): void => {
+          if (!holding) return;
+          holding = false;
           running -= 1;
+          pump();
+        };
+        void schedule.run(index, freeSlot).then((outcome) => {
+          if (holding) {
+            holding = false;
+            running -= 1;
+          }
           finish(index, outcome);
           pump();
         });
