@@ -55,7 +55,6 @@ export default tseslint.config(
     // checks become tables when each option set is declared once, the decoders stay one function per format.
     // A ratchet: the list only shrinks.
     files: [
-      'lib/options.ts',
       'lib/serialize.ts',
       'lib/guards/expression.ts',
       'lib/persistence/dynamodb.ts',
@@ -69,7 +68,7 @@ export default tseslint.config(
   {
     // Over 400 lines after the last merge (issue 23's store-answer and size checks landed in them): to be split
     // again (the execution's completion paths; the option set declared once). A ratchet: the list only shrinks.
-    files: ['lib/engine/engine.ts', 'lib/engine/execution.ts', 'lib/options.ts'],
+    files: ['lib/engine/engine.ts', 'lib/engine/execution.ts'],
     rules: { 'max-lines': ['error', { max: 460 }] },
   },
   {

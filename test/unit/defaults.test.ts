@@ -43,10 +43,10 @@ const ROOT = join(__dirname, '../..');
 
 /** Where each defaulted option is documented, and the constant the code uses for it. */
 const DOCUMENTED: readonly (readonly [file: string, option: string, constant: string])[] = [
-  ['lib/http/handler.ts', 'onInProgress', 'DEFAULT_ON_IN_PROGRESS'],
-  ['lib/http/handler.ts', 'headerName', 'DEFAULT_IDEMPOTENCY_KEY_HEADER'],
-  ['lib/http/handler.ts', 'requiredFor', 'DEFAULT_KEY_REQUIRED_METHODS'],
-  ['lib/http/handler.ts', 'problemTypeBase', 'DEFAULT_PROBLEM_TYPE_BASE'],
+  ['lib/http/options.ts', 'onInProgress', 'DEFAULT_ON_IN_PROGRESS'],
+  ['lib/http/options.ts', 'headerName', 'DEFAULT_IDEMPOTENCY_KEY_HEADER'],
+  ['lib/http/options.ts', 'requiredFor', 'DEFAULT_KEY_REQUIRED_METHODS'],
+  ['lib/http/options.ts', 'problemTypeBase', 'DEFAULT_PROBLEM_TYPE_BASE'],
   ['lib/options.ts', 'expiresAfterSeconds', 'DEFAULT_EXPIRES_AFTER_SECONDS'],
   ['lib/options.ts', 'onInProgress', 'DEFAULT_ON_IN_PROGRESS'],
   ['lib/options.ts', 'onMissingKey', 'DEFAULT_ON_MISSING_KEY'],
