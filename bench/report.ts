@@ -1,6 +1,7 @@
 /**
  * The benchmark's results document, its markdown tables, its targets and its chart rows. Pure code.
  */
+import type { JsonPathResult } from './json-path';
 import type { ChartSection, RatioChart } from './chart';
 import { contenderCost, dollars, DYNAMODB_PRICES, LAMBDA_PRICES, type RecordCost } from './cost';
 import { FLOOR } from './floor';
@@ -65,6 +66,8 @@ export interface BenchResults {
   readonly footprint: FootprintResult | undefined;
   /** Why the footprint is missing, when measuring it failed. */
   readonly footprintError?: string;
+  /** The JSON path (numbers kept exact against `JSON.parse`), when measured (bench/json-path.ts). */
+  readonly jsonPath?: JsonPathResult;
   readonly targets: readonly TargetResult[];
 }
 

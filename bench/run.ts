@@ -7,7 +7,7 @@
  *   npm run bench -- --scale=0.2                    # fewer iterations, for a quick look
  *   npm run bench -- --lambda-mb=512 --rtt-ms=3     # the Lambda model at 512 MB only
  *   npm run bench -- --lambda-mb=none               # the uncapped in-process run only
- *   npm run bench -- --no-footprint --no-levers
+ *   npm run bench -- --no-footprint --no-levers --no-json-path
  *   npm run bench -- --valkey-only --scale=0.1      # the Valkey contenders only (bench/valkey/)
  *   npm run bench -- --from=bench/results/<date>.json   # redraw the tables and charts of an earlier run
  *
@@ -28,6 +28,7 @@ import { drawRatioChart } from './chart';
 import { floorChart } from './floor-report';
 import { measureFootprint, type FootprintResult } from './footprint';
 import { instrument } from './instrument';
+import { jsonPathTable, measureJsonPath, type JsonPathResult } from './json-path';
 import { placeServer, runLambdaConfig, type LambdaRunResult } from './lambda';
 import { leverScenarios } from './levers';
 import { Runner } from './measure';
@@ -72,6 +73,8 @@ interface Args {
   readonly scale: number;
   readonly footprint: boolean;
   readonly levers: boolean;
+  /** Measure the JSON path (bench/json-path.ts): numbers kept exact against `JSON.parse`. */
+  readonly jsonPath: boolean;
   /** `none` (the uncapped in-process run) and Lambda memory sizes in MB, in the order they run. */
   readonly configs: readonly (number | 'none')[];
   readonly rttMs: number;
@@ -101,6 +104,7 @@ function parseArgs(argv: readonly string[]): Args {
       scale: { type: 'string' },
       'no-footprint': { type: 'boolean' },
       'no-levers': { type: 'boolean' },
+      'no-json-path': { type: 'boolean' },
       'no-valkey': { type: 'boolean' },
       'valkey-only': { type: 'boolean' },
       'lambda-mb': { type: 'string' },
@@ -120,6 +124,7 @@ function parseArgs(argv: readonly string[]): Args {
     scale,
     footprint: values['no-footprint'] !== true,
     levers: values['no-levers'] !== true,
+    jsonPath: values['no-json-path'] !== true,
     configs,
     rttMs: values['rtt-ms'] === undefined ? DEFAULT_RTT_MS : number('--rtt-ms', values['rtt-ms'], 0),
     periodMs: values['cfs-period-ms'] === undefined ? DEFAULT_PERIOD_MS : number('--cfs-period-ms', values['cfs-period-ms'], 1),
@@ -268,7 +273,7 @@ function charts(results: BenchResults): { suffix: string; name: string; svg: str
 
 /** Writes a run's report and charts next to `base` (its .json), and the charts the docs show into `outDir`. */
 function writeReport(results: BenchResults, base: string, outDir: string): string {
-  const markdown = markdownReport(results);
+  const markdown = `${markdownReport(results)}${results.jsonPath === undefined ? '' : `\n${jsonPathTable(results.jsonPath)}`}`;
   writeFileSync(`${base}.md`, markdown);
   for (const chart of charts(results)) {
     writeFileSync(`${base}${chart.suffix}.svg`, chart.svg);
@@ -389,6 +394,11 @@ async function main(): Promise<void> {
       process.stderr.write(`Footprint failed: ${footprintError}\n`);
     }
   }
+  let jsonPath: JsonPathResult | undefined;
+  if (args.jsonPath) {
+    process.stderr.write('JSON path...\n');
+    jsonPath = await measureJsonPath(args.scale);
+  }
   const date = new Date().toISOString().slice(0, 10);
   const results: BenchResults = {
     schema: 2,
@@ -412,6 +422,7 @@ async function main(): Promise<void> {
     lambdaTargets: evaluateLambdaTargets(lambdaResults, footprint),
     footprint,
     ...(footprintError === undefined ? {} : { footprintError }),
+    ...(jsonPath === undefined ? {} : { jsonPath }),
     targets: scenarioResults.length > 0 ? evaluateTargets(scenarioResults, footprint) : [],
   };
   mkdirSync(args.outDir, { recursive: true });

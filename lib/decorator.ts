@@ -1,6 +1,6 @@
 /** `@idempotent(options)`: makeIdempotent as a method decorator, for standard and legacy decorators alike. */
 import { IdempotencyConfigError } from './errors';
-import { describe } from './keys';
+import { describe } from './describe';
 import { makeIdempotent } from './make-idempotent';
 import type { IdempotencyOptions } from './options';
 

@@ -16,7 +16,7 @@ export { step, downstreamKey, commitWith } from './effects';
 export type { StepOptions, RecordResolution } from './engine';
 export type { IdempotencyOptions, IdempotencyLogger, ReplayInfo } from './options';
 export type { IdempotencyMetricsSink } from './metrics/types';
-export type { Selector } from './keys';
+export type { Selector } from './selectors/compile';
 export { DynamoDBStore, type DynamoDBStoreOptions } from './persistence/dynamodb';
 export { InMemoryStore } from './persistence/memory';
 // What users annotate with; the rest of the store contract is in `effectively-once/store`.

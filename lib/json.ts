@@ -48,29 +48,60 @@ const STRICT_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 
 /**
  * The faster exact parse: each number `JSON.parse` would round is replaced by the string `"\u0000<n>"`, the
- * text is parsed natively, and a reviver puts the exact values back. No string of the text can hold a NUL
- * character unless it writes the escape `\u0000` (JSON refuses a raw one), so such texts are left to the
- * iterative parser (`undefined`); so are texts that fail to parse (for the native error message) or nest
- * too deeply for the reviver.
+ * text is parsed natively, and the exact values are put back by one walk of the result (a reviver costs several
+ * parses: it is called for every value). No string of the text can hold a NUL character unless it writes the
+ * escape `\u0000` (JSON refuses a raw one), so such texts are left to the iterative parser (`undefined`); so are
+ * texts that fail to parse (for the native error message).
  */
 function substituted(text: string): unknown {
   if (text.includes('\\u0000')) return undefined;
   const exact: unknown[] = [];
   const rewritten = text.replace(TOKENS, (token) => {
-    if (token.startsWith('"') || !STRICT_NUMBER.test(token)) return token;
+    // A string, or a number of at most 15 characters without an exponent (15 significant digits at most): kept.
+    if (token.charCodeAt(0) === 34 || (token.length <= 15 && !/[eE]/.test(token)) || !STRICT_NUMBER.test(token)) return token;
     const value = exactNumber(token);
     if (typeof value === 'number') return token;
     exact.push(value);
     return `"\\u0000${exact.length - 1}"`;
   });
   if (exact.length === 0) return JSON.parse(text);
+  let parsed: unknown;
   try {
-    return JSON.parse(rewritten, (_key, value: unknown) =>
-      typeof value === 'string' && value.charCodeAt(0) === 0 ? exact[Number(value.slice(1))] : value,
-    );
+    parsed = JSON.parse(rewritten);
   } catch {
     return undefined;
   }
+  return restored(parsed, exact);
+}
+
+/** `exact[n]` for a placeholder `"\u0000<n>"`, else `undefined`. */
+function placeholder(value: unknown, exact: readonly unknown[]): unknown {
+  return typeof value === 'string' && value.charCodeAt(0) === 0 ? exact[Number(value.slice(1))] : undefined;
+}
+
+/**
+ * Puts the exact values back in place of their placeholders, walking the parsed value without recursion (its
+ * depth is bounded by memory only) and stopping once every placeholder is found.
+ */
+function restored(parsed: unknown, exact: readonly unknown[]): unknown {
+  const top = placeholder(parsed, exact);
+  if (top !== undefined) return top;
+  let left = exact.length;
+  const stack: object[] = typeof parsed === 'object' && parsed !== null ? [parsed] : [];
+  for (let container = stack.pop(); container !== undefined && left > 0; container = stack.pop()) {
+    const record = container as Record<string, unknown>;
+    for (const name of Array.isArray(container) ? container.keys() : Object.keys(container)) {
+      const value = record[name];
+      const found = placeholder(value, exact);
+      if (found !== undefined) {
+        define(container, String(name), found);
+        left -= 1;
+      } else if (typeof value === 'object' && value !== null) {
+        stack.push(value);
+      }
+    }
+  }
+  return parsed;
 }
 
 /** A decimal number as text: sign, digits with an optional point, optional exponent. */

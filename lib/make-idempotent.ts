@@ -1,7 +1,7 @@
 import { claimDefaultName, defaultOperationName, IdempotencyEngine, invocationInfo, type RecordResolution } from './engine';
 import { resolveOptions } from './config/idempotency';
 import { IdempotencyConfigError } from './errors';
-import { describe } from './keys';
+import { describe } from './describe';
 import type { IdempotencyOptions } from './options';
 
 /** The function {@link makeIdempotent} returns: the wrapped function, plus the way out of a stuck record. */

@@ -3,7 +3,7 @@
  * validated. Declared once as a spec, with their checks and defaults, in config/idempotency.ts.
  */
 import type { IdempotencyLogger } from './logger';
-import type { Selector } from './keys';
+import type { Selector } from './selectors/compile';
 import type { IdempotencyMetricsSink } from './metrics/types';
 import type { IdempotencyStore } from './persistence/store';
 

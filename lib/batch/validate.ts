@@ -6,7 +6,7 @@ import { IDEMPOTENCY_SPEC, checkIdempotencyValues, type IdempotencySpec } from '
 import { withMethods } from '../config/checks';
 import { defineOptions, type Check, type OptionEntry, type OptionSet, type OptionSpec, type Resolved } from '../config/spec';
 import { IdempotencyConfigError } from '../errors';
-import { describe } from '../keys';
+import { describe } from '../describe';
 import type { IdempotencyStore } from '../persistence/store';
 
 /** The idempotency options as a batch processor takes them: `store` optional (no store, no idempotency). */

@@ -23,7 +23,8 @@ import {
 } from '../defaults';
 import { IdempotencyConfigError } from '../errors';
 import { sharedDefaultLogger, type IdempotencyLogger } from '../logger';
-import { compileSelector, describe, type Selector } from '../keys';
+import { describe } from '../describe';
+import { compileSelector, type Selector } from '../selectors/compile';
 import type { IdempotencyMetricsSink } from '../metrics/types';
 import type { IdempotencyOptions, ReplayInfo, ResolvedOptions } from '../options';
 import type { IdempotencyStore, StoreLimits } from '../persistence/store';

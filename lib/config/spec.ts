@@ -8,7 +8,7 @@
  * - a name: ``Unknown option `<path>` of <set>: did you mean `<name>`? (known options: a, b, c)`` (the
  *   suggestion only for a near name; a nested set's path names it, without "of <set>").
  */
-import { describe } from '../keys';
+import { describe } from '../describe';
 
 /** The error class a set refuses with (`IdempotencyConfigError`, the testing kit's `TestKitConfigError`). */
 export type ConfigErrorClass = new (message: string) => Error;

@@ -1,28 +1,33 @@
 /** The engine: derives keys, claims, waits, replays, and the way out of stuck records. Executions run the work. */
 import { randomUUID } from 'node:crypto';
-import { LEASE_SAFETY_MARGIN_MS, WAIT_INITIAL_DELAY_MS, WAIT_MAX_DELAY_MS } from '../defaults';
-import { IdempotencyContextError, IdempotencyInProgressError, IdempotencyKeyError, IdempotencyPayloadMismatchError } from '../errors';
+import { LEASE_SAFETY_MARGIN_MS } from '../defaults';
+import { IdempotencyInProgressError, IdempotencyKeyError, IdempotencyPayloadMismatchError } from '../errors';
 import { MetricsEmitter } from '../metrics/emitter';
 import type { IdempotencyMetricName } from '../metrics/types';
 import type { ResolvedOptions } from '../options';
-import { RecordStatus, type ClaimInput, type IdempotencyRecord, type OutcomeKind, type StepCheckpoint } from '../persistence/store';
+import {
+  RecordStatus,
+  type ClaimInput,
+  type ClaimResult,
+  type IdempotencyRecord,
+  type OutcomeKind,
+  type StepCheckpoint,
+} from '../persistence/store';
 import { monotonicNow } from '../retry';
-import { deserialize, reviveError, type StoredError } from '../serialize';
-import { backoffMs, sleep, type Backoff } from '../time';
 import type { Begin } from './begin';
-import { Execution, type Lease } from './execution';
+import { Execution } from './execution';
+import type { Lease } from './held-lease';
 import type { ExecutionHost } from './host';
 import { checkFingerprint, describeMissing, fingerprintHashOf, recordKeyOf } from './identity';
 import { DisabledExecution, idempotencyDisabled } from './kill-switch';
 import { LeaseTime } from './lease-time';
 import { LocalCache } from './local-cache';
-import { checkedClaim, checkedRecord } from './store-answers';
+import { replayOutcome } from './replay';
+import { resolveStuckRecord, type ResolverParts } from './resolve-record';
+import { checkedClaim } from './store-answers';
 import { StoreCalls } from './store-calls';
-import { reviveLibraryError, storableStepResult } from './outcomes';
 import type { InvocationInfo, LifecycleHooks, RecordResolution } from './types';
-
-/** The polls of a record held by another invocation (`onInProgress: 'wait'`): doubling, capped. */
-const WAIT_BACKOFF: Backoff = { firstMs: WAIT_INITIAL_DELAY_MS, maxMs: WAIT_MAX_DELAY_MS };
+import { waitForHolder, type WaitParts } from './wait-for-holder';
 
 /** What every claim attempt of one invocation shares (see `#plan`). */
 interface ClaimPlan<TResult> {
@@ -146,7 +151,6 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
     return this.#claim(key, fingerprint, info);
   }
 
-  /** Claims `key` (lease mode), taking over an ended lease, waiting or replaying as the record found says. */
   /**
    * What every claim attempt of one invocation shares: its token, the lease it asks for, its deadlines, and how
    * the execution is made once the record is ours.
@@ -178,7 +182,8 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
   /** Claims `key` (lease mode), taking over an ended lease, waiting or replaying as the record found says. */
   async #claim(key: string, fingerprint: string | undefined, info: InvocationInfo): Promise<Begin<TResult>> {
     const o = this.options;
-    const { token, owner, leaseMs, deadline, retryDeadline, execution } = this.#plan(key, fingerprint, info);
+    const plan = this.#plan(key, fingerprint, info);
+    const { token, owner, deadline, retryDeadline, execution } = plan;
     if (o.mode === 'optimistic') return execution({}, { leaseUntil: 0, expiresAt: 0 });
 
     const claimDeadline = retryDeadline();
@@ -187,33 +192,7 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
       const previous = existing;
       // A resumed durable execution keeps the lease its first invocation took: the timeout counts from the start.
       const resumed = previous !== undefined && owner !== undefined && previous.owner === owner;
-      // Built afresh for every attempt, from the clock read as it is sent: a lease computed before a
-      // throttled or unanswered first attempt would land partly (or wholly) spent.
-      const claimAt = (now: number): ClaimInput => {
-        const leaseUntil = resumed && previous.leaseUntil > now ? previous.leaseUntil : now + leaseMs;
-        const expiresAt = this.#time.claimExpiresAt(now, leaseUntil - now);
-        return {
-          key,
-          token,
-          leaseUntil,
-          expiresAt: previous ? Math.max(expiresAt, previous.expiresAt) : expiresAt,
-          ...(fingerprint === undefined ? {} : { fingerprint }),
-          ...(owner === undefined ? {} : { owner }),
-          now: now - o.clockSkewMs,
-        };
-      };
-      let sent = claimAt(o.clock());
-      const result = await this.#calls.retry(
-        key,
-        'claim',
-        () => {
-          sent = claimAt(o.clock());
-          return previous
-            ? o.store.takeOver({ ...sent, previousToken: previous.token }).then((answer) => checkedClaim(answer, 'takeOver', key))
-            : o.store.claim(sent).then((answer) => checkedClaim(answer, 'claim', key));
-        },
-        claimDeadline,
-      );
+      const { result, sent } = await this.#attempt(key, fingerprint, plan, previous, resumed, claimDeadline);
       existing = undefined;
       if (result.claimed) {
         if (previous) this.count(resumed ? 'DurableResumes' : 'LeaseTakeovers');
@@ -241,7 +220,7 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
       if (o.onInProgress === 'wait' || info.waitForHolderMs !== undefined) {
         // A wait for the holder asked by the adapter is bounded in real time too (an injected clock may stand still).
         const holderWaitEnd = o.onInProgress === 'wait' ? undefined : monotonicNow() + (info.waitForHolderMs ?? 0);
-        const waited = await this.#waitFor(key, found, fingerprint, deadline, holderWaitEnd);
+        const waited = await waitForHolder(this.#parts(), key, found, fingerprint, deadline, holderWaitEnd);
         if (waited.kind === 'replay') return waited;
         // Gone (released after a failure): claim afresh. Lease ended: take over.
         existing = waited.record;
@@ -253,6 +232,49 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
         { key, retryAfterMs },
       );
     }
+  }
+
+  /**
+   * One claim (or, after `previous`, a take-over) sent to the store, retried until `deadline`. Its input is
+   * built afresh for every attempt, from the clock read as it is sent: a lease computed before a throttled
+   * or unanswered first attempt would land partly (or wholly) spent.
+   */
+  async #attempt(
+    key: string,
+    fingerprint: string | undefined,
+    plan: ClaimPlan<TResult>,
+    previous: IdempotencyRecord | undefined,
+    resumed: boolean,
+    deadline: number,
+  ): Promise<{ result: ClaimResult; sent: ClaimInput }> {
+    const o = this.options;
+    const { token, owner, leaseMs } = plan;
+    const claimAt = (now: number): ClaimInput => {
+      const leaseUntil = resumed && previous !== undefined && previous.leaseUntil > now ? previous.leaseUntil : now + leaseMs;
+      const expiresAt = this.#time.claimExpiresAt(now, leaseUntil - now);
+      return {
+        key,
+        token,
+        leaseUntil,
+        expiresAt: previous ? Math.max(expiresAt, previous.expiresAt) : expiresAt,
+        ...(fingerprint === undefined ? {} : { fingerprint }),
+        ...(owner === undefined ? {} : { owner }),
+        now: now - o.clockSkewMs,
+      };
+    };
+    let sent = claimAt(o.clock());
+    const result = await this.#calls.retry(
+      key,
+      'claim',
+      () => {
+        sent = claimAt(o.clock());
+        return previous
+          ? o.store.takeOver({ ...sent, previousToken: previous.token }).then((answer) => checkedClaim(answer, 'takeOver', key))
+          : o.store.claim(sent).then((answer) => checkedClaim(answer, 'claim', key));
+      },
+      deadline,
+    );
+    return { result, sent };
   }
 
   /**
@@ -278,65 +300,7 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
         `No idempotency key found for ${o.name}: the key selector returned ${describeMissing(o.selectKey(args))}; nothing was released`,
       );
     }
-    if (step !== undefined && (typeof step.name !== 'string' || step.name.length === 0)) {
-      throw new IdempotencyContextError(`Expected the step name to be a non-empty string, got ${String(step.name)}`);
-    }
-    const stepResult = step === undefined ? undefined : storableStepResult(key, step.name, step.result);
-    this.#cache.delete(key);
-    const deadline = monotonicNow() + o.completionRetrySeconds * 1000;
-    const record = await this.#calls.retry(
-      key,
-      'read',
-      () => o.store.get(key, o.clock() - o.clockSkewMs).then((answer) => checkedRecord(answer, key)),
-      deadline,
-    );
-    if (!record) return 'absent';
-    if (record.status === RecordStatus.Completed) return 'completed';
-    if (!this.#time.leaseEnded(record)) {
-      const retryAfterMs = this.#time.retryAfterMs(record);
-      throw new IdempotencyInProgressError(
-        `Idempotency record ${key} is held by a running invocation for ${retryAfterMs} ms more; nothing was released. Retry after that`,
-        { key, retryAfterMs },
-      );
-    }
-    const token = randomUUID();
-    const leaseMs = this.#time.leaseMs({});
-    const taken = await this.#calls.retry(
-      key,
-      'take over',
-      () => {
-        // Measured from this attempt, as every lease is.
-        const now = o.clock();
-        return o.store
-          .takeOver({
-            key,
-            token,
-            previousToken: record.token,
-            leaseUntil: now + leaseMs,
-            expiresAt: Math.max(record.expiresAt, this.#time.claimExpiresAt(now, leaseMs)),
-            now: now - o.clockSkewMs,
-          })
-          .then((answer) => checkedClaim(answer, 'takeOver', key));
-      },
-      deadline,
-    );
-    if (!taken.claimed && taken.existing.token !== token) {
-      if (taken.existing.status === RecordStatus.Completed) return 'completed';
-      throw new IdempotencyInProgressError(
-        `Idempotency record ${key} was taken over by another invocation meanwhile; nothing was released`,
-        {
-          key,
-          retryAfterMs: this.#time.retryAfterMs(taken.existing),
-        },
-      );
-    }
-    if (step !== undefined) {
-      const checkpoint: StepCheckpoint = { state: 'done', ...(stepResult === undefined ? {} : { result: stepResult }) };
-      await this.#calls.retry(key, 'checkpoint', () => o.store.checkpoint({ key, token, step: step.name, checkpoint }), deadline);
-    }
-    await this.#calls.retry(key, 'release', () => o.store.release({ key, token, keepCheckpoints: step !== undefined }), deadline);
-    o.logger.info(step === undefined ? `Released idempotency record ${key} by hand` : `Marked step "${step.name}" of ${key} done by hand`);
-    return step === undefined ? 'released' : 'stepDone';
+    return resolveStuckRecord(this.#parts(), key, step);
   }
 
   /**
@@ -357,53 +321,20 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
     return fingerprintHashOf(this.options, args);
   }
 
-  /**
-   * Polls the record (consistent reads, backoff) until it completes, disappears or its lease ends, or the
-   * wait ends: at `deadline` on the options' clock, or at `monotonicEnd` in real time.
-   */
-  async #waitFor(
-    key: string,
-    seen: IdempotencyRecord,
-    fingerprint: string | undefined,
-    deadline: number,
-    monotonicEnd = Number.POSITIVE_INFINITY,
-  ): Promise<{ kind: 'replay'; value: TResult } | { kind: 'retry'; record: IdempotencyRecord | undefined }> {
-    const o = this.options;
-    let record: IdempotencyRecord | undefined = seen;
-    for (let attempt = 1; ; attempt += 1) {
-      const left = Math.min(deadline - o.clock(), monotonicEnd - monotonicNow());
-      if (left <= 0) {
-        const retryAfterMs = this.#time.retryAfterMs(record);
-        throw new IdempotencyInProgressError(
-          `Idempotency record ${key} was still held by another invocation when the wait ran out of time; retry after ${retryAfterMs} ms`,
-          { key, retryAfterMs },
-        );
-      }
-      await sleep(Math.min(backoffMs(WAIT_BACKOFF, attempt), left));
-      const current: IdempotencyRecord | undefined = await this.#calls.retry(
-        key,
-        'read',
-        () => o.store.get(key, o.clock() - o.clockSkewMs).then((answer) => checkedRecord(answer, key)),
-        monotonicNow() + Math.max(0, deadline - o.clock()),
-      );
-      if (!current) return { kind: 'retry', record: undefined };
-      checkFingerprint(key, current.fingerprint, fingerprint);
-      if (current.status === RecordStatus.Completed) {
-        this.#cache.rememberRecord(key, current, fingerprint);
-        return { kind: 'replay', value: this.#replay(key, current.outcome ?? 'value', current.result) };
-      }
-      if (this.#time.leaseEnded(current)) return { kind: 'retry', record: current };
-      record = current;
-    }
+  /** What the modules that wait for a holder or resolve a record by hand use of this engine. */
+  #parts(): WaitParts<TResult> & ResolverParts {
+    return {
+      options: this.options,
+      time: this.#time,
+      calls: this.#calls,
+      cache: this.#cache,
+      replay: (key, outcome, result) => this.#replay(key, outcome, result),
+    };
   }
 
   /** Returns a stored value, or throws a stored error marked `replayed: true`. */
   #replay(key: string, outcome: OutcomeKind, result: string | undefined): TResult {
     this.count('Replays');
-    const value = result === undefined ? undefined : deserialize(result);
-    if (outcome === 'error') throw reviveLibraryError(value as StoredError) ?? reviveError(value as StoredError);
-    this.options.logger.debug(`Replaying the stored result of ${key}`);
-    const onReplay = this.options.onReplay;
-    return (onReplay ? onReplay(value, { key }) : value) as TResult;
+    return replayOutcome(this.options, key, outcome, result);
   }
 }

@@ -3,7 +3,6 @@ import {
   IdempotencyContextError,
   IdempotencyError,
   IdempotencyLeaseLostError,
-  IdempotencyResultNotStorableError,
   IdempotencyResultTooLargeError,
   IdempotencyStoreError,
 } from '../errors';
@@ -19,14 +18,15 @@ import {
   type StepCheckpoint,
 } from '../persistence/store';
 import { isRetryable } from '../retry';
-import { captureError, serialize, UnstorableValueError } from '../serialize';
+import { captureError, serialize } from '../serialize';
 import { completionOf, type CompletionStrategy } from './completion';
 import { executions, type StepOptions } from './context';
 import type { ExecutionHost } from './host';
-import { cacheableError, checkpointBudget } from './outcomes';
+import { HeldLease } from './held-lease';
 import { downstreamKeyOf, StagedEffects } from './staging';
 import { checkedRecord } from './store-answers';
-import { Steps } from './steps';
+import { checkpointBudget, Steps } from './steps';
+import { cacheableError, refusedForSize, storableResult, type Unstorable } from './storable';
 import type { LifecycleHooks } from './types';
 
 /** What the engine hands an execution when it claims a record. */
@@ -50,18 +50,6 @@ interface ExecutionStart {
   readonly retryDeadline: () => number;
 }
 
-/** A lease as written in the store: its end on the invoker's clock, and the record's expiry (epoch seconds). */
-export interface Lease {
-  readonly leaseUntil: number;
-  readonly expiresAt: number;
-}
-
-/**
- * Renewals in a row that {@link Execution.keepLease} tries when each lands with less than the work needs:
- * a store that slow cannot protect the work, and the record is given back.
- */
-const MAX_RENEWALS = 2;
-
 /** State of one idempotent execution: its key, lease token, checkpoints and staged writes. */
 export class Execution<TResult> {
   /** The record key. */
@@ -76,9 +64,7 @@ export class Execution<TResult> {
   readonly #steps: Steps;
   readonly #effects: StagedEffects;
   readonly #retryDeadline: () => number;
-  readonly #leaseNeededMs: () => number;
-  #expiresAt: number;
-  #leaseUntil: number;
+  readonly #lease: HeldLease;
   #finished = false;
   /** Set when the store refused the completion definitively for its size (nothing was written). */
   #refusedForSize = false;
@@ -103,10 +89,19 @@ export class Execution<TResult> {
       },
       checkpointBudget(host.options.store),
     );
-    this.#expiresAt = start.expiresAt;
-    this.#leaseUntil = start.leaseUntil;
-    this.#leaseNeededMs = start.leaseNeededMs;
     this.#retryDeadline = start.retryDeadline;
+    this.#lease = new HeldLease(
+      {
+        key: start.key,
+        token: start.token,
+        leaseMs: start.leaseMs,
+        options: host.options,
+        expiresBeyondLease: (leaseUntil) => host.expiresBeyondLease(leaseUntil),
+        neededMs: start.leaseNeededMs,
+        write: (action, call) => this.#write(action, call),
+      },
+      start,
+    );
   }
 
   /**
@@ -180,30 +175,9 @@ export class Execution<TResult> {
   /** Stores the result; `replayed` when another execution's outcome won instead (optimistic mode). */
   async #complete(value: TResult): Promise<{ value: TResult; replayed: boolean }> {
     const o = this.#o;
-    let result: string;
-    try {
-      result = serialize(value);
-    } catch (error) {
-      const path = error instanceof UnstorableValueError ? error.path : undefined;
-      return this.#unstorable(
-        (what) =>
-          new IdempotencyResultNotStorableError(`The result of ${this.key} cannot be stored (${(error as Error).message}); ${what}`, {
-            key: this.key,
-            cause: error,
-            ...(path === undefined ? {} : { path }),
-          }),
-      );
-    }
-    const bytes = Buffer.byteLength(result);
-    if (bytes > o.maxResultBytes) {
-      return this.#unstorable(
-        (what) =>
-          new IdempotencyResultTooLargeError(
-            `The result of ${this.key} is ${bytes} bytes serialised, above maxResultBytes (${o.maxResultBytes}); ${what}. Return less (store the payload elsewhere and return a reference) or raise maxResultBytes`,
-            { key: this.key, bytes, maxBytes: o.maxResultBytes },
-          ),
-      );
-    }
+    const storable = storableResult(this.key, value, o.maxResultBytes);
+    if ('unstorable' in storable) return this.#unstorable(storable.unstorable);
+    const { text: result, bytes } = storable;
     let winner: IdempotencyRecord | undefined;
     try {
       winner = await this.#store(result, 'value');
@@ -211,18 +185,7 @@ export class Execution<TResult> {
       // The store refused the completion for its size (nothing written): as a result above maxResultBytes.
       if (!(error instanceof IdempotencyResultTooLargeError) || !this.#refusedForSize) throw error;
       this.#refusedForSize = false;
-      return this.#unstorable(
-        (what) =>
-          new IdempotencyResultTooLargeError(
-            `The result of ${this.key} (${bytes} bytes serialised) could not be stored: ${error.message}; ${what}`,
-            {
-              key: this.key,
-              cause: error,
-              bytes: error.bytes,
-              maxBytes: error.maxBytes,
-            },
-          ),
-      );
+      return this.#unstorable(refusedForSize(this.key, bytes, error));
     }
     return winner
       ? { value: this.#host.replay(this.key, winner.outcome ?? 'value', winner.result), replayed: true }
@@ -235,7 +198,7 @@ export class Execution<TResult> {
    * runs again. Otherwise running again would repeat effects: the record keeps the error as its outcome,
    * so retries get it (typed, `replayed: true`) instead of running the work until the record expires.
    */
-  async #unstorable(make: (what: string) => IdempotencyError): Promise<never> {
+  async #unstorable(make: Unstorable): Promise<never> {
     if (this.#effects.any || !this.#completion.holdsLease) {
       // Also after a completion the store refused for its size: nothing of it was written.
       this.#finished = true;
@@ -352,7 +315,7 @@ export class Execution<TResult> {
       return error;
     }
     const o = this.#o;
-    const heldForMs = Math.max(0, this.#leaseUntil + o.clockSkewMs - o.clock());
+    const heldForMs = this.#lease.heldForMs();
     const detail = error instanceof Error ? error.message : String(error);
     const stored = new IdempotencyStoreError(
       `The work of ${this.key} ran, but its outcome could not be stored (${detail})${
@@ -392,24 +355,13 @@ export class Execution<TResult> {
 
   /** Extends this execution's lease, and the record's expiry beyond it (used by long SQS handlers). */
   public async extendLease(ms: number): Promise<void> {
-    const o = this.#o;
     if (!this.#completion.holdsLease || this.#finished) return;
-    let written: Lease | undefined;
-    await this.#write('extend the lease', () => {
-      // Measured from this attempt: an extension retried after a throttle extends from when it is sent.
-      const leaseUntil = o.clock() + ms;
-      const expiresAt = Math.max(this.#expiresAt, this.#host.expiresBeyondLease(leaseUntil));
-      written = { leaseUntil, expiresAt };
-      return o.store.extendLease({ key: this.key, token: this.token, leaseUntil, expiresAt });
-    });
-    if (written === undefined) return;
-    this.#leaseUntil = written.leaseUntil;
-    this.#expiresAt = written.expiresAt;
+    await this.#lease.extend(ms);
   }
 
   /** Milliseconds left of this execution's lease as last written, on the invoker's clock. */
   public leaseLeftMs(): number {
-    return this.#leaseUntil - this.#o.clock();
+    return this.#lease.leftMs();
   }
 
   /**
@@ -421,21 +373,9 @@ export class Execution<TResult> {
    */
   public async keepLease(): Promise<void> {
     if (!this.#completion.holdsLease || this.#finished) return;
-    for (let renewals = 0; this.leaseLeftMs() < this.#leaseNeededMs(); renewals += 1) {
-      if (renewals === MAX_RENEWALS) {
-        await this.release();
-        throw new IdempotencyStoreError(
-          `The lease on idempotency record ${this.key} was renewed ${MAX_RENEWALS} times and each renewal landed with less than the work needs (${Math.round(this.leaseLeftMs())} ms of ${this.leaseMs} ms left): the store answers too slowly to protect the work, so the record was given back and the work did not run; retry the invocation`,
-          { key: this.key, retryable: true },
-        );
-      }
-      try {
-        await this.extendLease(this.leaseMs);
-      } catch (error) {
-        // Taken over meanwhile (the lease ended before the renewal landed), or the store is down: not ours to run.
-        await this.release();
-        throw error;
-      }
-    }
+    await this.#lease.keep(
+      (ms) => this.extendLease(ms),
+      () => this.release(),
+    );
   }
 }

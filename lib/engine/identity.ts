@@ -5,7 +5,8 @@
  * different events to one record.
  */
 import { IdempotencyKeyError, IdempotencyPayloadMismatchError } from '../errors';
-import { hashValue, isMissingKey, UnidentifiableValueError } from '../keys';
+import { hashValue } from '../keys/hash';
+import { isMissingKey, UnidentifiableValueError } from '../keys/canonical';
 import type { ResolvedOptions } from '../options';
 
 /** The record key for `args` (`<name>#<hash>`), or `undefined` when the key selector finds no key. */

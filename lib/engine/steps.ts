@@ -9,7 +9,8 @@ import {
   IdempotencyStepInterruptedError,
   type IdempotencyError,
 } from '../errors';
-import type { StepCheckpoint } from '../persistence/store';
+import { MAX_CHECKPOINT_BYTES } from '../defaults';
+import type { IdempotencyStore, StepCheckpoint } from '../persistence/store';
 import { deserialize, serialize, UnstorableValueError } from '../serialize';
 import type { StepOptions } from './context';
 
@@ -122,4 +123,9 @@ export class Steps {
     await this.#write(name, { state: 'unstorable', reason: failure.message });
     throw failure;
   }
+}
+
+/** Bytes of step results one record holds: the library's budget, or less when the store says so. */
+export function checkpointBudget(store: IdempotencyStore): number {
+  return Math.min(MAX_CHECKPOINT_BYTES, store.limits?.maxCheckpointBytes ?? MAX_CHECKPOINT_BYTES);
 }

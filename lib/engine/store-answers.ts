@@ -6,7 +6,7 @@
 // Node's own timers: the deadline is real time (monotonic), whatever a test's fake timers do to the globals.
 import { clearTimeout, setTimeout } from 'node:timers';
 import { IdempotencyStoreError } from '../errors';
-import { describe } from '../keys';
+import { describe } from '../describe';
 import { RecordStatus, type ClaimResult, type IdempotencyRecord } from '../persistence/store';
 import { monotonicNow } from '../retry';
 

@@ -1,6 +1,6 @@
 import { IdempotencyEngine, defaultOperationName, invocationInfo } from '../engine';
 import { IdempotencyConfigError, IdempotencyInProgressError, IdempotencyPayloadMismatchError } from '../errors';
-import { describe } from '../keys';
+import { describe } from '../describe';
 import { HTTP_NAME_SUFFIX, HttpProblem, IDEMPOTENCY_KEY_MAX_LENGTH } from './constants';
 import { readKeyHeader } from './key';
 import { resolveHttpOptions, type IdempotentHttpOptions, type ResolvedHttpOptions } from './options';

@@ -1,5 +1,5 @@
 import { IDEMPOTENCY_KEY_CHARACTERS, IDEMPOTENCY_KEY_MAX_LENGTH, IDEMPOTENCY_KEY_PATTERN } from './constants';
-import { describe } from '../keys';
+import { describe } from '../describe';
 import { malformed } from './request';
 import type { HttpEvent } from './types';
 

@@ -3,7 +3,7 @@ import { fn, nonEmptyString } from '../config/checks';
 import { IDEMPOTENCY_SPEC, checkIdempotencyValues, engineOptions, type ResolvedIdempotencyValues } from '../config/idempotency';
 import { defaultsOf, defineOptions, pick, type At, type Check, type SameKeys } from '../config/spec';
 import { IdempotencyConfigError } from '../errors';
-import { compileSelector, type Selector } from '../keys';
+import { compileSelector, type Selector } from '../selectors/compile';
 import type { IdempotencyOptions, ResolvedOptions } from '../options';
 import { DEFAULT_IDEMPOTENCY_KEY_HEADER, DEFAULT_KEY_REQUIRED_METHODS, DEFAULT_PROBLEM_TYPE_BASE } from './constants';
 import { httpFingerprint } from './request';

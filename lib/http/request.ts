@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { IdempotencyConfigError } from '../errors';
-import { describe, hashValue } from '../keys';
+import { describe } from '../describe';
+import { hashValue } from '../keys/hash';
 import { ANONYMOUS_SCOPE } from './constants';
 import type { HttpApiHttpEvent, HttpEvent, RestApiHttpEvent } from './types';
 

@@ -1,4 +1,4 @@
-import { describe } from '../keys';
+import { describe } from '../describe';
 import { HttpProblem, IDEMPOTENT_REPLAYED_HEADER, PROBLEM_CONTENT_TYPE } from './constants';
 import type { HttpStructuredResponse } from './types';
 

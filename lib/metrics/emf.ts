@@ -3,7 +3,7 @@ import { DEFAULT_EMF_NAMESPACE } from '../defaults';
 import { IdempotencyConfigError } from '../errors';
 import { satisfies, withMethods } from '../config/checks';
 import { defineOptions, type At, type SameKeys } from '../config/spec';
-import { describe } from '../keys';
+import { describe } from '../describe';
 import type { IdempotencyMetricsSink } from './types';
 
 /** Longest CloudWatch namespace. */

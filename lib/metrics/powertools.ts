@@ -1,6 +1,6 @@
 /** A metrics sink that forwards to a Powertools for AWS Lambda `Metrics` instance, typed by its shape only. */
 import { IdempotencyConfigError } from '../errors';
-import { describe } from '../keys';
+import { describe } from '../describe';
 import type { IdempotencyMetricsSink } from './types';
 
 /**

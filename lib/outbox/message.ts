@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { OutboxMessageError, type OutboxMessageProblem } from '../errors';
-import { describe } from '../keys';
+import { describe } from '../describe';
 import { targetName, type EventBusTarget, type OutboxTarget } from './targets';
 
 /** The SQS and SNS message attribute that carries the message's id. */

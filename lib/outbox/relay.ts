@@ -5,7 +5,7 @@
  */
 import { BatchWriteItemCommand, DynamoDBClient, type AttributeValue, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import { IdempotencyConfigError } from '../errors';
-import { describe } from '../keys';
+import { describe } from '../describe';
 import { createDefaultLogger } from '../logger';
 import type { IdempotencyLogger } from '../options';
 import type { DynamoDBStreamEvent } from '../streams/types';

@@ -4,7 +4,7 @@
  */
 import { ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { IdempotencyConfigError } from '../errors';
-import { describe } from '../keys';
+import { describe } from '../describe';
 import { DEFAULT_KEY_ATTR } from '../persistence/schema';
 import { OUTBOX_ATTRIBUTE, readOutboxItem } from './items';
 import { publishUnits, relaySettings, type OutboxUnit, type RelayOutboxOptions } from './relay';

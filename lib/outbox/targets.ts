@@ -1,6 +1,6 @@
 /** Where an outbox message goes: an SQS queue, an SNS topic or an EventBridge bus, as plain data. */
 import { IdempotencyConfigError } from '../errors';
-import { describe } from '../keys';
+import { describe } from '../describe';
 
 /** An SQS queue (standard or FIFO: a URL ending in `.fifo`). Made by {@link sqsQueue}. */
 export interface SqsQueueTarget {

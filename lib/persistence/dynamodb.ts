@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DEFAULT_BATCH_WRITES, DEFAULT_COMPRESS_ABOVE_BYTES } from '../defaults';
 import { IdempotencyConfigError } from '../errors';
-import { describe } from '../keys';
+import { describe } from '../describe';
 import { createDefaultLogger } from '../logger';
 import type { IdempotencyLogger } from '../options';
 import { batchGet, WriteBatches, BATCHED_STATEMENTS } from './dynamodb/batch';

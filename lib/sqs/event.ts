@@ -1,6 +1,6 @@
 /** The shape of an SQS event, checked before any record runs: the first thing not as Lambda's SQS event source sends it is named. */
 import { IdempotencyConfigError } from '../errors';
-import { describe } from '../keys';
+import { describe } from '../describe';
 import type { SqsRecord } from './types';
 
 /** Where to send events of other sources that reach processSqsBatch by mistake. */

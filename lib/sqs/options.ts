@@ -7,7 +7,7 @@ import { defineOptions, type At, type Check, type Resolved, type SameKeys } from
 import { IdempotencyEngine, defaultOperationName } from '../engine';
 import { IdempotencyConfigError } from '../errors';
 import { boundedSource } from '../batch/source-name';
-import type { Selector } from '../keys';
+import type { Selector } from '../selectors/compile';
 import { sharedDefaultLogger } from '../logger';
 import type { IdempotencyLogger, IdempotencyOptions } from '../options';
 import type { IdempotencyStore } from '../persistence/store';

@@ -5,7 +5,7 @@ import { acknowledgesDuplicates, fingerprintMismatch, fingerprintOf } from '../b
 import { checkContext } from '../batch/validate';
 import type { IdempotencyEngine, LifecycleHooks } from '../engine';
 import { IdempotencyConfigError, IdempotencyInProgressError, IdempotencyLeaseLostError } from '../errors';
-import { describe } from '../keys';
+import { describe } from '../describe';
 import { invocationInfo } from '../engine';
 import type { IdempotencyLogger } from '../options';
 import {

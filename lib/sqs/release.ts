@@ -1,6 +1,6 @@
 import type { RecordResolution } from '../engine';
 import { IdempotencyConfigError, IdempotencyKeyError } from '../errors';
-import { describe } from '../keys';
+import { describe } from '../describe';
 import { preparedOptions, type SqsBatchOptions } from './options';
 import { sqsRecordInfo, sqsRecordSource } from './record';
 import type { SqsRecord } from './types';

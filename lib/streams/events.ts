@@ -6,7 +6,7 @@ import { NumberValue } from '@aws-sdk/lib-dynamodb';
 import { decimalValue } from '../json';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { IdempotencyConfigError } from '../errors';
-import { describe } from '../keys';
+import { describe } from '../describe';
 import { DYNAMODB_EVENT_SOURCE, KAFKA_EVENT_SOURCES, KINESIS_EVENT_SOURCE } from './defaults';
 import type {
   DynamoDBImage,

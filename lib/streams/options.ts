@@ -8,7 +8,7 @@ import type { SameKeys } from '../config/spec';
 import { IdempotencyEngine, defaultOperationName } from '../engine';
 import { IdempotencyConfigError } from '../errors';
 import { sharedDefaultLogger } from '../logger';
-import type { Selector } from '../keys';
+import type { Selector } from '../selectors/compile';
 import type { IdempotencyLogger, IdempotencyOptions } from '../options';
 import type { IdempotencyStore } from '../persistence/store';
 import { DEFAULT_KAFKA_CONCURRENCY } from './defaults';

@@ -10,7 +10,7 @@ import {
   StreamBatchError,
   type KafkaPartitionFailure,
 } from '../errors';
-import { describe } from '../keys';
+import { describe } from '../describe';
 import { invocationInfo } from '../engine';
 import { classifyEvent, dynamodbInfo, dynamodbSource, kafkaInfo, kinesisInfo, kinesisSource, type KafkaPartition } from './events';
 import {

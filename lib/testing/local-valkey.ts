@@ -2,17 +2,15 @@
  * A local Valkey (or Redis OSS) server for tests: `valkey-server` or `redis-server` from the PATH, on a
  * free port, without persistence, stopped by its pid.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { LocalServerError, TestKitConfigError, TestKitDependencyError } from './errors';
-import { findFreePort, STOP_GRACE_MS } from './local-dynamodb';
+import { findFreePort, startServerProcess, type EarlyExit, type ServerProcess } from './local-server';
 
 /** The server executables looked up on the PATH, in this order. */
 const SERVERS = ['valkey-server', 'redis-server'] as const;
-const OUTPUT_TAIL_CHARS = 4_000;
 const MISSING_MESSAGE =
   'startLocalValkey needs `valkey-server` or `redis-server` on the PATH: install one (on Debian/Ubuntu ' +
   '`apt-get install redis-server`, or `apt-get install valkey-server`; on macOS `brew install valkey`) or pass `serverPath`.';
@@ -101,8 +99,6 @@ function ping(port: number): Promise<void> {
   });
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
 function validate(options: StartLocalValkeyOptions): void {
   const known = new Set(['port', 'serverPath', 'startTimeoutMs', 'appendOnly']);
   for (const key of Object.keys(options)) {
@@ -123,6 +119,21 @@ function validate(options: StartLocalValkeyOptions): void {
   }
 }
 
+/** The error for a server that exited before answering: not installed there, else its own output. */
+function exitedEarly(serverPath: string, port: number, exit: EarlyExit): Error {
+  const failure = exit.spawnError;
+  if (failure?.code === 'ENOENT' || failure?.code === 'EACCES') {
+    return new TestKitDependencyError(`${MISSING_MESSAGE} (\`${serverPath}\`: ${failure.code})`, {
+      dependency: 'redis-server',
+      cause: failure,
+    });
+  }
+  return new LocalServerError(
+    `${serverPath} exited before answering on port ${port} (exit code ${String(exit.exitCode)}). Output tail:\n${exit.output}`,
+    { cause: failure },
+  );
+}
+
 /**
  * Starts `valkey-server` (or `redis-server`) from the PATH on a free port of 127.0.0.1, without
  * persistence (`--save '' --appendonly no`, unless `appendOnly`), and resolves once it answers PING.
@@ -140,118 +151,47 @@ export async function startLocalValkey(options: StartLocalValkeyOptions = {}): P
   const persistence = options.appendOnly === true ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', dir, '--daemonize', 'no'];
 
-  let child: ChildProcess | undefined;
-  let output = '';
-  const killOnExit = (): void => {
-    if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null) {
-      try {
-        process.kill(child.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-  };
-  process.once('exit', killOnExit);
-
-  const launch = async (): Promise<void> => {
-    output = '';
-    const started = spawn(serverPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    child = started;
-    const keep = (chunk: Buffer): void => {
-      output = (output + chunk.toString('utf8')).slice(-OUTPUT_TAIL_CHARS);
-    };
-    started.stdout?.on('data', keep);
-    started.stderr?.on('data', keep);
-    let failure: NodeJS.ErrnoException | undefined;
-    let exited = false;
-    started.once('error', (error: NodeJS.ErrnoException) => {
-      failure = error;
-      exited = true;
+  const launch = (): Promise<ServerProcess> =>
+    startServerProcess({
+      command: serverPath,
+      args,
+      probe: () => ping(port),
+      startTimeoutMs,
+      poll: { firstMs: 20, maxMs: 200 },
+      exitedEarly: (exit) => exitedEarly(serverPath, port, exit),
+      timedOut: (lastError, output) =>
+        new LocalServerError(`${serverPath} did not answer PING on port ${port} within ${startTimeoutMs} ms. Output tail:\n${output}`, {
+          cause: lastError,
+        }),
     });
-    started.once('exit', () => {
-      exited = true;
-    });
-    const deadline = Date.now() + startTimeoutMs;
-    for (let delay = 20; ; delay = Math.min(delay * 2, 200)) {
-      if (exited) {
-        if (failure?.code === 'ENOENT' || failure?.code === 'EACCES') {
-          throw new TestKitDependencyError(`${MISSING_MESSAGE} (\`${serverPath}\`: ${failure.code})`, {
-            dependency: 'redis-server',
-            cause: failure,
-          });
-        }
-        throw new LocalServerError(
-          `${serverPath} exited before answering on port ${port} (exit code ${String(started.exitCode)}). Output tail:\n${output.trim()}`,
-          { cause: failure },
-        );
-      }
-      try {
-        await ping(port);
-        return;
-      } catch (error) {
-        if (Date.now() >= deadline) {
-          await terminate();
-          throw new LocalServerError(
-            `${serverPath} did not answer PING on port ${port} within ${startTimeoutMs} ms. Output tail:\n${output.trim()}`,
-            {
-              cause: error,
-            },
-          );
-        }
-      }
-      await sleep(delay);
-    }
-  };
 
-  const terminate = async (): Promise<void> => {
-    const running = child;
-    if (running?.pid === undefined || running.exitCode !== null || running.signalCode !== null) return;
-    const exit = new Promise<void>((resolve) => running.once('exit', () => resolve()));
-    try {
-      process.kill(running.pid, 'SIGTERM');
-    } catch {
-      return; // already gone
-    }
-    const pid = running.pid;
-    const timer = setTimeout(() => {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // exited in between
-      }
-    }, STOP_GRACE_MS);
-    await exit;
-    clearTimeout(timer);
-  };
-
+  let server: ServerProcess;
+  try {
+    server = await launch();
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopped ??= (async () => {
-      process.removeListener('exit', killOnExit);
-      await terminate();
+      await server.stop();
       rmSync(dir, { recursive: true, force: true });
     })();
     return stopped;
   };
-
-  try {
-    await launch();
-  } catch (error) {
-    await stop();
-    throw error;
-  }
   return {
     host: '127.0.0.1',
     port,
     url: `redis://127.0.0.1:${port}`,
     serverPath,
     get pid(): number {
-      return child?.pid as number;
+      return server.pid;
     },
     restart: async () => {
       if (stopped !== undefined) throw new LocalServerError('startLocalValkey: restart() after stop()');
-      await terminate();
-      await launch();
+      await server.stop();
+      server = await launch();
     },
     stop,
   };

@@ -3,7 +3,7 @@
  * common Node clients satisfy it as they are; the store adapts them to one `send(args)`.
  */
 import { IdempotencyConfigError } from '../errors';
-import { describe } from '../keys';
+import { describe } from '../describe';
 
 /**
  * A client with `call(command, ...args)`: `iovalkey` and `ioredis` (their `Redis` and `Cluster`).

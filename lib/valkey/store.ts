@@ -1,5 +1,5 @@
 import { IdempotencyConfigError, IdempotencyLeaseLostError } from '../errors';
-import { describe } from '../keys';
+import { describe } from '../describe';
 import { createDefaultLogger } from '../logger';
 import type { IdempotencyLogger } from '../options';
 import { leaseLostMessage } from '../persistence/messages';

@@ -72,9 +72,9 @@ export const MUTANTS: readonly Mutant[] = [
     firstConfig: 'renewed 1 s lease, 1 s expiry, 6 s handler',
     patches: [
       {
-        file: 'lib/engine/execution.ts',
-        find: '    const expiresAt = Math.max(this.#expiresAt, this.#host.expiresBeyondLease(leaseUntil));',
-        replace: '    const expiresAt = this.#expiresAt;',
+        file: 'lib/engine/held-lease.ts',
+        find: '      const expiresAt = Math.max(this.#expiresAt, this.#io.expiresBeyondLease(leaseUntil));',
+        replace: '      const expiresAt = this.#expiresAt;',
       },
     ],
   },
@@ -106,7 +106,7 @@ export const MUTANTS: readonly Mutant[] = [
     // before the first attempt's throttle and backoff.
     name: 'lease computed once before the retry loop',
     firstConfig: 'plain effect, 2 s lease, slow store, 3 s outage',
-    patches: [{ file: 'lib/engine/engine.ts', find: '          sent = claimAt(o.clock());\n', replace: '' }],
+    patches: [{ file: 'lib/engine/engine.ts', find: '        sent = claimAt(o.clock());\n', replace: '' }],
   },
   {
     // Issue 22, as the code was: a record claimed ahead renewed once half a lease had passed since its claim

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { IdempotencyError, IdempotencyInProgressError, IdempotencyStoreError, commitWith, makeIdempotent, step } from '../../lib';
 import { processSqsBatch, type SqsBatchOptions } from '../../lib/sqs';
-import { hashValue } from '../../lib/keys';
+import { hashValue } from '../../lib/keys/hash';
 import { RecordStatus } from '../../lib/store';
 import { current, FAULTS, membersOf, SimStore, TIME_FAULTS, type Fault, type Invocation, type PendingCall } from './sim-store';
 import { drain, inWorld, seededRandom, VirtualTime } from './world';

@@ -7,7 +7,7 @@
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { DynamoDBStore, IdempotencyConfigError, idempotent } from '../../lib';
-import { hashValue } from '../../lib/keys';
+import { hashValue } from '../../lib/keys/hash';
 import { createLambdaContext } from '../../lib/testing';
 import { manualClock } from '../helpers/clock';
 import { createTestTable, dynamoClient } from '../helpers/local';

@@ -17,7 +17,7 @@ import {
   downstreamKey,
 } from '../../lib';
 import { processSqsBatch } from '../../lib/sqs';
-import { hashValue } from '../../lib/keys';
+import { hashValue } from '../../lib/keys/hash';
 import { createLambdaContext } from '../../lib/testing';
 import { manualClock } from '../helpers/clock';
 import { createTestTable, dynamoClient } from '../helpers/local';

@@ -12,7 +12,7 @@ import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dyn
 import type { Context } from 'aws-lambda';
 import ts from 'typescript';
 import * as library from '../../lib';
-import { hashValue } from '../../lib/keys';
+import { hashValue } from '../../lib/keys/hash';
 import { createLambdaContext } from '../../lib/testing';
 import { createTestTable, dynamoClient } from '../helpers/local';
 

@@ -1,7 +1,7 @@
 import { DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { accessSync, chmodSync, constants, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import {
   createIdempotencyTable,
   localClientConfig,
@@ -11,6 +11,7 @@ import {
   TestKitDependencyError,
 } from '../../lib/testing';
 import type { LocalDynamoDB } from '../../lib/testing';
+import { findFreePort } from '../../lib/testing/local-server';
 import { createTestTable, dynamoClient } from '../helpers/local';
 
 function isAlive(pid: number): boolean {
@@ -21,6 +22,20 @@ function isAlive(pid: number): boolean {
     if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
     throw error;
   }
+}
+
+/** The absolute path of the `java` found on the PATH. */
+function javaOnPath(): string {
+  for (const dir of (process.env.PATH ?? '').split(delimiter).filter((entry) => entry !== '')) {
+    const path = join(dir, 'java');
+    try {
+      accessSync(path, constants.X_OK);
+      return path;
+    } catch {
+      // not in this directory
+    }
+  }
+  throw new Error('no java on the PATH');
 }
 
 describe('startLocalDynamoDB', () => {
@@ -35,6 +50,22 @@ describe('startLocalDynamoDB', () => {
     second = await startLocalDynamoDB();
 
     expect(second.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(second.endpoint).not.toBe(process.env.EO_DYNAMODB_ENDPOINT);
+    await expect(second.client.send(new ListTablesCommand({}))).resolves.toMatchObject({ TableNames: [] });
+  });
+
+  it('listens on the port it picked when it is given a javaPath', async () => {
+    const port = await findFreePort();
+
+    second = await startLocalDynamoDB({ javaPath: javaOnPath(), port });
+
+    expect(second.endpoint).toBe(`http://127.0.0.1:${port}`);
+    await expect(second.client.send(new ListTablesCommand({}))).resolves.toMatchObject({ TableNames: [] });
+  });
+
+  it('picks a free port of its own for a javaPath without a port, and answers there', async () => {
+    second = await startLocalDynamoDB({ javaPath: javaOnPath() });
+
     expect(second.endpoint).not.toBe(process.env.EO_DYNAMODB_ENDPOINT);
     await expect(second.client.send(new ListTablesCommand({}))).resolves.toMatchObject({ TableNames: [] });
   });

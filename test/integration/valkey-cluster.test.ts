@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Valkey, { Cluster } from 'iovalkey';
 import { processSqsBatch } from '../../lib/sqs';
-import { findFreePort } from '../../lib/testing/local-dynamodb';
+import { findFreePort } from '../../lib/testing/local-server';
 import { ValkeyStore, type ValkeyCallClient } from '../../lib/valkey';
 import { jsonRecord } from '../helpers/sqs-batches';
 import { sqsEvent } from '../helpers/sqs-events';

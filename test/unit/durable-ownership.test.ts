@@ -5,7 +5,7 @@
  * bounds the ownership. The real SDK runs in test/integration/durable-functions.test.ts.
  */
 import { IdempotencyConfigError, IdempotencyInProgressError, InMemoryStore, makeIdempotent } from '../../lib';
-import { describe as describeValue } from '../../lib/keys';
+import { describe as describeValue } from '../../lib/describe';
 import { invocationInfo } from '../../lib/engine';
 import { createLambdaContext } from '../../lib/testing';
 import { manualClock, type ManualClock } from '../helpers/clock';

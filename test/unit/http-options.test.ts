@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { IdempotencyConfigError } from '../../lib/errors';
 import { ANONYMOUS_SCOPE, makeIdempotentHttpHandler, type IdempotentHttpOptions } from '../../lib/http';
-import { hashValue } from '../../lib/keys';
+import { hashValue } from '../../lib/keys/hash';
 import { InMemoryStore } from '../../lib/persistence/memory';
 import { lambdaContext, restApiEvent } from '../helpers/http-events';
 

@@ -7,7 +7,7 @@ import { NumberValue } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { InMemoryStore } from '../../lib';
 import { parseJson } from '../../lib/json';
-import { canonicalize } from '../../lib/keys';
+import { canonicalize } from '../../lib/keys/canonical';
 import { processSqsBatch } from '../../lib/sqs';
 import { processStreamBatch } from '../../lib/streams';
 import { sqsEvent, sqsRecord } from '../helpers/sqs-events';
@@ -42,6 +42,15 @@ describe('parseJson', () => {
     const text = `{"a": [1, 2.5, -0, 1e-7, 123456789012345, "${BIG_A}"], "b": {"__proto__": {"c": null}}, "d": true}`;
     expect(parseJson(text)).toEqual(JSON.parse(text));
     expect(Object.is((parseJson('[-0.0, 12345678901234567]') as unknown[])[0], -0)).toBe(true);
+  });
+
+  it('puts an exact number back anywhere: the whole text, an array, a member named __proto__', () => {
+    expect(parseJson(BIG_A)).toBe(12345678901234567890n);
+    expect(parseJson(`[[1, [${BIG_A}]], {"x": [${BIG_B}]}]`)).toEqual([[1, [12345678901234567890n]], { x: [12345678901234567891n] }]);
+    const value = parseJson(`{"__proto__": ${BIG_A}, "a": "${BIG_B}"}`) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(value)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(value, '__proto__')?.value).toBe(12345678901234567890n);
+    expect(value['a']).toBe(BIG_B);
   });
 
   it('refuses what JSON.parse refuses, with its SyntaxError', () => {

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { IdempotencyConfigError, IdempotencyKeyError, InMemoryStore, makeIdempotent } from '../../lib';
 import { NumberValue } from '@aws-sdk/lib-dynamodb';
 import { decimalValue, exactNumber } from '../../lib/json';
-import { canonicalize } from '../../lib/keys';
+import { canonicalize } from '../../lib/keys/canonical';
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 

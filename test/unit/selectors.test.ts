@@ -113,9 +113,9 @@ describe('plain paths (keys that need no JMESPath engine)', () => {
 });
 
 describe('the JMESPath engine', () => {
-  type Keys = typeof import('../../lib/keys');
+  type Keys = typeof import('../../lib/selectors/compile');
 
-  /** `lib/keys` in a fresh module registry, with the loads of the `jmespath` package counted. */
+  /** `lib/selectors/compile` in a fresh module registry, with the loads of the `jmespath` package counted. */
   function freshKeys(): { keys: Keys; loads: () => number } {
     let loads = 0;
     let keys: Keys | undefined;
@@ -124,9 +124,9 @@ describe('the JMESPath engine', () => {
         loads += 1;
         return jest.requireActual<object>('jmespath');
       });
-      keys = jest.requireActual<Keys>('../../lib/keys');
+      keys = jest.requireActual<Keys>('../../lib/selectors/compile');
     });
-    if (keys === undefined) throw new Error('lib/keys did not load');
+    if (keys === undefined) throw new Error('lib/selectors/compile did not load');
     return { keys, loads: () => loads };
   }
 

@@ -11,7 +11,7 @@ import {
   InMemoryStore,
 } from '../../lib';
 import { releaseSqsRecord } from '../../lib/sqs';
-import { hashValue } from '../../lib/keys';
+import { hashValue } from '../../lib/keys/hash';
 import { processSqsBatch, type SqsBatchOptions } from '../../lib/sqs';
 import { manualClock } from '../helpers/clock';
 import { deferred, failedIds, gate, jsonRecord, recordingLogger, recordingStore, settle, type Order } from '../helpers/sqs-batches';

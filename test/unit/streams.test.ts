@@ -14,7 +14,7 @@ import {
   StreamBatchError,
 } from '../../lib/errors';
 import { newerThan } from '../../lib/guards';
-import { hashValue } from '../../lib/keys';
+import { hashValue } from '../../lib/keys/hash';
 import { defaultOperationName } from '../../lib/engine';
 import type { IdempotencyLogger } from '../../lib/options';
 import { InMemoryStore } from '../../lib/persistence/memory';

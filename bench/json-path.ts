@@ -1,0 +1,168 @@
+/**
+ * The JSON path, measured in `npm run bench`: what keeping numbers exact (lib/json.ts `parseJson`, the
+ * default `parse` of SQS bodies, Kinesis data and Kafka values) costs against `JSON.parse`.
+ *
+ * - The parser alone, on ordinary payloads (no number a double cannot hold: the fast path), on payloads with a
+ *   13-digit millisecond timestamp (a run of 8 digits is looked at, then `JSON.parse`), and on payloads with
+ *   64-bit ids (the exact path).
+ * - The batch path a consumer runs: `processSqsBatch` on batches of 10 ordinary bodies and `processStreamBatch`
+ *   on Kinesis batches of 10, without a store (no I/O to hide the parse), the default `parse` against
+ *   `parse: JSON.parse`.
+ *
+ * The two sides are interleaved round by round, so a noisy machine slows both alike; each ratio is the median
+ * of the rounds' ratios. Run alone: `npx tsx bench/json-path.ts [--scale=0.2]`.
+ */
+import type { KinesisStreamEvent, SQSEvent } from 'aws-lambda';
+import { parseJson } from '../lib/json';
+import { processSqsBatch } from '../lib/sqs';
+import { processStreamBatch } from '../lib/streams';
+import { sqsEvent, sqsRecord } from '../test/helpers/sqs-events';
+import { kinesisEvent, kinesisRecords } from '../test/helpers/stream-events';
+import { median } from './stats';
+
+/** One measured comparison: nanoseconds per payload (parser) or per record (batch), and their ratio. */
+export interface JsonPathRow {
+  readonly label: string;
+  readonly nativeNs: number;
+  readonly exactNs: number;
+  /** Median over the rounds of exact ÷ native. */
+  readonly ratio: number;
+  readonly rounds: number;
+}
+
+export interface JsonPathResult {
+  readonly payloadBytes: number;
+  readonly parser: readonly JsonPathRow[];
+  readonly batches: readonly JsonPathRow[];
+}
+
+const ROUNDS = 15;
+
+/** An order payload (~380 bytes) whose `marker` member is the JSON text `id`. */
+function order(i: number, id: string): string {
+  return JSON.stringify({
+    orderId: `order-${i}`,
+    customer: { id: `c-${i % 97}`, email: `user${i}@example.com`, tier: 'gold' },
+    items: Array.from({ length: 5 }, (_, n) => ({ sku: `SKU-${n}-${i}`, quantity: n + 1, price: 12.5 + n })),
+    total: 187.5,
+    createdAt: '2026-12-06T18:00:00.000Z',
+    marker: '@@ID@@',
+  }).replace('"@@ID@@"', id);
+}
+
+let sink = 0;
+
+/** Nanoseconds per call of `step` over `repeat` passes of `count` items. */
+async function timeAsync(count: number, repeat: number, step: (index: number) => unknown): Promise<number> {
+  const start = process.hrtime.bigint();
+  for (let r = 0; r < repeat; r += 1) {
+    for (let i = 0; i < count; i += 1) {
+      const value = step(i);
+      sink += (value instanceof Promise ? await value : value) === undefined ? 0 : 1;
+    }
+  }
+  return Number(process.hrtime.bigint() - start) / (count * repeat);
+}
+
+async function compare(
+  label: string,
+  count: number,
+  repeat: number,
+  perCall: number,
+  native: (index: number) => unknown,
+  exact: (index: number) => unknown,
+): Promise<JsonPathRow> {
+  await timeAsync(count, repeat, native);
+  await timeAsync(count, repeat, exact);
+  const nativeNs: number[] = [];
+  const exactNs: number[] = [];
+  const ratios: number[] = [];
+  for (let round = 0; round < ROUNDS; round += 1) {
+    const a = (await timeAsync(count, repeat, native)) / perCall;
+    const b = (await timeAsync(count, repeat, exact)) / perCall;
+    nativeNs.push(a);
+    exactNs.push(b);
+    ratios.push(b / a);
+  }
+  return { label, nativeNs: median(nativeNs), exactNs: median(exactNs), ratio: median(ratios), rounds: ROUNDS };
+}
+
+/** Measures the JSON path; `scale` shortens it (at least one pass of each). */
+export async function measureJsonPath(scale = 1): Promise<JsonPathResult> {
+  const repeat = Math.max(1, Math.round(20 * scale));
+  const ordinary = Array.from({ length: 1000 }, (_, i) => order(i, String(i)));
+  const timestamps = Array.from({ length: 1000 }, (_, i) => order(i, String(1733508000000 + i)));
+  const bigIds = Array.from({ length: 1000 }, (_, i) => order(i, `${12345678901234567890n + BigInt(i)}`));
+  const parserRow = (label: string, texts: readonly string[]): Promise<JsonPathRow> =>
+    compare(
+      label,
+      texts.length,
+      repeat,
+      1,
+      (i) => JSON.parse(texts[i] as string),
+      (i) => parseJson(texts[i] as string),
+    );
+  const parser = [
+    await parserRow('ordinary payloads (the fast path)', ordinary),
+    await parserRow('a 13-digit ms timestamp (runs looked at)', timestamps),
+    await parserRow('a 64-bit id (the exact path)', bigIds),
+  ];
+
+  const sqsBatches: SQSEvent[] = Array.from({ length: 100 }, (_, b) =>
+    sqsEvent(Array.from({ length: 10 }, (_, r) => sqsRecord({ body: ordinary[b * 10 + r] as string }))),
+  );
+  const kinesisBatches: KinesisStreamEvent[] = Array.from({ length: 100 }, (_, b) =>
+    kinesisEvent(kinesisRecords(Array.from({ length: 10 }, (_, r) => ordinary[b * 10 + r] as string))),
+  );
+  const handle = (): void => undefined;
+  // One options object per side, as a consumer declares them once (the options are resolved once per object).
+  const sqsNative = { parse: (body: string): unknown => JSON.parse(body) };
+  const kinesisNative = { parse: (text: string): unknown => JSON.parse(text) };
+  const sqsExact = {};
+  const kinesisExact = {};
+  const batches = [
+    await compare(
+      'processSqsBatch, 10 ordinary bodies, no store',
+      sqsBatches.length,
+      repeat,
+      10,
+      (i) => processSqsBatch(sqsBatches[i] as SQSEvent, handle, sqsNative),
+      (i) => processSqsBatch(sqsBatches[i] as SQSEvent, handle, sqsExact),
+    ),
+    await compare(
+      'processStreamBatch (Kinesis), 10 ordinary records, no store',
+      kinesisBatches.length,
+      repeat,
+      10,
+      (i) => processStreamBatch(kinesisBatches[i] as KinesisStreamEvent, handle, kinesisNative),
+      (i) => processStreamBatch(kinesisBatches[i] as KinesisStreamEvent, handle, kinesisExact),
+    ),
+  ];
+  if (sink < 0) process.stderr.write(String(sink));
+  return { payloadBytes: Buffer.byteLength(ordinary[0] as string), parser, batches };
+}
+
+/** The JSON path as a markdown section of the report. */
+export function jsonPathTable(result: JsonPathResult): string {
+  const row = (r: JsonPathRow, unit: string): string =>
+    `| ${r.label} | ${r.nativeNs.toFixed(0)} ${unit} | ${r.exactNs.toFixed(0)} ${unit} | ${r.ratio.toFixed(2)}× |`;
+  return [
+    `The JSON path: numbers kept exact (\`parseJson\`, the default \`parse\`) against \`JSON.parse\`, payloads of ~${result.payloadBytes} bytes, median of ${result.parser[0]?.rounds ?? ROUNDS} interleaved rounds:`,
+    '',
+    '| What | `JSON.parse` | numbers exact | ratio |',
+    '|---|--:|--:|--:|',
+    ...result.parser.map((r) => row(r, 'ns/payload')),
+    ...result.batches.map((r) => row(r, 'ns/record')),
+    '',
+  ].join('\n');
+}
+
+if (require.main === module) {
+  const scale = Number(/^--scale=(.+)$/.exec(process.argv[2] ?? '')?.[1] ?? 1);
+  measureJsonPath(scale)
+    .then((result) => process.stdout.write(`${jsonPathTable(result)}\n`))
+    .catch((error: unknown) => {
+      process.stderr.write(`${String(error)}\n`);
+      process.exitCode = 1;
+    });
+}
