@@ -79,7 +79,7 @@ export function oneOf<const T extends string>(allowed: readonly T[]): Check<T> {
 
 /** `true` or `false`. */
 export const boolean: Check<boolean> = (value: unknown, at: At) => {
-  if (typeof value !== 'boolean') at.refuse('to be true or false', value);
+  if (typeof value !== 'boolean') at.refuse('to be a boolean', value);
   return value;
 };
 

@@ -36,7 +36,7 @@ export interface EmfMetricsOptions {
   readonly dimensions?: Readonly<Record<string, string>>;
 }
 
-const EMF_OPTIONS = /* @__PURE__ */ defineOptions(
+export const EMF_OPTIONS = /* @__PURE__ */ defineOptions(
   'emfMetrics',
   {
     namespace: {
