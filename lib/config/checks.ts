@@ -121,3 +121,11 @@ export function satisfies<T>(expectation: string, accept: (value: unknown) => bo
     return value as T;
   };
 }
+
+/** A whole number >= `min`. */
+export function integerAtLeast(min: number): Check<number> {
+  return (value: unknown, at: At) => {
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min) at.refuse(`to be a whole number >= ${min}`, value);
+    return value;
+  };
+}

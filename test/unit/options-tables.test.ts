@@ -11,6 +11,7 @@ import { HTTP_OPTIONS } from '../../lib/http/options';
 import { EMF_OPTIONS } from '../../lib/metrics/emf';
 import { DYNAMODB_STORE_OPTIONS } from '../../lib/persistence/dynamodb/options';
 import { SQS_OPTIONS } from '../../lib/sqs/options';
+import { VALKEY_STORE_OPTIONS } from '../../lib/valkey/options';
 
 const ROOT = join(__dirname, '../..');
 
@@ -48,6 +49,7 @@ const TABLES: readonly (readonly [file: string, heading: string, spec: OptionSpe
   ['docs/sqs.md', 'Options', SQS_OPTIONS.spec],
   ['docs/http.md', 'Options', HTTP_OPTIONS.spec],
   ['docs/metrics.md', 'Sinks', EMF_OPTIONS.spec],
+  ['docs/valkey.md', 'Valkey and Redis OSS', VALKEY_STORE_OPTIONS.spec],
 ];
 
 describe.each(TABLES)('%s, the table after %s', (file, heading, spec) => {
