@@ -42,8 +42,11 @@ export interface OptionEntry<T> {
 export type OptionSpec = Readonly<Record<string, OptionEntry<any>>>;
 
 /** The value an entry resolves to: what its check returns, or `undefined` when it has neither default nor `required`. */
-export type EntryValue<E> =
-  E extends OptionEntry<infer T> ? (E extends { readonly default: unknown } | { readonly required: true } ? T : T | undefined) : never;
+export type EntryValue<E> = E extends { readonly check: Check<infer T> }
+  ? E extends { readonly default: unknown } | { readonly required: true }
+    ? T
+    : T | undefined
+  : never;
 
 /** A set's validated options: every name present (absent ones with their default or `undefined`), frozen. */
 export type Resolved<S extends OptionSpec> = { readonly [K in keyof S]: EntryValue<S[K]> };
@@ -56,12 +59,24 @@ export type SameKeys<T, S> = [Exclude<keyof T, keyof S>, Exclude<keyof S, keyof 
   ? true
   : { readonly missingFromSpec: Exclude<keyof T, keyof S>; readonly notInInterface: Exclude<keyof S, keyof T> };
 
+/** A value as messages show it: `describe`'s words, and a short array's members. */
+export function shown(value: unknown): string {
+  if (!Array.isArray(value)) return describe(value);
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(value);
+  } catch {
+    json = undefined;
+  }
+  return json === undefined || json.length > 80 ? 'an array' : `an array (${json})`;
+}
+
 /** Where `path` sits, refusing with `error`. */
 export function atPath(path: string, error: ConfigErrorClass): At {
   return {
     path,
     refuse(expectation, value, note) {
-      throw new error(`Expected \`${path}\` ${expectation}, got ${describe(value)}${note === undefined ? '' : ` ${note}`}`);
+      throw new error(`Expected \`${path}\` ${expectation}, got ${shown(value)}${note === undefined ? '' : ` ${note}`}`);
     },
     at: (member) => atPath(`${path}.${member}`, error),
   };
