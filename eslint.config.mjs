@@ -51,18 +51,10 @@ export default tseslint.config(
     },
   },
   {
-    // Above the complexity limit today, each a chain of checks or a decoder with one branch per case: the option
-    // checks become tables when each option set is declared once, the decoders stay one function per format.
-    // A ratchet: the list only shrinks.
-    files: [
-      'lib/serialize.ts',
-      'lib/guards/expression.ts',
-      'lib/persistence/dynamodb.ts',
-      'lib/persistence/dynamodb/codec.ts',
-      'lib/persistence/dynamodb/transaction.ts',
-      'lib/testing/faults.ts',
-      'lib/keys/canonical.ts',
-    ],
+    // Above the complexity limit today: the DynamoDB codec and transaction, to be split with the DynamoDB path's
+    // rework (the option checks left the list when each option set was declared once). A ratchet: the list only
+    // shrinks.
+    files: ['lib/persistence/dynamodb/codec.ts', 'lib/persistence/dynamodb/transaction.ts'],
     rules: { complexity: ['error', { max: 35 }] },
   },
   {

@@ -95,16 +95,8 @@ function encode(value: unknown, seen: Set<object>, path: string): Json {
 }
 
 function encodeObject(obj: object, seen: Set<object>, path: string): Json {
-  if (obj instanceof Date) return { [TAG]: 'd', v: Number.isNaN(obj.getTime()) ? null : obj.toISOString() };
-  if (obj instanceof Uint8Array && (obj.constructor === Uint8Array || Buffer.isBuffer(obj))) {
-    return { [TAG]: 'y', v: base64(obj), c: Buffer.isBuffer(obj) ? 'Buffer' : 'Uint8Array' };
-  }
-  if (ArrayBuffer.isView(obj)) {
-    const name = obj.constructor.name;
-    if (VIEWS[name] === undefined) throw new UnstorableValueError(`cannot store a ${name} faithfully (at ${path})`, path);
-    return { [TAG]: 't', c: name, v: base64(obj) };
-  }
-  if (obj instanceof ArrayBuffer) return { [TAG]: 'a', v: base64(obj) };
+  const binary = encodeBinary(obj, path);
+  if (binary !== undefined) return binary;
   if (Array.isArray(obj)) {
     const items: Json[] = [];
     // A hole stays a hole (JSON would write null).
@@ -112,18 +104,8 @@ function encodeObject(obj: object, seen: Set<object>, path: string): Json {
       items.push(index in obj ? encode(obj[index], seen, `${path}[${index}]`) : { [TAG]: 'h' });
     return items;
   }
-  if (obj instanceof NumberValue) return { [TAG]: 'N', v: obj.value };
-  if (obj instanceof Map) {
-    return {
-      [TAG]: 'm',
-      v: [...obj.entries()].map(([k, v], index) => [
-        encode(k, seen, `${path}.<key ${index}>`),
-        encode(v, seen, `${path}.<value ${index}>`),
-      ]),
-    };
-  }
-  if (obj instanceof Set) return { [TAG]: 's', v: [...obj.values()].map((item, index) => encode(item, seen, `${path}.<item ${index}>`)) };
-  if (obj instanceof RegExp) return { [TAG]: 'r', v: obj.source, f: obj.flags };
+  const builtIn = encodeBuiltIn(obj, seen, path);
+  if (builtIn !== undefined) return builtIn;
   const maybeJson = obj as { toJSON?: () => unknown };
   if (typeof maybeJson.toJSON === 'function') return encode(maybeJson.toJSON(), seen, path);
   if (obj instanceof Error) {
@@ -145,6 +127,73 @@ function encodeObject(obj: object, seen: Set<object>, path: string): Json {
   return Object.prototype.hasOwnProperty.call(out, TAG) ? { [TAG]: 'o', v: out } : out;
 }
 
+/** A `Date` or binary data (bytes, another typed array or view, an `ArrayBuffer`), tagged; undefined for any other object. */
+function encodeBinary(obj: object, path: string): Json | undefined {
+  if (obj instanceof Date) return { [TAG]: 'd', v: Number.isNaN(obj.getTime()) ? null : obj.toISOString() };
+  if (obj instanceof Uint8Array && (obj.constructor === Uint8Array || Buffer.isBuffer(obj))) {
+    return { [TAG]: 'y', v: base64(obj), c: Buffer.isBuffer(obj) ? 'Buffer' : 'Uint8Array' };
+  }
+  if (ArrayBuffer.isView(obj)) {
+    const name = obj.constructor.name;
+    if (VIEWS[name] === undefined) throw new UnstorableValueError(`cannot store a ${name} faithfully (at ${path})`, path);
+    return { [TAG]: 't', c: name, v: base64(obj) };
+  }
+  if (obj instanceof ArrayBuffer) return { [TAG]: 'a', v: base64(obj) };
+  return undefined;
+}
+
+/** A `NumberValue`, `Map`, `Set` or `RegExp`, tagged; undefined for any other object. */
+function encodeBuiltIn(obj: object, seen: Set<object>, path: string): Json | undefined {
+  if (obj instanceof NumberValue) return { [TAG]: 'N', v: obj.value };
+  if (obj instanceof Map) {
+    return {
+      [TAG]: 'm',
+      v: [...obj.entries()].map(([k, v], index) => [
+        encode(k, seen, `${path}.<key ${index}>`),
+        encode(v, seen, `${path}.<value ${index}>`),
+      ]),
+    };
+  }
+  if (obj instanceof Set) return { [TAG]: 's', v: [...obj.values()].map((item, index) => encode(item, seen, `${path}.<item ${index}>`)) };
+  if (obj instanceof RegExp) return { [TAG]: 'r', v: obj.source, f: obj.flags };
+  return undefined;
+}
+
+type Tagged = { [key: string]: Json };
+
+/** The decoder of each tag: `v` is the tagged object's `v` member. */
+const DECODERS: Readonly<Record<string, (v: Json | undefined, tagged: Tagged) => unknown>> = {
+  u: () => undefined,
+  n: (v) => Number(v),
+  b: (v) => BigInt(v as string),
+  N: (v) => NumberValue.from(v as string),
+  d: (v) => new Date(v === null ? Number.NaN : (v as string)),
+  y: (v, tagged) => {
+    const bytes = Buffer.from(v as string, 'base64');
+    return tagged['c'] === 'Buffer' ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  },
+  m: (v) => new Map((v as Json[][]).map(([k, item]) => [decode(k as Json), decode(item as Json)])),
+  s: (v) => new Set((v as Json[]).map(decode)),
+  o: (v) => decodeMembers(v as Tagged),
+  a: (v) => {
+    const bytes = Buffer.from(v as string, 'base64');
+    return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+  },
+  t: (v, tagged) => {
+    const bytes = Buffer.from(v as string, 'base64');
+    const View = VIEWS[tagged['c'] as string];
+    if (View === undefined) throw new TypeError(`unknown typed array ${JSON.stringify(tagged['c'])}`);
+    return new View(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  },
+  r: (v, tagged) => new RegExp(v as string, tagged['f'] as string),
+  e: (v, tagged) => {
+    const error = new Error(tagged['m'] as string);
+    Object.defineProperty(error, 'name', { value: tagged['n'], enumerable: false, writable: true, configurable: true });
+    for (const [k, item] of Object.entries(decodeMembers(v as Tagged))) define(error, k, item);
+    return error;
+  },
+};
+
 function decode(value: Json): unknown {
   if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) {
@@ -156,49 +205,9 @@ function decode(value: Json): unknown {
   }
   const tag = value[TAG];
   if (tag === undefined) return decodeMembers(value);
-  const v = value['v'];
-  switch (tag) {
-    case 'u':
-      return undefined;
-    case 'n':
-      return Number(v);
-    case 'b':
-      return BigInt(v as string);
-    case 'N':
-      return NumberValue.from(v as string);
-    case 'd':
-      return new Date(v === null ? Number.NaN : (v as string));
-    case 'y': {
-      const bytes = Buffer.from(v as string, 'base64');
-      return value['c'] === 'Buffer' ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    }
-    case 'm':
-      return new Map((v as Json[][]).map(([k, item]) => [decode(k as Json), decode(item as Json)]));
-    case 's':
-      return new Set((v as Json[]).map(decode));
-    case 'o':
-      return decodeMembers(v as { [key: string]: Json });
-    case 'a': {
-      const bytes = Buffer.from(v as string, 'base64');
-      return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
-    }
-    case 't': {
-      const bytes = Buffer.from(v as string, 'base64');
-      const View = VIEWS[value['c'] as string];
-      if (View === undefined) throw new TypeError(`unknown typed array ${JSON.stringify(value['c'])}`);
-      return new View(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-    }
-    case 'r':
-      return new RegExp(v as string, value['f'] as string);
-    case 'e': {
-      const error = new Error(value['m'] as string);
-      Object.defineProperty(error, 'name', { value: value['n'], enumerable: false, writable: true, configurable: true });
-      for (const [k, item] of Object.entries(decodeMembers(v as { [key: string]: Json }))) define(error, k, item);
-      return error;
-    }
-    default:
-      throw new TypeError(`unknown serialisation tag ${JSON.stringify(tag)}`);
-  }
+  const decoder = typeof tag === 'string' && Object.prototype.hasOwnProperty.call(DECODERS, tag) ? DECODERS[tag] : undefined;
+  if (decoder === undefined) throw new TypeError(`unknown serialisation tag ${JSON.stringify(tag)}`);
+  return decoder(value['v'], value);
 }
 
 function isHole(item: Json): boolean {

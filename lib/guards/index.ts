@@ -28,7 +28,8 @@ import {
   type unmarshallOptions as UnmarshallOptions,
 } from '@aws-sdk/util-dynamodb';
 import { IdempotencyConditionError, IdempotencyConfigError } from '../errors';
-import { buildGuardedUpdate, VERSION_VALUE, type GuardReturnValues, type GuardedUpdate } from './expression';
+import { VERSION_VALUE } from './expression';
+import { buildGuardedUpdate, type GuardReturnValues, type GuardedUpdate } from './input';
 import { guardFailure, type GuardedWriteSkipped } from './failure';
 import { type GuardVersion } from './version';
 

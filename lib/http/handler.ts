@@ -73,42 +73,54 @@ export function makeIdempotentHttpHandler<TEvent extends HttpEvent, TResult, TCo
       return handler(event, context);
     }
     const scoped: ScopedKey = { scope: checkScope(scopeOf(event)), route: request.route, key: header.key };
-
-    const args: [TEvent, TContext, ScopedKey] = [event, context, scoped];
-    let started = false;
-    try {
-      return await engine.run(
-        args,
-        invocationInfo(context),
-        async () => {
-          started = true;
-          const result = await handler(event, context);
-          const response = readResponseStatus(result, request.kind);
-          if (!response.valid) {
-            // Not stored: the gateway cannot send it (it answers 5xx), and a stored one would be replayed to every retry.
-            throw new IdempotencyConfigError(
-              `The handler of ${request.route} returned ${response.problem}. Nothing was stored and the ${settings.headerName} was released, so a retry runs the handler again. Return { statusCode, body } with an integer statusCode from 100 to 599 and a string body`,
-              { key: engine.keyOf(args) },
-            );
-          }
-          return result;
-        },
-        {
-          // Not stored: a 5xx says the request did not succeed, so the client may retry it at once.
-          shouldStore: (result) => {
-            const response = readResponseStatus(result, request.kind);
-            return response.valid && response.status < 500;
-          },
-          onReplay: (value) => markReplayed(value, request.kind) as TResult,
-        },
-      );
-    } catch (error) {
-      // The engine's refusals before the handler ran (in progress, key reused) are answers of the protocol.
-      const problem = started ? undefined : problemFor(error, request, settings);
-      if (problem) return problem;
-      throw error;
-    }
+    return runProtected(engine, () => handler(event, context), [event, context, scoped], request, settings);
   };
+}
+
+/**
+ * Runs a request that carries a key through the engine: a response the gateway can send and below 500 is
+ * stored, a replay is marked, and the engine's refusals before the handler ran are answered as problems.
+ */
+async function runProtected<TEvent extends HttpEvent, TContext, TResult>(
+  engine: IdempotencyEngine<[TEvent, TContext, ScopedKey], TResult>,
+  handle: () => Promise<TResult> | TResult,
+  args: [TEvent, TContext, ScopedKey],
+  request: HttpRequestFacts,
+  settings: Pick<ResolvedHttpOptions<never>, 'headerName' | 'problemTypeBase'>,
+): Promise<TResult | HttpStructuredResponse> {
+  let started = false;
+  try {
+    return await engine.run(
+      args,
+      invocationInfo(args[1]),
+      async () => {
+        started = true;
+        const result = await handle();
+        const response = readResponseStatus(result, request.kind);
+        if (!response.valid) {
+          // Not stored: the gateway cannot send it (it answers 5xx), and a stored one would be replayed to every retry.
+          throw new IdempotencyConfigError(
+            `The handler of ${request.route} returned ${response.problem}. Nothing was stored and the ${settings.headerName} was released, so a retry runs the handler again. Return { statusCode, body } with an integer statusCode from 100 to 599 and a string body`,
+            { key: engine.keyOf(args) },
+          );
+        }
+        return result;
+      },
+      {
+        // Not stored: a 5xx says the request did not succeed, so the client may retry it at once.
+        shouldStore: (result) => {
+          const response = readResponseStatus(result, request.kind);
+          return response.valid && response.status < 500;
+        },
+        onReplay: (value) => markReplayed(value, request.kind) as TResult,
+      },
+    );
+  } catch (error) {
+    // The engine's refusals before the handler ran (in progress, key reused) are answers of the protocol.
+    const problem = started ? undefined : problemFor(error, request, settings);
+    if (problem) return problem;
+    throw error;
+  }
 }
 
 /**

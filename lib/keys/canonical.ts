@@ -67,46 +67,13 @@ function write(value: unknown, seen: Set<object>): string {
 }
 
 function writeObject(obj: object, seen: Set<object>): string {
-  if (obj instanceof Date) {
-    if (Number.isNaN(obj.getTime())) throw new UnidentifiableValueError('an invalid Date identifies nothing');
-    return `{"$date":${JSON.stringify(obj.toISOString())}}`;
-  }
-  if (obj instanceof Uint8Array) return `{"$bytes":"${Buffer.from(obj.buffer, obj.byteOffset, obj.byteLength).toString('base64')}"}`;
-  if (ArrayBuffer.isView(obj)) {
-    const bytes = Buffer.from(obj.buffer, obj.byteOffset, obj.byteLength).toString('base64');
-    return `{"$view":${JSON.stringify(Object.prototype.toString.call(obj))},"bytes":"${bytes}"}`;
-  }
-  if (obj instanceof ArrayBuffer) return `{"$arraybuffer":"${Buffer.from(obj).toString('base64')}"}`;
-  if (obj instanceof NumberValue) return writeNumberValue(obj, seen);
-  if (Array.isArray(obj)) {
-    const items: string[] = [];
-    for (let index = 0; index < obj.length; index += 1) {
-      // A hole is not `undefined`, nor absent: `[ , ]` is not `[]`.
-      items.push(index in obj ? write(read(obj, index), seen) : '{"$hole":true}');
-    }
-    return `[${items.join(',')}]`;
-  }
-  if (obj instanceof Map) {
-    const entries = [...obj.entries()].map(([k, v]) => `[${write(k, seen)},${write(v, seen)}]`).sort();
-    return `{"$map":[${entries.join(',')}]}`;
-  }
-  if (obj instanceof Set) {
-    const items = [...obj.values()].map((item) => write(item, seen)).sort();
-    return `{"$set":[${items.join(',')}]}`;
-  }
-  if (obj instanceof RegExp) return `{"$regexp":${JSON.stringify(String(obj))}}`;
-  if (obj instanceof Number || obj instanceof String || obj instanceof Boolean) return write(obj.valueOf(), seen);
+  const builtIn = writeBuiltIn(obj, seen);
+  if (builtIn !== undefined) return builtIn;
+  if (Array.isArray(obj)) return writeArray(obj, seen);
+  const collection = writeCollection(obj, seen);
+  if (collection !== undefined) return collection;
   const toJSON = read(obj, 'toJSON');
-  if (typeof toJSON === 'function') {
-    let json: unknown;
-    try {
-      json = toJSON.call(obj, '');
-    } catch (error) {
-      throw new UnidentifiableValueError(`its toJSON() threw (${describeError(error)})`, { cause: error });
-    }
-    if (json === obj) throw new UnidentifiableValueError('toJSON returned the object itself');
-    return write(json, seen);
-  }
+  if (typeof toJSON === 'function') return writeToJSON(obj, toJSON as (this: object, key: string) => unknown, seen);
   if (!isPlainObject(obj)) {
     throw new UnidentifiableValueError(
       `an instance of ${className(obj)} has no toJSON(), and a class name is no identity (minifiers rewrite it, and two classes may share one)`,
@@ -119,6 +86,58 @@ function writeObject(obj: object, seen: Set<object>): string {
     if (member !== undefined) members.push(`${JSON.stringify(k.startsWith('$') ? `$${k}` : k)}:${write(member, seen)}`);
   }
   return `{${members.join(',')}}`;
+}
+
+/** A `Date`, binary data or a `NumberValue`, tagged; undefined for any other object. */
+function writeBuiltIn(obj: object, seen: Set<object>): string | undefined {
+  if (obj instanceof Date) {
+    if (Number.isNaN(obj.getTime())) throw new UnidentifiableValueError('an invalid Date identifies nothing');
+    return `{"$date":${JSON.stringify(obj.toISOString())}}`;
+  }
+  if (obj instanceof Uint8Array) return `{"$bytes":"${Buffer.from(obj.buffer, obj.byteOffset, obj.byteLength).toString('base64')}"}`;
+  if (ArrayBuffer.isView(obj)) {
+    const bytes = Buffer.from(obj.buffer, obj.byteOffset, obj.byteLength).toString('base64');
+    return `{"$view":${JSON.stringify(Object.prototype.toString.call(obj))},"bytes":"${bytes}"}`;
+  }
+  if (obj instanceof ArrayBuffer) return `{"$arraybuffer":"${Buffer.from(obj).toString('base64')}"}`;
+  if (obj instanceof NumberValue) return writeNumberValue(obj, seen);
+  return undefined;
+}
+
+function writeArray(array: readonly unknown[], seen: Set<object>): string {
+  const items: string[] = [];
+  for (let index = 0; index < array.length; index += 1) {
+    // A hole is not `undefined`, nor absent: `[ , ]` is not `[]`.
+    items.push(index in array ? write(read(array, index), seen) : '{"$hole":true}');
+  }
+  return `[${items.join(',')}]`;
+}
+
+/** A `Map` or `Set` (members sorted), a `RegExp`, or a boxed primitive; undefined for any other object. */
+function writeCollection(obj: object, seen: Set<object>): string | undefined {
+  if (obj instanceof Map) {
+    const entries = [...obj.entries()].map(([k, v]) => `[${write(k, seen)},${write(v, seen)}]`).sort();
+    return `{"$map":[${entries.join(',')}]}`;
+  }
+  if (obj instanceof Set) {
+    const items = [...obj.values()].map((item) => write(item, seen)).sort();
+    return `{"$set":[${items.join(',')}]}`;
+  }
+  if (obj instanceof RegExp) return `{"$regexp":${JSON.stringify(String(obj))}}`;
+  if (obj instanceof Number || obj instanceof String || obj instanceof Boolean) return write(obj.valueOf(), seen);
+  return undefined;
+}
+
+/** An object with `toJSON`, written as what `toJSON` returns (as JSON does). */
+function writeToJSON(obj: object, toJSON: (this: object, key: string) => unknown, seen: Set<object>): string {
+  let json: unknown;
+  try {
+    json = toJSON.call(obj, '');
+  } catch (error) {
+    throw new UnidentifiableValueError(`its toJSON() threw (${describeError(error)})`, { cause: error });
+  }
+  if (json === obj) throw new UnidentifiableValueError('toJSON returned the object itself');
+  return write(json, seen);
 }
 
 /** A member of the value, read once; a getter that throws makes the value unidentifiable. */

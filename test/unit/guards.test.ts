@@ -2,12 +2,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { NumberValue, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { IdempotencyConfigError, IdempotencyVersionError } from '../../lib/errors';
 import { applyIfNewer, newerThan, type ApplyIfNewerInput, type VersionGuardInput } from '../../lib/guards';
-import {
-  DEFAULT_VERSION_ATTRIBUTE,
-  buildGuardedUpdate,
-  mergeConditionExpression,
-  mergeUpdateExpression,
-} from '../../lib/guards/expression';
+import { mergeConditionExpression, mergeUpdateExpression } from '../../lib/guards/expression';
+import { DEFAULT_VERSION_ATTRIBUTE, buildGuardedUpdate } from '../../lib/guards/input';
 import { guardFailure, transactGuardFailure } from '../../lib/guards/failure';
 
 const GUARD = '(attribute_not_exists(#eoVersion) OR #eoVersion < :eoVersion)';
