@@ -66,7 +66,7 @@ export interface OutboxUnit {
 }
 
 /** Options checked once: the relay's settings. */
-export interface RelaySettings {
+export interface ResolvedRelayOptions {
   readonly senders: Senders;
   readonly dynamodb: () => DynamoDBClient;
   readonly logger: IdempotencyLogger;
@@ -107,7 +107,7 @@ const RELAY_OPTIONS = /* @__PURE__ */ defineOptions('relayOutbox', RELAY_SPEC, I
 const _relayKeys: SameKeys<RelayOutboxOptions, typeof RELAY_SPEC> = true;
 
 /** The relay's settings, from its validated options. */
-export function relaySettings(values: Resolved<typeof RELAY_SPEC>): RelaySettings {
+export function resolvedRelayOptions(values: Resolved<typeof RELAY_SPEC>): ResolvedRelayOptions {
   const clients = (values.clients ?? {}) as RelayClients;
   return {
     senders: new Senders(clients, values.maxAttempts, sleep),
@@ -130,7 +130,7 @@ export function relaySettings(values: Resolved<typeof RELAY_SPEC>): RelaySetting
  * @throws IdempotencyConfigError for invalid options (before anything is sent)
  */
 export async function relayOutbox(event: DynamoDBStreamEvent, options: RelayOutboxOptions = {}): Promise<RelayOutboxResponse> {
-  const settings = relaySettings(RELAY_OPTIONS.resolve(options));
+  const settings = resolvedRelayOptions(RELAY_OPTIONS.resolve(options));
   if (!Array.isArray(event?.Records)) {
     throw new IdempotencyConfigError(`relayOutbox expects a DynamoDB stream event (with Records), got ${describe(event)}`);
   }
@@ -169,7 +169,7 @@ export async function relayOutbox(event: DynamoDBStreamEvent, options: RelayOutb
  * Publishes the messages of the units (all targets at once; each target's messages in order), deletes the
  * units fully published, and returns the ids of the others.
  */
-export async function publishUnits(units: readonly OutboxUnit[], settings: RelaySettings): Promise<string[]> {
+export async function publishUnits(units: readonly OutboxUnit[], settings: ResolvedRelayOptions): Promise<string[]> {
   const byTarget = new Map<string, { message: OutboxMessage; unit: OutboxUnit }[]>();
   for (const unit of units) {
     for (const message of unit.envelope.messages) {
@@ -200,7 +200,7 @@ export async function publishUnits(units: readonly OutboxUnit[], settings: Relay
 }
 
 /** Deletes the published outbox items; one that cannot be deleted is logged (republishing it sends repeats). */
-async function deleteItems(units: readonly OutboxUnit[], settings: RelaySettings): Promise<void> {
+async function deleteItems(units: readonly OutboxUnit[], settings: ResolvedRelayOptions): Promise<void> {
   const byTable = new Map<string, WriteRequest[]>();
   for (const unit of units) {
     if (unit.tableName === undefined || unit.keys === undefined) continue;
@@ -216,7 +216,7 @@ async function deleteItems(units: readonly OutboxUnit[], settings: RelaySettings
 }
 
 /** One BatchWriteItem of deletes, its unprocessed items retried up to `maxAttempts` times. */
-async function deleteChunk(tableName: string, requests: WriteRequest[], settings: RelaySettings): Promise<void> {
+async function deleteChunk(tableName: string, requests: WriteRequest[], settings: ResolvedRelayOptions): Promise<void> {
   let pending = requests;
   for (let attempt = 1; pending.length > 0; attempt += 1) {
     try {

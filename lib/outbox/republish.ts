@@ -8,7 +8,7 @@ import { defineOptions, type SameKeys } from '../config/spec';
 import { IdempotencyConfigError } from '../errors';
 import { DEFAULT_KEY_ATTR } from '../persistence/schema';
 import { OUTBOX_ATTRIBUTE, readOutboxItem } from './items';
-import { publishUnits, RELAY_SPEC, relaySettings, type OutboxUnit, type RelayOutboxOptions } from './relay';
+import { publishUnits, RELAY_SPEC, resolvedRelayOptions, type OutboxUnit, type RelayOutboxOptions } from './relay';
 
 /** Options of {@link republishOutbox}. */
 export interface RepublishOutboxOptions extends RelayOutboxOptions {
@@ -62,7 +62,7 @@ export interface RepublishOutboxReport {
  */
 export async function republishOutbox(options: RepublishOutboxOptions): Promise<RepublishOutboxReport> {
   const values = REPUBLISH_OPTIONS.resolve(options);
-  const settings = relaySettings(values);
+  const settings = resolvedRelayOptions(values);
   const { tableName, keyAttr, minAgeSeconds } = values;
   const cutoff = Date.now() - minAgeSeconds * 1000;
   let items = 0;

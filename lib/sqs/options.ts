@@ -1,4 +1,4 @@
-import { PreparedOptionsCache } from '../batch/options-cache';
+import { ResolvedOptionsCache } from '../batch/options-cache';
 import { parseJson } from '../json';
 import { defineBatchOptions, lambdaContext, resolveBatchOptions } from '../batch/validate';
 import { atLeast, atMost, fn, oneOf, positiveInteger, satisfies, withMethods } from '../config/checks';
@@ -214,7 +214,7 @@ const _sqsKeys: SameKeys<SqsBatchOptions, typeof SQS_OPTIONS.spec> = true;
 type Engine = IdempotencyEngine<SqsIdempotencyArgs<unknown>, unknown>;
 
 /** Options validated once, with the engines built from them (one per queue when the name is the default). */
-export interface PreparedOptions {
+export interface ResolvedSqsOptions {
   readonly logger: IdempotencyLogger;
   readonly parse: (body: string, record: SqsRecord) => unknown;
   readonly concurrency: number;
@@ -241,7 +241,7 @@ function defaultKey(fifo: boolean): Select {
 }
 
 /** Validates the options (once per distinct options) and sets up the engines. */
-function prepare(options: SqsBatchOptions<unknown>): PreparedOptions {
+function resolve(options: SqsBatchOptions<unknown>): ResolvedSqsOptions {
   const values = resolveBatchOptions(options, SQS_OPTIONS);
   const key = onParsedBody(options.key, values.key);
   const fingerprint = onParsedBody(options.fingerprint, values.fingerprint);
@@ -272,12 +272,12 @@ function prepare(options: SqsBatchOptions<unknown>): PreparedOptions {
   };
 }
 
-const cache = /* @__PURE__ */ new PreparedOptionsCache<SqsBatchOptions<unknown>, PreparedOptions>(prepare);
+const cache = /* @__PURE__ */ new ResolvedOptionsCache<SqsBatchOptions<unknown>, ResolvedSqsOptions>(resolve);
 
 /**
- * The prepared options for `options`: the same object as before, or an object with the same values as one
+ * The resolved options for `options`: the same object as before, or an object with the same values as one
  * seen recently, skips validation and keeps its engines (and their local caches).
  */
-export function preparedOptions(options: SqsBatchOptions<unknown>): PreparedOptions {
+export function resolvedSqsOptions(options: SqsBatchOptions<unknown>): ResolvedSqsOptions {
   return cache.get(options);
 }

@@ -9,8 +9,8 @@ import { describe } from '../describe';
 import { invocationInfo } from '../engine';
 import type { IdempotencyLogger } from '../options';
 import {
-  preparedOptions,
-  type PreparedOptions,
+  resolvedSqsOptions,
+  type ResolvedSqsOptions,
   type SqsBatchOptions,
   type SqsIdempotencyArgs,
   type SqsRecordHandler,
@@ -60,7 +60,7 @@ export async function processSqsBatch<TBody = unknown, TResult = unknown>(
   if (typeof handler !== 'function') {
     throw new IdempotencyConfigError(`Expected processSqsBatch's handler to be a function, got ${describe(handler)}`);
   }
-  const prepared = preparedOptions(options as SqsBatchOptions<unknown>);
+  const prepared = resolvedSqsOptions(options as SqsBatchOptions<unknown>);
   const context = checkContext(options.context);
   if (records.length === 0) return { batchItemFailures: [] };
   const batch = new Batch(records, handler as SqsRecordHandler<unknown, unknown>, prepared, context);
@@ -100,7 +100,7 @@ const FAILED: Outcome = Object.freeze({ ok: false });
 class Batch {
   readonly #items: readonly Item[];
   readonly #handler: SqsRecordHandler<unknown, unknown>;
-  readonly #settings: PreparedOptions;
+  readonly #settings: ResolvedSqsOptions;
   readonly #logger: IdempotencyLogger;
   readonly #context: SqsLambdaContext | undefined;
   readonly #visibility: VisibilityKeeper | undefined;
@@ -112,7 +112,7 @@ class Batch {
   public constructor(
     records: readonly SqsRecord[],
     handler: SqsRecordHandler<unknown, unknown>,
-    settings: PreparedOptions,
+    settings: ResolvedSqsOptions,
     context: SqsLambdaContext | undefined,
   ) {
     this.#handler = handler;

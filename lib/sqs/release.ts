@@ -1,7 +1,7 @@
 import type { RecordResolution } from '../engine';
 import { IdempotencyConfigError, IdempotencyKeyError } from '../errors';
 import { describe } from '../describe';
-import { preparedOptions, type SqsBatchOptions } from './options';
+import { resolvedSqsOptions, type SqsBatchOptions } from './options';
 import { sqsRecordInfo, sqsRecordSource } from './record';
 import type { SqsRecord } from './types';
 
@@ -33,7 +33,7 @@ export async function releaseSqsRecord<TBody = unknown>(
   if (record === null || typeof record !== 'object' || typeof record.eventSourceARN !== 'string' || typeof record.body !== 'string') {
     throw new IdempotencyConfigError(`Expected an SQS record (with eventSourceARN and body), got ${describe(record)}`);
   }
-  const prepared = preparedOptions(options as unknown as SqsBatchOptions<unknown>);
+  const prepared = resolvedSqsOptions(options as unknown as SqsBatchOptions<unknown>);
   const engine = prepared.engineFor(sqsRecordSource(record));
   if (engine === undefined) {
     throw new IdempotencyConfigError('releaseSqsRecord needs the `store` option: pass the options processSqsBatch uses');

@@ -1,4 +1,4 @@
-import { PreparedOptionsCache } from '../batch/options-cache';
+import { ResolvedOptionsCache } from '../batch/options-cache';
 import { parseJson } from '../json';
 import { boundedSource } from '../batch/source-name';
 import { defineBatchOptions, lambdaContext, resolveBatchOptions } from '../batch/validate';
@@ -111,7 +111,7 @@ export type StreamArgs = [record: unknown, info: unknown];
 type Engine = IdempotencyEngine<StreamArgs, unknown>;
 
 /** Options validated once, with the engines built from them. */
-export interface PreparedStreamOptions {
+export interface ResolvedStreamOptions {
   readonly logger: IdempotencyLogger;
   readonly parse: (text: string, record: unknown) => unknown;
   readonly concurrency: number;
@@ -145,7 +145,7 @@ const DEFAULT_KEYS: Readonly<Record<StreamKind, (args: StreamArgs) => unknown>> 
   },
 };
 
-function prepare(options: AnyStreamBatchOptions): PreparedStreamOptions {
+function resolve(options: AnyStreamBatchOptions): ResolvedStreamOptions {
   const values = resolveBatchOptions(options, STREAM_OPTIONS);
   const store = values.store;
   const engines = new Map<string, Engine>();
@@ -173,12 +173,12 @@ function prepare(options: AnyStreamBatchOptions): PreparedStreamOptions {
   };
 }
 
-const cache = /* @__PURE__ */ new PreparedOptionsCache<AnyStreamBatchOptions, PreparedStreamOptions>(prepare);
+const cache = /* @__PURE__ */ new ResolvedOptionsCache<AnyStreamBatchOptions, ResolvedStreamOptions>(resolve);
 
 /**
- * The prepared options for `options`: the same object as before, or an object with the same values as one
+ * The resolved options for `options`: the same object as before, or an object with the same values as one
  * seen recently, skips validation and keeps its engines (and their local caches).
  */
-export function preparedStreamOptions(options: AnyStreamBatchOptions): PreparedStreamOptions {
+export function resolvedStreamOptions(options: AnyStreamBatchOptions): ResolvedStreamOptions {
   return cache.get(options);
 }

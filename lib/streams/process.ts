@@ -14,12 +14,12 @@ import { describe } from '../describe';
 import { invocationInfo } from '../engine';
 import { classifyEvent, dynamodbInfo, dynamodbSource, kafkaInfo, kinesisInfo, kinesisSource, type KafkaPartition } from './events';
 import {
-  preparedStreamOptions,
+  resolvedStreamOptions,
   type AnyStreamBatchOptions,
   type DynamoDBStreamBatchOptions,
   type KafkaBatchOptions,
   type KinesisBatchOptions,
-  type PreparedStreamOptions,
+  type ResolvedStreamOptions,
   type StreamArgs,
   type StreamKind,
 } from './options';
@@ -99,7 +99,7 @@ export async function processStreamBatch(
   if (typeof recordHandler !== 'function') {
     throw new IdempotencyConfigError(`Expected processStreamBatch's record handler to be a function, got ${describe(recordHandler)}`);
   }
-  const prepared = preparedStreamOptions(options);
+  const prepared = resolvedStreamOptions(options);
   checkContext(options.context);
   const batch = classifyEvent(event);
   const run = new RecordRunner(prepared, options, recordHandler as StreamRecordHandler<unknown, unknown>);
@@ -180,7 +180,7 @@ class RecordRunner {
   readonly #keyCounts = new Map<string, number>();
 
   public constructor(
-    private readonly prepared: PreparedStreamOptions,
+    private readonly prepared: ResolvedStreamOptions,
     private readonly options: AnyStreamBatchOptions,
     private readonly handler: StreamRecordHandler<unknown, unknown>,
   ) {}

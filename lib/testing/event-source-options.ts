@@ -89,7 +89,7 @@ export interface LocalEventSourceOptions {
 }
 
 /** The options with their defaults applied and the queue ARN derived: what a running event source uses. */
-export interface EventSourceSettings extends InvocationTarget {
+export interface ResolvedEventSourceOptions extends InvocationTarget {
   readonly client: LocalSqsClient;
   readonly queueUrl: string;
   readonly handler: LocalEventSourceHandler;
@@ -145,7 +145,7 @@ function validate(options: LocalEventSourceOptions): void {
  * Validates the options and applies their defaults.
  * @throws TestKitConfigError naming the option and the value when an option is invalid.
  */
-export function resolveEventSourceOptions(options: LocalEventSourceOptions): EventSourceSettings {
+export function resolveEventSourceOptions(options: LocalEventSourceOptions): ResolvedEventSourceOptions {
   validate(options);
   const { arn: eventSourceArn, region } = queueArnFromUrl(options.queueUrl, options.region);
   return {
