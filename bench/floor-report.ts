@@ -5,9 +5,8 @@
 import type { ChartPanel, RatioChart } from './chart';
 import { contenderCost } from './cost';
 import { FLOOR } from './floor';
-import type { LambdaRunResult } from './lambda';
 import type { ContenderResult } from './measure';
-import type { ScenarioResult, TargetResult } from './report';
+import type { LambdaRunResult, ScenarioResult, TargetResult } from './result-types';
 import { ratio } from './stats';
 
 /** Our records/s at least this share of the floor's in every SQS scenario (lease mode). */

@@ -15,7 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { setImmediate as yieldOnce } from 'node:timers/promises';
 import { BatchExecuteStatementCommand, PutItemCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { SQSEvent } from 'aws-lambda';
-import type { Contender, IterationFacts, ScenarioEnv } from './scenarios';
+import type { Contender, IterationFacts, ScenarioEnv } from './scenario-types';
 
 /** The library name of the floor's contenders in the results. */
 export const FLOOR = 'floor';

@@ -11,9 +11,9 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import type { BillingCheck, ContenderDriver, ContenderResult } from './measure';
 import { interleave } from './measure';
-import { createCpuGroup, lambdaCpuQuota, pin, type CpuGroup, type CpuQuota } from './confine';
-import type { ScenarioResult } from './report';
-import type { LibraryTables, Scenario } from './scenarios';
+import { createCpuGroup, lambdaCpuQuota, pin, type CpuGroup } from './confine';
+import type { LambdaConfig, LambdaRunResult, ScenarioResult, Throttling } from './result-types';
+import type { LibraryTables, Scenario } from './scenario-types';
 
 /** The core the contenders run on. */
 export const CONTENDER_CPU = '0';
@@ -47,48 +47,6 @@ export type ChildRequest = ChildCall & { readonly id: number };
 
 export type ChildReply =
   { readonly id: number; readonly ok: true; readonly value: unknown } | { readonly id: number; readonly ok: false; readonly error: string };
-
-/** One Lambda model configuration. */
-export interface LambdaConfig {
-  readonly memoryMb: number;
-  /** Round trip slept per request attempt, ms. */
-  readonly rttMs: number;
-  /** CFS period of the quota, µs. */
-  readonly periodUs: number;
-}
-
-/** How the run was confined, as it happened (what could not be done is said in `notes`). */
-export interface Confinement {
-  /** The quota applied to each contender, or undefined where no cgroup could be written. */
-  readonly quota: CpuQuota | undefined;
-  /** `cgroup v1` or `cgroup v2` where the quota applied. */
-  readonly cgroup: string | undefined;
-  /** The core the contenders were pinned to, undefined where they were not. */
-  readonly contenderCpu: string | undefined;
-  /** The core DynamoDB Local was pinned to, undefined where it was not. */
-  readonly serverCpu: string | undefined;
-  /** Whether DynamoDB Local ran in a CPU group of the highest weight. */
-  readonly serverPrioritized?: boolean;
-  readonly notes: readonly string[];
-}
-
-/** Throttling one contender's group saw over its whole scenario (warm-up included). */
-export interface Throttling {
-  readonly scenario: string;
-  readonly variant: string;
-  readonly periods: number;
-  readonly throttledPeriods: number;
-  readonly throttledMs: number;
-}
-
-/** The results of one Lambda configuration. */
-export interface LambdaRunResult extends LambdaConfig {
-  readonly confinement: Confinement;
-  readonly scenarios: readonly ScenarioResult[];
-  readonly billingCheck: BillingCheck;
-  readonly throttling: readonly Throttling[];
-  readonly seconds: number;
-}
 
 /** What the parent shares with every child, and where DynamoDB Local runs. */
 export interface LambdaEnvironment extends Omit<ChildConfig, 'scenarioId' | 'contender' | 'rttMs'> {

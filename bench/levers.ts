@@ -28,8 +28,8 @@ import {
 import { BasePersistenceLayer, IdempotencyRecord } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Context } from 'aws-lambda';
 import { InMemoryStore, makeIdempotent } from '../lib';
-import { createLambdaContext } from '../lib/testing';
-import type { Contender, Scenario } from './scenarios';
+import { context } from './contenders';
+import type { Contender, Scenario } from './scenario-types';
 
 /** Records per grouped experiment (one SQS batch). */
 const GROUP = 10;
@@ -110,10 +110,6 @@ class MapPersistenceLayer extends BasePersistenceLayer {
 
 function orderEvent(): { orderId: string; customerId: string; amount: number; currency: string } {
   return { orderId: randomUUID(), customerId: 'customer-1042', amount: 129.9, currency: 'EUR' };
-}
-
-function context(): Context {
-  return createLambdaContext({ timeoutMs: 30_000, functionName: 'bench-function' });
 }
 
 /** The lever experiments. */

@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { BillingModel, type LoggedRequest } from './billing';
 import { beginLog, endLog, setCapacityCheck } from './instrument';
-import type { Contender, IterationFacts, Scenario } from './scenarios';
+import type { Contender, IterationFacts, Scenario } from './scenario-types';
 import { summarize, type Summary } from './stats';
 
 /** Everything measured for one contender of one scenario. */

@@ -7,7 +7,7 @@ import { contenderCost, dollars, DYNAMODB_PRICES, LAMBDA_PRICES, type RecordCost
 import { FLOOR } from './floor';
 import { floorTable, floorTargets, largeBatchTable } from './floor-report';
 import type { FootprintResult } from './footprint';
-import type { LambdaRunResult } from './lambda';
+import type { LambdaRunResult, ScenarioResult, TargetResult } from './result-types';
 import type { BillingCheck, ContenderResult } from './measure';
 import { ratio, type Summary } from './stats';
 
@@ -18,21 +18,6 @@ export interface MachineInfo {
   readonly memory: string;
   readonly os: string;
   readonly node: string;
-}
-
-export interface ScenarioResult {
-  readonly id: string;
-  readonly title: string;
-  readonly short: string;
-  readonly recordsPerIteration: number;
-  readonly contenders: readonly ContenderResult[];
-}
-
-/** A target of the issue and whether this run met it. */
-export interface TargetResult {
-  readonly target: string;
-  readonly measured: string;
-  readonly met: boolean;
 }
 
 /**

@@ -29,7 +29,7 @@ import { floorChart } from './floor-report';
 import { measureFootprint, type FootprintResult } from './footprint';
 import { instrument } from './instrument';
 import { jsonPathTable, measureJsonPath, type JsonPathResult } from './json-path';
-import { placeServer, runLambdaConfig, type LambdaRunResult } from './lambda';
+import { placeServer, runLambdaConfig } from './lambda';
 import { leverScenarios } from './levers';
 import { Runner } from './measure';
 import {
@@ -40,9 +40,10 @@ import {
   markdownReport,
   type BenchResults,
   type MachineInfo,
-  type ScenarioResult,
 } from './report';
-import { scenarios, type Scenario } from './scenarios';
+import type { LambdaRunResult, ScenarioResult } from './result-types';
+import type { Scenario } from './scenario-types';
+import { scenarios } from './scenarios';
 import { median } from './stats';
 import { formatValkeyBench, runValkeyBench } from './valkey/run';
 

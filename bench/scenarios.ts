@@ -6,80 +6,31 @@
  * fresh keys); the closure it returns is what the benchmark times.
  */
 import { randomUUID } from 'node:crypto';
-import { setImmediate as yieldOnce } from 'node:timers/promises';
-import { PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchProcessor, EventType, processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { IdempotencyConfig, makeIdempotent as makeIdempotentPowertools } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context } from 'aws-lambda';
 import { commitWith, DynamoDBStore, makeIdempotent } from '../lib';
-import { processSqsBatch, type SqsBatchOptions } from '../lib/sqs';
-import { createLambdaContext } from '../lib/testing';
-import { fifoRecord, sqsEvent, sqsRecord } from '../test/helpers/sqs-events';
+import {
+  BATCH_SIZE,
+  batchContender,
+  context,
+  fifoBatch,
+  firstCall,
+  oursBatch,
+  powertoolsBatch,
+  scaledIterations,
+  standardBatch,
+  warmupIterations,
+  work,
+  type BatchHandler,
+  type Counted,
+} from './contenders';
 import { floorBatchContenders, floorFirstCall } from './floor';
-
-/** What one timed iteration did, for the sanity checks (not timed). */
-export interface IterationFacts {
-  /** How many times the business work ran. */
-  readonly executions: number;
-  /** Invocations or records that ended in failure (rejected, or reported in `batchItemFailures`). */
-  readonly failures: number;
-  /**
-   * Wall time of each handler invocation, milliseconds, when the iteration is more than one invocation
-   * (the duplicate storm); otherwise the iteration is one invocation, billed on its own wall time.
-   */
-  readonly invocationMs?: readonly number[];
-}
-
-/** One library (and mode) running a scenario. */
-export interface Contender {
-  /** `'incumbent'` or `'ours'` in the comparisons; a lever experiment names its alternatives. */
-  readonly library: string;
-  /** Short name of the configuration, e.g. `lease`, `optimistic`, `Powertools`. */
-  readonly variant: string;
-  /** Builds the next iteration outside the clock and returns the timed part. */
-  prepare(): () => Promise<IterationFacts>;
-  /** What a correct run does per iteration (checked after the run, never timed). */
-  readonly expect: {
-    readonly executions: number | readonly [min: number, max: number];
-    readonly failures: number | readonly [min: number, max: number];
-  };
-  /** Untimed setup before the scenario (seeding records to replay). */
-  setup?(): Promise<void>;
-}
-
-/** A workload and its contenders; the first contender is the reference the others are compared with. */
-export interface Scenario {
-  readonly id: string;
-  readonly title: string;
-  /** A few words for the chart's rows. */
-  readonly short: string;
-  /** Records (invocations or SQS messages) per iteration. */
-  readonly recordsPerIteration: number;
-  readonly iterations: number;
-  readonly warmup: number;
-  readonly contenders: readonly Contender[];
-}
-
-/** Tables of one library. */
-export interface LibraryTables {
-  readonly idempotency: string;
-  readonly business: string;
-}
-
-/** What the scenarios need. */
-export interface ScenarioEnv {
-  readonly client: DynamoDBClient;
-  readonly ours: LibraryTables;
-  readonly incumbent: LibraryTables;
-  /** Multiplies every iteration count (e.g. 0.2 for a quick run). */
-  readonly scale: number;
-}
+import type { Contender, Scenario, ScenarioEnv } from './scenario-types';
 
 /** Duplicates that arrive at once in the storm scenario. */
 export const STORM_SIZE = 10;
-/** Records per SQS batch (Lambda's default batch size for SQS). */
-export const BATCH_SIZE = 10;
 /**
  * Large standard-queue batches (up to 10,000 with a batching window): records per batch, timed and warm-up
  * batches. Few batches: each is hundreds of requests, and the point is memory and requests per record.
@@ -90,8 +41,6 @@ export const LARGE_BATCHES: readonly { readonly size: number; readonly iteration
 ];
 /** Completed keys the replay scenarios cycle through. */
 const REPLAY_POOL = 32;
-/** Lambda timeout of the simulated invocations. */
-const TIMEOUT_MS = 30_000;
 
 /** The event of the handler scenarios: an order, as an API or a queue would deliver it. */
 interface OrderEvent {
@@ -115,42 +64,6 @@ function orderEvent(orderId = randomUUID()): OrderEvent {
     ],
     createdAt: '2026-11-26T10:00:00.000Z',
   };
-}
-
-function context(): Context {
-  return createLambdaContext({ timeoutMs: TIMEOUT_MS, functionName: 'bench-function' });
-}
-
-function orderBody(): string {
-  return JSON.stringify({ orderId: randomUUID(), amount: 129.9, currency: 'EUR' });
-}
-
-function standardBatch(size = BATCH_SIZE): SQSEvent {
-  return sqsEvent(Array.from({ length: size }, () => sqsRecord({ body: orderBody() })));
-}
-
-/** A FIFO batch of `BATCH_SIZE` records spread round-robin over `groups` message groups. */
-function fifoBatch(groups: number): SQSEvent {
-  const batchId = randomUUID();
-  return sqsEvent(
-    Array.from({ length: BATCH_SIZE }, (_, index) =>
-      fifoRecord(`group-${index % groups}`, `${batchId}-${index}`, 18_000_000_000_000_000_000n + BigInt(index), orderBody()),
-    ),
-  );
-}
-
-/** The business work of every scenario: a tiny asynchronous effect. */
-async function work(): Promise<void> {
-  await yieldOnce();
-}
-
-function scaled(env: ScenarioEnv, iterations: number): number {
-  return Math.max(10, Math.round(iterations * env.scale));
-}
-
-/** Warm-up iterations: scaled down for quick runs, never below 20 (the JIT needs them). */
-function warm(env: ScenarioEnv, iterations: number): number {
-  return Math.max(20, Math.round(iterations * Math.min(env.scale, 1)));
 }
 
 // --- the incumbent, configured as its documentation shows -------------------------------------------------
@@ -224,23 +137,9 @@ function oursHandler(
 
 type HandlerFactory = () => { handler: (event: OrderEvent, context: Context) => Promise<unknown>; executions: () => number };
 
-/** Each iteration: one invocation with a new key. */
-function firstCall(library: Contender['library'], variant: string, make: HandlerFactory): Contender {
-  const { handler, executions } = make();
-  return {
-    library,
-    variant,
-    expect: { executions: 1, failures: 0 },
-    prepare() {
-      const event = orderEvent();
-      const ctx = context();
-      return async () => {
-        const before = executions();
-        await handler(event, ctx);
-        return { executions: executions() - before, failures: 0 };
-      };
-    },
-  };
+/** Each iteration: one invocation with a new order. */
+function firstOrder(library: Contender['library'], variant: string, make: HandlerFactory): Contender {
+  return firstCall(library, variant, make, orderEvent);
 }
 
 /** Each iteration: one invocation repeating one of `REPLAY_POOL` completed keys. */
@@ -304,78 +203,14 @@ function storm(
 
 // --- contenders of the SQS scenarios ------------------------------------------------------------------------
 
-type BatchHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
-
-function batchContender(
-  library: Contender['library'],
-  variant: string,
-  makeEvent: () => SQSEvent,
-  make: () => { handler: BatchHandler; executions: () => number },
-  size = BATCH_SIZE,
-): Contender {
-  const { handler, executions } = make();
-  return {
-    library,
-    variant,
-    expect: { executions: size, failures: 0 },
-    prepare() {
-      const event = makeEvent();
-      const ctx = context();
-      return async () => {
-        const before = executions();
-        let failures: number;
-        try {
-          failures = (await handler(event, ctx)).batchItemFailures.length;
-        } catch {
-          failures = size; // Powertools throws FullBatchFailureError when every record failed
-        }
-        return { executions: executions() - before, failures };
-      };
-    },
-  };
+/** The incumbent's documented batch pattern on its DynamoDB table. */
+function powertoolsSqs(env: ScenarioEnv, fifo: boolean): () => Counted<BatchHandler> {
+  return powertoolsBatch(() => powertoolsStore(env), fifo);
 }
 
-/**
- * The incumbent's documented pattern ("Idempotency with batch processing"): `makeIdempotent` on the record
- * handler, key `messageId`, the Lambda context registered, `processPartialResponse`.
- */
-function powertoolsBatch(env: ScenarioEnv, fifo: boolean): () => { handler: BatchHandler; executions: () => number } {
-  return () => {
-    let executions = 0;
-    const processor = fifo ? new SqsFifoPartialProcessorAsync() : new BatchProcessor(EventType.SQS);
-    const config = new IdempotencyConfig({ eventKeyJmesPath: 'messageId' });
-    const processIdempotently = makeIdempotentPowertools(
-      async (record: SQSRecord) => {
-        executions += 1;
-        JSON.parse(record.body);
-        await work();
-      },
-      { persistenceStore: powertoolsStore(env), config },
-    );
-    const handler: BatchHandler = async (event, ctx) => {
-      config.registerLambdaContext(ctx);
-      return processPartialResponse(event, processIdempotently, processor, { context: ctx });
-    };
-    return { handler, executions: () => executions };
-  };
-}
-
-/** Ours: `processSqsBatch` with a store; options defined once, `{ ...options, context }` per call. */
-function oursBatch(
-  env: ScenarioEnv,
-  name: string,
-  mode: 'lease' | 'optimistic',
-): () => { handler: BatchHandler; executions: () => number } {
-  return () => {
-    let executions = 0;
-    const options: SqsBatchOptions<unknown> = { store: oursStore(env), name, ...(mode === 'lease' ? {} : { mode }) };
-    const recordHandler = async (): Promise<void> => {
-      executions += 1;
-      await work();
-    };
-    const handler: BatchHandler = (event, ctx) => processSqsBatch(event, recordHandler, { ...options, context: ctx });
-    return { handler, executions: () => executions };
-  };
+/** Ours: `processSqsBatch` on DynamoDBStore in `mode`. */
+function oursSqs(env: ScenarioEnv, name: string, mode: 'lease' | 'optimistic'): () => Counted<BatchHandler> {
+  return oursBatch(() => ({ store: oursStore(env), name, ...(mode === 'lease' ? {} : { mode }) }));
 }
 
 /** All scenarios, in the order they run and are reported. */
@@ -386,12 +221,12 @@ export function scenarios(env: ScenarioEnv): Scenario[] {
       short: 'First call',
       title: 'First call of a new key',
       recordsPerIteration: 1,
-      iterations: scaled(env, 800),
-      warmup: warm(env, 150),
+      iterations: scaledIterations(env.scale, 800),
+      warmup: warmupIterations(env.scale, 150),
       contenders: [
-        firstCall('incumbent', 'Powertools', () => powertoolsHandler(env)),
-        firstCall('ours', 'lease', () => oursHandler(env, 'bench.first.lease')),
-        firstCall('ours', 'optimistic', () => oursHandler(env, 'bench.first.optimistic', { mode: 'optimistic' })),
+        firstOrder('incumbent', 'Powertools', () => powertoolsHandler(env)),
+        firstOrder('ours', 'lease', () => oursHandler(env, 'bench.first.lease')),
+        firstOrder('ours', 'optimistic', () => oursHandler(env, 'bench.first.optimistic', { mode: 'optimistic' })),
         floorFirstCall(env),
       ],
     },
@@ -400,8 +235,8 @@ export function scenarios(env: ScenarioEnv): Scenario[] {
       short: 'Replay, no cache',
       title: 'Replay of a completed key, no local cache',
       recordsPerIteration: 1,
-      iterations: scaled(env, 1200),
-      warmup: warm(env, 150),
+      iterations: scaledIterations(env.scale, 1200),
+      warmup: warmupIterations(env.scale, 150),
       contenders: [
         replay('incumbent', 'Powertools', () => powertoolsHandler(env)),
         replay('ours', 'lease', () => oursHandler(env, 'bench.replay')),
@@ -412,8 +247,8 @@ export function scenarios(env: ScenarioEnv): Scenario[] {
       short: 'Replay from local cache',
       title: 'Replay from the local cache',
       recordsPerIteration: 1,
-      iterations: scaled(env, 3000),
-      warmup: warm(env, 500),
+      iterations: scaledIterations(env.scale, 3000),
+      warmup: warmupIterations(env.scale, 500),
       contenders: [
         replay('incumbent', 'Powertools', () => powertoolsHandler(env, { localCache: true })),
         replay('ours', 'lease', () => oursHandler(env, 'bench.replay.cache', { localCache: true })),
@@ -424,8 +259,8 @@ export function scenarios(env: ScenarioEnv): Scenario[] {
       short: 'Duplicate storm ×10',
       title: `Duplicate storm: ${STORM_SIZE} concurrent calls, one key`,
       recordsPerIteration: STORM_SIZE,
-      iterations: scaled(env, 200),
-      warmup: warm(env, 40),
+      iterations: scaledIterations(env.scale, 200),
+      warmup: warmupIterations(env.scale, 40),
       contenders: [
         storm('incumbent', 'Powertools', () => powertoolsHandler(env), 1),
         storm('ours', 'lease', () => oursHandler(env, 'bench.storm.lease'), 1),
@@ -437,12 +272,12 @@ export function scenarios(env: ScenarioEnv): Scenario[] {
       short: 'Business write',
       title: 'First call with one business write',
       recordsPerIteration: 1,
-      iterations: scaled(env, 500),
-      warmup: warm(env, 120),
+      iterations: scaledIterations(env.scale, 500),
+      warmup: warmupIterations(env.scale, 120),
       contenders: [
-        firstCall('incumbent', 'Powertools + PutItem', () => powertoolsHandler(env, { businessWrite: true })),
-        firstCall('ours', 'lease + commitWith', () => oursHandler(env, 'bench.commit.lease', { businessWrite: true })),
-        firstCall('ours', 'optimistic + commitWith', () =>
+        firstOrder('incumbent', 'Powertools + PutItem', () => powertoolsHandler(env, { businessWrite: true })),
+        firstOrder('ours', 'lease + commitWith', () => oursHandler(env, 'bench.commit.lease', { businessWrite: true })),
+        firstOrder('ours', 'optimistic + commitWith', () =>
           oursHandler(env, 'bench.commit.optimistic', { mode: 'optimistic', businessWrite: true }),
         ),
       ],
@@ -452,12 +287,12 @@ export function scenarios(env: ScenarioEnv): Scenario[] {
       short: 'SQS standard ×10',
       title: `SQS standard queue, batches of ${BATCH_SIZE}`,
       recordsPerIteration: BATCH_SIZE,
-      iterations: scaled(env, 250),
-      warmup: warm(env, 60),
+      iterations: scaledIterations(env.scale, 250),
+      warmup: warmupIterations(env.scale, 60),
       contenders: [
-        batchContender('incumbent', 'Powertools', () => standardBatch(), powertoolsBatch(env, false)),
-        batchContender('ours', 'lease', () => standardBatch(), oursBatch(env, 'bench.sqs.lease', 'lease')),
-        batchContender('ours', 'optimistic', () => standardBatch(), oursBatch(env, 'bench.sqs.optimistic', 'optimistic')),
+        batchContender('incumbent', 'Powertools', () => standardBatch(), powertoolsSqs(env, false)),
+        batchContender('ours', 'lease', () => standardBatch(), oursSqs(env, 'bench.sqs.lease', 'lease')),
+        batchContender('ours', 'optimistic', () => standardBatch(), oursSqs(env, 'bench.sqs.optimistic', 'optimistic')),
         ...floorBatchContenders(env, () => standardBatch(), 'together', BATCH_SIZE),
       ],
     },
@@ -466,12 +301,12 @@ export function scenarios(env: ScenarioEnv): Scenario[] {
       short: 'SQS FIFO ×10, 10 groups',
       title: `SQS FIFO, batches of ${BATCH_SIZE} in 10 groups`,
       recordsPerIteration: BATCH_SIZE,
-      iterations: scaled(env, 200),
-      warmup: warm(env, 50),
+      iterations: scaledIterations(env.scale, 200),
+      warmup: warmupIterations(env.scale, 50),
       contenders: [
-        batchContender('incumbent', 'Powertools', () => fifoBatch(10), powertoolsBatch(env, true)),
-        batchContender('ours', 'lease', () => fifoBatch(10), oursBatch(env, 'bench.fifo10.lease', 'lease')),
-        batchContender('ours', 'optimistic', () => fifoBatch(10), oursBatch(env, 'bench.fifo10.optimistic', 'optimistic')),
+        batchContender('incumbent', 'Powertools', () => fifoBatch(10), powertoolsSqs(env, true)),
+        batchContender('ours', 'lease', () => fifoBatch(10), oursSqs(env, 'bench.fifo10.lease', 'lease')),
+        batchContender('ours', 'optimistic', () => fifoBatch(10), oursSqs(env, 'bench.fifo10.optimistic', 'optimistic')),
         ...floorBatchContenders(env, () => fifoBatch(10), 'together', BATCH_SIZE),
       ],
     },
@@ -480,12 +315,12 @@ export function scenarios(env: ScenarioEnv): Scenario[] {
       short: 'SQS FIFO ×10, 1 group',
       title: `SQS FIFO, batches of ${BATCH_SIZE} in 1 group`,
       recordsPerIteration: BATCH_SIZE,
-      iterations: scaled(env, 150),
-      warmup: warm(env, 40),
+      iterations: scaledIterations(env.scale, 150),
+      warmup: warmupIterations(env.scale, 40),
       contenders: [
-        batchContender('incumbent', 'Powertools', () => fifoBatch(1), powertoolsBatch(env, true)),
-        batchContender('ours', 'lease', () => fifoBatch(1), oursBatch(env, 'bench.fifo1.lease', 'lease')),
-        batchContender('ours', 'optimistic', () => fifoBatch(1), oursBatch(env, 'bench.fifo1.optimistic', 'optimistic')),
+        batchContender('incumbent', 'Powertools', () => fifoBatch(1), powertoolsSqs(env, true)),
+        batchContender('ours', 'lease', () => fifoBatch(1), oursSqs(env, 'bench.fifo1.lease', 'lease')),
+        batchContender('ours', 'optimistic', () => fifoBatch(1), oursSqs(env, 'bench.fifo1.optimistic', 'optimistic')),
         ...floorBatchContenders(env, () => fifoBatch(1), 'in order', BATCH_SIZE),
       ],
     },
@@ -497,9 +332,9 @@ export function scenarios(env: ScenarioEnv): Scenario[] {
       iterations: Math.max(2, Math.round(iterations * Math.min(env.scale, 1))),
       warmup,
       contenders: [
-        batchContender('incumbent', 'Powertools', () => standardBatch(size), powertoolsBatch(env, false), size),
-        batchContender('ours', 'lease', () => standardBatch(size), oursBatch(env, `bench.sqs${size}.lease`, 'lease'), size),
-        batchContender('ours', 'optimistic', () => standardBatch(size), oursBatch(env, `bench.sqs${size}.optimistic`, 'optimistic'), size),
+        batchContender('incumbent', 'Powertools', () => standardBatch(size), powertoolsSqs(env, false), size),
+        batchContender('ours', 'lease', () => standardBatch(size), oursSqs(env, `bench.sqs${size}.lease`, 'lease'), size),
+        batchContender('ours', 'optimistic', () => standardBatch(size), oursSqs(env, `bench.sqs${size}.optimistic`, 'optimistic'), size),
       ],
     })),
   ];

@@ -3,7 +3,7 @@
  * parent (bench/valkey/run.ts) pins it to one core and confines it to the CPU quota of a Lambda function;
  * it builds its own client, runs the iterations asked for one at a time and measures them itself.
  */
-import type { Contender } from '../scenarios';
+import type { Contender } from '../scenario-types';
 import { benchClient, commandCount, valkeyScenarios, VALKEY_CONTENDERS } from './scenarios';
 
 export interface ValkeyChildInit {

@@ -9,21 +9,28 @@
  * that the report gives commands per record.
  */
 import { randomUUID } from 'node:crypto';
-import { setImmediate as yieldOnce } from 'node:timers/promises';
-import { BatchProcessor, EventType, processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
 import { IdempotencyConfig, makeIdempotent as makeIdempotentPowertools } from '@aws-lambda-powertools/idempotency';
 import { CachePersistenceLayer } from '@aws-lambda-powertools/idempotency/cache';
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context } from 'aws-lambda';
 import Valkey from 'iovalkey';
 import { createClient } from 'redis';
 import { makeIdempotent } from '../../lib';
-import { processSqsBatch } from '../../lib/sqs';
-import { createLambdaContext } from '../../lib/testing';
 import { ValkeyStore } from '../../lib/valkey';
-import { fifoRecord, sqsEvent, sqsRecord } from '../../test/helpers/sqs-events';
-import type { Contender, Scenario } from '../scenarios';
-
-const BATCH_SIZE = 10;
+import {
+  BATCH_SIZE,
+  batchContender,
+  fifoBatch,
+  firstCall,
+  oursBatch,
+  powertoolsBatch,
+  scaledIterations,
+  standardBatch,
+  warmupIterations,
+  work,
+  type BatchHandler,
+  type Counted,
+} from '../contenders';
+import type { Scenario } from '../scenario-types';
 
 /** Commands sent by the running contender. */
 export const commandCount = { value: 0 };
@@ -57,18 +64,6 @@ export async function benchClient(kind: 'redis' | 'iovalkey', url: string): Prom
   return { client: counted(client), close: async () => void (await client.quit()) };
 }
 
-function context(): Context {
-  return createLambdaContext({ timeoutMs: 30_000, functionName: 'bench-function' });
-}
-
-async function work(): Promise<void> {
-  await yieldOnce();
-}
-
-function orderBody(): string {
-  return JSON.stringify({ orderId: randomUUID(), amount: 129.9, currency: 'EUR' });
-}
-
 /** What the scenarios are built with: the contender's client, and the scale of the iteration counts. */
 export interface ValkeyScenarioEnv {
   readonly client: object;
@@ -76,7 +71,6 @@ export interface ValkeyScenarioEnv {
 }
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
-type BatchHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
 function powertoolsLayer(env: ValkeyScenarioEnv): CachePersistenceLayer {
   return new CachePersistenceLayer({ client: env.client as never });
@@ -86,53 +80,7 @@ function oursStore(env: ValkeyScenarioEnv): ValkeyStore {
   return new ValkeyStore({ client: env.client as never });
 }
 
-function single(library: string, variant: string, make: () => { handler: Handler; executions: () => number }): Contender {
-  const { handler, executions } = make();
-  return {
-    library,
-    variant,
-    expect: { executions: 1, failures: 0 },
-    prepare() {
-      const event = { orderId: randomUUID(), amount: 129.9 };
-      const ctx = context();
-      return async () => {
-        const before = executions();
-        await handler(event, ctx);
-        return { executions: executions() - before, failures: 0 };
-      };
-    },
-  };
-}
-
-function batch(
-  library: string,
-  variant: string,
-  makeEvent: () => SQSEvent,
-  make: () => { handler: BatchHandler; executions: () => number },
-): Contender {
-  const { handler, executions } = make();
-  return {
-    library,
-    variant,
-    expect: { executions: BATCH_SIZE, failures: 0 },
-    prepare() {
-      const event = makeEvent();
-      const ctx = context();
-      return async () => {
-        const before = executions();
-        let failures: number;
-        try {
-          failures = (await handler(event, ctx)).batchItemFailures.length;
-        } catch {
-          failures = BATCH_SIZE;
-        }
-        return { executions: executions() - before, failures };
-      };
-    },
-  };
-}
-
-function powertoolsHandler(env: ValkeyScenarioEnv): () => { handler: Handler; executions: () => number } {
+function powertoolsHandler(env: ValkeyScenarioEnv): () => Counted<Handler> {
   return () => {
     let executions = 0;
     const config = new IdempotencyConfig({ eventKeyJmesPath: 'orderId' });
@@ -148,7 +96,7 @@ function powertoolsHandler(env: ValkeyScenarioEnv): () => { handler: Handler; ex
   };
 }
 
-function oursHandler(env: ValkeyScenarioEnv): () => { handler: Handler; executions: () => number } {
+function oursHandler(env: ValkeyScenarioEnv): () => Counted<Handler> {
   return () => {
     let executions = 0;
     const handler = makeIdempotent(
@@ -163,52 +111,11 @@ function oursHandler(env: ValkeyScenarioEnv): () => { handler: Handler; executio
   };
 }
 
-/** Powertools' documented batch pattern: `makeIdempotent` on the record handler, key `messageId`. */
-function powertoolsBatch(env: ValkeyScenarioEnv, fifo: boolean): () => { handler: BatchHandler; executions: () => number } {
-  return () => {
-    let executions = 0;
-    const processor = fifo ? new SqsFifoPartialProcessorAsync() : new BatchProcessor(EventType.SQS);
-    const config = new IdempotencyConfig({ eventKeyJmesPath: 'messageId' });
-    const processIdempotently = makeIdempotentPowertools(
-      async (record: SQSRecord) => {
-        executions += 1;
-        JSON.parse(record.body);
-        await work();
-      },
-      { persistenceStore: powertoolsLayer(env), config },
-    );
-    const handler: BatchHandler = async (event, ctx) => {
-      config.registerLambdaContext(ctx);
-      return processPartialResponse(event, processIdempotently, processor, { context: ctx });
-    };
-    return { handler, executions: () => executions };
-  };
-}
-
-function oursBatch(env: ValkeyScenarioEnv): () => { handler: BatchHandler; executions: () => number } {
-  return () => {
-    let executions = 0;
-    const options = { store: oursStore(env), name: 'bench-valkey-batch' };
-    const recordHandler = async (): Promise<void> => {
-      executions += 1;
-      await work();
-    };
-    const handler: BatchHandler = (event, ctx) => processSqsBatch(event, recordHandler, { ...options, context: ctx });
-    return { handler, executions: () => executions };
-  };
-}
-
-function standardBatch(): SQSEvent {
-  return sqsEvent(Array.from({ length: BATCH_SIZE }, () => sqsRecord({ body: orderBody() })));
-}
-
-function fifoBatch(): SQSEvent {
-  const batchId = randomUUID();
-  return sqsEvent(
-    Array.from({ length: BATCH_SIZE }, (_, index) =>
-      fifoRecord(`group-${index}`, `${batchId}-${index}`, 18_000_000_000_000_000_000n + BigInt(index), orderBody()),
-    ),
-  );
+/** The batch handler of one contender: ours, or Powertools' documented batch pattern on its cache layer. */
+function batchOf(env: ValkeyScenarioEnv, ours: boolean, fifo: boolean): () => Counted<BatchHandler> {
+  return ours
+    ? oursBatch(() => ({ store: oursStore(env), name: 'bench-valkey-batch' }))
+    : powertoolsBatch(() => powertoolsLayer(env), fifo);
 }
 
 /** The contenders of each scenario, in report order: Powertools (node-redis), ours (node-redis), ours (iovalkey). */
@@ -222,8 +129,8 @@ export const VALKEY_CONTENDERS = [
 export function valkeyScenarios(env: ValkeyScenarioEnv, contender: number): Scenario[] {
   const { library, variant } = VALKEY_CONTENDERS[contender] as (typeof VALKEY_CONTENDERS)[number];
   const ours = library === 'ours';
-  const scaled = (n: number): number => Math.max(10, Math.round(n * env.scale));
-  const warm = (n: number): number => Math.max(20, Math.round(n * Math.min(env.scale, 1)));
+  const scaled = (n: number): number => scaledIterations(env.scale, n);
+  const warm = (n: number): number => warmupIterations(env.scale, n);
   return [
     {
       id: 'valkey-first-call',
@@ -232,7 +139,9 @@ export function valkeyScenarios(env: ValkeyScenarioEnv, contender: number): Scen
       recordsPerIteration: 1,
       iterations: scaled(800),
       warmup: warm(150),
-      contenders: [single(library, variant, ours ? oursHandler(env) : powertoolsHandler(env))],
+      contenders: [
+        firstCall(library, variant, ours ? oursHandler(env) : powertoolsHandler(env), () => ({ orderId: randomUUID(), amount: 129.9 })),
+      ],
     },
     {
       id: 'valkey-sqs-standard',
@@ -241,7 +150,7 @@ export function valkeyScenarios(env: ValkeyScenarioEnv, contender: number): Scen
       recordsPerIteration: BATCH_SIZE,
       iterations: scaled(300),
       warmup: warm(60),
-      contenders: [batch(library, variant, standardBatch, ours ? oursBatch(env) : powertoolsBatch(env, false))],
+      contenders: [batchContender(library, variant, () => standardBatch(), batchOf(env, ours, false))],
     },
     {
       id: 'valkey-sqs-fifo-10',
@@ -250,7 +159,7 @@ export function valkeyScenarios(env: ValkeyScenarioEnv, contender: number): Scen
       recordsPerIteration: BATCH_SIZE,
       iterations: scaled(300),
       warmup: warm(60),
-      contenders: [batch(library, variant, fifoBatch, ours ? oursBatch(env) : powertoolsBatch(env, true))],
+      contenders: [batchContender(library, variant, () => fifoBatch(10), batchOf(env, ours, true))],
     },
   ];
 }

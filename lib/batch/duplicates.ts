@@ -1,7 +1,7 @@
 /**
  * Two records of one batch with the same idempotency key run once. In lease mode the second record's claim
  * meets the first's completed record and replays it. In optimistic mode nothing is claimed before the work
- * runs, so the engine would run the second as well: the batch processors acknowledge it themselves, with the
+ * runs, so the engine would run the second as well: the batch runtime acknowledges it itself, with the
  * same fingerprint check the engine makes on a replay.
  */
 import { checkFingerprint, type IdempotencyEngine } from '../engine';

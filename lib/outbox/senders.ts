@@ -10,7 +10,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import { loadEventBridge, loadSns, loadSqs } from '../lazy-modules';
 import { isTransientAwsError } from '../persistence/transient';
 import { MAX_MESSAGE_BYTES, messageBytes, OUTBOX_MESSAGE_ID_ATTRIBUTE, type OutboxMessage } from './message';
-import type { OutboxTarget } from './targets';
+import type { EventBusTarget, OutboxTarget, SnsTopicTarget, SqsQueueTarget } from './targets';
 import { backoffMs, type Backoff } from '../time';
 
 /** The pause before entries a target did not accept are sent again. */
@@ -109,52 +109,50 @@ export class Senders {
     return { retry, refused };
   }
 
-  async #send(target: OutboxTarget, batch: readonly OutboxMessage[]): Promise<EntryFailure[]> {
-    if (target.kind === 'sqs') {
-      const sqs = await loadSqs();
-      const client = (this.#clients.sqs ??= defaultClients.sqs ??= new sqs.SQSClient({}));
-      const output = await client.send(
-        new sqs.SendMessageBatchCommand({
-          QueueUrl: target.queueUrl,
-          Entries: batch.map((m, i) => ({
-            Id: String(i),
-            MessageBody: m.body,
-            MessageAttributes: attributesOf(m),
-            ...(m.groupId === undefined ? {} : { MessageGroupId: m.groupId }),
-            ...(target.fifo ? { MessageDeduplicationId: m.id } : {}),
-            ...(m.delaySeconds === undefined ? {} : { DelaySeconds: m.delaySeconds }),
-          })),
-        }),
-      );
-      return (output.Failed ?? []).map((f) => ({
-        index: Number(f.Id),
-        code: f.Code ?? 'Unknown',
-        message: f.Message,
-        senderFault: f.SenderFault === true,
-      }));
-    }
-    if (target.kind === 'sns') {
-      const sns = await loadSns();
-      const client = (this.#clients.sns ??= defaultClients.sns ??= new sns.SNSClient({}));
-      const output = await client.send(
-        new sns.PublishBatchCommand({
-          TopicArn: target.topicArn,
-          PublishBatchRequestEntries: batch.map((m, i) => ({
-            Id: String(i),
-            Message: m.body,
-            MessageAttributes: attributesOf(m),
-            ...(m.groupId === undefined ? {} : { MessageGroupId: m.groupId }),
-            ...(target.fifo ? { MessageDeduplicationId: m.id } : {}),
-          })),
-        }),
-      );
-      return (output.Failed ?? []).map((f) => ({
-        index: Number(f.Id),
-        code: f.Code ?? 'Unknown',
-        message: f.Message,
-        senderFault: f.SenderFault === true,
-      }));
-    }
+  #send(target: OutboxTarget, batch: readonly OutboxMessage[]): Promise<EntryFailure[]> {
+    if (target.kind === 'sqs') return this.#sendSqs(target, batch);
+    if (target.kind === 'sns') return this.#sendSns(target, batch);
+    return this.#sendEvents(target, batch);
+  }
+
+  async #sendSqs(target: SqsQueueTarget, batch: readonly OutboxMessage[]): Promise<EntryFailure[]> {
+    const sqs = await loadSqs();
+    const client = (this.#clients.sqs ??= defaultClients.sqs ??= new sqs.SQSClient({}));
+    const output = await client.send(
+      new sqs.SendMessageBatchCommand({
+        QueueUrl: target.queueUrl,
+        Entries: batch.map((m, i) => ({
+          Id: String(i),
+          MessageBody: m.body,
+          MessageAttributes: attributesOf(m),
+          ...(m.groupId === undefined ? {} : { MessageGroupId: m.groupId }),
+          ...(target.fifo ? { MessageDeduplicationId: m.id } : {}),
+          ...(m.delaySeconds === undefined ? {} : { DelaySeconds: m.delaySeconds }),
+        })),
+      }),
+    );
+    return failedEntries(output.Failed);
+  }
+
+  async #sendSns(target: SnsTopicTarget, batch: readonly OutboxMessage[]): Promise<EntryFailure[]> {
+    const sns = await loadSns();
+    const client = (this.#clients.sns ??= defaultClients.sns ??= new sns.SNSClient({}));
+    const output = await client.send(
+      new sns.PublishBatchCommand({
+        TopicArn: target.topicArn,
+        PublishBatchRequestEntries: batch.map((m, i) => ({
+          Id: String(i),
+          Message: m.body,
+          MessageAttributes: attributesOf(m),
+          ...(m.groupId === undefined ? {} : { MessageGroupId: m.groupId }),
+          ...(target.fifo ? { MessageDeduplicationId: m.id } : {}),
+        })),
+      }),
+    );
+    return failedEntries(output.Failed);
+  }
+
+  async #sendEvents(target: EventBusTarget, batch: readonly OutboxMessage[]): Promise<EntryFailure[]> {
     const events = await loadEventBridge();
     const client = (this.#clients.eventBridge ??= defaultClients.eventBridge ??= new events.EventBridgeClient({}));
     const output = await client.send(
@@ -184,6 +182,20 @@ export class Senders {
     });
     return failures;
   }
+}
+
+/** The failed entries of an SQS or SNS batch answer (their `Id` is the message's index in the batch). */
+function failedEntries(
+  failed:
+    | readonly { Id?: string | undefined; Code?: string | undefined; Message?: string | undefined; SenderFault?: boolean | undefined }[]
+    | undefined,
+): EntryFailure[] {
+  return (failed ?? []).map((f) => ({
+    index: Number(f.Id),
+    code: f.Code ?? 'Unknown',
+    message: f.Message,
+    senderFault: f.SenderFault === true,
+  }));
 }
 
 /** A failed request worth sending again: transient (throttled, 5xx, network), by name or by the SDK's marks. */

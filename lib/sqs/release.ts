@@ -1,17 +1,12 @@
+import { releaseBatchRecord, type StepResolution } from '../batch/release';
 import type { RecordResolution } from '../engine';
-import { IdempotencyConfigError, IdempotencyKeyError } from '../errors';
+import { IdempotencyConfigError } from '../errors';
 import { describe } from '../describe';
-import { resolvedSqsOptions, type SqsBatchOptions } from './options';
+import { resolvedSqsOptions, type SqsBatchOptions, type SqsIdempotencyArgs } from './options';
 import { sqsRecordInfo, sqsRecordSource } from './record';
 import type { SqsRecord } from './types';
 
-/** What to do with an interrupted step instead of deleting the record: mark it done with this result. */
-export interface StepResolution {
-  /** The name of the step, as passed to `step(...)`. */
-  readonly step: string;
-  /** The result the step is replayed with. */
-  readonly result: unknown;
-}
+export type { StepResolution } from '../batch/release';
 
 /**
  * The way out of an SQS message whose record is stuck on an interrupted `atMostOnce` step: with the same
@@ -34,20 +29,14 @@ export async function releaseSqsRecord<TBody = unknown>(
     throw new IdempotencyConfigError(`Expected an SQS record (with eventSourceARN and body), got ${describe(record)}`);
   }
   const prepared = resolvedSqsOptions(options as unknown as SqsBatchOptions<unknown>);
-  const engine = prepared.engineFor(sqsRecordSource(record));
-  if (engine === undefined) {
-    throw new IdempotencyConfigError('releaseSqsRecord needs the `store` option: pass the options processSqsBatch uses');
-  }
-  let body: unknown;
-  try {
-    body = prepared.parse(record.body, record);
-  } catch (error) {
-    throw new IdempotencyKeyError(`Could not parse the body of SQS message ${record.messageId}, so its record cannot be found`, {
-      cause: error,
-    });
-  }
-  return engine.resolveRecord(
-    [record, sqsRecordInfo(record, body)],
-    resolution === undefined ? undefined : { name: resolution.step, result: resolution.result },
+  return releaseBatchRecord(
+    {
+      caller: 'releaseSqsRecord',
+      processor: 'processSqsBatch',
+      engine: prepared.engineFor(sqsRecordSource(record)),
+      decode: (): SqsIdempotencyArgs<unknown> => [record, sqsRecordInfo(record, prepared.parse(record.body, record))],
+      undecodable: `Could not parse the body of SQS message ${record.messageId}, so its record cannot be found`,
+    },
+    resolution,
   );
 }

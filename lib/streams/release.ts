@@ -1,8 +1,8 @@
+import { releaseBatchRecord, type StepResolution } from '../batch/release';
 import type { RecordResolution } from '../engine';
-import { IdempotencyConfigError, IdempotencyKeyError } from '../errors';
-import type { StepResolution } from '../sqs/release';
+import { IdempotencyConfigError } from '../errors';
 import { classifyEvent, dynamodbInfo, dynamodbSource, kafkaInfo, kinesisInfo, kinesisSource } from './events';
-import { resolvedStreamOptions, type AnyStreamBatchOptions, type StreamKind } from './options';
+import { resolvedStreamOptions, type AnyStreamBatchOptions, type StreamArgs, type StreamKind } from './options';
 import type { DynamoDBStreamRecord, KafkaRecord, KinesisRecord, StreamEvent, StreamRecord } from './types';
 
 /**
@@ -45,17 +45,16 @@ export async function releaseStreamRecord(
     case 'none':
       throw new IdempotencyConfigError('releaseStreamRecord got an event with no records');
   }
-  const engine = prepared.engineFor(kind, source);
-  if (engine === undefined) {
-    throw new IdempotencyConfigError('releaseStreamRecord needs the `store` option: pass the options processStreamBatch uses');
-  }
-  let info: unknown;
-  try {
-    info = decode();
-  } catch (error) {
-    throw new IdempotencyKeyError('Could not decode the stream record, so its idempotency record cannot be found', { cause: error });
-  }
-  return engine.resolveRecord([record, info], resolution === undefined ? undefined : { name: resolution.step, result: resolution.result });
+  return releaseBatchRecord(
+    {
+      caller: 'releaseStreamRecord',
+      processor: 'processStreamBatch',
+      engine: prepared.engineFor(kind, source),
+      decode: (): StreamArgs => [record, decode()],
+      undecodable: 'Could not decode the stream record, so its idempotency record cannot be found',
+    },
+    resolution,
+  );
 }
 
 function notInEvent(): IdempotencyConfigError {

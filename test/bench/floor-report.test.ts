@@ -1,7 +1,6 @@
 import { floorChart, floorOf, floorTable, floorTargets, largeBatchTable, shareOfFloor } from '../../bench/floor-report';
-import type { LambdaRunResult } from '../../bench/lambda';
 import type { ContenderResult } from '../../bench/measure';
-import type { ScenarioResult } from '../../bench/report';
+import type { LambdaRunResult, ScenarioResult } from '../../bench/result-types';
 
 const SUMMARY = { n: 1, min: 1, median: 1, p99: 1, max: 1, mean: 1 };
 

@@ -1,7 +1,7 @@
 import type { FootprintResult } from '../../bench/footprint';
-import type { LambdaRunResult } from '../../bench/lambda';
+import type { LambdaRunResult, ScenarioResult } from '../../bench/result-types';
 import type { ContenderResult } from '../../bench/measure';
-import { confinementLine, costTable, evaluateLambdaTargets, lambdaSummaryTable, type ScenarioResult } from '../../bench/report';
+import { confinementLine, costTable, evaluateLambdaTargets, lambdaSummaryTable } from '../../bench/report';
 
 const SUMMARY = { n: 1, min: 1, median: 1, p99: 1, max: 1, mean: 1 };
 

@@ -7,7 +7,7 @@ import {
   type ContenderDriver,
   type ContenderResult,
 } from '../../bench/measure';
-import type { Contender } from '../../bench/scenarios';
+import type { Contender } from '../../bench/scenario-types';
 
 /** A driver that records what the interleaving asked of it. */
 function recordingDriver(name: string, calls: string[]): ContenderDriver {

@@ -1,6 +1,7 @@
 import { packageOf } from '../../bench/footprint';
 import type { ContenderResult } from '../../bench/measure';
-import { describeCommands, evaluateTargets, scenarioTable, sig, type ScenarioResult } from '../../bench/report';
+import { describeCommands, evaluateTargets, scenarioTable, sig } from '../../bench/report';
+import type { ScenarioResult } from '../../bench/result-types';
 
 function contender(library: string, variant: string, recordsPerSecond: number, requestsPerRecord: number): ContenderResult {
   const summary = { n: 1, min: 1, median: 1, p99: 1, max: 1, mean: 1 };

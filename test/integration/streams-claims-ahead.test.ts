@@ -76,7 +76,7 @@ describe('Kinesis', () => {
     expect(retried).toEqual([4, 5, 6, 7, 8, 9]);
   });
 
-  it('does not claim ahead a key the batch holds twice: the copy meets the first outcome and does not run', async () => {
+  it('claims ahead only the first record of a key the batch holds twice: the copy meets the first outcome and does not run', async () => {
     const records = kinesisRecords([{ n: 0 }, { n: 1 }, { n: 0 }]);
     const ran: number[] = [];
     const counts = await requestsOf(() =>
@@ -88,8 +88,8 @@ describe('Kinesis', () => {
       }),
     );
     expect(ran).toEqual([0, 1]);
-    // Record 1 claimed ahead, in the same request as record 0's claim at its turn; the copy of key 0 claims
-    // alone at its turn and meets the completed record.
+    // Records 0 and 1 claimed ahead in one request; the copy of key 0 claims alone at its turn and meets the
+    // completed record.
     expect(counts).toEqual({ BatchExecuteStatementCommand: 1, PutItemCommand: 1, UpdateItemCommand: 2 });
   });
 });

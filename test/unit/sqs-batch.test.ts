@@ -193,7 +193,7 @@ describe('parsing', () => {
     );
     expect(failedIds(response)).toEqual([broken.messageId]);
     expect(handled).toHaveLength(2);
-    expect(logger.messages('error')).toEqual([`Could not parse the body of SQS message ${broken.messageId}; reported failed`]);
+    expect(logger.messages('error')).toEqual([`SQS message ${broken.messageId} could not be parsed; reported failed`]);
     expect(logger.entries.find((e) => e.level === 'error')?.extra[0]).toBeInstanceOf(SyntaxError);
   });
 
@@ -292,7 +292,7 @@ describe('idempotency with a store', () => {
     expect(logger.messages('warn')).toEqual([
       expect.stringMatching(
         new RegExp(
-          `^SQS message ${duplicate.messageId} is being processed by another invocation; reported failed so SQS delivers it again after its visibility timeout \\(the lease ends in \\d+ ms\\)$`,
+          `^SQS message ${duplicate.messageId} is being processed by another invocation \\(its lease ends in \\d+ ms\\); reported failed so SQS delivers it again$`,
         ),
       ),
     ]);
@@ -366,7 +366,7 @@ describe('idempotency with a store', () => {
       logger,
     });
     expect(failedIds(response)).toEqual([bad.messageId]);
-    expect(logger.messages('error')).toEqual([`Could not derive the idempotency key of SQS message ${bad.messageId}; reported failed`]);
+    expect(logger.messages('error')).toEqual([`SQS message ${bad.messageId}: its idempotency key could not be derived; reported failed`]);
   });
 
   it('namespaces keys by function and queue name by default', async () => {
@@ -453,7 +453,7 @@ describe('idempotency with a store', () => {
     const response = await processSqsBatch(sqsEvent([record]), slow, options);
     expect(failedIds(response)).toEqual([record.messageId]);
     expect(logger.messages('warn')).toEqual([
-      `SQS message ${record.messageId} lost its idempotency lease to another invocation, which completes it; reported failed`,
+      `SQS message ${record.messageId} lost its idempotency lease to another invocation, which completes it; reported failed so SQS delivers it again`,
     ]);
   });
 });
