@@ -9,10 +9,14 @@ import { BatchProcessor, EventType, processPartialResponse, SqsFifoPartialProces
 import { IdempotencyConfig, makeIdempotent as makeIdempotentPowertools } from '@aws-lambda-powertools/idempotency';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { processSqsBatch, type SqsBatchOptions } from '../lib/sqs';
+import type { SqsBatchOptions } from '../lib/sqs';
 import { createLambdaContext } from '../lib/testing';
 import { fifoRecord, sqsEvent, sqsRecord } from '../test/helpers/sqs-events';
 import type { Contender } from './scenario-types';
+import { oursSqs } from './ours';
+
+// Ours as built (bench/ours.ts): `npm run bench` loads dist/lib, quick runs the sources.
+const { processSqsBatch } = oursSqs;
 
 /** Records per SQS batch (Lambda's default batch size). */
 export const BATCH_SIZE = 10;

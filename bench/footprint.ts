@@ -109,14 +109,17 @@ const STUBS: Readonly<Record<string, string>> = {
 };
 
 /**
- * Where the package's build imports a stubbed module under another name: the ES module build carries
- * `jmespath` inside its engine module (`scripts/build-esm.ts`), which its `keys` module imports.
+ * Where the package's build imports a stubbed module under other names: the ES module build carries
+ * `jmespath` inside its engine module (`scripts/build-esm.ts`), which `selectors/compile` imports as a sibling
+ * (a module outside `selectors/` would name its directory).
  */
-const IMPORTED_AS: Readonly<Record<string, string>> = { jmespath: './selectors/jmespath-engine.mjs' };
+const IMPORTED_AS: Readonly<Record<string, readonly string[]>> = {
+  jmespath: ['./jmespath-engine.mjs', './selectors/jmespath-engine.mjs'],
+};
 
 /** Resolves `modules` to stubs (see {@link STUBS}; an empty CommonJS module otherwise). */
 function stubPlugin(modules: readonly string[]): Plugin {
-  const specifiers = modules.flatMap((name) => [name, ...(IMPORTED_AS[name] === undefined ? [] : [IMPORTED_AS[name]])]);
+  const specifiers = modules.flatMap((name) => [name, ...(IMPORTED_AS[name] ?? [])]);
   const filter = new RegExp(`^(${specifiers.map((name) => name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|')})$`);
   return {
     name: 'bench-stub',

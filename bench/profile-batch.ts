@@ -6,6 +6,7 @@
  *   npx tsx bench/profile-batch.ts [ours|optimistic|floor-batched|floor-single] [batches]
  *   node --cpu-prof --cpu-prof-dir=.tmp/prof --import tsx bench/profile-batch.ts ours 3000
  *   npx tsx bench/profile-batch.ts --summarize .tmp/prof/<file>.cpuprofile
+ *   npm run build && EO_BENCH_OURS=dist npx tsx bench/profile-batch.ts ours   # ours as built (bench/ours.ts)
  *
  * The first form prints the Node CPU and wall time per record of batches of 10 (after 300 warm-up batches);
  * the profile's summary gives the self time by package or directory and by function.
@@ -16,11 +17,13 @@ import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
-import { DynamoDBStore } from '../lib';
-import { processSqsBatch } from '../lib/sqs';
 import { createLambdaContext } from '../lib/testing';
 import { sqsEvent, sqsRecord } from '../test/helpers/sqs-events';
 import { floorBatchContenders } from './floor';
+import { ours, oursSqs } from './ours';
+
+const { DynamoDBStore } = ours;
+const { processSqsBatch } = oursSqs;
 
 /** An HTTP handler that answers at once, as DynamoDB would when every write succeeds. */
 const instantHandler = {

@@ -8,6 +8,7 @@
  *   npm run bench -- --lambda-mb=512 --rtt-ms=3     # the Lambda model at 512 MB only
  *   npm run bench -- --lambda-mb=none               # the uncapped in-process run only
  *   npm run bench -- --no-footprint --no-levers --no-json-path
+ *   npm run bench -- --only=sqs-standard,sqs-fifo-1     # only these scenarios (ids as in bench/scenarios.ts), for a quick look
  *   npm run bench -- --valkey-only --scale=0.1      # the Valkey contenders only (bench/valkey/)
  *   npm run bench -- --from=bench/results/<date>.json   # redraw the tables and charts of an earlier run
  *
@@ -44,6 +45,7 @@ import {
 import type { LambdaRunResult, ScenarioResult } from './result-types';
 import type { Scenario } from './scenario-types';
 import { scenarios } from './scenarios';
+import { oursCompiled } from './ours';
 import { median } from './stats';
 import { formatValkeyBench, runValkeyBench } from './valkey/run';
 
@@ -85,6 +87,8 @@ interface Args {
   readonly from: string | undefined;
   /** `all`: DynamoDB then Valkey; `none`: DynamoDB only (`--no-valkey`); `only`: Valkey only (`--valkey-only`). */
   readonly valkey: 'all' | 'none' | 'only';
+  /** Run only the scenarios with these ids (all when undefined): for quick looks at one scenario. */
+  readonly only: readonly string[] | undefined;
 }
 
 function number(name: string, value: string | undefined, minimum: number): number {
@@ -113,6 +117,7 @@ function parseArgs(argv: readonly string[]): Args {
       'cfs-period-ms': { type: 'string' },
       out: { type: 'string' },
       from: { type: 'string' },
+      only: { type: 'string' },
     },
   });
   const scale = values.scale === undefined ? 1 : Number(values.scale);
@@ -132,6 +137,13 @@ function parseArgs(argv: readonly string[]): Args {
     outDir: values.out === undefined ? join(ROOT, 'bench', 'results') : resolve(values.out),
     from: values.from === undefined ? undefined : resolve(values.from),
     valkey: values['valkey-only'] === true ? 'only' : values['no-valkey'] === true ? 'none' : 'all',
+    only:
+      values.only === undefined
+        ? undefined
+        : values.only
+            .split(',')
+            .map((id) => id.trim())
+            .filter((id) => id !== ''),
   };
 }
 
@@ -228,6 +240,16 @@ async function warmUp(client: DynamoDBClient, table: string): Promise<BenchResul
   return { requests, seconds: Number(process.hrtime.bigint() - started) / 1e9, blockMedianMs, blockSize: WARMUP_BLOCK };
 }
 
+/** The scenarios `only` names (all without it). @throws for an id that names no scenario */
+function selected(list: readonly Scenario[], only: readonly string[] | undefined): readonly Scenario[] {
+  if (only === undefined) return list;
+  const unknown = only.filter((id) => !list.some((scenario) => scenario.id === id));
+  if (unknown.length > 0 || only.length === 0) {
+    throw new Error(`--only names no scenario ${unknown.join(', ')} (ids: ${list.map((scenario) => scenario.id).join(', ')})`);
+  }
+  return list.filter((scenario) => only.includes(scenario.id));
+}
+
 async function runAll(list: readonly Scenario[], runner: Runner, label: string): Promise<ScenarioResult[]> {
   const results: ScenarioResult[] = [];
   for (const scenario of list) {
@@ -316,6 +338,11 @@ async function main(): Promise<void> {
   const started = process.hrtime.bigint();
   const loadAtStart = loadavg();
   process.env['AWS_LAMBDA_FUNCTION_NAME'] ??= 'bench-function';
+  process.stderr.write(
+    oursCompiled
+      ? 'Ours: the build in dist/lib (as published)\n'
+      : 'Ours: the TypeScript sources through tsx (set EO_BENCH_OURS=dist after npm run build for the published build)\n',
+  );
   process.stderr.write('Starting DynamoDB Local...\n');
   const ddb = await startLocalDynamoDB();
   let scenarioResults: ScenarioResult[] = [];
@@ -344,7 +371,7 @@ async function main(): Promise<void> {
     const env = { client, ...tables, scale: args.scale };
     if (args.configs.includes('none')) {
       process.stderr.write('Uncapped, in one process:\n');
-      scenarioResults = await runAll(scenarios(env), runner, 'scenario');
+      scenarioResults = await runAll(selected(scenarios(env), args.only), runner, 'scenario');
       if (args.levers) {
         process.stderr.write('Levers:\n');
         leverResults = await runAll(leverScenarios(client, scratch as string, args.scale), runner, 'lever');
@@ -368,7 +395,7 @@ async function main(): Promise<void> {
                 tables,
                 scale: args.scale,
                 serverPid: ddb.pid,
-                scenarios: scenarios(env),
+                scenarios: selected(scenarios(env), args.only),
               },
               server,
               (line) => process.stderr.write(line),

@@ -10,7 +10,7 @@ import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { IdempotencyConfig, makeIdempotent as makeIdempotentPowertools } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { Context } from 'aws-lambda';
-import { commitWith, DynamoDBStore, makeIdempotent } from '../lib';
+import type { DynamoDBStore as OursDynamoDBStore } from '../lib';
 import {
   BATCH_SIZE,
   batchContender,
@@ -28,6 +28,10 @@ import {
 } from './contenders';
 import { floorBatchContenders, floorFirstCall } from './floor';
 import type { Contender, Scenario, ScenarioEnv } from './scenario-types';
+import { ours } from './ours';
+
+// Ours as built (bench/ours.ts): `npm run bench` loads dist/lib, quick runs the sources.
+const { commitWith, DynamoDBStore, makeIdempotent } = ours;
 
 /** Duplicates that arrive at once in the storm scenario. */
 export const STORM_SIZE = 10;
@@ -103,7 +107,7 @@ function powertoolsHandler(
 
 // --- ours ---------------------------------------------------------------------------------------------------
 
-function oursStore(env: ScenarioEnv): DynamoDBStore {
+function oursStore(env: ScenarioEnv): OursDynamoDBStore {
   return new DynamoDBStore({ tableName: env.ours.idempotency, client: env.client });
 }
 

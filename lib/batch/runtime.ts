@@ -14,7 +14,8 @@
  *   is claimed before running, is acknowledged here after the engine's fingerprint check.
  * - Claims ahead (lease mode): each lane's records are claimed `claimAhead` at a time, the first ones before
  *   any record runs, the next ones when the lane reaches them, each group in one turn so the store sends it
- *   as one request; the claims of records that then do not run are released together at the end.
+ *   as one request; the claims of records that then do not run are released together at the end. Records in
+ *   no lane are claimed together before any runs when more of them wait than run at once.
  * - Write batching: the records run inside one write-batching scope, so concurrent claims, completions and
  *   releases share requests.
  */
@@ -110,13 +111,14 @@ class BatchRuntime<TArgs extends unknown[]> {
     try {
       const info = invocationInfo(this.#batch.context);
       for (const lane of this.#lanes.values()) this.#claimAhead(lane, 0, info);
+      this.#claimUnordered(info);
       return await runScheduled<RecordOutcome>({
         size: this.#items.length,
         limit: this.#batch.concurrency,
         waitsFor: (index) => this.#before[index] ?? [],
         decide: (index, [laneBefore, keyBefore]) => this.#decide(index, laneBefore, keyBefore),
         beforeStart: (index) => (this.#stopped ? this.#skip(index, { cause: 'stopped' }) : undefined),
-        run: (index) => this.#execute(index),
+        run: (index, freeSlot) => this.#execute(index, freeSlot),
         settled: (index) => watch?.settled(index),
       });
     } finally {
@@ -136,6 +138,22 @@ class BatchRuntime<TArgs extends unknown[]> {
       const { problem, key, engine, args } = this.#items[index] as BatchItem<TArgs>;
       if (problem !== undefined) return;
       if (key === undefined || args === undefined || this.#before[index]?.[1] !== undefined || !claimsBeforeRunning(engine)) continue;
+      this.#claims.claim(index, engine, args, info);
+    }
+  }
+
+  /**
+   * Claims, in this one turn, the records in no lane (an SQS standard queue's) when more of them wait than
+   * run at once (`claimAhead` at most): a batch of 1,000 at concurrency 10 would otherwise wait a claim's
+   * round trip for each of its 100 turns; claimed together, 25 claims share a request.
+   */
+  #claimUnordered(info: InvocationInfo): void {
+    const unordered = this.#items.flatMap((item, index) => (item.lane === undefined ? [index] : []));
+    if (unordered.length <= this.#batch.concurrency) return;
+    for (const index of unordered.slice(0, this.#batch.claimAhead)) {
+      const { problem, key, engine, args } = this.#items[index] as BatchItem<TArgs>;
+      if (problem !== undefined || key === undefined || args === undefined) continue;
+      if (this.#before[index]?.[1] !== undefined || !claimsBeforeRunning(engine)) continue;
       this.#claims.claim(index, engine, args, info);
     }
   }
@@ -189,8 +207,13 @@ class BatchRuntime<TArgs extends unknown[]> {
     return { state: 'failed', error: failure.error };
   }
 
-  /** Runs the handler on one record, through its engine's lifecycle with a store (with its claim made ahead). */
-  async #execute(index: number): Promise<RecordOutcome> {
+  /**
+   * Runs the handler on one record, through its engine's lifecycle with a store (with its claim made ahead).
+   * `concurrency` bounds the handlers running at once: a record in no lane frees its slot as its handler
+   * returns, so the next one starts while its outcome is stored (completions of several turns then share
+   * requests); a record in a lane keeps it until its outcome, which `stopOnFailure` must know first.
+   */
+  async #execute(index: number, freeSlot: () => void): Promise<RecordOutcome> {
     const item = this.#items[index] as BatchItem<TArgs>;
     const position = this.#position[index] ?? 0;
     if (item.lane !== undefined && position > 0 && position % this.#batch.claimAhead === 0) {
@@ -198,7 +221,14 @@ class BatchRuntime<TArgs extends unknown[]> {
     }
     const { engine } = item;
     const args = item.args as TArgs;
-    const work = (): unknown => this.#batch.handler(...args);
+    const work =
+      item.lane === undefined
+        ? async (): Promise<unknown> => {
+            const value = await this.#batch.handler(...args);
+            freeSlot();
+            return value;
+          }
+        : (): unknown => this.#batch.handler(...args);
     try {
       if (engine === undefined) await work();
       else {

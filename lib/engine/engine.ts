@@ -48,6 +48,14 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
   readonly #time: LeaseTime;
   readonly #calls: StoreCalls;
   readonly #metrics: MetricsEmitter;
+  /**
+   * The key and fingerprint derived from an arguments array, each hashed once: a batch derives them before
+   * running (to spot duplicates) and passes the same array to `begin`.
+   */
+  readonly #derived = new WeakMap<
+    object,
+    { readonly key?: { readonly value: string | undefined }; readonly fingerprint?: { readonly value: string | undefined } }
+  >();
   /** What this engine's executions may ask of it. */
   readonly #host: ExecutionHost<TResult>;
 
@@ -309,7 +317,11 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
    * Throws whatever the key selector throws.
    */
   public keyOf(args: TArgs): string | undefined {
-    return recordKeyOf(this.options, args);
+    const derived = this.#derived.get(args);
+    if (derived?.key !== undefined) return derived.key.value;
+    const key = recordKeyOf(this.options, args);
+    this.#derived.set(args, { ...derived, key: { value: key } });
+    return key;
   }
 
   /**
@@ -318,7 +330,11 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
    * `IdempotencyKeyError`. Lets a batch processor compare in-batch duplicates as a replay would.
    */
   public fingerprintOf(args: TArgs): string | undefined {
-    return fingerprintHashOf(this.options, args);
+    const derived = this.#derived.get(args);
+    if (derived?.fingerprint !== undefined) return derived.fingerprint.value;
+    const fingerprint = fingerprintHashOf(this.options, args);
+    this.#derived.set(args, { ...derived, fingerprint: { value: fingerprint } });
+    return fingerprint;
   }
 
   /** What the modules that wait for a holder or resolve a record by hand use of this engine. */

@@ -266,6 +266,78 @@ describe('claims made ahead (lease mode)', () => {
   });
 });
 
+describe('records in no lane (an SQS standard queue)', () => {
+  it('are claimed together before the first runs when more of them wait than run at once', async () => {
+    const store = new Journal();
+    const records: Rec[] = ['r1', 'r2', 'r3'].map((id) => ({ id }));
+    await run(records, { engine: store.engine(records), concurrency: 2, ran: store.events });
+    expect(store.events.slice(0, 3)).toEqual(['claim r1', 'claim r2', 'claim r3']);
+    expect(store.events.slice(3).sort()).toEqual(['r1', 'r2', 'r3']);
+  });
+
+  it('are claimed as they start when all of them run at once', async () => {
+    const store = new Journal();
+    const records: Rec[] = ['r1', 'r2'].map((id) => ({ id }));
+    await run(records, { engine: store.engine(records), concurrency: 2, ran: store.events });
+    expect(store.events).toEqual(['claim r1', 'claim r2', 'r1', 'r2']);
+  });
+
+  it('free their slot when the handler returns: the next handler starts while the completion is being stored', async () => {
+    let completing = 0;
+    const startedWhileCompleting: string[] = [];
+    class SlowCompletions extends InMemoryStore {
+      public override async complete(input: Parameters<InMemoryStore['complete']>[0]): Promise<void> {
+        completing += 1;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        completing -= 1;
+        return super.complete(input);
+      }
+    }
+    let running = 0;
+    let most = 0;
+    await run(
+      ['r1', 'r2', 'r3'].map((id) => ({ id })),
+      {
+        engine: engineFor(new SlowCompletions()),
+        concurrency: 1,
+        handler: async (record) => {
+          if (completing > 0) startedWhileCompleting.push(record.id);
+          running += 1;
+          most = Math.max(most, running);
+          await new Promise((resolve) => setImmediate(resolve));
+          running -= 1;
+        },
+      },
+    );
+    expect(most).toBe(1);
+    expect(startedWhileCompleting).toEqual(['r2', 'r3']);
+  });
+
+  it('in a lane keep their slot until their outcome is stored', async () => {
+    let completing = 0;
+    const startedWhileCompleting: string[] = [];
+    class SlowCompletions extends InMemoryStore {
+      public override async complete(input: Parameters<InMemoryStore['complete']>[0]): Promise<void> {
+        completing += 1;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        completing -= 1;
+        return super.complete(input);
+      }
+    }
+    await run(
+      ['a1', 'b1'].map((id) => ({ id, lane: id[0] })),
+      {
+        engine: engineFor(new SlowCompletions()),
+        concurrency: 1,
+        handler: () => {
+          if (completing > 0) startedWhileCompleting.push('started during a completion');
+        },
+      },
+    );
+    expect(startedWhileCompleting).toEqual([]);
+  });
+});
+
 describe('write batching', () => {
   it('runs the records inside one write-batching scope, so their writes may share requests', async () => {
     const owner = {};

@@ -11,7 +11,7 @@ import { coalesce, scopedCoalescer, settle, type Pending } from '../coalesce';
 import { RecordStatus, type ClaimInput, type ClaimResult, type CompleteInput, type IdempotencyRecord } from '../store';
 import type { EncodedResult, RecordCodec } from './codec';
 import { partiqlOwnedInProgress } from './conditions';
-import { partiqlName, partiqlString } from './partiql';
+import { partiqlName, partiqlParts, partiqlString } from './partiql';
 import { A, keyOf, nowSeconds, type Item, type Table } from './table';
 
 /** Most statements DynamoDB takes in one BatchExecuteStatement. */
@@ -173,11 +173,8 @@ export class WriteBatches {
 
   /** A PartiQL INSERT of one item's attributes: it fails on any existing item, expired or not. */
   #insert(attributes: readonly [string, AttributeValue][]): { Statement: string; Parameters: AttributeValue[] } {
-    const fields = attributes.map(([name]) => `${partiqlString(name)}: ?`).join(', ');
-    return {
-      Statement: `INSERT INTO ${partiqlName(this.#table.tableName)} VALUE {${fields}}`,
-      Parameters: attributes.map(([, value]) => value),
-    };
+    const { parts, parameters } = partiqlParts(attributes, (name, value) => `${partiqlString(name)}: ${value}`);
+    return { Statement: `INSERT INTO ${partiqlName(this.#table.tableName)} VALUE {${parts.join(', ')}}`, Parameters: parameters };
   }
 
   /**
@@ -235,12 +232,12 @@ export class WriteBatches {
           [A.lease, { N: '0' }],
           ...Object.entries(encodings.get(input)?.attributes ?? {}),
         ];
-        const clauses = set.map(([name]) => `SET ${partiqlName(name)}=?`).join(' ');
+        const clauses = partiqlParts(set, (name, value) => `SET ${partiqlName(name)}=${value}`);
         const removed = [A.steps, A.chunks, ...[A.result, A.encoding].filter((name) => !set.some(([n]) => n === name))];
         const condition = partiqlOwnedInProgress(this.#table, input.key, input.token);
         return {
-          Statement: `UPDATE ${partiqlName(this.#table.tableName)} ${clauses} ${removed.map((name) => `REMOVE ${partiqlName(name)}`).join(' ')} WHERE ${condition.where}`,
-          Parameters: [...set.map(([, value]) => value), ...condition.parameters],
+          Statement: `UPDATE ${partiqlName(this.#table.tableName)} ${clauses.parts.join(' ')} ${removed.map((name) => `REMOVE ${partiqlName(name)}`).join(' ')} WHERE ${condition.where}`,
+          Parameters: [...clauses.parameters, ...condition.parameters],
         };
       },
       () => undefined,

@@ -12,7 +12,7 @@
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { RecordStatus } from '../store';
-import { partiqlName } from './partiql';
+import { partiqlName, partiqlParts } from './partiql';
 import { A, nowSeconds, type Item, type Table } from './table';
 
 /** A ConditionExpression and the placeholders it uses. */
@@ -124,5 +124,6 @@ export function partiqlOwnedInProgress(table: Table, key: string, token: string)
     [A.token, { S: token }],
     [A.status, { S: RecordStatus.InProgress }],
   ];
-  return { where: parts.map(([name]) => `${partiqlName(name)}=?`).join(' AND '), parameters: parts.map(([, value]) => value) };
+  const { parts: where, parameters } = partiqlParts(parts, (name, value) => `${partiqlName(name)}=${value}`);
+  return { where: where.join(' AND '), parameters };
 }
