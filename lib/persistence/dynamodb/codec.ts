@@ -111,17 +111,6 @@ export class RecordCodec {
   /** The record a stored item holds; the result of a completed one is decoded (its chunks read). */
   public async toRecord(item: Item): Promise<IdempotencyRecord> {
     const key = item[this.#table.keyAttr]?.S ?? '';
-    const steps: Record<string, StepCheckpoint> = {};
-    for (const [name, value] of Object.entries(item[A.steps]?.M ?? {})) {
-      const m = value.M ?? {};
-      const state = m['s']?.S === 'started' ? 'started' : m['s']?.S === 'unstorable' ? 'unstorable' : 'done';
-      const result = m['r']?.S ?? (m['z']?.B ? gunzipSync(m['z'].B).toString('utf8') : undefined);
-      const reason = m['e']?.S;
-      steps[name] = { state, ...(result === undefined ? {} : { result }), ...(reason === undefined ? {} : { reason }) };
-    }
-    const fingerprint = item[A.fingerprint]?.S;
-    const outcome = item[A.outcome]?.S;
-    const owner = item[A.owner]?.S;
     const status = item[A.status]?.S === RecordStatus.Completed ? RecordStatus.Completed : RecordStatus.InProgress;
     const record: IdempotencyRecord = {
       key,
@@ -129,10 +118,8 @@ export class RecordCodec {
       token: item[A.token]?.S ?? '',
       expiresAt: Number(item[this.#table.ttlAttr]?.N ?? '0'),
       leaseUntil: Number(item[A.lease]?.N ?? '0'),
-      steps,
-      ...(fingerprint === undefined ? {} : { fingerprint }),
-      ...(outcome === undefined ? {} : { outcome: outcome === 'error' ? 'error' : 'value' }),
-      ...(owner === undefined ? {} : { owner }),
+      steps: decodeSteps(item),
+      ...optionalAttributes(item),
     };
     if (status !== RecordStatus.Completed) return record;
     return { ...record, result: await this.#decodeResult(key, item) };
@@ -156,6 +143,31 @@ export class RecordCodec {
     }
     return item[A.result]?.S;
   }
+}
+
+/** The step checkpoints a stored item holds (a result stored as text, or gzipped above the threshold). */
+function decodeSteps(item: Item): Record<string, StepCheckpoint> {
+  const steps: Record<string, StepCheckpoint> = {};
+  for (const [name, value] of Object.entries(item[A.steps]?.M ?? {})) {
+    const m = value.M ?? {};
+    const state = m['s']?.S === 'started' ? 'started' : m['s']?.S === 'unstorable' ? 'unstorable' : 'done';
+    const result = m['r']?.S ?? (m['z']?.B ? gunzipSync(m['z'].B).toString('utf8') : undefined);
+    const reason = m['e']?.S;
+    steps[name] = { state, ...(result === undefined ? {} : { result }), ...(reason === undefined ? {} : { reason }) };
+  }
+  return steps;
+}
+
+/** The record's attributes that a stored item may lack: the fingerprint, the outcome's kind, the owner. */
+function optionalAttributes(item: Item): Pick<IdempotencyRecord, 'fingerprint' | 'outcome' | 'owner'> {
+  const fingerprint = item[A.fingerprint]?.S;
+  const outcome = item[A.outcome]?.S;
+  const owner = item[A.owner]?.S;
+  return {
+    ...(fingerprint === undefined ? {} : { fingerprint }),
+    ...(outcome === undefined ? {} : { outcome: outcome === 'error' ? 'error' : 'value' }),
+    ...(owner === undefined ? {} : { owner }),
+  };
 }
 
 function chunkKey(key: string, index: number): string {
