@@ -9,9 +9,10 @@ import type { DynamoDBStreamEvent } from '../streams/types';
 import { TestKitConfigError } from './errors';
 import { localCredentials } from './local-client';
 import { loadOptional } from './optional';
-import { StreamPoller, type LocalOutboxRelay, type LocalOutboxRelayCheckpoints, type LocalRelayResponse } from './stream-poller';
+import type { LocalOutboxRelay, LocalOutboxRelayCheckpoints, LocalRelayResponse } from './local-outbox-relay-types';
+import { StreamPoller } from './stream-poller';
 
-export type { LocalOutboxRelay, LocalOutboxRelayCheckpoints, LocalOutboxRelayStats, LocalRelayResponse } from './stream-poller';
+export type { LocalOutboxRelay, LocalOutboxRelayCheckpoints, LocalOutboxRelayStats, LocalRelayResponse } from './local-outbox-relay-types';
 
 /**
  * An AWS SDK v3 client as far as the relay uses it. Structural, so that the kit's declarations need none of
