@@ -55,3 +55,11 @@ function describeError(error: Error): Record<string, unknown> {
   if (error.cause instanceof Error) out['cause'] = describeError(error.cause);
   return out;
 }
+
+let sharedLogger: IdempotencyLogger | undefined;
+
+/** The default logger, one for the whole process, created on first use. */
+export function sharedDefaultLogger(): IdempotencyLogger {
+  sharedLogger ??= createDefaultLogger();
+  return sharedLogger;
+}

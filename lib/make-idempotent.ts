@@ -1,4 +1,5 @@
 import { claimDefaultName, defaultOperationName, IdempotencyEngine, invocationInfo, type RecordResolution } from './engine';
+import { resolveOptions } from './config/idempotency';
 import { IdempotencyConfigError } from './errors';
 import { describe } from './describe';
 import type { IdempotencyOptions } from './options';
@@ -43,7 +44,7 @@ export function makeIdempotent<TArgs extends unknown[], TResult>(
     throw new IdempotencyConfigError(`Expected makeIdempotent's first argument to be a function, got ${describe(fn)}`);
   }
   const defaultName = defaultOperationName(fn.name || 'anonymous');
-  const engine = new IdempotencyEngine<TArgs, TResult>(options, defaultName);
+  const engine = new IdempotencyEngine<TArgs, TResult>(resolveOptions<TArgs>(options, defaultName, 'makeIdempotent'));
   if (options.name === undefined) claimDefaultName(defaultName, fn);
   const wrapped = function (this: unknown, ...args: TArgs): Promise<TResult> {
     return engine.run(args, invocationInfo(args[1]), () => fn.apply(this, args));

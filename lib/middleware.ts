@@ -1,6 +1,7 @@
 import { enterExecutionHolder, IdempotencyEngine, type DisabledExecution, type Execution, type RecordResolution } from './engine';
 import { claimDefaultName, defaultOperationName, invocationInfo } from './engine';
 import type { IdempotencyOptions } from './options';
+import { resolveOptions } from './config/idempotency';
 
 /** The part of a middy request this middleware uses (middy 4 to 7). */
 export interface MiddyRequest<TEvent = unknown, TResult = unknown> {
@@ -42,7 +43,9 @@ export function idempotencyMiddleware<TEvent = unknown, TResult = unknown>(
   options: IdempotencyOptions<[TEvent, unknown], TResult>,
 ): IdempotencyMiddleware<TEvent, TResult> {
   const defaultName = defaultOperationName('middleware');
-  const engine = new IdempotencyEngine<[TEvent, unknown], TResult>(options, defaultName);
+  const engine = new IdempotencyEngine<[TEvent, unknown], TResult>(
+    resolveOptions<[TEvent, unknown]>(options, defaultName, 'idempotencyMiddleware'),
+  );
   const executionOf = (request: MiddyRequest<TEvent, TResult>): Execution<TResult> | undefined => {
     const execution = request.internal[EXECUTION as unknown as string] as Execution<TResult> | undefined;
     const holder = request.internal[HOLDER as unknown as string] as { execution: unknown } | undefined;

@@ -48,21 +48,21 @@ export function sameOptions(a: object, b: object): boolean {
 }
 
 /**
- * Remembers what `prepare` built from each options object: the same object again, or a new object with the
+ * Remembers what `resolve` built from each options object: the same object again, or a new object with the
  * same values (per-call options such as `context` aside) as one of the last {@link REMEMBERED_OPTION_SETS}
  * seen with the same store, returns the earlier result without validating again.
  */
-export class PreparedOptionsCache<TOptions extends object, TPrepared> {
-  readonly #prepare: (options: TOptions) => TPrepared;
-  readonly #byObject = new WeakMap<object, TPrepared>();
-  readonly #byStore = new WeakMap<object, { options: object; prepared: TPrepared }[]>();
+export class ResolvedOptionsCache<TOptions extends object, TResolved> {
+  readonly #resolve: (options: TOptions) => TResolved;
+  readonly #byObject = new WeakMap<object, TResolved>();
+  readonly #byStore = new WeakMap<object, { options: object; resolved: TResolved }[]>();
 
-  public constructor(prepare: (options: TOptions) => TPrepared) {
-    this.#prepare = prepare;
+  public constructor(resolve: (options: TOptions) => TResolved) {
+    this.#resolve = resolve;
   }
 
-  public get(options: TOptions): TPrepared {
-    if (options === null || typeof options !== 'object') return this.#prepare(options);
+  public get(options: TOptions): TResolved {
+    if (options === null || typeof options !== 'object') return this.#resolve(options);
     const known = this.#byObject.get(options);
     if (known !== undefined) return known;
     const store = (options as { store?: unknown }).store;
@@ -70,15 +70,15 @@ export class PreparedOptionsCache<TOptions extends object, TPrepared> {
     const recent = this.#byStore.get(storeKey) ?? [];
     const match = recent.find((entry) => sameOptions(entry.options, options));
     if (match) {
-      this.#byObject.set(options, match.prepared);
-      return match.prepared;
+      this.#byObject.set(options, match.resolved);
+      return match.resolved;
     }
-    const prepared = this.#prepare(options);
-    this.#byObject.set(options, prepared);
+    const resolved = this.#resolve(options);
+    this.#byObject.set(options, resolved);
     // A frozen copy: the caller may mutate its object later.
-    recent.push({ options: Object.freeze({ ...options }), prepared });
+    recent.push({ options: Object.freeze({ ...options }), resolved });
     if (recent.length > REMEMBERED_OPTION_SETS) recent.shift();
     this.#byStore.set(storeKey, recent);
-    return prepared;
+    return resolved;
   }
 }

@@ -79,76 +79,105 @@ export interface Schedule<TOutcome extends object> {
  * Runs a batch's tasks: a task waits for the tasks `waitsFor` names; among the ready ones the earliest
  * starts first, up to `limit` at once. Resolves with every task's outcome once all have settled.
  */
-export async function runScheduled<TOutcome extends object>(schedule: Schedule<TOutcome>): Promise<TOutcome[]> {
-  const { size } = schedule;
-  const limit = Math.max(1, Math.min(schedule.limit, size));
-  const before: (readonly (number | undefined)[])[] = [];
-  const waiting: number[] = [];
-  const dependents: number[][] = Array.from({ length: size }, () => []);
-  for (let index = 0; index < size; index += 1) {
-    const earlier = schedule.waitsFor?.(index) ?? [];
-    before.push(earlier);
-    waiting.push(0);
-    for (const task of new Set(earlier)) {
-      if (task === undefined) continue;
-      dependents[task]?.push(index);
-      waiting[index] = (waiting[index] ?? 0) + 1;
+export function runScheduled<TOutcome extends object>(schedule: Schedule<TOutcome>): Promise<TOutcome[]> {
+  return new Scheduler(schedule).run();
+}
+
+/** One run of a {@link Schedule}: the tasks' waits as counters, the ready ones in a heap. */
+class Scheduler<TOutcome extends object> {
+  readonly #schedule: Schedule<TOutcome>;
+  readonly #limit: number;
+  /** Per task, the earlier tasks it waits for (as `waitsFor` gave them, slots kept for `decide`). */
+  readonly #before: (readonly (number | undefined)[])[] = [];
+  /** Per task, how many of the tasks it waits for have not settled. */
+  readonly #waiting: number[] = [];
+  /** Per task, the later tasks that wait for it. */
+  readonly #dependents: number[][];
+  readonly #outcomes: (TOutcome | undefined)[];
+  /** Tasks whose waits are over, not yet decided. */
+  readonly #unblocked: number[] = [];
+  readonly #ready = new IndexHeap();
+  #running = 0;
+  #finished = 0;
+  #resolve: () => void = () => undefined;
+
+  public constructor(schedule: Schedule<TOutcome>) {
+    const { size } = schedule;
+    this.#schedule = schedule;
+    this.#limit = Math.max(1, Math.min(schedule.limit, size));
+    this.#dependents = Array.from({ length: size }, () => []);
+    this.#outcomes = Array.from({ length: size }, () => undefined);
+    for (let index = 0; index < size; index += 1) {
+      const earlier = schedule.waitsFor?.(index) ?? [];
+      this.#before.push(earlier);
+      let waits = 0;
+      for (const task of new Set(earlier)) {
+        if (task === undefined) continue;
+        this.#dependents[task]?.push(index);
+        waits += 1;
+      }
+      this.#waiting.push(waits);
+      if (waits === 0) this.#unblocked.push(index);
     }
   }
 
-  const outcomes: (TOutcome | undefined)[] = Array.from({ length: size }, () => undefined);
-  const unblocked = Array.from({ length: size }, (_x, index) => index).filter((index) => waiting[index] === 0);
-  const ready = new IndexHeap();
-  let running = 0;
-  let finished = 0;
-  await new Promise<void>((resolve) => {
-    const finish = (index: number, outcome: TOutcome): void => {
-      outcomes[index] = outcome;
-      finished += 1;
-      schedule.settled?.(index, outcome);
-      for (const next of dependents[index] ?? []) {
-        waiting[next] = (waiting[next] ?? 0) - 1;
-        if (waiting[next] === 0) unblocked.push(next);
+  public async run(): Promise<TOutcome[]> {
+    await new Promise<void>((resolve) => {
+      this.#resolve = resolve;
+      this.#pump();
+    });
+    return this.#outcomes as TOutcome[];
+  }
+
+  #finish(index: number, outcome: TOutcome): void {
+    this.#outcomes[index] = outcome;
+    this.#finished += 1;
+    this.#schedule.settled?.(index, outcome);
+    for (const next of this.#dependents[index] ?? []) {
+      const waits = (this.#waiting[next] ?? 0) - 1;
+      this.#waiting[next] = waits;
+      if (waits === 0) this.#unblocked.push(next);
+    }
+  }
+
+  /** Decides the unblocked tasks, starts ready ones while slots are free, and resolves once all settled. */
+  #pump(): void {
+    for (;;) {
+      // Tasks whose outcome is decided without running them.
+      for (let index = this.#unblocked.pop(); index !== undefined; index = this.#unblocked.pop()) {
+        const verdict = this.#schedule.decide?.(
+          index,
+          (this.#before[index] ?? []).map((task) => this.#outcomes[task ?? -1]),
+        );
+        if (verdict === undefined) this.#ready.push(index);
+        else this.#finish(index, verdict);
       }
+      if (this.#running >= this.#limit || this.#ready.size === 0) break;
+      const index = this.#ready.pop() as number;
+      const skipped = this.#schedule.beforeStart?.(index);
+      if (skipped === undefined) this.#start(index);
+      else this.#finish(index, skipped);
+    }
+    if (this.#finished === this.#schedule.size) this.#resolve();
+  }
+
+  /** Runs a task in a slot, which it holds until it settles or calls `freeSlot`. */
+  #start(index: number): void {
+    this.#running += 1;
+    let holding = true;
+    const release = (): boolean => {
+      if (!holding) return false;
+      holding = false;
+      this.#running -= 1;
+      return true;
     };
-    const pump = (): void => {
-      for (;;) {
-        // Tasks whose outcome is decided without running them.
-        for (let index = unblocked.pop(); index !== undefined; index = unblocked.pop()) {
-          const verdict = schedule.decide?.(
-            index,
-            (before[index] ?? []).map((task) => outcomes[task ?? -1]),
-          );
-          if (verdict === undefined) ready.push(index);
-          else finish(index, verdict);
-        }
-        if (running >= limit || ready.size === 0) break;
-        const index = ready.pop() as number;
-        const skipped = schedule.beforeStart?.(index);
-        if (skipped !== undefined) {
-          finish(index, skipped);
-          continue;
-        }
-        running += 1;
-        let holding = true;
-        const freeSlot = (): void => {
-          if (!holding) return;
-          holding = false;
-          running -= 1;
-          pump();
-        };
-        void schedule.run(index, freeSlot).then((outcome) => {
-          if (holding) {
-            holding = false;
-            running -= 1;
-          }
-          finish(index, outcome);
-          pump();
-        });
-      }
-      if (finished === size) resolve();
+    const freeSlot = (): void => {
+      if (release()) this.#pump();
     };
-    pump();
-  });
-  return outcomes as TOutcome[];
+    void this.#schedule.run(index, freeSlot).then((outcome) => {
+      release();
+      this.#finish(index, outcome);
+      this.#pump();
+    });
+  }
 }

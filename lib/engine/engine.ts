@@ -4,7 +4,7 @@ import { LEASE_SAFETY_MARGIN_MS } from '../defaults';
 import { IdempotencyInProgressError, IdempotencyKeyError, IdempotencyPayloadMismatchError } from '../errors';
 import { MetricsEmitter } from '../metrics/emitter';
 import type { IdempotencyMetricName } from '../metrics/types';
-import { resolveOptions, type IdempotencyOptions, type ResolvedOptions } from '../options';
+import type { ResolvedOptions } from '../options';
 import {
   RecordStatus,
   type ClaimInput,
@@ -59,8 +59,9 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
   /** What this engine's executions may ask of it. */
   readonly #host: ExecutionHost<TResult>;
 
-  public constructor(options: IdempotencyOptions<TArgs, TResult>, defaultName: string, extraKeys: readonly string[] = []) {
-    this.options = resolveOptions(options as IdempotencyOptions<TArgs>, defaultName, extraKeys);
+  /** @param options validated once by the adapter (`resolveOptions`, or a batch adapter's own resolution) */
+  public constructor(options: ResolvedOptions<TArgs>) {
+    this.options = options;
     this.#metrics = new MetricsEmitter(this.options.metrics, this.options.name, this.options.logger);
     this.#cache = new LocalCache(this.options.localCacheMaxItems, this.options.clock);
     this.#time = new LeaseTime(this.options);

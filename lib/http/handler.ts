@@ -1,111 +1,12 @@
 import { IdempotencyEngine, defaultOperationName, invocationInfo } from '../engine';
 import { IdempotencyConfigError, IdempotencyInProgressError, IdempotencyPayloadMismatchError } from '../errors';
 import { describe } from '../describe';
-import { type Selector } from '../selectors/compile';
-import type { ExactOptionNames, IdempotencyOptions } from '../options';
-import {
-  DEFAULT_IDEMPOTENCY_KEY_HEADER,
-  DEFAULT_KEY_REQUIRED_METHODS,
-  DEFAULT_PROBLEM_TYPE_BASE,
-  HTTP_NAME_SUFFIX,
-  HttpProblem,
-  IDEMPOTENCY_KEY_MAX_LENGTH,
-} from './constants';
+import { HTTP_NAME_SUFFIX, HttpProblem, IDEMPOTENCY_KEY_MAX_LENGTH } from './constants';
 import { readKeyHeader } from './key';
-import { httpScope, describeRequest, httpFingerprint, type HttpRequestFacts } from './request';
+import { resolveHttpOptions, type IdempotentHttpOptions, type ResolvedHttpOptions } from './options';
+import { httpScope, describeRequest, type HttpRequestFacts } from './request';
 import { markReplayed, problemResponse, readResponseStatus } from './response';
 import type { HttpEvent, HttpStructuredResponse } from './types';
-
-/** Options of {@link makeIdempotentHttpHandler}. */
-export interface IdempotentHttpOptions<TEvent extends HttpEvent = HttpEvent, TContext = unknown> extends Pick<
-  IdempotencyOptions,
-  | 'store'
-  | 'expiresAfterSeconds'
-  | 'leaseSeconds'
-  | 'localCache'
-  | 'maxResultBytes'
-  | 'logger'
-  | 'metrics'
-  | 'clock'
-  | 'clockSkewMs'
-  | 'completionRetrySeconds'
-> {
-  /**
-   * The operation's namespace inside the key (the route and the caller's scope are in the key too).
-   * @default - `<AWS_LAMBDA_FUNCTION_NAME or "local">.http`
-   */
-  readonly name?: string;
-  /**
-   * What a request does while the first request with its key is still running: `'throw'` answers 409 with
-   * `Retry-After`; `'wait'` waits for the first request's response (bounded by the remaining time, then 409)
-   * and replays it.
-   * @default 'throw'
-   */
-  readonly onInProgress?: 'throw' | 'wait';
-  /**
-   * Name of the request header carrying the client's key, compared case-insensitively.
-   * @default 'Idempotency-Key'
-   */
-  readonly headerName?: string;
-  /**
-   * Methods on which a request without a key is refused with 400. On other methods a request without a key
-   * runs unprotected; a request with a key is protected on any method.
-   * @default ['POST', 'PATCH']
-   */
-  readonly requiredFor?: readonly string[];
-  /**
-   * The caller's identity, part of the stored key so that one caller can never read another's response.
-   * Must return a non-empty string.
-   * @default - the authorizer's identity (see `httpScope`), or `'anonymous'` (`ANONYMOUS_SCOPE`) when no
-   * authorizer ran
-   */
-  readonly scope?: (event: TEvent) => string;
-  /**
-   * What must match on a retry with the same key (a function of the event and context, or a JMESPath
-   * expression on the event); a different value answers 422. `false` turns the check off.
-   * @default - method, path and a SHA-256 of the decoded body bytes (`httpFingerprint`)
-   */
-  readonly fingerprint?: Selector<[TEvent, TContext]> | false;
-  /**
-   * Prefix of the `type` member of problem responses (the problem name is appended), e.g.
-   * `'https://api.example.com/docs/errors#'`.
-   * @default 'tag:effectively-once,2025:'
-   */
-  readonly problemTypeBase?: string;
-}
-
-/** Options of this adapter on top of the engine's. */
-const HTTP_OPTIONS = ['headerName', 'requiredFor', 'scope', 'problemTypeBase'] as const;
-
-/** Every option {@link makeIdempotentHttpHandler} takes, checked against its type by the compiler. */
-const KNOWN_OPTIONS = [
-  'store',
-  'name',
-  'expiresAfterSeconds',
-  'leaseSeconds',
-  'localCache',
-  'maxResultBytes',
-  'logger',
-  'metrics',
-  'clock',
-  'clockSkewMs',
-  'completionRetrySeconds',
-  'onInProgress',
-  'fingerprint',
-  ...HTTP_OPTIONS,
-] as const;
-const _httpOptionNames: ExactOptionNames<IdempotentHttpOptions, typeof KNOWN_OPTIONS> = true;
-
-/** Engine options the adapter sets itself, and why a caller may not. */
-const REFUSED_OPTIONS: Readonly<Record<string, string>> = {
-  key: 'the key is the request header (see `headerName`) scoped to the caller (`scope`) and the route',
-  onMissingKey: 'which methods require a key is `requiredFor`',
-  cacheErrors: 'responses below 500 are stored, 5xx responses and thrown errors release the key',
-  mode: "a retry must get 409 or the first response while the first request runs, which needs mode 'lease'",
-};
-
-/** A token of RFC 9110 (header names and methods). */
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /** The stored key of a protected request: the client's key scoped to the caller and route. */
 interface ScopedKey {
@@ -150,20 +51,9 @@ export function makeIdempotentHttpHandler<TEvent extends HttpEvent, TResult, TCo
   if (options === null || typeof options !== 'object') {
     throw new IdempotencyConfigError(`Expected options to be an object with at least \`store\`, got ${describe(options)}`);
   }
-  for (const [name, why] of Object.entries(REFUSED_OPTIONS)) {
-    if (name in options) {
-      throw new IdempotencyConfigError(`\`${name}\` is not an option of makeIdempotentHttpHandler: ${why}`);
-    }
-  }
-  for (const name of Object.keys(options)) {
-    if (!(KNOWN_OPTIONS as readonly string[]).includes(name)) {
-      throw new IdempotencyConfigError(
-        `Unknown option \`${name}\` of makeIdempotentHttpHandler (known options: ${KNOWN_OPTIONS.join(', ')})`,
-      );
-    }
-  }
-  const settings = resolveHttpOptions(options as IdempotentHttpOptions<HttpEvent, unknown>);
-  const engine = httpEngine<TEvent, TContext, TResult>(options);
+  // The default name is not claimed per process as makeIdempotent does: the route is part of every key.
+  const settings = resolveHttpOptions<[TEvent, TContext, ScopedKey]>(options, defaultOperationName(HTTP_NAME_SUFFIX), (args) => args[2]);
+  const engine = new IdempotencyEngine<[TEvent, TContext, ScopedKey], TResult>(settings.engine);
   const scopeOf = (settings.scope ?? httpScope) as (event: TEvent) => string;
 
   return async function idempotentHttpHandler(event: TEvent, context: TContext): Promise<TResult | HttpStructuredResponse> {
@@ -187,26 +77,6 @@ export function makeIdempotentHttpHandler<TEvent extends HttpEvent, TResult, TCo
   };
 }
 
-/** The engine of an HTTP handler: keyed by the scoped header, fingerprinted by the request unless `fingerprint` says otherwise. */
-function httpEngine<TEvent extends HttpEvent, TContext, TResult>(
-  options: IdempotentHttpOptions<TEvent, TContext>,
-): IdempotencyEngine<[TEvent, TContext, ScopedKey], TResult> {
-  const userFingerprint = options.fingerprint;
-  const fingerprint: Selector<[TEvent, TContext, ScopedKey]> | undefined =
-    userFingerprint === false ? undefined : (userFingerprint ?? ((event: TEvent) => httpFingerprint(event)));
-  // The default name is not claimed per process as makeIdempotent does: the route is part of every key.
-  return new IdempotencyEngine<[TEvent, TContext, ScopedKey], TResult>(
-    {
-      ...(options as IdempotencyOptions<[TEvent, TContext, ScopedKey], TResult>),
-      key: (_event: TEvent, _context: TContext, scoped: ScopedKey) => scoped,
-      fingerprint,
-      onMissingKey: 'throw',
-    },
-    defaultOperationName(HTTP_NAME_SUFFIX),
-    HTTP_OPTIONS,
-  );
-}
-
 /**
  * Runs a request that carries a key through the engine: a response the gateway can send and below 500 is
  * stored, a replay is marked, and the engine's refusals before the handler ran are answered as problems.
@@ -216,7 +86,7 @@ async function runProtected<TEvent extends HttpEvent, TContext, TResult>(
   handle: () => Promise<TResult> | TResult,
   args: [TEvent, TContext, ScopedKey],
   request: HttpRequestFacts,
-  settings: HttpSettings,
+  settings: Pick<ResolvedHttpOptions<never>, 'headerName' | 'problemTypeBase'>,
 ): Promise<TResult | HttpStructuredResponse> {
   let started = false;
   try {
@@ -257,7 +127,11 @@ async function runProtected<TEvent extends HttpEvent, TContext, TResult>(
  * The engine's refusals as problem responses; `undefined` for errors that are rethrown. (The engine's
  * `IdempotencyKeyError` cannot occur: a missing or invalid key is answered before the engine is called.)
  */
-function problemFor(error: unknown, request: HttpRequestFacts, settings: HttpSettings): HttpStructuredResponse | undefined {
+function problemFor(
+  error: unknown,
+  request: HttpRequestFacts,
+  settings: Pick<ResolvedHttpOptions<never>, 'headerName' | 'problemTypeBase'>,
+): HttpStructuredResponse | undefined {
   const h = settings.headerName;
   if (error instanceof IdempotencyPayloadMismatchError) {
     return problemResponse(
@@ -283,50 +157,4 @@ function checkScope(scope: unknown): string {
     throw new IdempotencyConfigError(`Expected the \`scope\` option to return a non-empty string, got ${describe(scope)}`);
   }
   return scope;
-}
-
-/** The adapter's own options, validated. */
-interface HttpSettings {
-  readonly headerName: string;
-  readonly requiredFor: ReadonlySet<string>;
-  readonly scope: ((event: HttpEvent) => string) | undefined;
-  readonly problemTypeBase: string;
-}
-
-function resolveHttpOptions(options: IdempotentHttpOptions<HttpEvent, unknown>): HttpSettings {
-  const headerName = options.headerName ?? DEFAULT_IDEMPOTENCY_KEY_HEADER;
-  if (typeof headerName !== 'string' || !TOKEN.test(headerName)) {
-    throw new IdempotencyConfigError(
-      `Expected \`headerName\` to be a header name (an HTTP token such as "Idempotency-Key"), got ${describe(options.headerName)}`,
-    );
-  }
-  const requiredFor = options.requiredFor ?? DEFAULT_KEY_REQUIRED_METHODS;
-  if (!Array.isArray(requiredFor) || requiredFor.some((method) => typeof method !== 'string' || !TOKEN.test(method))) {
-    throw new IdempotencyConfigError(
-      `Expected \`requiredFor\` to be an array of HTTP methods such as ['POST', 'PATCH'], got ${
-        Array.isArray(requiredFor) ? JSON.stringify(requiredFor) : describe(requiredFor)
-      }`,
-    );
-  }
-  if (options.scope !== undefined && typeof options.scope !== 'function') {
-    throw new IdempotencyConfigError(
-      `Expected \`scope\` to be a function of the event returning the caller's identity, got ${describe(options.scope)}`,
-    );
-  }
-  const fingerprint = options.fingerprint as unknown;
-  if (fingerprint !== undefined && fingerprint !== false && typeof fingerprint !== 'function' && typeof fingerprint !== 'string') {
-    throw new IdempotencyConfigError(`Expected \`fingerprint\` to be a function, a JMESPath string or false, got ${describe(fingerprint)}`);
-  }
-  const problemTypeBase = options.problemTypeBase ?? DEFAULT_PROBLEM_TYPE_BASE;
-  if (typeof problemTypeBase !== 'string' || problemTypeBase.length === 0) {
-    throw new IdempotencyConfigError(
-      `Expected \`problemTypeBase\` to be a non-empty string (a URI prefix), got ${describe(options.problemTypeBase)}`,
-    );
-  }
-  return {
-    headerName,
-    requiredFor: new Set(requiredFor.map((method: string) => method.toUpperCase())),
-    scope: options.scope,
-    problemTypeBase,
-  };
 }

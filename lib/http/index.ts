@@ -3,7 +3,8 @@
  * and Lambda Function URLs.
  * @module effectively-once/http
  */
-export { makeIdempotentHttpHandler, type IdempotentHttpOptions } from './handler';
+export { makeIdempotentHttpHandler } from './handler';
+export type { IdempotentHttpOptions } from './options';
 export { httpFingerprint, httpScope } from './request';
 export type { ProblemDetails } from './response';
 export {

@@ -1,8 +1,9 @@
 /** A metrics sink that writes CloudWatch Embedded Metric Format lines (Lambda sends stdout to CloudWatch Logs). */
 import { DEFAULT_EMF_NAMESPACE } from '../defaults';
 import { IdempotencyConfigError } from '../errors';
+import { satisfies, withMethods } from '../config/checks';
+import { defineOptions, type At, type SameKeys } from '../config/spec';
 import { describe } from '../describe';
-import type { ExactOptionNames } from '../options';
 import type { IdempotencyMetricsSink } from './types';
 
 /** Longest CloudWatch namespace. */
@@ -35,8 +36,23 @@ export interface EmfMetricsOptions {
   readonly dimensions?: Readonly<Record<string, string>>;
 }
 
-const EMF_OPTION_NAMES = ['namespace', 'writer', 'dimensions'] as const;
-const _emfOptionNames: ExactOptionNames<EmfMetricsOptions, typeof EMF_OPTION_NAMES> = true;
+export const EMF_OPTIONS = /* @__PURE__ */ defineOptions(
+  'emfMetrics',
+  {
+    namespace: {
+      check: satisfies<string>(
+        `to be a non-empty string of at most ${MAX_NAMESPACE_LENGTH} characters`,
+        (value) => typeof value === 'string' && value.trim().length > 0 && value.length <= MAX_NAMESPACE_LENGTH,
+      ),
+      default: DEFAULT_EMF_NAMESPACE,
+      doc: 'the CloudWatch namespace of the metrics',
+    },
+    writer: { check: withMethods<EmfWriter>(['write'], 'to have a write(text) method'), doc: 'where each line goes' },
+    dimensions: { check: checkedDimensions, doc: 'dimensions added to every metric, besides `Operation`' },
+  },
+  IdempotencyConfigError,
+);
+const _emfKeys: SameKeys<EmfMetricsOptions, typeof EMF_OPTIONS.spec> = true;
 
 /**
  * A metrics sink that writes each metric as one line of CloudWatch Embedded Metric Format JSON: in Lambda,
@@ -50,22 +66,8 @@ export function emfMetrics(options: EmfMetricsOptions = {}): IdempotencyMetricsS
   if (options === null || typeof options !== 'object') {
     throw new IdempotencyConfigError(`Expected emfMetrics' options to be an object, got ${describe(options)}`);
   }
-  for (const name of Object.keys(options)) {
-    if (!(EMF_OPTION_NAMES as readonly string[]).includes(name)) {
-      throw new IdempotencyConfigError(`Unknown option \`${name}\` of emfMetrics (known options: ${EMF_OPTION_NAMES.join(', ')})`);
-    }
-  }
-  const namespace = options.namespace ?? DEFAULT_EMF_NAMESPACE;
-  if (typeof namespace !== 'string' || namespace.trim().length === 0 || namespace.length > MAX_NAMESPACE_LENGTH) {
-    throw new IdempotencyConfigError(
-      `Expected \`namespace\` to be a non-empty string of at most ${MAX_NAMESPACE_LENGTH} characters, got ${describe(options.namespace)}`,
-    );
-  }
-  const writer = options.writer ?? process.stdout;
-  if (writer === null || typeof writer !== 'object' || typeof writer.write !== 'function') {
-    throw new IdempotencyConfigError(`Expected \`writer\` to have a write(text) method, got ${describe(options.writer)}`);
-  }
-  const extra = checkedDimensions(options.dimensions);
+  const { namespace, writer = process.stdout, dimensions } = EMF_OPTIONS.resolve(options);
+  const extra = dimensions ?? {};
   return (metric) => {
     const dimensions = { ...extra, ...metric.dimensions };
     const line = {
@@ -82,11 +84,9 @@ export function emfMetrics(options: EmfMetricsOptions = {}): IdempotencyMetricsS
   };
 }
 
-function checkedDimensions(dimensions: Readonly<Record<string, string>> | undefined): Readonly<Record<string, string>> {
-  if (dimensions === undefined) return {};
-  if (dimensions === null || typeof dimensions !== 'object' || Array.isArray(dimensions)) {
-    throw new IdempotencyConfigError(`Expected \`dimensions\` to be an object of strings, got ${describe(dimensions)}`);
-  }
+function checkedDimensions(dimensions: unknown, at: At): Readonly<Record<string, string>> {
+  if (dimensions === null || typeof dimensions !== 'object' || Array.isArray(dimensions))
+    return at.refuse('to be an object of strings', dimensions);
   const entries = Object.entries(dimensions);
   if (entries.length > MAX_DIMENSIONS - 1) {
     throw new IdempotencyConfigError(
@@ -103,5 +103,5 @@ function checkedDimensions(dimensions: Readonly<Record<string, string>> | undefi
       throw new IdempotencyConfigError(`Expected dimension \`${name}\` to be a non-empty string, got ${describe(value)}`);
     }
   }
-  return Object.freeze({ ...dimensions });
+  return Object.freeze({ ...(dimensions as Record<string, string>) });
 }

@@ -6,8 +6,9 @@
 import { BatchWriteItemCommand, DynamoDBClient, type AttributeValue, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import { IdempotencyConfigError } from '../errors';
 import { describe } from '../describe';
-import { createDefaultLogger } from '../logger';
-import type { IdempotencyLogger } from '../options';
+import { integerAtLeast, withMethods } from '../config/checks';
+import { defineOptions, nested, type Resolved, type SameKeys } from '../config/spec';
+import { createDefaultLogger, type IdempotencyLogger } from '../logger';
 import type { DynamoDBStreamEvent } from '../streams/types';
 import { readOutboxItem, type OutboxEnvelope } from './items';
 import type { OutboxMessage } from './message';
@@ -56,8 +57,6 @@ export interface RelayOutboxResponse {
   readonly batchItemFailures: { readonly itemIdentifier: string }[];
 }
 
-const OPTION_NAMES: ReadonlySet<string> = new Set<keyof RelayOutboxOptions>(['clients', 'logger', 'maxAttempts']);
-
 /** An outbox item to publish: its messages, the key to delete it by, and what identifies it to the caller. */
 export interface OutboxUnit {
   readonly id: string;
@@ -67,7 +66,7 @@ export interface OutboxUnit {
 }
 
 /** Options checked once: the relay's settings. */
-export interface RelaySettings {
+export interface ResolvedRelayOptions {
   readonly senders: Senders;
   readonly dynamodb: () => DynamoDBClient;
   readonly logger: IdempotencyLogger;
@@ -76,37 +75,45 @@ export interface RelaySettings {
 
 let defaultDynamoDB: DynamoDBClient | undefined;
 
-/** Validates the options. @throws IdempotencyConfigError naming the option and the value. */
-export function relaySettings(options: RelayOutboxOptions, extraNames: readonly string[] = []): RelaySettings {
-  if (options === null || typeof options !== 'object')
-    throw new IdempotencyConfigError(`Expected the relay options to be an object, got ${describe(options)}`);
-  for (const name of Object.keys(options)) {
-    if (!OPTION_NAMES.has(name) && !extraNames.includes(name)) {
-      throw new IdempotencyConfigError(`Unknown relay option \`${name}\` (known: ${[...OPTION_NAMES, ...extraNames].join(', ')})`);
-    }
-  }
-  const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
-  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
-    throw new IdempotencyConfigError(`Expected \`maxAttempts\` to be a whole number >= 1, got ${describe(options.maxAttempts)}`);
-  }
-  const clients = options.clients ?? {};
-  if (clients === null || typeof clients !== 'object')
-    throw new IdempotencyConfigError(`Expected \`clients\` to be an object, got ${describe(clients)}`);
-  for (const name of Object.keys(clients)) {
-    if (!['sqs', 'sns', 'eventBridge', 'dynamodb'].includes(name)) {
-      throw new IdempotencyConfigError(`Unknown client \`${name}\` in \`clients\` (known: sqs, sns, eventBridge, dynamodb)`);
-    }
-    if (typeof (clients as Record<string, { send?: unknown } | undefined>)[name]?.send !== 'function') {
-      throw new IdempotencyConfigError(
-        `Expected \`clients.${name}\` to be an AWS SDK v3 client, got ${describe((clients as Record<string, unknown>)[name])}`,
-      );
-    }
-  }
+const awsClient = withMethods<{ send: unknown }>(['send'], 'to be an AWS SDK v3 client');
+
+/** The clients, each optional. */
+const CLIENTS = /* @__PURE__ */ defineOptions(
+  'clients',
+  {
+    sqs: { check: awsClient, doc: 'sends to `sqsQueue` targets' },
+    sns: { check: awsClient, doc: 'sends to `snsTopic` targets' },
+    eventBridge: { check: awsClient, doc: 'sends to `eventBus` targets' },
+    dynamodb: { check: awsClient, doc: 'deletes the outbox items once published' },
+  },
+  IdempotencyConfigError,
+);
+const _clientKeys: SameKeys<RelayClients, typeof CLIENTS.spec> = true;
+
+/** The options of `relayOutbox` (and, with its own, of `republishOutbox`), declared once. */
+export const RELAY_SPEC = {
+  clients: { check: nested(CLIENTS), doc: 'the clients to publish with, and the DynamoDB client that deletes' },
+  logger: {
+    check: withMethods<IdempotencyLogger>(['debug', 'info', 'warn', 'error'], 'to have debug, info, warn and error methods'),
+    doc: 'where the relay logs',
+  },
+  maxAttempts: {
+    check: integerAtLeast(1),
+    default: DEFAULT_MAX_ATTEMPTS,
+    doc: 'attempts of a batch request before its messages are reported unpublished',
+  },
+} as const;
+const RELAY_OPTIONS = /* @__PURE__ */ defineOptions('relayOutbox', RELAY_SPEC, IdempotencyConfigError);
+const _relayKeys: SameKeys<RelayOutboxOptions, typeof RELAY_SPEC> = true;
+
+/** The relay's settings, from its validated options. */
+export function resolvedRelayOptions(values: Resolved<typeof RELAY_SPEC>): ResolvedRelayOptions {
+  const clients = (values.clients ?? {}) as RelayClients;
   return {
-    senders: new Senders(clients, maxAttempts, sleep),
+    senders: new Senders(clients, values.maxAttempts, sleep),
     dynamodb: () => clients.dynamodb ?? (defaultDynamoDB ??= new DynamoDBClient({})),
-    logger: options.logger ?? createDefaultLogger(),
-    maxAttempts,
+    logger: values.logger ?? createDefaultLogger(),
+    maxAttempts: values.maxAttempts,
   };
 }
 
@@ -123,7 +130,7 @@ export function relaySettings(options: RelayOutboxOptions, extraNames: readonly 
  * @throws IdempotencyConfigError for invalid options (before anything is sent)
  */
 export async function relayOutbox(event: DynamoDBStreamEvent, options: RelayOutboxOptions = {}): Promise<RelayOutboxResponse> {
-  const settings = relaySettings(options);
+  const settings = resolvedRelayOptions(RELAY_OPTIONS.resolve(options));
   if (!Array.isArray(event?.Records)) {
     throw new IdempotencyConfigError(`relayOutbox expects a DynamoDB stream event (with Records), got ${describe(event)}`);
   }
@@ -162,7 +169,7 @@ export async function relayOutbox(event: DynamoDBStreamEvent, options: RelayOutb
  * Publishes the messages of the units (all targets at once; each target's messages in order), deletes the
  * units fully published, and returns the ids of the others.
  */
-export async function publishUnits(units: readonly OutboxUnit[], settings: RelaySettings): Promise<string[]> {
+export async function publishUnits(units: readonly OutboxUnit[], settings: ResolvedRelayOptions): Promise<string[]> {
   const byTarget = new Map<string, { message: OutboxMessage; unit: OutboxUnit }[]>();
   for (const unit of units) {
     for (const message of unit.envelope.messages) {
@@ -193,7 +200,7 @@ export async function publishUnits(units: readonly OutboxUnit[], settings: Relay
 }
 
 /** Deletes the published outbox items; one that cannot be deleted is logged (republishing it sends repeats). */
-async function deleteItems(units: readonly OutboxUnit[], settings: RelaySettings): Promise<void> {
+async function deleteItems(units: readonly OutboxUnit[], settings: ResolvedRelayOptions): Promise<void> {
   const byTable = new Map<string, WriteRequest[]>();
   for (const unit of units) {
     if (unit.tableName === undefined || unit.keys === undefined) continue;
@@ -209,7 +216,7 @@ async function deleteItems(units: readonly OutboxUnit[], settings: RelaySettings
 }
 
 /** One BatchWriteItem of deletes, its unprocessed items retried up to `maxAttempts` times. */
-async function deleteChunk(tableName: string, requests: WriteRequest[], settings: RelaySettings): Promise<void> {
+async function deleteChunk(tableName: string, requests: WriteRequest[], settings: ResolvedRelayOptions): Promise<void> {
   let pending = requests;
   for (let attempt = 1; pending.length > 0; attempt += 1) {
     try {

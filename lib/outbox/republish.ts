@@ -3,11 +3,12 @@
  * e.g. when it failed for longer than the stream keeps records, 24 hours), then deletes them.
  */
 import { ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { nonEmptyString, nonNegativeNumber } from '../config/checks';
+import { defineOptions, type SameKeys } from '../config/spec';
 import { IdempotencyConfigError } from '../errors';
-import { describe } from '../describe';
 import { DEFAULT_KEY_ATTR } from '../persistence/schema';
 import { OUTBOX_ATTRIBUTE, readOutboxItem } from './items';
-import { publishUnits, relaySettings, type OutboxUnit, type RelayOutboxOptions } from './relay';
+import { publishUnits, RELAY_SPEC, resolvedRelayOptions, type OutboxUnit, type RelayOutboxOptions } from './relay';
 
 /** Options of {@link republishOutbox}. */
 export interface RepublishOutboxOptions extends RelayOutboxOptions {
@@ -24,6 +25,19 @@ export interface RepublishOutboxOptions extends RelayOutboxOptions {
    */
   readonly minAgeSeconds?: number;
 }
+
+/** The options of `republishOutbox`: the relay's, and the table to read. */
+const REPUBLISH_OPTIONS = /* @__PURE__ */ defineOptions(
+  'republishOutbox',
+  {
+    ...RELAY_SPEC,
+    tableName: { check: nonEmptyString(), required: true, doc: 'the idempotency table' },
+    keyAttr: { check: nonEmptyString(), default: DEFAULT_KEY_ATTR, doc: 'partition key attribute of the table' },
+    minAgeSeconds: { check: nonNegativeNumber, default: 0, doc: 'leave items committed less than this many seconds ago' },
+  },
+  IdempotencyConfigError,
+);
+const _republishKeys: SameKeys<RepublishOutboxOptions, typeof REPUBLISH_OPTIONS.spec> = true;
 
 /** What {@link republishOutbox} did. */
 export interface RepublishOutboxReport {
@@ -47,14 +61,9 @@ export interface RepublishOutboxReport {
  * @throws IdempotencyConfigError for invalid options
  */
 export async function republishOutbox(options: RepublishOutboxOptions): Promise<RepublishOutboxReport> {
-  const settings = relaySettings(options, ['tableName', 'keyAttr', 'minAgeSeconds']);
-  const { tableName, keyAttr = DEFAULT_KEY_ATTR, minAgeSeconds = 0 } = options;
-  if (typeof tableName !== 'string' || tableName.length === 0) {
-    throw new IdempotencyConfigError(`Expected \`tableName\` to be a non-empty string, got ${describe(tableName)}`);
-  }
-  if (typeof minAgeSeconds !== 'number' || !(minAgeSeconds >= 0)) {
-    throw new IdempotencyConfigError(`Expected \`minAgeSeconds\` to be a number >= 0, got ${describe(minAgeSeconds)}`);
-  }
+  const values = REPUBLISH_OPTIONS.resolve(options);
+  const settings = resolvedRelayOptions(values);
+  const { tableName, keyAttr, minAgeSeconds } = values;
   const cutoff = Date.now() - minAgeSeconds * 1000;
   let items = 0;
   let published = 0;

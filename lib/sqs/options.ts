@@ -1,20 +1,15 @@
-import { PreparedOptionsCache } from '../batch/options-cache';
+import { ResolvedOptionsCache } from '../batch/options-cache';
 import { parseJson } from '../json';
-import { resolveBatchOptions } from '../batch/validate';
+import { defineBatchOptions, lambdaContext, resolveBatchOptions } from '../batch/validate';
+import { atLeast, atMost, fn, oneOf, positiveInteger, satisfies, withMethods } from '../config/checks';
+import { engineOptions, type ResolvedIdempotencyValues } from '../config/idempotency';
+import { defineOptions, type At, type Check, type Resolved, type SameKeys } from '../config/spec';
 import { IdempotencyEngine, defaultOperationName } from '../engine';
 import { IdempotencyConfigError } from '../errors';
 import { boundedSource } from '../batch/source-name';
-import { compileSelector, type Selector } from '../selectors/compile';
-import { describe } from '../describe';
-import {
-  oneOf,
-  optionalFunction,
-  positiveInteger,
-  type ExactOptionNames,
-  type IDEMPOTENCY_OPTION_NAMES,
-  type IdempotencyLogger,
-  type IdempotencyOptions,
-} from '../options';
+import type { Selector } from '../selectors/compile';
+import { sharedDefaultLogger } from '../logger';
+import type { IdempotencyLogger, IdempotencyOptions } from '../options';
 import type { IdempotencyStore } from '../persistence/store';
 import {
   DEFAULT_FIFO_ON_FAILURE,
@@ -149,22 +144,77 @@ export interface SqsBatchOptions<TBody = unknown> extends Omit<
   readonly visibility?: SqsVisibilityOptions;
 }
 
-/** The batch options, added by `processSqsBatch` to the idempotency options. */
-export const SQS_OPTION_NAMES = ['context', 'parse', 'concurrency', 'fifoOnFailure', 'visibility'] as const;
-const _sqsOptionNames: ExactOptionNames<SqsBatchOptions, [...typeof IDEMPOTENCY_OPTION_NAMES, ...typeof SQS_OPTION_NAMES]> = true;
+const VISIBILITY = /* @__PURE__ */ defineOptions(
+  'visibility',
+  {
+    client: {
+      check: withMethods<SqsClientLike>(['send'], 'to be an SQSClient (an object with a send method)'),
+      required: true,
+      doc: 'the SQS client the extensions are sent with',
+    },
+    extendBySeconds: {
+      check: atLeast(
+        atMost(positiveInteger, MAX_VISIBILITY_TIMEOUT_SECONDS, "SQS's largest visibility timeout"),
+        2,
+        'an extension must be sent before the last one runs out',
+      ),
+      default: DEFAULT_VISIBILITY_EXTEND_BY_SECONDS,
+      doc: 'visibility timeout each extension sets',
+    },
+    extendWhenRemainingSeconds: { check: positiveInteger, doc: 'when the next extension is sent' },
+    queueUrl: {
+      check: satisfies<string>(
+        'to be a queue URL (http(s)://HOST/ACCOUNT/NAME)',
+        (value) => typeof value === 'string' && /^https?:\/\/[^/]+\/.+/.test(value),
+      ),
+      doc: "the queue's URL, for endpoints that are not AWS's",
+    },
+  },
+  IdempotencyConfigError,
+);
+const _visibilityKeys: SameKeys<SqsVisibilityOptions, typeof VISIBILITY.spec> = true;
 
 /** `visibility` resolved: defaults applied. */
-export interface ResolvedVisibility {
-  readonly client: SqsClientLike;
-  readonly extendBySeconds: number;
-  readonly extendWhenRemainingSeconds: number;
-  readonly queueUrl: string | undefined;
+export type ResolvedVisibility = Resolved<typeof VISIBILITY.spec> & { readonly extendWhenRemainingSeconds: number };
+
+const visibility: Check<ResolvedVisibility> = (value: unknown, at: At) => {
+  if (value === null || typeof value !== 'object') at.refuse('to be an object with a `client`', value);
+  const values = VISIBILITY.resolve(value, at.path);
+  const whenRemaining =
+    values.extendWhenRemainingSeconds ?? Math.min(DEFAULT_VISIBILITY_EXTEND_WHEN_REMAINING_SECONDS, Math.floor(values.extendBySeconds / 2));
+  if (whenRemaining >= values.extendBySeconds) {
+    throw new IdempotencyConfigError(
+      `Expected \`visibility.extendWhenRemainingSeconds\` (${whenRemaining}) to be less than \`visibility.extendBySeconds\` (${values.extendBySeconds})`,
+    );
+  }
+  return Object.freeze({ ...values, extendWhenRemainingSeconds: whenRemaining });
+};
+
+function jsonParse(body: string): unknown {
+  return parseJson(body);
 }
+
+/** The batch options of `processSqsBatch`, on top of the idempotency options. */
+const SQS_OWN_SPEC = {
+  context: { check: lambdaContext, doc: 'the Lambda context: its remaining time bounds leases' },
+  parse: { check: fn<(body: string, record: SqsRecord) => unknown>(), default: jsonParse, doc: "turns a record's body into `body`" },
+  concurrency: { check: positiveInteger, default: DEFAULT_SQS_CONCURRENCY, doc: 'records (standard) or message groups (FIFO) at once' },
+  fifoOnFailure: {
+    check: oneOf(['skip-group', 'stop']),
+    default: DEFAULT_FIFO_ON_FAILURE as FifoOnFailure,
+    doc: 'what a FIFO batch does after a record fails',
+  },
+  visibility: { check: visibility, doc: 'extends the visibility timeout of unfinished messages' },
+} as const;
+
+/** Every option of `processSqsBatch`, declared once. */
+export const SQS_OPTIONS = /* @__PURE__ */ defineBatchOptions('processSqsBatch', SQS_OWN_SPEC);
+const _sqsKeys: SameKeys<SqsBatchOptions, typeof SQS_OPTIONS.spec> = true;
 
 type Engine = IdempotencyEngine<SqsIdempotencyArgs<unknown>, unknown>;
 
 /** Options validated once, with the engines built from them (one per queue when the name is the default). */
-export interface PreparedOptions {
+export interface ResolvedSqsOptions {
   readonly logger: IdempotencyLogger;
   readonly parse: (body: string, record: SqsRecord) => unknown;
   readonly concurrency: number;
@@ -174,102 +224,47 @@ export interface PreparedOptions {
   engineFor(source: SqsRecordSource): Engine | undefined;
 }
 
+type Select = (args: SqsIdempotencyArgs<unknown>) => unknown;
+
 /**
- * A `key` or `fingerprint` option as the engine gets it: a JMESPath string becomes a function evaluating it on
- * the record with `body` replaced by the parsed body (compiled as the engine compiles it, so the same
- * expressions work, fast paths included); a function is kept as it is.
+ * A `key` or `fingerprint` as the engine gets it: a JMESPath string (compiled by the check) is evaluated on the
+ * record with `body` replaced by the parsed body, so the same expressions work; a function is kept as it is.
  */
-function onParsedBody(
-  option: 'key' | 'fingerprint',
-  selector: Selector<SqsIdempotencyArgs<unknown>> | undefined,
-): Selector<SqsIdempotencyArgs<unknown>> | undefined {
-  if (typeof selector !== 'string') return selector;
-  const select = compileSelector<[record: unknown]>(option, selector);
-  return (record, info) => select([{ ...record, body: info.body }]);
+function onParsedBody(given: unknown, compiled: ((args: unknown[]) => unknown) | undefined): Select | undefined {
+  if (compiled === undefined || typeof given !== 'string') return compiled;
+  return ([record, info]) => compiled([{ ...record, body: info.body }]);
 }
 
 /** The default key: what SQS itself identifies the message by. */
-function defaultKey(fifo: boolean): (record: SqsRecord) => unknown {
-  return fifo ? (record) => record.attributes?.MessageDeduplicationId : (record) => record.messageId;
+function defaultKey(fifo: boolean): Select {
+  return fifo ? ([record]) => record.attributes?.MessageDeduplicationId : ([record]) => record.messageId;
 }
 
-function jsonParse(body: string): unknown {
-  return parseJson(body);
-}
-
-function resolveVisibility(value: unknown): ResolvedVisibility | undefined {
-  if (value === undefined) return undefined;
-  if (value === null || typeof value !== 'object') {
-    throw new IdempotencyConfigError(`Expected \`visibility\` to be an object with a \`client\`, got ${describe(value)}`);
-  }
-  const known = ['client', 'extendBySeconds', 'extendWhenRemainingSeconds', 'queueUrl'];
-  for (const name of Object.keys(value)) {
-    if (!known.includes(name)) {
-      throw new IdempotencyConfigError(`Unknown option \`visibility.${name}\` (known options: ${known.join(', ')})`);
-    }
-  }
-  const v = value as Partial<SqsVisibilityOptions>;
-  if (v.client === null || typeof v.client !== 'object' || typeof (v.client as { send?: unknown }).send !== 'function') {
-    throw new IdempotencyConfigError(
-      `Expected \`visibility.client\` to be an SQSClient (an object with a send method), got ${describe(v.client)}`,
-    );
-  }
-  const extendBySeconds = positiveInteger('visibility.extendBySeconds', v.extendBySeconds ?? DEFAULT_VISIBILITY_EXTEND_BY_SECONDS);
-  if (extendBySeconds > MAX_VISIBILITY_TIMEOUT_SECONDS) {
-    throw new IdempotencyConfigError(
-      `Expected \`visibility.extendBySeconds\` to be at most ${MAX_VISIBILITY_TIMEOUT_SECONDS} (SQS's largest visibility timeout), got ${extendBySeconds}`,
-    );
-  }
-  if (extendBySeconds < 2) {
-    throw new IdempotencyConfigError(
-      `Expected \`visibility.extendBySeconds\` to be at least 2 (an extension must be sent before the last one runs out), got ${extendBySeconds}`,
-    );
-  }
-  const whenRemaining = positiveInteger(
-    'visibility.extendWhenRemainingSeconds',
-    v.extendWhenRemainingSeconds ?? Math.min(DEFAULT_VISIBILITY_EXTEND_WHEN_REMAINING_SECONDS, Math.floor(extendBySeconds / 2)),
-  );
-  if (whenRemaining >= extendBySeconds) {
-    throw new IdempotencyConfigError(
-      `Expected \`visibility.extendWhenRemainingSeconds\` (${whenRemaining}) to be less than \`visibility.extendBySeconds\` (${extendBySeconds})`,
-    );
-  }
-  if (v.queueUrl !== undefined && (typeof v.queueUrl !== 'string' || !/^https?:\/\/[^/]+\/.+/.test(v.queueUrl))) {
-    throw new IdempotencyConfigError(
-      `Expected \`visibility.queueUrl\` to be a queue URL (http(s)://HOST/ACCOUNT/NAME), got ${describe(v.queueUrl)}`,
-    );
-  }
-  return Object.freeze({ client: v.client, extendBySeconds, extendWhenRemainingSeconds: whenRemaining, queueUrl: v.queueUrl });
-}
-
-/** Validates the options and sets up the engines; called once per distinct options. */
-function prepare(options: SqsBatchOptions<unknown>): PreparedOptions {
-  const resolved = resolveBatchOptions<SqsIdempotencyArgs<unknown>>(options, 'processSqsBatch', SQS_OPTION_NAMES);
-  const store = options.store;
-  const idempotency = options as IdempotencyOptions<SqsIdempotencyArgs<unknown>>;
-  const parse = optionalFunction('parse', options.parse) ?? jsonParse;
-  const concurrency = positiveInteger('concurrency', options.concurrency ?? DEFAULT_SQS_CONCURRENCY);
-  const fifoOnFailure = oneOf('fifoOnFailure', options.fifoOnFailure ?? DEFAULT_FIFO_ON_FAILURE, ['skip-group', 'stop'] as const);
-  const visibility = resolveVisibility(options.visibility);
-
-  const key = onParsedBody('key', options.key);
-  const fingerprint = onParsedBody('fingerprint', options.fingerprint);
-
+/** Validates the options (once per distinct options) and sets up the engines. */
+function resolve(options: SqsBatchOptions<unknown>): ResolvedSqsOptions {
+  const values = resolveBatchOptions(options, SQS_OPTIONS);
+  const key = onParsedBody(options.key, values.key);
+  const fingerprint = onParsedBody(options.fingerprint, values.fingerprint);
+  const store = values.store;
   const engines = new Map<string, Engine>();
   return {
-    logger: resolved.logger,
-    parse: parse,
-    concurrency,
-    fifoOnFailure,
-    visibility,
+    logger: values.logger ?? sharedDefaultLogger(),
+    parse: values.parse,
+    concurrency: values.concurrency,
+    fifoOnFailure: values.fifoOnFailure,
+    visibility: values.visibility,
     engineFor({ queueName, fifo }) {
       if (store === undefined) return undefined;
-      const name = options.name ?? defaultOperationName(`sqs.${boundedSource(queueName)}`);
+      const name = values.name ?? defaultOperationName(`sqs.${boundedSource(queueName)}`);
       const cacheKey = `${fifo ? 'fifo' : 'standard'}\u0000${name}`;
       let engine = engines.get(cacheKey);
       if (!engine) {
-        const engineOptions = { ...idempotency, key: key ?? defaultKey(fifo), ...(fingerprint === undefined ? {} : { fingerprint }) };
-        engine = new IdempotencyEngine<SqsIdempotencyArgs<unknown>, unknown>(engineOptions, name, SQS_OPTION_NAMES);
+        const resolved = engineOptions<SqsIdempotencyArgs<unknown>>(
+          { ...values, store, fingerprint } as ResolvedIdempotencyValues,
+          name,
+          key ?? defaultKey(fifo),
+        );
+        engine = new IdempotencyEngine<SqsIdempotencyArgs<unknown>, unknown>(resolved);
         engines.set(cacheKey, engine);
       }
       return engine;
@@ -277,12 +272,12 @@ function prepare(options: SqsBatchOptions<unknown>): PreparedOptions {
   };
 }
 
-const cache = /* @__PURE__ */ new PreparedOptionsCache<SqsBatchOptions<unknown>, PreparedOptions>(prepare);
+const cache = /* @__PURE__ */ new ResolvedOptionsCache<SqsBatchOptions<unknown>, ResolvedSqsOptions>(resolve);
 
 /**
- * The prepared options for `options`: the same object as before, or an object with the same values as one
+ * The resolved options for `options`: the same object as before, or an object with the same values as one
  * seen recently, skips validation and keeps its engines (and their local caches).
  */
-export function preparedOptions(options: SqsBatchOptions<unknown>): PreparedOptions {
+export function resolvedSqsOptions(options: SqsBatchOptions<unknown>): ResolvedSqsOptions {
   return cache.get(options);
 }

@@ -5,7 +5,13 @@ import { checkContext } from '../batch/validate';
 import { invocationInfo, type IdempotencyEngine, type LifecycleHooks } from '../engine';
 import { IdempotencyConfigError } from '../errors';
 import { describe } from '../describe';
-import { preparedOptions, type PreparedOptions, type SqsBatchOptions, type SqsIdempotencyArgs, type SqsRecordHandler } from './options';
+import {
+  resolvedSqsOptions,
+  type ResolvedSqsOptions,
+  type SqsBatchOptions,
+  type SqsIdempotencyArgs,
+  type SqsRecordHandler,
+} from './options';
 import type { SqsBatchResponse, SqsEvent, SqsRecord } from './types';
 import { checkEvent } from './event';
 import { sqsRecordInfo, sqsRecordSource } from './record';
@@ -51,7 +57,7 @@ export async function processSqsBatch<TBody = unknown, TResult = unknown>(
   if (typeof handler !== 'function') {
     throw new IdempotencyConfigError(`Expected processSqsBatch's handler to be a function, got ${describe(handler)}`);
   }
-  const prepared = preparedOptions(options as SqsBatchOptions<unknown>);
+  const prepared = resolvedSqsOptions(options as SqsBatchOptions<unknown>);
   const context = checkContext(options.context);
   if (records.length === 0) return { batchItemFailures: [] };
   const targets = records.map((record): VisibilityTarget => ({
@@ -90,7 +96,7 @@ function failedRecords(records: readonly SqsRecord[], outcomes: readonly RecordO
  * One record, parsed and keyed before anything runs. A FIFO queue's message group is its lane: its records
  * run one at a time, in order (fair standard queues carry a MessageGroupId too: only FIFO queues order by it).
  */
-function sqsItem(record: SqsRecord, prepared: PreparedOptions): BatchItem<Args> {
+function sqsItem(record: SqsRecord, prepared: ResolvedSqsOptions): BatchItem<Args> {
   const source = sqsRecordSource(record);
   const { queueArn, queueName, fifo } = source;
   const groupId: unknown = record.attributes.MessageGroupId;
@@ -130,7 +136,7 @@ function sqsWording(records: readonly SqsRecord[]): FailureWording {
 }
 
 /** The lease renewed while the handler runs, when `visibility` asks for it; replays logged. */
-function sqsHooks(prepared: PreparedOptions, context: unknown, engine: Engine, messageId: string): LifecycleHooks<unknown> {
+function sqsHooks(prepared: ResolvedSqsOptions, context: unknown, engine: Engine, messageId: string): LifecycleHooks<unknown> {
   const { visibility, logger } = prepared;
   return {
     // Only a `leaseSeconds` lease can end while the invocation runs; one derived from the context cannot.

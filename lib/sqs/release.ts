@@ -2,7 +2,7 @@ import { releaseBatchRecord, type StepResolution } from '../batch/release';
 import type { RecordResolution } from '../engine';
 import { IdempotencyConfigError } from '../errors';
 import { describe } from '../describe';
-import { preparedOptions, type SqsBatchOptions, type SqsIdempotencyArgs } from './options';
+import { resolvedSqsOptions, type SqsBatchOptions, type SqsIdempotencyArgs } from './options';
 import { sqsRecordInfo, sqsRecordSource } from './record';
 import type { SqsRecord } from './types';
 
@@ -28,7 +28,7 @@ export async function releaseSqsRecord<TBody = unknown>(
   if (record === null || typeof record !== 'object' || typeof record.eventSourceARN !== 'string' || typeof record.body !== 'string') {
     throw new IdempotencyConfigError(`Expected an SQS record (with eventSourceARN and body), got ${describe(record)}`);
   }
-  const prepared = preparedOptions(options as unknown as SqsBatchOptions<unknown>);
+  const prepared = resolvedSqsOptions(options as unknown as SqsBatchOptions<unknown>);
   return releaseBatchRecord(
     {
       caller: 'releaseSqsRecord',

@@ -1,18 +1,15 @@
-import { PreparedOptionsCache } from '../batch/options-cache';
+import { ResolvedOptionsCache } from '../batch/options-cache';
 import { parseJson } from '../json';
 import { boundedSource } from '../batch/source-name';
-import { resolveBatchOptions } from '../batch/validate';
+import { defineBatchOptions, lambdaContext, resolveBatchOptions } from '../batch/validate';
+import { fn, positiveInteger } from '../config/checks';
+import { engineOptions } from '../config/idempotency';
+import type { SameKeys } from '../config/spec';
 import { IdempotencyEngine, defaultOperationName } from '../engine';
 import { IdempotencyConfigError } from '../errors';
+import { sharedDefaultLogger } from '../logger';
 import type { Selector } from '../selectors/compile';
-import {
-  optionalFunction,
-  positiveInteger,
-  type ExactOptionNames,
-  type IDEMPOTENCY_OPTION_NAMES,
-  type IdempotencyLogger,
-  type IdempotencyOptions,
-} from '../options';
+import type { IdempotencyLogger, IdempotencyOptions } from '../options';
 import type { IdempotencyStore } from '../persistence/store';
 import { DEFAULT_KAFKA_CONCURRENCY } from './defaults';
 import type {
@@ -108,17 +105,13 @@ export interface KafkaBatchOptions<TValue = unknown> extends StreamBatchOptionsB
 /** Options of any kind, as the implementation sees them. */
 export type AnyStreamBatchOptions = KinesisBatchOptions<unknown> | DynamoDBStreamBatchOptions<unknown> | KafkaBatchOptions<unknown>;
 
-/** The batch options, added by `processStreamBatch` to the idempotency options. */
-export const STREAM_OPTION_NAMES = ['context', 'parse', 'concurrency'] as const;
-const _streamOptionNames: ExactOptionNames<KafkaBatchOptions, [...typeof IDEMPOTENCY_OPTION_NAMES, ...typeof STREAM_OPTION_NAMES]> = true;
-
 /** The arguments an engine's key and fingerprint selectors receive. */
 export type StreamArgs = [record: unknown, info: unknown];
 
 type Engine = IdempotencyEngine<StreamArgs, unknown>;
 
 /** Options validated once, with the engines built from them. */
-export interface PreparedStreamOptions {
+export interface ResolvedStreamOptions {
   readonly logger: IdempotencyLogger;
   readonly parse: (text: string, record: unknown) => unknown;
   readonly concurrency: number;
@@ -134,37 +127,45 @@ function jsonParse(text: string): unknown {
   return parseJson(text);
 }
 
+/** Every option of `processStreamBatch`, declared once: the idempotency options, then the batch's own. */
+export const STREAM_OPTIONS = /* @__PURE__ */ defineBatchOptions('processStreamBatch', {
+  context: { check: lambdaContext, doc: 'the Lambda context: its remaining time bounds leases' },
+  parse: { check: fn<(text: string, record: unknown) => unknown>(), default: jsonParse, doc: "turns a Kafka record's value into `value`" },
+  concurrency: { check: positiveInteger, default: DEFAULT_KAFKA_CONCURRENCY, doc: 'Kafka partitions at once' },
+} as const);
+const _streamKeys: SameKeys<KafkaBatchOptions, typeof STREAM_OPTIONS.spec> = true;
+
 /** The default key of each kind: what the event source itself identifies the record by. */
-const DEFAULT_KEYS: Readonly<Record<StreamKind, (record: never) => unknown>> = {
-  kinesis: (record: KinesisRecord) => record.eventID,
-  dynamodb: (record: DynamoDBStreamRecord) => record.eventID,
-  kafka: (record: KafkaRecord) => `${record.topic}-${record.partition}-${record.offset}`,
+const DEFAULT_KEYS: Readonly<Record<StreamKind, (args: StreamArgs) => unknown>> = {
+  kinesis: ([record]) => (record as KinesisRecord).eventID,
+  dynamodb: ([record]) => (record as DynamoDBStreamRecord).eventID,
+  kafka: ([record]) => {
+    const { topic, partition, offset } = record as KafkaRecord;
+    return `${topic}-${partition}-${offset}`;
+  },
 };
 
-function prepare(options: AnyStreamBatchOptions): PreparedStreamOptions {
-  const resolved = resolveBatchOptions<StreamArgs>(options, 'processStreamBatch', STREAM_OPTION_NAMES);
-  const given = options as KafkaBatchOptions<unknown>;
-  const parse = optionalFunction('parse', given.parse) ?? jsonParse;
-  const concurrency = positiveInteger('concurrency', given.concurrency ?? DEFAULT_KAFKA_CONCURRENCY);
-  const idempotency = options as IdempotencyOptions<StreamArgs>;
+function resolve(options: AnyStreamBatchOptions): ResolvedStreamOptions {
+  const values = resolveBatchOptions(options, STREAM_OPTIONS);
+  const store = values.store;
   const engines = new Map<string, Engine>();
   return {
-    logger: resolved.logger,
-    parse: parse as (text: string, record: unknown) => unknown,
-    concurrency,
+    logger: values.logger ?? sharedDefaultLogger(),
+    parse: values.parse,
+    concurrency: values.concurrency,
     engineFor(kind, source) {
-      if (options.store === undefined) return undefined;
-      if (options.name === undefined && source === undefined) {
+      if (store === undefined) return undefined;
+      if (values.name === undefined && source === undefined) {
         throw new IdempotencyConfigError(
           `processStreamBatch cannot tell which Kafka cluster the event comes from: it has no eventSourceArn (Amazon MSK) and no bootstrapServers (self-managed Kafka), which the default \`name\` is made of. Pass the event as Lambda delivers it, or set \`name\``,
         );
       }
-      const name = options.name ?? defaultOperationName(`${kind}.${boundedSource(source ?? '')}`);
+      const name = values.name ?? defaultOperationName(`${kind}.${boundedSource(source ?? '')}`);
       const cacheKey = `${kind}\u0000${name}`;
       let engine = engines.get(cacheKey);
       if (!engine) {
-        const key = (options.key ?? DEFAULT_KEYS[kind]) as Selector<StreamArgs>;
-        engine = new IdempotencyEngine<StreamArgs, unknown>({ ...idempotency, key }, name, STREAM_OPTION_NAMES);
+        const resolved = engineOptions<StreamArgs>({ ...values, store }, name, values.key ?? DEFAULT_KEYS[kind]);
+        engine = new IdempotencyEngine<StreamArgs, unknown>(resolved);
         engines.set(cacheKey, engine);
       }
       return engine;
@@ -172,12 +173,12 @@ function prepare(options: AnyStreamBatchOptions): PreparedStreamOptions {
   };
 }
 
-const cache = /* @__PURE__ */ new PreparedOptionsCache<AnyStreamBatchOptions, PreparedStreamOptions>(prepare);
+const cache = /* @__PURE__ */ new ResolvedOptionsCache<AnyStreamBatchOptions, ResolvedStreamOptions>(resolve);
 
 /**
- * The prepared options for `options`: the same object as before, or an object with the same values as one
+ * The resolved options for `options`: the same object as before, or an object with the same values as one
  * seen recently, skips validation and keeps its engines (and their local caches).
  */
-export function preparedStreamOptions(options: AnyStreamBatchOptions): PreparedStreamOptions {
+export function resolvedStreamOptions(options: AnyStreamBatchOptions): ResolvedStreamOptions {
   return cache.get(options);
 }

@@ -6,12 +6,12 @@ import { IdempotencyConfigError, StreamBatchError, type KafkaPartitionFailure } 
 import { describe } from '../describe';
 import { classifyEvent, dynamodbInfo, dynamodbSource, kafkaInfo, kinesisInfo, kinesisSource, type KafkaPartition } from './events';
 import {
-  preparedStreamOptions,
+  resolvedStreamOptions,
   type AnyStreamBatchOptions,
   type DynamoDBStreamBatchOptions,
   type KafkaBatchOptions,
   type KinesisBatchOptions,
-  type PreparedStreamOptions,
+  type ResolvedStreamOptions,
   type StreamArgs,
 } from './options';
 import type {
@@ -93,7 +93,7 @@ export async function processStreamBatch(
   if (typeof recordHandler !== 'function') {
     throw new IdempotencyConfigError(`Expected processStreamBatch's record handler to be a function, got ${describe(recordHandler)}`);
   }
-  const prepared = preparedStreamOptions(options);
+  const prepared = resolvedStreamOptions(options);
   checkContext(options.context);
   const batch = classifyEvent(event);
   const handler = recordHandler as StreamRecordHandler<unknown, unknown>;
@@ -133,7 +133,7 @@ const SHARD = 'shard';
 /** What every stream source hands the runtime alike. */
 interface StreamRun {
   readonly label: string;
-  readonly prepared: PreparedStreamOptions;
+  readonly prepared: ResolvedStreamOptions;
   readonly options: AnyStreamBatchOptions;
   readonly handler: StreamRecordHandler<unknown, unknown>;
 }

@@ -2,7 +2,7 @@ import { releaseBatchRecord, type StepResolution } from '../batch/release';
 import type { RecordResolution } from '../engine';
 import { IdempotencyConfigError } from '../errors';
 import { classifyEvent, dynamodbInfo, dynamodbSource, kafkaInfo, kinesisInfo, kinesisSource } from './events';
-import { preparedStreamOptions, type AnyStreamBatchOptions, type StreamArgs, type StreamKind } from './options';
+import { resolvedStreamOptions, type AnyStreamBatchOptions, type StreamArgs, type StreamKind } from './options';
 import type { DynamoDBStreamRecord, KafkaRecord, KinesisRecord, StreamEvent, StreamRecord } from './types';
 
 /**
@@ -18,7 +18,7 @@ export async function releaseStreamRecord(
   options: AnyStreamBatchOptions,
   resolution?: StepResolution,
 ): Promise<RecordResolution> {
-  const prepared = preparedStreamOptions(options);
+  const prepared = resolvedStreamOptions(options);
   const batch = classifyEvent(event);
   let kind: StreamKind;
   let source: string | undefined;

@@ -3,6 +3,8 @@
  * function under test learns about each call; and the validation of the options.
  */
 import { inspect } from 'node:util';
+import { fn, integerAtLeast, satisfies } from '../config/checks';
+import { defineOptions, shown, type Resolved, type SameKeys } from '../config/spec';
 import { TestKitConfigError } from './errors';
 // eslint-disable-next-line @typescript-eslint/no-unused-vars -- named by the TSDoc links of IdempotencyTrial
 import type { crashPoint, SimulatedCrashError } from './crash-points';
@@ -127,18 +129,52 @@ export interface AssertIdempotentOptions<TInput, TState> {
   readonly redeliverWhen?: (error: unknown) => boolean;
 }
 
-const KNOWN_OPTIONS = new Set([
-  'inputs',
-  'snapshot',
-  'numRuns',
-  'seed',
-  'reset',
-  'clients',
-  'recover',
-  'maxConcurrency',
-  'maxRedeliveries',
-  'redeliverWhen',
-]);
+const isAwsClient = (c: unknown): boolean =>
+  typeof (c as { middlewareStack?: { add?: unknown } } | null)?.middlewareStack?.add === 'function';
+
+/** Every option of `assertIdempotent`, declared once. */
+const ASSERT_IDEMPOTENT_OPTIONS = /* @__PURE__ */ defineOptions(
+  'assertIdempotent',
+  {
+    inputs: {
+      check: satisfies<unknown>(
+        'to be a fast-check arbitrary (e.g. fc.record({...}))',
+        (value) =>
+          value !== null &&
+          typeof value === 'object' &&
+          typeof (value as { generate?: unknown }).generate === 'function' &&
+          typeof (value as { shrink?: unknown }).shrink === 'function',
+      ),
+      required: true,
+      doc: 'the inputs the property draws',
+    },
+    snapshot: {
+      check: satisfies<() => unknown>('to be a function returning the observable state', (value) => typeof value === 'function'),
+      required: true,
+      doc: 'the observable state',
+    },
+    numRuns: { check: integerAtLeast(1), default: DEFAULT_IDEMPOTENCY_RUNS, doc: 'inputs tried' },
+    seed: { check: satisfies<number>('to be an integer', Number.isInteger), doc: "fast-check's seed" },
+    reset: { check: fn<() => Promise<void> | void>(), doc: 'called before each scenario' },
+    clients: {
+      check: satisfies<readonly FaultInjectableClient[]>(
+        'to be a list of AWS SDK v3 clients',
+        (value) => Array.isArray(value) && value.every(isAwsClient),
+      ),
+      default: [] as readonly FaultInjectableClient[],
+      doc: 'AWS SDK v3 clients whose requests become crash points',
+    },
+    recover: { check: fn<() => Promise<void> | void>(), doc: 'makes the leases of crashed calls expire' },
+    maxConcurrency: { check: integerAtLeast(2), default: DEFAULT_MAX_CONCURRENCY, doc: 'most calls delivered at once' },
+    maxRedeliveries: { check: integerAtLeast(0), default: DEFAULT_MAX_REDELIVERIES, doc: 'times a call is delivered again' },
+    redeliverWhen: { check: fn<(error: unknown) => boolean>(), doc: 'which errors mean "deliver this call again later"' },
+  },
+  TestKitConfigError,
+);
+const _assertIdempotentKeys: SameKeys<AssertIdempotentOptions<unknown, unknown>, typeof ASSERT_IDEMPOTENT_OPTIONS.spec> = true;
+
+/** The options of `assertIdempotent`, validated. */
+export type ResolvedAssertIdempotentOptions = Resolved<typeof ASSERT_IDEMPOTENT_OPTIONS.spec>;
 
 /** A value as messages show it (functions as `a function`). */
 export function show(value: unknown): string {
@@ -149,50 +185,9 @@ export function show(value: unknown): string {
  * Refuses a function under test that is not a function and invalid options, naming the option and the value.
  * @throws TestKitConfigError
  */
-export function validateAssertIdempotent(fn: unknown, options: unknown): void {
+export function validateAssertIdempotent(fn: unknown, options: unknown): ResolvedAssertIdempotentOptions {
   if (typeof fn !== 'function') {
-    throw new TestKitConfigError(`Expected the first argument of assertIdempotent to be a function, got \`${show(fn)}\``);
+    throw new TestKitConfigError(`Expected the first argument of assertIdempotent to be a function, got ${shown(fn)}`);
   }
-  if (options === null || typeof options !== 'object') {
-    throw new TestKitConfigError(`Expected the options of assertIdempotent to be an object, got \`${show(options)}\``);
-  }
-  for (const key of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(key)) {
-      throw new TestKitConfigError(`Unknown option \`${key}\` of assertIdempotent (known: ${[...KNOWN_OPTIONS].join(', ')})`);
-    }
-  }
-  const o = options as Partial<Record<string, unknown>>;
-  const inputs = o['inputs'] as { generate?: unknown; shrink?: unknown } | undefined;
-  if (inputs === null || typeof inputs !== 'object' || typeof inputs.generate !== 'function' || typeof inputs.shrink !== 'function') {
-    throw new TestKitConfigError(`Expected \`inputs\` to be a fast-check arbitrary (e.g. fc.record({...})), got \`${show(inputs)}\``);
-  }
-  if (typeof o['snapshot'] !== 'function') {
-    throw new TestKitConfigError(`Expected \`snapshot\` to be a function returning the observable state, got \`${show(o['snapshot'])}\``);
-  }
-  for (const name of ['reset', 'recover', 'redeliverWhen'] as const) {
-    if (o[name] !== undefined && typeof o[name] !== 'function') {
-      throw new TestKitConfigError(`Expected \`${name}\` to be a function, got \`${show(o[name])}\``);
-    }
-  }
-  const integer = (name: string, min: number): void => {
-    const value = o[name];
-    if (value !== undefined && (typeof value !== 'number' || !Number.isInteger(value) || value < min)) {
-      throw new TestKitConfigError(`Expected \`${name}\` to be an integer >= ${min}, got \`${show(value)}\``);
-    }
-  };
-  integer('numRuns', 1);
-  integer('maxConcurrency', 2);
-  integer('maxRedeliveries', 0);
-  const seed = o['seed'];
-  if (seed !== undefined && (typeof seed !== 'number' || !Number.isInteger(seed))) {
-    throw new TestKitConfigError(`Expected \`seed\` to be an integer, got \`${show(seed)}\``);
-  }
-  const clients = o['clients'];
-  if (
-    clients !== undefined &&
-    (!Array.isArray(clients) ||
-      clients.some((c: unknown) => typeof (c as { middlewareStack?: { add?: unknown } } | null)?.middlewareStack?.add !== 'function'))
-  ) {
-    throw new TestKitConfigError(`Expected \`clients\` to be a list of AWS SDK v3 clients, got \`${show(clients)}\``);
-  }
+  return ASSERT_IDEMPOTENT_OPTIONS.resolve(options);
 }

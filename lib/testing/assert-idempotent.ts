@@ -5,9 +5,6 @@
  */
 import type { Arbitrary, RunDetails } from 'fast-check';
 import {
-  DEFAULT_IDEMPOTENCY_RUNS,
-  DEFAULT_MAX_CONCURRENCY,
-  DEFAULT_MAX_REDELIVERIES,
   show,
   validateAssertIdempotent,
   type AssertIdempotentOptions,
@@ -114,25 +111,24 @@ export async function assertIdempotent<TInput, TResult, TState>(
   fn: IdempotentFunction<TInput, TResult>,
   options: AssertIdempotentOptions<TInput, TState>,
 ): Promise<AssertIdempotentReport> {
-  validateAssertIdempotent(fn, options);
+  const resolved = validateAssertIdempotent(fn, options);
   const fc = await loadOptional<typeof import('fast-check')>('fast-check', 'assertIdempotent');
-  const { recover } = options;
-  const numRuns = options.numRuns ?? DEFAULT_IDEMPOTENCY_RUNS;
+  const { recover, numRuns, seed } = resolved;
   const checker = new IdempotencyChecker<TInput, TResult, TState>({
     fn,
     snapshot: options.snapshot,
     reset: options.reset,
     recover,
     redeliverWhen: options.redeliverWhen ?? isInProgress,
-    maxRedeliveries: options.maxRedeliveries ?? DEFAULT_MAX_REDELIVERIES,
+    maxRedeliveries: resolved.maxRedeliveries,
   });
-  const plans = planArbitrary(fc, options.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY, recover !== undefined);
+  const plans = planArbitrary(fc, resolved.maxConcurrency, recover !== undefined);
   const property = fc.asyncProperty(options.inputs as Arbitrary<TInput>, plans, (input, plan) => checker.check(input, plan));
 
-  const uninstrument = instrumentClients(options.clients ?? [], recover !== undefined);
+  const uninstrument = instrumentClients(resolved.clients, recover !== undefined);
   let details: RunDetails<[TInput, Plan]>;
   try {
-    details = await fc.check(property, { numRuns, ...(options.seed === undefined ? {} : { seed: options.seed }) });
+    details = await fc.check(property, { numRuns, ...(seed === undefined ? {} : { seed }) });
   } finally {
     uninstrument();
   }

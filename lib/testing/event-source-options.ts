@@ -3,7 +3,9 @@
  * the settings a running event source uses.
  */
 import type { SqsEvent } from '../sqs/types';
-import { shown, TestKitConfigError } from './errors';
+import { boolean, fn, integerIn, nonEmptyString, positiveNumber, withMethods } from '../config/checks';
+import { defineOptions, type SameKeys } from '../config/spec';
+import { TestKitConfigError } from './errors';
 import { DEFAULT_FUNCTION_NAME } from './lambda-context';
 import type { InvocationTarget, LambdaContext, LocalSqsClient } from './lambda-types';
 import { queueArnFromUrl } from './sqs-records';
@@ -89,7 +91,7 @@ export interface LocalEventSourceOptions {
 }
 
 /** The options with their defaults applied and the queue ARN derived: what a running event source uses. */
-export interface EventSourceSettings extends InvocationTarget {
+export interface ResolvedEventSourceOptions extends InvocationTarget {
   readonly client: LocalSqsClient;
   readonly queueUrl: string;
   readonly handler: LocalEventSourceHandler;
@@ -100,66 +102,37 @@ export interface EventSourceSettings extends InvocationTarget {
   readonly reportBatchItemFailures: boolean;
 }
 
-const KNOWN_OPTIONS = new Set([
-  'client',
-  'queueUrl',
-  'handler',
-  'batchSize',
-  'pollers',
-  'waitTimeSeconds',
-  'visibilityTimeout',
-  'timeoutMs',
-  'reportBatchItemFailures',
-  'functionName',
-  'region',
-]);
-
-function checkInteger(name: string, value: number | undefined, min: number, max: number): void {
-  if (value !== undefined && (!Number.isInteger(value) || value < min || value > max)) {
-    throw new TestKitConfigError(`Expected \`${name}\` to be an integer from ${min} to ${max}, got \`${String(value)}\``);
-  }
-}
-
-/** Refuses unknown or invalid options, naming the option and the value. */
-function validate(options: LocalEventSourceOptions): void {
-  for (const key of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(key)) throw new TestKitConfigError(`Unknown option \`${key}\` of startLocalEventSource`);
-  }
-  const { client, handler } = options;
-  if (client === undefined || typeof (client as { send?: unknown }).send !== 'function') {
-    throw new TestKitConfigError(`Expected \`client\` to be an SQSClient, got \`${shown(client)}\``);
-  }
-  if (typeof handler !== 'function') {
-    throw new TestKitConfigError(`Expected \`handler\` to be a function, got \`${String(handler)}\``);
-  }
-  checkInteger('batchSize', options.batchSize, 1, MAX_RECEIVE_BATCH);
-  checkInteger('pollers', options.pollers, 1, 100);
-  checkInteger('waitTimeSeconds', options.waitTimeSeconds, 0, 20);
-  checkInteger('visibilityTimeout', options.visibilityTimeout, 0, 43_200);
-  if (options.timeoutMs !== undefined && (!Number.isFinite(options.timeoutMs) || options.timeoutMs <= 0)) {
-    throw new TestKitConfigError(`Expected \`timeoutMs\` to be a positive number, got \`${String(options.timeoutMs)}\``);
-  }
-}
+/** Every option of `startLocalEventSource`, declared once. */
+const EVENT_SOURCE_OPTIONS = /* @__PURE__ */ defineOptions(
+  'startLocalEventSource',
+  {
+    client: { check: withMethods<LocalSqsClient>(['send'], 'to be an SQSClient'), required: true, doc: 'the SQS client' },
+    // Checked with the region that goes with it, by queueArnFromUrl below (its messages name the URL).
+    queueUrl: { check: (value: unknown) => value as string, required: true, doc: 'the queue to poll' },
+    handler: { check: fn<LocalEventSourceHandler>(), required: true, doc: 'the Lambda handler invoked with each batch' },
+    batchSize: { check: integerIn(1, MAX_RECEIVE_BATCH), default: DEFAULT_BATCH_SIZE, doc: 'records per invocation' },
+    pollers: { check: integerIn(1, 100), default: DEFAULT_POLLERS, doc: 'concurrent polling loops' },
+    waitTimeSeconds: { check: integerIn(0, 20), default: DEFAULT_WAIT_TIME_SECONDS, doc: 'long-poll duration of each ReceiveMessage' },
+    visibilityTimeout: { check: integerIn(0, 43_200), doc: 'visibility timeout of received messages' },
+    timeoutMs: { check: positiveNumber, default: DEFAULT_HANDLER_TIMEOUT_MS, doc: 'function timeout of the emulated invocations' },
+    reportBatchItemFailures: {
+      check: boolean,
+      default: DEFAULT_REPORT_BATCH_ITEM_FAILURES,
+      doc: 'read `batchItemFailures` from the handler',
+    },
+    functionName: { check: nonEmptyString(), default: DEFAULT_FUNCTION_NAME, doc: 'function name in the Lambda context' },
+    region: { check: nonEmptyString(), doc: 'region of the event source ARN' },
+  },
+  TestKitConfigError,
+);
+const _eventSourceKeys: SameKeys<LocalEventSourceOptions, typeof EVENT_SOURCE_OPTIONS.spec> = true;
 
 /**
  * Validates the options and applies their defaults.
  * @throws TestKitConfigError naming the option and the value when an option is invalid.
  */
-export function resolveEventSourceOptions(options: LocalEventSourceOptions): EventSourceSettings {
-  validate(options);
-  const { arn: eventSourceArn, region } = queueArnFromUrl(options.queueUrl, options.region);
-  return {
-    client: options.client,
-    queueUrl: options.queueUrl,
-    handler: options.handler,
-    batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
-    pollers: options.pollers ?? DEFAULT_POLLERS,
-    waitTimeSeconds: options.waitTimeSeconds ?? DEFAULT_WAIT_TIME_SECONDS,
-    visibilityTimeout: options.visibilityTimeout,
-    timeoutMs: options.timeoutMs ?? DEFAULT_HANDLER_TIMEOUT_MS,
-    reportBatchItemFailures: options.reportBatchItemFailures ?? DEFAULT_REPORT_BATCH_ITEM_FAILURES,
-    functionName: options.functionName ?? DEFAULT_FUNCTION_NAME,
-    eventSourceArn,
-    region,
-  };
+export function resolveEventSourceOptions(options: LocalEventSourceOptions): ResolvedEventSourceOptions {
+  const { region: givenRegion, ...values } = EVENT_SOURCE_OPTIONS.resolve(options);
+  const { arn: eventSourceArn, region } = queueArnFromUrl(values.queueUrl, givenRegion);
+  return { ...values, eventSourceArn, region };
 }

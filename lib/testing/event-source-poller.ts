@@ -13,7 +13,7 @@ import { backoffMs, sleep } from '../time';
 import { TestKitError } from './errors';
 import { IdleTracker } from './event-source-idle';
 import { invokeHandler, type Invoked } from './lambda-invoke';
-import type { EventSourceSettings } from './event-source-options';
+import type { ResolvedEventSourceOptions } from './event-source-options';
 import { loadOptional } from './optional';
 import { interpretBatchResponse, invocationContext, recordsToDelete, toSqsEvent, type BatchOutcome } from './sqs-records';
 
@@ -75,7 +75,7 @@ export class LocalEventSourcePoller {
     released: 0,
   };
   readonly errors: LocalEventSourceError[] = [];
-  readonly #settings: EventSourceSettings;
+  readonly #settings: ResolvedEventSourceOptions;
   readonly #idle: IdleTracker;
   /** Handlers still running past their timeout: `stop()` waits for them. */
   readonly #lingering = new Set<Promise<unknown>>();
@@ -84,7 +84,7 @@ export class LocalEventSourcePoller {
   #stopped: Promise<void> | undefined;
   #sqs: SqsModule | undefined;
 
-  public constructor(settings: EventSourceSettings) {
+  public constructor(settings: ResolvedEventSourceOptions) {
     this.#settings = settings;
     this.#idle = new IdleTracker(settings.pollers, () => this.#stopping);
   }

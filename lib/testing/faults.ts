@@ -7,6 +7,8 @@ import type {
   MetadataBearer,
   MiddlewareStack,
 } from '@smithy/types';
+import { nonEmptyString, numberIn, oneOf, satisfies } from '../config/checks';
+import { atPath, defineOptions, type At, type Check, type SameKeys } from '../config/spec';
 import { TestKitConfigError } from './errors';
 import { sleep } from '../time';
 
@@ -155,85 +157,69 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
-const KNOWN_OPTIONS = new Set([
-  'seed',
-  'throttleRate',
-  'lostResponseRate',
-  'latencyMs',
-  'commands',
-  'throttleErrorName',
-  'lostResponseError',
-  'maxFaults',
-  'slowAnswerRate',
-  'slowAnswerMs',
-  'outages',
-]);
+/** Milliseconds: a number >= 0, or `[min, max]` with 0 <= min <= max. */
+const millis: Check<number | readonly [number, number]> = (value: unknown, at: At) => {
+  const ms = (n: unknown): boolean => typeof n === 'number' && Number.isFinite(n) && n >= 0;
+  const valid = Array.isArray(value) ? value.length === 2 && value.every(ms) && (value[0] as number) <= (value[1] as number) : ms(value);
+  if (!valid) at.refuse('to be a number >= 0 or [min, max] with 0 <= min <= max', value);
+  return value as number | readonly [number, number];
+};
 
-function show(value: unknown): string {
-  return typeof value === 'string' ? `'${value}'` : Array.isArray(value) ? JSON.stringify(value) : String(value);
-}
+const outageList: Check<readonly FaultOutage[]> = satisfies(
+  "to be a list of { fromMs, toMs, as? } with 0 <= fromMs <= toMs and as 'throttle' or 'unreachable'",
+  (outages) =>
+    Array.isArray(outages) &&
+    outages.every((o: FaultOutage | null) => {
+      if (o === null || typeof o !== 'object') return false;
+      const window = Number.isFinite(o.fromMs) && Number.isFinite(o.toMs) && o.fromMs >= 0 && o.toMs >= o.fromMs;
+      return window && (o.as === undefined || o.as === 'throttle' || o.as === 'unreachable');
+    }),
+);
 
-function validate(options: FaultOptions): void {
-  if (options === null || typeof options !== 'object') {
-    throw new TestKitConfigError(`Expected the options of withFaults to be an object, got \`${show(options)}\``);
-  }
-  for (const key of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(key)) throw new TestKitConfigError(`Unknown option \`${key}\` of withFaults`);
-  }
-  if (!Number.isInteger(options.seed)) {
-    throw new TestKitConfigError(`Expected \`seed\` to be an integer, got \`${show(options.seed)}\``);
-  }
-  for (const name of ['throttleRate', 'lostResponseRate', 'slowAnswerRate'] as const) {
-    const value = options[name];
-    if (value !== undefined && (typeof value !== 'number' || !(value >= 0 && value <= 1))) {
-      throw new TestKitConfigError(`Expected \`${name}\` to be a number from 0 to 1, got \`${show(value)}\``);
-    }
-  }
-  for (const name of ['latencyMs', 'slowAnswerMs'] as const) {
-    const value = options[name];
-    if (value === undefined) continue;
-    const valid = Array.isArray(value)
-      ? value.length === 2 &&
-        value.every((ms) => typeof ms === 'number' && Number.isFinite(ms) && ms >= 0) &&
-        (value[0] as number) <= (value[1] as number)
-      : typeof value === 'number' && Number.isFinite(value) && value >= 0;
-    if (!valid) {
-      throw new TestKitConfigError(`Expected \`${name}\` to be a number >= 0 or [min, max] with 0 <= min <= max, got \`${show(value)}\``);
-    }
-  }
-  const { outages } = options;
-  if (
-    outages !== undefined &&
-    (!Array.isArray(outages) ||
-      outages.some(
-        (o: FaultOutage) =>
-          o === null ||
-          typeof o !== 'object' ||
-          !(Number.isFinite(o.fromMs) && Number.isFinite(o.toMs) && o.fromMs >= 0 && o.toMs >= o.fromMs) ||
-          (o.as !== undefined && o.as !== 'throttle' && o.as !== 'unreachable'),
-      ))
-  ) {
-    throw new TestKitConfigError(
-      `Expected \`outages\` to be a list of { fromMs, toMs, as? } with 0 <= fromMs <= toMs and as 'throttle' or 'unreachable', got \`${show(outages)}\``,
-    );
-  }
-  const { commands } = options;
-  if (commands !== undefined && (!Array.isArray(commands) || commands.some((name) => typeof name !== 'string' || name === ''))) {
-    throw new TestKitConfigError(`Expected \`commands\` to be a list of command names like 'GetItemCommand', got \`${show(commands)}\``);
-  }
-  if (options.throttleErrorName !== undefined && (typeof options.throttleErrorName !== 'string' || options.throttleErrorName === '')) {
-    throw new TestKitConfigError(`Expected \`throttleErrorName\` to be an error name, got \`${show(options.throttleErrorName)}\``);
-  }
-  if (options.lostResponseError !== undefined && !['ECONNRESET', 'TimeoutError'].includes(options.lostResponseError)) {
-    throw new TestKitConfigError(
-      `Expected \`lostResponseError\` to be 'ECONNRESET' or 'TimeoutError', got \`${show(options.lostResponseError)}\``,
-    );
-  }
-  const { maxFaults } = options;
-  if (maxFaults !== undefined && maxFaults !== Number.POSITIVE_INFINITY && !(Number.isInteger(maxFaults) && maxFaults >= 0)) {
-    throw new TestKitConfigError(`Expected \`maxFaults\` to be an integer >= 0, got \`${show(maxFaults)}\``);
-  }
-}
+/** Every option of `withFaults`, declared once. */
+const FAULT_OPTIONS = /* @__PURE__ */ defineOptions(
+  'withFaults',
+  {
+    seed: { check: satisfies<number>('to be an integer', Number.isInteger), required: true, doc: 'seed of the pseudo-random generator' },
+    throttleRate: { check: numberIn(0, 1), default: DEFAULT_THROTTLE_RATE, doc: 'probability of a throttling error' },
+    lostResponseRate: { check: numberIn(0, 1), default: DEFAULT_LOST_RESPONSE_RATE, doc: 'probability of a lost response' },
+    latencyMs: {
+      check: millis,
+      default: DEFAULT_LATENCY_MS,
+      doc: 'latency added before each request',
+    },
+    commands: {
+      check: satisfies<readonly string[]>(
+        "to be a list of command names like 'GetItemCommand'",
+        (value) => Array.isArray(value) && value.every((name) => typeof name === 'string' && name !== ''),
+      ),
+      doc: 'only requests of these commands get faults',
+    },
+    throttleErrorName: {
+      check: nonEmptyString(' (an error name)'),
+      default: DEFAULT_THROTTLE_ERROR_NAME,
+      doc: 'name of the throttling error',
+    },
+    lostResponseError: {
+      check: oneOf(['ECONNRESET', 'TimeoutError']),
+      default: DEFAULT_LOST_RESPONSE_ERROR,
+      doc: 'the network error a lost response surfaces as',
+    },
+    maxFaults: {
+      check: satisfies<number>(
+        'to be an integer >= 0',
+        (value) => value === Number.POSITIVE_INFINITY || (Number.isInteger(value) && (value as number) >= 0),
+      ),
+      default: DEFAULT_MAX_FAULTS,
+      doc: 'throttles and lost responses injected at most',
+    },
+    slowAnswerRate: { check: numberIn(0, 1), default: 0, doc: 'probability of a slow answer' },
+    slowAnswerMs: { check: millis, default: 0, doc: 'how late a slow answer arrives' },
+    outages: { check: outageList, default: [] as readonly FaultOutage[], doc: 'windows of time during which every request fails' },
+  },
+  TestKitConfigError,
+);
+const _faultKeys: SameKeys<FaultOptions, typeof FAULT_OPTIONS.spec> = true;
 
 function fakeRequestId(random: () => number): string {
   return Array.from({ length: 32 }, () => Math.floor(random() * 36).toString(36))
@@ -302,28 +288,22 @@ function drawMs(range: number | readonly [number, number], draw: number): number
  */
 export function withFaults(client: FaultInjectableClient, options: FaultOptions): FaultInjector {
   if (client === null || typeof client !== 'object' || typeof client.middlewareStack?.add !== 'function') {
-    throw new TestKitConfigError(`Expected \`client\` to be an AWS SDK v3 client, got \`${show(client)}\``);
+    atPath('client', TestKitConfigError).refuse('to be an AWS SDK v3 client', client);
   }
-  validate(options);
-  const throttleRate = options.throttleRate ?? DEFAULT_THROTTLE_RATE;
-  const lostResponseRate = options.lostResponseRate ?? DEFAULT_LOST_RESPONSE_RATE;
-  const latency = options.latencyMs ?? DEFAULT_LATENCY_MS;
+  const resolved = FAULT_OPTIONS.resolve(options);
+  const { throttleRate, lostResponseRate, throttleErrorName, lostResponseError, maxFaults, slowAnswerRate, slowAnswerMs, outages, seed } =
+    resolved;
+  const latency = resolved.latencyMs;
   const [minLatency, maxLatency] = typeof latency === 'number' ? [latency, latency] : latency;
-  const commands = options.commands === undefined ? undefined : new Set(options.commands);
-  const throttleErrorName = options.throttleErrorName ?? DEFAULT_THROTTLE_ERROR_NAME;
-  const lostResponseError = options.lostResponseError ?? DEFAULT_LOST_RESPONSE_ERROR;
-  const maxFaults = options.maxFaults ?? DEFAULT_MAX_FAULTS;
+  const commands = resolved.commands === undefined ? undefined : new Set(resolved.commands);
   const serviceId = client.config?.serviceId;
-  const random = mulberry32(options.seed);
+  const random = mulberry32(seed);
   // Request ids come from a second generator so that the fault draws stay three per request.
-  const idRandom = mulberry32(options.seed ^ 0x9e3779b9);
+  const idRandom = mulberry32(seed ^ 0x9e3779b9);
   const counts = { requests: 0, throttled: 0, lostResponses: 0, delayed: 0, slowAnswers: 0, outaged: 0 };
-  const slowAnswerRate = options.slowAnswerRate ?? 0;
-  const slowAnswerMs = options.slowAnswerMs ?? 0;
-  const outages = options.outages ?? [];
   const startedAt = Date.now();
   // The time faults draw from a third generator, so that adding them keeps what a seed injected before.
-  const timeRandom = mulberry32(options.seed ^ 0x7f4a7c15);
+  const timeRandom = mulberry32(seed ^ 0x7f4a7c15);
 
   const middleware =
     (next: FinalizeHandler<object, MetadataBearer>, context: HandlerExecutionContext) =>

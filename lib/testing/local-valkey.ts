@@ -6,6 +6,8 @@ import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { boolean, integerIn, nonEmptyString, positiveNumber } from '../config/checks';
+import { defineOptions, type SameKeys } from '../config/spec';
 import { LocalServerError, TestKitConfigError, TestKitDependencyError } from './errors';
 import { findFreePort, startServerProcess, type EarlyExit, type ServerProcess } from './local-server';
 
@@ -99,25 +101,18 @@ function ping(port: number): Promise<void> {
   });
 }
 
-function validate(options: StartLocalValkeyOptions): void {
-  const known = new Set(['port', 'serverPath', 'startTimeoutMs', 'appendOnly']);
-  for (const key of Object.keys(options)) {
-    if (!known.has(key)) throw new TestKitConfigError(`Unknown option \`${key}\` of startLocalValkey (known: ${[...known].join(', ')})`);
-  }
-  const { port, startTimeoutMs, serverPath, appendOnly } = options;
-  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
-    throw new TestKitConfigError(`Expected \`port\` to be an integer in [0, 65535], got \`${String(port)}\``);
-  }
-  if (startTimeoutMs !== undefined && (typeof startTimeoutMs !== 'number' || !(startTimeoutMs > 0))) {
-    throw new TestKitConfigError(`Expected \`startTimeoutMs\` to be a positive number, got \`${String(startTimeoutMs)}\``);
-  }
-  if (serverPath !== undefined && (typeof serverPath !== 'string' || serverPath === '')) {
-    throw new TestKitConfigError(`Expected \`serverPath\` to be a non-empty string, got \`${String(serverPath)}\``);
-  }
-  if (appendOnly !== undefined && typeof appendOnly !== 'boolean') {
-    throw new TestKitConfigError(`Expected \`appendOnly\` to be a boolean, got \`${String(appendOnly)}\``);
-  }
-}
+/** Every option of `startLocalValkey`, declared once. */
+const LOCAL_VALKEY_OPTIONS = /* @__PURE__ */ defineOptions(
+  'startLocalValkey',
+  {
+    port: { check: integerIn(0, 65535), default: 0, doc: 'the port (0: a free one)' },
+    serverPath: { check: nonEmptyString(), doc: 'the server executable' },
+    startTimeoutMs: { check: positiveNumber, default: 10_000, doc: 'how long the server may take to answer' },
+    appendOnly: { check: boolean, default: false, doc: 'persist every write (append-only file, fsync always)' },
+  },
+  TestKitConfigError,
+);
+const _localValkeyKeys: SameKeys<StartLocalValkeyOptions, typeof LOCAL_VALKEY_OPTIONS.spec> = true;
 
 /** The error for a server that exited before answering: not installed there, else its own output. */
 function exitedEarly(serverPath: string, port: number, exit: EarlyExit): Error {
@@ -142,13 +137,13 @@ function exitedEarly(serverPath: string, port: number, exit: EarlyExit): Error {
  * @throws LocalServerError when the server exits early or does not answer within `startTimeoutMs`.
  */
 export async function startLocalValkey(options: StartLocalValkeyOptions = {}): Promise<LocalValkey> {
-  validate(options);
-  const serverPath = options.serverPath ?? findServer();
+  const resolved = LOCAL_VALKEY_OPTIONS.resolve(options);
+  const serverPath = resolved.serverPath ?? findServer();
   if (serverPath === undefined) throw new TestKitDependencyError(MISSING_MESSAGE, { dependency: 'redis-server' });
-  const port = options.port === undefined || options.port === 0 ? await findFreePort() : options.port;
-  const startTimeoutMs = options.startTimeoutMs ?? 10_000;
+  const port = resolved.port === 0 ? await findFreePort() : resolved.port;
+  const { startTimeoutMs } = resolved;
   const dir = mkdtempSync(join(tmpdir(), 'effectively-once-valkey-'));
-  const persistence = options.appendOnly === true ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
+  const persistence = resolved.appendOnly ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', dir, '--daemonize', 'no'];
 
   const launch = (): Promise<ServerProcess> =>

@@ -3,5 +3,6 @@
  * whose consumers already reach a Valkey or Redis server. See docs/valkey.md.
  * @module effectively-once/valkey
  */
-export { ValkeyStore, type ValkeyStoreOptions } from './store';
+export { ValkeyStore } from './store';
+export type { ValkeyStoreOptions } from './options';
 export type { ValkeyClient, ValkeyCallClient, ValkeySendCommandClient } from './client';

@@ -1,7 +1,7 @@
 import { IdempotencyConfigError, IdempotencyLeaseLostError } from '../errors';
 import { describe } from '../describe';
 import { createDefaultLogger } from '../logger';
-import type { IdempotencyLogger } from '../options';
+import type { IdempotencyLogger } from '../logger';
 import { leaseLostMessage } from '../persistence/messages';
 import type {
   CheckpointInput,
@@ -13,7 +13,6 @@ import type {
   LeaseExtension,
 } from '../persistence/store';
 import { WriteBatches, type ReleaseInput } from './batch';
-import { commandsOf, type ValkeyClient } from './client';
 import {
   STEP_FIELD,
   claimArgs,
@@ -26,40 +25,9 @@ import {
   takeOverArgs,
   toRecord,
 } from './record';
-import { ScriptRunner, type ReplicaWait } from './runner';
+import { VALKEY_STORE_OPTIONS, type ValkeyStoreOptions } from './options';
+import { ScriptRunner } from './runner';
 import { SCRIPTS, type Script } from './scripts';
-
-/** Options of {@link ValkeyStore}. */
-export interface ValkeyStoreOptions {
-  /**
-   * A connected Valkey or Redis OSS client: `iovalkey` or `ioredis` (`Redis`, or `Cluster` for cluster
-   * mode), or `redis` (node-redis, a client made by `createClient`). The store never connects, closes or
-   * configures it. See {@link ValkeyClient}.
-   */
-  readonly client: ValkeyClient;
-  /**
-   * Prefix of every record's key on the server (each record is one hash at `keyPrefix + key`).
-   * @default 'idempotency:'
-   */
-  readonly keyPrefix?: string;
-  /**
-   * Where the store logs.
-   * @default - JSON lines on stdout at WARN, as the library's default logger
-   */
-  readonly logger?: IdempotencyLogger;
-  /**
-   * After each write, send `WAIT replicas timeoutMs` and treat a write that fewer replicas acknowledged as
-   * failed and retryable (the engine retries it fenced, as after a lost answer). It narrows, and does not
-   * close, the window in which a failover of an asynchronously replicated primary (ElastiCache) loses an
-   * acknowledged claim or completion; MemoryDB gives the strict guarantee. Costs one round trip per write.
-   * Not available with a cluster client (WAIT goes to the key's shard, which a keyless command cannot name).
-   * @default undefined (no WAIT)
-   */
-  readonly waitForReplicas?: { readonly replicas: number; readonly timeoutMs: number };
-}
-
-const DEFAULTS = { keyPrefix: 'idempotency:' } as const;
-const KNOWN_OPTIONS = new Set<string>(['client', 'keyPrefix', 'logger', 'waitForReplicas']);
 
 /**
  * The Valkey / Redis OSS persistence layer (ElastiCache, MemoryDB, or any server from 6.2 on). Every
@@ -88,24 +56,14 @@ export class ValkeyStore implements IdempotencyStore {
     if (options === null || typeof options !== 'object') {
       throw new IdempotencyConfigError(`Expected ValkeyStore options to be an object with a \`client\`, got ${describe(options)}`);
     }
-    for (const name of Object.keys(options)) {
-      if (!KNOWN_OPTIONS.has(name)) {
-        throw new IdempotencyConfigError(`Unknown ValkeyStore option \`${name}\` (known: ${[...KNOWN_OPTIONS].join(', ')})`);
-      }
-    }
-    const commands = commandsOf(options.client);
-    const keyPrefix = options.keyPrefix ?? DEFAULTS.keyPrefix;
-    if (typeof keyPrefix !== 'string') {
-      throw new IdempotencyConfigError(`Expected \`keyPrefix\` to be a string, got ${describe(options.keyPrefix)}`);
-    }
-    const wait = replicaWait(options.waitForReplicas);
+    const { client: commands, keyPrefix, logger, waitForReplicas: wait } = VALKEY_STORE_OPTIONS.resolve(options);
     if (wait !== undefined && commands.cluster) {
       throw new IdempotencyConfigError(
         '`waitForReplicas` cannot be used with a cluster client: WAIT must reach the shard of each key, which a keyless command cannot name. Use MemoryDB for durable writes in cluster mode',
       );
     }
     this.keyPrefix = keyPrefix;
-    this.#logger = options.logger ?? createDefaultLogger();
+    this.#logger = logger ?? createDefaultLogger();
     this.#runner = new ScriptRunner(commands, wait);
     this.#batches = new WriteBatches(
       this.#runner,
@@ -226,18 +184,4 @@ function completed(input: CompleteInput, reply: unknown): void {
 function released(input: ReleaseInput, reply: unknown): void {
   if (reply === 'ok') return;
   throw new IdempotencyLeaseLostError(leaseLostMessage(input.key, 'release the lease'), { key: input.key });
-}
-
-function replicaWait(value: unknown): ReplicaWait | undefined {
-  if (value === undefined) return undefined;
-  // The assertion is needed: without it `typeof wait === 'object'` narrows to `object`, without the fields.
-  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
-  const wait = value as Partial<ReplicaWait> | null;
-  const whole = (n: unknown, min: number): boolean => typeof n === 'number' && Number.isInteger(n) && n >= min;
-  if (wait === null || typeof wait !== 'object' || !whole(wait.replicas, 1) || !whole(wait.timeoutMs, 1)) {
-    throw new IdempotencyConfigError(
-      `Expected \`waitForReplicas\` to be { replicas: a whole number >= 1, timeoutMs: a whole number of milliseconds >= 1 }, got ${describe(value)}`,
-    );
-  }
-  return { replicas: wait.replicas as number, timeoutMs: wait.timeoutMs as number };
 }

@@ -134,13 +134,15 @@ describe('startLocalDynamoDB', () => {
 
   it('rejects an unknown option, naming it', async () => {
     await expect(startLocalDynamoDB({ prot: 8000 } as never)).rejects.toThrow(
-      new TestKitConfigError('Unknown option `prot` of startLocalDynamoDB'),
+      new TestKitConfigError(
+        'Unknown option `prot` of startLocalDynamoDB: did you mean `port`? (known options: port, javaPath, startTimeoutMs)',
+      ),
     );
   });
 
   it('rejects an invalid port, naming the value', async () => {
     await expect(startLocalDynamoDB({ port: 70000 })).rejects.toThrow(
-      new TestKitConfigError('Expected `port` to be an integer in [0, 65535], got `70000`'),
+      new TestKitConfigError('Expected `port` to be an integer from 0 to 65535, got 70000'),
     );
   });
 });

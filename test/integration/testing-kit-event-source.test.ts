@@ -389,12 +389,16 @@ describe('startLocalEventSource: idle() and stop()', () => {
 
 describe('startLocalEventSource: options', () => {
   it.each([
-    ['batchSize', { batchSize: 11 }, 'Expected `batchSize` to be an integer from 1 to 10, got `11`'],
-    ['pollers', { pollers: 0 }, 'Expected `pollers` to be an integer from 1 to 100, got `0`'],
-    ['waitTimeSeconds', { waitTimeSeconds: 21 }, 'Expected `waitTimeSeconds` to be an integer from 0 to 20, got `21`'],
-    ['visibilityTimeout', { visibilityTimeout: -1 }, 'Expected `visibilityTimeout` to be an integer from 0 to 43200, got `-1`'],
-    ['timeoutMs', { timeoutMs: 0 }, 'Expected `timeoutMs` to be a positive number, got `0`'],
-    ['an unknown option', { batchsize: 5 }, 'Unknown option `batchsize` of startLocalEventSource'],
+    ['batchSize', { batchSize: 11 }, 'Expected `batchSize` to be an integer from 1 to 10, got 11'],
+    ['pollers', { pollers: 0 }, 'Expected `pollers` to be an integer from 1 to 100, got 0'],
+    ['waitTimeSeconds', { waitTimeSeconds: 21 }, 'Expected `waitTimeSeconds` to be an integer from 0 to 20, got 21'],
+    ['visibilityTimeout', { visibilityTimeout: -1 }, 'Expected `visibilityTimeout` to be an integer from 0 to 43200, got -1'],
+    ['timeoutMs', { timeoutMs: 0 }, 'Expected `timeoutMs` to be a positive number, got 0'],
+    [
+      'an unknown option',
+      { batchsize: 5 },
+      'Unknown option `batchsize` of startLocalEventSource: did you mean `batchSize`? (known options: client, queueUrl, handler, batchSize, pollers, waitTimeSeconds, visibilityTimeout, timeoutMs, reportBatchItemFailures, functionName, region)',
+    ],
     ['queueUrl', { queueUrl: 'http://127.0.0.1:1/' }, 'Expected `queueUrl` to end with /ACCOUNT_ID/QUEUE_NAME, got `http://127.0.0.1:1/`'],
   ])('rejects an invalid %s, naming the value', (_name, bad, message) => {
     const options = { client: sqsClient(), queueUrl: 'http://sqs.us-east-1.localhost/000000000000/q', handler: () => undefined };

@@ -266,26 +266,30 @@ describe('withFaults: reproducibility', () => {
 
 describe('withFaults: options', () => {
   it.each<[string, Record<string, unknown>, string]>([
-    ['seed', { seed: 1.5 }, 'Expected `seed` to be an integer, got `1.5`'],
-    ['throttleRate', { seed: 1, throttleRate: 1.5 }, 'Expected `throttleRate` to be a number from 0 to 1, got `1.5`'],
-    ['lostResponseRate', { seed: 1, lostResponseRate: -0.1 }, 'Expected `lostResponseRate` to be a number from 0 to 1, got `-0.1`'],
+    ['seed', { seed: 1.5 }, 'Expected `seed` to be an integer, got 1.5'],
+    ['throttleRate', { seed: 1, throttleRate: 1.5 }, 'Expected `throttleRate` to be a number from 0 to 1, got 1.5'],
+    ['lostResponseRate', { seed: 1, lostResponseRate: -0.1 }, 'Expected `lostResponseRate` to be a number from 0 to 1, got -0.1'],
     [
       'latencyMs',
       { seed: 1, latencyMs: [50, 10] },
-      'Expected `latencyMs` to be a number >= 0 or [min, max] with 0 <= min <= max, got `[50,10]`',
+      'Expected `latencyMs` to be a number >= 0 or [min, max] with 0 <= min <= max, got an array ([50,10])',
     ],
     [
       'commands',
       { seed: 1, commands: 'GetItemCommand' },
-      "Expected `commands` to be a list of command names like 'GetItemCommand', got `'GetItemCommand'`",
+      'Expected `commands` to be a list of command names like \'GetItemCommand\', got "GetItemCommand"',
     ],
     [
       'lostResponseError',
       { seed: 1, lostResponseError: 'EPIPE' },
-      "Expected `lostResponseError` to be 'ECONNRESET' or 'TimeoutError', got `'EPIPE'`",
+      "Expected `lostResponseError` to be one of 'ECONNRESET', 'TimeoutError', got \"EPIPE\"",
     ],
-    ['maxFaults', { seed: 1, maxFaults: -1 }, 'Expected `maxFaults` to be an integer >= 0, got `-1`'],
-    ['an unknown option', { seed: 1, throttlerate: 0.5 }, 'Unknown option `throttlerate` of withFaults'],
+    ['maxFaults', { seed: 1, maxFaults: -1 }, 'Expected `maxFaults` to be an integer >= 0, got -1'],
+    [
+      'an unknown option',
+      { seed: 1, throttlerate: 0.5 },
+      'Unknown option `throttlerate` of withFaults: did you mean `throttleRate`? (known options: seed, throttleRate, lostResponseRate, latencyMs, commands, throttleErrorName, lostResponseError, maxFaults, slowAnswerRate, slowAnswerMs, outages)',
+    ],
   ])('rejects an invalid %s, naming the value', (_name, options, message) => {
     expect(() => withFaults(client(), options as unknown as FaultOptions)).toThrow(new TestKitConfigError(message));
   });

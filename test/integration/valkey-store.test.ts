@@ -173,7 +173,7 @@ describe('ValkeyStore options', () => {
 
   it('refuses an unknown option, naming the known ones', () => {
     expect(() => new ValkeyStore({ client: redis, tableName: 't' } as never)).toThrow(
-      'Unknown ValkeyStore option `tableName` (known: client, keyPrefix, logger, waitForReplicas)',
+      'Unknown option `tableName` of ValkeyStore (known options: client, keyPrefix, logger, waitForReplicas)',
     );
   });
 

@@ -501,43 +501,43 @@ describe('assertIdempotent: options', () => {
     [
       'a first argument that is not a function',
       () => assertIdempotent('handler' as never, valid),
-      "Expected the first argument of assertIdempotent to be a function, got `'handler'`",
+      'Expected the first argument of assertIdempotent to be a function, got "handler"',
     ],
     [
       'an unknown option',
       () => assertIdempotent(() => 1, { ...valid, runs: 3 } as never),
-      'Unknown option `runs` of assertIdempotent (known: inputs, snapshot, numRuns, seed, reset, clients, recover, maxConcurrency, maxRedeliveries, redeliverWhen)',
+      'Unknown option `runs` of assertIdempotent (known options: inputs, snapshot, numRuns, seed, reset, clients, recover, maxConcurrency, maxRedeliveries, redeliverWhen)',
     ],
     [
       'inputs that are not an arbitrary',
       () => assertIdempotent(() => 1, { ...valid, inputs: [1, 2] as never }),
-      'Expected `inputs` to be a fast-check arbitrary (e.g. fc.record({...})), got `[ 1, 2 ]`',
+      'Expected `inputs` to be a fast-check arbitrary (e.g. fc.record({...})), got an array ([1,2])',
     ],
     [
       'a snapshot that is not a function',
       () => assertIdempotent(() => 1, { ...valid, snapshot: 'state' as never }),
-      "Expected `snapshot` to be a function returning the observable state, got `'state'`",
+      'Expected `snapshot` to be a function returning the observable state, got "state"',
     ],
-    ['numRuns below 1', () => assertIdempotent(() => 1, { ...valid, numRuns: 0 }), 'Expected `numRuns` to be an integer >= 1, got `0`'],
+    ['numRuns below 1', () => assertIdempotent(() => 1, { ...valid, numRuns: 0 }), 'Expected `numRuns` to be a whole number >= 1, got 0'],
     [
       'maxConcurrency below 2',
       () => assertIdempotent(() => 1, { ...valid, maxConcurrency: 1 }),
-      'Expected `maxConcurrency` to be an integer >= 2, got `1`',
+      'Expected `maxConcurrency` to be a whole number >= 2, got 1',
     ],
     [
       'a seed that is not an integer',
       () => assertIdempotent(() => 1, { ...valid, seed: 1.5 }),
-      'Expected `seed` to be an integer, got `1.5`',
+      'Expected `seed` to be an integer, got 1.5',
     ],
     [
       'a recover that is not a function',
       () => assertIdempotent(() => 1, { ...valid, recover: true as never }),
-      'Expected `recover` to be a function, got `true`',
+      'Expected `recover` to be a function, got true',
     ],
     [
       'clients that are not SDK clients',
       () => assertIdempotent(() => 1, { ...valid, clients: [{}] as never }),
-      'Expected `clients` to be a list of AWS SDK v3 clients, got `[ {} ]`',
+      'Expected `clients` to be a list of AWS SDK v3 clients, got an array ([{}])',
     ],
   ])('refuses %s, naming it and the value', async (_what, call, message) => {
     const error = await call().then(

@@ -7,6 +7,7 @@ import type { IdempotencyLogger, IdempotencyOptions } from '../../lib';
 import { prepareItem, type BatchEngine, type BatchItem } from '../../lib/batch/items';
 import type { FailureWording } from '../../lib/batch/failure-log';
 import { runBatch, type BatchRun, type RecordOutcome } from '../../lib/batch/runtime';
+import { resolveOptions } from '../../lib/config/idempotency';
 import { IdempotencyEngine } from '../../lib/engine';
 import { IdempotencyPayloadMismatchError } from '../../lib/errors';
 import { InMemoryStore } from '../../lib/persistence/memory';
@@ -66,7 +67,8 @@ const wording: FailureWording = {
 
 function engineFor(store: InMemoryStore | undefined, options: Partial<IdempotencyOptions<Args>> = {}): BatchEngine<Args> | undefined {
   if (store === undefined) return undefined;
-  return new IdempotencyEngine<Args, unknown>({ store, key: (record) => record.key ?? record.id, ...options }, 'runtime-test');
+  const given: IdempotencyOptions<Args> = { store, key: (record) => record.key ?? record.id, ...options };
+  return new IdempotencyEngine<Args, unknown>(resolveOptions<Args>(given, 'runtime-test', 'the runtime test'));
 }
 
 function items(records: readonly Rec[], engine: BatchEngine<Args> | undefined): BatchItem<Args>[] {

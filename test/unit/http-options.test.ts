@@ -27,7 +27,7 @@ describe('makeIdempotentHttpHandler options', () => {
   it('refuses an unknown option, listing the known ones', () => {
     expect(wrapWith({ store, headername: 'X' })).toThrow(IdempotencyConfigError);
     expect(wrapWith({ store, headername: 'X' })).toThrow(
-      'Unknown option `headername` of makeIdempotentHttpHandler (known options: store, name, expiresAfterSeconds, leaseSeconds, localCache, maxResultBytes, logger, metrics, clock, clockSkewMs, completionRetrySeconds, onInProgress, fingerprint, headerName, requiredFor, scope, problemTypeBase)',
+      'Unknown option `headername` of makeIdempotentHttpHandler: did you mean `headerName`? (known options: store, name, expiresAfterSeconds, leaseSeconds, localCache, maxResultBytes, logger, metrics, clock, clockSkewMs, completionRetrySeconds, onInProgress, fingerprint, headerName, requiredFor, scope, problemTypeBase)',
     );
   });
 

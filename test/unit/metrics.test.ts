@@ -510,7 +510,10 @@ describe('emfMetrics', () => {
       'Expected dimension names other than "", "_aws" and "Operation" (the sink\'s own), got "Operation"',
     ],
     [{ dimensions: { Stage: 7 } }, 'Expected dimension `Stage` to be a non-empty string, got 7'],
-    [{ namespce: 'Orders' }, 'Unknown option `namespce` of emfMetrics (known options: namespace, writer, dimensions)'],
+    [
+      { namespce: 'Orders' },
+      'Unknown option `namespce` of emfMetrics: did you mean `namespace`? (known options: namespace, writer, dimensions)',
+    ],
   ])('refuses %p', (options, message) => {
     expect(() => emfMetrics(options as never)).toThrow(IdempotencyConfigError);
     expect(() => emfMetrics(options as never)).toThrow(message);

@@ -48,7 +48,7 @@ describe('options that mean nothing, or not what was meant', () => {
   it.each([
     [{ leaseSeconds: 1e-9 }, 'Expected `leaseSeconds` to be at least 1 (second), got 1e-9'],
     [{ expiresAfterSeconds: 1e-9 }, 'Expected `expiresAfterSeconds` to be at least 1 (second), got 1e-9'],
-    [{ localCache: { maxItem: 5 } }, 'Unknown option `localCache.maxItem` (known: maxItems)'],
+    [{ localCache: { maxItem: 5 } }, 'Unknown option `localCache.maxItem`: did you mean `localCache.maxItems`? (known options: maxItems)'],
     [
       { localCache: { maxItems: 1e9 } },
       'Expected `localCache.maxItems` to be at most 100000 (each item holds a result of up to maxResultBytes in memory), got 1000000000',

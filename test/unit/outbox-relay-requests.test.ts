@@ -199,7 +199,7 @@ describe('relayOutbox input', () => {
 
   it('refuses an unknown option with IdempotencyConfigError naming it', async () => {
     await expect(relayOutbox({ Records: [] }, { client: {} } as never)).rejects.toThrow(
-      'Unknown relay option `client` (known: clients, logger, maxAttempts)',
+      'Unknown option `client` of relayOutbox: did you mean `clients`? (known options: clients, logger, maxAttempts)',
     );
   });
 });

@@ -3,9 +3,8 @@
  * so its local cache survives invocations (test/unit/defaults.test.ts checks the documented defaults).
  */
 import { IdempotencyConfigError, InMemoryStore } from '../../lib';
-import { IDEMPOTENCY_OPTION_NAMES } from '../../lib/options';
 import { processSqsBatch, type SqsBatchOptions } from '../../lib/sqs';
-import { SQS_OPTION_NAMES } from '../../lib/sqs/options';
+import { SQS_OPTIONS } from '../../lib/sqs/options';
 import { jsonRecord, recordingLogger, recordingStore, type Order } from '../helpers/sqs-batches';
 import { lambdaContext, sqsEvent } from '../helpers/sqs-events';
 
@@ -17,13 +16,15 @@ describe('validation', () => {
   it('refuses an unknown option, listing the known ones', async () => {
     await expect(run({ store: new InMemoryStore(), concurency: 5 })).rejects.toThrow(
       new IdempotencyConfigError(
-        `Unknown option \`concurency\` (known options: ${[...IDEMPOTENCY_OPTION_NAMES, ...SQS_OPTION_NAMES].join(', ')})`,
+        `Unknown option \`concurency\` of processSqsBatch: did you mean \`concurrency\`? (known options: ${SQS_OPTIONS.names.join(', ')})`,
       ),
     );
   });
 
   it('refuses an unknown option without a store too', async () => {
-    await expect(run({ concurency: 5 })).rejects.toThrow(/^Unknown option `concurency` \(known options: store, key/);
+    await expect(run({ concurency: 5 })).rejects.toThrow(
+      /^Unknown option `concurency` of processSqsBatch: did you mean `concurrency`\? \(known options: store, key/,
+    );
   });
 
   it.each([
@@ -78,7 +79,7 @@ describe('validation', () => {
       [{ visibility: {} }, 'Expected `visibility.client` to be an SQSClient (an object with a send method), got undefined'],
       [
         { visibility: { client, extendBy: 30 } },
-        'Unknown option `visibility.extendBy` (known options: client, extendBySeconds, extendWhenRemainingSeconds, queueUrl)',
+        'Unknown option `visibility.extendBy`: did you mean `visibility.extendBySeconds`? (known options: client, extendBySeconds, extendWhenRemainingSeconds, queueUrl)',
       ],
       [{ visibility: { client, extendBySeconds: 0 } }, 'Expected `visibility.extendBySeconds` to be a positive whole number, got 0'],
       [

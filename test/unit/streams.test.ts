@@ -1005,7 +1005,7 @@ describe('options', () => {
     [{ context: {} }, 'Expected `context` to be the Lambda context (with getRemainingTimeInMillis), got an object ([object Object])'],
     [
       { store: new InMemoryStore(), expiresAfterSecs: 10 },
-      /^Unknown option `expiresAfterSecs` \(known options: .*context, parse, concurrency\)$/,
+      /^Unknown option `expiresAfterSecs` of processStreamBatch \(known options: .*context, parse, concurrency\)$/,
     ],
     [{ store: new InMemoryStore(), leaseSeconds: -1 }, 'Expected `leaseSeconds` to be a positive number, got -1'],
   ])('refuses %p naming the option and the value', async (bad, message) => {

@@ -39,7 +39,7 @@ describe('mulberry32', () => {
 describe('withFaults: the client', () => {
   it('rejects something that is not an SDK client, naming it', () => {
     expect(() => withFaults({} as never, { seed: 1 })).toThrow(
-      new TestKitConfigError('Expected `client` to be an AWS SDK v3 client, got `[object Object]`'),
+      new TestKitConfigError('Expected `client` to be an AWS SDK v3 client, got an object ([object Object])'),
     );
   });
 });

@@ -43,6 +43,53 @@ export class ExistingRecord extends Error {
   }
 }
 
+/** A completion's own items: the record write and its result's chunks. */
+interface WithRecord {
+  readonly record: StagedWrite;
+  readonly input: CompleteInput;
+  readonly chunks: readonly Uint8Array[];
+}
+
+/** One commit: what it names in errors, and the items it sends besides the staged writes (record, chunks, outbox). */
+interface CommitPlan {
+  readonly label: string;
+  readonly action: string;
+  readonly withRecord: WithRecord | undefined;
+  readonly fixed: readonly StagedWrite[];
+  /** The staged writes as given (errors name a write by its index here). */
+  readonly staged: readonly StagedWrite[];
+}
+
+/**
+ * Refuses, before anything is sent, a commit above one transaction's items or bytes: the staged writes were
+ * counted when staged; the result's chunks are known only now.
+ */
+function checkTransactionLimits(
+  label: string,
+  parts: {
+    readonly fixed: readonly StagedWrite[];
+    readonly chunkItems: readonly StagedWrite[];
+    readonly messageItems: readonly StagedWrite[];
+    readonly staged: readonly StagedWrite[];
+  },
+): void {
+  const { fixed, chunkItems, messageItems, staged } = parts;
+  if (fixed.length + staged.length > MAX_TRANSACTION_ITEMS) {
+    throw new IdempotencyContextError(
+      `The result of ${label} needs ${chunkItems.length} chunk item(s), which with the record${messageItems.length > 0 ? `, ${messageItems.length} outbox item(s)` : ''} and ${staged.length} staged write(s) exceed the ${MAX_TRANSACTION_ITEMS} items of one DynamoDB transaction; nothing was sent. Stage fewer writes or return a smaller result`,
+      { key: label },
+    );
+  }
+  const bytes = [...fixed, ...staged].reduce((sum, write) => sum + stagedWriteBytes(write), 0);
+  if (bytes > DYNAMODB_MAX_TRANSACTION_BYTES) {
+    const resultBytes = chunkItems.reduce((sum, write) => sum + stagedWriteBytes(write), 0);
+    throw new IdempotencyResultTooLargeError(
+      `The completion of ${label} needs a DynamoDB transaction of about ${bytes} bytes (${resultBytes} of them the compressed result, ${bytes - resultBytes} the record and ${staged.length} staged write(s)), above the ${DYNAMODB_MAX_TRANSACTION_BYTES} bytes of one transaction; nothing was written. Return less (store the payload elsewhere and return a reference) or stage fewer writes`,
+      { key: label, bytes, maxBytes: DYNAMODB_MAX_TRANSACTION_BYTES },
+    );
+  }
+}
+
 export class Transactions {
   readonly #table: Table;
   readonly #codec: RecordCodec;
@@ -77,90 +124,107 @@ export class Transactions {
   async #transact(
     label: string,
     staged: readonly StagedWrite[],
-    withRecord: { readonly record: StagedWrite; readonly input: CompleteInput; readonly chunks: readonly Uint8Array[] } | undefined,
+    withRecord: WithRecord | undefined,
     action: string,
     looseMessages: readonly OutboxMessage[] = [],
   ): Promise<void> {
-    const input = { key: label, writes: staged };
-    const record = withRecord?.record;
-    const chunks = withRecord?.chunks ?? [];
-    const recordItems: StagedWrite[] = record === undefined ? [] : [record];
-    const chunkItems: StagedWrite[] = chunks.map((data, index) => ({
+    const plan = this.#plan(label, staged, withRecord, action, looseMessages);
+    let writes = [...staged];
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const { client, TransactWriteCommand } = await this.#documents();
+        await client.send(new TransactWriteCommand({ TransactItems: [...plan.fixed, ...writes] }));
+        return;
+      } catch (error) {
+        const next = await this.#afterFailure(plan, writes, error, attempt);
+        if (next === 'done') return;
+        if (next === 'retry') {
+          await sleep(backoffMs(CONFLICT_BACKOFF, attempt));
+        } else {
+          // Skipped newerThan writes left out: sent again at once, not counted as an attempt.
+          writes = next.writes;
+          attempt -= 1;
+        }
+      }
+    }
+  }
+
+  /** The items one commit sends besides the staged writes, checked against one transaction's limits. */
+  #plan(
+    label: string,
+    staged: readonly StagedWrite[],
+    withRecord: WithRecord | undefined,
+    action: string,
+    looseMessages: readonly OutboxMessage[],
+  ): CommitPlan {
+    const chunkItems: StagedWrite[] = (withRecord?.chunks ?? []).map((data, index) => ({
       Put: { TableName: this.#table.tableName, Item: this.#codec.chunkItem(label, withRecord?.input.expiresAt ?? 0, index, data) },
     }));
     // Outbox items (never expiring: the relay deletes them once published) go in with the record.
-    const messages = withRecord?.input.messages ?? looseMessages;
     const messageItems: StagedWrite[] = outboxItems(
       this.#table.keyAttr,
       label,
       withRecord?.input.token ?? randomUUID(),
-      messages,
+      withRecord?.input.messages ?? looseMessages,
       withRecord?.input.now ?? Date.now(),
     ).map((Item) => ({ Put: { TableName: this.#table.tableName, Item } }));
-    let writes = [...input.writes];
-    const items = (): StagedWrite[] => [...recordItems, ...chunkItems, ...messageItems, ...writes];
-    if (items().length > MAX_TRANSACTION_ITEMS) {
-      // The staged writes were counted when staged; the result's chunks are known only now.
-      throw new IdempotencyContextError(
-        `The result of ${input.key} needs ${chunkItems.length} chunk item(s), which with the record${messageItems.length > 0 ? `, ${messageItems.length} outbox item(s)` : ''} and ${input.writes.length} staged write(s) exceed the ${MAX_TRANSACTION_ITEMS} items of one DynamoDB transaction; nothing was sent. Stage fewer writes or return a smaller result`,
-        { key: input.key },
+    const fixed = [...(withRecord === undefined ? [] : [withRecord.record]), ...chunkItems, ...messageItems];
+    checkTransactionLimits(label, { fixed, chunkItems, messageItems, staged });
+    return { label, action, withRecord, fixed, staged };
+  }
+
+  /**
+   * What to do after a failed attempt: `done` (an earlier attempt was applied), `retry` (a transaction conflict),
+   * or send again without the staged writes that resolve as skipped. Throws the typed error otherwise.
+   */
+  async #afterFailure(
+    plan: CommitPlan,
+    writes: readonly StagedWrite[],
+    error: unknown,
+    attempt: number,
+  ): Promise<'done' | 'retry' | { readonly writes: StagedWrite[] }> {
+    if (!(error instanceof TransactionCanceledException)) throw storeError(error, plan.label, plan.action);
+    const reasons = error.CancellationReasons ?? [];
+    const own = reasons[0];
+    if (plan.withRecord !== undefined && own?.Code === 'ConditionalCheckFailed') {
+      return this.#recordRefused(plan, own.Item, error);
+    }
+    const firstWrite = plan.fixed.length;
+    const failed = reasons.flatMap((reason, index) =>
+      index >= firstWrite && reason.Code === 'ConditionalCheckFailed' ? [{ write: writes[index - firstWrite], item: reason.Item }] : [],
+    );
+    // A newerThan write whose version is a duplicate or stale resolves as skipped, as applyIfNewer's
+    // does: it is left out and the rest is committed (never a failure on every redelivery).
+    const skipped = failed.filter(({ write, item }) => transactGuardFailure(write, item) !== undefined);
+    if (failed.length > 0 && skipped.length === failed.length) {
+      const dropped = new Set(skipped.map(({ write }) => write));
+      this.#logger.info(`Skipped ${dropped.size} newerThan write(s) of ${plan.label} whose version is not newer than the stored one`);
+      return { writes: writes.filter((write) => !dropped.has(write)) };
+    }
+    const refused = failed.find(({ write, item }) => transactGuardFailure(write, item) === undefined);
+    if (refused !== undefined) {
+      const writeIndex = plan.staged.indexOf(refused.write as StagedWrite);
+      const tableName = tableOf(refused.write);
+      throw new IdempotencyCommitConditionError(
+        `The condition of staged write #${writeIndex} (table ${tableName ?? 'unknown'}) failed, so neither the business writes nor the result of ${plan.label} were committed`,
+        { key: plan.label, cause: error, itemIndex: writeIndex, tableName },
       );
     }
-    const bytes = [...recordItems, ...chunkItems, ...messageItems, ...writes].reduce((sum, write) => sum + stagedWriteBytes(write), 0);
-    if (bytes > DYNAMODB_MAX_TRANSACTION_BYTES) {
-      const resultBytes = chunkItems.reduce((sum, write) => sum + stagedWriteBytes(write), 0);
-      throw new IdempotencyResultTooLargeError(
-        `The completion of ${input.key} needs a DynamoDB transaction of about ${bytes} bytes (${resultBytes} of them the compressed result, ${bytes - resultBytes} the record and ${input.writes.length} staged write(s)), above the ${DYNAMODB_MAX_TRANSACTION_BYTES} bytes of one transaction; nothing was written. Return less (store the payload elsewhere and return a reference) or stage fewer writes`,
-        { key: input.key, bytes, maxBytes: DYNAMODB_MAX_TRANSACTION_BYTES },
-      );
-    }
-    const firstWrite = recordItems.length + chunkItems.length + messageItems.length;
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        const { client, TransactWriteCommand } = await this.#documents();
-        await client.send(new TransactWriteCommand({ TransactItems: items() }));
-        return;
-      } catch (error) {
-        if (!(error instanceof TransactionCanceledException)) throw storeError(error, input.key, action);
-        const reasons = error.CancellationReasons ?? [];
-        const own = record === undefined ? undefined : reasons[0];
-        if (record !== undefined && withRecord !== undefined && own?.Code === 'ConditionalCheckFailed') {
-          const existing = own.Item ? await this.#codec.toRecord(own.Item) : undefined;
-          if ('Put' in record && existing) throw new ExistingRecord(existing);
-          // An earlier attempt of this completion was applied and its answer lost: done, exactly once.
-          if (completedBy(existing, withRecord.input.token)) return;
-          throw new IdempotencyLeaseLostError(leaseLostMessage(label, action), { key: label, cause: error });
-        }
-        const failed = reasons.flatMap((reason, index) =>
-          index >= firstWrite && reason.Code === 'ConditionalCheckFailed' ? [{ write: writes[index - firstWrite], item: reason.Item }] : [],
-        );
-        // A newerThan write whose version is a duplicate or stale resolves as skipped, as applyIfNewer's
-        // does: it is left out and the rest is committed (never a failure on every redelivery).
-        const skipped = failed.filter(({ write, item }) => transactGuardFailure(write, item) !== undefined);
-        if (failed.length > 0 && skipped.length === failed.length) {
-          const dropped = new Set(skipped.map(({ write }) => write));
-          this.#logger.info(`Skipped ${dropped.size} newerThan write(s) of ${input.key} whose version is not newer than the stored one`);
-          writes = writes.filter((write) => !dropped.has(write));
-          attempt -= 1;
-          continue;
-        }
-        const refused = failed.find(({ write, item }) => transactGuardFailure(write, item) === undefined);
-        if (refused !== undefined) {
-          const writeIndex = input.writes.indexOf(refused.write as StagedWrite);
-          const tableName = tableOf(refused.write);
-          throw new IdempotencyCommitConditionError(
-            `The condition of staged write #${writeIndex} (table ${tableName ?? 'unknown'}) failed, so neither the business writes nor the result of ${label} were committed`,
-            { key: input.key, cause: error, itemIndex: writeIndex, tableName },
-          );
-        }
-        const conflict = reasons.some((reason) => reason.Code === 'TransactionConflict');
-        if (conflict && attempt < COMMIT_MAX_ATTEMPTS) {
-          await sleep(backoffMs(CONFLICT_BACKOFF, attempt));
-          continue;
-        }
-        throw storeError(error, input.key, action);
-      }
-    }
+    const conflict = reasons.some((reason) => reason.Code === 'TransactionConflict');
+    if (conflict && attempt < COMMIT_MAX_ATTEMPTS) return 'retry';
+    throw storeError(error, plan.label, plan.action);
+  }
+
+  /**
+   * The record's own condition failed: a live record met by a Put (`ExistingRecord`), an earlier attempt of this
+   * completion that was applied and its answer lost (`done`: exactly once), or a lease lost.
+   */
+  async #recordRefused(plan: CommitPlan, item: Record<string, AttributeValue> | undefined, error: unknown): Promise<'done'> {
+    const withRecord = plan.withRecord as WithRecord;
+    const existing = item ? await this.#codec.toRecord(item) : undefined;
+    if ('Put' in withRecord.record && existing) throw new ExistingRecord(existing);
+    if (completedBy(existing, withRecord.input.token)) return 'done';
+    throw new IdempotencyLeaseLostError(leaseLostMessage(plan.label, plan.action), { key: plan.label, cause: error });
   }
 
   /**
