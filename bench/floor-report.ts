@@ -9,9 +9,14 @@ import type { ContenderResult } from './measure';
 import type { LambdaRunResult, ScenarioResult, TargetResult } from './result-types';
 import { ratio } from './stats';
 
-/** Our records/s at least this share of the floor's in every SQS scenario (lease mode). */
+/** The scenarios issue 28's floor and incumbent targets apply to: every SQS and stream (Kinesis) scenario. */
+export function isTargetScenario(id: string): boolean {
+  return id.startsWith('sqs-') || id.startsWith('kinesis');
+}
+
+/** Our records/s at least this share of the floor's in every SQS and stream scenario (lease mode). */
 export const FLOOR_SHARE_TARGET = 0.9;
-/** Our records/s at least this many times the incumbent's in every SQS scenario, at every memory size (lease mode). */
+/** Our records/s at least this many times the incumbent's in every SQS and stream scenario, at every memory size (lease mode). */
 export const INCUMBENT_TARGET = 1.1;
 /** Optimistic mode on a standard queue at 512 MB: records/s and cost per million records against the incumbent's. */
 export const OPTIMISTIC_TARGETS = { memoryMb: 512, scenario: 'sqs-standard', throughput: 2, cost: 0.5 } as const;
@@ -91,7 +96,7 @@ export function floorTargets(runs: readonly LambdaRunResult[]): TargetResult[] {
   const targets: TargetResult[] = [];
   const lease = (s: ScenarioResult): ContenderResult | undefined => s.contenders.find((c) => c.library === 'ours' && c.variant === 'lease');
   for (const run of runs) {
-    for (const scenario of run.scenarios.filter((s) => s.id.startsWith('sqs-'))) {
+    for (const scenario of run.scenarios.filter((s) => isTargetScenario(s.id))) {
       const ours = lease(scenario);
       const incumbent = scenario.contenders[0];
       const floor = floorOf(scenario);

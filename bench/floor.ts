@@ -8,13 +8,13 @@
  * Two shapes, both measured; the faster one is the floor (`floorOf`):
  * - `BatchExecuteStatement per phase`: one request of all the claims, then one of all the completions;
  * - `10 single requests at once`: per record a `PutItem` then an `UpdateItem`, all records concurrently.
- * On a FIFO queue with one message group the claims go first (either shape) and the records then run and
- * complete one after another, as the group's order requires. A first call is a `PutItem` then an `UpdateItem`.
+ * On a FIFO queue with one message group, and on a Kinesis shard, the claims go first (either shape) and the
+ * records then run and complete one after another, as the group's or the shard's order requires. A first call is a `PutItem` then an `UpdateItem`.
  */
 import { randomUUID } from 'node:crypto';
 import { setImmediate as yieldOnce } from 'node:timers/promises';
 import { BatchExecuteStatementCommand, PutItemCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import type { SQSEvent } from 'aws-lambda';
+import type { KinesisStreamEvent, SQSEvent } from 'aws-lambda';
 import type { Contender, IterationFacts, ScenarioEnv } from './scenario-types';
 
 /** The library name of the floor's contenders in the results. */
@@ -112,25 +112,34 @@ class RawProtocol {
   }
 }
 
-/** The trivial work of one record, as the libraries' handlers do it. */
-async function work(body: string): Promise<void> {
-  JSON.parse(body);
+/** One record of a batch as the floor sees it: its key (the source's id) and its payload. */
+interface RawRecord {
+  readonly key: string;
+  readonly body: string;
+}
+
+/** How a batch's payloads arrive: JSON text (SQS) or base64 of JSON (Kinesis data, decoded in the work). */
+type Encoding = 'json' | 'base64';
+
+/** The trivial work of one record, as the libraries' handlers do it (decoding included). */
+async function work(body: string, encoding: Encoding = 'json'): Promise<void> {
+  JSON.parse(encoding === 'base64' ? Buffer.from(body, 'base64').toString('utf8') : body);
   await yieldOnce();
 }
 
-/** One SQS batch through the raw protocol, in `shape`. */
+/** One batch of `records` through the raw protocol, in `shape`. */
 async function rawBatch(
   raw: RawProtocol,
-  event: SQSEvent,
+  records: readonly RawRecord[],
   shape: keyof typeof FLOOR_SHAPES,
   completion: Completion,
+  encoding: Encoding,
 ): Promise<IterationFacts> {
   const token = randomUUID();
-  const records = event.Records.map((record) => ({ key: `floor#${record.messageId}`, body: record.body }));
   const keys = records.map((record) => record.key);
   let executions = 0;
   const run = async (body: string): Promise<void> => {
-    await work(body);
+    await work(body, encoding);
     executions += 1;
   };
   if (completion === 'in order') {
@@ -156,18 +165,41 @@ async function rawBatch(
   return { executions, failures: 0 };
 }
 
-/** The floor's two contenders of an SQS scenario. */
-export function floorBatchContenders(env: ScenarioEnv, makeEvent: () => SQSEvent, completion: Completion, records: number): Contender[] {
+/** The floor's two contenders of a batch scenario: `makeRecords` builds a batch outside the clock. */
+function floorContenders(
+  env: ScenarioEnv,
+  makeRecords: () => readonly RawRecord[],
+  completion: Completion,
+  encoding: Encoding,
+  records: number,
+): Contender[] {
   const raw = new RawProtocol(env);
   return (Object.keys(FLOOR_SHAPES) as (keyof typeof FLOOR_SHAPES)[]).map((shape) => ({
     library: FLOOR,
     variant: FLOOR_SHAPES[shape],
     expect: { executions: records, failures: 0 },
     prepare() {
-      const event = makeEvent();
-      return () => rawBatch(raw, event, shape, completion);
+      const batch = makeRecords();
+      return () => rawBatch(raw, batch, shape, completion, encoding);
     },
   }));
+}
+
+/** The floor's two contenders of an SQS scenario (keys: the message ids). */
+export function floorBatchContenders(env: ScenarioEnv, makeEvent: () => SQSEvent, completion: Completion, records: number): Contender[] {
+  const makeRecords = (): RawRecord[] => makeEvent().Records.map((record) => ({ key: `floor#${record.messageId}`, body: record.body }));
+  return floorContenders(env, makeRecords, completion, 'json', records);
+}
+
+/**
+ * The floor's two contenders of a Kinesis shard (keys: the event ids; data decoded and parsed in the work).
+ * A shard's records run in order, as ours runs them: every claim first (ours claims up to 25 records of a
+ * shard ahead in one request), then record by record the work and its completion.
+ */
+export function floorStreamContenders(env: ScenarioEnv, makeEvent: () => KinesisStreamEvent, records: number): Contender[] {
+  const makeRecords = (): RawRecord[] =>
+    makeEvent().Records.map((record) => ({ key: `floor#${record.eventID}`, body: record.kinesis.data }));
+  return floorContenders(env, makeRecords, 'in order', 'base64', records);
 }
 
 /** The floor of a first call: one claim, the work, one completion. */

@@ -8,6 +8,7 @@
  */
 import type * as Lib from '../lib';
 import type * as Sqs from '../lib/sqs';
+import type * as Streams from '../lib/streams';
 
 /** Whether ours loads from dist/ (`EO_BENCH_OURS=dist`). */
 export const oursCompiled = process.env['EO_BENCH_OURS'] === 'dist';
@@ -17,4 +18,8 @@ export const oursCompiled = process.env['EO_BENCH_OURS'] === 'dist';
 export const ours: typeof Lib = oursCompiled ? (require('../dist/lib') as typeof Lib) : (require('../lib') as typeof Lib);
 /** `effectively-once/sqs`. */
 export const oursSqs: typeof Sqs = oursCompiled ? (require('../dist/lib/sqs') as typeof Sqs) : (require('../lib/sqs') as typeof Sqs);
+/** `effectively-once/streams`. */
+export const oursStreams: typeof Streams = oursCompiled
+  ? (require('../dist/lib/streams') as typeof Streams)
+  : (require('../lib/streams') as typeof Streams);
 /* eslint-enable @typescript-eslint/no-require-imports */

@@ -226,6 +226,17 @@ export function targetList(targets: readonly TargetResult[]): string {
   return targets.map((t) => `- ${t.met ? '✅ met' : '❌ not met'}: ${t.target} — ${t.measured}`).join('\n');
 }
 
+/**
+ * The contenders a ratio to the scenario's reference (its first contender) is drawn for: not the floor (it
+ * has its own table), and not another variant of the reference's own library (the Kinesis scenario's
+ * incumbent runs in order and in parallel), which the full tables still list.
+ */
+export function comparedWithReference(scenario: ScenarioResult): ContenderResult[] {
+  const reference = scenario.contenders[0];
+  if (!reference) return [];
+  return scenario.contenders.slice(1).filter((c) => c.library !== FLOOR && c.library !== reference.library);
+}
+
 /** The ratio chart (ours / incumbent): the scenarios, then the footprint. */
 export function chartOf(results: BenchResults): RatioChart {
   const rows: string[] = [];
@@ -239,7 +250,7 @@ export function chartOf(results: BenchResults): RatioChart {
   for (const scenario of results.scenarios) {
     const reference = scenario.contenders[0];
     if (!reference) continue;
-    for (const contender of scenario.contenders.slice(1).filter((c) => c.library !== FLOOR)) {
+    for (const contender of comparedWithReference(scenario)) {
       const r = ratios(contender, reference);
       rows.push(`${scenario.short} — ${contender.variant}`);
       values.rps.push(r.recordsPerSecond);
@@ -463,8 +474,7 @@ export function lambdaSummaryTable(runs: readonly LambdaRunResult[]): string {
   const first = runs[0];
   if (!first) return '';
   for (const scenario of first.scenarios) {
-    for (const [index, contender] of scenario.contenders.entries()) {
-      if (index === 0 || contender.library === FLOOR) continue;
+    for (const contender of comparedWithReference(scenario)) {
       const cells = runs.map((run) => {
         const same = run.scenarios.find((s) => s.id === scenario.id);
         const reference = same?.contenders[0];
@@ -493,7 +503,7 @@ export function lambdaChartOf(results: BenchResults, run: LambdaRunResult): Rati
     const reference = scenario.contenders[0];
     if (!reference) continue;
     const referenceCost = contenderCost(reference, run.memoryMb);
-    for (const contender of scenario.contenders.slice(1).filter((c) => c.library !== FLOOR)) {
+    for (const contender of comparedWithReference(scenario)) {
       const r = ratios(contender, reference);
       const cost = contenderCost(contender, run.memoryMb);
       rows.push(`${scenario.short} — ${contender.variant}`);

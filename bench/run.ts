@@ -8,7 +8,7 @@
  *   npm run bench -- --lambda-mb=512 --rtt-ms=3     # the Lambda model at 512 MB only
  *   npm run bench -- --lambda-mb=none               # the uncapped in-process run only
  *   npm run bench -- --no-footprint --no-levers --no-json-path
- *   npm run bench -- --only=sqs-standard,sqs-fifo-1     # only these scenarios (ids as in bench/scenarios.ts), for a quick look
+ *   npm run bench -- --only=sqs-standard,kinesis         # only these scenarios (ids as in bench/scenarios.ts), for a quick look
  *   npm run bench -- --valkey-only --scale=0.1      # the Valkey contenders only (bench/valkey/)
  *   npm run bench -- --from=bench/results/<date>.json   # redraw the tables and charts of an earlier run
  *

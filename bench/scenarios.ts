@@ -26,9 +26,10 @@ import {
   type BatchHandler,
   type Counted,
 } from './contenders';
-import { floorBatchContenders, floorFirstCall } from './floor';
+import { floorBatchContenders, floorFirstCall, floorStreamContenders } from './floor';
 import type { Contender, Scenario, ScenarioEnv } from './scenario-types';
 import { ours } from './ours';
+import { kinesisBatch, oursKinesis, powertoolsKinesis, streamContender } from './streams';
 
 // Ours as built (bench/ours.ts): `npm run bench` loads dist/lib, quick runs the sources.
 const { commitWith, DynamoDBStore, makeIdempotent } = ours;
@@ -326,6 +327,32 @@ export function scenarios(env: ScenarioEnv): Scenario[] {
         batchContender('ours', 'lease', () => fifoBatch(1), oursSqs(env, 'bench.fifo1.lease', 'lease')),
         batchContender('ours', 'optimistic', () => fifoBatch(1), oursSqs(env, 'bench.fifo1.optimistic', 'optimistic')),
         ...floorBatchContenders(env, () => fifoBatch(1), 'in order', BATCH_SIZE),
+      ],
+    },
+    {
+      id: 'kinesis',
+      short: 'Kinesis ×10, 1 shard',
+      title: `Kinesis, batches of ${BATCH_SIZE} records of one shard`,
+      recordsPerIteration: BATCH_SIZE,
+      iterations: scaledIterations(env.scale, 150),
+      warmup: warmupIterations(env.scale, 40),
+      contenders: [
+        streamContender(
+          'incumbent',
+          'Powertools, in order',
+          powertoolsKinesis(() => powertoolsStore(env), 'in order'),
+        ),
+        streamContender(
+          'ours',
+          'lease',
+          oursKinesis(() => oursStore(env), 'bench.kinesis.lease'),
+        ),
+        streamContender(
+          'incumbent',
+          'Powertools, parallel (its default)',
+          powertoolsKinesis(() => powertoolsStore(env), 'parallel'),
+        ),
+        ...floorStreamContenders(env, () => kinesisBatch(), BATCH_SIZE),
       ],
     },
     ...LARGE_BATCHES.map(({ size, iterations, warmup }) => ({

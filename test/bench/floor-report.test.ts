@@ -1,4 +1,4 @@
-import { floorChart, floorOf, floorTable, floorTargets, largeBatchTable, shareOfFloor } from '../../bench/floor-report';
+import { floorChart, floorOf, floorTable, floorTargets, isTargetScenario, largeBatchTable, shareOfFloor } from '../../bench/floor-report';
 import type { ContenderResult } from '../../bench/measure';
 import type { LambdaRunResult, ScenarioResult } from '../../bench/result-types';
 
@@ -110,6 +110,20 @@ describe('the floor in the bench report', () => {
       ["1,769 MB, sqs-fifo-1: records/s at least 1.1× the incumbent's", false],
     ]);
     expect(targets[0]?.measured).toBe('0.92 (lease 460 vs floor 500, BatchExecuteStatement per phase); incumbent 0.80');
+  });
+
+  it('judges the Kinesis scenario against the same targets as the SQS ones', () => {
+    const targets = floorTargets([run(512, [scenario('kinesis', { incumbent: 100, lease: 150, batched: 160, single: 140 })])]);
+    expect(targets.map((t) => [t.target, t.met])).toEqual([
+      ["512 MB, kinesis: records/s at least 0.9 of the floor's", true],
+      ["512 MB, kinesis: records/s at least 1.1× the incumbent's", true],
+    ]);
+  });
+
+  it('leaves the handler scenarios out of the targets, floor or not', () => {
+    expect(['sqs-standard', 'sqs-fifo-1', 'kinesis'].every(isTargetScenario)).toBe(true);
+    expect(['first-call', 'replay', 'storm'].some(isTargetScenario)).toBe(false);
+    expect(floorTargets([run(512, [scenario('first-call', { incumbent: 100, lease: 150, batched: 160, single: 140 })])])).toEqual([]);
   });
 
   it('judges optimistic mode on a standard queue at 512 MB: 2× the records/s and half the cost', () => {

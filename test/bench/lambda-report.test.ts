@@ -1,7 +1,7 @@
 import type { FootprintResult } from '../../bench/footprint';
 import type { LambdaRunResult, ScenarioResult } from '../../bench/result-types';
 import type { ContenderResult } from '../../bench/measure';
-import { confinementLine, costTable, evaluateLambdaTargets, lambdaSummaryTable } from '../../bench/report';
+import { comparedWithReference, confinementLine, costTable, evaluateLambdaTargets, lambdaSummaryTable } from '../../bench/report';
 
 const SUMMARY = { n: 1, min: 1, median: 1, p99: 1, max: 1, mean: 1 };
 
@@ -161,6 +161,22 @@ describe('bench Lambda model report', () => {
     ]);
 
     expect(table.split('\n')[2]).toBe('| sqs-standard | lease | 3.00× | 100 / 100 | 1.20× | 100 / 100 |');
+  });
+
+  it('compares ours with the incumbent, not the floor or another variant of the incumbent', () => {
+    const kinesis = scenario('kinesis', [
+      contender('incumbent', 'Powertools, in order', { recordsPerSecond: 50, billedMs: 200 }),
+      contender('ours', 'lease', { recordsPerSecond: 80, billedMs: 120 }),
+      contender('incumbent', 'Powertools, parallel (its default)', { recordsPerSecond: 90, billedMs: 100 }),
+      contender('floor', 'BatchExecuteStatement per phase', { recordsPerSecond: 85, billedMs: 110 }),
+    ]);
+
+    expect(comparedWithReference(kinesis).map((c) => c.variant)).toEqual(['lease']);
+    expect(
+      lambdaSummaryTable([run(512, [kinesis])])
+        .split('\n')
+        .slice(2),
+    ).toEqual(['| kinesis | lease | 1.60× | 100 / 100 |']);
   });
 
   it('says how a configuration was confined and how often the quota throttled', () => {
