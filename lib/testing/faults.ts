@@ -1,4 +1,3 @@
-import * as dynamodb from '@aws-sdk/client-dynamodb';
 import type {
   FinalizeHandler,
   FinalizeHandlerArguments,
@@ -10,6 +9,7 @@ import type {
 import { nonEmptyString, numberIn, oneOf, satisfies } from '../config/checks';
 import { atPath, defineOptions, type At, type Check, type SameKeys } from '../config/spec';
 import { TestKitConfigError } from './errors';
+import { fakeRequestId, networkError, throttlingError, unreachableError } from './fault-errors';
 import { sleep } from '../time';
 
 /** Name of the throttling error thrown when `throttleErrorName` is not given. */
@@ -221,50 +221,6 @@ const FAULT_OPTIONS = /* @__PURE__ */ defineOptions(
 );
 const _faultKeys: SameKeys<FaultOptions, typeof FAULT_OPTIONS.spec> = true;
 
-function fakeRequestId(random: () => number): string {
-  return Array.from({ length: 32 }, () => Math.floor(random() * 36).toString(36))
-    .join('')
-    .toUpperCase();
-}
-
-/** A throttling error as the SDK deserialises it (a DynamoDB exception class when there is one). */
-function throttlingError(name: string, serviceId: string | undefined, requestId: string): Error {
-  const message = 'Rate of requests exceeds the allowed throughput (injected by effectively-once/testing withFaults).';
-  const $metadata = { httpStatusCode: 400, requestId, attempts: 1, totalRetryDelay: 0 };
-  if (serviceId === 'DynamoDB') {
-    const candidate = (dynamodb as Record<string, unknown>)[name];
-    if (typeof candidate === 'function' && candidate.prototype instanceof dynamodb.DynamoDBServiceException) {
-      const Exception = candidate as new (options: { message: string; $metadata: object }) => Error;
-      return new Exception({ message, $metadata });
-    }
-  }
-  return Object.assign(new Error(message), {
-    name,
-    $fault: 'client' as const,
-    $metadata,
-    $retryable: { throttling: true },
-  });
-}
-
-/** The error Node's HTTP stack (or the SDK's handler) raises when a response never arrives. */
-function networkError(kind: 'ECONNRESET' | 'TimeoutError'): Error {
-  if (kind === 'TimeoutError') {
-    return Object.assign(new Error('Request timed out (response lost, injected by effectively-once/testing)'), {
-      name: 'TimeoutError',
-    });
-  }
-  return Object.assign(new Error('socket hang up (response lost, injected by effectively-once/testing)'), {
-    code: 'ECONNRESET',
-  });
-}
-
-/** The error a request to a service that is down fails with: the connection is refused. */
-function unreachableError(): Error {
-  return Object.assign(new Error('connect ECONNREFUSED (service unreachable, injected by effectively-once/testing)'), {
-    code: 'ECONNREFUSED',
-  });
-}
-
 /** A number of milliseconds or a `[min, max]` range, drawn with `draw` in [0, 1). */
 function drawMs(range: number | readonly [number, number], draw: number): number {
   const [min, max] = typeof range === 'number' ? [range, range] : range;
@@ -290,71 +246,11 @@ export function withFaults(client: FaultInjectableClient, options: FaultOptions)
   if (client === null || typeof client !== 'object' || typeof client.middlewareStack?.add !== 'function') {
     atPath('client', TestKitConfigError).refuse('to be an AWS SDK v3 client', client);
   }
-  const resolved = FAULT_OPTIONS.resolve(options);
-  const { throttleRate, lostResponseRate, throttleErrorName, lostResponseError, maxFaults, slowAnswerRate, slowAnswerMs, outages, seed } =
-    resolved;
-  const latency = resolved.latencyMs;
-  const [minLatency, maxLatency] = typeof latency === 'number' ? [latency, latency] : latency;
-  const commands = resolved.commands === undefined ? undefined : new Set(resolved.commands);
-  const serviceId = client.config?.serviceId;
-  const random = mulberry32(seed);
-  // Request ids come from a second generator so that the fault draws stay three per request.
-  const idRandom = mulberry32(seed ^ 0x9e3779b9);
-  const counts = { requests: 0, throttled: 0, lostResponses: 0, delayed: 0, slowAnswers: 0, outaged: 0 };
-  const startedAt = Date.now();
-  // The time faults draw from a third generator, so that adding them keeps what a seed injected before.
-  const timeRandom = mulberry32(seed ^ 0x7f4a7c15);
-
+  const faults = new Faults(FAULT_OPTIONS.resolve(options), client.config?.serviceId);
   const middleware =
     (next: FinalizeHandler<object, MetadataBearer>, context: HandlerExecutionContext) =>
-    async (args: FinalizeHandlerArguments<object>): Promise<FinalizeHandlerOutput<MetadataBearer>> => {
-      if (commands !== undefined && !commands.has(context.commandName ?? '')) return next(args);
-      counts.requests += 1;
-      const latencyDraw = random();
-      const throttleDraw = random();
-      const lostDraw = random();
-      const faultsLeft = counts.throttled + counts.lostResponses < maxFaults;
-
-      const slowDraw = timeRandom();
-      const slowMsDraw = timeRandom();
-      const delay = Math.round(minLatency + (maxLatency - minLatency) * latencyDraw);
-      if (delay > 0) {
-        counts.delayed += 1;
-        await sleep(delay);
-      }
-      const sinceStart = Date.now() - startedAt;
-      const outage = outages.find((o) => sinceStart >= o.fromMs && sinceStart < o.toMs);
-      if (outage !== undefined) {
-        counts.outaged += 1;
-        throw outage.as === 'unreachable' ? unreachableError() : throttlingError(throttleErrorName, serviceId, fakeRequestId(idRandom));
-      }
-      if (slowDraw < slowAnswerRate) {
-        const answerMs = drawMs(slowAnswerMs, slowMsDraw);
-        counts.slowAnswers += 1;
-        try {
-          const output = await next(args);
-          await sleep(answerMs);
-          return output;
-        } catch (error) {
-          await sleep(answerMs);
-          throw error;
-        }
-      }
-      if (faultsLeft && throttleDraw < throttleRate) {
-        counts.throttled += 1;
-        throw throttlingError(throttleErrorName, serviceId, fakeRequestId(idRandom));
-      }
-      if (faultsLeft && lostDraw < lostResponseRate) {
-        counts.lostResponses += 1;
-        try {
-          await next(args);
-        } catch {
-          // The service's answer, success or error, is what gets lost.
-        }
-        throw networkError(lostResponseError);
-      }
-      return next(args);
-    };
+    (args: FinalizeHandlerArguments<object>): Promise<FinalizeHandlerOutput<MetadataBearer>> =>
+      faults.handle(next, context, args);
 
   injectorCount += 1;
   const name = `${MIDDLEWARE_NAME}${injectorCount}`;
@@ -368,11 +264,103 @@ export function withFaults(client: FaultInjectableClient, options: FaultOptions)
 
   let removed = false;
   return {
-    injected: () => ({ ...counts }),
+    injected: () => ({ ...faults.counts }),
     remove: () => {
       if (removed) return;
       removed = true;
       stack.remove(name);
     },
   };
+}
+
+type Next = FinalizeHandler<object, MetadataBearer>;
+type Output = FinalizeHandlerOutput<MetadataBearer>;
+
+/** One injector's faults: its generators, what it injected so far, and what it does to each request. */
+class Faults {
+  public readonly counts = { requests: 0, throttled: 0, lostResponses: 0, delayed: 0, slowAnswers: 0, outaged: 0 };
+  readonly #options: ReturnType<typeof FAULT_OPTIONS.resolve>;
+  readonly #serviceId: string | undefined;
+  readonly #commands: ReadonlySet<string> | undefined;
+  readonly #latency: readonly [number, number];
+  readonly #startedAt = Date.now();
+  readonly #random: () => number;
+  /** Request ids come from a second generator so that the fault draws stay three per request. */
+  readonly #idRandom: () => number;
+  /** The time faults draw from a third generator, so that adding them keeps what a seed injected before. */
+  readonly #timeRandom: () => number;
+
+  public constructor(options: ReturnType<typeof FAULT_OPTIONS.resolve>, serviceId: string | undefined) {
+    this.#options = options;
+    this.#serviceId = serviceId;
+    this.#commands = options.commands === undefined ? undefined : new Set(options.commands);
+    const latency = options.latencyMs;
+    this.#latency = typeof latency === 'number' ? [latency, latency] : latency;
+    this.#random = mulberry32(options.seed);
+    this.#idRandom = mulberry32(options.seed ^ 0x9e3779b9);
+    this.#timeRandom = mulberry32(options.seed ^ 0x7f4a7c15);
+  }
+
+  public async handle(next: Next, context: HandlerExecutionContext, args: FinalizeHandlerArguments<object>): Promise<Output> {
+    if (this.#commands !== undefined && !this.#commands.has(context.commandName ?? '')) return next(args);
+    const { throttleRate, lostResponseRate, throttleErrorName, maxFaults, slowAnswerRate, slowAnswerMs } = this.#options;
+    const counts = this.counts;
+    counts.requests += 1;
+    const latencyDraw = this.#random();
+    const throttleDraw = this.#random();
+    const lostDraw = this.#random();
+    const faultsLeft = counts.throttled + counts.lostResponses < maxFaults;
+    const slowDraw = this.#timeRandom();
+    const slowMsDraw = this.#timeRandom();
+
+    const [minLatency, maxLatency] = this.#latency;
+    const delay = Math.round(minLatency + (maxLatency - minLatency) * latencyDraw);
+    if (delay > 0) {
+      counts.delayed += 1;
+      await sleep(delay);
+    }
+    this.#failInOutage();
+    if (slowDraw < slowAnswerRate) return this.#answerSlowly(next, args, drawMs(slowAnswerMs, slowMsDraw));
+    if (faultsLeft && throttleDraw < throttleRate) {
+      counts.throttled += 1;
+      throw throttlingError(throttleErrorName, this.#serviceId, fakeRequestId(this.#idRandom));
+    }
+    if (faultsLeft && lostDraw < lostResponseRate) return this.#loseResponse(next, args);
+    return next(args);
+  }
+
+  /** Throws the outage's error when the request falls in one of `outages`. */
+  #failInOutage(): void {
+    const sinceStart = Date.now() - this.#startedAt;
+    const outage = this.#options.outages.find((o) => sinceStart >= o.fromMs && sinceStart < o.toMs);
+    if (outage === undefined) return;
+    this.counts.outaged += 1;
+    throw outage.as === 'unreachable'
+      ? unreachableError()
+      : throttlingError(this.#options.throttleErrorName, this.#serviceId, fakeRequestId(this.#idRandom));
+  }
+
+  /** Sends the request, then holds its answer (or its error) back for `answerMs`. */
+  async #answerSlowly(next: Next, args: FinalizeHandlerArguments<object>, answerMs: number): Promise<Output> {
+    this.counts.slowAnswers += 1;
+    try {
+      const output = await next(args);
+      await sleep(answerMs);
+      return output;
+    } catch (error) {
+      await sleep(answerMs);
+      throw error;
+    }
+  }
+
+  /** Sends the request (it is applied), then loses the service's answer, success or error. */
+  async #loseResponse(next: Next, args: FinalizeHandlerArguments<object>): Promise<never> {
+    this.counts.lostResponses += 1;
+    try {
+      await next(args);
+    } catch {
+      // The service's answer, success or error, is what gets lost.
+    }
+    throw networkError(this.#options.lostResponseError);
+  }
 }
