@@ -95,12 +95,15 @@ export function firstCall<TEvent>(
   };
 }
 
-/** Each iteration: one batch of `size` new records (`makeEvent`), each of which runs the work once. */
-export function batchContender(
+/**
+ * Each iteration: one batch of `size` new records (`makeEvent`: SQS by default, or a stream's), each of which runs
+ * the work once.
+ */
+export function batchContender<TEvent = SQSEvent>(
   library: Contender['library'],
   variant: string,
-  makeEvent: () => SQSEvent,
-  make: () => Counted<BatchHandler>,
+  makeEvent: () => TEvent,
+  make: () => Counted<(event: TEvent, context: Context) => Promise<{ readonly batchItemFailures: readonly unknown[] }>>,
   size = BATCH_SIZE,
 ): Contender {
   const { handler, executions } = make();

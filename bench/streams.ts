@@ -10,7 +10,7 @@ import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/pe
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import type { IdempotencyStore } from '../lib';
 import { kinesisEvent, kinesisRecords } from '../test/helpers/stream-events';
-import { BATCH_SIZE, context, work, type Counted } from './contenders';
+import { BATCH_SIZE, batchContender, work, type Counted } from './contenders';
 import { oursStreams } from './ours';
 import type { Contender } from './scenario-types';
 
@@ -98,24 +98,5 @@ export function streamContender(
   make: () => Counted<StreamHandler>,
   size = BATCH_SIZE,
 ): Contender {
-  const { handler, executions } = make();
-  return {
-    library,
-    variant,
-    expect: { executions: size, failures: 0 },
-    prepare() {
-      const event = kinesisBatch(size);
-      const ctx = context();
-      return async () => {
-        const before = executions();
-        let failures: number;
-        try {
-          failures = (await handler(event, ctx)).batchItemFailures.length;
-        } catch {
-          failures = size; // Powertools throws FullBatchFailureError when every record failed
-        }
-        return { executions: executions() - before, failures };
-      };
-    },
-  };
+  return batchContender(library, variant, () => kinesisBatch(size), make, size);
 }
