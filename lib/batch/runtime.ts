@@ -134,12 +134,9 @@ class BatchRuntime<TArgs extends unknown[]> {
    * earlier one with the same key is not claimed: it meets that record's outcome at its turn.
    */
   #claimAhead(lane: readonly number[], start: number, info: InvocationInfo): void {
-    for (const index of lane.slice(start, start + this.#batch.claimAhead)) {
-      const { problem, key, engine, args } = this.#items[index] as BatchItem<TArgs>;
-      if (problem !== undefined) return;
-      if (key === undefined || args === undefined || this.#before[index]?.[1] !== undefined || !claimsBeforeRunning(engine)) continue;
-      this.#claims.claim(index, engine, args, info);
-    }
+    const next = lane.slice(start, start + this.#batch.claimAhead);
+    const stop = next.findIndex((index) => this.#items[index]?.problem !== undefined);
+    this.#claim(stop === -1 ? next : next.slice(0, stop), info);
   }
 
   /**
@@ -149,8 +146,12 @@ class BatchRuntime<TArgs extends unknown[]> {
    */
   #claimUnordered(info: InvocationInfo): void {
     const unordered = this.#items.flatMap((item, index) => (item.lane === undefined ? [index] : []));
-    if (unordered.length <= this.#batch.concurrency) return;
-    for (const index of unordered.slice(0, this.#batch.claimAhead)) {
+    if (unordered.length > this.#batch.concurrency) this.#claim(unordered.slice(0, this.#batch.claimAhead), info);
+  }
+
+  /** Claims each of these records that runs through a lease-mode engine and is not an earlier record's copy. */
+  #claim(indexes: readonly number[], info: InvocationInfo): void {
+    for (const index of indexes) {
       const { problem, key, engine, args } = this.#items[index] as BatchItem<TArgs>;
       if (problem !== undefined || key === undefined || args === undefined) continue;
       if (this.#before[index]?.[1] !== undefined || !claimsBeforeRunning(engine)) continue;
