@@ -28,20 +28,37 @@ export function isRetryable(error: unknown): boolean {
  * Runs `attempt` until it succeeds, fails with an error that is not retryable, or the next backoff would
  * end past `deadline` (monotonic milliseconds); then throws the last error.
  */
-export async function retryTransient<T>(
+export function retryTransient<T>(
   attempt: () => Promise<T>,
   deadline: number,
   onRetry?: (error: unknown, attempt: number) => void,
 ): Promise<T> {
-  for (let n = 1; ; n += 1) {
-    try {
-      return await attempt();
-    } catch (error) {
-      if (!isRetryable(error)) throw error;
-      const delayMs = backoffMs(RETRY_BACKOFF, n);
-      if (monotonicNow() + delayMs >= deadline) throw error;
-      onRetry?.(error, n);
-      await sleep(delayMs);
-    }
+  return attemptFrom(1, attempt, deadline, onRetry);
+}
+
+/**
+ * Attempt `n` and, on a retryable failure, the ones after it. A first attempt that succeeds costs one
+ * promise beyond its own: every store call of every record goes through here.
+ */
+function attemptFrom<T>(
+  n: number,
+  attempt: () => Promise<T>,
+  deadline: number,
+  onRetry: ((error: unknown, attempt: number) => void) | undefined,
+): Promise<T> {
+  let sent: Promise<T>;
+  try {
+    sent = Promise.resolve(attempt());
+  } catch (error) {
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the attempt's own failure, passed on as it is
+    sent = Promise.reject(error);
   }
+  return sent.catch(async (error: unknown) => {
+    if (!isRetryable(error)) throw error;
+    const delayMs = backoffMs(RETRY_BACKOFF, n);
+    if (monotonicNow() + delayMs >= deadline) throw error;
+    onRetry?.(error, n);
+    await sleep(delayMs);
+    return attemptFrom(n + 1, attempt, deadline, onRetry);
+  });
 }

@@ -19,17 +19,15 @@ export class StoreCalls {
   }
 
   /** `call`, retried on transient failures until `deadline` (monotonic milliseconds); `onRetry` before each retry. */
-  public async retry<T>(key: string, action: string, call: () => Promise<T>, deadline: number, onRetry?: () => void): Promise<T> {
-    try {
-      return await retryTransient(
-        () => settledBy(call(), deadline, key, action),
-        deadline,
-        (error, attempt) => {
-          onRetry?.();
-          this.#logger.debug(`Retrying ${action} of idempotency record ${key} after a transient failure (attempt ${attempt + 1})`, error);
-        },
-      );
-    } catch (error) {
+  public retry<T>(key: string, action: string, call: () => Promise<T>, deadline: number, onRetry?: () => void): Promise<T> {
+    return retryTransient(
+      () => settledBy(call(), deadline, key, action),
+      deadline,
+      (error, attempt) => {
+        onRetry?.();
+        this.#logger.debug(`Retrying ${action} of idempotency record ${key} after a transient failure (attempt ${attempt + 1})`, error);
+      },
+    ).catch((error: unknown) => {
       if (error instanceof IdempotencyLeaseLostError) this.#count('LeasesLost');
       else if (!(error instanceof IdempotencyError) || error instanceof IdempotencyStoreError) this.#count('StoreErrors');
       if (error instanceof IdempotencyError) throw error;
@@ -41,6 +39,6 @@ export class StoreCalls {
           retryable: isRetryable(error),
         },
       );
-    }
+    });
   }
 }
