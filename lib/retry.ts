@@ -26,14 +26,19 @@ export function isRetryable(error: unknown): boolean {
 
 /**
  * Runs `attempt` until it succeeds, fails with an error that is not retryable, or the next backoff would
- * end past `deadline` (monotonic milliseconds); then throws the last error.
+ * end past `deadline` (monotonic milliseconds); then throws the last error, or what `fail` makes of it.
  */
 export function retryTransient<T>(
   attempt: () => Promise<T>,
   deadline: number,
   onRetry?: (error: unknown, attempt: number) => void,
+  fail: (error: unknown) => never = rethrow,
 ): Promise<T> {
-  return attemptFrom(1, attempt, deadline, onRetry);
+  return attemptFrom(1, attempt, deadline, onRetry, fail);
+}
+
+function rethrow(error: unknown): never {
+  throw error;
 }
 
 /**
@@ -45,6 +50,7 @@ function attemptFrom<T>(
   attempt: () => Promise<T>,
   deadline: number,
   onRetry: ((error: unknown, attempt: number) => void) | undefined,
+  fail: (error: unknown) => never,
 ): Promise<T> {
   let sent: Promise<T>;
   try {
@@ -54,11 +60,16 @@ function attemptFrom<T>(
     sent = Promise.reject(error);
   }
   return sent.catch(async (error: unknown) => {
-    if (!isRetryable(error)) throw error;
+    if (!isRetryable(error)) fail(error);
     const delayMs = backoffMs(RETRY_BACKOFF, n);
-    if (monotonicNow() + delayMs >= deadline) throw error;
-    onRetry?.(error, n);
-    await sleep(delayMs);
-    return attemptFrom(n + 1, attempt, deadline, onRetry);
+    if (monotonicNow() + delayMs >= deadline) fail(error);
+    try {
+      onRetry?.(error, n);
+      await sleep(delayMs);
+    } catch (failure) {
+      fail(failure);
+    }
+    // The next attempts' last failure goes through `fail` there.
+    return attemptFrom(n + 1, attempt, deadline, onRetry, fail);
   });
 }

@@ -27,18 +27,19 @@ export class StoreCalls {
         onRetry?.();
         this.#logger.debug(`Retrying ${action} of idempotency record ${key} after a transient failure (attempt ${attempt + 1})`, error);
       },
-    ).catch((error: unknown) => {
-      if (error instanceof IdempotencyLeaseLostError) this.#count('LeasesLost');
-      else if (!(error instanceof IdempotencyError) || error instanceof IdempotencyStoreError) this.#count('StoreErrors');
-      if (error instanceof IdempotencyError) throw error;
-      throw new IdempotencyStoreError(
-        `The store failed to ${action} idempotency record ${key} (${(error as Error)?.message ?? String(error)}); retry the invocation`,
-        {
-          key,
-          cause: error,
-          retryable: isRetryable(error),
-        },
-      );
-    });
+      (error) => {
+        if (error instanceof IdempotencyLeaseLostError) this.#count('LeasesLost');
+        else if (!(error instanceof IdempotencyError) || error instanceof IdempotencyStoreError) this.#count('StoreErrors');
+        if (error instanceof IdempotencyError) throw error;
+        throw new IdempotencyStoreError(
+          `The store failed to ${action} idempotency record ${key} (${(error as Error)?.message ?? String(error)}); retry the invocation`,
+          {
+            key,
+            cause: error,
+            retryable: isRetryable(error),
+          },
+        );
+      },
+    );
   }
 }
