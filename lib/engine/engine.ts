@@ -54,7 +54,7 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
    */
   readonly #derived = new WeakMap<
     object,
-    { readonly key?: { readonly value: string | undefined }; readonly fingerprint?: { readonly value: string | undefined } }
+    { key?: { readonly value: string | undefined }; fingerprint?: { readonly value: string | undefined } }
   >();
   /** What this engine's executions may ask of it. */
   readonly #host: ExecutionHost<TResult>;
@@ -320,7 +320,8 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
     const derived = this.#derived.get(args);
     if (derived?.key !== undefined) return derived.key.value;
     const key = recordKeyOf(this.options, args);
-    this.#derived.set(args, { ...derived, key: { value: key } });
+    if (derived === undefined) this.#derived.set(args, { key: { value: key } });
+    else derived.key = { value: key };
     return key;
   }
 
@@ -330,10 +331,13 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
    * `IdempotencyKeyError`. Lets a batch processor compare in-batch duplicates as a replay would.
    */
   public fingerprintOf(args: TArgs): string | undefined {
+    // Without a `fingerprint` selector there is nothing to derive, nor to remember.
+    if (this.options.selectFingerprint === undefined) return undefined;
     const derived = this.#derived.get(args);
     if (derived?.fingerprint !== undefined) return derived.fingerprint.value;
     const fingerprint = fingerprintHashOf(this.options, args);
-    this.#derived.set(args, { ...derived, fingerprint: { value: fingerprint } });
+    if (derived === undefined) this.#derived.set(args, { fingerprint: { value: fingerprint } });
+    else derived.fingerprint = { value: fingerprint };
     return fingerprint;
   }
 
