@@ -43,18 +43,22 @@ export interface CompletionStrategy {
 /** Lease mode: complete the claimed record, fenced by the token and the in-progress status. */
 const leaseCompletion: CompletionStrategy = {
   holdsLease: true,
-  async write(w) {
+  write(w) {
     const o = w.host.options;
     const attempts = { ambiguous: false };
-    try {
-      // A retry after a lost answer finds its own completed record and stops there, so staged writes apply once.
-      await w.writeCompletion(() => o.store.complete(w.attempt()), attempts);
-    } catch (error) {
-      // An earlier attempt may have been applied (its answer lost): a consistent read tells.
-      const stored = error instanceof IdempotencyLeaseLostError ? 'no' : await w.ownCompletion();
-      if (stored !== 'yes') throw await w.notStored(error, attempts.ambiguous || stored === 'unknown');
-    }
-    return undefined;
+    // A retry after a lost answer finds its own completed record and stops there, so staged writes apply once.
+    // (A then, not an async function: every record's completion comes through here.)
+    return w
+      .writeCompletion(() => o.store.complete(w.attempt()), attempts)
+      .then(
+        () => undefined,
+        async (error: unknown) => {
+          // An earlier attempt may have been applied (its answer lost): a consistent read tells.
+          const stored = error instanceof IdempotencyLeaseLostError ? 'no' : await w.ownCompletion();
+          if (stored !== 'yes') throw await w.notStored(error, attempts.ambiguous || stored === 'unknown');
+          return undefined;
+        },
+      );
   },
 };
 
