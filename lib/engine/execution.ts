@@ -25,7 +25,7 @@ import type { ExecutionHost } from './host';
 import { HeldLease } from './held-lease';
 import { downstreamKeyOf, StagedEffects } from './staging';
 import { checkedRecord } from './store-answers';
-import { checkpointBudget, Steps } from './steps';
+import { LazySteps } from './lazy-steps';
 import { cacheableError, refusedForSize, storableResult, type Unstorable } from './storable';
 import type { LifecycleHooks } from './types';
 
@@ -61,7 +61,7 @@ export class Execution<TResult> {
   readonly #host: ExecutionHost<TResult>;
   readonly #completion: CompletionStrategy;
   readonly #fingerprint: string | undefined;
-  readonly #steps: Steps;
+  readonly #steps: LazySteps;
   readonly #effects: StagedEffects;
   readonly #retryDeadline: () => number;
   readonly #lease: HeldLease;
@@ -77,7 +77,7 @@ export class Execution<TResult> {
     this.leaseMs = start.leaseMs;
     this.#fingerprint = start.fingerprint;
     this.#effects = new StagedEffects(host.options.store, start.key);
-    this.#steps = new Steps(
+    this.#steps = new LazySteps(
       start.key,
       start.steps,
       {
@@ -87,7 +87,7 @@ export class Execution<TResult> {
         // Marked as inside the step, so that `publish` (whose message a replayed step would not stage) refuses.
         inside: (step, fn) => executions.run({ execution: this, step }, fn),
       },
-      checkpointBudget(host.options.store),
+      host.options.store,
     );
     this.#retryDeadline = start.retryDeadline;
     this.#lease = new HeldLease(
