@@ -7,8 +7,7 @@ import {
   IdempotencyStoreError,
 } from '../errors';
 import { type ResolvedOptions } from '../options';
-import type { PublishOptions } from '../outbox/message';
-import type { OutboxTarget } from '../outbox/targets';
+import type { MessageStage } from '../outbox/stage';
 import {
   RecordStatus,
   type CompleteInput,
@@ -339,8 +338,8 @@ export class Execution<TResult> {
   }
 
   /** See `publish` (`effectively-once/outbox`). */
-  public publish(target: OutboxTarget, message: unknown, options: PublishOptions): string {
-    return this.#effects.publish(target, message, options);
+  public messageStage(): { readonly stage: MessageStage; readonly fallbackId: () => string } {
+    return this.#effects.messageStage();
   }
 
   /** See {@link commitWith}. */
