@@ -59,6 +59,25 @@ describe('parseJson', () => {
     }
   });
 
+  it('finds a number it must keep exact wherever it starts in the text (only every 16th character is looked at first)', () => {
+    for (let pad = 0; pad < 40; pad += 1) {
+      const prefix = `{"p": "${'x'.repeat(pad)}", "n": `;
+      expect(parseJson(`${prefix}${BIG_A}}`)).toEqual({ p: 'x'.repeat(pad), n: 12345678901234567890n });
+      expect(String((parseJson(`${prefix}${LONG_DECIMAL}}`) as { n: unknown }).n)).toBe(LONG_DECIMAL);
+      // 16 and 17 significant digits split by the point: a double holds the first, not the second.
+      expect(parseJson(`${prefix}1.000000000000001}`)).toEqual({ p: 'x'.repeat(pad), n: 1.000000000000001 });
+      expect(String((parseJson(`${prefix}12345678.123456789}`) as { n: unknown }).n)).toBe('12345678.123456789');
+      expect(String((parseJson(`${prefix}1.0000000000000001}`) as { n: unknown }).n)).toBe('1.0000000000000001');
+    }
+  });
+
+  it('leaves runs shorter than 16 digits and points to JSON.parse, wherever they start', () => {
+    for (let pad = 0; pad < 40; pad += 1) {
+      const text = `{"p": "${'x'.repeat(pad)}", "n": [123456789012345, 1733508000000, 1234567.1234567, "192.168.100.100"]}`;
+      expect(parseJson(text)).toEqual(JSON.parse(text));
+    }
+  });
+
   it('parses 100,000 nested arrays without overflowing the stack', () => {
     const deep = `${'['.repeat(100_000)}${BIG_A}${']'.repeat(100_000)}`;
     let value = parseJson(deep);
