@@ -8,7 +8,7 @@
  * (p25–p75 in brackets), and the median of each round's difference to the reference variant's block of the
  * same round (paired: a slower machine in one round slows both).
  *
- *   npx tsx bench/server-cost.ts [--rounds=80] [--batches=20] [--reference=ours] [--only=floor,library]
+ *   npx tsx bench/server-cost.ts [--rounds=80] [--batches=20] [--reference=ours] [--endpoint=URL --pid=PID] [--only=floor,library]
  *
  * The `library` variant is ours as it runs (a `DynamoDBStore` in a write-batching scope, from the sources);
  * the others are statements written out here, to weigh one difference at a time.
@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 import { BatchExecuteStatementCommand, DynamoDBClient, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStore } from '../lib';
 import { withWriteBatching } from '../lib/persistence/coalesce';
-import { createIdempotencyTable, startLocalDynamoDB } from '../lib/testing';
+import { createIdempotencyTable, localClientConfig, startLocalDynamoDB } from '../lib/testing';
 
 const TABLE = 'server_cost';
 const BATCH = 10;
@@ -95,6 +95,7 @@ const VARIANTS: readonly Variant[] = [
       Parameters: [s('COMPLETED'), s('null'), n(0), s(key), s(token), s('INPROGRESS')],
     }),
   },
+  // Ours as it runs now (the completion removes the steps only).
   { name: 'library', key: hexKey, claim: null, complete: null },
   // The library's statements written out (as of the baseline): REMOVE steps and resultChunks.
   { name: 'ours', key: hexKey, claim: oursClaim(true), complete: oursComplete({ removes: ['steps', 'resultChunks'] }) },
@@ -112,6 +113,12 @@ const VARIANTS: readonly Variant[] = [
     key: hexKey,
     claim: oursClaim(true),
     complete: oursComplete({ removes: [], outcome: false, encoding: false }),
+  },
+  {
+    name: 'params not literals',
+    key: hexKey,
+    claim: oursClaim(true, false),
+    complete: oursComplete({ removes: ['steps'], params: true }),
   },
   {
     name: 'completion params not literals',
@@ -222,13 +229,19 @@ async function main(): Promise<void> {
       batches: { type: 'string', default: '20' },
       only: { type: 'string' },
       reference: { type: 'string', default: 'ours' },
+      // A DynamoDB Local already running (e.g. under a profiler): its endpoint and its process id.
+      endpoint: { type: 'string' },
+      pid: { type: 'string' },
     },
   });
   const rounds = Number(values.rounds);
   const batches = Number(values.batches);
   const only = values.only?.split(',');
   const variants = VARIANTS.filter((variant) => only === undefined || only.includes(variant.name));
-  const server = await startLocalDynamoDB();
+  const server =
+    values.endpoint === undefined
+      ? await startLocalDynamoDB()
+      : { clientConfig: localClientConfig(values.endpoint), pid: Number(values.pid), stop: () => Promise.resolve() };
   try {
     const client = new DynamoDBClient(server.clientConfig);
     await createIdempotencyTable(client, TABLE);
