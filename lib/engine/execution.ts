@@ -7,8 +7,7 @@ import {
   IdempotencyStoreError,
 } from '../errors';
 import { type ResolvedOptions } from '../options';
-import type { PublishOptions } from '../outbox/message';
-import type { OutboxTarget } from '../outbox/targets';
+import type { MessageStage } from '../outbox/stage';
 import {
   RecordStatus,
   type CompleteInput,
@@ -25,7 +24,7 @@ import type { ExecutionHost } from './host';
 import { HeldLease } from './held-lease';
 import { downstreamKeyOf, StagedEffects } from './staging';
 import { checkedRecord } from './store-answers';
-import { checkpointBudget, Steps } from './steps';
+import { LazySteps } from './lazy-steps';
 import { cacheableError, refusedForSize, storableResult, type Unstorable } from './storable';
 import type { LifecycleHooks } from './types';
 
@@ -61,7 +60,7 @@ export class Execution<TResult> {
   readonly #host: ExecutionHost<TResult>;
   readonly #completion: CompletionStrategy;
   readonly #fingerprint: string | undefined;
-  readonly #steps: Steps;
+  readonly #steps: LazySteps;
   readonly #effects: StagedEffects;
   readonly #retryDeadline: () => number;
   readonly #lease: HeldLease;
@@ -77,7 +76,7 @@ export class Execution<TResult> {
     this.leaseMs = start.leaseMs;
     this.#fingerprint = start.fingerprint;
     this.#effects = new StagedEffects(host.options.store, start.key);
-    this.#steps = new Steps(
+    this.#steps = new LazySteps(
       start.key,
       start.steps,
       {
@@ -87,7 +86,7 @@ export class Execution<TResult> {
         // Marked as inside the step, so that `publish` (whose message a replayed step would not stage) refuses.
         inside: (step, fn) => executions.run({ execution: this, step }, fn),
       },
-      checkpointBudget(host.options.store),
+      host.options.store,
     );
     this.#retryDeadline = start.retryDeadline;
     this.#lease = new HeldLease(
@@ -340,8 +339,8 @@ export class Execution<TResult> {
   }
 
   /** See `publish` (`effectively-once/outbox`). */
-  public publish(target: OutboxTarget, message: unknown, options: PublishOptions): string {
-    return this.#effects.publish(target, message, options);
+  public messageStage(): { readonly stage: MessageStage; readonly fallbackId: () => string } {
+    return this.#effects.messageStage();
   }
 
   /** See {@link commitWith}. */

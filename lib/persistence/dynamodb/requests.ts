@@ -24,15 +24,16 @@ import {
 } from '../store';
 import type { RecordCodec } from './codec';
 import { claimable, conditioned, ownedBy, ownedInProgress, takeOverable } from './conditions';
-import { ExistingRecord, unmarshallRequest, type Transactions } from './transaction';
+import type { TransactionCalls } from './lazy-transactions';
+import { ExistingRecord, unmarshallRequest } from './transact-items';
 import { A, completedBy, keyOf, nowSeconds, storeError, type Table } from './table';
 
 export class SingleRequests {
   readonly #table: Table;
   readonly #codec: RecordCodec;
-  readonly #transactions: Transactions;
+  readonly #transactions: TransactionCalls;
 
-  public constructor(table: Table, codec: RecordCodec, transactions: Transactions) {
+  public constructor(table: Table, codec: RecordCodec, transactions: TransactionCalls) {
     this.#table = table;
     this.#codec = codec;
     this.#transactions = transactions;
@@ -126,13 +127,8 @@ export class SingleRequests {
       names[`#${attr}`] = attr;
       values[`:${attr}`] = value;
     }
-    // Attributes of another encoding, left from nothing in practice, are removed for a clean record.
-    for (const attr of [A.result, A.encoding, A.chunks]) {
-      if (!(attr in encoded.attributes)) {
-        removed.push(`#${attr}`);
-        names[`#${attr}`] = attr;
-      }
-    }
+    // Nothing else to remove: the condition holds the record in progress, and a record in progress never holds
+    // a result, its encoding or a chunk count (see codec.ts).
     const update = {
       TableName: this.#table.tableName,
       Key: keyOf(this.#table, input.key),
