@@ -21,7 +21,7 @@ const lib = resolve(root, 'lib');
 const outdir = resolve(root, 'dist/esm');
 
 /** Source files with an ES module counterpart `<name>.esm.ts`, used here instead of them. */
-const COUNTERPARTS = new Set([resolve(lib, 'lazy-modules.ts')]);
+const COUNTERPARTS = new Set([resolve(lib, 'lazy-modules.ts'), resolve(lib, 'lazy-parts.ts')]);
 
 /** Every `.ts` module under `dir`, except tests, `.esm.ts` counterparts and the files they replace. */
 function modulesUnder(dir: string): string[] {
@@ -33,9 +33,12 @@ function modulesUnder(dir: string): string[] {
   });
 }
 
-/** The source file a relative import names: `x.ts`, or `x/index.ts`; the `.esm.ts` counterpart if any. */
+/**
+ * The source file a relative import names: `x.ts`, or `x/index.ts`; the `.esm.ts` counterpart if any. A `.js`
+ * ending (which the type checker asks of an `import()` in an `.esm.ts` file) names the `.ts` source.
+ */
 function sourceOf(importer: string, specifier: string): string {
-  const base = resolve(dirname(importer), specifier);
+  const base = resolve(dirname(importer), specifier.replace(/\.js$/, ''));
   const file = existsSync(`${base}.ts`) ? `${base}.ts` : join(base, 'index.ts');
   if (!existsSync(file)) throw new Error(`${relative(root, importer)} imports ${specifier}, which is not a module of lib/`);
   return COUNTERPARTS.has(file) ? file.replace(/\.ts$/, '.esm.ts') : file;

@@ -164,8 +164,11 @@ export class OptionSet<S extends OptionSpec> {
     for (const name of this.names) {
       const entry = this.spec[name] as OptionEntry<unknown>;
       const value = (given as Record<string, unknown>)[name];
-      const where = atPath(path === undefined ? name : `${path}.${name}`, this.error);
-      values[name] = value === undefined && entry.required !== true ? entry.default : entry.check(value, where);
+      // Where the value sits is made only for a value to check: most options of a call are absent.
+      values[name] =
+        value === undefined && entry.required !== true
+          ? entry.default
+          : entry.check(value, atPath(path === undefined ? name : `${path}.${name}`, this.error));
     }
     return Object.freeze(values) as Resolved<S>;
   }

@@ -1,8 +1,7 @@
 /** The execution the calling code runs in (for `step`, `commitWith`, `downstreamKey`). */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { IdempotencyContextError } from '../errors';
-import type { PublishOptions } from '../outbox/message';
-import type { OutboxTarget } from '../outbox/targets';
+import type { MessageStage } from '../outbox/stage';
 import type { StagedWrite } from '../persistence/store';
 
 /** Options of {@link step}. */
@@ -23,8 +22,11 @@ export interface CurrentExecution {
   step<T>(name: string, fn: () => Promise<T> | T, options: StepOptions): Promise<T>;
   stage(items: readonly StagedWrite[]): void;
   downstreamKey(label: string): string;
-  /** Stages an outbox message; returns its id. */
-  publish(target: OutboxTarget, message: unknown, options: PublishOptions): string;
+  /**
+   * Where `publish` (`effectively-once/outbox`, which holds the staging code, so that a handler without the outbox
+   * does not load it) stages a message, and the id of a message whose options give none and which has no key.
+   */
+  messageStage(): { readonly stage: MessageStage; readonly fallbackId: () => string };
 }
 
 /** The current execution, and the step whose function is running (for `publish`, which refuses inside one). */

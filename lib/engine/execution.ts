@@ -7,8 +7,7 @@ import {
   IdempotencyStoreError,
 } from '../errors';
 import { type ResolvedOptions } from '../options';
-import type { PublishOptions } from '../outbox/message';
-import type { OutboxTarget } from '../outbox/targets';
+import type { MessageStage } from '../outbox/stage';
 import {
   RecordStatus,
   type CompleteInput,
@@ -25,7 +24,7 @@ import type { ExecutionHost } from './host';
 import { HeldLease } from './held-lease';
 import { downstreamKeyOf, StagedEffects } from './staging';
 import { checkedRecord } from './store-answers';
-import { checkpointBudget, Steps } from './steps';
+import { LazySteps } from './lazy-steps';
 import { cacheableError, refusedForSize, storableResult, type Unstorable } from './storable';
 import type { LifecycleHooks } from './types';
 
@@ -61,7 +60,7 @@ export class Execution<TResult> {
   readonly #host: ExecutionHost<TResult>;
   readonly #completion: CompletionStrategy;
   readonly #fingerprint: string | undefined;
-  readonly #steps: Steps;
+  readonly #steps: LazySteps;
   readonly #effects: StagedEffects;
   readonly #retryDeadline: () => number;
   readonly #lease: HeldLease;
@@ -77,7 +76,7 @@ export class Execution<TResult> {
     this.leaseMs = start.leaseMs;
     this.#fingerprint = start.fingerprint;
     this.#effects = new StagedEffects(host.options.store, start.key);
-    this.#steps = new Steps(
+    this.#steps = new LazySteps(
       start.key,
       start.steps,
       {
@@ -87,7 +86,7 @@ export class Execution<TResult> {
         // Marked as inside the step, so that `publish` (whose message a replayed step would not stage) refuses.
         inside: (step, fn) => executions.run({ execution: this, step }, fn),
       },
-      checkpointBudget(host.options.store),
+      host.options.store,
     );
     this.#retryDeadline = start.retryDeadline;
     this.#lease = new HeldLease(
@@ -149,15 +148,16 @@ export class Execution<TResult> {
    * releases the lease, or stores the error when `cacheErrors` says so, and rethrows it).
    */
   public async execute(work: () => Promise<TResult> | TResult, hooks: LifecycleHooks<TResult> = {}): Promise<TResult> {
+    // No `await` without a hook to wait for: every record of a batch comes through here.
     const stop = hooks.whileRunning?.(this);
     let value: TResult;
     try {
       value = await this.enter(work);
     } catch (error) {
-      await stop?.();
+      if (stop !== undefined) await stop();
       return this.fail(error);
     }
-    await stop?.();
+    if (stop !== undefined) await stop();
     if (hooks.shouldStore !== undefined && !hooks.shouldStore(value)) {
       await this.release();
       return value;
@@ -339,8 +339,8 @@ export class Execution<TResult> {
   }
 
   /** See `publish` (`effectively-once/outbox`). */
-  public publish(target: OutboxTarget, message: unknown, options: PublishOptions): string {
-    return this.#effects.publish(target, message, options);
+  public messageStage(): { readonly stage: MessageStage; readonly fallbackId: () => string } {
+    return this.#effects.messageStage();
   }
 
   /** See {@link commitWith}. */
@@ -365,6 +365,14 @@ export class Execution<TResult> {
   }
 
   /**
+   * Whether {@link keepLease} has anything to do (a held lease with less left than the work needs): callers on
+   * the path of every record skip it, and its promise, when not.
+   */
+  public leaseRunsShort(): boolean {
+    return this.#completion.holdsLease && !this.#finished && this.#lease.short();
+  }
+
+  /**
    * Makes sure the work (or a step) starts with the lease it needs left: half of a fixed lease, or the
    * rest of the invocation for a lease taken from the Lambda context. A claim that landed late (its
    * attempts throttled, its answer slow, the process paused) or a record that waited its turn in a batch
@@ -372,7 +380,7 @@ export class Execution<TResult> {
    * lease, the record is given back and the error thrown, so the work never runs on a lease that may be over.
    */
   public async keepLease(): Promise<void> {
-    if (!this.#completion.holdsLease || this.#finished) return;
+    if (!this.leaseRunsShort()) return;
     await this.#lease.keep(
       (ms) => this.extendLease(ms),
       () => this.release(),

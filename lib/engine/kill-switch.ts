@@ -7,10 +7,9 @@ import { randomUUID } from 'node:crypto';
 import { MAX_TRANSACTION_ITEMS } from '../defaults';
 import { IdempotencyConfigError, IdempotencyContextError, IdempotencyKeyError } from '../errors';
 import type { IdempotencyLogger } from '../logger';
-import type { OutboxMessage, PublishOptions } from '../outbox/message';
+import type { OutboxMessage } from '../outbox/message';
 import { packMessages } from '../outbox/items';
-import { stagePublish } from '../outbox/stage';
-import type { OutboxTarget } from '../outbox/targets';
+import type { MessageStage } from '../outbox/stage';
 import type { IdempotencyStore, StagedWrite } from '../persistence/store';
 import { executions, type CurrentExecution, type StepOptions } from './context';
 import { checkStagedItems, downstreamKeyOf } from './staging';
@@ -125,21 +124,18 @@ export class DisabledExecution implements CurrentExecution {
     this.#staged.push(...items);
   }
 
-  /** Stages a message, committed with the writes when the work returns (as `commitWith` writes are). */
-  public publish(target: OutboxTarget, message: unknown, options: PublishOptions): string {
+  /** Where a message is staged, committed with the writes when the work returns (as `commitWith` writes are). */
+  public messageStage(): { readonly stage: MessageStage; readonly fallbackId: () => string } {
     let key: string | undefined;
     try {
       key = this.#key();
     } catch {
       key = undefined;
     }
-    return stagePublish(
-      { store: this.#store, key, messages: this.#messages, roomForItems: MAX_TRANSACTION_ITEMS - this.#staged.length },
-      target,
-      message,
-      options,
-      () => randomUUID(),
-    );
+    return {
+      stage: { store: this.#store, key, messages: this.#messages, roomForItems: MAX_TRANSACTION_ITEMS - this.#staged.length },
+      fallbackId: () => randomUUID(),
+    };
   }
 
   public downstreamKey(label: string): string {

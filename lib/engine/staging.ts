@@ -3,9 +3,8 @@ import { createHash } from 'node:crypto';
 import { MAX_TRANSACTION_ITEMS } from '../defaults';
 import { IdempotencyConfigError, IdempotencyContextError } from '../errors';
 import { packMessages } from '../outbox/items';
-import type { OutboxMessage, PublishOptions } from '../outbox/message';
-import { stagePublish } from '../outbox/stage';
-import type { OutboxTarget } from '../outbox/targets';
+import type { OutboxMessage } from '../outbox/message';
+import type { MessageStage } from '../outbox/stage';
 import { stagedWriteBytes } from '../persistence/item-size';
 import type { IdempotencyStore, StagedWrite, StoreLimits } from '../persistence/store';
 
@@ -36,10 +35,10 @@ export class StagedEffects {
   }
 
   /** See `publish` (`effectively-once/outbox`). */
-  public publish(target: OutboxTarget, message: unknown, options: PublishOptions): string {
+  public messageStage(): { readonly stage: MessageStage; readonly fallbackId: () => string } {
     const key = this.#key;
     const room = MAX_STAGED_WRITES - this.writes.length;
-    return stagePublish({ store: this.#store, key, messages: this.messages, roomForItems: room }, target, message, options, () => key);
+    return { stage: { store: this.#store, key, messages: this.messages, roomForItems: room }, fallbackId: () => key };
   }
 
   /** See `commitWith`. */

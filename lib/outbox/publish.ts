@@ -1,6 +1,7 @@
 import { currentExecution, currentStep } from '../engine/context';
 import { IdempotencyContextError } from '../errors';
 import type { PublishOptions } from './message';
+import { stagePublish } from './stage';
 import type { OutboxTarget } from './targets';
 
 /**
@@ -28,5 +29,6 @@ export function publish(target: OutboxTarget, message: unknown, options?: Publis
       `publish() was called inside step("${step}"): a step replayed from its checkpoint does not run again, so its message would not be committed on that attempt; call publish() outside the step, with the step's result`,
     );
   }
-  return execution.publish(target, message, options ?? {});
+  const { stage, fallbackId } = execution.messageStage();
+  return stagePublish(stage, target, message, options ?? {}, fallbackId);
 }

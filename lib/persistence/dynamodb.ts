@@ -6,7 +6,7 @@ import { RecordCodec } from './dynamodb/codec';
 import { DYNAMODB_LIMITS } from './dynamodb/limits';
 import { SingleRequests } from './dynamodb/requests';
 import type { Table } from './dynamodb/table';
-import { Transactions } from './dynamodb/transaction';
+import { lazyTransactions, type TransactionCalls } from './dynamodb/lazy-transactions';
 import { DYNAMODB_STORE_OPTIONS, type DynamoDBStoreOptions } from './dynamodb/options';
 import { IDEMPOTENCY_TABLE_NAME_ENV } from './schema';
 
@@ -53,7 +53,7 @@ export class DynamoDBStore implements IdempotencyStore {
   public readonly limits: StoreLimits = DYNAMODB_LIMITS;
   readonly #requests: SingleRequests;
   readonly #batches: WriteBatches;
-  readonly #transactions: Transactions;
+  readonly #transactions: TransactionCalls;
   /** Outbox messages (`publish`) are committed in the completion's transaction, as items of the table. */
   public readonly supportsOutbox = true;
   /** The table name, once known (from the option or the environment variable). */
@@ -76,7 +76,7 @@ export class DynamoDBStore implements IdempotencyStore {
       ttlAttr: resolved.ttlAttr,
     };
     const codec = new RecordCodec(table, resolved.compressAboveBytes, (keys) => batchGet(table, keys));
-    this.#transactions = new Transactions(table, codec, logger);
+    this.#transactions = lazyTransactions(table, codec, logger);
     this.#requests = new SingleRequests(table, codec, this.#transactions);
     this.#batches = new WriteBatches(table, codec, this.#requests, logger, resolved.batchWrites ? BATCHED_STATEMENTS : []);
   }

@@ -1,40 +1,45 @@
 /**
  * The functions jmespath.js knows, with how many arguments each takes (`[least, most]`); any other name, or
- * another count, fails on every call.
+ * another count, fails on every call. Made on the first check of an expression, not when the library loads.
  */
-const JMESPATH_FUNCTIONS: ReadonlyMap<string, readonly [number, number]> = new Map([
-  ['abs', [1, 1]],
-  ['avg', [1, 1]],
-  ['ceil', [1, 1]],
-  ['contains', [2, 2]],
-  ['ends_with', [2, 2]],
-  ['floor', [1, 1]],
-  ['join', [2, 2]],
-  ['keys', [1, 1]],
-  ['length', [1, 1]],
-  ['map', [2, 2]],
-  ['max', [1, 1]],
-  ['max_by', [2, 2]],
-  ['merge', [1, Infinity]],
-  ['min', [1, 1]],
-  ['min_by', [2, 2]],
-  ['not_null', [1, Infinity]],
-  ['reverse', [1, 1]],
-  ['sort', [1, 1]],
-  ['sort_by', [2, 2]],
-  ['starts_with', [2, 2]],
-  ['sum', [1, 1]],
-  ['to_array', [1, 1]],
-  ['to_number', [1, 1]],
-  ['to_string', [1, 1]],
-  ['type', [1, 1]],
-  ['values', [1, 1]],
-]);
+let jmespathFunctions: ReadonlyMap<string, readonly [number, number]> | undefined;
+
+const knownFunctions = (): ReadonlyMap<string, readonly [number, number]> =>
+  (jmespathFunctions ??= new Map(
+    Object.entries({
+      abs: [1, 1],
+      avg: [1, 1],
+      ceil: [1, 1],
+      contains: [2, 2],
+      ends_with: [2, 2],
+      floor: [1, 1],
+      join: [2, 2],
+      keys: [1, 1],
+      length: [1, 1],
+      map: [2, 2],
+      max: [1, 1],
+      max_by: [2, 2],
+      merge: [1, Infinity],
+      min: [1, 1],
+      min_by: [2, 2],
+      not_null: [1, Infinity],
+      reverse: [1, 1],
+      sort: [1, 1],
+      sort_by: [2, 2],
+      starts_with: [2, 2],
+      sum: [1, 1],
+      to_array: [1, 1],
+      to_number: [1, 1],
+      to_string: [1, 1],
+      type: [1, 1],
+      values: [1, 1],
+    } as const),
+  ));
 
 /** What is wrong with a call of a jmespath.js function: an unknown name or a wrong number of arguments. */
 function functionProblem(node: AstNode): string | undefined {
   const name = node.name ?? '';
-  const arity = JMESPATH_FUNCTIONS.get(name);
+  const arity = knownFunctions().get(name);
   if (arity === undefined) return `unknown function ${name}()`;
   const given = node.children?.length ?? 0;
   const [least, most] = arity;

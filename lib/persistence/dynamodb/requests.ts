@@ -24,15 +24,16 @@ import {
 } from '../store';
 import { outcomeAttributes, type RecordCodec } from './codec';
 import { claimable, conditioned, ownedBy, ownedInProgress, takeOverable } from './conditions';
-import { ExistingRecord, unmarshallRequest, type Transactions } from './transaction';
+import type { TransactionCalls } from './lazy-transactions';
+import { ExistingRecord, unmarshallRequest } from './transact-items';
 import { A, completedBy, keyOf, nowSeconds, storeError, type Table } from './table';
 
 export class SingleRequests {
   readonly #table: Table;
   readonly #codec: RecordCodec;
-  readonly #transactions: Transactions;
+  readonly #transactions: TransactionCalls;
 
-  public constructor(table: Table, codec: RecordCodec, transactions: Transactions) {
+  public constructor(table: Table, codec: RecordCodec, transactions: TransactionCalls) {
     this.#table = table;
     this.#codec = codec;
     this.#transactions = transactions;

@@ -5,7 +5,6 @@
  */
 import { TransactionCanceledException, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { COMMIT_MAX_ATTEMPTS, MAX_TRANSACTION_ITEMS } from '../../defaults';
 import {
   IdempotencyCommitConditionError,
@@ -21,10 +20,11 @@ import type { IdempotencyLogger } from '../../options';
 import { stagedWriteBytes } from '../item-size';
 import { leaseLostMessage } from '../messages';
 import { randomUUID } from 'node:crypto';
-import type { CompleteInput, IdempotencyRecord, StagedWrite } from '../store';
+import type { CompleteInput, StagedWrite } from '../store';
 import type { RecordCodec } from './codec';
 import { DYNAMODB_MAX_TRANSACTION_BYTES } from './limits';
 import { completedBy, storeError, type Table } from './table';
+import { ExistingRecord } from './transact-items';
 import { backoffMs, sleep, type Backoff } from '../../time';
 
 /** Transaction conflicts are retried after 40 ms, then doubling, each pause spread by half either way. */
@@ -34,13 +34,6 @@ const CONFLICT_BACKOFF: Backoff = { firstMs: 40, maxMs: Number.POSITIVE_INFINITY
 interface DocumentClient {
   readonly client: DynamoDBDocumentClient;
   readonly TransactWriteCommand: DocumentClientModule['TransactWriteCommand'];
-}
-
-/** Signals, inside the optimistic transaction path, that a live record already exists. */
-export class ExistingRecord extends Error {
-  public constructor(public readonly record: IdempotencyRecord) {
-    super('existing record');
-  }
 }
 
 /** A completion's own items: the record write and its result's chunks. */
@@ -241,21 +234,6 @@ export class Transactions {
     );
     return this.#documentClient;
   }
-}
-
-/** Turns a low-level request of our own into the document-client shape used inside transactions. */
-export function unmarshallRequest(request: {
-  TableName: string;
-  Key?: Record<string, AttributeValue>;
-  Item?: Record<string, AttributeValue>;
-  ExpressionAttributeValues?: Record<string, AttributeValue>;
-  [other: string]: unknown;
-}): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...request };
-  if (request.Key) out['Key'] = unmarshall(request.Key);
-  if (request.Item) out['Item'] = unmarshall(request.Item);
-  if (request.ExpressionAttributeValues) out['ExpressionAttributeValues'] = unmarshall(request.ExpressionAttributeValues);
-  return out;
 }
 
 function tableOf(write: StagedWrite | undefined): string | undefined {
