@@ -1,14 +1,15 @@
 /**
- * Where a standard-queue batch's Node CPU goes: ours against the floor, with no network and no server.
+ * Where an SQS batch's Node CPU goes: ours against the floor, with no network and no server.
  * The DynamoDB client's HTTP handler answers every request at once (an empty success; a BatchExecuteStatement
  * gets one empty response per statement), so what is measured is the SDK's work and the library's, nothing else.
  *
- *   npx tsx bench/profile-batch.ts [ours|optimistic|floor-batched|floor-single] [batches]
+ *   npx tsx bench/profile-batch.ts [ours|optimistic|fifo-10|fifo-1|floor-batched|floor-single] [batches]
  *   node --cpu-prof --cpu-prof-dir=.tmp/prof --import tsx bench/profile-batch.ts ours 3000
  *   npx tsx bench/profile-batch.ts --summarize .tmp/prof/<file>.cpuprofile
  *   npm run build && EO_BENCH_OURS=dist npx tsx bench/profile-batch.ts ours   # ours as built (bench/ours.ts)
  *
- * The first form prints the Node CPU and wall time per record of batches of 10 (after 300 warm-up batches);
+ * The first form prints the Node CPU and wall time per record of batches of 10 (after 300 warm-up batches): a
+ * standard queue's, or (`fifo-10`, `fifo-1`) a FIFO queue's in 10 message groups or one, claimed ahead;
  * the profile's summary gives the self time by package or directory and by function.
  */
 process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
@@ -18,7 +19,7 @@ import { Readable } from 'node:stream';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { createLambdaContext } from '../lib/testing';
-import { sqsEvent, sqsRecord } from '../test/helpers/sqs-events';
+import { fifoRecord, sqsEvent, sqsRecord } from '../test/helpers/sqs-events';
 import { floorBatchContenders } from './floor';
 import { ours, oursSqs } from './ours';
 
@@ -51,11 +52,16 @@ async function measure(which: string, batches: number): Promise<void> {
   const store = new DynamoDBStore({ tableName: 'profile', client });
   const body = JSON.stringify({ orderId: 'order-1', amount: 129.9, currency: 'EUR' });
   const event = (): ReturnType<typeof sqsEvent> => sqsEvent(Array.from({ length: 10 }, () => sqsRecord({ body })));
+  let sequence = 0;
+  const fifo = (groups: number): ReturnType<typeof sqsEvent> =>
+    sqsEvent(Array.from({ length: 10 }, (_, index) => fifoRecord(`group-${index % groups}`, `dedup-${sequence}`, (sequence += 1), body)));
   const env = { client, ours: { idempotency: 'profile', business: 'b' }, incumbent: { idempotency: 'i', business: 'c' }, scale: 1 };
   const [batched, single] = floorBatchContenders(env, event, 'together', 10);
   const context: Context = createLambdaContext({ timeoutMs: 30_000 });
   const runs: Record<string, () => Promise<unknown>> = {
     ours: () => processSqsBatch(event(), async () => undefined, { store, name: 'profile', context }),
+    'fifo-10': () => processSqsBatch(fifo(10), async () => undefined, { store, name: 'profile', context }),
+    'fifo-1': () => processSqsBatch(fifo(1), async () => undefined, { store, name: 'profile', context }),
     optimistic: () => processSqsBatch(event(), async () => undefined, { store, name: 'profile', mode: 'optimistic', context }),
     'floor-batched': () => (batched as NonNullable<typeof batched>).prepare()(),
     'floor-single': () => (single as NonNullable<typeof single>).prepare()(),

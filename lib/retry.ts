@@ -26,22 +26,50 @@ export function isRetryable(error: unknown): boolean {
 
 /**
  * Runs `attempt` until it succeeds, fails with an error that is not retryable, or the next backoff would
- * end past `deadline` (monotonic milliseconds); then throws the last error.
+ * end past `deadline` (monotonic milliseconds); then throws the last error, or what `fail` makes of it.
  */
-export async function retryTransient<T>(
+export function retryTransient<T>(
   attempt: () => Promise<T>,
   deadline: number,
   onRetry?: (error: unknown, attempt: number) => void,
+  fail: (error: unknown) => never = rethrow,
 ): Promise<T> {
-  for (let n = 1; ; n += 1) {
+  return attemptFrom(1, attempt, deadline, onRetry, fail);
+}
+
+function rethrow(error: unknown): never {
+  throw error;
+}
+
+/**
+ * Attempt `n` and, on a retryable failure, the ones after it. A first attempt that succeeds costs one
+ * promise beyond its own: every store call of every record goes through here.
+ */
+function attemptFrom<T>(
+  n: number,
+  attempt: () => Promise<T>,
+  deadline: number,
+  onRetry: ((error: unknown, attempt: number) => void) | undefined,
+  fail: (error: unknown) => never,
+): Promise<T> {
+  let sent: Promise<T>;
+  try {
+    sent = Promise.resolve(attempt());
+  } catch (error) {
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the attempt's own failure, passed on as it is
+    sent = Promise.reject(error);
+  }
+  return sent.catch(async (error: unknown) => {
+    if (!isRetryable(error)) fail(error);
+    const delayMs = backoffMs(RETRY_BACKOFF, n);
+    if (monotonicNow() + delayMs >= deadline) fail(error);
     try {
-      return await attempt();
-    } catch (error) {
-      if (!isRetryable(error)) throw error;
-      const delayMs = backoffMs(RETRY_BACKOFF, n);
-      if (monotonicNow() + delayMs >= deadline) throw error;
       onRetry?.(error, n);
       await sleep(delayMs);
+    } catch (failure) {
+      fail(failure);
     }
-  }
+    // The next attempts' last failure goes through `fail` there.
+    return attemptFrom(n + 1, attempt, deadline, onRetry, fail);
+  });
 }

@@ -67,7 +67,7 @@ export class ClaimsAhead<TArgs extends unknown[], TResult> {
       const settled = await claim;
       if (!settled.ok) throw settled.error;
       // The record waited for the ones before it: its lease, as written, may be half gone by now.
-      if (settled.begun.kind === 'execute') await settled.begun.execution.keepLease();
+      if (settled.begun.kind === 'execute' && settled.begun.execution.leaseRunsShort()) await settled.begun.execution.keepLease();
       return settled.begun;
     } catch (error) {
       // Only a batch that claims ahead can hold what another consumer waits for: others fail at once, as before.

@@ -222,13 +222,14 @@ class BatchRuntime<TArgs extends unknown[]> {
     }
     const { engine } = item;
     const args = item.args as TArgs;
+    // The slot is freed as the handler's promise settles with a value (a throw keeps it until the outcome).
     const work =
       item.lane === undefined
-        ? async (): Promise<unknown> => {
-            const value = await this.#batch.handler(...args);
-            freeSlot();
-            return value;
-          }
+        ? (): Promise<unknown> =>
+            Promise.resolve(this.#batch.handler(...args)).then((value) => {
+              freeSlot();
+              return value;
+            })
         : (): unknown => this.#batch.handler(...args);
     try {
       if (engine === undefined) await work();

@@ -54,7 +54,7 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
    */
   readonly #derived = new WeakMap<
     object,
-    { readonly key?: { readonly value: string | undefined }; readonly fingerprint?: { readonly value: string | undefined } }
+    { key?: { readonly value: string | undefined }; fingerprint?: { readonly value: string | undefined } }
   >();
   /** What this engine's executions may ask of it. */
   readonly #host: ExecutionHost<TResult>;
@@ -121,14 +121,12 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
    * the outcome to replay. With the kill switch on (`EFFECTIVELY_ONCE_DISABLED=true`, read on every call),
    * nothing of that: the work is to run without the store.
    */
-  public async begin(args: TArgs, info: InvocationInfo): Promise<Begin<TResult>> {
-    try {
-      return await this.#begin(args, info);
-    } catch (error) {
+  public begin(args: TArgs, info: InvocationInfo): Promise<Begin<TResult>> {
+    return this.#begin(args, info).catch((error: unknown) => {
       if (error instanceof IdempotencyInProgressError) this.count('InProgressRejections');
       else if (error instanceof IdempotencyPayloadMismatchError) this.count('PayloadMismatches');
       throw error;
-    }
+    });
   }
 
   async #begin(args: TArgs, info: InvocationInfo): Promise<Begin<TResult>> {
@@ -247,7 +245,7 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
    * built afresh for every attempt, from the clock read as it is sent: a lease computed before a throttled
    * or unanswered first attempt would land partly (or wholly) spent.
    */
-  async #attempt(
+  #attempt(
     key: string,
     fingerprint: string | undefined,
     plan: ClaimPlan<TResult>,
@@ -271,27 +269,29 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
       };
     };
     let sent = claimAt(o.clock());
-    const result = await this.#calls.retry(
-      key,
-      'claim',
-      () => {
-        sent = claimAt(o.clock());
-        return previous
-          ? o.store.takeOver({ ...sent, previousToken: previous.token }).then((answer) => checkedClaim(answer, 'takeOver', key))
-          : o.store.claim(sent).then((answer) => checkedClaim(answer, 'claim', key));
-      },
-      deadline,
-    );
-    return { result, sent };
+    return this.#calls
+      .retry(
+        key,
+        'claim',
+        () => {
+          sent = claimAt(o.clock());
+          return previous
+            ? o.store.takeOver({ ...sent, previousToken: previous.token }).then((answer) => checkedClaim(answer, 'takeOver', key))
+            : o.store.claim(sent).then((answer) => checkedClaim(answer, 'claim', key));
+        },
+        deadline,
+      )
+      .then((result) => ({ result, sent }));
   }
 
   /**
    * A claim or take-over landed: the work may start only with enough of the lease as written left (see
    * {@link Execution.keepLease}), which renews it, or gives the record back and throws.
    */
-  async #leased(begun: Begin<TResult>): Promise<Begin<TResult>> {
-    if (begun.kind === 'execute') await begun.execution.keepLease();
-    return begun;
+  #leased(begun: Begin<TResult>): Begin<TResult> | Promise<Begin<TResult>> {
+    // A lease with enough left (the common case) goes on without a promise.
+    if (begun.kind !== 'execute' || !begun.execution.leaseRunsShort()) return begun;
+    return begun.execution.keepLease().then(() => begun);
   }
 
   /**
@@ -320,7 +320,8 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
     const derived = this.#derived.get(args);
     if (derived?.key !== undefined) return derived.key.value;
     const key = recordKeyOf(this.options, args);
-    this.#derived.set(args, { ...derived, key: { value: key } });
+    if (derived === undefined) this.#derived.set(args, { key: { value: key } });
+    else derived.key = { value: key };
     return key;
   }
 
@@ -330,10 +331,13 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
    * `IdempotencyKeyError`. Lets a batch processor compare in-batch duplicates as a replay would.
    */
   public fingerprintOf(args: TArgs): string | undefined {
+    // Without a `fingerprint` selector there is nothing to derive, nor to remember.
+    if (this.options.selectFingerprint === undefined) return undefined;
     const derived = this.#derived.get(args);
     if (derived?.fingerprint !== undefined) return derived.fingerprint.value;
     const fingerprint = fingerprintHashOf(this.options, args);
-    this.#derived.set(args, { ...derived, fingerprint: { value: fingerprint } });
+    if (derived === undefined) this.#derived.set(args, { fingerprint: { value: fingerprint } });
+    else derived.fingerprint = { value: fingerprint };
     return fingerprint;
   }
 

@@ -148,15 +148,16 @@ export class Execution<TResult> {
    * releases the lease, or stores the error when `cacheErrors` says so, and rethrows it).
    */
   public async execute(work: () => Promise<TResult> | TResult, hooks: LifecycleHooks<TResult> = {}): Promise<TResult> {
+    // No `await` without a hook to wait for: every record of a batch comes through here.
     const stop = hooks.whileRunning?.(this);
     let value: TResult;
     try {
       value = await this.enter(work);
     } catch (error) {
-      await stop?.();
+      if (stop !== undefined) await stop();
       return this.fail(error);
     }
-    await stop?.();
+    if (stop !== undefined) await stop();
     if (hooks.shouldStore !== undefined && !hooks.shouldStore(value)) {
       await this.release();
       return value;
@@ -364,6 +365,14 @@ export class Execution<TResult> {
   }
 
   /**
+   * Whether {@link keepLease} has anything to do (a held lease with less left than the work needs): callers on
+   * the path of every record skip it, and its promise, when not.
+   */
+  public leaseRunsShort(): boolean {
+    return this.#completion.holdsLease && !this.#finished && this.#lease.short();
+  }
+
+  /**
    * Makes sure the work (or a step) starts with the lease it needs left: half of a fixed lease, or the
    * rest of the invocation for a lease taken from the Lambda context. A claim that landed late (its
    * attempts throttled, its answer slow, the process paused) or a record that waited its turn in a batch
@@ -371,7 +380,7 @@ export class Execution<TResult> {
    * lease, the record is given back and the error thrown, so the work never runs on a lease that may be over.
    */
   public async keepLease(): Promise<void> {
-    if (!this.#completion.holdsLease || this.#finished) return;
+    if (!this.leaseRunsShort()) return;
     await this.#lease.keep(
       (ms) => this.extendLease(ms),
       () => this.release(),

@@ -49,6 +49,11 @@ export class HeldLease {
     return this.#leaseUntil - this.#io.options.clock();
   }
 
+  /** Whether less of the lease is left than the work needs when it (or a step) starts: {@link keep} renews it. */
+  public short(): boolean {
+    return this.leftMs() < this.#io.neededMs();
+  }
+
   /** Milliseconds until the lease as last written ends on every invoker's clock (`clockSkewMs` included); never negative. */
   public heldForMs(): number {
     const o = this.#io.options;

@@ -67,6 +67,55 @@ export function checkedPut(
 /** The least time a store call is given, in milliseconds, even when the deadline is nearer (or past). */
 export const MIN_STORE_CALL_MS = 2000;
 
+/** A store call waiting for its answer: when it is given up (monotonic milliseconds), and how. */
+interface Waiting {
+  readonly until: number;
+  giveUp(): void;
+}
+
+/**
+ * Every store call waiting for its answer, watched by one timer set for the earliest `until`: a batch's records
+ * make several calls each, and a timer per call (made and cleared) cost more than the call's own promise.
+ */
+const waiting = new Set<Waiting>();
+let timer: NodeJS.Timeout | undefined;
+let timerAt = Infinity;
+
+function watch(call: Waiting): void {
+  waiting.add(call);
+  if (call.until < timerAt) arm(call.until);
+}
+
+function unwatch(call: Waiting): void {
+  waiting.delete(call);
+  // Nothing left to watch: no timer keeps the process (or a test) alive.
+  if (waiting.size === 0 && timer !== undefined) {
+    clearTimeout(timer);
+    timer = undefined;
+    timerAt = Infinity;
+  }
+}
+
+function arm(at: number): void {
+  if (timer !== undefined) clearTimeout(timer);
+  timerAt = at;
+  timer = setTimeout(giveUpDue, Math.max(1, Math.ceil(at - monotonicNow())));
+}
+
+function giveUpDue(): void {
+  timer = undefined;
+  timerAt = Infinity;
+  const now = monotonicNow();
+  let next = Infinity;
+  for (const call of waiting) {
+    if (call.until <= now) {
+      waiting.delete(call);
+      call.giveUp();
+    } else next = Math.min(next, call.until);
+  }
+  if (next !== Infinity) arm(next);
+}
+
 /**
  * The store call, given up when it has not settled by `deadline` (monotonic milliseconds), or after
  * {@link MIN_STORE_CALL_MS} when that is later: a store that never answers fails the invocation with a
@@ -74,17 +123,30 @@ export const MIN_STORE_CALL_MS = 2000;
  * every write is fenced by its token, so that is handled like a lost answer.
  */
 export function settledBy<T>(call: Promise<T>, deadline: number, key: string, what: string): Promise<T> {
-  const waitMs = Math.max(MIN_STORE_CALL_MS, Math.round(deadline - monotonicNow()));
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => {
-      reject(
-        new IdempotencyStoreError(
-          `The store's ${what} of idempotency record ${key} did not answer within ${waitMs} ms (the invocation's deadline, or completionRetrySeconds without a Lambda context), so it was given up; retry the invocation`,
-          { key, retryable: true },
+  const now = monotonicNow();
+  const waitMs = Math.max(MIN_STORE_CALL_MS, Math.round(deadline - now));
+  return new Promise<T>((resolve, reject) => {
+    const watched: Waiting = {
+      until: now + waitMs,
+      giveUp: () =>
+        reject(
+          new IdempotencyStoreError(
+            `The store's ${what} of idempotency record ${key} did not answer within ${waitMs} ms (the invocation's deadline, or completionRetrySeconds without a Lambda context), so it was given up; retry the invocation`,
+            { key, retryable: true },
+          ),
         ),
-      );
-    }, waitMs);
+    };
+    watch(watched);
+    Promise.resolve(call).then(
+      (value) => {
+        unwatch(watched);
+        resolve(value);
+      },
+      (error: unknown) => {
+        unwatch(watched);
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the store's own failure, passed on as it is
+        reject(error);
+      },
+    );
   });
-  return Promise.race([call, timeout]).finally(() => clearTimeout(timer));
 }

@@ -19,28 +19,27 @@ export class StoreCalls {
   }
 
   /** `call`, retried on transient failures until `deadline` (monotonic milliseconds); `onRetry` before each retry. */
-  public async retry<T>(key: string, action: string, call: () => Promise<T>, deadline: number, onRetry?: () => void): Promise<T> {
-    try {
-      return await retryTransient(
-        () => settledBy(call(), deadline, key, action),
-        deadline,
-        (error, attempt) => {
-          onRetry?.();
-          this.#logger.debug(`Retrying ${action} of idempotency record ${key} after a transient failure (attempt ${attempt + 1})`, error);
-        },
-      );
-    } catch (error) {
-      if (error instanceof IdempotencyLeaseLostError) this.#count('LeasesLost');
-      else if (!(error instanceof IdempotencyError) || error instanceof IdempotencyStoreError) this.#count('StoreErrors');
-      if (error instanceof IdempotencyError) throw error;
-      throw new IdempotencyStoreError(
-        `The store failed to ${action} idempotency record ${key} (${(error as Error)?.message ?? String(error)}); retry the invocation`,
-        {
-          key,
-          cause: error,
-          retryable: isRetryable(error),
-        },
-      );
-    }
+  public retry<T>(key: string, action: string, call: () => Promise<T>, deadline: number, onRetry?: () => void): Promise<T> {
+    return retryTransient(
+      () => settledBy(call(), deadline, key, action),
+      deadline,
+      (error, attempt) => {
+        onRetry?.();
+        this.#logger.debug(`Retrying ${action} of idempotency record ${key} after a transient failure (attempt ${attempt + 1})`, error);
+      },
+      (error) => {
+        if (error instanceof IdempotencyLeaseLostError) this.#count('LeasesLost');
+        else if (!(error instanceof IdempotencyError) || error instanceof IdempotencyStoreError) this.#count('StoreErrors');
+        if (error instanceof IdempotencyError) throw error;
+        throw new IdempotencyStoreError(
+          `The store failed to ${action} idempotency record ${key} (${(error as Error)?.message ?? String(error)}); retry the invocation`,
+          {
+            key,
+            cause: error,
+            retryable: isRetryable(error),
+          },
+        );
+      },
+    );
   }
 }

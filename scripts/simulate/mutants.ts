@@ -96,7 +96,7 @@ export const MUTANTS: readonly Mutant[] = [
     patches: [
       {
         file: 'lib/batch/claims-ahead.ts',
-        find: "      if (settled.begun.kind === 'execute') await settled.begun.execution.keepLease();\n",
+        find: "      if (settled.begun.kind === 'execute' && settled.begun.execution.leaseRunsShort()) await settled.begun.execution.keepLease();\n",
         replace: '',
       },
     ],
@@ -121,7 +121,7 @@ export const MUTANTS: readonly Mutant[] = [
       },
       {
         file: 'lib/batch/claims-ahead.ts',
-        find: "      if (settled.begun.kind === 'execute') await settled.begun.execution.keepLease();",
+        find: "      if (settled.begun.kind === 'execute' && settled.begun.execution.leaseRunsShort()) await settled.begun.execution.keepLease();",
         replace:
           "      if (settled.begun.kind === 'execute' && engine.options.clock() - (settled as unknown as { at: number }).at >= settled.begun.execution.leaseMs / 2) await settled.begun.execution.extendLease(settled.begun.execution.leaseMs);",
       },
@@ -134,8 +134,8 @@ export const MUTANTS: readonly Mutant[] = [
     patches: [
       {
         file: 'lib/engine/engine.ts',
-        find: "    if (begun.kind === 'execute') await begun.execution.keepLease();\n",
-        replace: '',
+        find: "    if (begun.kind !== 'execute' || !begun.execution.leaseRunsShort()) return begun;\n",
+        replace: '    return begun;\n',
       },
     ],
   },

@@ -233,10 +233,11 @@ export class WriteBatches {
           ...Object.entries(encodings.get(input)?.attributes ?? {}),
         ];
         const clauses = partiqlParts(set, (name, value) => `SET ${partiqlName(name)}=${value}`);
-        const removed = [A.steps, A.chunks, ...[A.result, A.encoding].filter((name) => !set.some(([n]) => n === name))];
+        // Only the steps can be there to remove: the condition holds the record in progress, and a record in
+        // progress never holds a result, its encoding or a chunk count (see codec.ts).
         const condition = partiqlOwnedInProgress(this.#table, input.key, input.token);
         return {
-          Statement: `UPDATE ${partiqlName(this.#table.tableName)} ${clauses.parts.join(' ')} ${removed.map((name) => `REMOVE ${partiqlName(name)}`).join(' ')} WHERE ${condition.where}`,
+          Statement: `UPDATE ${partiqlName(this.#table.tableName)} ${clauses.parts.join(' ')} REMOVE ${partiqlName(A.steps)} WHERE ${condition.where}`,
           Parameters: [...clauses.parameters, ...condition.parameters],
         };
       },

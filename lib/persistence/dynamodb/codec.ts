@@ -4,6 +4,12 @@
  * A result is stored as text up to `compressAboveBytes`, gzip-compressed above, and split into chunk items
  * (`<key>#chunk#<n>` of `RESULT_CHUNK_BYTES`, written in the same transaction as the record) when even
  * compressed it is larger than one chunk. A step's result is text or gzip, never chunked.
+ *
+ * A record in progress never holds a result, its encoding or a chunk count: only a completion writes them,
+ * in the same write that sets the status to completed; a completed record is never in progress again (a
+ * new claim of an expired one puts a whole new item), and every writer of an in-progress record (take-over,
+ * checkpoint, lease extension, release) leaves those attributes alone. So a completion, conditional on the
+ * in-progress status, has none of them to remove. Every version of the library has written records so.
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';

@@ -127,13 +127,8 @@ export class SingleRequests {
       names[`#${attr}`] = attr;
       values[`:${attr}`] = value;
     }
-    // Attributes of another encoding, left from nothing in practice, are removed for a clean record.
-    for (const attr of [A.result, A.encoding, A.chunks]) {
-      if (!(attr in encoded.attributes)) {
-        removed.push(`#${attr}`);
-        names[`#${attr}`] = attr;
-      }
-    }
+    // Nothing else to remove: the condition holds the record in progress, and a record in progress never holds
+    // a result, its encoding or a chunk count (see codec.ts).
     const update = {
       TableName: this.#table.tableName,
       Key: keyOf(this.#table, input.key),
