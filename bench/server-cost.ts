@@ -82,6 +82,20 @@ function oursComplete(options: { removes: readonly string[]; outcome?: boolean; 
   };
 }
 
+/** The library's completion with `clauses` (and their `parameters`) before its WHERE. */
+function amplified(clauses: string, parameters: AttributeValue[]) {
+  const base = oursComplete({ removes: ['steps'] });
+  return (key: string, token: string, now: number): Statement => {
+    const statement = base(key, token, now);
+    const at = statement.Statement.indexOf(' WHERE ');
+    const before = statement.Parameters.length - 2;
+    return {
+      Statement: `${statement.Statement.slice(0, at)} ${clauses}${statement.Statement.slice(at)}`,
+      Parameters: [...statement.Parameters.slice(0, before), ...parameters, ...statement.Parameters.slice(before)],
+    };
+  };
+}
+
 const VARIANTS: readonly Variant[] = [
   {
     name: 'floor',
@@ -119,6 +133,29 @@ const VARIANTS: readonly Variant[] = [
     key: hexKey,
     claim: oursClaim(true, false),
     complete: oursComplete({ removes: ['steps'], params: true }),
+  },
+  // Amplified: ten times one difference, to weigh it above the noise of a shared machine (divide by ten).
+  { name: 'completion +1000 spaces', key: hexKey, claim: oursClaim(true), complete: amplified(' '.repeat(1000), []) },
+  {
+    name: 'completion +10 REMOVEs of absent attributes',
+    key: hexKey,
+    claim: oursClaim(true),
+    complete: amplified(Array.from({ length: 10 }, (_, i) => `REMOVE "absent${i}"`).join(' '), []),
+  },
+  {
+    name: 'completion +10 SETs of literals',
+    key: hexKey,
+    claim: oursClaim(true),
+    complete: amplified(Array.from({ length: 10 }, (_, i) => `SET "extra${i}"='value'`).join(' '), []),
+  },
+  {
+    name: 'completion +10 SETs of parameters',
+    key: hexKey,
+    claim: oursClaim(true),
+    complete: amplified(
+      Array.from({ length: 10 }, (_, i) => `SET "extra${i}"=?`).join(' '),
+      Array.from({ length: 10 }, () => s('value')),
+    ),
   },
   {
     name: 'completion params not literals',

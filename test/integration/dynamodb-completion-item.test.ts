@@ -1,8 +1,9 @@
 /**
  * The item a completion leaves: a completion no longer removes the result, its encoding and its chunk count
- * (a record in progress never holds them), and the item it leaves is the one the previous version's
- * completion left, attribute for attribute, whether the completion goes alone or in a batch, and whatever
- * the result's encoding (text, gzip, chunks).
+ * (a record in progress never holds them), and no longer writes the defaults (`outcome: 'value'`,
+ * `resultEncoding: 'text'`). The item it leaves is the one the previous version's completion left less
+ * those defaults, and the record a reader sees is the same, whether the completion goes alone or in a batch,
+ * and whatever the result's encoding (text, gzip, chunks).
  */
 import { randomBytes } from 'node:crypto';
 import { GetItemCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
@@ -36,20 +37,20 @@ async function claimed(withStep: boolean): Promise<{ key: string; token: string 
   return { key, token };
 }
 
-function completion(key: string, token: string, result: string): CompleteInput {
-  return { key, token, result, outcome: 'value', expiresAt: EXPIRES_AT, writes: [], now: NOW };
+function completion(key: string, token: string, result: string, outcome: 'value' | 'error' = 'value'): CompleteInput {
+  return { key, token, result, outcome, expiresAt: EXPIRES_AT, writes: [], now: NOW };
 }
 
 /**
  * The previous version's completion, as it was sent: the new attributes set, and the steps removed with
  * every attribute of a result that the new encoding does not set (the result, its encoding, its chunk count).
  */
-async function previousVersionComplete(key: string, token: string, encoded: Item): Promise<void> {
+async function previousVersionComplete(key: string, token: string, encoded: Item, outcome = 'value'): Promise<void> {
   const names: Record<string, string> = { '#status': 'status', '#ttl': 'expiration', '#outcome': 'outcome', '#lease': 'leaseUntil' };
   const values: Item = {
     ':completed': { S: 'COMPLETED' },
     ':exp': { N: String(EXPIRES_AT) },
-    ':outcome': { S: 'value' },
+    ':outcome': { S: outcome },
     ':zero': { N: '0' },
     ':token': { S: token },
     ':inProgress': { S: 'INPROGRESS' },
@@ -86,38 +87,59 @@ function shape(item: Item): Item {
   return rest;
 }
 
+/** The previous version's result attributes for what the new one stored (it wrote `resultEncoding: 'text'`). */
+function previousEncoding(item: Item): Item {
+  const { result, resultEncoding, resultChunks } = item;
+  return {
+    ...(result ? { result } : {}),
+    resultEncoding: resultEncoding ?? { S: 'text' },
+    ...(resultChunks ? { resultChunks } : {}),
+  };
+}
+
+/** The previous version's item less the defaults the new one leaves out. */
+function withoutDefaults(item: Item): Item {
+  const copy = { ...item };
+  if (copy['outcome']?.S === 'value') delete copy['outcome'];
+  if (copy['resultEncoding']?.S === 'text') delete copy['resultEncoding'];
+  return copy;
+}
+
+/** What a reader sees of `key`, less the key and the token. */
+async function record(key: string): Promise<object | undefined> {
+  const found = await store.get(key, NOW);
+  if (!found) return undefined;
+  const { key: _key, token: _token, ...rest } = found;
+  return rest;
+}
+
 const RESULTS: readonly [string, string][] = [
   ['a text result', JSON.stringify({ order: 'o-1', total: 12 })],
   ['a gzipped result', JSON.stringify({ lines: 'x'.repeat(5_000) })],
 ];
 
-describe('a completion leaves the item the previous version left', () => {
+describe('a completion leaves the item the previous version left, less the defaults, and reads the same', () => {
   it.each(RESULTS)('alone, %s, with a step checkpoint', async (_name, result) => {
     const ours = await claimed(true);
     const previous = await claimed(true);
     await store.complete(completion(ours.key, ours.token, result));
-    const encoded = shape(await storedItem(ours.key));
-    await previousVersionComplete(previous.key, previous.token, {
-      ...(encoded['result'] ? { result: encoded['result'] } : {}),
-      ...(encoded['resultEncoding'] ? { resultEncoding: encoded['resultEncoding'] } : {}),
-    });
-    expect(encoded).toEqual(shape(await storedItem(previous.key)));
-    expect(encoded['steps']).toBeUndefined();
-    await expect(store.get(ours.key, NOW)).resolves.toMatchObject({ status: 'COMPLETED', result, steps: {} });
+    const item = shape(await storedItem(ours.key));
+    await previousVersionComplete(previous.key, previous.token, previousEncoding(item));
+    expect(item).toEqual(withoutDefaults(shape(await storedItem(previous.key))));
+    expect(item['steps']).toBeUndefined();
+    expect(await record(ours.key)).toEqual(await record(previous.key));
+    await expect(store.get(ours.key, NOW)).resolves.toMatchObject({ status: 'COMPLETED', outcome: 'value', result, steps: {} });
   });
 
   it.each(RESULTS)('in a batch, %s', async (_name, result) => {
     const ours = await Promise.all([claimed(false), claimed(true)]);
     const previous = await claimed(false);
     await withWriteBatching(() => Promise.all(ours.map(({ key, token }) => store.complete(completion(key, token, result)))));
-    const encoded = shape(await storedItem(ours[0]?.key ?? ''));
-    await previousVersionComplete(previous.key, previous.token, {
-      ...(encoded['result'] ? { result: encoded['result'] } : {}),
-      ...(encoded['resultEncoding'] ? { resultEncoding: encoded['resultEncoding'] } : {}),
-    });
-    expect(encoded).toEqual(shape(await storedItem(previous.key)));
-    expect(shape(await storedItem(ours[1]?.key ?? ''))).toEqual(encoded);
-    for (const { key } of ours) await expect(store.get(key, NOW)).resolves.toMatchObject({ status: 'COMPLETED', result, steps: {} });
+    const item = shape(await storedItem(ours[0]?.key ?? ''));
+    await previousVersionComplete(previous.key, previous.token, previousEncoding(item));
+    expect(item).toEqual(withoutDefaults(shape(await storedItem(previous.key))));
+    expect(shape(await storedItem(ours[1]?.key ?? ''))).toEqual(item);
+    for (const { key } of ours) expect(await record(key)).toEqual(await record(previous.key));
   });
 
   it('alone, a result in chunks', async () => {
@@ -126,13 +148,41 @@ describe('a completion leaves the item the previous version left', () => {
     const ours = await claimed(true);
     const previous = await claimed(true);
     await store.complete(completion(ours.key, ours.token, result));
-    const encoded = shape(await storedItem(ours.key));
-    expect(encoded['resultEncoding']).toEqual({ S: 'gzip-chunks' });
-    await previousVersionComplete(previous.key, previous.token, {
-      resultEncoding: encoded['resultEncoding'] as AttributeValue,
-      resultChunks: encoded['resultChunks'] as AttributeValue,
-    });
-    expect(encoded).toEqual(shape(await storedItem(previous.key)));
-    await expect(store.get(ours.key, NOW)).resolves.toMatchObject({ status: 'COMPLETED', result, steps: {} });
+    const item = shape(await storedItem(ours.key));
+    expect(item['resultEncoding']).toEqual({ S: 'gzip-chunks' });
+    await previousVersionComplete(previous.key, previous.token, previousEncoding(item));
+    expect(item).toEqual(withoutDefaults(shape(await storedItem(previous.key))));
+    await expect(store.get(ours.key, NOW)).resolves.toMatchObject({ status: 'COMPLETED', outcome: 'value', result, steps: {} });
+  });
+
+  it.each([false, true])('a cached error keeps its outcome (in a batch: %s)', async (batched) => {
+    const ours = await Promise.all([claimed(false), claimed(false)]);
+    const previous = await claimed(false);
+    const error = JSON.stringify({ name: 'Error', message: 'declined' });
+    const complete = (): Promise<unknown> =>
+      Promise.all(ours.map(({ key, token }) => store.complete(completion(key, token, error, 'error'))));
+    await (batched ? withWriteBatching(complete) : complete());
+    const item = shape(await storedItem(ours[0]?.key ?? ''));
+    expect(item['outcome']).toEqual({ S: 'error' });
+    await previousVersionComplete(previous.key, previous.token, previousEncoding(item), 'error');
+    expect(item).toEqual(withoutDefaults(shape(await storedItem(previous.key))));
+    expect(await record(ours[0]?.key ?? '')).toEqual(await record(previous.key));
+  });
+});
+
+describe('a completed record put without a claim (optimistic mode) reads as before', () => {
+  it.each([false, true])('in a batch: %s', async (batched) => {
+    const keys = [`put-${(sequence += 1)}`, `put-${(sequence += 1)}`];
+    const put = (): Promise<unknown> => Promise.all(keys.map((key) => store.putCompleted(completion(key, `token-${key}`, '{"ok":true}'))));
+    await (batched ? withWriteBatching(put) : put());
+    for (const key of keys) {
+      expect(shape(await storedItem(key))).toEqual({
+        status: { S: 'COMPLETED' },
+        expiration: { N: String(EXPIRES_AT) },
+        leaseUntil: { N: '0' },
+        result: { S: '{"ok":true}' },
+      });
+      await expect(store.get(key, NOW)).resolves.toMatchObject({ status: 'COMPLETED', outcome: 'value', result: '{"ok":true}', steps: {} });
+    }
   });
 });

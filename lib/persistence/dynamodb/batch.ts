@@ -9,7 +9,7 @@ import { BatchExecuteStatementCommand, BatchGetItemCommand, type AttributeValue 
 import type { IdempotencyLogger } from '../../options';
 import { coalesce, scopedCoalescer, settle, type Pending } from '../coalesce';
 import { RecordStatus, type ClaimInput, type ClaimResult, type CompleteInput, type IdempotencyRecord } from '../store';
-import type { EncodedResult, RecordCodec } from './codec';
+import { outcomeAttributes, type EncodedResult, type RecordCodec } from './codec';
 import { partiqlOwnedInProgress } from './conditions';
 import { partiqlName, partiqlParts, partiqlString } from './partiql';
 import { A, keyOf, nowSeconds, type Item, type Table } from './table';
@@ -228,9 +228,8 @@ export class WriteBatches {
         const set: [string, AttributeValue][] = [
           [A.status, { S: RecordStatus.Completed }],
           [this.#table.ttlAttr, { N: String(input.expiresAt) }],
-          [A.outcome, { S: input.outcome }],
           [A.lease, { N: '0' }],
-          ...Object.entries(encodings.get(input)?.attributes ?? {}),
+          ...Object.entries({ ...outcomeAttributes(input.outcome), ...encodings.get(input)?.attributes }),
         ];
         const clauses = partiqlParts(set, (name, value) => `SET ${partiqlName(name)}=${value}`);
         // Only the steps can be there to remove: the condition holds the record in progress, and a record in

@@ -10,12 +10,16 @@
  * new claim of an expired one puts a whole new item), and every writer of an in-progress record (take-over,
  * checkpoint, lease extension, release) leaves those attributes alone. So a completion, conditional on the
  * in-progress status, has none of them to remove. Every version of the library has written records so.
+ *
+ * Defaults are not written: a result stored as text has no `resultEncoding`, and a completed record holding
+ * a value has no `outcome` (only `error` is written). Every version reads their absence so; records written
+ * with them read the same.
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { RESULT_CHUNK_BYTES } from '../../defaults';
 import { IdempotencyStoreError } from '../../errors';
-import { RecordStatus, type ClaimInput, type CompleteInput, type IdempotencyRecord, type StepCheckpoint } from '../store';
+import { RecordStatus, type ClaimInput, type CompleteInput, type IdempotencyRecord, type OutcomeKind, type StepCheckpoint } from '../store';
 import { A, type Item, type Table } from './table';
 
 /** How a stored result is encoded. */
@@ -72,7 +76,7 @@ export class RecordCodec {
       [A.status]: { S: RecordStatus.Completed },
       [A.token]: { S: input.token },
       [A.lease]: { N: '0' },
-      [A.outcome]: { S: input.outcome },
+      ...outcomeAttributes(input.outcome),
       ...encoded.attributes,
     };
     if (input.fingerprint !== undefined) item[A.fingerprint] = { S: input.fingerprint };
@@ -92,10 +96,9 @@ export class RecordCodec {
     return { [this.#table.keyAttr]: chunkKey(key, index), [this.#table.ttlAttr]: expiresAt, [A.data]: data };
   }
 
+  /** The result's attributes (a result stored as text has no encoding: its absence reads as text). */
   public encodeResult(text: string): EncodedResult {
-    if (Buffer.byteLength(text) <= this.#compressAbove) {
-      return { attributes: { [A.result]: { S: text }, [A.encoding]: { S: Encoding.Text } }, chunks: [] };
-    }
+    if (Buffer.byteLength(text) <= this.#compressAbove) return { attributes: { [A.result]: { S: text } }, chunks: [] };
     const zipped = gzipSync(text);
     if (zipped.byteLength <= RESULT_CHUNK_BYTES) {
       return { attributes: { [A.result]: { B: zipped }, [A.encoding]: { S: Encoding.Gzip } }, chunks: [] };
@@ -128,7 +131,8 @@ export class RecordCodec {
       ...optionalAttributes(item),
     };
     if (status !== RecordStatus.Completed) return record;
-    return { ...record, result: await this.#decodeResult(key, item) };
+    // A completed record without an outcome holds a value (see outcomeAttributes).
+    return { ...record, outcome: record.outcome ?? 'value', result: await this.#decodeResult(key, item) };
   }
 
   async #decodeResult(key: string, item: Item): Promise<string | undefined> {
@@ -174,6 +178,15 @@ function optionalAttributes(item: Item): Pick<IdempotencyRecord, 'fingerprint' |
     ...(outcome === undefined ? {} : { outcome: outcome === 'error' ? 'error' : 'value' }),
     ...(owner === undefined ? {} : { owner }),
   };
+}
+
+/**
+ * The outcome's attribute of a completed record: `error` for a cached error, none for a value (the common
+ * case: one SET less per completion). Every version of the library reads a completed record without an
+ * outcome as a value; records written with `outcome: 'value'` read the same.
+ */
+export function outcomeAttributes(outcome: OutcomeKind): Item {
+  return outcome === 'error' ? { [A.outcome]: { S: outcome } } : {};
 }
 
 function chunkKey(key: string, index: number): string {

@@ -22,7 +22,7 @@ import {
   type LeaseExtension,
   type CheckpointInput,
 } from '../store';
-import type { RecordCodec } from './codec';
+import { outcomeAttributes, type RecordCodec } from './codec';
 import { claimable, conditioned, ownedBy, ownedInProgress, takeOverable } from './conditions';
 import type { TransactionCalls } from './lazy-transactions';
 import { ExistingRecord, unmarshallRequest } from './transact-items';
@@ -107,22 +107,15 @@ export class SingleRequests {
 
   public async complete(input: CompleteInput): Promise<void> {
     const encoded = this.#codec.encodeResult(input.result);
-    const set: string[] = ['#status = :completed', '#ttl = :exp', '#outcome = :outcome', '#lease = :zero'];
-    const names: Record<string, string> = {
-      '#status': A.status,
-      '#ttl': this.#table.ttlAttr,
-      '#outcome': A.outcome,
-      '#lease': A.lease,
-      '#steps': A.steps,
-    };
+    const set: string[] = ['#status = :completed', '#ttl = :exp', '#lease = :zero'];
+    const names: Record<string, string> = { '#status': A.status, '#ttl': this.#table.ttlAttr, '#lease': A.lease, '#steps': A.steps };
     const values: Record<string, AttributeValue> = {
       ':completed': { S: RecordStatus.Completed },
       ':exp': { N: String(input.expiresAt) },
-      ':outcome': { S: input.outcome },
       ':zero': { N: '0' },
     };
     const removed = ['#steps'];
-    for (const [attr, value] of Object.entries(encoded.attributes)) {
+    for (const [attr, value] of Object.entries({ ...outcomeAttributes(input.outcome), ...encoded.attributes })) {
       set.push(`#${attr} = :${attr}`);
       names[`#${attr}`] = attr;
       values[`:${attr}`] = value;
