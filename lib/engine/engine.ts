@@ -317,12 +317,7 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
    * Throws whatever the key selector throws.
    */
   public keyOf(args: TArgs): string | undefined {
-    const derived = this.#derived.get(args);
-    if (derived?.key !== undefined) return derived.key.value;
-    const key = recordKeyOf(this.options, args);
-    if (derived === undefined) this.#derived.set(args, { key: { value: key } });
-    else derived.key = { value: key };
-    return key;
+    return this.#remembered(args, 'key', () => recordKeyOf(this.options, args));
   }
 
   /**
@@ -333,12 +328,18 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
   public fingerprintOf(args: TArgs): string | undefined {
     // Without a `fingerprint` selector there is nothing to derive, nor to remember.
     if (this.options.selectFingerprint === undefined) return undefined;
-    const derived = this.#derived.get(args);
-    if (derived?.fingerprint !== undefined) return derived.fingerprint.value;
-    const fingerprint = fingerprintHashOf(this.options, args);
-    if (derived === undefined) this.#derived.set(args, { fingerprint: { value: fingerprint } });
-    else derived.fingerprint = { value: fingerprint };
-    return fingerprint;
+    return this.#remembered(args, 'fingerprint', () => fingerprintHashOf(this.options, args));
+  }
+
+  /** What `derive` gives for `args`, derived once per arguments array (see {@link #derived}). */
+  #remembered(args: TArgs, what: 'key' | 'fingerprint', derive: () => string | undefined): string | undefined {
+    let derived = this.#derived.get(args);
+    const known = derived?.[what];
+    if (known !== undefined) return known.value;
+    const value = derive();
+    if (derived === undefined) this.#derived.set(args, (derived = {}));
+    derived[what] = { value };
+    return value;
   }
 
   /** What the modules that wait for a holder or resolve a record by hand use of this engine. */
