@@ -16,12 +16,12 @@
  *   any record runs, the next ones when the lane reaches them, each group in one turn so the store sends it
  *   as one request; the claims of records that then do not run are released together at the end. Records in
  *   no lane are claimed together before any runs when more of them wait than run at once.
- * - Write batching: the records run inside one write-batching scope, so concurrent claims, completions and
- *   releases share requests.
+ * - Write batching: the records' executions write through one write-batching scope, so concurrent claims,
+ *   completions and releases share requests.
  */
 import { invocationInfo, type InvocationInfo, type LifecycleHooks } from '../engine';
 import type { IdempotencyLogger } from '../logger';
-import { withWriteBatching } from '../persistence/coalesce';
+import { newWriteBatch, type WriteBatch } from '../persistence/coalesce';
 import { ClaimsAhead, claimsBeforeRunning } from './claims-ahead';
 import { runScheduled } from './scheduler';
 import { acknowledgesDuplicates, fingerprintMismatch } from './duplicates';
@@ -73,8 +73,7 @@ const SKIPPED: RecordOutcome = Object.freeze({ state: 'skipped' });
 /** Runs a batch's records by the rules above; resolves with each record's outcome, in batch order. */
 export function runBatch<TArgs extends unknown[]>(batch: BatchRun<TArgs>): Promise<RecordOutcome[]> {
   if (batch.items.length === 0) return Promise.resolve([]);
-  // The records run concurrently: their claims, completions and releases may share requests.
-  return withWriteBatching(() => new BatchRuntime(batch).run());
+  return new BatchRuntime(batch).run();
 }
 
 class BatchRuntime<TArgs extends unknown[]> {
@@ -88,6 +87,8 @@ class BatchRuntime<TArgs extends unknown[]> {
   readonly #claims = new ClaimsAhead<TArgs, unknown>();
   /** Set by the first failure in a lane with `stopOnFailure`: nothing starts after it. */
   #stopped = false;
+  /** The records run concurrently: their claims, completions and releases may share requests. */
+  readonly #writeBatch: WriteBatch = newWriteBatch();
 
   public constructor(batch: BatchRun<TArgs>) {
     this.#batch = batch;
@@ -109,7 +110,7 @@ class BatchRuntime<TArgs extends unknown[]> {
     const { watch } = this.#batch;
     watch?.start();
     try {
-      const info = invocationInfo(this.#batch.context);
+      const info = this.#info();
       for (const lane of this.#lanes.values()) this.#claimAhead(lane, 0, info);
       this.#claimUnordered(info);
       return await runScheduled<RecordOutcome>({
@@ -126,6 +127,11 @@ class BatchRuntime<TArgs extends unknown[]> {
       await this.#claims.releaseUntaken();
       await watch?.stop();
     }
+  }
+
+  /** The invocation's facts as of now (the time left), with the batch's write-batching scope. */
+  #info(): InvocationInfo {
+    return { ...invocationInfo(this.#batch.context), writeBatch: this.#writeBatch };
   }
 
   /**
@@ -218,7 +224,7 @@ class BatchRuntime<TArgs extends unknown[]> {
     const item = this.#items[index] as BatchItem<TArgs>;
     const position = this.#position[index] ?? 0;
     if (item.lane !== undefined && position > 0 && position % this.#batch.claimAhead === 0) {
-      this.#claimAhead(this.#lanes.get(item.lane) ?? [], position, invocationInfo(this.#batch.context));
+      this.#claimAhead(this.#lanes.get(item.lane) ?? [], position, this.#info());
     }
     const { engine } = item;
     const args = item.args as TArgs;
@@ -235,7 +241,7 @@ class BatchRuntime<TArgs extends unknown[]> {
       if (engine === undefined) await work();
       else {
         const hooks = this.#batch.hooks?.(index, engine) ?? {};
-        await this.#claims.run(index, engine, args, invocationInfo(this.#batch.context), work, hooks);
+        await this.#claims.run(index, engine, args, this.#info(), work, hooks);
       }
       return DONE;
     } catch (error) {

@@ -2,6 +2,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { IdempotencyContextError } from '../errors';
 import type { MessageStage } from '../outbox/stage';
+import type { WriteBatch } from '../persistence/coalesce';
 import type { StagedWrite } from '../persistence/store';
 
 /** Options of {@link step}. */
@@ -27,6 +28,8 @@ export interface CurrentExecution {
    * does not load it) stages a message, and the id of a message whose options give none and which has no key.
    */
   messageStage(): { readonly stage: MessageStage; readonly fallbackId: () => string };
+  /** The write-batching scope of the execution's writes, if any: an execution begun inside its work shares it. */
+  readonly writeBatch?: WriteBatch | undefined;
 }
 
 /** The current execution, and the step whose function is running (for `publish`, which refuses inside one). */

@@ -13,8 +13,10 @@ import {
   type OutcomeKind,
   type StepCheckpoint,
 } from '../persistence/store';
+import { currentWriteBatch, type WriteBatch } from '../persistence/coalesce';
 import { monotonicNow } from '../retry';
 import type { Begin } from './begin';
+import { executions } from './context';
 import { Execution } from './execution';
 import type { Lease } from './held-lease';
 import type { ExecutionHost } from './host';
@@ -38,6 +40,8 @@ interface ClaimPlan<TResult> {
   /** Until when (the options' clock) the invocation may wait for another holder. */
   readonly deadline: number;
   readonly retryDeadline: () => number;
+  /** The write-batching scope the claim and the execution's writes go through, if any. */
+  readonly writeBatch: WriteBatch | undefined;
   readonly execution: (steps: Readonly<Record<string, StepCheckpoint>>, written: Lease) => Begin<TResult>;
 }
 
@@ -68,7 +72,7 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
     this.#calls = new StoreCalls(this.options.logger, (name) => this.count(name));
     this.#host = {
       options: this.options,
-      retryStore: (key, action, call, deadline, onRetry) => this.#calls.retry(key, action, call, deadline, onRetry),
+      retryStore: (key, action, call, deadline, onRetry, writeBatch) => this.#calls.retry(key, action, call, deadline, onRetry, writeBatch),
       count: (name) => this.count(name),
       replay: (key, outcome, result) => this.#replay(key, outcome, result),
       expiresAt: (now) => this.#time.completedExpiresAt(now),
@@ -174,15 +178,28 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
     const invocationEnd = info.remainingMs === undefined ? undefined : monotonicNow() + info.remainingMs - LEASE_SAFETY_MARGIN_MS;
     const retryDeadline = (): number => invocationEnd ?? monotonicNow() + o.completionRetrySeconds * 1000;
     const leaseNeededMs = this.#time.neededMs(info, leaseMs, deadline);
+    // An execution begun inside another's work (an idempotent call in a batch record's handler) shares its scope.
+    const writeBatch = info.writeBatch ?? currentWriteBatch() ?? executions.getStore()?.execution?.writeBatch;
     const execution = (steps: Readonly<Record<string, StepCheckpoint>>, written: Lease): Begin<TResult> => {
       // Optimistic mode runs the work unclaimed.
       if (o.mode === 'lease') this.count('Claims');
       return {
         kind: 'execute',
-        execution: new Execution(this.#host, { key, token, fingerprint, steps, leaseMs, ...written, leaseNeededMs, retryDeadline }),
+        execution: new Execution(this.#host, {
+          key,
+          token,
+          fingerprint,
+          steps,
+          leaseMs,
+          leaseUntil: written.leaseUntil,
+          expiresAt: written.expiresAt,
+          leaseNeededMs,
+          retryDeadline,
+          writeBatch,
+        }),
       };
     };
-    return { token, owner, leaseMs, deadline, retryDeadline, execution };
+    return { token, owner, leaseMs, deadline, retryDeadline, writeBatch, execution };
   }
 
   /** Claims `key` (lease mode), taking over an ended lease, waiting or replaying as the record found says. */
@@ -254,7 +271,7 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
     deadline: number,
   ): Promise<{ result: ClaimResult; sent: ClaimInput }> {
     const o = this.options;
-    const { token, owner, leaseMs } = plan;
+    const { token, owner, leaseMs, writeBatch } = plan;
     const claimAt = (now: number): ClaimInput => {
       const leaseUntil = resumed && previous !== undefined && previous.leaseUntil > now ? previous.leaseUntil : now + leaseMs;
       const expiresAt = this.#time.claimExpiresAt(now, leaseUntil - now);
@@ -280,6 +297,8 @@ export class IdempotencyEngine<TArgs extends unknown[], TResult> {
             : o.store.claim(sent).then((answer) => checkedClaim(answer, 'claim', key));
         },
         deadline,
+        undefined,
+        writeBatch,
       )
       .then((result) => ({ result, sent }));
   }

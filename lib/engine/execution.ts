@@ -7,6 +7,7 @@ import {
   IdempotencyStoreError,
 } from '../errors';
 import { type ResolvedOptions } from '../options';
+import type { WriteBatch } from '../persistence/coalesce';
 import type { MessageStage } from '../outbox/stage';
 import {
   RecordStatus,
@@ -47,6 +48,8 @@ interface ExecutionStart {
   readonly leaseNeededMs: () => number;
   /** Until when (monotonic milliseconds) a store write that fails transiently is retried, asked at each write. */
   readonly retryDeadline: () => number;
+  /** The write-batching scope every store call of the execution goes through, if any. */
+  readonly writeBatch: WriteBatch | undefined;
 }
 
 /** State of one idempotent execution: its key, lease token, checkpoints and staged writes. */
@@ -63,6 +66,8 @@ export class Execution<TResult> {
   readonly #steps: LazySteps;
   readonly #effects: StagedEffects;
   readonly #retryDeadline: () => number;
+  /** The write-batching scope every store call of this execution goes through, if any. */
+  public readonly writeBatch: WriteBatch | undefined;
   readonly #lease: HeldLease;
   #finished = false;
   /** Set when the store refused the completion definitively for its size (nothing was written). */
@@ -89,6 +94,7 @@ export class Execution<TResult> {
       host.options.store,
     );
     this.#retryDeadline = start.retryDeadline;
+    this.writeBatch = start.writeBatch;
     this.#lease = new HeldLease(
       {
         key: start.key,
@@ -108,17 +114,19 @@ export class Execution<TResult> {
    * `attempts.ambiguous` records whether an attempt failed in a way that may have applied it.
    */
   #write<T>(action: string, call: () => Promise<T>, attempts?: { ambiguous: boolean }): Promise<T> {
-    return this.#host.retryStore(this.key, action, call, this.#retryDeadline(), () => {
+    const onRetry = (): void => {
       if (attempts) attempts.ambiguous = true;
-    });
+    };
+    return this.#host.retryStore(this.key, action, call, this.#retryDeadline(), onRetry, this.writeBatch);
   }
 
   /** The completion's write: a {@link #write} whose retries are counted (`CompletionRetries`). */
   #writeCompletion<T>(call: () => Promise<T>, attempts: { ambiguous: boolean } = { ambiguous: false }): Promise<T> {
-    return this.#host.retryStore(this.key, 'store the result', call, this.#retryDeadline(), () => {
+    const onRetry = (): void => {
       attempts.ambiguous = true;
       this.#host.count('CompletionRetries');
-    });
+    };
+    return this.#host.retryStore(this.key, 'store the result', call, this.#retryDeadline(), onRetry, this.writeBatch);
   }
 
   /** Whether the record holds this execution's completion (`unknown` when the read fails too). */

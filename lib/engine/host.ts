@@ -5,12 +5,23 @@
  */
 import type { IdempotencyMetricName } from '../metrics/types';
 import type { ResolvedOptions } from '../options';
+import type { WriteBatch } from '../persistence/coalesce';
 import type { OutcomeKind } from '../persistence/store';
 
 export interface ExecutionHost<TResult> {
   readonly options: ResolvedOptions<never>;
-  /** A store call retried on transient failures until `deadline` (monotonic milliseconds). */
-  retryStore<T>(key: string, action: string, call: () => Promise<T>, deadline: number, onRetry?: () => void): Promise<T>;
+  /**
+   * A store call retried on transient failures until `deadline` (monotonic milliseconds), each attempt made in
+   * the write-batching scope `writeBatch`, if any.
+   */
+  retryStore<T>(
+    key: string,
+    action: string,
+    call: () => Promise<T>,
+    deadline: number,
+    onRetry: (() => void) | undefined,
+    writeBatch: WriteBatch | undefined,
+  ): Promise<T>;
   /** Counts one event of `name` for the `metrics` sink. */
   count(name: IdempotencyMetricName): void;
   /** Returns a stored value, or throws a stored error marked `replayed: true`. */

@@ -6,6 +6,7 @@
 import { IdempotencyError, IdempotencyLeaseLostError, IdempotencyStoreError } from '../errors';
 import type { IdempotencyLogger } from '../logger';
 import type { IdempotencyMetricName } from '../metrics/types';
+import { inWriteBatch, type WriteBatch } from '../persistence/coalesce';
 import { isRetryable, retryTransient } from '../retry';
 import { settledBy } from './store-answers';
 
@@ -18,10 +19,20 @@ export class StoreCalls {
     this.#count = count;
   }
 
-  /** `call`, retried on transient failures until `deadline` (monotonic milliseconds); `onRetry` before each retry. */
-  public retry<T>(key: string, action: string, call: () => Promise<T>, deadline: number, onRetry?: () => void): Promise<T> {
+  /**
+   * `call`, retried on transient failures until `deadline` (monotonic milliseconds); `onRetry` before each retry;
+   * each attempt made in the write-batching scope `writeBatch`, if any (a batching store reads it as the call starts).
+   */
+  public retry<T>(
+    key: string,
+    action: string,
+    call: () => Promise<T>,
+    deadline: number,
+    onRetry?: () => void,
+    writeBatch?: WriteBatch,
+  ): Promise<T> {
     return retryTransient(
-      () => settledBy(call(), deadline, key, action),
+      () => settledBy(writeBatch === undefined ? call() : inWriteBatch(writeBatch, call), deadline, key, action),
       deadline,
       (error, attempt) => {
         onRetry?.();

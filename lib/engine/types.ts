@@ -1,4 +1,5 @@
 /** The types the engine and its adapters share: the lifecycle hooks, invocation facts, what a release found. */
+import type { WriteBatch } from '../persistence/coalesce';
 
 /** The lease of a running execution, as a hook may keep it alive (SQS: renewed while a long handler runs). */
 export interface LeaseHolder {
@@ -43,6 +44,12 @@ export interface InvocationInfo {
    * says: an ordered batch whose claim made ahead met another consumer's waits this long before failing.
    */
   readonly waitForHolderMs?: number;
+  /**
+   * The write-batching scope of a batch's records (the batch runtime's): the execution's claim, completion
+   * and release go through it, so that concurrent records' writes may share requests. Without one, the
+   * scope current when `begin` is called, if any (`withWriteBatching`).
+   */
+  readonly writeBatch?: WriteBatch;
 }
 
 /** What a hand-made release (`release`, `completeStep`) found and did. */

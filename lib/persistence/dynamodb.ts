@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IdempotencyConfigError } from '../errors';
 import { createDefaultLogger } from '../logger';
+import { currentWriteBatch, inWriteBatch, type WriteBatch } from './coalesce';
 import { batchGet, WriteBatches, BATCHED_STATEMENTS } from './dynamodb/batch';
 import { RecordCodec } from './dynamodb/codec';
 import { DYNAMODB_LIMITS } from './dynamodb/limits';
@@ -111,9 +112,10 @@ export class DynamoDBStore implements IdempotencyStore {
   }
 
   public async takeOver(input: ClaimInput & { readonly previousToken: string }): Promise<ClaimResult> {
+    const scope = currentWriteBatch();
     await this.#unconfigured();
-    // The record is gone: claim it anew.
-    return (await this.#requests.takeOver(input)) ?? this.claim(input);
+    // The record is gone: claim it anew (in the caller's write-batching scope, as the call began in).
+    return (await this.#requests.takeOver(input)) ?? inWriteBatch(scope, () => this.claim(input));
   }
 
   public async checkpoint(input: CheckpointInput): Promise<void> {
@@ -130,19 +132,23 @@ export class DynamoDBStore implements IdempotencyStore {
     return this.#unconfigured() ?? this.#batches.complete(input) ?? this.#requests.complete(input);
   }
 
-  public async putCompleted(
+  public putCompleted(
     input: CompleteInput,
   ): Promise<{ readonly written: true } | { readonly written: false; readonly existing: IdempotencyRecord }> {
-    await this.#unconfigured();
-    const batched = this.#batches.putCompleted(input);
-    if (batched) return batched;
-    // A record met was gone by the time its condition failed: put again.
-    return (await this.#requests.putCompleted(input)) ?? this.putCompleted(input);
+    // The batch is chosen before any `await`: the write-batching scope is the call's synchronous span.
+    return this.#unconfigured() ?? this.#batches.putCompleted(input) ?? this.#putAlone(input, currentWriteBatch());
   }
 
-  public async release(input: { readonly key: string; readonly token: string; readonly keepCheckpoints: boolean }): Promise<void> {
-    await this.#unconfigured();
-    await (this.#batches.release(input) ?? this.#requests.release(input));
+  async #putAlone(
+    input: CompleteInput,
+    scope: WriteBatch | undefined,
+  ): Promise<{ readonly written: true } | { readonly written: false; readonly existing: IdempotencyRecord }> {
+    // A record met was gone by the time its condition failed: put again.
+    return (await this.#requests.putCompleted(input)) ?? inWriteBatch(scope, () => this.putCompleted(input));
+  }
+
+  public release(input: { readonly key: string; readonly token: string; readonly keepCheckpoints: boolean }): Promise<void> {
+    return this.#unconfigured() ?? this.#batches.release(input) ?? this.#requests.release(input);
   }
 
   /**

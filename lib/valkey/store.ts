@@ -3,6 +3,7 @@ import { describe } from '../describe';
 import { createDefaultLogger } from '../logger';
 import type { IdempotencyLogger } from '../logger';
 import { leaseLostMessage } from '../persistence/messages';
+import { currentWriteBatch, inWriteBatch } from '../persistence/coalesce';
 import type {
   CheckpointInput,
   ClaimInput,
@@ -85,13 +86,15 @@ export class ValkeyStore implements IdempotencyStore {
   }
 
   public async takeOver(input: ClaimInput & { readonly previousToken: string }): Promise<ClaimResult> {
+    // A claim made afresh goes in the caller's write-batching scope, as the call began in.
+    const scope = currentWriteBatch();
     const reply = await this.#write(SCRIPTS.takeOver, input.key, takeOverArgs(input), 'take over');
     const [verdict, fields] = Array.isArray(reply) ? (reply as [unknown, unknown]) : [reply, undefined];
     // Gone or expired: claim it anew.
-    if (verdict === 'gone') return this.claim(input);
+    if (verdict === 'gone') return inWriteBatch(scope, () => this.claim(input));
     const record = toRecord(input.key, fields);
     if (verdict === 'claimed') return { claimed: true, steps: record?.steps ?? {} };
-    if (record === undefined) return this.claim(input);
+    if (record === undefined) return inWriteBatch(scope, () => this.claim(input));
     return { claimed: false, existing: record };
   }
 

@@ -11,7 +11,7 @@ import { resolveOptions } from '../../lib/config/idempotency';
 import { IdempotencyEngine } from '../../lib/engine';
 import { IdempotencyPayloadMismatchError } from '../../lib/errors';
 import { InMemoryStore } from '../../lib/persistence/memory';
-import type { ClaimInput, ClaimResult } from '../../lib/persistence/store';
+import type { ClaimInput, ClaimResult, CompleteInput } from '../../lib/persistence/store';
 import { scopedCoalescer } from '../../lib/persistence/coalesce';
 
 /** A record of these tests: its id, its lane, its key, and whether its handler throws. */
@@ -339,24 +339,76 @@ describe('records in no lane (an SQS standard queue)', () => {
 });
 
 describe('write batching', () => {
-  it('runs the records inside one write-batching scope, so their writes may share requests', async () => {
+  it("makes every record's claim, completion and release in one write-batching scope, so they may share requests", async () => {
     const owner = {};
-    const seen: unknown[] = [];
-    await runBatch<Args>({
-      items: items([{ id: 'a' }, { id: 'b' }], undefined),
-      handler: () => void seen.push(scopedCoalescer(owner, () => ({}))),
-      ...{
-        context: undefined,
-        logger: capturingLogger(),
-        concurrency: 2,
-        claimAhead: 25,
-        stopOnFailure: false,
-        logsSkipped: true,
-        wording,
-      },
-    });
-    expect(seen[0]).toBeDefined();
-    expect(seen[1]).toBe(seen[0]);
+    const scopes: { readonly write: string; readonly scope: unknown }[] = [];
+    /** A store that notes the write-batching scope each write is made in, as a batching store reads it. */
+    class ScopeJournal extends Journal {
+      public override claim(input: ClaimInput): Promise<ClaimResult> {
+        scopes.push({ write: 'claim', scope: scopedCoalescer(owner, () => ({})) });
+        return super.claim(input);
+      }
+
+      public override complete(input: CompleteInput): Promise<void> {
+        scopes.push({ write: 'complete', scope: scopedCoalescer(owner, () => ({})) });
+        return super.complete(input);
+      }
+
+      public override release(input: { readonly key: string; readonly token: string; readonly keepCheckpoints: boolean }): Promise<void> {
+        scopes.push({ write: 'release', scope: scopedCoalescer(owner, () => ({})) });
+        return super.release(input);
+      }
+    }
+    const store = new ScopeJournal();
+    const records: Rec[] = [{ id: 'a' }, { id: 'b' }, { id: 'c', fails: true }];
+    await run(records, { engine: store.engine(records), concurrency: 3 });
+    expect(scopes.map(({ write }) => write).sort()).toEqual(['claim', 'claim', 'claim', 'complete', 'complete', 'release']);
+    expect(scopes[0]?.scope).toBeDefined();
+    expect(new Set(scopes.map(({ scope }) => scope)).size).toBe(1);
+    // Outside the batch there is no scope: a write there goes alone.
     expect(scopedCoalescer(owner, () => ({}))).toBeUndefined();
+  });
+
+  it("makes an idempotent call inside a record's handler write in the batch's scope too", async () => {
+    const owner = {};
+    const scopes: unknown[] = [];
+    class ScopeJournal extends Journal {
+      public override claim(input: ClaimInput): Promise<ClaimResult> {
+        scopes.push(scopedCoalescer(owner, () => ({})));
+        return super.claim(input);
+      }
+    }
+    const store = new ScopeJournal();
+    const records: Rec[] = [{ id: 'a' }, { id: 'b' }];
+    const inner = engineFor(store, { key: (record) => `inner ${record.id}` }) as BatchEngine<Args>;
+    await run(records, {
+      engine: store.engine(records),
+      handler: async (record) => inner.run([record, { payload: 0 }], {}, () => `charged ${record.id}`),
+    });
+    expect(scopes).toHaveLength(4);
+    expect(scopes[0]).toBeDefined();
+    expect(new Set(scopes).size).toBe(1);
+  });
+
+  it('gives each batch its own write-batching scope: two batches at once never share a request', async () => {
+    const owner = {};
+    const seen = new Map<string, unknown>();
+    class ScopeJournal extends Journal {
+      public override claim(input: ClaimInput): Promise<ClaimResult> {
+        seen.set(
+          this.ids.get(input.key) ?? input.key,
+          scopedCoalescer(owner, () => ({})),
+        );
+        return super.claim(input);
+      }
+    }
+    const store = new ScopeJournal();
+    const first: Rec[] = [{ id: 'a' }, { id: 'b' }];
+    const second: Rec[] = [{ id: 'c' }, { id: 'd' }];
+    const engine = store.engine([...first, ...second]);
+    await Promise.all([run(first, { engine }), run(second, { engine })]);
+    expect(seen.get('a')).toBe(seen.get('b'));
+    expect(seen.get('c')).toBe(seen.get('d'));
+    expect(seen.get('a')).not.toBe(seen.get('c'));
   });
 });
