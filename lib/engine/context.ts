@@ -32,8 +32,66 @@ export interface CurrentExecution {
   readonly writeBatch?: WriteBatch | undefined;
 }
 
-/** The current execution, and the step whose function is running (for `publish`, which refuses inside one). */
-export const executions = new AsyncLocalStorage<{ execution: CurrentExecution | undefined; step?: string }>();
+/** What the calling code runs in: an execution, and the step whose function is running (`publish` refuses there). */
+interface ExecutionScope {
+  execution: CurrentExecution | undefined;
+  step?: string;
+}
+
+/**
+ * The current execution, and the step whose function is running. Enter it only through {@link runInExecution}
+ * (or {@link enterExecutionHolder}); read it with `getStore()`.
+ */
+export const executions = new AsyncLocalStorage<ExecutionScope>();
+
+/** How many executions' (and steps') work is running: entered by {@link runInExecution} and not settled. */
+let running = 0;
+/**
+ * Set once a holder was entered with `enterWith` (the middy middleware), whose span ends where this module does
+ * not see it: the storage then stays enabled.
+ */
+let pinned = false;
+
+/**
+ * Runs `work` with `scope` current (for `step`, `commitWith`, `downstreamKey`, `publish`); the promise of its
+ * outcome. On Node 20 and 22 an enabled `AsyncLocalStorage` makes every promise and async resource of the process
+ * pay a hook, the SDK's included, and nothing reads this one outside an execution's work: so it is disabled
+ * whenever no work runs (a batch's claims and completions go without the hook) and enabled again by the next run.
+ * Work an execution's work starts and leaves running after it settled (not awaited) may then find no execution,
+ * as it would after the execution's outcome was stored.
+ */
+export function runInExecution<T>(scope: ExecutionScope, work: () => Promise<T> | T): Promise<T> {
+  return enterExecution(scope, work).then(
+    (value) => {
+      leaveExecution();
+      return value;
+    },
+    (error: unknown) => {
+      leaveExecution();
+      throw error;
+    },
+  );
+}
+
+/**
+ * {@link runInExecution} for a caller that awaits the outcome itself (every record of a batch: one promise less):
+ * it must call {@link leaveExecution} once the returned promise settled, either way. Never throws.
+ */
+export function enterExecution<T>(scope: ExecutionScope, work: () => Promise<T> | T): Promise<T> {
+  running += 1;
+  try {
+    return Promise.resolve(executions.run(scope, work));
+  } catch (error) {
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the work's own failure, passed on as it is
+    return Promise.reject(error);
+  }
+}
+
+/** One work entered with {@link enterExecution} settled: with none left, the storage is disabled until the next. */
+export function leaveExecution(): void {
+  running -= 1;
+  if (running === 0 && !pinned) executions.disable();
+}
 
 /** The name of the step whose function the calling code runs in, if any. */
 export function currentStep(): string | undefined {
@@ -57,6 +115,7 @@ export function currentExecution(what: string): CurrentExecution {
  */
 export function enterExecutionHolder(): { execution: CurrentExecution | undefined } {
   const holder: { execution: CurrentExecution | undefined } = { execution: undefined };
+  pinned = true;
   executions.enterWith(holder);
   return holder;
 }

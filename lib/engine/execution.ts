@@ -20,7 +20,7 @@ import {
 import { isRetryable } from '../retry';
 import { captureError, serialize } from '../serialize';
 import { completionOf, type CompletionStrategy } from './completion';
-import { executions, type StepOptions } from './context';
+import { enterExecution, leaveExecution, runInExecution, type StepOptions } from './context';
 import type { ExecutionHost } from './host';
 import { HeldLease } from './held-lease';
 import { downstreamKeyOf, StagedEffects } from './staging';
@@ -89,7 +89,7 @@ export class Execution<TResult> {
           this.#write(`checkpoint step "${step}"`, () => this.#o.store.checkpoint({ key: this.key, token: this.token, step, checkpoint })),
         keepLease: () => this.keepLease(),
         // Marked as inside the step, so that `publish` (whose message a replayed step would not stage) refuses.
-        inside: (step, fn) => executions.run({ execution: this, step }, fn),
+        inside: (step, fn) => runInExecution({ execution: this, step }, fn),
       },
       host.options.store,
     );
@@ -146,11 +146,6 @@ export class Execution<TResult> {
     return this.#host.options;
   }
 
-  /** Runs `work` with this execution as the current one (for `step`, `commitWith`, `downstreamKey`). */
-  public enter<T>(work: () => Promise<T> | T): Promise<T> {
-    return Promise.resolve(executions.run({ execution: this }, work));
-  }
-
   /**
    * Runs `work` as this execution, then completes it with the value, or fails it with the error (which
    * releases the lease, or stores the error when `cacheErrors` says so, and rethrows it).
@@ -160,11 +155,14 @@ export class Execution<TResult> {
     const stop = hooks.whileRunning?.(this);
     let value: TResult;
     try {
-      value = await this.enter(work);
+      // This execution is the current one for the work (for `step`, `commitWith`, `downstreamKey`, `publish`).
+      value = await enterExecution({ execution: this }, work);
     } catch (error) {
+      leaveExecution();
       if (stop !== undefined) await stop();
       return this.fail(error);
     }
+    leaveExecution();
     if (stop !== undefined) await stop();
     if (hooks.shouldStore !== undefined && !hooks.shouldStore(value)) {
       await this.release();

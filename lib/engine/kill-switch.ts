@@ -11,7 +11,7 @@ import type { OutboxMessage } from '../outbox/message';
 import { packMessages } from '../outbox/items';
 import type { MessageStage } from '../outbox/stage';
 import type { IdempotencyStore, StagedWrite } from '../persistence/store';
-import { executions, type CurrentExecution, type StepOptions } from './context';
+import { runInExecution, type CurrentExecution, type StepOptions } from './context';
 import { checkStagedItems, downstreamKeyOf } from './staging';
 
 /** The environment variable of the kill switch: `true` (any case) turns idempotency off. */
@@ -72,7 +72,7 @@ export class DisabledExecution implements CurrentExecution {
 
   /** Runs `work` with this execution as the current one (then call {@link finish} or {@link discard}). */
   public enter<T>(work: () => Promise<T> | T): Promise<T> {
-    return Promise.resolve(executions.run({ execution: this }, work));
+    return runInExecution({ execution: this }, work);
   }
 
   /** Drops the staged writes: the outcome is not a success (an HTTP 5xx), as with idempotency on. */
