@@ -12,10 +12,11 @@
  *
  * The common case costs one regular-expression scan and a strided look at every 16th character on top of
  * `JSON.parse`. Only a text with a run of 16 digits and points (`12345678901234567890`,
- * `0.1000000000000000055`) or a digit followed by an exponent that can matter (see {@link EXPONENT}) is parsed
- * exactly. Any other number has at most 15 significant digits (so a double holds it exactly) and either no
- * exponent or a negative one of one or two digits (so its value lies between 10^-113 and 10^15, far inside a
- * double's normal range and below 2^53): `JSON.parse` already gives it exactly.
+ * `0.1000000000000000055`) or a digit followed by an exponent that can matter (see `EXPONENT`) is parsed
+ * exactly. Any other number has at most 15 significant digits (a double keeps 15: the double `JSON.parse` gives
+ * prints back as the same number) and either no exponent or a negative one of one or two digits (so its value
+ * lies between 10^-112 and 10^15, inside a double's normal range and below 2^53): `JSON.parse` already gives it
+ * exactly.
  */
 import { NumberValueImpl as NumberValue } from '@aws-sdk/util-dynamodb';
 
@@ -60,7 +61,7 @@ function hasLongRun(text: string): boolean {
 
 /**
  * Could a number in this text lose information in `JSON.parse`? Only one with 16 significant digits or more
- * (then 16 digits and points in a row) or with an exponent {@link EXPONENT} matches. False positives (digits
+ * (then 16 digits and points in a row) or with an exponent `EXPONENT` matches. False positives (digits
  * in strings, `1e5`) only cost time.
  */
 function mayRound(text: string): boolean {
