@@ -69,6 +69,15 @@ describe('where the number stands', () => {
     expect(parseJson('[1,12345678901234567]')).toEqual([1, 12345678901234567n]);
   });
 
+  it('a run of exactly 16 digits is found at every offset, up to the first and the last character of the text', () => {
+    for (let pad = 0; pad < 40; pad += 1) {
+      const space = ' '.repeat(pad);
+      expect(parseJson(`${space}9007199254740993`)).toBe(9007199254740993n);
+      expect(parseJson(`9007199254740993${space}`)).toBe(9007199254740993n);
+      expect(parseJson(`[${'1,'.repeat(pad)}-9007199254740993]`)).toEqual([...(Array(pad).fill(1) as number[]), -9007199254740993n]);
+    }
+  });
+
   it('inside a string, a number-like text stays the string', () => {
     expect(parseJson('["1e16", "1E-400", "12345678901234567890"]')).toEqual(['1e16', '1E-400', '12345678901234567890']);
     expect(parseJson('{"v1e5": 1e-5}')).toEqual({ v1e5: 1e-5 });
