@@ -164,7 +164,7 @@ export function jsonPathTable(result: JsonPathResult): string {
   const row = (r: JsonPathRow, unit: string): string =>
     `| ${r.label} | ${r.nativeNs.toFixed(0)} ${unit} | ${r.exactNs.toFixed(0)} ${unit} | ${r.ratio.toFixed(2)}× |`;
   return [
-    `The JSON path: numbers kept exact (\`parseJson\`, the default \`parse\`) against \`JSON.parse\`, payloads of ~${result.payloadBytes} bytes, median of ${result.parser[0]?.rounds ?? ROUNDS} interleaved rounds:`,
+    `The JSON path: numbers kept exact (\`parseJson\`, the default \`parse\`) against \`JSON.parse\`, payloads of ~${result.payloadBytes} bytes, median of ${result.parser[0]?.rounds ?? ROUNDS} interleaved rounds, CPU time:`,
     '',
     '| What | `JSON.parse` | numbers exact | ratio |',
     '|---|--:|--:|--:|',
