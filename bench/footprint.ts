@@ -65,14 +65,15 @@ export interface FootprintResult {
   readonly runs: number;
 }
 
-interface Probe {
+/** One bundle to build: a handler entry written with one library, and the modules stubbed out of it. */
+export interface Probe {
   readonly name: string;
   readonly library: string;
   readonly entry: string;
   readonly stubbed: readonly string[];
 }
 
-const PROBES: readonly Probe[] = [
+export const PROBES: readonly Probe[] = [
   { name: 'idempotent handler', library: 'incumbent', entry: 'bench/handlers/incumbent-handler.ts', stubbed: [] },
   { name: 'idempotent handler', library: 'ours', entry: 'bench/handlers/ours-handler.ts', stubbed: [] },
   { name: 'SQS batch handler', library: 'incumbent', entry: 'bench/handlers/incumbent-batch.ts', stubbed: [] },
@@ -213,10 +214,32 @@ function loadOnce(file: string, env: NodeJS.ProcessEnv, preload: readonly string
 }
 
 /** The modules `file` requires while it loads (not built-ins), with their resolved paths. @throws when the process fails */
-function requiredAtLoad(file: string, env: NodeJS.ProcessEnv): { name: string; path: string }[] {
+export function requiredAtLoad(file: string, env: NodeJS.ProcessEnv): { name: string; path: string }[] {
   const child = spawnSync(process.execPath, ['-e', DISCOVER, file], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   if (child.status !== 0) throw failure(file, child);
   return JSON.parse(child.stdout.toString()) as { name: string; path: string }[];
+}
+
+/**
+ * Bundles `probe` into `outfile` as CDK's `NodejsFunction` would (esbuild, CommonJS, minified, `@aws-sdk/*`
+ * external), with its stubs; returns esbuild's result with the metafile.
+ */
+export async function bundleProbe(root: string, probe: Probe, outfile: string): Promise<{ metafile: Metafile }> {
+  return build({
+    entryPoints: [resolve(root, probe.entry)],
+    bundle: true,
+    minify: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['@aws-sdk/*'],
+    // No tsconfig: its `paths` would send `effectively-once` to the sources instead of the package.
+    tsconfigRaw: {},
+    outfile,
+    metafile: true,
+    logLevel: 'silent',
+    plugins: probe.stubbed.length > 0 ? [stubPlugin(probe.stubbed)] : [],
+  });
 }
 
 /**
@@ -237,21 +260,7 @@ export async function measureFootprint(root: string, runs = LOAD_RUNS): Promise<
     const bundles: Omit<BundleResult, 'loadMs' | 'loadCpuMs'>[] = [];
     for (const [index, probe] of PROBES.entries()) {
       const outfile = join(dir, `${index}-${probe.library.replace(/\W+/g, '-')}-${probe.name.replace(/\W+/g, '-')}.js`);
-      const result = await build({
-        entryPoints: [resolve(root, probe.entry)],
-        bundle: true,
-        minify: true,
-        platform: 'node',
-        format: 'cjs',
-        target: 'node20',
-        external: ['@aws-sdk/*'],
-        // No tsconfig: its `paths` would send `effectively-once` to the sources instead of the package.
-        tsconfigRaw: {},
-        outfile,
-        metafile: true,
-        logLevel: 'silent',
-        plugins: probe.stubbed.length > 0 ? [stubPlugin(probe.stubbed)] : [],
-      });
+      const result = await bundleProbe(root, probe, outfile);
       const code = readFileSync(outfile);
       bundles.push({
         name: probe.name,

@@ -11,36 +11,47 @@
  * handlers see one representation whatever the source.
  *
  * The common case costs one regular-expression scan and a strided look at every 16th character on top of
- * `JSON.parse`: only a text with a number that has an exponent (`1e21`) or a run of 16 digits and points
- * (`12345678901234567890`, `0.1000000000000000055`) is parsed exactly; any other number has at most 15
- * significant digits and no exponent, so `JSON.parse` already gives it exactly.
+ * `JSON.parse`. Only a text with a run of 16 digits and points (`12345678901234567890`,
+ * `0.1000000000000000055`) or a digit followed by an exponent that can matter (see `EXPONENT`) is parsed
+ * exactly. Any other number has at most 15 significant digits (a double keeps 15: the double `JSON.parse` gives
+ * prints back as the same number) and either no exponent or a negative one of one or two digits (so its value
+ * lies between 10^-112 and 10^15, inside a double's normal range and below 2^53): `JSON.parse` already gives it
+ * exactly.
  */
 import { NumberValueImpl as NumberValue } from '@aws-sdk/util-dynamodb';
 
-const EXPONENT = /\d[eE]/;
+/**
+ * A digit, then an exponent that can take a number of at most 15 significant digits out of what `JSON.parse`
+ * gives exactly: a positive one (`1e16`, `1E+20`, Java's `1.0E16`: the value may reach 2^53, or overflow:
+ * `1e400`), or a negative one of three digits or more (`1e-400` underflows, `1e-310` is denormal). A negative
+ * exponent of one or two digits (`1e-7`, `2.5E-05`) cannot, so such texts stay on the fast path.
+ */
+const EXPONENT = /\d[eE](?:\+?\d|-\d\d\d)/;
 
 /** How many digits and points in a row a number with 16 significant digits or more has at least. */
 const RUN = 16;
 
-/** Is the character at `index` a digit or a point? */
-function inNumber(text: string, index: number): boolean {
-  const c = text.charCodeAt(index);
+/** Is `c` (a character code, `NaN` past the text's end) a digit or a point? */
+function inNumber(c: number): boolean {
   return (c >= 48 && c <= 57) || c === 46;
 }
 
 /**
  * Has the text a run of {@link RUN} digits and points? Any such run covers one of the characters at
- * `RUN - 1`, `2 * RUN - 1`, …, so only those are looked at, and the run through one that is a digit or a
- * point is measured; a shorter run moves the look to just past its end. A regular expression looks at
- * every character, several times slower on ordinary payloads.
+ * `RUN - 1`, `2 * RUN - 1`, …, so only those are looked at. A run of 16 through one of them also covers the
+ * character 8 before it or 8 after it, so those two are looked at next, and only when one of them is a digit
+ * or a point is the run measured; a shorter run moves the look to just past its end. A regular expression
+ * looks at every character, several times slower on ordinary payloads.
  */
 function hasLongRun(text: string): boolean {
-  for (let probe = RUN - 1; probe < text.length; probe += RUN) {
-    if (!inNumber(text, probe)) continue;
+  const length = text.length;
+  for (let probe = RUN - 1; probe < length; probe += RUN) {
+    if (!inNumber(text.charCodeAt(probe))) continue;
+    if (!inNumber(text.charCodeAt(probe + RUN / 2)) && !inNumber(text.charCodeAt(probe - RUN / 2))) continue;
     let start = probe;
-    while (start > 0 && inNumber(text, start - 1)) start -= 1;
+    while (start > 0 && inNumber(text.charCodeAt(start - 1))) start -= 1;
     let end = probe + 1;
-    while (end < text.length && inNumber(text, end)) end += 1;
+    while (end < length && inNumber(text.charCodeAt(end))) end += 1;
     if (end - start >= RUN) return true;
     // `end` is not in a run; every run starting after it covers `end + RUN * k` for some k ≥ 1.
     probe = end;
@@ -49,9 +60,9 @@ function hasLongRun(text: string): boolean {
 }
 
 /**
- * Could a number in this text lose information in `JSON.parse`? Only one with an exponent, or with 16
- * significant digits or more (then 16 digits and points in a row). False positives (digits in strings) only
- * cost time.
+ * Could a number in this text lose information in `JSON.parse`? Only one with 16 significant digits or more
+ * (then 16 digits and points in a row) or with an exponent `EXPONENT` matches. False positives (digits
+ * in strings, `1e5`) only cost time.
  */
 function mayRound(text: string): boolean {
   return hasLongRun(text) || EXPONENT.test(text);

@@ -3,9 +3,10 @@
  * start does not evaluate them: the store's `commitWith` transactions (with the guards' failure reading and the
  * outbox's items) and step checkpoints.
  *
- * This is the CommonJS build's loader (and jest's): a `require` inside a function, which a bundler turns into a
- * module initialised on the first call. The ES module build (`scripts/build-esm.ts`) uses `lazy-parts.esm.ts`
- * instead, whose `import()` a bundler turns into the same lazily initialised module.
+ * This is the CommonJS build's loader (and jest's): a `require` inside a function, so that Node reads and
+ * compiles these files only on the first call. The ES module build (`scripts/build-esm.ts`) uses
+ * `lazy-parts.esm.ts` instead, which imports them statically: a bundled handler carries their bytes either
+ * way, and an `import()` cost its other modules a second parse at load.
  */
 export type TransactionModule = typeof import('./persistence/dynamodb/transaction');
 export type StepsModule = typeof import('./engine/steps');

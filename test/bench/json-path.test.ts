@@ -26,4 +26,8 @@ describe('the JSON path section of the bench report', () => {
   it('says the payload size and how many interleaved rounds the medians come from', () => {
     expect(table).toContain('payloads of ~381 bytes, median of 15 interleaved rounds');
   });
+
+  it('says the times are CPU time', () => {
+    expect(table).toContain('interleaved rounds, CPU time:');
+  });
 });
