@@ -10,62 +10,71 @@
  * These are the types a DynamoDB Streams image already gives such numbers, so keys, fingerprints and
  * handlers see one representation whatever the source.
  *
- * The common case costs one regular-expression scan and a strided look at every 16th character on top of
- * `JSON.parse`. Only a text with a run of 16 digits and points (`12345678901234567890`,
- * `0.1000000000000000055`) or a digit followed by an exponent that can matter (see `EXPONENT`) is parsed
- * exactly. Any other number has at most 15 significant digits (a double keeps 15: the double `JSON.parse` gives
- * prints back as the same number) and either no exponent or a negative one of one or two digits (so its value
- * lies between 10^-112 and 10^15, inside a double's normal range and below 2^53): `JSON.parse` already gives it
- * exactly.
+ * The common case costs two regular-expression searches on top of `JSON.parse` ({@link mayRound}). A number
+ * that `JSON.parse` may not give exactly has 16 significant digits or more (then, without an exponent, a run of 16
+ * digits and points: `12345678901234567890`, `0.1000000000000000055`) or an exponent (`1e16`, `1e-400`); any other
+ * number has at most 15 significant digits and lies between 10^-15 and 10^15, where the double `JSON.parse` gives
+ * prints back as the same number. Each candidate counts only where a number stands (not in a string: ids, hashes,
+ * UUIDs and dates stay on the fast path) and only if {@link exactNumber} finds that a `number` does not hold it;
+ * then the whole text is parsed exactly.
  */
 import { NumberValueImpl as NumberValue } from '@aws-sdk/util-dynamodb';
 
 /**
- * A digit, then an exponent that can take a number of at most 15 significant digits out of what `JSON.parse`
- * gives exactly: a positive one (`1e16`, `1E+20`, Java's `1.0E16`: the value may reach 2^53, or overflow:
- * `1e400`), or a negative one of three digits or more (`1e-400` underflows, `1e-310` is denormal). A negative
- * exponent of one or two digits (`1e-7`, `2.5E-05`) cannot, so such texts stay on the fast path.
+ * Sixteen digits and points in a row: a number with 16 significant digits or more, written without an
+ * exponent, has such a run. Written out rather than as `{16}`, so that the regular-expression engine looks at
+ * every 8th character only and skips ahead where it is no digit or point.
  */
-const EXPONENT = /\d[eE](?:\+?\d|-\d\d\d)/;
+const LONG_RUN = new RegExp('[\\d.]'.repeat(16), 'g');
 
-/** How many digits and points in a row a number with 16 significant digits or more has at least. */
-const RUN = 16;
+/** A digit, then an exponent: any number written with an exponent has this. */
+const EXPONENT = /\d[eE][+-]?\d/g;
 
-/** Is `c` (a character code, `NaN` past the text's end) a digit or a point? */
-function inNumber(c: number): boolean {
-  return (c >= 48 && c <= 57) || c === 46;
+/** Is `c` (a character code, `NaN` past the text's ends) one a JSON number is written with: `0-9 . e E + -`? */
+function numberCharacter(c: number): boolean {
+  return (c >= 48 && c <= 57) || c === 46 || c === 101 || c === 69 || c === 43 || c === 45;
+}
+
+/** Can a JSON value start right after `c` (a character code, `NaN` before the text)? After `: , [`, white space, or at the start. */
+function beforeValue(c: number): boolean {
+  return c === 58 || c === 44 || c === 91 || c === 32 || c === 10 || c === 13 || c === 9 || Number.isNaN(c);
 }
 
 /**
- * Has the text a run of {@link RUN} digits and points? Any such run covers one of the characters at
- * `RUN - 1`, `2 * RUN - 1`, …, so only those are looked at. A run of 16 through one of them also covers the
- * character 8 before it or 8 after it, so those two are looked at next, and only when one of them is a digit
- * or a point is the run measured; a shorter run moves the look to just past its end. A regular expression
- * looks at every character, several times slower on ordinary payloads.
+ * Does `pattern` find a number token that `JSON.parse` would not give exactly? Each match is widened to its run
+ * of number characters (`0-9 . e E + -`). A number token starts after `: , [`, white space or at the text's start,
+ * and ends before anything else, so a run that starts after anything else (a quote, a letter: the digits of an id,
+ * a hash, a UUID or a date in a string) is not one, or the text is no JSON and `JSON.parse` refuses it either way.
+ * A run in a token's place is a token when the text is JSON; it is judged by {@link exactNumber}, the rule the
+ * exact path applies to every number. The search goes on after the run (no token starts inside it), so each run
+ * is widened once.
  */
-function hasLongRun(text: string): boolean {
-  const length = text.length;
-  for (let probe = RUN - 1; probe < length; probe += RUN) {
-    if (!inNumber(text.charCodeAt(probe))) continue;
-    if (!inNumber(text.charCodeAt(probe + RUN / 2)) && !inNumber(text.charCodeAt(probe - RUN / 2))) continue;
-    let start = probe;
-    while (start > 0 && inNumber(text.charCodeAt(start - 1))) start -= 1;
-    let end = probe + 1;
-    while (end < length && inNumber(text.charCodeAt(end))) end += 1;
-    if (end - start >= RUN) return true;
-    // `end` is not in a run; every run starting after it covers `end + RUN * k` for some k ≥ 1.
-    probe = end;
+function findsInexactNumber(pattern: RegExp, text: string): boolean {
+  pattern.lastIndex = 0;
+  while (pattern.test(text)) {
+    let end = pattern.lastIndex;
+    let start = end - 1;
+    while (numberCharacter(text.charCodeAt(start - 1))) start -= 1;
+    while (numberCharacter(text.charCodeAt(end))) end += 1;
+    if (beforeValue(text.charCodeAt(start - 1)) && inexact(text.slice(start, end))) return true;
+    pattern.lastIndex = end;
   }
   return false;
 }
 
+/** Is `token` a JSON number that a `number` does not hold exactly? */
+function inexact(token: string): boolean {
+  return STRICT_NUMBER.test(token) && typeof exactNumber(token) !== 'number';
+}
+
 /**
- * Could a number in this text lose information in `JSON.parse`? Only one with 16 significant digits or more
- * (then 16 digits and points in a row) or with an exponent `EXPONENT` matches. False positives (digits
- * in strings, `1e5`) only cost time.
+ * Does this text hold a number `JSON.parse` would not give exactly? Such a number has 16 significant digits or
+ * more (then, without an exponent, a run of 16 digits and points) or an exponent, so two searches find every
+ * candidate; a candidate counts only where a number stands, and only if it is such a number. So `1e-7`,
+ * `1733508000000000` (a microsecond timestamp, below 2^53) and digits inside strings keep the fast path.
  */
-function mayRound(text: string): boolean {
-  return hasLongRun(text) || EXPONENT.test(text);
+export function mayRound(text: string): boolean {
+  return findsInexactNumber(LONG_RUN, text) || findsInexactNumber(EXPONENT, text);
 }
 
 /** A JSON text parsed with every number exact (see the module's documentation). Throws `SyntaxError` as `JSON.parse`. */

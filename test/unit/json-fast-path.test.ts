@@ -1,12 +1,14 @@
 /**
- * `parseJson` hands a text to `JSON.parse` alone unless it may hold a number `JSON.parse` would round: a run of
- * 16 digits and points (found by looking at every 16th character, then 8 before and after), or a digit followed
- * by an exponent that can matter (positive, or negative of three digits or more). These specifications pin the
- * edges of that shortcut: whatever the shortcut decides, every number comes out exact.
+ * `parseJson` hands a text to `JSON.parse` alone unless it holds a number `JSON.parse` would not give exactly
+ * (`mayRound`): such a number has a run of 16 digits and points or an exponent, and counts only where a number
+ * stands (after `: , [`, white space, or at the start), never inside a string. These specifications pin the
+ * edges of that shortcut: whatever the shortcut decides, every number comes out exact, and the ids, hashes and
+ * dates of ordinary payloads never send a text to the exact path.
  */
+import { randomUUID } from 'node:crypto';
 import { NumberValue } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
-import { exactNumber, parseJson } from '../../lib/json';
+import { exactNumber, mayRound, parseJson } from '../../lib/json';
 
 /** The one number of `[text]`, parsed. */
 function parsedNumber(text: string): unknown {
@@ -84,6 +86,62 @@ describe('where the number stands', () => {
   });
 });
 
+describe('which texts take the exact path', () => {
+  it('digits in strings never do: UUIDs, hashes, 19-digit ids, dates, exponents, after a quote or a letter', () => {
+    const texts = [
+      JSON.stringify({ orderId: randomUUID(), requestId: '9f2e4d1c-5e12-4e3a-8e99-1e16e400e7e5' }),
+      JSON.stringify({ sha1: '356a192b7913b04c54574d18c28d46e6395428ab', sha256: '2e16'.repeat(16) }),
+      JSON.stringify({ snowflake: '1234567890123456789', card: '4111111111111111', decimal: '0.1000000000000000055' }),
+      JSON.stringify({ at: '2026-12-06T18:00:00.000000000000000Z', version: '1.2.3.4.5.6.7.8.9', raw: 'x1e16/1E+400' }),
+      JSON.stringify({ key12345678901234567890: 1, e1e16: 2, x: 'q9e99' }),
+    ];
+    for (const text of texts) {
+      expect(mayRound(text)).toBe(false);
+      expect(parseJson(text)).toEqual(JSON.parse(text));
+    }
+  });
+
+  it('numbers a double holds exactly never do, exponents and 16-digit integers included', () => {
+    for (const text of [
+      '1e-7',
+      '2.5E+3',
+      '1E5',
+      '-3e-99',
+      '1733508000000000',
+      '9007199254740991',
+      '-9007199254740991',
+      '1.0e15',
+      '123456789012345e-99',
+    ]) {
+      expect(mayRound(`{"a": ${text}}`)).toBe(false);
+      expect(mayRound(`[${text}]`)).toBe(false);
+      expect(mayRound(text)).toBe(false);
+    }
+  });
+
+  it('a number a double does not hold does, after : , [ and each kind of white space, and as the whole text', () => {
+    const numbers = ['9007199254740993', '12345678901234567890', '0.1000000000000000055511151231257827', '1e16', '-1E+400', '1e-400'];
+    for (const text of numbers) {
+      expect(mayRound(text)).toBe(true);
+      for (const before of ['{"a":', '[', '[0,', '[ ', '[\t', '[\n', '[\r', '{"a":\r\n\t ']) {
+        expect(mayRound(`${before}${text}${before.startsWith('{') ? '}' : ']'}`)).toBe(true);
+      }
+    }
+  });
+
+  it('a string where a number-like text follows a space or a colon may take the exact path, and keeps its text', () => {
+    const text = JSON.stringify({ note: 'ids: 12345678901234567890, 1e16 and 1E-400' });
+    expect(mayRound(text)).toBe(true);
+    expect(parseJson(text)).toEqual(JSON.parse(text));
+  });
+
+  it('a number after strings full of digits and exponents is still found', () => {
+    const text = `{"id":"${'1234567890'.repeat(5)}","hash":"${'9e9e'.repeat(8)}","n":12345678901234567890}`;
+    expect(mayRound(text)).toBe(true);
+    expect((parseJson(text) as { n: unknown }).n).toBe(12345678901234567890n);
+  });
+});
+
 // ------------------------------------------------------------------------------------------------ property
 
 /** A JSON number, spelled any way JSON allows: sign, leading digits, a fraction, an exponent of 1 to 4 digits. */
@@ -100,6 +158,53 @@ const jsonNumber = fc
 const numberLikeString = fc
   .array(fc.oneof(fc.stringMatching(/^[\d.]{1,15}$/), fc.constantFrom(' ', 'x', 'e', 'E', '-', '+')), { maxLength: 12 })
   .map((parts) => JSON.stringify(parts.join('')));
+
+/**
+ * A string that no number can seem to stand in: runs of digits, points, exponent letters and signs of any length
+ * (ids, hashes, long runs), escapes and letters, but no `: , [` or white space.
+ */
+const tightString = fc
+  .array(fc.oneof(fc.stringMatching(/^[\d.eE+-]{1,24}$/), fc.constantFrom('x', 'f', '"', '\\', '/', '\u00e9')), { maxLength: 8 })
+  .map((parts) => JSON.stringify(parts.join('')));
+
+/** White space JSON allows, as little or as much as a writer puts. */
+const space = fc.constantFrom('', ' ', '\t', '\n', '\r', '\r\n  ');
+
+/** A JSON value as text, with the value an exact parse gives and whether any of its numbers is inexact in `JSON.parse`. */
+interface Written {
+  readonly text: string;
+  readonly value: unknown;
+  readonly inexact: boolean;
+}
+
+function writtenValue(strings: fc.Arbitrary<string>): fc.Arbitrary<Written> {
+  const { value } = fc.letrec<{ value: Written }>((tie) => ({
+    value: fc.oneof(
+      { depthSize: 'small', withCrossShrink: true },
+      jsonNumber.map((text) => {
+        const exact = exactNumber(text);
+        return { text, value: exact, inexact: typeof exact !== 'number' };
+      }),
+      strings.map((text) => ({ text, value: JSON.parse(text) as unknown, inexact: false })),
+      fc.constantFrom('true', 'false', 'null').map((text) => ({ text, value: JSON.parse(text) as unknown, inexact: false })),
+      fc.tuple(fc.array(fc.tuple(space, tie('value'), space), { maxLength: 4 }), space).map(([items, inner]) => ({
+        text: `[${items.length === 0 ? inner : items.map(([a, item, b]) => `${a}${item.text}${b}`).join(',')}]`,
+        value: items.map(([, item]) => item.value),
+        inexact: items.some(([, item]) => item.inexact),
+      })),
+      fc
+        .tuple(
+          fc.uniqueArray(fc.tuple(strings, space, tie('value'), space), { maxLength: 4, selector: ([name]) => JSON.parse(name) as string }),
+        )
+        .map(([members]) => ({
+          text: `{${members.map(([name, a, member, b]) => `${name}:${a}${member.text}${b}`).join(',')}}`,
+          value: Object.fromEntries(members.map(([name, , member]) => [JSON.parse(name) as string, member.value])),
+          inexact: members.some(([, , member]) => member.inexact),
+        })),
+    ),
+  }));
+  return fc.tuple(space, value, space).map(([a, written, b]) => ({ ...written, text: `${a}${written.text}${b}` }));
+}
 
 describe('property: every number comes out exact, wherever it stands among number-like strings', () => {
   it('numbers of any length, precision and exponent, between strings of digits, points and exponent letters', () => {
@@ -121,6 +226,24 @@ describe('property: every number comes out exact, wherever it stands among numbe
           expect(parseJson(text)).toEqual(expected);
         },
       ),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('any JSON value, nested, with any white space and strings of digits, signs, spaces and colons', () => {
+    fc.assert(
+      fc.property(writtenValue(fc.oneof(numberLikeString, tightString)), (written) => {
+        expect(parseJson(written.text)).toEqual(written.value);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('the exact path is taken exactly when a number is inexact, if no string holds : , [ or white space', () => {
+    fc.assert(
+      fc.property(writtenValue(tightString), (written) => {
+        expect(mayRound(written.text)).toBe(written.inexact);
+      }),
       { numRuns: 3000 },
     );
   });
