@@ -3,8 +3,9 @@
  * default `parse` of SQS bodies, Kinesis data and Kafka values) costs against `JSON.parse`.
  *
  * - The parser alone, on ordinary payloads (no number a double cannot hold: the fast path), on payloads with a
- *   13-digit millisecond timestamp (shorter than the 16 digits that take the exact path), and on payloads with
- *   64-bit ids (the exact path).
+ *   13-digit millisecond timestamp, on payloads whose strings hold the digits of real ids (a UUID, a SHA-1 in hex,
+ *   a 19-digit id as a string: the fast path, as digits in strings do not count), and on payloads with 64-bit ids
+ *   (the exact path).
  * - The batch path a consumer runs: `processSqsBatch` on batches of 10 ordinary bodies and `processStreamBatch`
  *   on Kinesis batches of 10, without a store (no I/O to hide the parse), the default `parse` against
  *   `parse: JSON.parse`.
@@ -15,6 +16,7 @@
  * noisy machine still adds (caches, frequency) slows both alike; each ratio is the median of the rounds' ratios.
  * Run alone: `npx tsx bench/json-path.ts [--scale=0.2]`.
  */
+import { createHash } from 'node:crypto';
 import type { KinesisStreamEvent, SQSEvent } from 'aws-lambda';
 import { parseJson } from '../lib/json';
 import { processSqsBatch } from '../lib/sqs';
@@ -46,13 +48,18 @@ const ROUNDS = 45;
  * reaches the handler (the runtime's `JSON.parse` of the event makes it, as `toString` makes Kinesis data); the
  * `replace` that builds it gives a rope, which every later reader would pay to walk.
  */
-function order(i: number, id: string): string {
+function order(i: number, id: string, withIds = false): string {
+  const hex = (data: string): string => createHash('sha1').update(data).digest('hex');
+  const uuid = hex(`uuid-${i}`);
   const text = JSON.stringify({
-    orderId: `order-${i}`,
+    orderId: withIds
+      ? `${uuid.slice(0, 8)}-${uuid.slice(8, 12)}-4${uuid.slice(13, 16)}-a${uuid.slice(17, 20)}-${uuid.slice(20, 32)}`
+      : `order-${i}`,
     customer: { id: `c-${i % 97}`, email: `user${i}@example.com`, tier: 'gold' },
     items: Array.from({ length: 5 }, (_, n) => ({ sku: `SKU-${n}-${i}`, quantity: n + 1, price: 12.5 + n })),
     total: 187.5,
     createdAt: '2026-12-06T18:00:00.000Z',
+    ...(withIds ? { trace: hex(`trace-${i}`), accountId: String(1234567890123456789n + BigInt(i)) } : {}),
     marker: '@@ID@@',
   }).replace('"@@ID@@"', id);
   return JSON.parse(JSON.stringify(text)) as string;
@@ -109,6 +116,7 @@ export async function measureJsonPath(scale = 1): Promise<JsonPathResult> {
   const repeat = Math.max(1, Math.round(7 * scale));
   const ordinary = Array.from({ length: 1000 }, (_, i) => order(i, String(i)));
   const timestamps = Array.from({ length: 1000 }, (_, i) => order(i, String(1733508000000 + i)));
+  const stringIds = Array.from({ length: 1000 }, (_, i) => order(i, String(i), true));
   const bigIds = Array.from({ length: 1000 }, (_, i) => order(i, `${12345678901234567890n + BigInt(i)}`));
   const parserRow = (label: string, texts: readonly string[]): Promise<JsonPathRow> =>
     compare(
@@ -122,6 +130,7 @@ export async function measureJsonPath(scale = 1): Promise<JsonPathResult> {
   const parser = [
     await parserRow('ordinary payloads (the fast path)', ordinary),
     await parserRow('a 13-digit ms timestamp (the fast path)', timestamps),
+    await parserRow('a UUID, a SHA-1 and a 19-digit id in strings (the fast path)', stringIds),
     await parserRow('a 64-bit id (the exact path)', bigIds),
   ];
 

@@ -27,8 +27,11 @@ import { NumberValueImpl as NumberValue } from '@aws-sdk/util-dynamodb';
  */
 const LONG_RUN = new RegExp('[\\d.]'.repeat(16), 'g');
 
-/** A digit, then an exponent: any number written with an exponent has this. */
-const EXPONENT = /\d[eE][+-]?\d/g;
+/**
+ * A digit, then an exponent, then what can follow a number (`, } ]`, white space, the end): any number written
+ * with an exponent has this, and the digits of hex strings and UUIDs (`"…7e87ab…"`) rarely do.
+ */
+const EXPONENT = /\d[eE][+-]?\d+(?=[,}\]\s]|$)/g;
 
 /** Is `c` (a character code, `NaN` past the text's ends) one a JSON number is written with: `0-9 . e E + -`? */
 function numberCharacter(c: number): boolean {
@@ -40,31 +43,41 @@ function beforeValue(c: number): boolean {
   return c === 58 || c === 44 || c === 91 || c === 32 || c === 10 || c === 13 || c === 9 || Number.isNaN(c);
 }
 
+/** A number `JSON.parse` would not give exactly: where its token stands in the text, and its exact value. */
+interface InexactNumber {
+  readonly start: number;
+  readonly end: number;
+  readonly value: unknown;
+}
+
 /**
- * Does `pattern` find a number token that `JSON.parse` would not give exactly? Each match is widened to its run
- * of number characters (`0-9 . e E + -`). A number token starts after `: , [`, white space or at the text's start,
- * and ends before anything else, so a run that starts after anything else (a quote, a letter: the digits of an id,
- * a hash, a UUID or a date in a string) is not one, or the text is no JSON and `JSON.parse` refuses it either way.
- * A run in a token's place is a token when the text is JSON; it is judged by {@link exactNumber}, the rule the
- * exact path applies to every number. The search goes on after the run (no token starts inside it), so each run
- * is widened once.
+ * Finds the number tokens `pattern` leads to that `JSON.parse` would not give exactly, and adds them to `found`;
+ * without `found`, only tells whether there is one. Each match is widened to its run of number characters
+ * (`0-9 . e E + -`). A number token starts after `: , [`, white space or at the text's start, and ends before
+ * anything else, so a run that starts after anything else (a quote, a letter: the digits of an id, a hash, a UUID
+ * or a date in a string) is not one, or the text is no JSON and `JSON.parse` refuses it either way. A run in a
+ * token's place is judged by {@link exactNumber}, the rule the exact parse applies to every number (it may still
+ * stand inside a string, after a space: {@link outsideStrings} tells). The search goes on after the run (no
+ * token starts inside it), so each run is widened once.
  */
-function findsInexactNumber(pattern: RegExp, text: string): boolean {
+function findInexact(pattern: RegExp, text: string, found?: InexactNumber[]): boolean {
   pattern.lastIndex = 0;
   while (pattern.test(text)) {
     let end = pattern.lastIndex;
     let start = end - 1;
     while (numberCharacter(text.charCodeAt(start - 1))) start -= 1;
     while (numberCharacter(text.charCodeAt(end))) end += 1;
-    if (beforeValue(text.charCodeAt(start - 1)) && inexact(text.slice(start, end))) return true;
+    if (beforeValue(text.charCodeAt(start - 1))) {
+      const token = text.slice(start, end);
+      const value = STRICT_NUMBER.test(token) ? exactNumber(token) : undefined;
+      if (value !== undefined && typeof value !== 'number') {
+        if (found === undefined) return true;
+        found.push({ start, end, value });
+      }
+    }
     pattern.lastIndex = end;
   }
   return false;
-}
-
-/** Is `token` a JSON number that a `number` does not hold exactly? */
-function inexact(token: string): boolean {
-  return STRICT_NUMBER.test(token) && typeof exactNumber(token) !== 'number';
 }
 
 /**
@@ -74,7 +87,7 @@ function inexact(token: string): boolean {
  * `1733508000000000` (a microsecond timestamp, below 2^53) and digits inside strings keep the fast path.
  */
 export function mayRound(text: string): boolean {
-  return findsInexactNumber(LONG_RUN, text) || findsInexactNumber(EXPONENT, text);
+  return findInexact(LONG_RUN, text) || findInexact(EXPONENT, text);
 }
 
 /** A JSON text parsed with every number exact (see the module's documentation). Throws `SyntaxError` as `JSON.parse`. */
@@ -83,36 +96,66 @@ export function parseJson(text: string): unknown {
   return substituted(text) ?? new ExactParser(text).parse();
 }
 
-/** The tokens of a JSON text that matter here: strings (skipped whole) and numbers. */
-const TOKENS = /"(?:[^"\\]|\\.)*"|-?\d[\d.eE+-]*/g;
 const STRICT_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 
 /**
- * The faster exact parse: each number `JSON.parse` would round is replaced by the string `"\u0000<n>"`, the
- * text is parsed natively, and the exact values are put back by one walk of the result (a reviver costs several
- * parses: it is called for every value). No string of the text can hold a NUL character unless it writes the
- * escape `\u0000` (JSON refuses a raw one), so such texts are left to the iterative parser (`undefined`); so are
- * texts that fail to parse (for the native error message).
+ * The numbers of `found` (in the text's order, each once) that stand outside strings: a quote opens a string
+ * outside one, and closes it inside one unless an odd number of backslashes comes before it.
+ */
+function outsideStrings(text: string, found: readonly InexactNumber[]): InexactNumber[] {
+  const outside: InexactNumber[] = [];
+  let inString = false;
+  let at = 0;
+  let last = -1;
+  for (const number of found) {
+    if (number.start === last) continue;
+    last = number.start;
+    for (let quote = text.indexOf('"', at); quote !== -1 && quote < number.start; quote = text.indexOf('"', at)) {
+      let backslashes = 0;
+      while (text.charCodeAt(quote - 1 - backslashes) === 92) backslashes += 1;
+      if (!inString || backslashes % 2 === 0) inString = !inString;
+      at = quote + 1;
+    }
+    if (!inString) outside.push(number);
+  }
+  return outside;
+}
+
+/**
+ * The faster exact parse: each number `JSON.parse` would not give exactly is replaced by the string
+ * `"\u0000<n>"`, the text is parsed natively, and the exact values are put back by one walk of the result (a
+ * reviver costs several parses: it is called for every value). The two searches of {@link mayRound} find those
+ * numbers; {@link outsideStrings} drops what stands in a string. No string of the text can hold a NUL character
+ * unless it writes the escape `\u0000` (JSON refuses a raw one), so such texts are left to the iterative parser
+ * (`undefined`); so are texts that fail to parse (for the native error message).
  */
 function substituted(text: string): unknown {
   if (text.includes('\\u0000')) return undefined;
-  const exact: unknown[] = [];
-  const rewritten = text.replace(TOKENS, (token) => {
-    // A string, or a number of at most 15 characters without an exponent (15 significant digits at most): kept.
-    if (token.charCodeAt(0) === 34 || (token.length <= 15 && !/[eE]/.test(token)) || !STRICT_NUMBER.test(token)) return token;
-    const value = exactNumber(token);
-    if (typeof value === 'number') return token;
-    exact.push(value);
-    return `"\\u0000${exact.length - 1}"`;
-  });
-  if (exact.length === 0) return JSON.parse(text);
+  const found: InexactNumber[] = [];
+  findInexact(LONG_RUN, text, found);
+  findInexact(EXPONENT, text, found);
+  const numbers = outsideStrings(
+    text,
+    found.sort((a, b) => a.start - b.start),
+  );
+  if (numbers.length === 0) return JSON.parse(text);
+  let rewritten = '';
+  let copied = 0;
+  for (const [n, number] of numbers.entries()) {
+    rewritten += `${text.slice(copied, number.start)}"\\u0000${n}"`;
+    copied = number.end;
+  }
+  rewritten += text.slice(copied);
   let parsed: unknown;
   try {
     parsed = JSON.parse(rewritten);
   } catch {
     return undefined;
   }
-  return restored(parsed, exact);
+  return restored(
+    parsed,
+    numbers.map((number) => number.value),
+  );
 }
 
 /** `exact[n]` for a placeholder `"\u0000<n>"`, else `undefined`. */
@@ -144,6 +187,9 @@ function restored(parsed: unknown, exact: readonly unknown[]): unknown {
   }
   return parsed;
 }
+
+/** An integer as text: an optional minus and digits. */
+const INTEGER = /^-?\d+$/;
 
 /** A decimal number as text: sign, digits with an optional point, optional exponent. */
 const DECIMAL = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
@@ -183,6 +229,11 @@ function sameDecimal(a: DecimalValue | undefined, b: DecimalValue | undefined): 
  * integer beyond the safe range, else a `NumberValue` of the text. `undefined` when `text` is not a number.
  */
 export function exactNumber(text: string): number | bigint | NumberValue | undefined {
+  // An integer of a few hundred digits at most (so at most 1000 trailing zeros, as below): the common case, cheaply.
+  if (text.length <= 400 && INTEGER.test(text)) {
+    const n = Number(text);
+    return Number.isSafeInteger(n) ? n : BigInt(text);
+  }
   const value = decimalValue(text);
   if (value === undefined) return undefined;
   const n = Number(text);

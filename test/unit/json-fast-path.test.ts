@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { NumberValue } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
-import { exactNumber, mayRound, parseJson } from '../../lib/json';
+import { decimalValue, exactNumber, mayRound, parseJson } from '../../lib/json';
 
 /** The one number of `[text]`, parsed. */
 function parsedNumber(text: string): unknown {
@@ -133,6 +133,40 @@ describe('which texts take the exact path', () => {
     const text = JSON.stringify({ note: 'ids: 12345678901234567890, 1e16 and 1E-400' });
     expect(mayRound(text)).toBe(true);
     expect(parseJson(text)).toEqual(JSON.parse(text));
+  });
+
+  it('on the exact path, a number-like text in a string stays the string, escaped quotes and backslashes included', () => {
+    const text = String.raw`{"note":"say \"x\": 12345678901234567890, 1e16","dir":"C:\\","n":12345678901234567891,"m":[ 1e16]}`;
+    expect(parseJson(text)).toEqual({
+      note: 'say "x": 12345678901234567890, 1e16',
+      dir: 'C:\\',
+      n: 12345678901234567891n,
+      m: [10n ** 16n],
+    });
+  });
+
+  it('the exact path parses natively once, whatever stands in strings, a number found by both searches included', () => {
+    const parse = jest.spyOn(JSON, 'parse');
+    try {
+      const text = '{"note":"ids: 12345678901234567890, 1e16","n":12345678901234567890e5,"m":1e16}';
+      expect(parseJson(text)).toEqual({ note: 'ids: 12345678901234567890, 1e16', n: 1234567890123456789000000n, m: 10n ** 16n });
+      expect(parse).toHaveBeenCalledTimes(1);
+    } finally {
+      parse.mockRestore();
+    }
+  });
+
+  it('an integer written out gives the type and value its exponent spelling gives, however long', () => {
+    /** The type of an exact number and its value, written one way only. */
+    const denoted = (value: unknown): [string, unknown] => [
+      typeof value === 'object' ? 'NumberValue' : typeof value,
+      decimalValue(value instanceof NumberValue ? value.value : String(value)),
+    ];
+    for (const zeros of [15, 16, 399, 400, 1000, 1001, 2000]) {
+      for (const sign of ['', '-']) {
+        expect(denoted(exactNumber(`${sign}1${'0'.repeat(zeros)}`))).toEqual(denoted(exactNumber(`${sign}1e${zeros}`)));
+      }
+    }
   });
 
   it('a number after strings full of digits and exponents is still found', () => {
