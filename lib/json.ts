@@ -165,7 +165,10 @@ function placeholder(value: unknown, exact: readonly unknown[]): unknown {
 
 /**
  * Puts the exact values back in place of their placeholders, walking the parsed value without recursion (its
- * depth is bounded by memory only) and stopping once every placeholder is found.
+ * depth is bounded by memory only) and stopping once every placeholder is found. `undefined` when one is not
+ * found as a value: it stood as a member name (`{"a":1, 12345678901234567890: 2}`, no JSON, which the native
+ * parse refuses when the number is there), or a later member of the same name replaced it; the iterative parser
+ * then decides.
  */
 function restored(parsed: unknown, exact: readonly unknown[]): unknown {
   const top = placeholder(parsed, exact);
@@ -185,7 +188,7 @@ function restored(parsed: unknown, exact: readonly unknown[]): unknown {
       }
     }
   }
-  return parsed;
+  return left === 0 ? parsed : undefined;
 }
 
 /** An integer as text: an optional minus and digits. */

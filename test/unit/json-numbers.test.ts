@@ -59,6 +59,25 @@ describe('parseJson', () => {
     }
   });
 
+  it('refuses a number a double cannot hold written as a member name, with the native message', () => {
+    for (const text of [`{"a":1, ${BIG_A}: 2}`, '{"a":1,1e16:1}', `[{"b":[1e16]},\n{\t${BIG_A}:true}]`]) {
+      const native = (() => {
+        try {
+          return JSON.parse(text) as unknown;
+        } catch (error) {
+          return error;
+        }
+      })();
+      expect(native).toBeInstanceOf(SyntaxError);
+      expect(() => parseJson(text)).toThrow(native as SyntaxError);
+    }
+  });
+
+  it('a member repeated keeps its last value, as JSON.parse keeps it, exact or not', () => {
+    expect(parseJson(`{"a":${BIG_A},"a":5}`)).toEqual({ a: 5 });
+    expect(parseJson(`{"a":5,"a":${BIG_A}}`)).toEqual({ a: BigInt(BIG_A) });
+  });
+
   it('finds a number it must keep exact wherever it starts in the text (only every 16th character is looked at first)', () => {
     for (let pad = 0; pad < 40; pad += 1) {
       const prefix = `{"p": "${'x'.repeat(pad)}", "n": `;
