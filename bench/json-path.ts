@@ -1,5 +1,5 @@
 /**
- * The JSON path, measured in `npm run bench`: what keeping numbers exact (lib/json.ts `parseJson`, the
+ * The JSON path, measured in `npm run bench`: what keeping numbers exact (lib/json `parseJson`, the
  * default `parse` of SQS bodies, Kinesis data and Kafka values) costs against `JSON.parse`.
  *
  * - The parser alone, on ordinary payloads (no number a double cannot hold: the fast path), on payloads with a
