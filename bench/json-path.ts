@@ -44,7 +44,8 @@ export interface JsonPathResult {
 const ROUNDS = 45;
 
 /**
- * An order payload (~380 bytes) whose `marker` member is the JSON text `id`. It is a flat string, as a body
+ * An order payload (~380 bytes) whose `marker` member is the JSON text `id`; `withIds` makes its `orderId` a UUID
+ * and adds a SHA-1 in hex and a 19-digit account id, all strings (~500 bytes). It is a flat string, as a body
  * reaches the handler (the runtime's `JSON.parse` of the event makes it, as `toString` makes Kinesis data); the
  * `replace` that builds it gives a rope, which every later reader would pay to walk.
  */
