@@ -5,7 +5,6 @@
  * edges of that shortcut: whatever the shortcut decides, every number comes out exact, and the ids, hashes and
  * dates of ordinary payloads never send a text to the exact path.
  */
-import { randomUUID } from 'node:crypto';
 import { NumberValue } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { decimalValue, exactNumber, mayRound, parseJson } from '../../lib/json';
@@ -89,7 +88,7 @@ describe('where the number stands', () => {
 describe('which texts take the exact path', () => {
   it('digits in strings never do: UUIDs, hashes, 19-digit ids, dates, exponents, after a quote or a letter', () => {
     const texts = [
-      JSON.stringify({ orderId: randomUUID(), requestId: '9f2e4d1c-5e12-4e3a-8e99-1e16e400e7e5' }),
+      JSON.stringify({ orderId: '3f2e4a1b-7e87-4c1d-9e12-2e45c0e77f9e', requestId: '9f2e4d1c-5e12-4e3a-8e99-1e16e400e7e5' }),
       JSON.stringify({ sha1: '356a192b7913b04c54574d18c28d46e6395428ab', sha256: '2e16'.repeat(16) }),
       JSON.stringify({ snowflake: '1234567890123456789', card: '4111111111111111', decimal: '0.1000000000000000055' }),
       JSON.stringify({ at: '2026-12-06T18:00:00.000000000000000Z', version: '1.2.3.4.5.6.7.8.9', raw: 'x1e16/1E+400' }),
